@@ -1,0 +1,106 @@
+/* Decoding of the bytes a Tezos baker or wallet asks us to sign, far enough
+ * to decide on them: request kind, chain, level and round of consensus
+ * requests, and the kind of every operation in a generic batch. */
+#ifndef SIGIL_TZ_DECODE_H
+#define SIGIL_TZ_DECODE_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Hard ceiling on what we decode (the HTTP body limit is larger, in hex). */
+#define TZ_REQUEST_MAX (512 * 1024)
+
+enum tz_magic {
+	TZ_MAGIC_GENERIC = 0x03,
+	TZ_MAGIC_PACK = 0x05,
+	TZ_MAGIC_BLOCK = 0x11,
+	TZ_MAGIC_PREATTESTATION = 0x12,
+	TZ_MAGIC_ATTESTATION = 0x13,
+};
+
+enum tz_req_kind {
+	TZ_REQ_BLOCK,
+	TZ_REQ_PREATTESTATION,
+	TZ_REQ_ATTESTATION,
+	TZ_REQ_ATTESTATION_WITH_DAL,
+	TZ_REQ_GENERIC,
+	TZ_REQ_PACK,
+};
+#define TZ_REQ_KINDS 6
+
+/* Operation kinds of a generic (0x03) request, as policy names them.
+ * Ballots are split by their vote so that policy can allow one vote. */
+enum tz_op_kind {
+	TZ_OP_SEED_NONCE_REVELATION,
+	TZ_OP_DOUBLE_ATTESTATION_EVIDENCE,
+	TZ_OP_DOUBLE_PREATTESTATION_EVIDENCE,
+	TZ_OP_DOUBLE_BAKING_EVIDENCE,
+	TZ_OP_DAL_ENTRAPMENT_EVIDENCE,
+	TZ_OP_ACTIVATE_ACCOUNT,
+	TZ_OP_PROPOSALS,
+	TZ_OP_BALLOT_YAY,
+	TZ_OP_BALLOT_NAY,
+	TZ_OP_BALLOT_PASS,
+	TZ_OP_VDF_REVELATION,
+	TZ_OP_DRAIN_DELEGATE,
+	TZ_OP_FAILING_NOOP,
+	TZ_OP_PREATTESTATION,
+	TZ_OP_ATTESTATION,
+	TZ_OP_ATTESTATION_WITH_DAL,
+	TZ_OP_PREATTESTATIONS_AGGREGATE,
+	TZ_OP_ATTESTATIONS_AGGREGATE,
+	TZ_OP_REVEAL,
+	TZ_OP_TRANSACTION,
+	TZ_OP_ORIGINATION,
+	TZ_OP_DELEGATION,
+	TZ_OP_REGISTER_GLOBAL_CONSTANT,
+	TZ_OP_SET_DEPOSITS_LIMIT,
+	TZ_OP_INCREASE_PAID_STORAGE,
+	TZ_OP_UPDATE_CONSENSUS_KEY,
+	TZ_OP_UPDATE_COMPANION_KEY,
+	TZ_OP_TRANSFER_TICKET,
+	TZ_OP_SMART_ROLLUP_ORIGINATE,
+	TZ_OP_SMART_ROLLUP_ADD_MESSAGES,
+	TZ_OP_SMART_ROLLUP_CEMENT,
+	TZ_OP_SMART_ROLLUP_PUBLISH,
+	TZ_OP_SMART_ROLLUP_REFUTE,
+	TZ_OP_SMART_ROLLUP_TIMEOUT,
+	TZ_OP_SMART_ROLLUP_EXECUTE_OUTBOX_MESSAGE,
+	TZ_OP_SMART_ROLLUP_RECOVER_BOND,
+	TZ_OP_DAL_PUBLISH_COMMITMENT,
+	TZ_OP_ZK_ROLLUP_ORIGINATION,
+	TZ_OP_ZK_ROLLUP_PUBLISH,
+	TZ_OP_ZK_ROLLUP_UPDATE,
+	TZ_OP_KIND_COUNT
+};
+
+struct tz_request {
+	uint8_t magic;
+	enum tz_req_kind kind;
+	bool has_chain_id;       /* 0x11, 0x12, 0x13 carry one; 0x03 does not */
+	uint8_t chain_id[4];
+	bool consensus;          /* block, preattestation, attestation(_with_dal) */
+	int32_t level;           /* consensus only */
+	int32_t round;           /* consensus only: fitness round for blocks */
+	bool has_slot;           /* false for the tz4 forms without slot */
+	uint16_t slot;
+	uint64_t op_kinds;       /* generic: bit (1 << tz_op_kind) per kind seen */
+	uint32_t n_ops;          /* generic: number of contents */
+};
+
+/* Decodes buf (the full bytes to sign, magic byte first). Outputs are
+ * zeroed first. SIGIL_E_INCOMPLETE when the bytes end inside a field,
+ * SIGIL_E_INVALID for a wrong magic byte, unknown tag or trailing bytes,
+ * SIGIL_E_TOO_BIG past TZ_REQUEST_MAX. */
+__attribute__((warn_unused_result)) int
+tz_decode(const uint8_t *buf, size_t len, struct tz_request *out);
+
+/* Policy names: "block", "preattestation", "attestation",
+ * "attestation_with_dal", "generic", "pack"; and operation kinds as Signatory
+ * writes them ("transaction", "ballot:yay", ...). -1 when unknown. */
+const char *tz_req_kind_name(enum tz_req_kind k);
+int tz_req_kind_from_name(const char *name);
+const char *tz_op_kind_name(enum tz_op_kind k);
+int tz_op_kind_from_name(const char *name);
+
+#endif

@@ -1,0 +1,51 @@
+/* The signature schemes sigil signs with, behind one small interface.
+ * Every secret is a 32-byte scalar or seed; callers keep it in secmem. */
+#ifndef SIGIL_CRYPTO_SIG_H
+#define SIGIL_CRYPTO_SIG_H
+#include <stddef.h>
+#include <stdint.h>
+
+enum sigil_key_type {
+	SIGIL_KEY_ED25519 = 0,   /* tz1: libsodium */
+	SIGIL_KEY_SECP256K1 = 1, /* tz2: libsecp256k1 */
+	SIGIL_KEY_P256 = 2,      /* tz3: OpenSSL */
+	SIGIL_KEY_BLS = 3,       /* tz4: blst (its own issue) */
+};
+#define SIGIL_KEY_TYPES 4
+
+#define SIGIL_SECRET_LEN 32
+#define SIGIL_PK_MAX 48  /* ed25519 32, secp256k1/P-256 33 (compressed), BLS 48 */
+#define SIGIL_SIG_MAX 96 /* ed25519/ECDSA 64 (r||s), BLS 96 */
+
+/* "ed25519", "secp256k1", "p256", "bls" and back (-1 when unknown). */
+const char *sigil_key_type_name(enum sigil_key_type t);
+int sigil_key_type_from_name(const char *name);
+
+/* A new random secret of that type (a valid scalar for the ECDSA curves). */
+__attribute__((warn_unused_result)) int
+sigil_keygen(enum sigil_key_type t, uint8_t sk[static SIGIL_SECRET_LEN]);
+
+/* The public key in Tezos form: ed25519 32 bytes, ECDSA 33 bytes compressed.
+ * SIGIL_E_CRYPTO when sk is not a valid secret (zero, >= the group order). */
+__attribute__((warn_unused_result)) int
+sigil_pubkey(enum sigil_key_type t, const uint8_t sk[static SIGIL_SECRET_LEN],
+             uint8_t pk[static SIGIL_PK_MAX], size_t *pklen);
+
+/* Tezos signing for tz1/tz2/tz3: sign the 32-byte blake2b digest of the
+ * request bytes. Ed25519 signs the digest as its message; ECDSA signs the
+ * digest directly (RFC 6979 nonces) and returns r||s normalised to low-S. */
+__attribute__((warn_unused_result)) int
+sigil_sign_digest(enum sigil_key_type t, const uint8_t sk[static SIGIL_SECRET_LEN],
+                  const uint8_t digest[static 32], uint8_t sig[static SIGIL_SIG_MAX],
+                  size_t *siglen);
+
+/* Verifies a signature made by sigil_sign_digest. 0 when valid,
+ * SIGIL_E_CRYPTO when not; high-S ECDSA signatures are rejected. */
+__attribute__((warn_unused_result)) int
+sigil_verify_digest(enum sigil_key_type t, const uint8_t *pk, size_t pklen,
+                    const uint8_t digest[static 32], const uint8_t *sig, size_t siglen);
+
+/* blake2b with a 32- or 20-byte output (libsodium's generichash). */
+void sigil_blake2b(uint8_t *out, size_t outlen, const uint8_t *in, size_t inlen);
+
+#endif

@@ -1,0 +1,77 @@
+/* Vaults: where secret keys live. The core sees keys only through
+ * struct vault_ops; how a back end signs is its own business. */
+#ifndef SIGIL_VAULT_H
+#define SIGIL_VAULT_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "chain/tezos/b58.h"
+#include "chain/tezos/keys.h"
+#include "crypto/sig.h"
+
+/* What a signature is over. */
+enum vault_scheme {
+	VAULT_SIGN_DIGEST = 0, /* tz1-3: msg is the 32-byte blake2b digest */
+	VAULT_SIGN_BLS_POP,    /* tz4 version 2: raw bytes, POP ciphersuite */
+	VAULT_SIGN_BLS_AUG,    /* tz4 version 1: pk || raw bytes, AUG ciphersuite */
+	VAULT_SIGN_BLS_PROOF,  /* tz4 proof of possession of the public key */
+};
+
+struct vault_key {
+	char name[64];
+	enum sigil_key_type type;
+	uint8_t pk[SIGIL_PK_MAX];
+	size_t pk_len;
+	uint8_t pkh[TZ_PKH_LEN];
+	char address[40];          /* tz1… */
+	char public_key[TZ_B58_MAX]; /* edpk… */
+};
+
+struct vault;
+
+struct vault_ops {
+	const char *name;
+	size_t (*count)(const struct vault *v);
+	const struct vault_key *(*key)(const struct vault *v, size_t i);
+	/* Signs with key i; sig holds SIGIL_SIG_MAX bytes. */
+	int (*sign)(struct vault *v, size_t i, enum vault_scheme scheme, const uint8_t *msg,
+	            size_t len, uint8_t sig[static SIGIL_SIG_MAX], size_t *siglen);
+	/* 0 when the vault can sign now; optional (NULL means always). */
+	int (*ready)(struct vault *v);
+	/* Wipes every secret and frees the vault. */
+	void (*close)(struct vault *v);
+};
+
+struct vault {
+	const struct vault_ops *ops;
+};
+
+/* --- the file vault ---------------------------------------------------
+ * A JSON file, mode 0600:
+ *   {"version":1,
+ *    "kdf":{"alg":"argon2id13","salt":hex16,"opslimit":n,"memlimit":n},
+ *    "keys":[{"name":s,"type":"ed25519|secp256k1|p256|bls","address":"tz…",
+ *             "public_key":"edpk…","nonce":hex24,"ciphertext":hex}]}
+ * Each secret is XChaCha20-Poly1305 under one Argon2id key derived from the
+ * passphrase, with name, type and address as associated data. Signatory's
+ * format ([{"name","value":"unencrypted:edsk…|encrypted:edesk…"}]) is read too. */
+
+/* Opens the vault at path and decrypts every key into locked memory. */
+__attribute__((warn_unused_result)) int
+vault_file_open(const char *path, const char *passphrase, struct vault **out);
+
+/* Adds a key to the vault file at path (created 0600 if absent), rewriting it
+ * atomically. SIGIL_E_INVALID if the name or address is already present.
+ * On success, info (if not NULL) describes the key. */
+__attribute__((warn_unused_result)) int
+vault_file_add(const char *path, const char *passphrase, const char *name,
+               enum sigil_key_type t, const uint8_t sk[static SIGIL_SECRET_LEN],
+               struct vault_key *info);
+
+/* Fills info from a secret (public key, hash, address, public_key text). */
+__attribute__((warn_unused_result)) int
+vault_key_describe(enum sigil_key_type t, const uint8_t sk[static SIGIL_SECRET_LEN],
+                   const char *name, struct vault_key *info);
+
+#endif
