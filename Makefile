@@ -1,0 +1,39 @@
+# sigil: the two quick-start commands are `make run` and `make check`.
+JOBS ?= $(shell nproc)
+BUILD ?= build
+CHECK_BUILD ?= build-check
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 30
+
+.PHONY: all deps build run check fuzz clean bench
+
+all: build
+
+deps:
+	@scripts/deps.sh
+
+build: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DSIGIL_TESTS=OFF >/dev/null
+	@cmake --build $(BUILD) -j$(JOBS)
+	@test -x $(BUILD)/sigil
+
+# Sets up ./var (config, passphrase, demo keys) on first use, then serves.
+run: build
+	@scripts/quickstart.sh $(BUILD)
+
+# Every test, built with AddressSanitizer and UndefinedBehaviorSanitizer.
+check:
+	@scripts/deps.sh --test
+	@cmake -S . -B $(CHECK_BUILD) -DCMAKE_BUILD_TYPE=Debug -DSIGIL_SANITIZE=ON >/dev/null
+	@cmake --build $(CHECK_BUILD) -j$(JOBS)
+	@cd $(CHECK_BUILD) && ctest --output-on-failure -j$(JOBS)
+
+# libFuzzer harnesses in fuzz/, each run for FUZZ_SECONDS on its corpus.
+fuzz:
+	@scripts/deps.sh --test
+	@cmake -S . -B $(FUZZ_BUILD) -DCMAKE_C_COMPILER=clang -DSIGIL_FUZZ=ON -DSIGIL_TESTS=OFF >/dev/null
+	@cmake --build $(FUZZ_BUILD) -j$(JOBS)
+	@scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
+clean:
+	rm -rf $(BUILD) $(CHECK_BUILD) $(FUZZ_BUILD)

@@ -1,0 +1,262 @@
+#include "api/server.h"
+
+#include <arpa/inet.h>
+#include <jansson.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "core/errors.h"
+#include "core/log.h"
+
+struct api_server {
+	struct MHD_Daemon *d;
+	api_handler handler;
+	void *ctx;
+	size_t max_body;
+	uint16_t port;
+};
+
+struct api_conn {
+	char *body;
+	size_t len, cap;
+	int too_big;
+};
+
+/* Splits "host:port" / "[v6]:port" and resolves it (numeric hosts and names). */
+static int
+api_resolve(const char *address, struct sockaddr_storage *ss, socklen_t *sslen)
+{
+	char host[256];
+	const char *colon, *port;
+	struct addrinfo hints = {0}, *ai = NULL;
+
+	if (address[0] == '[') {
+		const char *end = strchr(address, ']');
+		if (end == NULL || end[1] != ':' || (size_t)(end - address - 1) >= sizeof(host))
+			return SIGIL_E_INVALID;
+		memcpy(host, address + 1, (size_t)(end - address - 1));
+		host[end - address - 1] = '\0';
+		port = end + 2;
+	} else {
+		colon = strrchr(address, ':');
+		if (colon == NULL || (size_t)(colon - address) >= sizeof(host))
+			return SIGIL_E_INVALID;
+		memcpy(host, address, (size_t)(colon - address));
+		host[colon - address] = '\0';
+		port = colon + 1;
+	}
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	if (getaddrinfo(host[0] ? host : NULL, port, &hints, &ai) != 0 || ai == NULL)
+		return SIGIL_E_INVALID;
+	memcpy(ss, ai->ai_addr, ai->ai_addrlen);
+	*sslen = ai->ai_addrlen;
+	freeaddrinfo(ai);
+	return 0;
+}
+
+static enum MHD_Result
+api_send(struct MHD_Connection *c, struct api_response *res)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+
+	if (res->body == NULL) {
+		res->body = strdup("{}");
+		res->len = res->body ? 2 : 0;
+	}
+	r = MHD_create_response_from_buffer(res->len, res->body, MHD_RESPMEM_MUST_FREE);
+	if (r == NULL) {
+		free(res->body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+	                        res->content_type ? res->content_type : "application/json");
+	ret = MHD_queue_response(c, res->status ? res->status : 500, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static void
+api_peer(struct MHD_Connection *c, char *out, size_t cap)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	out[0] = '\0';
+	if (ci == NULL || ci->client_addr == NULL)
+		return;
+	const struct sockaddr *sa = ci->client_addr;
+	if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out, (socklen_t)cap);
+	else if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out,
+		          (socklen_t)cap);
+}
+
+static enum MHD_Result
+api_access(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+           const char *version, const char *upload, size_t *upload_size, void **con_cls)
+{
+	struct api_server *s = cls;
+	struct api_conn *st = *con_cls;
+	struct api_response res = {0};
+	(void)version;
+
+	if (st == NULL) {
+		const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+		                                             MHD_HTTP_HEADER_CONTENT_LENGTH);
+		if ((st = calloc(1, sizeof(*st))) == NULL)
+			return MHD_NO;
+		if (cl && strtoull(cl, NULL, 10) > s->max_body)
+			st->too_big = 1;
+		*con_cls = st;
+		/* Refuse an announced oversized body before reading any of it. */
+		if (st->too_big) {
+			api_reply_error(&res, 413, "request body too large");
+			return api_send(c, &res);
+		}
+		return MHD_YES;
+	}
+	if (*upload_size > 0) {
+		if (!st->too_big && st->len + *upload_size > s->max_body) {
+			st->too_big = 1;
+			free(st->body);
+			st->body = NULL;
+			st->len = 0;
+			api_reply_error(&res, 413, "request body too large");
+			*upload_size = 0;
+			return api_send(c, &res);
+		}
+		if (!st->too_big) {
+			if (st->len + *upload_size + 1 > st->cap) {
+				size_t cap = (st->len + *upload_size + 1) * 2;
+				char *p = realloc(st->body, cap);
+				if (p == NULL)
+					return MHD_NO;
+				st->body = p;
+				st->cap = cap;
+			}
+			memcpy(st->body + st->len, upload, *upload_size);
+			st->len += *upload_size;
+			st->body[st->len] = '\0';
+		}
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	if (st->too_big)
+		return MHD_YES; /* the 413 is already queued */
+	struct api_request req = {
+		.method = method, .url = url, .body = st->body ? st->body : "",
+		.body_len = st->len, .conn = c,
+	};
+	api_peer(c, req.peer, sizeof(req.peer));
+	s->handler(s->ctx, &req, &res);
+	return api_send(c, &res);
+}
+
+static void
+api_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+              enum MHD_RequestTerminationCode toe)
+{
+	struct api_conn *st = *con_cls;
+	(void)cls, (void)c, (void)toe;
+	if (st) {
+		free(st->body);
+		free(st);
+	}
+	*con_cls = NULL;
+}
+
+int
+api_server_start(const struct api_server_opts *o, api_handler h, void *ctx,
+                 struct api_server **out)
+{
+	struct sockaddr_storage ss;
+	socklen_t sslen;
+	struct api_server *s;
+	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
+	                     MHD_USE_POLL | MHD_USE_ERROR_LOG;
+	int rc;
+
+	*out = NULL;
+	if ((rc = api_resolve(o->address, &ss, &sslen)) != 0)
+		return rc;
+	if (ss.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	if (o->tls_cert_pem)
+		flags |= MHD_USE_TLS;
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return SIGIL_E_NOMEM;
+	s->handler = h;
+	s->ctx = ctx;
+	s->max_body = o->max_body;
+	struct MHD_OptionItem tls[] = {
+		{MHD_OPTION_HTTPS_MEM_CERT, 0, (void *)o->tls_cert_pem},
+		{MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)o->tls_key_pem},
+		{MHD_OPTION_END, 0, NULL},
+	};
+	s->d = MHD_start_daemon(flags, 0, NULL, NULL, api_access, s,
+	                        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+	                        MHD_OPTION_CONNECTION_TIMEOUT, o->timeout_s,
+	                        MHD_OPTION_CONNECTION_LIMIT,
+	                        o->connection_limit ? o->connection_limit : 1024,
+	                        MHD_OPTION_NOTIFY_COMPLETED, api_completed, s,
+	                        MHD_OPTION_ARRAY, o->tls_cert_pem ? tls : tls + 2,
+	                        MHD_OPTION_END);
+	if (s->d == NULL) {
+		free(s);
+		return SIGIL_E_IO;
+	}
+	const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
+	s->port = di ? di->port : 0;
+	*out = s;
+	return 0;
+}
+
+uint16_t
+api_server_port(const struct api_server *s)
+{
+	return s->port;
+}
+
+void
+api_server_stop(struct api_server *s)
+{
+	if (s == NULL)
+		return;
+	MHD_stop_daemon(s->d);
+	free(s);
+}
+
+const char *
+api_query(const struct api_request *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+const char *
+api_header(const struct api_request *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+void
+api_reply(struct api_response *res, unsigned int status, char *body)
+{
+	free(res->body);
+	res->status = status;
+	res->body = body;
+	res->len = body ? strlen(body) : 0;
+}
+
+void
+api_reply_error(struct api_response *res, unsigned int status, const char *msg)
+{
+	json_t *j = json_pack("[{s:s, s:s, s:s}]", "id", "failure", "kind", "temporary", "msg", msg);
+	api_reply(res, status, j ? json_dumps(j, JSON_COMPACT) : NULL);
+	json_decref(j);
+}

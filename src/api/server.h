@@ -1,0 +1,56 @@
+/* A small HTTP server over libmicrohttpd: one thread per connection, so a
+ * request waiting on a durable watermark write never holds up another. */
+#ifndef SIGIL_API_SERVER_H
+#define SIGIL_API_SERVER_H
+#include <stddef.h>
+#include <stdint.h>
+
+struct MHD_Connection;
+
+struct api_request {
+	const char *method;
+	const char *url;
+	const char *body;
+	size_t body_len;
+	struct MHD_Connection *conn;
+	char peer[64]; /* the caller's address, for the audit log */
+};
+
+struct api_response {
+	unsigned int status;
+	char *body; /* malloc'ed, owned by the server once set */
+	size_t len;
+	const char *content_type;
+};
+
+typedef void (*api_handler)(void *ctx, const struct api_request *req, struct api_response *res);
+
+struct api_server_opts {
+	const char *address; /* host:port or [v6]:port; port 0 picks a free one */
+	const char *tls_cert_pem, *tls_key_pem; /* both or neither */
+	unsigned int timeout_s;
+	size_t max_body;
+	unsigned int connection_limit;
+};
+
+struct api_server;
+
+__attribute__((warn_unused_result)) int
+api_server_start(const struct api_server_opts *o, api_handler h, void *ctx,
+                 struct api_server **out);
+/* The port actually bound (useful with port 0). */
+uint16_t api_server_port(const struct api_server *s);
+/* Stops accepting, lets requests in flight finish, frees the server. */
+void api_server_stop(struct api_server *s);
+
+/* A query argument of the request, or NULL. */
+const char *api_query(const struct api_request *req, const char *name);
+/* A request header, or NULL. */
+const char *api_header(const struct api_request *req, const char *name);
+
+/* Sets res to a JSON body with status (takes ownership of body). */
+void api_reply(struct api_response *res, unsigned int status, char *body);
+/* octez's error form: [{"id":"failure","kind":"temporary","msg":msg}] */
+void api_reply_error(struct api_response *res, unsigned int status, const char *msg);
+
+#endif

@@ -1,0 +1,207 @@
+#include "api/tezos.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "api/body.h"
+#include "api/status.h"
+#include "chain/tezos/decode.h"
+#include "core/errors.h"
+#include "core/sign.h"
+
+static double
+api_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static void
+api_reply_json(struct api_response *res, json_t *j)
+{
+	char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	json_decref(j);
+	if (s == NULL)
+		api_reply_error(res, 500, "out of memory");
+	else
+		api_reply(res, 200, s);
+}
+
+static void
+api_get_key(struct sigil_ctx *ctx, const char *address, struct api_response *res)
+{
+	pthread_rwlock_rdlock(&ctx->lock);
+	const struct sigil_key *k = sigil_find_key(ctx->st, address);
+	if (k == NULL)
+		api_reply_error(res, 404, "unknown key");
+	else
+		api_reply_json(res, json_pack("{s:s}", "public_key", k->vk->public_key));
+	pthread_rwlock_unlock(&ctx->lock);
+}
+
+static void
+api_post_key(struct sigil_ctx *ctx, const struct api_request *req, const char *address,
+             struct api_response *res)
+{
+	struct sign_req sr = {.address = address, .peer = req->peer};
+	struct sign_res out;
+	uint8_t *data = NULL;
+	size_t len;
+	double t0 = api_now_ms();
+	int rc;
+
+	if ((data = malloc(TZ_REQUEST_MAX)) == NULL) {
+		rc = SIGIL_E_NOMEM;
+		api_reply_error(res, 500, "out of memory");
+		goto out;
+	}
+	rc = api_parse_sign_body(req->body, req->body_len, data, TZ_REQUEST_MAX, &len);
+	if (rc != 0) {
+		api_reply_error(res, api_status_for(rc),
+		                rc == SIGIL_E_TOO_BIG ? "request too large"
+		                                      : "body must be a JSON string of hex bytes");
+		goto out;
+	}
+	if ((rc = api_parse_version(api_query(req, "version"), &sr.version)) != 0) {
+		api_reply_error(res, 400, "version must be 0, 1 or 2");
+		goto out;
+	}
+	sr.data = data;
+	sr.len = len;
+	sr.auth = api_query(req, "authentication");
+	rc = sigil_sign(ctx, &sr, &out);
+	if (rc != 0)
+		api_reply_error(res, api_status_for(rc), out.reason[0] ? out.reason : sigil_strerror(rc));
+	else
+		api_reply_json(res, json_pack("{s:s}", "signature", out.signature));
+out:
+	free(data);
+	metrics_count_status(&ctx->metrics, res->status);
+	metrics_hist_observe(&ctx->metrics.request_ms, api_now_ms() - t0);
+}
+
+static void
+api_authorized_keys(struct sigil_ctx *ctx, struct api_response *res)
+{
+	pthread_rwlock_rdlock(&ctx->lock);
+	const struct config_server *s = &ctx->st->cfg->server;
+	json_t *arr = json_array();
+	for (size_t i = 0; arr && i < s->n_authorized_keys; i++) {
+		uint8_t pkh[TZ_PKH_LEN];
+		char addr[TZ_B58_MAX];
+		tz_pkh(s->authorized_keys[i].pk, s->authorized_keys[i].pk_len, pkh);
+		if (tz_pkh_encode(s->authorized_keys[i].type, pkh, addr, sizeof(addr)) == 0)
+			json_array_append_new(arr, json_string(addr));
+	}
+	pthread_rwlock_unlock(&ctx->lock);
+	/* octez answers {} when authentication is off. */
+	if (json_array_size(arr) == 0) {
+		json_decref(arr);
+		api_reply_json(res, json_object());
+	} else {
+		api_reply_json(res, json_pack("{s:o}", "authorized_keys", arr));
+	}
+}
+
+static void
+api_known_keys(struct sigil_ctx *ctx, struct api_response *res)
+{
+	pthread_rwlock_rdlock(&ctx->lock);
+	if (!ctx->st->cfg->server.allow_list_known_keys) {
+		pthread_rwlock_unlock(&ctx->lock);
+		api_reply_error(res, 403, "listing keys is not allowed");
+		return;
+	}
+	json_t *arr = json_array();
+	for (size_t i = 0; arr && i < ctx->st->n_keys; i++)
+		json_array_append_new(arr, json_string(ctx->st->keys[i].vk->address));
+	pthread_rwlock_unlock(&ctx->lock);
+	api_reply_json(res, json_pack("{s:o}", "known_keys", arr));
+}
+
+static void
+api_pop(struct sigil_ctx *ctx, const char *address, struct api_response *res)
+{
+	pthread_rwlock_rdlock(&ctx->lock);
+	const struct sigil_key *k = sigil_find_key(ctx->st, address);
+	if (k == NULL)
+		api_reply_error(res, 404, "unknown key");
+	else if (k->vk->type != SIGIL_KEY_BLS)
+		api_reply_error(res, 400, "proofs of possession exist only for tz4 keys");
+	else
+		api_reply_error(res, 400, "tz4 keys are not supported yet");
+	pthread_rwlock_unlock(&ctx->lock);
+}
+
+void
+api_tezos_handle(void *vctx, const struct api_request *req, struct api_response *res)
+{
+	struct sigil_ctx *ctx = vctx;
+	bool get = strcmp(req->method, "GET") == 0, post = strcmp(req->method, "POST") == 0;
+
+	if (strncmp(req->url, "/keys/", 6) == 0 && strchr(req->url + 6, '/') == NULL) {
+		if (get)
+			api_get_key(ctx, req->url + 6, res);
+		else if (post)
+			api_post_key(ctx, req, req->url + 6, res);
+		else
+			api_reply_error(res, 405, "method not allowed");
+	} else if (strcmp(req->url, "/authorized_keys") == 0 && get) {
+		api_authorized_keys(ctx, res);
+	} else if (strcmp(req->url, "/known_keys") == 0 && get) {
+		api_known_keys(ctx, res);
+	} else if (strncmp(req->url, "/bls_prove_possession/", 22) == 0 && get) {
+		api_pop(ctx, req->url + 22, res);
+	} else {
+		api_reply_error(res, 404, "not found");
+	}
+}
+
+void
+api_utility_handle(void *vctx, const struct api_request *req, struct api_response *res)
+{
+	struct sigil_ctx *ctx = vctx;
+
+	if (strcmp(req->method, "GET") != 0) {
+		api_reply_error(res, 405, "method not allowed");
+	} else if (strcmp(req->url, "/healthz") == 0) {
+		json_t *bad = json_array();
+		pthread_rwlock_rdlock(&ctx->lock);
+		for (size_t i = 0; i < ctx->st->n_vaults; i++) {
+			struct vault *v = ctx->st->vaults[i];
+			if (v->ops->ready && v->ops->ready(v) != 0)
+				json_array_append_new(bad, json_sprintf("vault %s",
+				                                        ctx->st->cfg->vaults[i].name));
+		}
+		if (ctx->wm->ops->ready(ctx->wm) != 0)
+			json_array_append_new(bad, json_string("watermark store"));
+		pthread_rwlock_unlock(&ctx->lock);
+		if (json_array_size(bad) == 0) {
+			json_decref(bad);
+			api_reply_json(res, json_pack("{s:b}", "ready", 1));
+		} else {
+			json_t *j = json_pack("{s:b, s:o}", "ready", 0, "not_ready", bad);
+			api_reply_json(res, j);
+			res->status = 503;
+		}
+	} else if (strcmp(req->url, "/metrics") == 0) {
+		struct sbuf b = {0};
+		pthread_rwlock_rdlock(&ctx->lock);
+		metrics_render_global(&b, &ctx->metrics,
+		                      ctx->st->n_vaults ? ctx->st->cfg->vaults[0].name : "");
+		metrics_render_headers(&b);
+		for (size_t i = 0; i < ctx->st->n_keys; i++)
+			metrics_render_key(&b, ctx->st->keys[i].vk->address,
+			                   ctx->st->keys[i].vault_name, ctx->st->keys[i].metrics);
+		pthread_rwlock_unlock(&ctx->lock);
+		size_t len;
+		char *text = sbuf_take(&b, &len);
+		api_reply(res, text ? 200 : 500, text);
+		res->content_type = "text/plain; version=0.0.4";
+	} else {
+		api_reply_error(res, 404, "not found");
+	}
+}

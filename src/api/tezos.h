@@ -1,0 +1,13 @@
+/* The octez-signer HTTP protocol and the utility endpoints. */
+#ifndef SIGIL_API_TEZOS_H
+#define SIGIL_API_TEZOS_H
+#include "api/server.h"
+#include "core/context.h"
+
+/* Main API: /keys/{pkh}, /authorized_keys, /known_keys,
+ * /bls_prove_possession/{pkh}. ctx is a struct sigil_ctx. */
+void api_tezos_handle(void *ctx, const struct api_request *req, struct api_response *res);
+/* Utility API: /healthz and /metrics. */
+void api_utility_handle(void *ctx, const struct api_request *req, struct api_response *res);
+
+#endif

@@ -1,0 +1,74 @@
+#include "cli/common.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "core/errors.h"
+
+int
+cli_load_config(struct sigil_config **cfg)
+{
+	char err[512] = "";
+	int rc = config_load(cli_opts.config, cfg, err, sizeof(err));
+	if (rc != 0)
+		fprintf(stderr, "sigil: config: %s\n", err[0] ? err : sigil_strerror(rc));
+	return rc;
+}
+
+int
+cli_prompt_secret(const char *prompt, char *out, size_t cap)
+{
+	struct termios old, noecho;
+	size_t n;
+
+	out[0] = '\0';
+	if (!isatty(STDIN_FILENO))
+		return SIGIL_E_NOT_FOUND;
+	fprintf(stderr, "%s", prompt);
+	if (tcgetattr(STDIN_FILENO, &old) != 0)
+		return SIGIL_E_IO;
+	noecho = old;
+	noecho.c_lflag &= ~(tcflag_t)ECHO;
+	tcsetattr(STDIN_FILENO, TCSAFLUSH, &noecho);
+	char *got = fgets(out, (int)cap, stdin);
+	tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+	fputc('\n', stderr);
+	if (got == NULL)
+		return SIGIL_E_IO;
+	n = strlen(out);
+	if (n > 0 && out[n - 1] == '\n')
+		out[--n] = '\0';
+	return 0;
+}
+
+int
+cli_vault_target(const struct sigil_config *cfg, const char *name, char *path, size_t pathcap,
+                 char *pass, size_t passcap)
+{
+	const struct config_vault *v = NULL;
+	int rc;
+
+	for (size_t i = 0; i < cfg->n_vaults && v == NULL; i++)
+		if ((name == NULL && strcmp(cfg->vaults[i].driver, "file") == 0) ||
+		    (name && strcmp(cfg->vaults[i].name, name) == 0))
+			v = &cfg->vaults[i];
+	if (v == NULL || strcmp(v->driver, "file") != 0) {
+		fprintf(stderr, "sigil: no file vault%s%s in the configuration\n",
+		        name ? " named " : "", name ? name : "");
+		return SIGIL_E_NOT_FOUND;
+	}
+	if ((rc = config_resolve_path(cfg, v->path, path, pathcap)) != 0) {
+		fprintf(stderr, "sigil: vault %s: bad path\n", v->name);
+		return rc;
+	}
+	rc = config_vault_passphrase(cfg, v, pass, passcap);
+	if (rc == SIGIL_E_NOT_FOUND)
+		rc = cli_prompt_secret("vault passphrase: ", pass, passcap);
+	if (rc != 0)
+		fprintf(stderr, "sigil: vault %s: no passphrase (set SIGIL_PASSPHRASE or "
+		                "passphrase_file)\n", v->name);
+	return rc;
+}

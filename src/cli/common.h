@@ -1,0 +1,17 @@
+#ifndef SIGIL_CLI_COMMON_H
+#define SIGIL_CLI_COMMON_H
+#include <stddef.h>
+
+#include "core/config.h"
+
+/* Loads the config named by -c (or the defaults); prints errors. */
+int cli_load_config(struct sigil_config **cfg);
+/* The file vault to write to (the one named, or the first) and its
+ * passphrase (in a buffer the caller wipes). Prints errors. */
+int cli_vault_target(const struct sigil_config *cfg, const char *name, char *path, size_t pathcap,
+                     char *pass, size_t passcap);
+/* Reads a passphrase from the terminal with echo off; SIGIL_E_NOT_FOUND
+ * when standard input is not a terminal (never a blocking read then). */
+int cli_prompt_secret(const char *prompt, char *out, size_t cap);
+
+#endif

@@ -1,0 +1,232 @@
+/* sigil generate, import, list, pubkey. */
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "cli/common.h"
+#include "core/context.h"
+#include "core/errors.h"
+#include "core/fileio.h"
+#include "core/secmem.h"
+
+static const char generate_usage[] =
+	"usage: sigil generate <ed25519|secp256k1|p256> [--name NAME] [--vault VAULT]\n\n"
+	"Generates a key into the file vault (tz1, tz2 or tz3) and prints its address.\n"
+	"The key is usable once it is listed under `tezos:` in the configuration.\n";
+
+static const char import_usage[] =
+	"usage: sigil import <edsk…|spsk…|p2sk…|edesk…|spesk…|p2esk…> [--name NAME] [--vault VAULT]\n"
+	"       sigil import --pem FILE [--name NAME] [--vault VAULT]\n"
+	"       sigil import - [...]     (reads the secret from standard input)\n\n"
+	"Imports a secret key into the file vault. Encrypted forms are opened with\n"
+	"SIGIL_IMPORT_PASSPHRASE, else a prompt on the terminal. Prefer '-' or --pem:\n"
+	"a secret on the command line can be seen by other users of this machine.\n";
+
+static const char list_usage[] =
+	"usage: sigil list\n\nLists the keys of every configured vault and whether the "
+	"configuration allows them.\n";
+
+static const char pubkey_usage[] =
+	"usage: sigil pubkey <tz1…|tz2…|tz3…|tz4…>\n\nPrints the key's public key.\n";
+
+/* Parses --name and --vault; returns the first positional argument. */
+static const char *
+keys_opts(int argc, char **argv, const char **name, const char **vault, const char **pem)
+{
+	const char *pos = NULL;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--name") == 0 && i + 1 < argc)
+			*name = argv[++i];
+		else if (strcmp(argv[i], "--vault") == 0 && i + 1 < argc)
+			*vault = argv[++i];
+		else if (pem && strcmp(argv[i], "--pem") == 0 && i + 1 < argc)
+			*pem = argv[++i];
+		else if (pos == NULL)
+			pos = argv[i];
+		else
+			return NULL;
+	}
+	return pos;
+}
+
+static int
+keys_store(const char *vault, const char *name, enum sigil_key_type t, const uint8_t *sk)
+{
+	struct sigil_config *cfg = NULL;
+	struct vault_key info;
+	char path[4096], pass[1024], defname[64];
+	int rc;
+
+	if ((rc = cli_load_config(&cfg)) != 0)
+		return 1;
+	if ((rc = cli_vault_target(cfg, vault, path, sizeof(path), pass, sizeof(pass))) != 0)
+		goto out;
+	if (name == NULL) {
+		struct vault_key tmp;
+		if ((rc = vault_key_describe(t, sk, "x", &tmp)) != 0)
+			goto out;
+		snprintf(defname, sizeof(defname), "%s", tmp.address);
+		name = defname;
+	}
+	char dir[4096];
+	snprintf(dir, sizeof(dir), "%s", path);
+	char *slash = strrchr(dir, '/');
+	if (slash) {
+		*slash = '\0';
+		(void)fileio_mkdirs(dir, 0700);
+	}
+	rc = vault_file_add(path, pass, name, t, sk, &info);
+	if (rc == 0)
+		printf("%s %s %s\n", info.address, info.public_key, info.name);
+	else
+		fprintf(stderr, "sigil: cannot add key to %s: %s%s\n", path, sigil_strerror(rc),
+		        rc == SIGIL_E_INVALID ? " (a key with that name or address exists?)" : "");
+out:
+	sodium_memzero(pass, sizeof(pass));
+	config_free(cfg);
+	return rc == 0 ? 0 : 1;
+}
+
+int
+cli_generate(int argc, char **argv)
+{
+	const char *name = NULL, *vault = NULL, *type;
+	uint8_t *sk;
+	int t, rc;
+
+	if (cli_wants_help(argc, argv, generate_usage))
+		return 0;
+	if ((type = keys_opts(argc, argv, &name, &vault, NULL)) == NULL) {
+		fputs(generate_usage, stderr);
+		return 2;
+	}
+	if (strcmp(type, "tz1") == 0)
+		type = "ed25519";
+	else if (strcmp(type, "tz2") == 0)
+		type = "secp256k1";
+	else if (strcmp(type, "tz3") == 0)
+		type = "p256";
+	if ((t = sigil_key_type_from_name(type)) < 0 || t == SIGIL_KEY_BLS) {
+		fprintf(stderr, "sigil: cannot generate keys of type %s\n", type);
+		return 2;
+	}
+	if ((sk = secmem_alloc(SIGIL_SECRET_LEN)) == NULL)
+		return 1;
+	rc = sigil_keygen((enum sigil_key_type)t, sk);
+	rc = rc == 0 ? keys_store(vault, name, (enum sigil_key_type)t, sk) : 1;
+	secmem_free(sk);
+	return rc;
+}
+
+int
+cli_import(int argc, char **argv)
+{
+	const char *name = NULL, *vault = NULL, *pem = NULL, *secret;
+	char line[1024], pass[1024] = "";
+	char *pemtext = NULL;
+	size_t pemlen = 0;
+	enum sigil_key_type t;
+	uint8_t *sk;
+	int rc;
+
+	if (cli_wants_help(argc, argv, import_usage))
+		return 0;
+	secret = keys_opts(argc, argv, &name, &vault, &pem);
+	if ((secret == NULL) == (pem == NULL)) {
+		fputs(import_usage, stderr);
+		return 2;
+	}
+	if ((sk = secmem_alloc(SIGIL_SECRET_LEN)) == NULL)
+		return 1;
+	if (pem) {
+		if ((rc = fileio_read(pem, 1 << 16, &pemtext, &pemlen)) == 0)
+			rc = tz_sk_from_pem(pemtext, pemlen, &t, sk);
+	} else {
+		if (strcmp(secret, "-") == 0) {
+			if (fgets(line, sizeof(line), stdin) == NULL) {
+				rc = SIGIL_E_INVALID;
+				goto out;
+			}
+			line[strcspn(line, "\r\n")] = '\0';
+			secret = line;
+		}
+		const char *env = getenv("SIGIL_IMPORT_PASSPHRASE");
+		if (env)
+			snprintf(pass, sizeof(pass), "%s", env);
+		else if (strstr(secret, "esk") == secret + 2 || strstr(secret, "esk") == secret + 3)
+			(void)cli_prompt_secret("key passphrase: ", pass, sizeof(pass));
+		rc = tz_sk_decode(secret, strlen(secret), pass, &t, sk);
+	}
+	if (rc != 0) {
+		fprintf(stderr, "sigil: cannot read the secret key: %s\n", sigil_strerror(rc));
+		goto out;
+	}
+	rc = keys_store(vault, name, t, sk);
+out:
+	sodium_memzero(line, sizeof(line));
+	sodium_memzero(pass, sizeof(pass));
+	if (pemtext) {
+		sodium_memzero(pemtext, pemlen);
+		free(pemtext);
+	}
+	secmem_free(sk);
+	return rc == 0 ? 0 : 1;
+}
+
+int
+cli_list(int argc, char **argv)
+{
+	struct sigil_state *st;
+	char err[512] = "";
+
+	if (cli_wants_help(argc, argv, list_usage))
+		return 0;
+	if (sigil_state_load(cli_opts.config, &st, err, sizeof(err)) != 0) {
+		fprintf(stderr, "sigil: %s\n", err);
+		return 1;
+	}
+	for (size_t v = 0; v < st->n_vaults; v++) {
+		struct vault *vt = st->vaults[v];
+		for (size_t i = 0; i < vt->ops->count(vt); i++) {
+			const struct vault_key *k = vt->ops->key(vt, i);
+			printf("%s\t%s\t%s\t%s\t%s\n", k->address, sigil_key_type_name(k->type),
+			       k->public_key, st->cfg->vaults[v].name,
+			       config_find_key(st->cfg, k->address) ? "configured" : "not-configured");
+		}
+	}
+	sigil_state_free(st);
+	return 0;
+}
+
+int
+cli_pubkey(int argc, char **argv)
+{
+	struct sigil_state *st;
+	char err[512] = "";
+	int rc = 1;
+
+	if (cli_wants_help(argc, argv, pubkey_usage))
+		return 0;
+	if (argc != 2) {
+		fputs(pubkey_usage, stderr);
+		return 2;
+	}
+	if (sigil_state_load(cli_opts.config, &st, err, sizeof(err)) != 0) {
+		fprintf(stderr, "sigil: %s\n", err);
+		return 1;
+	}
+	for (size_t v = 0; v < st->n_vaults && rc; v++)
+		for (size_t i = 0; i < st->vaults[v]->ops->count(st->vaults[v]) && rc; i++) {
+			const struct vault_key *k = st->vaults[v]->ops->key(st->vaults[v], i);
+			if (strcmp(k->address, argv[1]) == 0) {
+				printf("%s\n", k->public_key);
+				rc = 0;
+			}
+		}
+	if (rc)
+		fprintf(stderr, "sigil: no key %s in the configured vaults\n", argv[1]);
+	sigil_state_free(st);
+	return rc;
+}

@@ -1,0 +1,162 @@
+/* sigil serve / sigild: the daemon. */
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "api/server.h"
+#include "api/tezos.h"
+#include "cli/cli.h"
+#include "core/errors.h"
+#include "core/fileio.h"
+#include "core/log.h"
+#include "core/secmem.h"
+
+static const char serve_usage[] =
+	"usage: sigild [-c config.yaml] [--base-dir DIR] [--json-log] [--log-level LEVEL]\n"
+	"       sigil serve [same options]\n\n"
+	"Serves the octez-signer HTTP API (default 127.0.0.1:6732) and the utility API\n"
+	"(/healthz, /metrics; default 127.0.0.1:9583). Without -c, the embedded defaults\n"
+	"apply: base_dir ./var, file vault ./var/keys.json, watermarks in ./var/watermarks.\n"
+	"The vault passphrase comes from SIGIL_PASSPHRASE, else the vault's passphrase_file,\n"
+	"else a prompt when standard input is a terminal.\n"
+	"SIGHUP reloads the configuration and keys; SIGTERM drains requests and exits.\n";
+
+static bool
+serve_is_loopback(const char *address)
+{
+	char host[256];
+	uint16_t port;
+	if (config_split_address(address, host, sizeof(host), &port) != 0)
+		return false;
+	return strncmp(host, "127.", 4) == 0 || strcmp(host, "localhost") == 0 ||
+	       strcmp(host, "::1") == 0;
+}
+
+/* TLS material, read once at start-up; the key is wiped after the server
+ * has taken its copy. */
+static int
+serve_read_tls(const struct sigil_config *cfg, char **cert, char **key, size_t *keylen)
+{
+	char path[4096];
+	size_t len;
+	int rc;
+
+	*cert = *key = NULL;
+	if (!cfg->server.tls)
+		return 0;
+	if ((rc = config_resolve_path(cfg, cfg->server.tls_cert_file, path, sizeof(path))) != 0 ||
+	    (rc = fileio_read(path, 1 << 20, cert, &len)) != 0) {
+		log_error("tls certificate %s: %s", path, sigil_strerror(rc));
+		return rc;
+	}
+	if ((rc = config_resolve_path(cfg, cfg->server.tls_key_file, path, sizeof(path))) != 0 ||
+	    (rc = fileio_read(path, 1 << 20, key, keylen)) != 0) {
+		log_error("tls key %s: %s", path, sigil_strerror(rc));
+		return rc;
+	}
+	return 0;
+}
+
+static int
+serve_start(struct sigil_ctx *ctx, struct api_server **api, struct api_server **util)
+{
+	const struct config_server *s = &ctx->st->cfg->server;
+	char *cert = NULL, *key = NULL;
+	size_t keylen = 0;
+	int rc;
+
+	if ((rc = serve_read_tls(ctx->st->cfg, &cert, &key, &keylen)) != 0)
+		goto out;
+	struct api_server_opts o = {
+		.address = s->address, .tls_cert_pem = cert, .tls_key_pem = key,
+		.timeout_s = s->timeout_seconds, .max_body = s->max_body_bytes,
+	};
+	if ((rc = api_server_start(&o, api_tezos_handle, ctx, api)) != 0) {
+		log_error("cannot listen on %s", s->address);
+		goto out;
+	}
+	struct api_server_opts u = {
+		.address = s->utility_address, .timeout_s = s->timeout_seconds, .max_body = 4096,
+	};
+	if ((rc = api_server_start(&u, api_utility_handle, ctx, util)) != 0) {
+		log_error("cannot listen on %s", s->utility_address);
+		goto out;
+	}
+	if (!serve_is_loopback(s->address) && !s->tls && s->n_authorized_keys == 0)
+		log_warn("WARNING: listening on %s beyond loopback with neither TLS nor "
+		         "authorized_keys: anyone who can reach it can ask for signatures",
+		         s->address);
+	log_info("sigild ready: api %s (port %u%s), utility %s (port %u), %zu keys", s->address,
+	         api_server_port(*api), s->tls ? ", tls" : "", s->utility_address,
+	         api_server_port(*util), ctx->st->n_keys);
+out:
+	free(cert);
+	if (key) {
+		sodium_memzero(key, keylen);
+		free(key);
+	}
+	return rc;
+}
+
+int
+cli_serve(int argc, char **argv)
+{
+	struct sigil_ctx ctx;
+	struct api_server *api = NULL, *util = NULL;
+	char err[512];
+	sigset_t set;
+	int sig, rc;
+
+	if (cli_wants_help(argc, argv, serve_usage))
+		return 0;
+	if (argc > 1) {
+		fprintf(stderr, "sigild: unexpected argument %s\n%s", argv[1], serve_usage);
+		return 2;
+	}
+	secmem_harden_process();
+	if (sodium_init() < 0)
+		return 1;
+	/* Signals are taken synchronously below; server threads inherit the mask. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if ((rc = sigil_ctx_open(&ctx, cli_opts.config, err, sizeof(err))) != 0) {
+		log_error("cannot start: %s", err[0] ? err : sigil_strerror(rc));
+		sigil_ctx_close(&ctx);
+		return 1;
+	}
+	log_set_level(ctx.st->cfg->log_level);
+	log_set_json(ctx.st->cfg->log_json || cli_opts.json_log);
+	if (!secmem_locked())
+		log_warn("key memory is not locked (raise `ulimit -l`): secrets could reach swap");
+	if ((rc = serve_start(&ctx, &api, &util)) != 0) {
+		api_server_stop(api);
+		sigil_ctx_close(&ctx);
+		return 1;
+	}
+	for (;;) {
+		if (sigwait(&set, &sig) != 0)
+			continue;
+		if (sig == SIGHUP) {
+			if (sigil_ctx_reload(&ctx, err, sizeof(err)) == 0)
+				log_info("reloaded: %zu keys", ctx.st->n_keys);
+			else
+				log_error("reload failed, keeping the running configuration: %s", err);
+			continue;
+		}
+		log_info("signal %d: draining requests and stopping", sig);
+		break;
+	}
+	api_server_stop(api);
+	api_server_stop(util);
+	sigil_ctx_close(&ctx);
+	log_info("stopped");
+	return 0;
+}

@@ -1,0 +1,149 @@
+/* sigil watermark show|set|import */
+#include <dirent.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "cli/common.h"
+#include "core/errors.h"
+#include "watermark/watermark.h"
+
+static const char wm_usage[] =
+	"usage: sigil watermark show\n"
+	"       sigil watermark set <tz…> <Net…> <block|preattestation|attestation> <level> <round>\n"
+	"       sigil watermark import --signatory DIR   (DIR/watermark_v2/*.json)\n"
+	"       sigil watermark import --octez DIR       (DIR/*_high_watermark)\n\n"
+	"Reads or changes the high watermarks. The store is locked while sigild runs:\n"
+	"stop it first. `set` overrides the mark in either direction: use it with care.\n"
+	"Imports never lower an existing mark.\n";
+
+static const char *const wm_kind_names[WM_KINDS] = {"block", "preattestation", "attestation"};
+
+static int
+wm_open(struct wm_store **s)
+{
+	struct sigil_config *cfg;
+	char dir[4096];
+	int rc;
+
+	if (cli_load_config(&cfg) != 0)
+		return 1;
+	rc = config_resolve_path(cfg, cfg->watermark_dir, dir, sizeof(dir));
+	if (rc == 0)
+		rc = wm_file_open(dir, s);
+	if (rc != 0)
+		fprintf(stderr, "sigil: watermark store %s: %s%s\n", dir, sigil_strerror(rc),
+		        rc == SIGIL_E_LOCKED ? " (is sigild running?)" : "");
+	config_free(cfg);
+	return rc == 0 ? 0 : 1;
+}
+
+static int
+wm_print(void *arg, const struct wm_id *id, const struct wm_mark *m)
+{
+	char addr[TZ_B58_MAX], chain[TZ_B58_MAX];
+	(void)arg;
+	if (tz_pkh_encode((enum sigil_key_type)id->pkh[0], id->pkh + 1, addr, sizeof(addr)) != 0 ||
+	    tz_b58_encode(TZ_P_NET, id->chain_id, 4, chain, sizeof(chain)) != 0)
+		return SIGIL_E_INVALID;
+	printf("%s\t%s\t%s\t%" PRId32 "\t%" PRId32 "\t%s\n", addr, chain, wm_kind_names[id->kind],
+	       m->level, m->round, m->sig_len ? "signature" : "-");
+	return 0;
+}
+
+static int
+wm_set(struct wm_store *s, char **argv)
+{
+	struct wm_id id = {0};
+	struct wm_mark m = {0};
+	enum sigil_key_type t;
+	size_t n;
+	char *end;
+	int kind = -1;
+
+	for (int i = 0; i < WM_KINDS; i++)
+		if (strcmp(argv[2], wm_kind_names[i]) == 0)
+			kind = i;
+	if (tz_pkh_decode(argv[0], strlen(argv[0]), &t, id.pkh + 1) != 0 ||
+	    tz_b58_decode(argv[1], strlen(argv[1]), TZ_P_NET, id.chain_id, 4, &n) != 0 ||
+	    kind < 0) {
+		fprintf(stderr, "sigil: bad address, chain id or kind\n");
+		return SIGIL_E_INVALID;
+	}
+	id.pkh[0] = (uint8_t)t;
+	id.kind = (enum wm_kind)kind;
+	long level = strtol(argv[3], &end, 10);
+	if (*end || level < 0 || level > INT32_MAX)
+		return SIGIL_E_INVALID;
+	long round = strtol(argv[4], &end, 10);
+	if (*end || round < 0 || round > INT32_MAX)
+		return SIGIL_E_INVALID;
+	m.level = (int32_t)level;
+	m.round = (int32_t)round;
+	return s->ops->set(s, &id, &m);
+}
+
+static int
+wm_import_dir(struct wm_store *s, const char *flag, const char *dir)
+{
+	char path[4096];
+	int rc = 0;
+
+	if (strcmp(flag, "--octez") == 0) {
+		for (int k = 0; k < WM_KINDS && rc == 0; k++) {
+			snprintf(path, sizeof(path), "%s/%s_high_watermark", dir, wm_kind_names[k]);
+			rc = wm_import_octez(s, path, (enum wm_kind)k);
+			if (rc == SIGIL_E_NOT_FOUND)
+				rc = 0;
+			else if (rc == 0)
+				printf("imported %s\n", path);
+		}
+		return rc;
+	}
+	if (strcmp(flag, "--signatory") != 0)
+		return SIGIL_E_INVALID;
+	snprintf(path, sizeof(path), "%s/watermark_v2", dir);
+	DIR *d = opendir(path);
+	if (d == NULL)
+		return SIGIL_E_NOT_FOUND;
+	for (struct dirent *e; rc == 0 && (e = readdir(d)) != NULL;) {
+		size_t n = strlen(e->d_name);
+		if (n < 6 || strcmp(e->d_name + n - 5, ".json") != 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/watermark_v2/%s", dir, e->d_name);
+		if ((rc = wm_import_signatory(s, path)) == 0)
+			printf("imported %s\n", path);
+	}
+	closedir(d);
+	return rc;
+}
+
+int
+cli_watermark(int argc, char **argv)
+{
+	struct wm_store *s = NULL;
+	int rc;
+
+	if (cli_wants_help(argc, argv, wm_usage))
+		return 0;
+	if (argc < 2 || !((strcmp(argv[1], "show") == 0 && argc == 2) ||
+	                  (strcmp(argv[1], "set") == 0 && argc == 7) ||
+	                  (strcmp(argv[1], "import") == 0 && argc == 4))) {
+		fputs(wm_usage, stderr);
+		return 2;
+	}
+	if (wm_open(&s) != 0)
+		return 1;
+	if (strcmp(argv[1], "show") == 0)
+		rc = s->ops->each(s, wm_print, NULL);
+	else if (strcmp(argv[1], "set") == 0)
+		rc = wm_set(s, argv + 2);
+	else
+		rc = wm_import_dir(s, argv[2], argv[3]);
+	if (rc != 0)
+		fprintf(stderr, "sigil: watermark %s: %s\n", argv[1], sigil_strerror(rc));
+	s->ops->close(s);
+	return rc == 0 ? 0 : 1;
+}

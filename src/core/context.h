@@ -1,0 +1,63 @@
+/* The daemon's state: configuration, vaults, the key ring (configured keys
+ * found in a vault), the watermark store and metrics. A SIGHUP builds a new
+ * state beside the old one and swaps it in; the watermark store and metrics
+ * live on across reloads. */
+#ifndef SIGIL_CONTEXT_H
+#define SIGIL_CONTEXT_H
+#include <pthread.h>
+#include <stddef.h>
+
+#include "core/config.h"
+#include "core/metrics.h"
+#include "vault/vault.h"
+#include "watermark/watermark.h"
+
+struct sigil_key_metrics;
+
+struct sigil_key {
+	const struct vault_key *vk;  /* owned by its vault */
+	struct vault *vault;
+	size_t vault_index;
+	const char *vault_name;      /* owned by the config */
+	const struct policy_key *policy; /* owned by the config */
+	uint8_t pkh_bin[TZ_PKH_BIN_LEN];
+	struct metrics_key *metrics; /* owned by the context, survives reloads */
+};
+
+struct sigil_state {
+	struct sigil_config *cfg;
+	struct vault *vaults[CONFIG_MAX_VAULTS];
+	size_t n_vaults;
+	struct sigil_key *keys; /* sorted by address */
+	size_t n_keys;
+};
+
+struct sigil_ctx {
+	pthread_rwlock_t lock; /* readers: requests; writer: reload's swap */
+	struct sigil_state *st;
+	struct wm_store *wm;
+	struct metrics metrics;
+	/* Per-address metrics, kept across reloads (grow-only). */
+	struct sigil_key_metrics *km;
+	pthread_mutex_t km_mu;
+	char *config_path; /* NULL: embedded defaults */
+};
+
+/* Loads the config, opens vaults and the watermark store. err gets a
+ * secret-free explanation on failure. */
+__attribute__((warn_unused_result)) int
+sigil_ctx_open(struct sigil_ctx *ctx, const char *config_path, char *err, size_t errlen);
+/* Re-reads the config and keys; on failure the old state stays. */
+__attribute__((warn_unused_result)) int
+sigil_ctx_reload(struct sigil_ctx *ctx, char *err, size_t errlen);
+void sigil_ctx_close(struct sigil_ctx *ctx);
+
+/* Loads the config and opens its vaults only (CLI use; no watermark lock). */
+__attribute__((warn_unused_result)) int
+sigil_state_load(const char *config_path, struct sigil_state **out, char *err, size_t errlen);
+void sigil_state_free(struct sigil_state *st);
+
+/* The key for an address, or NULL. Callers hold ctx->lock for reading. */
+const struct sigil_key *sigil_find_key(const struct sigil_state *st, const char *address);
+
+#endif

@@ -1,0 +1,196 @@
+#include "core/sign.h"
+
+#include <inttypes.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "auth/auth.h"
+#include "core/errors.h"
+#include "core/hex.h"
+#include "core/log.h"
+#include "policy/policy.h"
+
+static double
+sign_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static enum wm_kind
+sign_wm_kind(uint8_t magic)
+{
+	switch (magic) {
+	case TZ_MAGIC_BLOCK: return WM_BLOCK;
+	case TZ_MAGIC_PREATTESTATION: return WM_PREATTESTATION;
+	default: return WM_ATTESTATION;
+	}
+}
+
+/* One audit line per decision: never key material, payloads only when the
+ * key's policy asks for them. */
+static void
+sign_audit(const struct sign_req *req, const struct sigil_key *k, const struct tz_request *tr,
+           bool decoded, int rc, const char *reason, double ms)
+{
+	char level[16] = "", round[16] = "", lat[32], chain[TZ_B58_MAX] = "";
+	char *payload = NULL;
+
+	if (decoded && tr->consensus) {
+		snprintf(level, sizeof(level), "%" PRId32, tr->level);
+		snprintf(round, sizeof(round), "%" PRId32, tr->round);
+	}
+	if (decoded && tr->has_chain_id &&
+	    tz_b58_encode(TZ_P_NET, tr->chain_id, 4, chain, sizeof(chain)) != 0)
+		chain[0] = '\0';
+	snprintf(lat, sizeof(lat), "%.3f", ms);
+	if (k && k->policy->log_payloads && (payload = malloc(2 * req->len + 1)) != NULL &&
+	    hex_encode(req->data, req->len, payload, 2 * req->len + 1) != 0) {
+		free(payload);
+		payload = NULL;
+	}
+	log_audit("key", req->address, "kind", decoded ? tz_req_kind_name(tr->kind) : "",
+	          "chain", chain, "level", level, "round", round,
+	          "decision", rc == 0 ? "signed" : "refused", "error",
+	          rc == 0 ? "" : sigil_strerror(rc), "reason", reason, "latency_ms", lat,
+	          "peer", req->peer ? req->peer : "", payload ? "payload" : NULL, payload, NULL);
+	free(payload);
+}
+
+/* Watermark stage: check-and-advance before signing. On WM_IDENTICAL with a
+ * stored signature, *reuse is set and sig holds it. */
+static int
+sign_watermark(struct sigil_ctx *ctx, const struct sigil_key *k, const struct tz_request *tr,
+               const uint8_t digest[32], struct wm_id *id, struct wm_mark *mark, bool *reuse,
+               struct sign_res *res)
+{
+	struct wm_mark prev;
+	int rc;
+
+	memset(id, 0, sizeof(*id));
+	memcpy(id->chain_id, tr->chain_id, 4);
+	memcpy(id->pkh, k->pkh_bin, sizeof(id->pkh));
+	id->kind = sign_wm_kind(tr->magic);
+	memset(mark, 0, sizeof(*mark));
+	mark->level = tr->level;
+	mark->round = tr->round;
+	memcpy(mark->digest, digest, 32);
+	mark->has_digest = true;
+	rc = ctx->wm->ops->check_advance(ctx->wm, id, mark, &prev);
+	if (rc == WM_IDENTICAL) {
+		if (prev.sig_len > 0) {
+			memcpy(mark->sig, prev.sig, prev.sig_len);
+			mark->sig_len = prev.sig_len;
+			*reuse = true;
+		}
+		return 0;
+	}
+	if (rc == SIGIL_E_WATERMARK) {
+		atomic_fetch_add(&k->metrics->wm_rejected[tr->kind], 1);
+		snprintf(res->reason, sizeof(res->reason),
+		         "level %" PRId32 " round %" PRId32 " is not above the high watermark",
+		         tr->level, tr->round);
+	} else if (rc == SIGIL_E_CORRUPT) {
+		snprintf(res->reason, sizeof(res->reason),
+		         "watermark record is corrupt: consensus signing refused");
+		log_error("watermark for %s is corrupt: refusing consensus signing", k->vk->address);
+	} else if (rc != 0) {
+		snprintf(res->reason, sizeof(res->reason), "watermark store: %s", sigil_strerror(rc));
+	}
+	return rc;
+}
+
+static int
+sign_locked(struct sigil_ctx *ctx, const struct sign_req *req, struct sign_res *res,
+            const struct sigil_key **kout, struct tz_request *tr, bool *decoded)
+{
+	const struct sigil_state *st = ctx->st;
+	const struct sigil_key *k;
+	const struct policy_pubkey *ak;
+	struct wm_id id;
+	struct wm_mark mark;
+	uint8_t digest[32];
+	bool reuse = false;
+	size_t nak;
+	double t0;
+	int rc;
+
+	if ((k = sigil_find_key(st, req->address)) == NULL) {
+		snprintf(res->reason, sizeof(res->reason), "unknown key");
+		return SIGIL_E_UNKNOWN_KEY;
+	}
+	*kout = k;
+	ak = config_auth_keys(st->cfg, k->policy, &nak);
+	if ((rc = auth_check(ak, nak, k->pkh_bin, req->data, req->len, req->auth)) != 0) {
+		atomic_fetch_add(&ctx->metrics.auth_failures, 1);
+		snprintf(res->reason, sizeof(res->reason), "%s", sigil_strerror(rc));
+		return rc;
+	}
+	if ((rc = tz_decode(req->data, req->len, tr)) != 0) {
+		snprintf(res->reason, sizeof(res->reason), "cannot decode request: %s",
+		         sigil_strerror(rc));
+		return rc;
+	}
+	*decoded = true;
+	if ((rc = policy_check(k->policy, tr, res->reason, sizeof(res->reason))) != 0) {
+		atomic_fetch_add(&k->metrics->policy_violations, 1);
+		return rc;
+	}
+	if (k->vk->type == SIGIL_KEY_BLS && req->version == 0) {
+		snprintf(res->reason, sizeof(res->reason), "version 0 is not supported for tz4");
+		return SIGIL_E_INVALID;
+	}
+	sigil_blake2b(digest, sizeof(digest), req->data, req->len);
+	if (tr->consensus &&
+	    (rc = sign_watermark(ctx, k, tr, digest, &id, &mark, &reuse, res)) != 0)
+		return rc;
+	if (!reuse) {
+		enum vault_scheme scheme = VAULT_SIGN_DIGEST;
+		const uint8_t *msg = digest;
+		size_t msglen = sizeof(digest);
+		if (k->vk->type == SIGIL_KEY_BLS) {
+			scheme = req->version == 1 ? VAULT_SIGN_BLS_AUG : VAULT_SIGN_BLS_POP;
+			msg = req->data;
+			msglen = req->len;
+		}
+		t0 = sign_now_ms();
+		rc = k->vault->ops->sign(k->vault, k->vault_index, scheme, msg, msglen, mark.sig,
+		                         &mark.sig_len);
+		metrics_hist_observe(&ctx->metrics.vault_ms, sign_now_ms() - t0);
+		if (rc != 0) {
+			snprintf(res->reason, sizeof(res->reason), "vault: %s", sigil_strerror(rc));
+			return rc;
+		}
+		/* Kept so that the identical request gets the same answer back;
+		 * losing it in a crash only means signing the same bytes again. */
+		if (tr->consensus)
+			(void)ctx->wm->ops->record_signature(ctx->wm, &id, &mark);
+	}
+	rc = tz_sig_encode(k->vk->type, mark.sig, mark.sig_len, res->signature,
+	                   sizeof(res->signature));
+	if (rc == 0)
+		atomic_fetch_add(&k->metrics->signed_ops[tr->kind], 1);
+	return rc;
+}
+
+int
+sigil_sign(struct sigil_ctx *ctx, const struct sign_req *req, struct sign_res *res)
+{
+	const struct sigil_key *k = NULL;
+	struct tz_request tr;
+	bool decoded = false;
+	double t0 = sign_now_ms();
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	memset(&tr, 0, sizeof(tr));
+	pthread_rwlock_rdlock(&ctx->lock);
+	rc = sign_locked(ctx, req, res, &k, &tr, &decoded);
+	sign_audit(req, k, &tr, decoded, rc, res->reason, sign_now_ms() - t0);
+	pthread_rwlock_unlock(&ctx->lock);
+	return rc;
+}

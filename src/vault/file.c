@@ -1,0 +1,237 @@
+/* The file vault: keys encrypted at rest with Argon2id + XChaCha20-Poly1305,
+ * decrypted once at start-up into the locked arena (core/secmem.h).
+ * Signatory's file-vault format is read as well, so operators can migrate. */
+#include "vault/vault.h"
+#include "vault/file_format.h"
+
+#include <jansson.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/errors.h"
+#include "core/log.h"
+#include "core/secmem.h"
+
+struct vault_file {
+	struct vault base;
+	size_t n;
+	struct vault_key *keys;
+	uint8_t **secrets; /* n pointers into secmem */
+};
+
+static size_t
+vf_count(const struct vault *v)
+{
+	return ((const struct vault_file *)v)->n;
+}
+
+static const struct vault_key *
+vf_key(const struct vault *v, size_t i)
+{
+	const struct vault_file *f = (const struct vault_file *)v;
+	return i < f->n ? &f->keys[i] : NULL;
+}
+
+static int
+vf_sign(struct vault *v, size_t i, enum vault_scheme scheme, const uint8_t *msg, size_t len,
+        uint8_t sig[static SIGIL_SIG_MAX], size_t *siglen)
+{
+	struct vault_file *f = (struct vault_file *)v;
+
+	*siglen = 0;
+	if (i >= f->n)
+		return SIGIL_E_UNKNOWN_KEY;
+	if (scheme != VAULT_SIGN_DIGEST)
+		return vault_bls_sign(f->keys[i].type, f->secrets[i], f->keys[i].pk,
+		                      f->keys[i].pk_len, scheme, msg, len, sig, siglen);
+	if (len != 32)
+		return SIGIL_E_INVALID;
+	return sigil_sign_digest(f->keys[i].type, f->secrets[i], msg, sig, siglen);
+}
+
+static void
+vf_close(struct vault *v)
+{
+	struct vault_file *f = (struct vault_file *)v;
+	if (f == NULL)
+		return;
+	for (size_t i = 0; i < f->n; i++)
+		secmem_free(f->secrets[i]);
+	free(f->secrets);
+	free(f->keys);
+	free(f);
+}
+
+static const struct vault_ops vault_file_ops = {
+	.name = "file",
+	.count = vf_count,
+	.key = vf_key,
+	.sign = vf_sign,
+	.ready = NULL, /* keys are in memory once open succeeded */
+	.close = vf_close,
+};
+
+/* Grows the key arrays by one; the new secret slot is locked memory. */
+static int
+vf_push(struct vault_file *f, uint8_t **sk_out)
+{
+	struct vault_key *k = realloc(f->keys, (f->n + 1) * sizeof(*k));
+	if (k == NULL)
+		return SIGIL_E_NOMEM;
+	f->keys = k;
+	uint8_t **s = realloc(f->secrets, (f->n + 1) * sizeof(*s));
+	if (s == NULL)
+		return SIGIL_E_NOMEM;
+	f->secrets = s;
+	s[f->n] = secmem_alloc(SIGIL_SECRET_LEN);
+	if (s[f->n] == NULL)
+		return SIGIL_E_NOMEM;
+	memset(&k[f->n], 0, sizeof(*k));
+	*sk_out = s[f->n];
+	f->n++;
+	return 0;
+}
+
+/* Drops the last pushed key (used when its secret turned out to be bad). */
+static void
+vf_pop(struct vault_file *f)
+{
+	f->n--;
+	secmem_free(f->secrets[f->n]);
+}
+
+static int
+vf_check_unique(const struct vault_file *f, const struct vault_key *k)
+{
+	for (size_t i = 0; i + 1 < f->n; i++)
+		if (strcmp(f->keys[i].address, k->address) == 0 ||
+		    strcmp(f->keys[i].name, k->name) == 0)
+			return SIGIL_E_INVALID;
+	return 0;
+}
+
+/* Signatory: [{"name": s, "value": "unencrypted:edsk…" | "encrypted:edesk…"}] */
+static int
+vf_load_signatory(struct vault_file *f, json_t *arr, const char *passphrase)
+{
+	size_t i;
+	json_t *it;
+
+	json_array_foreach(arr, i, it) {
+		const char *name = json_string_value(json_object_get(it, "name"));
+		const char *value = json_string_value(json_object_get(it, "value"));
+		const char *pp = NULL, *b58;
+		enum sigil_key_type t;
+		uint8_t *sk;
+		int rc;
+
+		if (name == NULL || value == NULL)
+			return SIGIL_E_INVALID;
+		if (strncmp(value, "unencrypted:", 12) == 0) {
+			b58 = value + 12;
+		} else if (strncmp(value, "encrypted:", 10) == 0) {
+			b58 = value + 10;
+			pp = passphrase;
+		} else {
+			return SIGIL_E_INVALID;
+		}
+		if ((rc = vf_push(f, &sk)) != 0)
+			return rc;
+		rc = tz_sk_decode(b58, strlen(b58), pp, &t, sk);
+		if (rc == 0)
+			rc = vault_key_describe(t, sk, name, &f->keys[f->n - 1]);
+		if (rc == 0)
+			rc = vf_check_unique(f, &f->keys[f->n - 1]);
+		if (rc != 0) {
+			vf_pop(f);
+			return rc;
+		}
+	}
+	return 0;
+}
+
+/* sigil's own format; see vault.h. */
+static int
+vf_load_sigil(struct vault_file *f, json_t *root, const char *passphrase)
+{
+	struct vf_kdf kdf;
+	uint8_t *kek = NULL;
+	size_t i;
+	json_t *it, *keys;
+	int rc;
+
+	if ((rc = vf_kdf_parse(root, &kdf)) != 0)
+		return rc;
+	keys = json_object_get(root, "keys");
+	if (!json_is_array(keys))
+		return SIGIL_E_INVALID;
+	if ((kek = secmem_alloc(crypto_aead_xchacha20poly1305_ietf_KEYBYTES)) == NULL)
+		return SIGIL_E_NOMEM;
+	if ((rc = vf_kdf_derive(&kdf, passphrase, kek)) != 0)
+		goto out;
+	json_array_foreach(keys, i, it) {
+		uint8_t *sk;
+		if ((rc = vf_push(f, &sk)) != 0)
+			goto out;
+		rc = vf_entry_open(it, kek, sk, &f->keys[f->n - 1]);
+		if (rc == 0)
+			rc = vf_check_unique(f, &f->keys[f->n - 1]);
+		if (rc != 0) {
+			vf_pop(f);
+			goto out;
+		}
+	}
+out:
+	secmem_free(kek);
+	return rc;
+}
+
+int
+vault_file_open(const char *path, const char *passphrase, struct vault **out)
+{
+	struct vault_file *f;
+	json_t *root = NULL;
+	int rc;
+
+	*out = NULL;
+	if ((f = calloc(1, sizeof(*f))) == NULL)
+		return SIGIL_E_NOMEM;
+	f->base.ops = &vault_file_ops;
+	if ((rc = vf_read_json(path, &root)) != 0)
+		goto out;
+	if (json_is_array(root))
+		rc = vf_load_signatory(f, root, passphrase);
+	else
+		rc = vf_load_sigil(f, root, passphrase);
+	if (rc != 0)
+		goto out;
+	if (!secmem_locked())
+		log_warn("vault %s: could not lock key memory (ulimit -l); secrets may be swapped", path);
+	*out = &f->base;
+	f = NULL;
+out:
+	json_decref(root);
+	vf_close(f ? &f->base : NULL);
+	return rc;
+}
+
+int
+vault_key_describe(enum sigil_key_type t, const uint8_t sk[static SIGIL_SECRET_LEN],
+                   const char *name, struct vault_key *info)
+{
+	int rc;
+
+	memset(info, 0, sizeof(*info));
+	if (name == NULL || name[0] == '\0' || strlen(name) >= sizeof(info->name))
+		return SIGIL_E_INVALID;
+	memcpy(info->name, name, strlen(name) + 1);
+	info->type = t;
+	if ((rc = sigil_pubkey(t, sk, info->pk, &info->pk_len)) != 0)
+		return rc;
+	tz_pkh(info->pk, info->pk_len, info->pkh);
+	if ((rc = tz_pkh_encode(t, info->pkh, info->address, sizeof(info->address))) != 0)
+		return rc;
+	return tz_pk_encode(t, info->pk, info->pk_len, info->public_key, sizeof(info->public_key));
+}

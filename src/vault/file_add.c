@@ -1,0 +1,93 @@
+/* Adding a key to a file vault (CLI generate and import). */
+#include <jansson.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/errors.h"
+#include "core/fileio.h"
+#include "core/secmem.h"
+#include "vault/file_format.h"
+
+/* Refuses a second key with the same name or address. */
+static int
+vf_add_check(json_t *keys, const struct vault_key *info)
+{
+	size_t i;
+	json_t *it;
+	json_array_foreach(keys, i, it) {
+		const char *n = json_string_value(json_object_get(it, "name"));
+		const char *a = json_string_value(json_object_get(it, "address"));
+		if ((n && strcmp(n, info->name) == 0) || (a && strcmp(a, info->address) == 0))
+			return SIGIL_E_INVALID;
+	}
+	return 0;
+}
+
+int
+vault_file_add(const char *path, const char *passphrase, const char *name,
+               enum sigil_key_type t, const uint8_t sk[static SIGIL_SECRET_LEN],
+               struct vault_key *info)
+{
+	struct vault_key k;
+	struct vf_kdf kdf;
+	json_t *root = NULL, *keys, *entry = NULL;
+	uint8_t *kek = NULL, *check = NULL;
+	char *text = NULL;
+	int rc;
+
+	if (info)
+		memset(info, 0, sizeof(*info));
+	if ((rc = vault_key_describe(t, sk, name, &k)) != 0)
+		return rc;
+	kek = secmem_alloc(crypto_aead_xchacha20poly1305_ietf_KEYBYTES);
+	check = secmem_alloc(SIGIL_SECRET_LEN);
+	if (kek == NULL || check == NULL) {
+		rc = SIGIL_E_NOMEM;
+		goto out;
+	}
+	rc = vf_read_json(path, &root);
+	if (rc == SIGIL_E_NOT_FOUND) {
+		vf_kdf_new(&kdf);
+		root = json_pack("{s:i, s:o, s:[]}", "version", 1, "kdf", vf_kdf_json(&kdf), "keys");
+		rc = root ? 0 : SIGIL_E_NOMEM;
+	} else if (rc == 0) {
+		rc = json_is_array(root) ? SIGIL_E_UNSUPPORTED : vf_kdf_parse(root, &kdf);
+	}
+	if (rc != 0)
+		goto out;
+	keys = json_object_get(root, "keys");
+	if (!json_is_array(keys) || (rc = vf_add_check(keys, &k)) != 0) {
+		rc = rc ? rc : SIGIL_E_INVALID;
+		goto out;
+	}
+	if ((rc = vf_kdf_derive(&kdf, passphrase, kek)) != 0)
+		goto out;
+	/* Every key of a file shares one passphrase: prove this one opens the
+	 * first entry before adding a key that only a different one would. */
+	if (json_array_size(keys) > 0) {
+		struct vault_key first;
+		if ((rc = vf_entry_open(json_array_get(keys, 0), kek, check, &first)) != 0)
+			goto out;
+	}
+	if ((rc = vf_entry_seal(&k, kek, sk, &entry)) != 0)
+		goto out;
+	if (json_array_append_new(keys, entry) != 0) {
+		rc = SIGIL_E_NOMEM;
+		goto out;
+	}
+	if ((text = json_dumps(root, JSON_INDENT(2))) == NULL) {
+		rc = SIGIL_E_NOMEM;
+		goto out;
+	}
+	if ((rc = fileio_write_atomic(path, text, strlen(text), 0600)) != 0)
+		goto out;
+	if (info)
+		*info = k;
+out:
+	free(text);
+	json_decref(root);
+	secmem_free(kek);
+	secmem_free(check);
+	return rc;
+}

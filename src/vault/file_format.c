@@ -1,0 +1,173 @@
+#include "vault/file_format.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "core/errors.h"
+#include "core/fileio.h"
+#include "core/hex.h"
+#include "core/log.h"
+#include "core/secmem.h"
+
+#define VF_AD_TAG "sigil-vault-v1"
+
+int
+vf_read_json(const char *path, json_t **out)
+{
+	char *buf = NULL;
+	size_t len;
+	json_error_t jerr;
+	struct stat st;
+	int rc;
+
+	*out = NULL;
+	if ((rc = fileio_read(path, VF_MAX_FILE, &buf, &len)) != 0)
+		return rc;
+	if (stat(path, &st) == 0 && (st.st_mode & 077) != 0)
+		log_warn("vault %s is readable by group or others (mode %o); it should be 0600",
+		         path, (unsigned)(st.st_mode & 0777));
+	*out = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+	sodium_memzero(buf, len);
+	free(buf);
+	return *out ? 0 : SIGIL_E_INVALID;
+}
+
+void
+vf_kdf_new(struct vf_kdf *kdf)
+{
+	randombytes_buf(kdf->salt, sizeof(kdf->salt));
+	kdf->opslimit = crypto_pwhash_OPSLIMIT_INTERACTIVE;
+	kdf->memlimit = crypto_pwhash_MEMLIMIT_INTERACTIVE;
+}
+
+int
+vf_kdf_parse(json_t *root, struct vf_kdf *kdf)
+{
+	json_t *k = json_object_get(root, "kdf");
+	const char *alg = json_string_value(json_object_get(k, "alg"));
+	const char *salt = json_string_value(json_object_get(k, "salt"));
+	json_t *ops = json_object_get(k, "opslimit"), *mem = json_object_get(k, "memlimit");
+	size_t n;
+
+	memset(kdf, 0, sizeof(*kdf));
+	if (json_integer_value(json_object_get(root, "version")) != 1)
+		return SIGIL_E_UNSUPPORTED;
+	if (alg == NULL || strcmp(alg, "argon2id13") != 0 || salt == NULL ||
+	    !json_is_integer(ops) || !json_is_integer(mem))
+		return SIGIL_E_INVALID;
+	if (hex_decode(salt, strlen(salt), kdf->salt, sizeof(kdf->salt), &n) != 0 ||
+	    n != sizeof(kdf->salt))
+		return SIGIL_E_INVALID;
+	/* Bounds keep a tampered file from asking for hours or terabytes. */
+	if (json_integer_value(ops) < (json_int_t)crypto_pwhash_OPSLIMIT_MIN ||
+	    json_integer_value(ops) > 64 ||
+	    json_integer_value(mem) < 8192 || json_integer_value(mem) > (json_int_t)1 << 32)
+		return SIGIL_E_INVALID;
+	kdf->opslimit = (unsigned long long)json_integer_value(ops);
+	kdf->memlimit = (size_t)json_integer_value(mem);
+	return 0;
+}
+
+json_t *
+vf_kdf_json(const struct vf_kdf *kdf)
+{
+	char salt[2 * VF_SALT_LEN + 1];
+	if (hex_encode(kdf->salt, sizeof(kdf->salt), salt, sizeof(salt)) != 0)
+		return NULL;
+	return json_pack("{s:s, s:s, s:I, s:I}", "alg", "argon2id13", "salt", salt,
+	                 "opslimit", (json_int_t)kdf->opslimit, "memlimit",
+	                 (json_int_t)kdf->memlimit);
+}
+
+int
+vf_kdf_derive(const struct vf_kdf *kdf, const char *passphrase, uint8_t *kek)
+{
+	if (passphrase == NULL || passphrase[0] == '\0')
+		return SIGIL_E_PASSPHRASE;
+	if (crypto_pwhash(kek, crypto_aead_xchacha20poly1305_ietf_KEYBYTES, passphrase,
+	                  strlen(passphrase), kdf->salt, kdf->opslimit, kdf->memlimit,
+	                  crypto_pwhash_ALG_ARGON2ID13) != 0)
+		return SIGIL_E_NOMEM;
+	return 0;
+}
+
+/* Associated data binds a ciphertext to its name, type and address, so that
+ * entries cannot be swapped or relabelled without failing to open. */
+static int
+vf_ad(const char *name, const char *type, const char *address, char *ad, size_t cap,
+      size_t *adlen)
+{
+	int n = snprintf(ad, cap, "%s%c%s%c%s%c%s", VF_AD_TAG, 0, name, 0, type, 0, address);
+	if (n < 0 || (size_t)n >= cap)
+		return SIGIL_E_TOO_BIG;
+	*adlen = (size_t)n;
+	return 0;
+}
+
+int
+vf_entry_open(json_t *entry, const uint8_t *kek, uint8_t sk[static SIGIL_SECRET_LEN],
+              struct vault_key *info)
+{
+	const char *name = json_string_value(json_object_get(entry, "name"));
+	const char *type = json_string_value(json_object_get(entry, "type"));
+	const char *address = json_string_value(json_object_get(entry, "address"));
+	const char *nonce_hex = json_string_value(json_object_get(entry, "nonce"));
+	const char *ct_hex = json_string_value(json_object_get(entry, "ciphertext"));
+	uint8_t nonce[crypto_aead_xchacha20poly1305_ietf_NPUBBYTES];
+	uint8_t ct[SIGIL_SECRET_LEN + crypto_aead_xchacha20poly1305_ietf_ABYTES];
+	char ad[256];
+	size_t n, ctlen, adlen;
+	unsigned long long ptlen;
+	int t, rc;
+
+	if (!name || !type || !address || !nonce_hex || !ct_hex)
+		return SIGIL_E_INVALID;
+	if ((t = sigil_key_type_from_name(type)) < 0)
+		return SIGIL_E_INVALID;
+	if (hex_decode(nonce_hex, strlen(nonce_hex), nonce, sizeof(nonce), &n) != 0 ||
+	    n != sizeof(nonce))
+		return SIGIL_E_INVALID;
+	if (hex_decode(ct_hex, strlen(ct_hex), ct, sizeof(ct), &ctlen) != 0 ||
+	    ctlen != sizeof(ct))
+		return SIGIL_E_INVALID;
+	if ((rc = vf_ad(name, type, address, ad, sizeof(ad), &adlen)) != 0)
+		return rc;
+	if (crypto_aead_xchacha20poly1305_ietf_decrypt(sk, &ptlen, NULL, ct, ctlen,
+	                                               (const uint8_t *)ad, adlen, nonce,
+	                                               kek) != 0)
+		return SIGIL_E_PASSPHRASE;
+	if ((rc = vault_key_describe((enum sigil_key_type)t, sk, name, info)) != 0)
+		return rc;
+	if (strcmp(info->address, address) != 0)
+		return SIGIL_E_CORRUPT;
+	return 0;
+}
+
+int
+vf_entry_seal(const struct vault_key *info, const uint8_t *kek,
+              const uint8_t sk[static SIGIL_SECRET_LEN], json_t **out)
+{
+	uint8_t nonce[crypto_aead_xchacha20poly1305_ietf_NPUBBYTES];
+	uint8_t ct[SIGIL_SECRET_LEN + crypto_aead_xchacha20poly1305_ietf_ABYTES];
+	char nonce_hex[2 * sizeof(nonce) + 1], ct_hex[2 * sizeof(ct) + 1], ad[256];
+	const char *type = sigil_key_type_name(info->type);
+	unsigned long long ctlen;
+	size_t adlen;
+	int rc;
+
+	*out = NULL;
+	randombytes_buf(nonce, sizeof(nonce));
+	if ((rc = vf_ad(info->name, type, info->address, ad, sizeof(ad), &adlen)) != 0)
+		return rc;
+	crypto_aead_xchacha20poly1305_ietf_encrypt(ct, &ctlen, sk, SIGIL_SECRET_LEN,
+	                                           (const uint8_t *)ad, adlen, NULL, nonce, kek);
+	if (hex_encode(nonce, sizeof(nonce), nonce_hex, sizeof(nonce_hex)) != 0 ||
+	    hex_encode(ct, sizeof(ct), ct_hex, sizeof(ct_hex)) != 0)
+		return SIGIL_E_INTERNAL;
+	*out = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "name", info->name, "type", type,
+	                 "address", info->address, "public_key", info->public_key, "nonce",
+	                 nonce_hex, "ciphertext", ct_hex);
+	return *out ? 0 : SIGIL_E_NOMEM;
+}

@@ -1,0 +1,36 @@
+/* The on-disk form of the file vault (internal to src/vault). */
+#ifndef SIGIL_VAULT_FILE_FORMAT_H
+#define SIGIL_VAULT_FILE_FORMAT_H
+#include <jansson.h>
+#include <sodium.h>
+
+#include "vault/vault.h"
+
+#define VF_MAX_FILE (16 * 1024 * 1024)
+#define VF_SALT_LEN crypto_pwhash_SALTBYTES
+
+struct vf_kdf {
+	uint8_t salt[VF_SALT_LEN];
+	unsigned long long opslimit;
+	size_t memlimit;
+};
+
+int vf_read_json(const char *path, json_t **out);
+int vf_kdf_parse(json_t *root, struct vf_kdf *kdf);
+void vf_kdf_new(struct vf_kdf *kdf);
+json_t *vf_kdf_json(const struct vf_kdf *kdf);
+/* Derives the 32-byte key-encryption key (kek in locked memory). */
+int vf_kdf_derive(const struct vf_kdf *kdf, const char *passphrase, uint8_t *kek);
+/* Decrypts one "keys" entry into sk and checks its address against info. */
+int vf_entry_open(json_t *entry, const uint8_t *kek, uint8_t sk[static SIGIL_SECRET_LEN],
+                  struct vault_key *info);
+/* Encrypts sk into a new "keys" entry (caller owns the reference). */
+int vf_entry_seal(const struct vault_key *info, const uint8_t *kek,
+                  const uint8_t sk[static SIGIL_SECRET_LEN], json_t **out);
+
+/* tz4 signing; SIGIL_E_UNSUPPORTED until BLS lands. */
+int vault_bls_sign(enum sigil_key_type t, const uint8_t *sk, const uint8_t *pk, size_t pklen,
+                   enum vault_scheme scheme, const uint8_t *msg, size_t len,
+                   uint8_t sig[static SIGIL_SIG_MAX], size_t *siglen);
+
+#endif
