@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# `make run`: set up ./var on first use (config, passphrase, demo keys) and
+# serve on 127.0.0.1:6732 (API) and 127.0.0.1:9583 (utility).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build=${1:-build}
+sigil="$build/sigil"
+var=./var
+umask 077
+mkdir -p "$var"
+
+# The demo passphrase: SIGIL_PASSPHRASE when set, else one generated once.
+if [ -z "${SIGIL_PASSPHRASE:-}" ] && [ ! -f "$var/passphrase" ]; then
+	head -c 32 /dev/urandom | base64 | tr -d '\n=' > "$var/passphrase"
+	chmod 600 "$var/passphrase"
+	echo "quickstart: generated a demo passphrase in $var/passphrase (mode 0600)"
+fi
+
+write_config() {
+	cat > "$var/sigil.yaml.tmp" <<YAML
+# Written by scripts/quickstart.sh for the demo; see deploy/sigil.example.yaml.
+base_dir: $var
+server:
+  address: 127.0.0.1:6732
+  utility_address: 127.0.0.1:9583
+vaults:
+  main:
+    driver: file
+    config:
+      path: keys.json
+      passphrase_file: passphrase
+watermark:
+  driver: file
+  dir: watermarks
+tezos:
+YAML
+	for a in "$@"; do
+		cat >> "$var/sigil.yaml.tmp" <<YAML
+  $a:
+    allow:
+      block:
+      preattestation:
+      attestation:
+      attestation_with_dal:
+      generic: [transaction]
+YAML
+	done
+	[ $# -gt 0 ] || echo "  {}" >> "$var/sigil.yaml.tmp"
+	mv "$var/sigil.yaml.tmp" "$var/sigil.yaml"
+}
+
+if [ ! -f "$var/keys.json" ]; then
+	write_config
+	for t in tz1 tz2 tz3; do
+		"$sigil" -c "$var/sigil.yaml" generate "$t" --name "demo-$t" >/dev/null
+	done
+fi
+mapfile -t addrs < <("$sigil" -c "$var/sigil.yaml" list | awk -F'\t' '$4=="main"{print $1}')
+[ -f "$var/sigil.yaml" ] && grep -q "^  ${addrs[0]}:" "$var/sigil.yaml" || write_config "${addrs[@]}"
+
+echo
+echo "sigil demo keys (vault $var/keys.json):"
+"$sigil" -c "$var/sigil.yaml" list | awk -F'\t' '{printf "  %s  %-9s %s\n", $1, $2, $3}'
+echo
+echo "Sign a demo transaction with the first key:"
+echo "  curl -s -X POST -H 'Content-Type: application/json' \\"
+echo "    --data '\"038fcf233671b6a04fcf679d2a381c2544ea6c1ea29ba6157776ed8424c7ccd00b6c0002298c03ed7d454a101eb7022bc95f7e5f41ac78e80701dc0b00c0843d0000e7670f32038107a59a2b9cfefae36ea21f5aa63c00\"' \\"
+echo "    http://127.0.0.1:6732/keys/${addrs[0]}"
+echo
+exec "$build/sigild" -c "$var/sigil.yaml"

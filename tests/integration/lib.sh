@@ -1,0 +1,44 @@
+# Shared by the integration tests: temp dirs, free ports, starting sigild.
+set -euo pipefail
+: "${SIGIL_BIN_DIR:?run through ctest (make check)}"
+: "${SIGIL_SOURCE_DIR:?}"
+SIGIL="$SIGIL_BIN_DIR/sigil"
+SIGILD="$SIGIL_BIN_DIR/sigild"
+JS="$SIGIL_SOURCE_DIR/tests/js"
+# ASan's leak checker cannot follow the server's detached threads at exit;
+# leaks are checked by the unit tests and the valgrind run instead.
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0}"
+
+T=$(mktemp -d /tmp/sigil-it.XXXXXX)
+PIDS=()
+cleanup() {
+	for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+# start_sigild CONFIG LOG: starts sigild, waits until /healthz answers.
+start_sigild() {
+	local cfg=$1 log=$2 util
+	"$SIGILD" -c "$cfg" >>"$log" 2>&1 &
+	SIGILD_PID=$!
+	PIDS+=("$SIGILD_PID")
+	util=$(awk '/utility_address:/{print $2}' "$cfg")
+	for _ in $(seq 1 200); do
+		if curl -sf "http://$util/healthz" >/dev/null 2>&1; then return 0; fi
+		if ! kill -0 "$SIGILD_PID" 2>/dev/null; then
+			echo "sigild exited early:"; cat "$log"; return 1
+		fi
+		sleep 0.05
+	done
+	echo "sigild did not become ready:"; cat "$log"; return 1
+}
+
+stop_sigild() {
+	kill -TERM "$SIGILD_PID"
+	wait "$SIGILD_PID" || { echo "sigild exited with $?"; return 1; }
+}

@@ -1,0 +1,333 @@
+/* Per-key Tezos policy.
+ *
+ * Addresses and public keys below were produced by @taquito/signer 24.2.0
+ * (InMemorySigner over the 32-byte secrets 0x01…01, 0x02…02, 0x03…03,
+ * 0x04…04, 0x05…05), chain ids by @taquito/utils 24.2.0 b58Encode(ChainID). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "core/errors.h"
+#include "policy/policy.h"
+
+#define TZ1 "tz1c8PEDNfj6UxoQM2XCyfTHM5KbGGgoqDrH"
+#define TZ2 "tz2XVTRqkKBQNDfyFKzNDb1UcHxrirzyYWf8"
+#define TZ3 "tz3iBU4J9DC8v1JeeW6ANeuECT4A9Yz2BULE"
+#define TZ4 "tz4EkY1WUWJfPUTLHyKp3xZTETkLx5HZfXpM"
+#define EDPK1 "edpkuhEcwoLysLvodRxQLzuM3AVZvCuT6koVkUahS53mNBdE8LbuGo"
+#define EDPK2 "edpkud8oWEmsioAfxyFt45aP3tXncZGKQMJMg3aRwStxwLFNGfFKeu"
+#define SPPK "sppk7ZwFALuKroMWHufaUTDkZwuJJnLxs6ge4RAV4Xg3Ea9DpZrn8gV"
+#define MAINNET "NetXdQprcVkpaWU" /* 7a06a770 */
+#define NET_01020304 "NetXHAoG8TyXu4i"
+
+#define BIT(o) (UINT64_C(1) << (o))
+
+static struct tz_request
+req_of(enum tz_req_kind kind)
+{
+	struct tz_request r;
+
+	memset(&r, 0, sizeof(r));
+	r.kind = kind;
+	switch (kind) {
+	case TZ_REQ_BLOCK:
+		r.magic = TZ_MAGIC_BLOCK;
+		break;
+	case TZ_REQ_PREATTESTATION:
+		r.magic = TZ_MAGIC_PREATTESTATION;
+		break;
+	case TZ_REQ_ATTESTATION:
+	case TZ_REQ_ATTESTATION_WITH_DAL:
+		r.magic = TZ_MAGIC_ATTESTATION;
+		break;
+	case TZ_REQ_GENERIC:
+		r.magic = TZ_MAGIC_GENERIC;
+		break;
+	case TZ_REQ_PACK:
+		r.magic = TZ_MAGIC_PACK;
+		break;
+	}
+	if (r.magic != TZ_MAGIC_GENERIC && r.magic != TZ_MAGIC_PACK) {
+		static const uint8_t mainnet[4] = {0x7a, 0x06, 0xa7, 0x70};
+		r.has_chain_id = true;
+		memcpy(r.chain_id, mainnet, 4);
+		r.consensus = true;
+		r.level = 100;
+	}
+	return r;
+}
+
+static struct tz_request
+generic_of(uint64_t ops)
+{
+	struct tz_request r = req_of(TZ_REQ_GENERIC);
+	r.op_kinds = ops;
+	r.n_ops = (uint32_t)__builtin_popcountll(ops);
+	return r;
+}
+
+static void
+test_init_default(void **state)
+{
+	struct policy_key k;
+	static const char *addrs[] = {TZ1, TZ2, TZ3, TZ4};
+	static const enum sigil_key_type types[] = {SIGIL_KEY_ED25519, SIGIL_KEY_SECP256K1,
+	                                            SIGIL_KEY_P256, SIGIL_KEY_BLS};
+	(void)state;
+
+	for (size_t i = 0; i < 4; i++) {
+		assert_int_equal(policy_key_init_default(&k, addrs[i]), 0);
+		assert_string_equal(k.address, addrs[i]);
+		assert_int_equal(k.type, types[i]);
+	}
+	assert_int_equal(k.n_chains, 0);
+	assert_int_equal(k.n_auth_keys, 0);
+	assert_false(k.log_payloads);
+	assert_false(k.allow_proof_of_possession);
+	assert_int_equal(k.allow_ops, 0);
+	assert_int_equal(k.allow_kinds, (1u << TZ_REQ_BLOCK) | (1u << TZ_REQ_PREATTESTATION) |
+	                                    (1u << TZ_REQ_ATTESTATION));
+
+	/* Bad addresses: garbage, wrong checksum, a contract, empty, too long. */
+	assert_int_not_equal(policy_key_init_default(&k, "tz1notanaddress"), 0);
+	assert_int_not_equal(policy_key_init_default(&k, "tz1c8PEDNfj6UxoQM2XCyfTHM5KbGGgoqDrh"), 0);
+	assert_int_not_equal(policy_key_init_default(&k, "KT1PWx2mnDueood7fEmfbBDKx1D9BAnnXitn"), 0);
+	assert_int_not_equal(policy_key_init_default(&k, ""), 0);
+	assert_int_not_equal(policy_key_init_default(&k, NULL), 0);
+	assert_int_not_equal(
+		policy_key_init_default(&k, TZ1 "tz1c8PEDNfj6UxoQM2XCyfTHM5KbGGgoqDrH"), 0);
+	assert_string_equal(k.address, "");
+}
+
+static void
+test_default_set(void **state)
+{
+	struct policy_key k;
+	struct tz_request r;
+	char why[POLICY_REASON_MAX];
+	(void)state;
+
+	assert_int_equal(policy_key_init_default(&k, TZ1), 0);
+	r = req_of(TZ_REQ_BLOCK);
+	assert_int_equal(policy_check(&k, &r, why, sizeof(why)), 0);
+	assert_string_equal(why, "");
+	r = req_of(TZ_REQ_PREATTESTATION);
+	assert_int_equal(policy_check(&k, &r, why, sizeof(why)), 0);
+	r = req_of(TZ_REQ_ATTESTATION);
+	assert_int_equal(policy_check(&k, &r, why, sizeof(why)), 0);
+
+	r = req_of(TZ_REQ_ATTESTATION_WITH_DAL);
+	assert_int_equal(policy_check(&k, &r, why, sizeof(why)), SIGIL_E_POLICY);
+	assert_string_equal(why, "request kind attestation_with_dal not allowed");
+	r = req_of(TZ_REQ_PACK);
+	assert_int_equal(policy_check(&k, &r, why, sizeof(why)), SIGIL_E_POLICY);
+	assert_string_equal(why, "request kind pack not allowed");
+	r = generic_of(BIT(TZ_OP_TRANSACTION));
+	assert_int_equal(policy_check(&k, &r, why, sizeof(why)), SIGIL_E_POLICY);
+	assert_string_equal(why, "request kind generic not allowed");
+
+	/* Anything outside the enum is refused, not indexed. */
+	r = req_of(TZ_REQ_BLOCK);
+	r.kind = (enum tz_req_kind)TZ_REQ_KINDS;
+	assert_int_equal(policy_check(&k, &r, why, sizeof(why)), SIGIL_E_POLICY);
+	assert_int_equal(policy_check(&k, NULL, why, sizeof(why)), SIGIL_E_POLICY);
+	assert_int_equal(policy_check(NULL, &r, why, sizeof(why)), SIGIL_E_POLICY);
+	/* A NULL or empty reason buffer is allowed. */
+	r = req_of(TZ_REQ_PACK);
+	assert_int_equal(policy_check(&k, &r, NULL, 0), SIGIL_E_POLICY);
+}
+
+static void
+test_allow_names(void **state)
+{
+	struct policy_key k;
+	struct tz_request r;
+	char why[POLICY_REASON_MAX];
+	(void)state;
+
+	assert_int_equal(policy_key_init_default(&k, TZ1), 0);
+	policy_clear_allow(&k);
+	r = req_of(TZ_REQ_BLOCK);
+	assert_int_equal(policy_check(&k, &r, why, sizeof(why)), SIGIL_E_POLICY);
+	assert_string_equal(why, "request kind block not allowed");
+
+	assert_int_equal(policy_allow_name(&k, "attestation_with_dal"), 0);
+	assert_int_equal(policy_allow_name(&k, "pack"), 0);
+	r = req_of(TZ_REQ_ATTESTATION_WITH_DAL);
+	assert_int_equal(policy_check(&k, &r, why, sizeof(why)), 0);
+	r = req_of(TZ_REQ_PACK);
+	assert_int_equal(policy_check(&k, &r, why, sizeof(why)), 0);
+	r = req_of(TZ_REQ_ATTESTATION);
+	assert_int_equal(policy_check(&k, &r, why, sizeof(why)), SIGIL_E_POLICY);
+	assert_string_equal(why, "request kind attestation not allowed");
+
+	assert_int_equal(policy_allow_name(&k, "endorsement"), SIGIL_E_INVALID);
+	assert_int_equal(policy_allow_name(&k, "Block"), SIGIL_E_INVALID);
+	assert_int_equal(policy_allow_name(&k, ""), SIGIL_E_INVALID);
+	assert_int_equal(policy_allow_name(&k, NULL), SIGIL_E_INVALID);
+}
+
+static void
+test_generic_list(void **state)
+{
+	struct policy_key k;
+	struct tz_request r;
+	char why[POLICY_REASON_MAX];
+	(void)state;
+
+	assert_int_equal(policy_key_init_default(&k, TZ2), 0);
+	assert_int_equal(policy_allow_op_name(&k, "transaction"), 0);
+	assert_int_equal(policy_allow_op_name(&k, "reveal"), 0);
+	/* An allowed op makes the generic kind allowed. */
+	assert_true(k.allow_kinds & (1u << TZ_REQ_GENERIC));
+	assert_int_equal(k.allow_ops, BIT(TZ_OP_TRANSACTION) | BIT(TZ_OP_REVEAL));
+
+	r = generic_of(BIT(TZ_OP_TRANSACTION));
+	assert_int_equal(policy_check(&k, &r, why, sizeof(why)), 0);
+	r = generic_of(BIT(TZ_OP_TRANSACTION) | BIT(TZ_OP_REVEAL));
+	assert_int_equal(policy_check(&k, &r, why, sizeof(why)), 0);
+	/* One op outside the list refuses the whole batch. */
+	r = generic_of(BIT(TZ_OP_TRANSACTION) | BIT(TZ_OP_DELEGATION));
+	assert_int_equal(policy_check(&k, &r, why, sizeof(why)), SIGIL_E_POLICY);
+	assert_string_equal(why, "operation kind delegation not allowed");
+	/* An empty batch, or a bit past the known kinds, is refused. */
+	r = generic_of(0);
+	assert_int_equal(policy_check(&k, &r, why, sizeof(why)), SIGIL_E_POLICY);
+	r = generic_of(BIT(TZ_OP_TRANSACTION));
+	r.op_kinds |= BIT(63);
+	assert_int_equal(policy_check(&k, &r, why, sizeof(why)), SIGIL_E_POLICY);
+	assert_string_equal(why, "unknown operation kind");
+
+	assert_int_equal(policy_allow_op_name(&k, "transfer"), SIGIL_E_INVALID);
+	assert_int_equal(policy_allow_op_name(&k, "ballot:maybe"), SIGIL_E_INVALID);
+	assert_int_equal(policy_allow_op_name(&k, ""), SIGIL_E_INVALID);
+	assert_int_equal(policy_allow_op_name(&k, NULL), SIGIL_E_INVALID);
+	assert_int_equal(k.allow_ops, BIT(TZ_OP_TRANSACTION) | BIT(TZ_OP_REVEAL));
+}
+
+static void
+test_ballot(void **state)
+{
+	struct policy_key k;
+	struct tz_request r;
+	char why[POLICY_REASON_MAX];
+	(void)state;
+
+	assert_int_equal(policy_key_init_default(&k, TZ1), 0);
+	assert_int_equal(policy_allow_op_name(&k, "ballot:yay"), 0);
+	r = generic_of(BIT(TZ_OP_BALLOT_YAY));
+	assert_int_equal(policy_check(&k, &r, why, sizeof(why)), 0);
+	r = generic_of(BIT(TZ_OP_BALLOT_NAY));
+	assert_int_equal(policy_check(&k, &r, why, sizeof(why)), SIGIL_E_POLICY);
+	assert_string_equal(why, "operation kind ballot:nay not allowed");
+
+	assert_int_equal(policy_key_init_default(&k, TZ1), 0);
+	assert_int_equal(policy_allow_op_name(&k, "ballot"), 0);
+	assert_int_equal(k.allow_ops,
+	                 BIT(TZ_OP_BALLOT_YAY) | BIT(TZ_OP_BALLOT_NAY) | BIT(TZ_OP_BALLOT_PASS));
+	r = generic_of(BIT(TZ_OP_BALLOT_PASS));
+	assert_int_equal(policy_check(&k, &r, why, sizeof(why)), 0);
+	r = generic_of(BIT(TZ_OP_PROPOSALS));
+	assert_int_equal(policy_check(&k, &r, why, sizeof(why)), SIGIL_E_POLICY);
+	assert_string_equal(why, "operation kind proposals not allowed");
+}
+
+static void
+test_chains(void **state)
+{
+	struct policy_key k;
+	struct tz_request r;
+	char why[POLICY_REASON_MAX];
+	(void)state;
+
+	assert_int_equal(policy_key_init_default(&k, TZ1), 0);
+	assert_int_equal(policy_allow_chain(&k, NET_01020304), 0);
+	assert_int_equal(k.n_chains, 1);
+	assert_memory_equal(k.chains[0], "\x01\x02\x03\x04", 4);
+	r = req_of(TZ_REQ_BLOCK); /* mainnet */
+	assert_int_equal(policy_check(&k, &r, why, sizeof(why)), SIGIL_E_POLICY);
+	assert_string_equal(why, "chain " MAINNET " not allowed");
+
+	assert_int_equal(policy_allow_chain(&k, MAINNET), 0);
+	assert_int_equal(policy_allow_chain(&k, MAINNET), 0); /* twice is once */
+	assert_int_equal(k.n_chains, 2);
+	assert_int_equal(policy_check(&k, &r, why, sizeof(why)), 0);
+
+	/* Requests without a chain id are not subject to the list. */
+	r = generic_of(BIT(TZ_OP_TRANSACTION));
+	assert_int_equal(policy_allow_op_name(&k, "transaction"), 0);
+	assert_int_equal(policy_check(&k, &r, why, sizeof(why)), 0);
+
+	/* Not a chain id: wrong prefix (an address), bad checksum, garbage. */
+	assert_int_not_equal(policy_allow_chain(&k, TZ1), 0);
+	assert_int_not_equal(policy_allow_chain(&k, "NetXdQprcVkpaWV"), 0);
+	assert_int_not_equal(policy_allow_chain(&k, "mainnet"), 0);
+	assert_int_not_equal(policy_allow_chain(&k, NULL), 0);
+	assert_int_equal(k.n_chains, 2);
+}
+
+static void
+test_chain_limit(void **state)
+{
+	struct policy_key k;
+	(void)state;
+
+	assert_int_equal(policy_key_init_default(&k, TZ1), 0);
+	/* Fill the list with copies of one id to reach the ceiling. */
+	for (size_t i = 0; i < POLICY_MAX_CHAINS; i++) {
+		k.chains[i][0] = (uint8_t)i;
+		k.chains[i][1] = 0xee;
+	}
+	k.n_chains = POLICY_MAX_CHAINS;
+	assert_int_equal(policy_allow_chain(&k, MAINNET), SIGIL_E_TOO_BIG);
+}
+
+static void
+test_pop_and_auth(void **state)
+{
+	struct policy_key k;
+	char why[POLICY_REASON_MAX];
+	uint8_t other[33] = {0};
+	(void)state;
+
+	assert_int_equal(policy_key_init_default(&k, TZ4), 0);
+	assert_int_equal(policy_check_pop(&k, why, sizeof(why)), SIGIL_E_POLICY);
+	assert_string_equal(why, "proof of possession not allowed");
+	k.allow_proof_of_possession = true;
+	assert_int_equal(policy_check_pop(&k, why, sizeof(why)), 0);
+
+	/* No list: anyone the server accepts. */
+	assert_true(policy_auth_key_allowed(&k, SIGIL_KEY_SECP256K1, other, sizeof(other)));
+	assert_int_equal(policy_add_auth_key(&k, EDPK1), 0);
+	assert_int_equal(policy_add_auth_key(&k, EDPK1), 0);
+	assert_int_equal(policy_add_auth_key(&k, SPPK), 0);
+	assert_int_equal(k.n_auth_keys, 2);
+	assert_int_equal(k.auth_keys[0].type, SIGIL_KEY_ED25519);
+	assert_int_equal(k.auth_keys[0].pk_len, 32);
+	assert_int_equal(k.auth_keys[1].type, SIGIL_KEY_SECP256K1);
+	assert_int_equal(k.auth_keys[1].pk_len, 33);
+	assert_true(policy_auth_key_allowed(&k, k.auth_keys[1].type, k.auth_keys[1].pk, 33));
+	assert_false(policy_auth_key_allowed(&k, SIGIL_KEY_SECP256K1, other, sizeof(other)));
+	/* Same bytes, other type: not the same key. */
+	assert_false(policy_auth_key_allowed(&k, SIGIL_KEY_P256, k.auth_keys[1].pk, 33));
+	assert_int_not_equal(policy_add_auth_key(&k, TZ1), 0);
+	assert_int_not_equal(policy_add_auth_key(&k, "edpkfoo"), 0);
+	assert_int_equal(k.n_auth_keys, 2);
+	(void)EDPK2;
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_init_default), cmocka_unit_test(test_default_set),
+		cmocka_unit_test(test_allow_names),  cmocka_unit_test(test_generic_list),
+		cmocka_unit_test(test_ballot),       cmocka_unit_test(test_chains),
+		cmocka_unit_test(test_chain_limit),  cmocka_unit_test(test_pop_and_auth),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,597 @@
+/* The file watermark store: sequences, restart, lock, corruption, fdatasync
+ * failure, races and group commit. Stores live in temp dirs under the
+ * current directory (the build tree), on the real disk: a tmpfs would make
+ * fdatasync free and hide whether group commit batches. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/errors.h"
+#include "core/log.h"
+#include "watermark/watermark.h"
+
+#define SLOT 256
+#define REC 512
+
+static char *
+mkstore(void)
+{
+	char *d = strdup("./wmtest.XXXXXX");
+	assert_non_null(d);
+	assert_non_null(mkdtemp(d));
+	return d;
+}
+
+static void
+rmstore(char *d)
+{
+	char p[256];
+	snprintf(p, sizeof(p), "%s/watermarks.db", d);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s/lock", d);
+	unlink(p);
+	assert_int_equal(rmdir(d), 0);
+	free(d);
+}
+
+static char *
+dbpath(const char *d)
+{
+	static char p[256];
+	snprintf(p, sizeof(p), "%s/watermarks.db", d);
+	return p;
+}
+
+static struct wm_id
+mkid(unsigned n, enum wm_kind kind)
+{
+	struct wm_id id;
+	memset(&id, 0, sizeof(id));
+	memcpy(id.chain_id, "\x7a\x06\xa7\x70", 4);
+	id.pkh[0] = 0;
+	id.pkh[1] = (uint8_t)(n >> 8);
+	id.pkh[2] = (uint8_t)n;
+	id.pkh[20] = 0xee;
+	id.kind = kind;
+	return id;
+}
+
+static struct wm_mark
+mkmark(int32_t level, int32_t round, uint8_t d)
+{
+	struct wm_mark m;
+	memset(&m, 0, sizeof(m));
+	m.level = level;
+	m.round = round;
+	memset(m.digest, d, sizeof(m.digest));
+	m.digest[31] = (uint8_t)(level ^ round);
+	m.has_digest = true;
+	return m;
+}
+
+static int
+adv(struct wm_store *s, unsigned n, enum wm_kind k, int32_t level, int32_t round, uint8_t d,
+    struct wm_mark *prev)
+{
+	struct wm_id id = mkid(n, k);
+	struct wm_mark m = mkmark(level, round, d);
+	struct wm_mark tmp;
+	return s->ops->check_advance(s, &id, &m, prev ? prev : &tmp);
+}
+
+static int
+sign(struct wm_store *s, unsigned n, enum wm_kind k, int32_t level, int32_t round, uint8_t d,
+     uint8_t sigbyte)
+{
+	struct wm_id id = mkid(n, k);
+	struct wm_mark m = mkmark(level, round, d);
+	memset(m.sig, sigbyte, 64);
+	m.sig_len = 64;
+	return s->ops->record_signature(s, &id, &m);
+}
+
+static struct wm_mark
+getm(struct wm_store *s, unsigned n, enum wm_kind k, int *rc)
+{
+	struct wm_id id = mkid(n, k);
+	struct wm_mark m;
+	*rc = s->ops->get(s, &id, &m);
+	return m;
+}
+
+static struct wm_store *
+open_ok(const char *d)
+{
+	struct wm_store *s = NULL;
+	assert_int_equal(wm_file_open(d, &s), 0);
+	assert_non_null(s);
+	assert_int_equal(s->ops->ready(s), 0);
+	return s;
+}
+
+static void
+poke(const char *path, off_t off, uint8_t xor_with)
+{
+	int fd = open(path, O_RDWR);
+	uint8_t b;
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, &b, 1, off), 1);
+	b ^= xor_with;
+	assert_int_equal(pwrite(fd, &b, 1, off), 1);
+	close(fd);
+}
+
+static void
+test_sequences(void **state)
+{
+	(void)state;
+	char *d = mkstore();
+	struct wm_store *s = open_ok(d);
+	struct wm_mark prev;
+	int rc;
+
+	for (int k = 0; k < WM_KINDS; k++) {
+		/* Each kind starts fresh although the others are far above. */
+		assert_int_equal(adv(s, 1, k, 5, 0, 0xa1, NULL), WM_ADVANCED);
+		assert_int_equal(adv(s, 1, k, 5, 1, 0xa2, NULL), WM_ADVANCED);
+		assert_int_equal(adv(s, 1, k, 6, 0, 0xa3, NULL), WM_ADVANCED);
+		assert_int_equal(adv(s, 1, k, 6, 0, 0xa3, &prev), WM_IDENTICAL);
+		assert_int_equal(prev.level, 6);
+		assert_int_equal(prev.sig_len, 0);
+		assert_int_equal(sign(s, 1, k, 6, 0, 0xa3, 0x5a), 0);
+		assert_int_equal(adv(s, 1, k, 6, 0, 0xa3, &prev), WM_IDENTICAL);
+		assert_int_equal(prev.sig_len, 64);
+		assert_int_equal(prev.sig[0], 0x5a);
+		assert_int_equal(prev.sig[63], 0x5a);
+		/* equal with different bytes, lower level, lower round */
+		assert_int_equal(adv(s, 1, k, 6, 0, 0xa4, NULL), SIGIL_E_WATERMARK);
+		assert_int_equal(adv(s, 1, k, 5, 9, 0xa5, NULL), SIGIL_E_WATERMARK);
+		assert_int_equal(adv(s, 1, k, 7, 3, 0xa6, NULL), WM_ADVANCED);
+		assert_int_equal(adv(s, 1, k, 7, 2, 0xa7, &prev), SIGIL_E_WATERMARK);
+		assert_int_equal(prev.level, 7); /* the refusal says what stands */
+		assert_int_equal(prev.round, 3);
+		/* a signature for a superseded mark is not recorded */
+		assert_int_equal(sign(s, 1, k, 6, 0, 0xa3, 0x66), SIGIL_E_WATERMARK);
+		struct wm_mark g = getm(s, 1, k, &rc);
+		assert_int_equal(rc, 0);
+		assert_int_equal(g.level, 7);
+		assert_int_equal(g.round, 3);
+		assert_int_equal(g.sig_len, 0);
+	}
+	/* A mark without a digest (imported) cannot prove identity. */
+	struct wm_id id = mkid(2, WM_BLOCK);
+	struct wm_mark m = mkmark(10, 0, 0);
+	m.has_digest = false;
+	assert_int_equal(s->ops->set(s, &id, &m), 0);
+	assert_int_equal(adv(s, 2, WM_BLOCK, 10, 0, 0, NULL), SIGIL_E_WATERMARK);
+	assert_int_equal(adv(s, 2, WM_BLOCK, 10, 1, 0, NULL), WM_ADVANCED);
+
+	/* Unknown ids and bad arguments. */
+	getm(s, 99, WM_BLOCK, &rc);
+	assert_int_equal(rc, SIGIL_E_NOT_FOUND);
+	assert_int_equal(sign(s, 99, WM_BLOCK, 1, 0, 1, 1), SIGIL_E_NOT_FOUND);
+	assert_int_equal(adv(s, 3, (enum wm_kind)3, 1, 0, 1, NULL), SIGIL_E_INVALID);
+	s->ops->close(s);
+	rmstore(d);
+}
+
+static int
+count_cb(void *arg, const struct wm_id *id, const struct wm_mark *m)
+{
+	(void)id;
+	(void)m;
+	(*(int *)arg)++;
+	return 0;
+}
+
+static void
+test_restart_and_lock(void **state)
+{
+	(void)state;
+	char *d = mkstore();
+	struct wm_store *s = open_ok(d), *s2 = NULL;
+	struct wm_mark prev;
+	int rc;
+
+	assert_int_equal(adv(s, 1, WM_BLOCK, 100, 2, 0x11, NULL), WM_ADVANCED);
+	assert_int_equal(sign(s, 1, WM_BLOCK, 100, 2, 0x11, 0x77), 0);
+	assert_int_equal(adv(s, 1, WM_ATTESTATION, 100, 0, 0x12, NULL), WM_ADVANCED);
+	assert_int_equal(adv(s, 2, WM_PREATTESTATION, 50, 1, 0x13, NULL), WM_ADVANCED);
+	assert_int_equal(adv(s, 2, WM_PREATTESTATION, 51, 0, 0x14, NULL), WM_ADVANCED);
+	assert_int_equal(sign(s, 2, WM_PREATTESTATION, 51, 0, 0x14, 0x78), 0);
+
+	/* Locked against a second open here and from another process. */
+	assert_int_equal(wm_file_open(d, &s2), SIGIL_E_LOCKED);
+	assert_null(s2);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct wm_store *c = NULL;
+		_exit(wm_file_open(d, &c) == SIGIL_E_LOCKED && c == NULL ? 0 : 1);
+	}
+	int status = 0;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	s->ops->close(s);
+
+	struct stat st;
+	assert_int_equal(stat(dbpath(d), &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_int_equal(st.st_size, 3 * REC);
+	assert_int_equal(stat(d, &st), 0);
+
+	s = open_ok(d);
+	struct wm_mark g = getm(s, 1, WM_BLOCK, &rc);
+	assert_int_equal(rc, 0);
+	assert_int_equal(g.level, 100);
+	assert_int_equal(g.round, 2);
+	assert_int_equal(g.sig_len, 64);
+	assert_int_equal(g.sig[0], 0x77);
+	assert_int_equal(adv(s, 1, WM_BLOCK, 100, 2, 0x11, &prev), WM_IDENTICAL);
+	assert_int_equal(prev.sig[10], 0x77);
+	assert_int_equal(adv(s, 1, WM_BLOCK, 100, 2, 0x19, NULL), SIGIL_E_WATERMARK);
+	assert_int_equal(adv(s, 1, WM_BLOCK, 100, 1, 0x19, NULL), SIGIL_E_WATERMARK);
+	g = getm(s, 2, WM_PREATTESTATION, &rc);
+	assert_int_equal(rc, 0);
+	assert_int_equal(g.level, 51);
+	assert_int_equal(g.sig[0], 0x78);
+	g = getm(s, 1, WM_ATTESTATION, &rc);
+	assert_int_equal(g.level, 100);
+	assert_int_equal(g.sig_len, 0);
+	int n = 0;
+	assert_int_equal(s->ops->each(s, count_cb, &n), 0);
+	assert_int_equal(n, 3);
+	s->ops->close(s);
+	rmstore(d);
+}
+
+/* Builds a store with id 1 advanced twice (newest in slot B of record 0)
+ * and id 2 once (record 1). */
+static char *
+two_records(void)
+{
+	char *d = mkstore();
+	struct wm_store *s = open_ok(d);
+	assert_int_equal(adv(s, 1, WM_BLOCK, 5, 0, 0x21, NULL), WM_ADVANCED);
+	assert_int_equal(adv(s, 1, WM_BLOCK, 6, 0, 0x22, NULL), WM_ADVANCED);
+	assert_int_equal(adv(s, 2, WM_BLOCK, 9, 0, 0x23, NULL), WM_ADVANCED);
+	s->ops->close(s);
+	return d;
+}
+
+static void
+test_one_slot_damaged(void **state)
+{
+	(void)state;
+	int rc;
+
+	/* The older slot damaged: nothing is lost. */
+	char *d = two_records();
+	poke(dbpath(d), 0 * REC + 0 * SLOT + 50, 0x01);
+	struct wm_store *s = open_ok(d);
+	struct wm_mark g = getm(s, 1, WM_BLOCK, &rc);
+	assert_int_equal(rc, 0);
+	assert_int_equal(g.level, 6);
+	/* The next write goes to the damaged slot and heals it. */
+	assert_int_equal(adv(s, 1, WM_BLOCK, 7, 0, 0x24, NULL), WM_ADVANCED);
+	s->ops->close(s);
+	s = open_ok(d);
+	g = getm(s, 1, WM_BLOCK, &rc);
+	assert_int_equal(g.level, 7);
+	s->ops->close(s);
+	rmstore(d);
+
+	/* The newest slot damaged: by the write protocol (file.c) only a
+	 * write never acknowledged can be torn, so the older slot is taken,
+	 * with an error logged. A torn write is exactly this picture. */
+	d = two_records();
+	poke(dbpath(d), 0 * REC + 1 * SLOT + 37, 0x80);
+	s = open_ok(d);
+	g = getm(s, 1, WM_BLOCK, &rc);
+	assert_int_equal(rc, 0);
+	assert_int_equal(g.level, 5);
+	g = getm(s, 2, WM_BLOCK, &rc);
+	assert_int_equal(g.level, 9);
+	s->ops->close(s);
+	rmstore(d);
+}
+
+static void
+test_both_slots_damaged(void **state)
+{
+	(void)state;
+	int rc;
+	char *d = two_records();
+
+	poke(dbpath(d), 1 * REC + 0 * SLOT + 40, 0x04);
+	poke(dbpath(d), 1 * REC + 1 * SLOT + 44, 0x04);
+	struct wm_store *s = open_ok(d);
+	/* That id is refused, never reset to zero; the other still works. */
+	getm(s, 2, WM_BLOCK, &rc);
+	assert_int_equal(rc, SIGIL_E_CORRUPT);
+	assert_int_equal(adv(s, 2, WM_BLOCK, 1000, 0, 0x31, NULL), SIGIL_E_CORRUPT);
+	assert_int_equal(sign(s, 2, WM_BLOCK, 9, 0, 0x23, 1), SIGIL_E_CORRUPT);
+	assert_int_equal(adv(s, 1, WM_BLOCK, 7, 0, 0x32, NULL), WM_ADVANCED);
+	int n = 0;
+	assert_int_equal(s->ops->each(s, count_cb, &n), SIGIL_E_CORRUPT);
+	assert_int_equal(n, 1);
+	s->ops->close(s);
+
+	/* Still refused after a restart; an explicit set repairs it. */
+	s = open_ok(d);
+	assert_int_equal(adv(s, 2, WM_BLOCK, 1000, 0, 0x31, NULL), SIGIL_E_CORRUPT);
+	struct wm_id id = mkid(2, WM_BLOCK);
+	struct wm_mark m = mkmark(20, 0, 0x33);
+	assert_int_equal(s->ops->set(s, &id, &m), 0);
+	assert_int_equal(adv(s, 2, WM_BLOCK, 20, 0, 0x34, NULL), SIGIL_E_WATERMARK);
+	assert_int_equal(adv(s, 2, WM_BLOCK, 21, 0, 0x34, NULL), WM_ADVANCED);
+	s->ops->close(s);
+	s = open_ok(d);
+	struct wm_mark g = getm(s, 2, WM_BLOCK, &rc);
+	assert_int_equal(rc, 0);
+	assert_int_equal(g.level, 21);
+	s->ops->close(s);
+	rmstore(d);
+}
+
+static void
+expect_open_fails(const char *d, int want)
+{
+	struct wm_store *s = NULL;
+	assert_int_equal(wm_file_open(d, &s), want);
+	assert_null(s);
+}
+
+static void
+test_store_damaged(void **state)
+{
+	(void)state;
+	uint8_t slot[SLOT];
+	int fd;
+
+	/* A length that is not a whole number of records. */
+	char *d = two_records();
+	assert_int_equal(truncate(dbpath(d), 2 * REC - 1), 0);
+	expect_open_fails(d, SIGIL_E_CORRUPT);
+	assert_int_equal(truncate(dbpath(d), REC + 100), 0);
+	expect_open_fails(d, SIGIL_E_CORRUPT);
+	rmstore(d);
+
+	/* Both slots damaged where the key itself is: whose mark was it? */
+	d = two_records();
+	poke(dbpath(d), 1 * REC + 0 * SLOT + 0, 0xff);
+	poke(dbpath(d), 1 * REC + 1 * SLOT + 0, 0xff);
+	expect_open_fails(d, SIGIL_E_CORRUPT);
+	rmstore(d);
+
+	/* A slot with a good checksum but a format version we do not know. */
+	d = two_records();
+	fd = open(dbpath(d), O_RDWR);
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, slot, SLOT, 0), SLOT);
+	slot[4] = 2;
+	crypto_generichash(slot + 240, 16, slot, 240, NULL, 0);
+	assert_int_equal(pwrite(fd, slot, SLOT, 0), SLOT);
+	close(fd);
+	expect_open_fails(d, SIGIL_E_CORRUPT);
+	rmstore(d);
+
+	/* A blank record before a written one. */
+	d = two_records();
+	uint8_t zero[REC] = {0};
+	fd = open(dbpath(d), O_RDWR);
+	assert_int_equal(pwrite(fd, zero, REC, 0), REC);
+	close(fd);
+	expect_open_fails(d, SIGIL_E_CORRUPT);
+	rmstore(d);
+
+	/* A blank record at the end (an append a crash cut short) is reused. */
+	d = two_records();
+	fd = open(dbpath(d), O_RDWR);
+	assert_int_equal(pwrite(fd, zero, REC, 2 * REC), REC);
+	close(fd);
+	struct wm_store *s = open_ok(d);
+	assert_int_equal(adv(s, 3, WM_BLOCK, 1, 0, 0x41, NULL), WM_ADVANCED);
+	s->ops->close(s);
+	struct stat st;
+	assert_int_equal(stat(dbpath(d), &st), 0);
+	assert_int_equal(st.st_size, 3 * REC);
+	s = open_ok(d);
+	int rc;
+	assert_int_equal(getm(s, 3, WM_BLOCK, &rc).level, 1);
+	assert_int_equal(getm(s, 2, WM_BLOCK, &rc).level, 9);
+	s->ops->close(s);
+	rmstore(d);
+}
+
+static void
+test_sync_failure(void **state)
+{
+	(void)state;
+	char *d = mkstore();
+	struct wm_store *s = open_ok(d);
+	int rc;
+
+	assert_int_equal(adv(s, 1, WM_BLOCK, 5, 0, 0x51, NULL), WM_ADVANCED);
+	uint64_t before = wm_file_sync_count(s);
+	wm_file_fail_next_syncs(s, 1);
+	assert_int_equal(adv(s, 1, WM_BLOCK, 6, 0, 0x52, NULL), SIGIL_E_IO);
+	assert_int_equal(wm_file_sync_count(s), before + 1);
+	/* Fail closed: nothing is served, not even a retry or another id. */
+	assert_int_equal(adv(s, 1, WM_BLOCK, 6, 0, 0x52, NULL), SIGIL_E_IO);
+	assert_int_equal(adv(s, 1, WM_BLOCK, 7, 0, 0x53, NULL), SIGIL_E_IO);
+	assert_int_equal(adv(s, 2, WM_BLOCK, 1, 0, 0x54, NULL), SIGIL_E_IO);
+	getm(s, 1, WM_BLOCK, &rc);
+	assert_int_equal(rc, SIGIL_E_IO);
+	assert_int_equal(s->ops->ready(s), SIGIL_E_IO);
+	s->ops->close(s);
+	/* Whatever reached the disk, the mark is never below the last
+	 * acknowledged one. */
+	s = open_ok(d);
+	struct wm_mark g = getm(s, 1, WM_BLOCK, &rc);
+	assert_int_equal(rc, 0);
+	assert_true(g.level >= 5);
+	s->ops->close(s);
+	rmstore(d);
+}
+
+/* ---- races ---- */
+
+struct race {
+	struct wm_store *s;
+	pthread_barrier_t *bar;
+	unsigned idx, nthreads, nids, levels;
+	int rc;
+	unsigned advanced, refused, other;
+};
+
+static void *
+race_same(void *arg)
+{
+	struct race *r = arg;
+	pthread_barrier_wait(r->bar);
+	r->rc = adv(r->s, 7, WM_ATTESTATION, 100, 0, (uint8_t)(r->idx + 1), NULL);
+	return NULL;
+}
+
+static void
+race_one_key(struct wm_store *s)
+{
+	enum { N = 64 };
+	pthread_t th[N];
+	struct race r[N];
+	pthread_barrier_t bar;
+	int adv_n = 0, ref_n = 0;
+
+	pthread_barrier_init(&bar, NULL, N);
+	for (unsigned i = 0; i < N; i++) {
+		r[i] = (struct race){.s = s, .bar = &bar, .idx = i};
+		assert_int_equal(pthread_create(&th[i], NULL, race_same, &r[i]), 0);
+	}
+	for (unsigned i = 0; i < N; i++) {
+		pthread_join(th[i], NULL);
+		adv_n += r[i].rc == WM_ADVANCED;
+		ref_n += r[i].rc == SIGIL_E_WATERMARK;
+	}
+	pthread_barrier_destroy(&bar);
+	assert_int_equal(adv_n, 1);
+	assert_int_equal(ref_n, N - 1);
+}
+
+static void
+test_race_one_key(void **state)
+{
+	(void)state;
+	char *d = mkstore();
+	struct wm_store *s = open_ok(d);
+
+	race_one_key(s); /* the key has no record yet: creation races too */
+	s->ops->close(s);
+	s = open_ok(d);
+	struct wm_id id = mkid(7, WM_ATTESTATION);
+	struct wm_mark m = mkmark(99, 5, 0);
+	assert_int_equal(s->ops->set(s, &id, &m), 0);
+	race_one_key(s);
+	s->ops->close(s);
+	rmstore(d);
+}
+
+static void *
+race_many(void *arg)
+{
+	struct race *r = arg;
+	pthread_barrier_wait(r->bar);
+	for (unsigned lv = 1; lv <= r->levels; lv++)
+		for (unsigned n = r->idx; n < r->nids; n += r->nthreads) {
+			int rc = adv(r->s, n, (enum wm_kind)(n % WM_KINDS), (int32_t)lv, 0,
+			             (uint8_t)lv, NULL);
+			if (rc == WM_ADVANCED)
+				r->advanced++;
+			else
+				r->other++;
+		}
+	return NULL;
+}
+
+static void
+test_group_commit(void **state)
+{
+	(void)state;
+	enum { T = 32, IDS = 1000, LEVELS = 3 };
+	char *d = mkstore();
+	struct wm_store *s = open_ok(d);
+	pthread_t th[T];
+	struct race r[T];
+	pthread_barrier_t bar;
+	struct timespec t0, t1;
+	unsigned advanced = 0, other = 0;
+
+	pthread_barrier_init(&bar, NULL, T + 1);
+	for (unsigned i = 0; i < T; i++) {
+		r[i] = (struct race){.s = s, .bar = &bar, .idx = i, .nthreads = T, .nids = IDS,
+		                     .levels = LEVELS};
+		assert_int_equal(pthread_create(&th[i], NULL, race_many, &r[i]), 0);
+	}
+	uint64_t sync0 = wm_file_sync_count(s);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	pthread_barrier_wait(&bar);
+	for (unsigned i = 0; i < T; i++) {
+		pthread_join(th[i], NULL);
+		advanced += r[i].advanced;
+		other += r[i].other;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	pthread_barrier_destroy(&bar);
+	uint64_t syncs = wm_file_sync_count(s) - sync0;
+	double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	unsigned writes = IDS * LEVELS;
+	fprintf(stderr, "group commit: %u durable writes from %d threads in %.3f s "
+	        "(%.0f writes/s), %llu fdatasync calls (%.1f writes per sync)\n",
+	        writes, T, secs, writes / secs, (unsigned long long)syncs,
+	        syncs ? (double)writes / (double)syncs : 0.0);
+	assert_int_equal(advanced, writes);
+	assert_int_equal(other, 0);
+	assert_true(syncs > 0);
+	assert_true(syncs * 4 <= writes);
+	s->ops->close(s);
+
+	s = open_ok(d);
+	int rc, n = 0;
+	for (unsigned i = 0; i < IDS; i += 97)
+		assert_int_equal(getm(s, i, (enum wm_kind)(i % WM_KINDS), &rc).level, LEVELS);
+	assert_int_equal(s->ops->each(s, count_cb, &n), 0);
+	assert_int_equal(n, IDS);
+	s->ops->close(s);
+	rmstore(d);
+}
+
+int
+main(void)
+{
+	log_set_level(LOG_WARN);
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sequences),
+		cmocka_unit_test(test_restart_and_lock),
+		cmocka_unit_test(test_one_slot_damaged),
+		cmocka_unit_test(test_both_slots_damaged),
+		cmocka_unit_test(test_store_damaged),
+		cmocka_unit_test(test_sync_failure),
+		cmocka_unit_test(test_race_one_key),
+		cmocka_unit_test(test_group_commit),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
