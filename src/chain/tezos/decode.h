@@ -28,12 +28,14 @@ enum tz_req_kind {
 };
 #define TZ_REQ_KINDS 6
 
-/* Operation kinds of a generic (0x03) request, as policy names them.
- * Ballots are split by their vote so that policy can allow one vote. */
+/* Operation kinds of a generic (0x03) request, as policy names them (the
+ * names are Signatory's, see tz_op_kind_name). Ballots are split by their
+ * vote so that policy can allow one vote. Protocol 023 (Seoul) merged the
+ * double (pre)attestation evidences into one double_consensus_operation_
+ * evidence (tag 2); 024 (Tallinn) keeps 023's operation encodings. */
 enum tz_op_kind {
 	TZ_OP_SEED_NONCE_REVELATION,
-	TZ_OP_DOUBLE_ATTESTATION_EVIDENCE,
-	TZ_OP_DOUBLE_PREATTESTATION_EVIDENCE,
+	TZ_OP_DOUBLE_CONSENSUS_OPERATION_EVIDENCE,
 	TZ_OP_DOUBLE_BAKING_EVIDENCE,
 	TZ_OP_DAL_ENTRAPMENT_EVIDENCE,
 	TZ_OP_ACTIVATE_ACCOUNT,
@@ -73,6 +75,7 @@ enum tz_op_kind {
 	TZ_OP_ZK_ROLLUP_UPDATE,
 	TZ_OP_KIND_COUNT
 };
+_Static_assert(TZ_OP_KIND_COUNT <= 64, "op_kinds is a uint64_t bitmask");
 
 struct tz_request {
 	uint8_t magic;
@@ -89,9 +92,24 @@ struct tz_request {
 };
 
 /* Decodes buf (the full bytes to sign, magic byte first). Outputs are
- * zeroed first. SIGIL_E_INCOMPLETE when the bytes end inside a field,
- * SIGIL_E_INVALID for a wrong magic byte, unknown tag or trailing bytes,
- * SIGIL_E_TOO_BIG past TZ_REQUEST_MAX. */
+ * zeroed first (and again on error). SIGIL_E_INCOMPLETE for empty input or
+ * when the bytes end inside a field (a length prefix longer than what
+ * remains counts as that), SIGIL_E_INVALID for a wrong magic byte, unknown
+ * tag, malformed field, negative level/round or trailing bytes,
+ * SIGIL_E_TOO_BIG past TZ_REQUEST_MAX, SIGIL_E_UNSUPPORTED for the few
+ * known operations whose extent we do not compute (smart_rollup_refute,
+ * zk_rollup_*: their proofs would need the whole PVM/Plonk encodings).
+ *
+ * Blocks (0x11): level from the shell header, round from the last fitness
+ * element; the fitness must be [02; level; locked round (0 or 4 bytes);
+ * predecessor round; round] with the fitness level equal to the header
+ * level. The protocol data must hold at least payload_hash, payload_round,
+ * proof_of_work_nonce, a well-formed seed_nonce_hash option and the
+ * per-block votes byte (46 bytes minimum); what follows is not examined so
+ * that a protocol adding a trailing field does not stop a baker.
+ * (Pre)attestations (0x12/0x13): exactly one content, tags 20/21/23 (with
+ * slot) or 40/41 (tz4 "BLS mode", no slot, and for 41 no DAL content: the
+ * companion-key DAL part is not in the signed bytes). */
 __attribute__((warn_unused_result)) int
 tz_decode(const uint8_t *buf, size_t len, struct tz_request *out);
 
