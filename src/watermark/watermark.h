@@ -69,8 +69,41 @@ struct wm_store {
 };
 
 /* The file back end: dir is created 0700 if missing and locked exclusively
- * (SIGIL_E_LOCKED when another process holds it). */
+ * (SIGIL_E_LOCKED when another process, or another open in this one, holds
+ * it). Marks live in {dir}/watermarks.db, fixed-size A/B records updated in
+ * place; writes of concurrent requests share one fdatasync. SIGIL_E_CORRUPT
+ * when the file cannot be trusted as a whole (wrong length, unknown format
+ * version, a damaged record whose key cannot be read); a record whose two
+ * slots are both damaged refuses only its own id (SIGIL_E_CORRUPT) until
+ * set() rewrites it. After any failed write or fdatasync the whole store
+ * answers SIGIL_E_IO until reopened. */
 __attribute__((warn_unused_result)) int
 wm_file_open(const char *dir, struct wm_store **out);
+
+/* How many fdatasync calls the file store has made (0 for other stores). */
+uint64_t wm_file_sync_count(struct wm_store *s);
+
+/* Tests only: the next n fdatasync calls of a file store fail with EIO. */
+void wm_file_fail_next_syncs(struct wm_store *s, int n);
+
+/* Imports Signatory's {base_dir}/watermark_v2/{chain_id}.json (the chain id
+ * is taken from the file name): block, preattestation, attestation and
+ * attestation_with_dal marks (the last two both land in WM_ATTESTATION,
+ * the higher winning). Signatory keeps no signature, and omits a round of
+ * 0. The whole file is parsed and checked before anything is written:
+ * SIGIL_E_INVALID (with a log line saying where) leaves the store as it
+ * was. Never lowers a mark already stored: the higher (level, round) is
+ * kept; at equal (level, round) the stored mark stays. */
+__attribute__((warn_unused_result)) int
+wm_import_signatory(struct wm_store *s, const char *path);
+
+/* Imports one of octez-signer's {block,preattestation,attestation}_high_watermark
+ * files (older octez names them preendorsement_/endorsement_) as marks of
+ * the given kind: {chain_id: {pkh: {level, round?, hash (hex), signature?}}}.
+ * A missing round (a pre-Tenderbake mark) is taken as INT32_MAX, so the
+ * whole level stays refused. Same all-or-nothing and never-lower rules as
+ * wm_import_signatory. */
+__attribute__((warn_unused_result)) int
+wm_import_octez(struct wm_store *s, const char *path, enum wm_kind kind);
 
 #endif

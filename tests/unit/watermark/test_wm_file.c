@@ -176,6 +176,10 @@ test_sequences(void **state)
 	struct wm_mark m = mkmark(10, 0, 0);
 	m.has_digest = false;
 	assert_int_equal(s->ops->set(s, &id, &m), 0);
+	struct wm_mark same = m; /* even bytes equal to what is stored */
+	same.has_digest = true;
+	memset(same.digest, 0, sizeof(same.digest));
+	assert_int_equal(s->ops->check_advance(s, &id, &same, &prev), SIGIL_E_WATERMARK);
 	assert_int_equal(adv(s, 2, WM_BLOCK, 10, 0, 0, NULL), SIGIL_E_WATERMARK);
 	assert_int_equal(adv(s, 2, WM_BLOCK, 10, 1, 0, NULL), WM_ADVANCED);
 
@@ -449,6 +453,37 @@ test_sync_failure(void **state)
 	rmstore(d);
 }
 
+/* Rule 2 of file.c: record_signature is not synced on its own, so the next
+ * advance of that key must first make it durable (one extra fdatasync)
+ * before overwriting the slot that holds the previous mark. */
+static void
+test_slot_flip_waits(void **state)
+{
+	(void)state;
+	char *d = mkstore();
+	struct wm_store *s = open_ok(d);
+
+	assert_int_equal(adv(s, 1, WM_BLOCK, 5, 0, 0x61, NULL), WM_ADVANCED);
+	uint64_t n0 = wm_file_sync_count(s);
+	assert_int_equal(adv(s, 1, WM_BLOCK, 6, 0, 0x62, NULL), WM_ADVANCED);
+	assert_int_equal(wm_file_sync_count(s), n0 + 1);
+	assert_int_equal(sign(s, 1, WM_BLOCK, 6, 0, 0x62, 0x01), 0);
+	assert_int_equal(wm_file_sync_count(s), n0 + 1); /* not synced alone */
+	assert_int_equal(adv(s, 1, WM_BLOCK, 7, 0, 0x63, NULL), WM_ADVANCED);
+	assert_int_equal(wm_file_sync_count(s), n0 + 3);
+	/* The signature write pending at close is flushed by close. */
+	assert_int_equal(sign(s, 1, WM_BLOCK, 7, 0, 0x63, 0x02), 0);
+	s->ops->close(s);
+	s = open_ok(d);
+	int rc;
+	struct wm_mark g = getm(s, 1, WM_BLOCK, &rc);
+	assert_int_equal(g.level, 7);
+	assert_int_equal(g.sig_len, 64);
+	assert_int_equal(g.sig[0], 0x02);
+	s->ops->close(s);
+	rmstore(d);
+}
+
 /* ---- races ---- */
 
 struct race {
@@ -590,6 +625,7 @@ main(void)
 		cmocka_unit_test(test_both_slots_damaged),
 		cmocka_unit_test(test_store_damaged),
 		cmocka_unit_test(test_sync_failure),
+		cmocka_unit_test(test_slot_flip_waits),
 		cmocka_unit_test(test_race_one_key),
 		cmocka_unit_test(test_group_commit),
 	};

@@ -1,0 +1,590 @@
+/* The file watermark back end: fixed-size A/B records updated in place in
+ * {dir}/watermarks.db (layout in file_slot.h), made durable by group commit,
+ * the directory held with an exclusive lock on {dir}/lock.
+ *
+ * Durability rules this file keeps:
+ *
+ * 1. check_advance and set return only after an fdatasync that covers their
+ *    write has returned 0. Writers take a ticket after their pwrite; one of
+ *    them leads an fdatasync for every ticket issued so far while the others
+ *    wait on a condition variable, so concurrent keys share one sync.
+ *
+ * 2. A slot is written only while the other slot of its record holds a
+ *    durable copy of the last acknowledged value: before writing, we wait
+ *    for the record's previous write (say a record_signature, which is not
+ *    synced on its own) to be covered by a sync. So at any instant at most
+ *    one slot of a record is in flight, and it is the one written last.
+ *
+ * 3. Why falling back to the other slot when one slot fails its checksum is
+ *    safe for crashes: by rule 2, a slot torn by a crash or power loss is a
+ *    write whose fdatasync had not returned, i.e. a mark never acknowledged
+ *    (check_advance had not yet said WM_ADVANCED, so nothing was signed for
+ *    it), or a signature-only update of the same mark. The other slot then
+ *    holds exactly the last acknowledged mark, and taking it loses nothing
+ *    that a signature depends on. What this cannot tell apart is damage to
+ *    an acknowledged newest slot after the fact (media rot that the drive's
+ *    ECC missed; unreadable sectors come back as EIO and fail closed). We
+ *    accept that residual risk because slots are 256 bytes inside one
+ *    512-byte-aligned sector and the fallback is logged at error level with
+ *    both sequence numbers so an operator can check the key's last
+ *    signature on chain. Everything else fails closed: both slots bad
+ *    refuses that id with SIGIL_E_CORRUPT; an unknown version, a length that
+ *    is not a whole number of records, a damaged record whose identity
+ *    cannot be read, two records for one id, or a hole in the middle of
+ *    the file refuses the whole store.
+ *
+ * 4. An fdatasync (or pwrite) failure poisons the whole store, not only the
+ *    ids in flight: after a write-back error Linux may have dropped any
+ *    dirty page of the file and later syncs can succeed without them, so
+ *    nothing unsynced is known to be on disk. The daemon must be restarted
+ *    (and the file re-read) to serve again. */
+#include "watermark/watermark.h"
+#include "watermark/file_slot.h"
+#include "watermark/file_store.h"
+
+#include "core/errors.h"
+#include "core/fileio.h"
+#include "core/log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+
+static void
+store_fail(struct wm_file *f, int err, const char *what)
+{
+	int zero = 0;
+	if (atomic_compare_exchange_strong(&f->poison, &zero, err))
+		log_error("watermark store: %s failed (%s): refusing every watermark "
+		          "until restart, on-disk state is unknown", what, strerror(errno));
+}
+
+static int
+full_pwrite(int fd, const uint8_t *p, size_t len, off_t off)
+{
+	while (len > 0) {
+		ssize_t n = pwrite(fd, p, len, off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+		off += n;
+	}
+	return 0;
+}
+
+/* ---- group commit ---- */
+
+static uint64_t
+gc_ticket(struct wm_file *f)
+{
+	pthread_mutex_lock(&f->gc_mu);
+	uint64_t t = ++f->written;
+	pthread_mutex_unlock(&f->gc_mu);
+	return t;
+}
+
+/* Returns once ticket t is durable (0) or the store is poisoned. */
+static int
+gc_wait(struct wm_file *f, uint64_t t)
+{
+	int rc;
+
+	pthread_mutex_lock(&f->gc_mu);
+	for (;;) {
+		if ((rc = atomic_load(&f->poison)) != 0)
+			break;
+		if (f->synced >= t)
+			break;
+		if (f->syncing) {
+			pthread_cond_wait(&f->gc_cv, &f->gc_mu);
+			continue;
+		}
+		/* Lead: every pwrite with a ticket <= target has completed. */
+		uint64_t target = f->written;
+		f->syncing = true;
+		pthread_mutex_unlock(&f->gc_mu);
+		int r;
+		if (atomic_load(&f->inject_fail) > 0) {
+			atomic_fetch_sub(&f->inject_fail, 1);
+			errno = EIO;
+			r = -1;
+		} else {
+			r = fdatasync(f->dbfd);
+		}
+		if (r != 0)
+			store_fail(f, SIGIL_E_IO, "fdatasync");
+		pthread_mutex_lock(&f->gc_mu);
+		f->syncing = false;
+		f->nsync++;
+		if (r == 0 && target > f->synced)
+			f->synced = target;
+		pthread_cond_broadcast(&f->gc_cv);
+	}
+	pthread_mutex_unlock(&f->gc_mu);
+	return rc;
+}
+
+/* ---- the id table ---- */
+
+static size_t
+tbl_hash(const struct wm_file *f, const uint8_t key[static WM_KEY_LEN])
+{
+	uint8_t h[crypto_shorthash_BYTES];
+	uint64_t v = 0;
+	crypto_shorthash(h, key, WM_KEY_LEN, f->hkey);
+	for (size_t i = 0; i < sizeof(h); i++)
+		v = v << 8 | h[i];
+	return (size_t)(v & (f->nbuckets - 1));
+}
+
+struct wm_rec *
+wm_file_tbl_find(const struct wm_file *f, const uint8_t key[static WM_KEY_LEN])
+{
+	for (struct wm_rec *r = f->buckets[tbl_hash(f, key)]; r; r = r->next)
+		if (memcmp(r->key, key, WM_KEY_LEN) == 0)
+			return r;
+	return NULL;
+}
+
+int
+wm_file_tbl_insert(struct wm_file *f, struct wm_rec *rec)
+{
+	if (f->nrecs == f->caprecs) {
+		size_t cap = f->caprecs ? f->caprecs * 2 : 64;
+		struct wm_rec **n = realloc(f->recs, cap * sizeof(*n));
+		if (n == NULL)
+			return SIGIL_E_NOMEM;
+		f->recs = n;
+		f->caprecs = cap;
+	}
+	if (f->nrecs >= f->nbuckets) {
+		size_t nb = f->nbuckets * 2;
+		struct wm_rec **b = calloc(nb, sizeof(*b));
+		if (b == NULL)
+			return SIGIL_E_NOMEM;
+		free(f->buckets);
+		f->buckets = b;
+		f->nbuckets = nb;
+		for (size_t i = 0; i < f->nrecs; i++) {
+			size_t h = tbl_hash(f, f->recs[i]->key);
+			f->recs[i]->next = b[h];
+			b[h] = f->recs[i];
+		}
+	}
+	size_t h = tbl_hash(f, rec->key);
+	rec->next = f->buckets[h];
+	f->buckets[h] = rec;
+	f->recs[f->nrecs++] = rec;
+	return 0;
+}
+
+struct wm_rec *
+wm_file_rec_new(const struct wm_id *id, size_t index)
+{
+	struct wm_rec *r = calloc(1, sizeof(*r));
+	if (r == NULL)
+		return NULL;
+	r->id = *id;
+	wm_key_of(id, r->key);
+	r->index = index;
+	pthread_mutex_init(&r->mu, NULL);
+	return r;
+}
+
+void
+wm_file_rec_free(struct wm_rec *r)
+{
+	pthread_mutex_destroy(&r->mu);
+	free(r);
+}
+
+/* Writes both slots of rec with m (a new record, or the repair of one whose
+ * slots are both damaged). The copy in B means a later fault in A alone
+ * still finds the same mark. Caller holds rec->mu. */
+static int
+rec_write_both(struct wm_file *f, struct wm_rec *rec, const struct wm_mark *m)
+{
+	uint8_t buf[WM_REC_SIZE];
+	uint64_t seq = rec->seq + 2;
+
+	wm_slot_encode(&rec->id, m, seq, buf);
+	wm_slot_encode(&rec->id, m, seq - 1, buf + WM_SLOT_SIZE);
+	if (full_pwrite(f->dbfd, buf, sizeof(buf), (off_t)(rec->index * WM_REC_SIZE)) != 0) {
+		store_fail(f, SIGIL_E_IO, "pwrite");
+		return SIGIL_E_IO;
+	}
+	rec->newest = 0;
+	rec->seq = seq;
+	rec->ticket = gc_ticket(f);
+	return 0;
+}
+
+/* Writes m into the slot with the older sequence number, once the newer one
+ * is known durable (rule 2 at the top). Caller holds rec->mu. */
+static int
+rec_write_slot(struct wm_file *f, struct wm_rec *rec, const struct wm_mark *m)
+{
+	uint8_t buf[WM_SLOT_SIZE];
+	int slot = 1 - rec->newest, rc;
+
+	if (rec->ticket != 0 && (rc = gc_wait(f, rec->ticket)) != 0)
+		return rc;
+	wm_slot_encode(&rec->id, m, rec->seq + 1, buf);
+	off_t off = (off_t)(rec->index * WM_REC_SIZE + (size_t)slot * WM_SLOT_SIZE);
+	if (full_pwrite(f->dbfd, buf, sizeof(buf), off) != 0) {
+		store_fail(f, SIGIL_E_IO, "pwrite");
+		return SIGIL_E_IO;
+	}
+	rec->newest = slot;
+	rec->seq++;
+	rec->ticket = gc_ticket(f);
+	return 0;
+}
+
+/* Finds id's record and returns it locked. When there is none and init is
+ * given, appends a record holding init and returns it locked with
+ * *created set: the caller must wait for rec->ticket before trusting it.
+ * The new record is published already locked, so that no other thread can
+ * see it empty and accept a first request of its own. */
+static int
+rec_lookup(struct wm_file *f, const struct wm_id *id, const struct wm_mark *init,
+           struct wm_rec **out, bool *created)
+{
+	uint8_t key[WM_KEY_LEN];
+	struct wm_rec *rec;
+	int rc;
+
+	*out = NULL;
+	*created = false;
+	wm_key_of(id, key);
+	pthread_rwlock_rdlock(&f->tbl_lock);
+	rec = wm_file_tbl_find(f, key);
+	pthread_rwlock_unlock(&f->tbl_lock);
+	if (rec == NULL && init != NULL) {
+		pthread_mutex_lock(&f->append_mu);
+		pthread_rwlock_wrlock(&f->tbl_lock);
+		rec = wm_file_tbl_find(f, key);
+		if (rec == NULL) {
+			rec = wm_file_rec_new(id, f->nrecs);
+			if (rec == NULL || (rc = wm_file_tbl_insert(f, rec)) != 0) {
+				pthread_rwlock_unlock(&f->tbl_lock);
+				pthread_mutex_unlock(&f->append_mu);
+				if (rec)
+					wm_file_rec_free(rec);
+				return SIGIL_E_NOMEM;
+			}
+			pthread_mutex_lock(&rec->mu);
+			pthread_rwlock_unlock(&f->tbl_lock);
+			rc = rec_write_both(f, rec, init);
+			pthread_mutex_unlock(&f->append_mu);
+			if (rc != 0)
+				rec->err = rc;
+			*created = true;
+			*out = rec;
+			return rc;
+		}
+		pthread_rwlock_unlock(&f->tbl_lock);
+		pthread_mutex_unlock(&f->append_mu);
+	}
+	if (rec == NULL)
+		return SIGIL_E_NOT_FOUND;
+	pthread_mutex_lock(&rec->mu);
+	*out = rec;
+	return 0;
+}
+
+static bool
+id_ok(const struct wm_id *id)
+{
+	return id != NULL && (unsigned)id->kind < WM_KINDS;
+}
+
+/* -1, 0, 1 as (a.level, a.round) is below, equal to, above b's. */
+static int
+mark_cmp(const struct wm_mark *a, const struct wm_mark *b)
+{
+	if (a->level != b->level)
+		return a->level < b->level ? -1 : 1;
+	if (a->round != b->round)
+		return a->round < b->round ? -1 : 1;
+	return 0;
+}
+
+static bool
+same_payload(const struct wm_mark *a, const struct wm_mark *b)
+{
+	/* A mark without a digest (imported) cannot prove identity. */
+	return a->has_digest && b->has_digest && memcmp(a->digest, b->digest, 32) == 0;
+}
+
+/* ---- operations ---- */
+
+static int
+wm_file_check_advance(struct wm_store *s, const struct wm_id *id, const struct wm_mark *req,
+                      struct wm_mark *prev)
+{
+	struct wm_file *f = (struct wm_file *)s;
+	struct wm_mark next;
+	struct wm_rec *rec;
+	bool created;
+	int rc;
+
+	if (prev)
+		memset(prev, 0, sizeof(*prev));
+	if (!id_ok(id) || req == NULL)
+		return SIGIL_E_INVALID;
+	if ((rc = atomic_load(&f->poison)) != 0)
+		return rc;
+	memset(&next, 0, sizeof(next));
+	next.level = req->level;
+	next.round = req->round;
+	next.has_digest = req->has_digest;
+	if (req->has_digest)
+		memcpy(next.digest, req->digest, 32);
+
+	rc = rec_lookup(f, id, &next, &rec, &created);
+	if (rec == NULL)
+		return rc;
+	if (created) {
+		if (rc == 0)
+			rc = gc_wait(f, rec->ticket);
+		goto commit;
+	}
+	if ((rc = rec->err) != 0 || (rc = atomic_load(&f->poison)) != 0)
+		goto out;
+	if (rec->has_mark) {
+		int c = mark_cmp(&next, &rec->mark);
+		if (prev)
+			*prev = rec->mark;
+		if (c == 0 && same_payload(&next, &rec->mark)) {
+			rc = WM_IDENTICAL;
+			goto out;
+		}
+		if (c <= 0) {
+			rc = SIGIL_E_WATERMARK;
+			goto out;
+		}
+	}
+	rc = rec_write_slot(f, rec, &next);
+	if (rc == 0)
+		rc = gc_wait(f, rec->ticket);
+commit:
+	if (rc == 0) {
+		rec->mark = next;
+		rec->has_mark = true;
+		if (prev)
+			memset(prev, 0, sizeof(*prev));
+	} else {
+		/* The write may or may not have reached the disk: never claim
+		 * it, never accept another request for this id. */
+		rec->err = rc;
+	}
+out:
+	pthread_mutex_unlock(&rec->mu);
+	return rc;
+}
+
+static int
+wm_file_record_signature(struct wm_store *s, const struct wm_id *id, const struct wm_mark *sm)
+{
+	struct wm_file *f = (struct wm_file *)s;
+	struct wm_mark next;
+	struct wm_rec *rec;
+	bool created;
+	int rc;
+
+	if (!id_ok(id) || sm == NULL || sm->sig_len == 0 || sm->sig_len > SIGIL_SIG_MAX)
+		return SIGIL_E_INVALID;
+	if ((rc = atomic_load(&f->poison)) != 0)
+		return rc;
+	if ((rc = rec_lookup(f, id, NULL, &rec, &created)) != 0)
+		return rc;
+	if ((rc = rec->err) != 0)
+		goto out;
+	/* Only for the mark just advanced: a later advance has superseded it. */
+	if (!rec->has_mark || mark_cmp(sm, &rec->mark) != 0 ||
+	    sm->has_digest != rec->mark.has_digest ||
+	    (sm->has_digest && memcmp(sm->digest, rec->mark.digest, 32) != 0)) {
+		rc = SIGIL_E_WATERMARK;
+		goto out;
+	}
+	next = rec->mark;
+	memcpy(next.sig, sm->sig, sm->sig_len);
+	next.sig_len = sm->sig_len;
+	/* Not synced here: the next group commit or close covers it, and a
+	 * loss only loses the cached signature, never the mark. */
+	if ((rc = rec_write_slot(f, rec, &next)) == 0)
+		rec->mark = next;
+	else
+		rec->err = rc;
+out:
+	pthread_mutex_unlock(&rec->mu);
+	return rc;
+}
+
+static int
+wm_file_get(struct wm_store *s, const struct wm_id *id, struct wm_mark *out)
+{
+	struct wm_file *f = (struct wm_file *)s;
+	struct wm_rec *rec;
+	bool created;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!id_ok(id))
+		return SIGIL_E_INVALID;
+	if ((rc = atomic_load(&f->poison)) != 0)
+		return rc;
+	if ((rc = rec_lookup(f, id, NULL, &rec, &created)) != 0)
+		return rc;
+	if ((rc = rec->err) == 0) {
+		if (rec->has_mark)
+			*out = rec->mark;
+		else
+			rc = SIGIL_E_NOT_FOUND;
+	}
+	pthread_mutex_unlock(&rec->mu);
+	return rc;
+}
+
+static int
+wm_file_set(struct wm_store *s, const struct wm_id *id, const struct wm_mark *m)
+{
+	struct wm_file *f = (struct wm_file *)s;
+	struct wm_mark next;
+	struct wm_rec *rec;
+	bool created;
+	int rc;
+
+	if (!id_ok(id) || m == NULL || m->sig_len > SIGIL_SIG_MAX)
+		return SIGIL_E_INVALID;
+	if ((rc = atomic_load(&f->poison)) != 0)
+		return rc;
+	next = *m;
+	if (!next.has_digest)
+		memset(next.digest, 0, sizeof(next.digest));
+	rc = rec_lookup(f, id, &next, &rec, &created);
+	if (rec == NULL)
+		return rc;
+	if (!created) {
+		if (rec->err == SIGIL_E_CORRUPT) {
+			/* An operator's explicit set is the way out of a damaged
+			 * record: rewrite both slots. */
+			log_warn("watermark store: record %zu rewritten by an explicit set",
+			         rec->index);
+			rc = rec_write_both(f, rec, &next);
+		} else if ((rc = rec->err) == 0) {
+			rc = rec_write_slot(f, rec, &next);
+		}
+	}
+	if (rc == 0)
+		rc = gc_wait(f, rec->ticket);
+	if (rc == 0) {
+		rec->mark = next;
+		rec->has_mark = true;
+		rec->err = 0;
+	} else {
+		rec->err = rc;
+	}
+	pthread_mutex_unlock(&rec->mu);
+	return rc;
+}
+
+static int
+wm_file_each(struct wm_store *s,
+             int (*fn)(void *arg, const struct wm_id *id, const struct wm_mark *m), void *arg)
+{
+	struct wm_file *f = (struct wm_file *)s;
+	struct wm_rec **list;
+	size_t n;
+	int rc = 0, bad = 0;
+
+	pthread_rwlock_rdlock(&f->tbl_lock);
+	n = f->nrecs;
+	list = malloc((n ? n : 1) * sizeof(*list));
+	if (list != NULL && n > 0)
+		memcpy(list, f->recs, n * sizeof(*list));
+	pthread_rwlock_unlock(&f->tbl_lock);
+	if (list == NULL)
+		return SIGIL_E_NOMEM;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		struct wm_id id;
+		struct wm_mark m;
+		bool have;
+
+		pthread_mutex_lock(&list[i]->mu);
+		id = list[i]->id;
+		m = list[i]->mark;
+		have = list[i]->has_mark && list[i]->err == 0;
+		if (list[i]->err != 0 && bad == 0)
+			bad = list[i]->err;
+		pthread_mutex_unlock(&list[i]->mu);
+		if (have)
+			rc = fn(arg, &id, &m);
+	}
+	free(list);
+	return rc != 0 ? rc : bad;
+}
+
+static int
+wm_file_ready(struct wm_store *s)
+{
+	return atomic_load(&((struct wm_file *)s)->poison);
+}
+
+void
+wm_file_free(struct wm_file *f)
+{
+	for (size_t i = 0; i < f->nrecs; i++)
+		wm_file_rec_free(f->recs[i]);
+	free(f->recs);
+	free(f->buckets);
+	if (f->dbfd >= 0)
+		close(f->dbfd);
+	if (f->lockfd >= 0)
+		close(f->lockfd); /* releases the flock */
+	pthread_rwlock_destroy(&f->tbl_lock);
+	pthread_mutex_destroy(&f->append_mu);
+	pthread_mutex_destroy(&f->gc_mu);
+	pthread_cond_destroy(&f->gc_cv);
+	free(f);
+}
+
+static void
+wm_file_close(struct wm_store *s)
+{
+	struct wm_file *f = (struct wm_file *)s;
+	if (f == NULL)
+		return;
+	/* Signatures recorded since the last group commit. */
+	pthread_mutex_lock(&f->gc_mu);
+	bool pending = f->written > f->synced;
+	pthread_mutex_unlock(&f->gc_mu);
+	if (pending && atomic_load(&f->poison) == 0 && fdatasync(f->dbfd) != 0)
+		log_error("watermark store: final fdatasync failed (%s)", strerror(errno));
+	wm_file_free(f);
+}
+
+const struct wm_store_ops wm_file_ops = {
+	/* .name = */ "file",
+	/* .check_advance = */ wm_file_check_advance,
+	/* .record_signature = */ wm_file_record_signature,
+	/* .get = */ wm_file_get,
+	/* .set = */ wm_file_set,
+	/* .each = */ wm_file_each,
+	/* .ready = */ wm_file_ready,
+	/* .close = */ wm_file_close,
+};

@@ -1,0 +1,63 @@
+/* Private to the file back end: the store's in-memory state, shared by
+ * file.c (operations) and file_open.c (open, load, lock). */
+#ifndef SIGIL_WM_FILE_STORE_H
+#define SIGIL_WM_FILE_STORE_H
+#include <pthread.h>
+#include <sodium.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "watermark/file_slot.h"
+#include "watermark/watermark.h"
+
+struct wm_rec {
+	uint8_t key[WM_KEY_LEN];
+	struct wm_id id;
+	size_t index;          /* record number in the file */
+	pthread_mutex_t mu;    /* serialises this id only */
+	bool has_mark;
+	struct wm_mark mark;   /* only ever a durable (or signature-only) value */
+	uint64_t seq;          /* sequence number of the newest slot */
+	int newest;            /* which slot (0 = A, 1 = B) holds it */
+	uint64_t ticket;       /* group-commit ticket of the last write here */
+	int err;               /* non-zero: this id stays refused */
+	struct wm_rec *next;   /* hash chain */
+};
+
+struct wm_file {
+	struct wm_store base; /* first: the core holds a struct wm_store * */
+	int dbfd, lockfd;
+
+	pthread_rwlock_t tbl_lock;
+	struct wm_rec **buckets;
+	size_t nbuckets;
+	struct wm_rec **recs; /* by index; owned here */
+	size_t nrecs, caprecs;
+	uint8_t hkey[crypto_shorthash_KEYBYTES];
+	pthread_mutex_t append_mu; /* new records reach the file in index order */
+
+	pthread_mutex_t gc_mu;
+	pthread_cond_t gc_cv;
+	uint64_t written; /* tickets handed out, each after its pwrite */
+	uint64_t synced;  /* every ticket <= synced is durable */
+	bool syncing;
+	uint64_t nsync;
+
+	atomic_int poison;      /* non-zero: the whole store refuses */
+	atomic_int inject_fail; /* tests: fail this many fdatasyncs */
+};
+
+extern const struct wm_store_ops wm_file_ops;
+
+/* Caller holds tbl_lock (read or write). */
+struct wm_rec *wm_file_tbl_find(const struct wm_file *f, const uint8_t key[static WM_KEY_LEN]);
+/* Caller holds tbl_lock for writing; rec->index must equal f->nrecs. */
+int wm_file_tbl_insert(struct wm_file *f, struct wm_rec *rec);
+struct wm_rec *wm_file_rec_new(const struct wm_id *id, size_t index);
+void wm_file_rec_free(struct wm_rec *r);
+/* Releases everything, the lock last. */
+void wm_file_free(struct wm_file *f);
+
+#endif
