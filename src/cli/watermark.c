@@ -92,14 +92,22 @@ wm_import_dir(struct wm_store *s, const char *flag, const char *dir)
 	int rc = 0;
 
 	if (strcmp(flag, "--octez") == 0) {
-		for (int k = 0; k < WM_KINDS && rc == 0; k++) {
-			snprintf(path, sizeof(path), "%s/%s_high_watermark", dir, wm_kind_names[k]);
-			rc = wm_import_octez(s, path, (enum wm_kind)k);
-			if (rc == SIGIL_E_NOT_FOUND)
-				rc = 0;
-			else if (rc == 0)
-				printf("imported %s\n", path);
-		}
+		/* Older octez releases name them after endorsements. */
+		static const char *const files[][2] = {
+			{"block", "block"}, {"preattestation", "preendorsement"},
+			{"attestation", "endorsement"},
+		};
+		for (int k = 0; k < WM_KINDS && rc == 0; k++)
+			for (int alt = 0; alt < 2 && rc == 0; alt++) {
+				if (alt == 1 && k == WM_BLOCK)
+					break;
+				snprintf(path, sizeof(path), "%s/%s_high_watermark", dir, files[k][alt]);
+				rc = wm_import_octez(s, path, (enum wm_kind)k);
+				if (rc == SIGIL_E_NOT_FOUND)
+					rc = 0;
+				else if (rc == 0)
+					printf("imported %s\n", path);
+			}
 		return rc;
 	}
 	if (strcmp(flag, "--signatory") != 0)

@@ -142,7 +142,7 @@ if (phase === 'main') {
     await refused(TZ1, attestation({ level: 102 }).slice(0, 80), 400);
   });
   await check('refused requests move no watermark', async () => {
-    await refused(TZ3, block({ level: 50, round: 0 }) + 'ff', 400);
+    await refused(TZ3, block({ level: 50, round: 0 }).slice(0, 200), 400);
     await refused(NARROW, attestation({ chain: GHOSTNET, level: 50 }), 403);
     await signOk(TZ3, block({ level: 40, round: 0 }));
     await signOk(NARROW, attestation({ level: 40 }));
