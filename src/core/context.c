@@ -9,6 +9,8 @@
 #include "core/log.h"
 #include "core/secmem.h"
 
+int (*sigil_passphrase_prompt)(const char *vault, char *out, size_t cap);
+
 struct sigil_key_metrics {
 	char address[POLICY_ADDRESS_MAX];
 	struct metrics_key m;
@@ -40,7 +42,7 @@ sigil_open_vault(struct sigil_state *st, const struct config_vault *cv, struct v
                  char *err, size_t errlen)
 {
 	char path[4096], pass[1024];
-	int rc;
+	int rc, rc2;
 
 	*out = NULL;
 	if (strcmp(cv->driver, "file") != 0) {
@@ -52,18 +54,29 @@ sigil_open_vault(struct sigil_state *st, const struct config_vault *cv, struct v
 		return rc;
 	}
 	rc = config_vault_passphrase(st->cfg, cv, pass, sizeof(pass));
-	if (rc == SIGIL_E_NOT_FOUND)
-		pass[0] = '\0';
-	else if (rc != 0) {
+	if (rc == SIGIL_E_NOT_FOUND) {
+		/* A prompt only on a terminal: a daemon must never block on a
+		 * read nobody will answer. Without one, unencrypted (Signatory)
+		 * vaults still open. */
+		bool prompted = sigil_passphrase_prompt != NULL &&
+		                sigil_passphrase_prompt(cv->name, pass, sizeof(pass)) == 0;
+		if (!prompted)
+			pass[0] = '\0';
+		else
+			rc = 0;
+	} else if (rc != 0) {
 		snprintf(err, errlen, "vault %s: cannot read passphrase: %s", cv->name,
 		         sigil_strerror(rc));
 		return rc;
 	}
-	rc = vault_file_open(path, pass, out);
+	rc2 = vault_file_open(path, pass, out);
 	sodium_memzero(pass, sizeof(pass));
-	if (rc != 0)
-		snprintf(err, errlen, "vault %s (%s): %s", cv->name, path, sigil_strerror(rc));
-	return rc;
+	if (rc2 == SIGIL_E_PASSPHRASE && rc == SIGIL_E_NOT_FOUND)
+		snprintf(err, errlen, "vault %s (%s): no passphrase given (set SIGIL_PASSPHRASE, "
+		         "or passphrase_file in the vault's config)", cv->name, path);
+	else if (rc2 != 0)
+		snprintf(err, errlen, "vault %s (%s): %s", cv->name, path, sigil_strerror(rc2));
+	return rc2;
 }
 
 /* The key ring: every configured key that some vault holds, sorted by

@@ -43,6 +43,10 @@ struct sigil_ctx {
 	char *config_path; /* NULL: embedded defaults */
 };
 
+/* Set by the CLI: asks for a vault's passphrase when none is configured;
+ * returns non-zero when it cannot ask (no terminal). */
+extern int (*sigil_passphrase_prompt)(const char *vault, char *out, size_t cap);
+
 /* Loads the config, opens vaults and the watermark store. err gets a
  * secret-free explanation on failure. */
 __attribute__((warn_unused_result)) int

@@ -229,6 +229,15 @@ test_full(void **state)
 	assert_int_equal(k->allow_kinds, KIND(TZ_REQ_BLOCK) | KIND(TZ_REQ_PREATTESTATION) |
 	                                     KIND(TZ_REQ_ATTESTATION));
 	assert_null(config_find_key(c, "tz1notconfigured"));
+	config_free(c);
+
+	/* An empty `allow` allows nothing; an empty generic list no generic. */
+	c = load_ok("tezos:\n  " TZ1 ":\n    allow:\n  " TZ2 ":\n    allow: {generic: []}\n"
+	            "  " TZ4 ":\n    allow: {generic: }\n");
+	assert_int_equal(config_find_key(c, TZ1)->allow_kinds, 0);
+	assert_int_equal(config_find_key(c, TZ2)->allow_kinds, 0);
+	assert_int_equal(config_find_key(c, TZ4)->allow_kinds, 0);
+	assert_int_equal(config_find_key(c, TZ4)->allow_ops, 0);
 	assert_null(config_find_key(c, NULL));
 	config_free(c);
 }
@@ -287,6 +296,12 @@ test_errors(void **state)
 	load_bad("server:\n  authorized_keys: " EDPK1 "\n", SIGIL_E_INVALID,
 	         "server.authorized_keys: expected a list");
 	load_bad("- a\n- b\n", SIGIL_E_INVALID, "top level must be a map");
+	load_bad("tezos:\n  " TZ1 ": [block]\n", SIGIL_E_INVALID,
+	         "line 2: tezos." TZ1 ": expected a map, got a list");
+	load_bad("tezos:\n  " TZ1 ":\n    allow: [block]\n", SIGIL_E_INVALID,
+	         "allow: expected a map, got a list");
+	load_bad("tezos:\n  " TZ1 ":\n    allow: {generic: [[transaction]]}\n", SIGIL_E_INVALID,
+	         "list items must be values");
 	/* Bad values. */
 	load_bad("tezos:\n  tz1c8PEDNfj6UxoQM2XCyfTHM5KbGGgoqDrh:\n", SIGIL_E_INVALID,
 	         "line 2: tezos.tz1c8PEDNfj6UxoQM2XCyfTHM5KbGGgoqDrh: not a key address");

@@ -1,0 +1,126 @@
+/* sigil's configuration: one YAML file (libyaml), Signatory-compatible where
+ * Signatory has the same notion. deploy/sigil.example.yaml documents every
+ * field.
+ *
+ * Loading is strict: an unknown key, a value of the wrong shape, a bad
+ * address or operation name is an error naming the path and line, written
+ * to the caller's buffer. Nothing here exits or logs.
+ *
+ * Every scalar value from the file goes through ${VAR} expansion (an unset
+ * variable is an error; "$$" is a literal dollar). Then every scalar field
+ * may be overridden from the environment: SIGIL_ + the path upper-cased,
+ * "__" between levels and any character other than [A-Z0-9] as "_", e.g.
+ * SIGIL_SERVER__ADDRESS, SIGIL_VAULTS__MAIN__CONFIG__PATH,
+ * SIGIL_TEZOS__TZ1ABC…__LOG_PAYLOADS (vaults and keys named in the file or
+ * the defaults only). Override values are taken literally. */
+#ifndef SIGIL_CONFIG_H
+#define SIGIL_CONFIG_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/log.h"
+#include "policy/policy.h"
+
+#define CONFIG_MAX_BYTES (1024 * 1024) /* larger files are refused */
+#define CONFIG_MAX_DEPTH 10            /* nesting of maps and lists */
+#define CONFIG_MAX_VAULTS 16
+#define CONFIG_MAX_AUTH_KEYS 256
+#define CONFIG_VAULT_NAME_MAX 64
+
+#define CONFIG_DEFAULT_BASE_DIR "./var"
+#define CONFIG_DEFAULT_ADDRESS "127.0.0.1:6732"
+#define CONFIG_DEFAULT_UTILITY_ADDRESS "127.0.0.1:9583"
+#define CONFIG_DEFAULT_VAULT_NAME "main"
+#define CONFIG_DEFAULT_VAULT_PATH "keys.json"
+#define CONFIG_DEFAULT_WATERMARK_DIR "watermarks"
+#define CONFIG_DEFAULT_MAX_BODY (1024 * 1024)
+#define CONFIG_DEFAULT_TIMEOUT 10
+
+/* Strings are NUL-terminated and owned by the config; NULL when absent. */
+struct config_vault {
+	char name[CONFIG_VAULT_NAME_MAX];
+	char *driver;          /* "file" */
+	char *path;            /* config.path, relative to base_dir unless absolute */
+	char *passphrase_file; /* config.passphrase_file; may be NULL */
+};
+
+struct config_server {
+	char *address;         /* "host:port" or "[v6]:port" */
+	char *utility_address;
+	bool tls;              /* both files below are set when true */
+	char *tls_cert_file;
+	char *tls_key_file;
+	bool allow_list_known_keys;
+	size_t max_body_bytes;
+	unsigned timeout_seconds;
+	unsigned threads;      /* 0: the server's default */
+	/* Empty: authentication is off. */
+	struct policy_pubkey *authorized_keys;
+	size_t n_authorized_keys;
+};
+
+struct sigil_config {
+	char *base_dir;
+	enum log_level log_level;
+	bool log_json;
+	struct config_server server;
+	struct config_vault vaults[CONFIG_MAX_VAULTS];
+	size_t n_vaults;
+	char *watermark_driver; /* "file" */
+	char *watermark_dir;
+	/* Keys sorted by address; only these keys may be used. */
+	struct policy_key *keys;
+	size_t n_keys;
+};
+
+/* Loads path, or the embedded defaults when path is NULL: base_dir ./var,
+ * file vault "main" at keys.json, watermarks in "watermarks",
+ * 127.0.0.1:6732 and 127.0.0.1:9583, no keys. Environment overrides apply in
+ * both cases. On success *out is the caller's (config_free); on error *out
+ * is NULL, err holds "line N: path: what" or "path: what", and the result is
+ * SIGIL_E_INVALID, SIGIL_E_TOO_BIG (file or nesting), SIGIL_E_NOT_FOUND,
+ * SIGIL_E_IO or SIGIL_E_NOMEM. */
+__attribute__((warn_unused_result)) int
+config_load(const char *path, struct sigil_config **out, char *err, size_t errlen);
+
+/* The same from a buffer (need not be NUL-terminated). len 0 gives the
+ * defaults. */
+__attribute__((warn_unused_result)) int
+config_load_string(const char *yaml, size_t len, struct sigil_config **out, char *err,
+                   size_t errlen);
+
+void config_free(struct sigil_config *c);
+
+/* The key's policy, or NULL when the key is not configured (not usable). */
+const struct policy_key *config_find_key(const struct sigil_config *c, const char *address);
+
+/* The vault by name, or NULL. */
+const struct config_vault *config_find_vault(const struct sigil_config *c, const char *name);
+
+/* The public keys that may authenticate a request for key k (k may be NULL):
+ * k's own list when it has one, else server.authorized_keys. *n == 0 means
+ * authentication is off. */
+const struct policy_pubkey *config_auth_keys(const struct sigil_config *c,
+                                             const struct policy_key *k, size_t *n);
+
+/* rel if absolute, else base_dir/rel. SIGIL_E_TOO_BIG when out is short,
+ * SIGIL_E_INVALID for a NULL or empty rel. */
+__attribute__((warn_unused_result)) int
+config_resolve_path(const struct sigil_config *c, const char *rel, char *out, size_t cap);
+
+/* Splits "host:port" or "[v6]:port" (host without brackets).
+ * SIGIL_E_INVALID when malformed or the port is not 0..65535,
+ * SIGIL_E_TOO_BIG when host does not fit. */
+__attribute__((warn_unused_result)) int
+config_split_address(const char *addr, char *host, size_t hostcap, uint16_t *port);
+
+/* The vault's passphrase: SIGIL_PASSPHRASE when set, else the first line of
+ * passphrase_file (resolved against base_dir; a trailing newline is not part
+ * of it). SIGIL_E_NOT_FOUND when neither is given; SIGIL_E_TOO_BIG when it
+ * does not fit out. The caller wipes out (sodium_memzero) after use. */
+__attribute__((warn_unused_result)) int
+config_vault_passphrase(const struct sigil_config *c, const struct config_vault *v, char *out,
+                        size_t cap);
+
+#endif

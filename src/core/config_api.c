@@ -1,0 +1,389 @@
+/* The config's public functions: defaults, loading, the final checks that
+ * need the whole file (and the overrides) seen, and the lookups. */
+#include "core/config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "core/config_schema.h"
+#include "core/errors.h"
+#include "core/fileio.h"
+
+static int
+dup_into(char **dst, const char *s)
+{
+	*dst = strdup(s);
+	return *dst == NULL ? SIGIL_E_NOMEM : 0;
+}
+
+static int
+set_defaults(struct sigil_config *c)
+{
+	int rc = 0;
+
+	c->log_level = LOG_INFO;
+	c->server.max_body_bytes = CONFIG_DEFAULT_MAX_BODY;
+	c->server.timeout_seconds = CONFIG_DEFAULT_TIMEOUT;
+	rc = rc ? rc : dup_into(&c->base_dir, CONFIG_DEFAULT_BASE_DIR);
+	rc = rc ? rc : dup_into(&c->server.address, CONFIG_DEFAULT_ADDRESS);
+	rc = rc ? rc : dup_into(&c->server.utility_address, CONFIG_DEFAULT_UTILITY_ADDRESS);
+	rc = rc ? rc : dup_into(&c->watermark_driver, "file");
+	rc = rc ? rc : dup_into(&c->watermark_dir, CONFIG_DEFAULT_WATERMARK_DIR);
+	return rc;
+}
+
+static int
+add_default_vault(struct sigil_config *c)
+{
+	struct config_vault *v = &c->vaults[c->n_vaults++];
+	int rc;
+
+	(void)snprintf(v->name, sizeof(v->name), "%s", CONFIG_DEFAULT_VAULT_NAME);
+	rc = dup_into(&v->driver, "file");
+	return rc ? rc : dup_into(&v->path, CONFIG_DEFAULT_VAULT_PATH);
+}
+
+static int
+key_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct policy_key *)a)->address,
+	              ((const struct policy_key *)b)->address);
+}
+
+static bool
+server_has_key(const struct config_server *s, const struct policy_pubkey *pk)
+{
+	for (size_t i = 0; i < s->n_authorized_keys; i++) {
+		const struct policy_pubkey *a = &s->authorized_keys[i];
+		if (a->type == pk->type && a->pk_len == pk->pk_len &&
+		    memcmp(a->pk, pk->pk, pk->pk_len) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Checks that need everything seen, after the environment overrides. */
+static int
+validate(struct sigil_config *c, char *err, size_t errlen)
+{
+	char path[128];
+
+	if (c->n_vaults == 0) {
+		cfg_errf(err, errlen, 0, "vaults", "no vault configured");
+		return SIGIL_E_INVALID;
+	}
+	for (size_t i = 0; i < c->n_vaults; i++) {
+		const struct config_vault *v = &c->vaults[i];
+		(void)snprintf(path, sizeof(path), "vaults.%s", v->name);
+		if (v->driver == NULL) {
+			cfg_errf(err, errlen, 0, path, "driver is missing");
+			return SIGIL_E_INVALID;
+		}
+		if (v->path == NULL) {
+			cfg_errf(err, errlen, 0, path, "config.path is missing");
+			return SIGIL_E_INVALID;
+		}
+	}
+	if ((c->server.tls_cert_file == NULL) != (c->server.tls_key_file == NULL)) {
+		cfg_errf(err, errlen, 0, "server.tls", "needs both cert_file and key_file");
+		return SIGIL_E_INVALID;
+	}
+	c->server.tls = c->server.tls_cert_file != NULL;
+	for (size_t i = 0; i < c->n_keys; i++) {
+		const struct policy_key *k = &c->keys[i];
+		(void)snprintf(path, sizeof(path), "tezos.%s.authorized_keys", k->address);
+		/* The key's list narrows the server's; it cannot widen it, and
+		 * with authentication off it would silently mean nothing. */
+		if (k->n_auth_keys > 0 && c->server.n_authorized_keys == 0) {
+			cfg_errf(err, errlen, 0, path,
+			         "needs server.authorized_keys (authentication is off)");
+			return SIGIL_E_INVALID;
+		}
+		for (size_t j = 0; j < k->n_auth_keys; j++) {
+			if (!server_has_key(&c->server, &k->auth_keys[j])) {
+				cfg_errf(err, errlen, 0, path,
+				         "key %zu is not in server.authorized_keys", j + 1);
+				return SIGIL_E_INVALID;
+			}
+		}
+	}
+	if (c->n_keys > 1)
+		qsort(c->keys, c->n_keys, sizeof(*c->keys), key_cmp);
+	return 0;
+}
+
+void
+config_free(struct sigil_config *c)
+{
+	if (c == NULL)
+		return;
+	free(c->base_dir);
+	free(c->server.address);
+	free(c->server.utility_address);
+	free(c->server.tls_cert_file);
+	free(c->server.tls_key_file);
+	free(c->server.authorized_keys);
+	for (size_t i = 0; i < c->n_vaults; i++) {
+		free(c->vaults[i].driver);
+		free(c->vaults[i].path);
+		free(c->vaults[i].passphrase_file);
+	}
+	free(c->watermark_driver);
+	free(c->watermark_dir);
+	free(c->keys);
+	free(c);
+}
+
+int
+config_load_string(const char *yaml, size_t len, struct sigil_config **out, char *err,
+                   size_t errlen)
+{
+	struct sigil_config *c = NULL;
+	struct cnode *root = NULL;
+	bool saw_vaults = false;
+	int rc;
+
+	*out = NULL;
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
+	if (len > CONFIG_MAX_BYTES) {
+		cfg_errf(err, errlen, 0, NULL, "config larger than %d bytes", CONFIG_MAX_BYTES);
+		return SIGIL_E_TOO_BIG;
+	}
+	if (len > 0 && yaml == NULL)
+		return SIGIL_E_INVALID;
+	c = calloc(1, sizeof(*c));
+	if (c == NULL) {
+		rc = SIGIL_E_NOMEM;
+		goto out;
+	}
+	if ((rc = set_defaults(c)) != 0)
+		goto out;
+	if (len > 0) {
+		rc = cnode_parse(yaml, len, CONFIG_MAX_DEPTH, &root, err, errlen);
+		if (rc != 0)
+			goto out;
+	}
+	if ((rc = config_walk_root(c, root, err, errlen, &saw_vaults)) != 0)
+		goto out;
+	if (!saw_vaults && (rc = add_default_vault(c)) != 0)
+		goto out;
+	if ((rc = config_apply_env(c, err, errlen)) != 0)
+		goto out;
+	if ((rc = validate(c, err, errlen)) != 0)
+		goto out;
+	*out = c;
+	c = NULL;
+out:
+	if (rc == SIGIL_E_NOMEM && err != NULL && errlen > 0 && err[0] == '\0')
+		cfg_errf(err, errlen, 0, NULL, "out of memory");
+	cnode_free(root);
+	config_free(c);
+	return rc;
+}
+
+int
+config_load(const char *path, struct sigil_config **out, char *err, size_t errlen)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	int rc;
+
+	*out = NULL;
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
+	if (path == NULL)
+		return config_load_string(NULL, 0, out, err, errlen);
+	rc = fileio_read(path, CONFIG_MAX_BYTES, &buf, &len);
+	if (rc == SIGIL_E_TOO_BIG) {
+		cfg_errf(err, errlen, 0, path, "config file larger than %d bytes", CONFIG_MAX_BYTES);
+		return rc;
+	}
+	if (rc == SIGIL_E_NOT_FOUND) {
+		cfg_errf(err, errlen, 0, path, "no such file");
+		return rc;
+	}
+	if (rc != 0) {
+		cfg_errf(err, errlen, 0, path, "cannot read: %s", sigil_strerror(rc));
+		return rc;
+	}
+	rc = config_load_string(buf, len, out, err, errlen);
+	free(buf);
+	return rc;
+}
+
+const struct policy_key *
+config_find_key(const struct sigil_config *c, const char *address)
+{
+	struct policy_key probe;
+	size_t len;
+
+	if (c == NULL || address == NULL || c->n_keys == 0)
+		return NULL;
+	len = strlen(address);
+	if (len >= sizeof(probe.address))
+		return NULL;
+	memcpy(probe.address, address, len + 1);
+	return bsearch(&probe, c->keys, c->n_keys, sizeof(*c->keys), key_cmp);
+}
+
+const struct config_vault *
+config_find_vault(const struct sigil_config *c, const char *name)
+{
+	if (c == NULL || name == NULL)
+		return NULL;
+	for (size_t i = 0; i < c->n_vaults; i++)
+		if (strcmp(c->vaults[i].name, name) == 0)
+			return &c->vaults[i];
+	return NULL;
+}
+
+const struct policy_pubkey *
+config_auth_keys(const struct sigil_config *c, const struct policy_key *k, size_t *n)
+{
+	if (k != NULL && k->n_auth_keys > 0) {
+		*n = k->n_auth_keys;
+		return k->auth_keys;
+	}
+	*n = c->server.n_authorized_keys;
+	return c->server.authorized_keys;
+}
+
+int
+config_resolve_path(const struct sigil_config *c, const char *rel, char *out, size_t cap)
+{
+	int n;
+
+	if (cap > 0)
+		out[0] = '\0';
+	if (rel == NULL || rel[0] == '\0' || c == NULL)
+		return SIGIL_E_INVALID;
+	if (rel[0] == '/' || c->base_dir == NULL || c->base_dir[0] == '\0')
+		n = snprintf(out, cap, "%s", rel);
+	else if (c->base_dir[strlen(c->base_dir) - 1] == '/')
+		n = snprintf(out, cap, "%s%s", c->base_dir, rel);
+	else
+		n = snprintf(out, cap, "%s/%s", c->base_dir, rel);
+	if (n < 0 || (size_t)n >= cap) {
+		if (cap > 0)
+			out[0] = '\0';
+		return SIGIL_E_TOO_BIG;
+	}
+	return 0;
+}
+
+int
+config_split_address(const char *addr, char *host, size_t hostcap, uint16_t *port)
+{
+	const char *h, *colon, *p;
+	size_t hlen;
+	unsigned long v = 0;
+
+	if (hostcap > 0)
+		host[0] = '\0';
+	*port = 0;
+	if (addr == NULL)
+		return SIGIL_E_INVALID;
+	if (addr[0] == '[') {
+		const char *close = strchr(addr, ']');
+		if (close == NULL || close[1] != ':')
+			return SIGIL_E_INVALID;
+		h = addr + 1;
+		hlen = (size_t)(close - h);
+		colon = close + 1;
+		if (memchr(h, ':', hlen) == NULL) /* brackets are for IPv6 only */
+			return SIGIL_E_INVALID;
+	} else {
+		colon = strchr(addr, ':');
+		if (colon == NULL || strchr(colon + 1, ':') != NULL)
+			return SIGIL_E_INVALID;
+		h = addr;
+		hlen = (size_t)(colon - addr);
+	}
+	if (hlen == 0)
+		return SIGIL_E_INVALID;
+	for (size_t i = 0; i < hlen; i++)
+		if (h[i] <= ' ' || h[i] == '/' || h[i] == '[' || h[i] == ']' || h[i] == 0x7f)
+			return SIGIL_E_INVALID;
+	p = colon + 1;
+	if (*p == '\0' || strlen(p) > 5)
+		return SIGIL_E_INVALID;
+	for (; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return SIGIL_E_INVALID;
+		v = v * 10 + (unsigned long)(*p - '0');
+	}
+	if (v > 65535)
+		return SIGIL_E_INVALID;
+	if (hlen >= hostcap)
+		return SIGIL_E_TOO_BIG;
+	memcpy(host, h, hlen);
+	host[hlen] = '\0';
+	*port = (uint16_t)v;
+	return 0;
+}
+
+int
+config_vault_passphrase(const struct sigil_config *c, const struct config_vault *v, char *out,
+                        size_t cap)
+{
+	char path[4096];
+	const char *env;
+	size_t got = 0, len;
+	char extra = 0;
+	int fd, rc = SIGIL_E_IO;
+
+	if (cap == 0)
+		return SIGIL_E_TOO_BIG;
+	out[0] = '\0';
+	env = getenv("SIGIL_PASSPHRASE");
+	if (env != NULL) {
+		len = strlen(env);
+		if (len >= cap)
+			return SIGIL_E_TOO_BIG;
+		memcpy(out, env, len + 1);
+		return 0;
+	}
+	if (v == NULL || v->passphrase_file == NULL)
+		return SIGIL_E_NOT_FOUND;
+	if ((rc = config_resolve_path(c, v->passphrase_file, path, sizeof(path))) != 0)
+		return rc;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return errno == ENOENT ? SIGIL_E_NOT_FOUND : SIGIL_E_IO;
+	rc = SIGIL_E_IO;
+	/* Read straight into the caller's (locked) buffer: no other copy. */
+	while (got < cap - 1) {
+		ssize_t n = read(fd, out + got, cap - 1 - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			goto out;
+		if (n == 0)
+			break;
+		got += (size_t)n;
+		if (memchr(out + got - (size_t)n, '\n', (size_t)n) != NULL)
+			break;
+	}
+	out[got] = '\0';
+	len = strcspn(out, "\r\n");
+	if (len == got && got == cap - 1 && read(fd, &extra, 1) == 1) {
+		rc = SIGIL_E_TOO_BIG;
+		goto out;
+	}
+	/* Wipe whatever followed the first line. */
+	sodium_memzero(out + len, got - len);
+	rc = 0;
+out:
+	sodium_memzero(&extra, sizeof(extra));
+	if (rc != 0)
+		sodium_memzero(out, cap);
+	close(fd);
+	return rc;
+}

@@ -1,0 +1,67 @@
+/* Internal to the config loader: the schema machinery shared by config.c
+ * (top level, server, vaults, overrides) and config_tezos.c (per-key
+ * policy). Not a public interface. */
+#ifndef SIGIL_CONFIG_SCHEMA_H
+#define SIGIL_CONFIG_SCHEMA_H
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/config.h"
+#include "core/config_tree.h"
+
+#define PATHBUF 256
+
+enum ftype { FT_PATH, FT_ADDR, FT_DRIVER, FT_BOOL, FT_SIZE, FT_UINT, FT_LOGLEVEL };
+
+struct field {
+	const char *path; /* relative to the section, dotted */
+	enum ftype t;
+	size_t off;
+	unsigned long long min, max;
+};
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+struct ctx {
+	struct sigil_config *c;
+	char *err;
+	size_t errlen;
+	size_t keys_cap;
+	bool saw_vaults;
+};
+
+struct schema {
+	const struct field *fields;
+	size_t nfields;
+	const char *const *maps;
+	size_t nmaps;
+	/* 1 when it handled rel, 0 when rel is not its business, <0 on error. */
+	int (*special)(struct ctx *x, void *obj, const char *rel, const char *full,
+	               const struct cnode *v, unsigned line);
+};
+
+int cfg_parse_bool(const char *v, bool *out);
+/* Sets one scalar field of obj; where names the path or variable, line 0
+ * when the value did not come from the file. */
+int cfg_set_field(struct ctx *x, const struct field *f, void *obj, const char *v,
+                  const char *where, unsigned line);
+const char *cfg_type_name(const struct cnode *v);
+void cfg_join(char *out, size_t cap, const char *a, const char *b);
+int cfg_walk_map(struct ctx *x, const struct schema *s, void *obj, const char *rel,
+                 const char *full, const struct cnode *m);
+int cfg_each_item(struct ctx *x, const char *full, const struct cnode *v,
+                  int (*fn)(struct ctx *x, void *obj, const char *item, const char *full,
+                            unsigned line),
+                  void *obj);
+
+/* config_tezos.c: the `tezos` map, and the per-key scalar fields. */
+int cfg_walk_tezos(struct ctx *x, const struct cnode *v);
+extern const struct field cfg_key_fields[];
+extern const size_t cfg_n_key_fields;
+
+/* config.c to config_api.c. */
+int config_walk_root(struct sigil_config *c, const struct cnode *root, char *err, size_t errlen,
+                     bool *saw_vaults);
+int config_apply_env(struct sigil_config *c, char *err, size_t errlen);
+
+#endif
