@@ -97,6 +97,10 @@ api_peer(struct MHD_Connection *c, char *out, size_t cap)
 		          (socklen_t)cap);
 }
 
+/* An oversized body is read and thrown away up to this much, so that the
+ * client gets its 413 rather than a reset; past it the connection closes. */
+#define API_DRAIN_MAX (16u * 1024 * 1024)
+
 static enum MHD_Result
 api_access(void *cls, struct MHD_Connection *c, const char *url, const char *method,
            const char *version, const char *upload, size_t *upload_size, void **con_cls)
@@ -109,13 +113,13 @@ api_access(void *cls, struct MHD_Connection *c, const char *url, const char *met
 	if (st == NULL) {
 		const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 		                                             MHD_HTTP_HEADER_CONTENT_LENGTH);
+		unsigned long long announced = cl ? strtoull(cl, NULL, 10) : 0;
 		if ((st = calloc(1, sizeof(*st))) == NULL)
 			return MHD_NO;
-		if (cl && strtoull(cl, NULL, 10) > s->max_body)
-			st->too_big = 1;
 		*con_cls = st;
-		/* Refuse an announced oversized body before reading any of it. */
-		if (st->too_big) {
+		if (announced > s->max_body)
+			st->too_big = 1;
+		if (announced > API_DRAIN_MAX) {
 			api_reply_error(&res, 413, "request body too large");
 			return api_send(c, &res);
 		}
@@ -126,29 +130,31 @@ api_access(void *cls, struct MHD_Connection *c, const char *url, const char *met
 			st->too_big = 1;
 			free(st->body);
 			st->body = NULL;
-			st->len = 0;
-			api_reply_error(&res, 413, "request body too large");
-			*upload_size = 0;
-			return api_send(c, &res);
+			st->cap = 0;
 		}
-		if (!st->too_big) {
-			if (st->len + *upload_size + 1 > st->cap) {
-				size_t cap = (st->len + *upload_size + 1) * 2;
-				char *p = realloc(st->body, cap);
-				if (p == NULL)
-					return MHD_NO;
-				st->body = p;
-				st->cap = cap;
-			}
-			memcpy(st->body + st->len, upload, *upload_size);
+		if (st->too_big) {
 			st->len += *upload_size;
-			st->body[st->len] = '\0';
+			*upload_size = 0;
+			return st->len > API_DRAIN_MAX ? MHD_NO : MHD_YES;
 		}
+		if (st->len + *upload_size + 1 > st->cap) {
+			size_t cap = (st->len + *upload_size + 1) * 2;
+			char *p = realloc(st->body, cap);
+			if (p == NULL)
+				return MHD_NO;
+			st->body = p;
+			st->cap = cap;
+		}
+		memcpy(st->body + st->len, upload, *upload_size);
+		st->len += *upload_size;
+		st->body[st->len] = '\0';
 		*upload_size = 0;
 		return MHD_YES;
 	}
-	if (st->too_big)
-		return MHD_YES; /* the 413 is already queued */
+	if (st->too_big) {
+		api_reply_error(&res, 413, "request body too large");
+		return api_send(c, &res);
+	}
 	struct api_request req = {
 		.method = method, .url = url, .body = st->body ? st->body : "",
 		.body_len = st->len, .conn = c,

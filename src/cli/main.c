@@ -4,6 +4,8 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/common.h"
+#include "core/context.h"
 #include "core/log.h"
 
 struct cli_global cli_opts;
@@ -73,12 +75,21 @@ cli_take_globals(int argc, char **argv)
 	return out;
 }
 
+static int
+cli_vault_prompt(const char *vault, char *out, size_t cap)
+{
+	char prompt[128];
+	snprintf(prompt, sizeof(prompt), "passphrase for vault %s: ", vault);
+	return cli_prompt_secret(prompt, out, cap);
+}
+
 int
 main(int argc, char **argv)
 {
 	const char *self = strrchr(argv[0], '/');
 	self = self ? self + 1 : argv[0];
 
+	sigil_passphrase_prompt = cli_vault_prompt;
 	argc = cli_take_globals(argc, argv);
 	if (strcmp(self, "sigild") == 0)
 		return cli_serve(argc, argv);
