@@ -5,7 +5,7 @@ CHECK_BUILD ?= build-check
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 30
 
-.PHONY: all deps build run check fuzz clean bench
+.PHONY: all deps build run check fuzz clean bench torture
 
 all: build
 
@@ -34,6 +34,17 @@ fuzz:
 	@cmake -S . -B $(FUZZ_BUILD) -DCMAKE_C_COMPILER=clang -DSIGIL_FUZZ=ON -DSIGIL_TESTS=OFF >/dev/null
 	@cmake --build $(FUZZ_BUILD) -j$(JOBS)
 	@scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
+# Benchmarks: figures printed and written to bench/results.json.
+bench: deps
+	@scripts/deps.sh --test
+	@scripts/bench.sh
+
+# The long crash test: kill -9 sigild at random while it signs (TORTURE_ROUNDS).
+TORTURE_ROUNDS ?= 1000
+torture:
+	@scripts/deps.sh --test
+	@scripts/torture.sh $(TORTURE_ROUNDS)
 
 clean:
 	rm -rf $(BUILD) $(CHECK_BUILD) $(FUZZ_BUILD)
