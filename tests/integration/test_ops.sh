@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# Operating sigild: TLS, SIGHUP reload, slow clients, JSON logs, the
+# loud warning beyond loopback, SIGTERM drain.
+source "$(dirname "$0")/lib.sh"
+
+export SIGIL_PASSPHRASE="ops test passphrase"
+fail() { echo "FAIL: $*"; exit 1; }
+mkdir -p "$T/var"
+printf 'base_dir: %s\n' "$T/var" > "$T/boot.yaml"
+A=$("$SIGIL" -c "$T/boot.yaml" generate tz1 | cut -d' ' -f1)
+B=$("$SIGIL" -c "$T/boot.yaml" generate tz1 | cut -d' ' -f1)
+TX='"038fcf233671b6a04fcf679d2a381c2544ea6c1ea29ba6157776ed8424c7ccd00b6c0002298c03ed7d454a101eb7022bc95f7e5f41ac78e80701dc0b00c0843d0000e7670f32038107a59a2b9cfefae36ea21f5aa63c00"'
+
+# --- TLS ---------------------------------------------------------------
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 \
+	-subj /CN=localhost -keyout "$T/var/tls.key" -out "$T/var/tls.crt" 2>/dev/null
+chmod 600 "$T/var/tls.key"
+API=$(free_port); UTIL=$(free_port)
+cat > "$T/tls.yaml" <<YAML
+base_dir: $T/var
+log: {json: true}
+server:
+  address: 127.0.0.1:$API
+  utility_address: 127.0.0.1:$UTIL
+  timeout_seconds: 2
+  tls: {cert_file: tls.crt, key_file: tls.key}
+tezos:
+  $A:
+    allow: {generic: [transaction]}
+YAML
+start_sigild "$T/tls.yaml" "$T/tls.log"
+curl -sf --cacert "$T/var/tls.crt" "https://localhost:$API/keys/$A" | grep -q '"public_key":"edpk' ||
+	fail "GET over TLS"
+curl -sf --cacert "$T/var/tls.crt" -X POST --data "$TX" "https://localhost:$API/keys/$A" |
+	grep -q '"signature":"edsig' || fail "sign over TLS"
+if curl -s "http://127.0.0.1:$API/keys/$A" | grep -q public_key; then fail "plain HTTP on a TLS port"; fi
+
+# A slow client is cut off after timeout_seconds, and others are served meanwhile.
+exec 3<>"/dev/tcp/127.0.0.1/$UTIL"
+printf 'GET /healthz HTTP/1.1\r\nHost: x\r\n' >&3     # never finishes its headers
+curl -sf "http://127.0.0.1:$UTIL/healthz" | grep -q ready || fail "served beside a slow client"
+start=$(date +%s)
+timeout 10 cat <&3 >/dev/null || true
+took=$(( $(date +%s) - start ))
+[ "$took" -le 6 ] || fail "slow client held for ${took}s"
+exec 3<&-
+
+# JSON logs: every line parses, and an audit record is there.
+node -e '
+const lines = require("fs").readFileSync(process.argv[1], "utf8").split("\n").filter(l => l.startsWith("{"));
+if (!lines.length) throw new Error("no JSON lines");
+let audit = 0;
+for (const l of lines) { const j = JSON.parse(l); if (j.msg === "audit") audit++; }
+if (!audit) throw new Error("no audit record");
+' "$T/tls.log" || fail "json log"
+stop_sigild
+
+# --- SIGHUP reload keeps watermarks and applies the new policy ---------
+API=$(free_port); UTIL=$(free_port)
+cat > "$T/hup.yaml" <<YAML
+base_dir: $T/var
+server:
+  address: 127.0.0.1:$API
+  utility_address: 127.0.0.1:$UTIL
+tezos:
+  $A:
+    allow: {attestation: }
+YAML
+start_sigild "$T/hup.yaml" "$T/hup.log"
+att() { printf '"137a06a770%s15%04x%08x%08x%s"' "$(printf 'ab%.0s' $(seq 32))" 0 "$1" "$2" "$3"; }
+code() { curl -s -o /dev/null -w '%{http_code}' -X POST --data "$2" "http://127.0.0.1:$API/keys/$1"; }
+P1=$(printf '11%.0s' $(seq 32)); P2=$(printf '22%.0s' $(seq 32))
+[ "$(code "$A" "$(att 10 0 "$P1")")" = 200 ] || fail "attestation before reload"
+[ "$(code "$B" "$(att 10 0 "$P1")")" = 404 ] || fail "B not configured yet"
+cat >> "$T/hup.yaml" <<YAML
+  $B:
+    allow: {attestation: }
+YAML
+kill -HUP "$SIGILD_PID"
+for _ in $(seq 1 50); do grep -q reloaded "$T/hup.log" && break; sleep 0.1; done
+grep -q reloaded "$T/hup.log" || fail "no reload"
+[ "$(code "$B" "$(att 10 0 "$P1")")" = 200 ] || fail "B after reload"
+[ "$(code "$A" "$(att 10 0 "$P2")")" = 409 ] || fail "watermark lost across reload"
+# A broken config on reload keeps the running one.
+echo "nonsense: [" >> "$T/hup.yaml"
+kill -HUP "$SIGILD_PID"
+for _ in $(seq 1 50); do grep -q "reload failed" "$T/hup.log" && break; sleep 0.1; done
+grep -q "reload failed" "$T/hup.log" || fail "bad reload not reported"
+[ "$(code "$A" "$(att 11 0 "$P1")")" = 200 ] || fail "serving after a failed reload"
+stop_sigild
+grep -q "stopped" "$T/hup.log" || fail "clean stop"
+
+# --- Beyond loopback without TLS or authentication: a loud warning -----
+API=$(free_port); UTIL=$(free_port)
+cat > "$T/open.yaml" <<YAML
+base_dir: $T/var
+server:
+  address: 0.0.0.0:$API
+  utility_address: 127.0.0.1:$UTIL
+YAML
+start_sigild "$T/open.yaml" "$T/open.log"
+stop_sigild
+grep -q "WARNING: listening on 0.0.0.0" "$T/open.log" || fail "no warning beyond loopback"
+if grep -q "$SIGIL_PASSPHRASE" "$T"/*.log; then fail "passphrase in a log"; fi
+echo "integration: ops ok"
