@@ -4,6 +4,7 @@ BUILD ?= build
 CHECK_BUILD ?= build-check
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 30
+CHECK_FUZZ_SECONDS ?= 5
 
 .PHONY: all deps build run check fuzz clean bench torture
 
@@ -27,6 +28,7 @@ check:
 	@cmake -S . -B $(CHECK_BUILD) -DCMAKE_BUILD_TYPE=Debug -DSIGIL_SANITIZE=ON >/dev/null
 	@cmake --build $(CHECK_BUILD) -j$(JOBS)
 	@cd $(CHECK_BUILD) && ctest --output-on-failure -j$(JOBS)
+	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(CHECK_FUZZ_SECONDS)
 
 # libFuzzer harnesses in fuzz/, each run for FUZZ_SECONDS on its corpus.
 fuzz:
