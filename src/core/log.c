@@ -90,8 +90,8 @@ log_audit(const char *first_key, ...)
 	va_start(ap, first_key);
 	for (const char *k = first_key; k; k = va_arg(ap, const char *)) {
 		const char *v = va_arg(ap, const char *);
-		if (v == NULL)
-			v = "";
+		if (v == NULL || v[0] == '\0')
+			continue; /* absent fields are left out, not printed empty */
 		if (log_json) {
 			fprintf(stderr, ",\"%s\":\"", k);
 			log_json_str(stderr, v);

@@ -52,6 +52,8 @@ S list | grep -q "^$A1	ed25519	edpk.*	main	not-configured$" || fail "list format
 S pubkey tz1N7tYGMGs3GGjeJAJKtbycAWcvoPNSUYgu | grep -qx edpkvH4rzbmfvAEgiJQU1TKYfrTvBbpVJGHmQByh9Nph4BzvRh8aXP
 expect_fail 1 S pubkey tz1gjaF81ZRRvdzjobyfVNsAeSC6PScjfQwN
 SIGIL_PASSPHRASE=nope expect_fail 1 S list
+# --base-dir with the embedded defaults finds the same vault.
+[ "$("$SIGIL" --base-dir "$T/var" list | wc -l)" -eq 6 ] || fail "--base-dir"
 
 # config check
 API=$(free_port); UTIL=$(free_port)
