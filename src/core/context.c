@@ -206,8 +206,14 @@ sigil_ctx_open(struct sigil_ctx *ctx, const char *config_path, char *err, size_t
 	char dir[4096];
 	int rc;
 
+	pthread_rwlockattr_t attr;
+
 	memset(ctx, 0, sizeof(*ctx));
-	pthread_rwlock_init(&ctx->lock, NULL);
+	/* A reload must not starve behind a steady stream of requests. */
+	pthread_rwlockattr_init(&attr);
+	pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	pthread_rwlock_init(&ctx->lock, &attr);
+	pthread_rwlockattr_destroy(&attr);
 	pthread_mutex_init(&ctx->km_mu, NULL);
 	if (config_path && (ctx->config_path = strdup(config_path)) == NULL)
 		return SIGIL_E_NOMEM;
