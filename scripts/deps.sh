@@ -15,7 +15,13 @@ missing=()
 for p in "${want[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-if [ "${1:-}" = "--test" ] && ! command -v node >/dev/null; then
+# npm fetches blst for every build (Debian packages none; cmake/blst.cmake),
+# unless BLST_DIR or a system libblst provides it; the tests use node too.
+need_npm=1
+if [ "${1:-}" != "--test" ] && { [ -n "${BLST_DIR:-}" ] || pkg-config --exists libblst 2>/dev/null; }; then
+	need_npm=0
+fi
+if [ $need_npm = 1 ] && { ! command -v node >/dev/null || ! command -v npm >/dev/null; }; then
 	missing+=(nodejs npm)
 fi
 

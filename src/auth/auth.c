@@ -46,8 +46,15 @@ auth_check(const struct policy_pubkey *keys, size_t n, const uint8_t pkh[static 
 	for (size_t i = 0; i < n && rc != 0; i++) {
 		if (!generic && keys[i].type != t)
 			continue;
-		if (keys[i].type == SIGIL_KEY_BLS)
-			continue; /* tz4 authentication comes with BLS support */
+		if (keys[i].type == SIGIL_KEY_BLS) {
+			/* octez checks a tz4 key's authentication with the signature
+			 * check of the current version: BLS POP over the raw bytes,
+			 * not their blake2b digest. */
+			if (sigil_bls_verify(keys[i].pk, keys[i].pk_len, SIGIL_BLS_POP, msg, msglen,
+			                     sig, siglen) == 0)
+				rc = 0;
+			continue;
+		}
 		if (sigil_verify_digest(keys[i].type, keys[i].pk, keys[i].pk_len, digest, sig,
 		                        siglen) == 0)
 			rc = 0;

@@ -1,5 +1,5 @@
 /* The signature interface: key-type dispatch, Ed25519 (libsodium) and
- * BLAKE2b. secp256k1 and P-256 live in their own files (sig_impl.h). */
+ * BLAKE2b. secp256k1, P-256 and BLS live in their own files (sig_impl.h). */
 #include "crypto/sig.h"
 
 #include <pthread.h>
@@ -92,7 +92,7 @@ sigil_keygen(enum sigil_key_type t, uint8_t sk[static SIGIL_SECRET_LEN])
 	case SIGIL_KEY_P256:
 		return p256_impl_keygen(sk);
 	case SIGIL_KEY_BLS:
-		return SIGIL_E_UNSUPPORTED;
+		return bls_impl_keygen(sk);
 	}
 	return SIGIL_E_INVALID;
 }
@@ -122,7 +122,11 @@ sigil_pubkey(enum sigil_key_type t, const uint8_t sk[static SIGIL_SECRET_LEN],
 		rc = p256_impl_pubkey(sk, pk);
 		break;
 	case SIGIL_KEY_BLS:
-		return SIGIL_E_UNSUPPORTED;
+		if ((rc = bls_impl_pubkey(sk, pk)) == 0)
+			*pklen = SIGIL_BLS_PK_LEN;
+		else
+			memset(pk, 0, SIGIL_PK_MAX);
+		return rc;
 	default:
 		return SIGIL_E_INVALID;
 	}
@@ -174,7 +178,7 @@ sigil_sign_digest(enum sigil_key_type t, const uint8_t sk[static SIGIL_SECRET_LE
 		rc = p256_impl_sign(sk, digest, sig);
 		break;
 	case SIGIL_KEY_BLS:
-		return SIGIL_E_UNSUPPORTED;
+		return SIGIL_E_UNSUPPORTED; /* BLS signs raw bytes: sigil_bls_sign */
 	default:
 		return SIGIL_E_INVALID;
 	}
@@ -196,7 +200,7 @@ sigil_verify_digest(enum sigil_key_type t, const uint8_t *pk, size_t pklen,
 	if (!valid_type(t))
 		return SIGIL_E_INVALID;
 	if (t == SIGIL_KEY_BLS)
-		return SIGIL_E_UNSUPPORTED;
+		return SIGIL_E_UNSUPPORTED; /* BLS verifies raw bytes: sigil_bls_verify */
 	if (pk == NULL || sig == NULL)
 		return SIGIL_E_INVALID;
 	if (siglen != ECDSA_SIG_LEN)

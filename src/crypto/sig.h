@@ -9,7 +9,7 @@ enum sigil_key_type {
 	SIGIL_KEY_ED25519 = 0,   /* tz1: libsodium */
 	SIGIL_KEY_SECP256K1 = 1, /* tz2: libsecp256k1 */
 	SIGIL_KEY_P256 = 2,      /* tz3: OpenSSL */
-	SIGIL_KEY_BLS = 3,       /* tz4: blst (its own issue) */
+	SIGIL_KEY_BLS = 3,       /* tz4: blst (bls.c) */
 };
 #define SIGIL_KEY_TYPES 4
 
@@ -21,11 +21,13 @@ enum sigil_key_type {
 const char *sigil_key_type_name(enum sigil_key_type t);
 int sigil_key_type_from_name(const char *name);
 
-/* A new random secret of that type (a valid scalar for the ECDSA curves). */
+/* A new random secret of that type (a valid scalar for the ECDSA curves;
+ * for BLS a scalar in [1, r), little-endian as a BLsk stores it). */
 __attribute__((warn_unused_result)) int
 sigil_keygen(enum sigil_key_type t, uint8_t sk[static SIGIL_SECRET_LEN]);
 
-/* The public key in Tezos form: ed25519 32 bytes, ECDSA 33 bytes compressed.
+/* The public key in Tezos form: ed25519 32 bytes, ECDSA 33 bytes compressed,
+ * BLS 48 bytes (compressed G1).
  * SIGIL_E_CRYPTO when sk is not a valid secret (zero, >= the group order). */
 __attribute__((warn_unused_result)) int
 sigil_pubkey(enum sigil_key_type t, const uint8_t sk[static SIGIL_SECRET_LEN],
@@ -44,6 +46,41 @@ sigil_sign_digest(enum sigil_key_type t, const uint8_t sk[static SIGIL_SECRET_LE
 __attribute__((warn_unused_result)) int
 sigil_verify_digest(enum sigil_key_type t, const uint8_t *pk, size_t pklen,
                     const uint8_t digest[static 32], const uint8_t *sig, size_t siglen);
+
+/* --- BLS12-381 (tz4) -------------------------------------------------
+ * Min-pk: 48-byte compressed G1 public keys, 96-byte compressed G2
+ * signatures. The secret is a BLsk: a little-endian scalar in [1, r). BLS
+ * never signs a digest: sigil_sign_digest and sigil_verify_digest answer
+ * SIGIL_E_UNSUPPORTED for it; these two take the raw message. */
+#define SIGIL_BLS_PK_LEN 48
+#define SIGIL_BLS_SIG_LEN 96
+
+enum sigil_bls_scheme {
+	/* tz4 signature version 2 (octez's default): the raw bytes under
+	 * BLS_SIG_BLS12381G2_XMD:SHA-256_SSWU_RO_POP_. */
+	SIGIL_BLS_POP = 0,
+	/* tz4 version 1: pk(48) ‖ bytes under BLS_SIG_…_AUG_. */
+	SIGIL_BLS_AUG = 1,
+	/* Proof of possession: the key's own 48-byte compressed public key
+	 * under BLS_POP_BLS12381G2_XMD:SHA-256_SSWU_RO_POP_. msg must be empty
+	 * or equal to that public key (SIGIL_E_INVALID otherwise). */
+	SIGIL_BLS_PROOF = 2,
+};
+
+/* Signs msg (len bytes; msg may be NULL when len is 0) with scheme, one of
+ * enum sigil_bls_scheme. Deterministic. SIGIL_E_CRYPTO when sk is not in
+ * [1, r); SIGIL_E_INVALID for an unknown scheme. sig is zeroed on failure. */
+__attribute__((warn_unused_result)) int
+sigil_bls_sign(const uint8_t sk[static SIGIL_SECRET_LEN], int scheme, const uint8_t *msg,
+               size_t len, uint8_t sig[static SIGIL_BLS_SIG_LEN]);
+
+/* 0 when sig is a valid scheme signature of msg by pk. SIGIL_E_INVALID for
+ * bad lengths or arguments; SIGIL_E_CRYPTO when pk or sig is not a valid
+ * point of its prime-order subgroup (the identity included) or the pairing
+ * check fails. */
+__attribute__((warn_unused_result)) int
+sigil_bls_verify(const uint8_t *pk, size_t pklen, int scheme, const uint8_t *msg, size_t len,
+                 const uint8_t *sig, size_t siglen);
 
 /* blake2b with a 32- or 20-byte output (libsodium's generichash). */
 void sigil_blake2b(uint8_t *out, size_t outlen, const uint8_t *in, size_t inlen);

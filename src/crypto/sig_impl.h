@@ -21,4 +21,8 @@ int p256_impl_sign(const uint8_t sk[32], const uint8_t digest[32], uint8_t sig[6
 int p256_impl_verify(const uint8_t *pk, size_t pklen, const uint8_t digest[32],
                      const uint8_t sig[64]);
 
+/* bls.c: sk is a little-endian BLsk; pubkey refuses one outside [1, r). */
+int bls_impl_keygen(uint8_t sk[32]);
+int bls_impl_pubkey(const uint8_t sk[32], uint8_t pk[48]);
+
 #endif
