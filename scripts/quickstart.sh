@@ -44,6 +44,7 @@ YAML
       attestation_with_dal:
       generic: [transaction]
 YAML
+		case $a in tz4*) echo "    allow_proof_of_possession: true" >> "$var/sigil.yaml.tmp" ;; esac
 	done
 	[ $# -gt 0 ] || echo "  {}" >> "$var/sigil.yaml.tmp"
 	mv "$var/sigil.yaml.tmp" "$var/sigil.yaml"
@@ -51,12 +52,14 @@ YAML
 
 if [ ! -f "$var/keys.json" ]; then
 	write_config
-	for t in tz1 tz2 tz3; do
+	for t in tz1 tz2 tz3 tz4; do
 		"$sigil" -c "$var/sigil.yaml" generate "$t" --name "demo-$t" >/dev/null
 	done
 fi
 mapfile -t addrs < <("$sigil" -c "$var/sigil.yaml" list | awk -F'\t' '$4=="main"{print $1}')
-[ -f "$var/sigil.yaml" ] && grep -q "^  ${addrs[0]}:" "$var/sigil.yaml" || write_config "${addrs[@]}"
+configured=1
+for a in "${addrs[@]}"; do grep -q "^  $a:" "$var/sigil.yaml" || configured=0; done
+[ "$configured" = 1 ] || write_config "${addrs[@]}"
 
 echo
 echo "sigil demo keys (vault $var/keys.json):"
@@ -66,5 +69,10 @@ echo "Sign a demo transaction with the first key:"
 echo "  curl -s -X POST -H 'Content-Type: application/json' \\"
 echo "    --data '\"038fcf233671b6a04fcf679d2a381c2544ea6c1ea29ba6157776ed8424c7ccd00b6c0002298c03ed7d454a101eb7022bc95f7e5f41ac78e80701dc0b00c0843d0000e7670f32038107a59a2b9cfefae36ea21f5aa63c00\"' \\"
 echo "    http://127.0.0.1:6732/keys/${addrs[0]}"
+tz4=$(printf '%s\n' "${addrs[@]}" | grep '^tz4' | head -1 || true)
+if [ -n "$tz4" ]; then
+	echo "The tz4 key's proof of possession:"
+	echo "  curl -s http://127.0.0.1:6732/bls_prove_possession/$tz4"
+fi
 echo
 exec "$build/sigild" -c "$var/sigil.yaml"

@@ -123,17 +123,15 @@ api_known_keys(struct sigil_ctx *ctx, struct api_response *res)
 }
 
 static void
-api_pop(struct sigil_ctx *ctx, const char *address, struct api_response *res)
+api_pop(struct sigil_ctx *ctx, const struct api_request *req, const char *address,
+        struct api_response *res)
 {
-	pthread_rwlock_rdlock(&ctx->lock);
-	const struct sigil_key *k = sigil_find_key(ctx->st, address);
-	if (k == NULL)
-		api_reply_error(res, 404, "unknown key");
-	else if (k->vk->type != SIGIL_KEY_BLS)
-		api_reply_error(res, 400, "proofs of possession exist only for tz4 keys");
+	struct sign_res out;
+	int rc = sigil_prove_possession(ctx, address, req->peer, &out);
+	if (rc != 0)
+		api_reply_error(res, api_status_for(rc), out.reason[0] ? out.reason : sigil_strerror(rc));
 	else
-		api_reply_error(res, 400, "tz4 keys are not supported yet");
-	pthread_rwlock_unlock(&ctx->lock);
+		api_reply_json(res, json_pack("{s:s}", "bls_prove_possession", out.signature));
 }
 
 void
@@ -154,7 +152,7 @@ api_tezos_handle(void *vctx, const struct api_request *req, struct api_response 
 	} else if (strcmp(req->url, "/known_keys") == 0 && get) {
 		api_known_keys(ctx, res);
 	} else if (strncmp(req->url, "/bls_prove_possession/", 22) == 0 && get) {
-		api_pop(ctx, req->url + 22, res);
+		api_pop(ctx, req, req->url + 22, res);
 	} else {
 		api_reply_error(res, 404, "not found");
 	}

@@ -16,6 +16,7 @@ int cli_list(int argc, char **argv);
 int cli_generate(int argc, char **argv);
 int cli_import(int argc, char **argv);
 int cli_pubkey(int argc, char **argv);
+int cli_pop(int argc, char **argv);
 int cli_watermark(int argc, char **argv);
 int cli_config(int argc, char **argv);
 int cli_version(int argc, char **argv);

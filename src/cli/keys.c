@@ -12,12 +12,14 @@
 #include "core/secmem.h"
 
 static const char generate_usage[] =
-	"usage: sigil generate <ed25519|secp256k1|p256> [--name NAME] [--vault VAULT]\n\n"
-	"Generates a key into the file vault (tz1, tz2 or tz3) and prints its address.\n"
+	"usage: sigil generate <tz1|tz2|tz3|tz4> [--name NAME] [--vault VAULT]\n"
+	"       (or by curve: ed25519, secp256k1, p256, bls)\n\n"
+	"Generates a key into the file vault and prints its address and public key.\n"
 	"The key is usable once it is listed under `tezos:` in the configuration.\n";
 
 static const char import_usage[] =
-	"usage: sigil import <edsk…|spsk…|p2sk…|edesk…|spesk…|p2esk…> [--name NAME] [--vault VAULT]\n"
+	"usage: sigil import <edsk…|spsk…|p2sk…|BLsk…|edesk…|spesk…|p2esk…|BLesk…> [--name NAME]\n"
+	"                   [--vault VAULT]\n"
 	"       sigil import --pem FILE [--name NAME] [--vault VAULT]\n"
 	"       sigil import - [...]     (reads the secret from standard input)\n\n"
 	"Imports a secret key into the file vault. Encrypted forms are opened with\n"
@@ -27,6 +29,10 @@ static const char import_usage[] =
 static const char list_usage[] =
 	"usage: sigil list\n\nLists the keys of every configured vault and whether the "
 	"configuration allows them.\n";
+
+static const char pop_usage[] =
+	"usage: sigil pop <tz4…>\n\nPrints the key's BLS proof of possession (BLsig…), as\n"
+	"GET /bls_prove_possession/{tz4} answers it.\n";
 
 static const char pubkey_usage[] =
 	"usage: sigil pubkey <tz1…|tz2…|tz3…|tz4…>\n\nPrints the key's public key.\n";
@@ -108,7 +114,9 @@ cli_generate(int argc, char **argv)
 		type = "secp256k1";
 	else if (strcmp(type, "tz3") == 0)
 		type = "p256";
-	if ((t = sigil_key_type_from_name(type)) < 0 || t == SIGIL_KEY_BLS) {
+	else if (strcmp(type, "tz4") == 0)
+		type = "bls";
+	if ((t = sigil_key_type_from_name(type)) < 0) {
 		fprintf(stderr, "sigil: cannot generate keys of type %s\n", type);
 		return 2;
 	}
@@ -200,33 +208,83 @@ cli_list(int argc, char **argv)
 	return 0;
 }
 
-int
-cli_pubkey(int argc, char **argv)
+/* Finds address in the configured vaults and calls fn with it. */
+static int
+keys_with(const char *address, int (*fn)(struct vault *, size_t, const struct vault_key *))
 {
 	struct sigil_state *st;
 	char err[512] = "";
-	int rc = 1;
+	int rc = -1;
 
+	if (sigil_state_load(cli_opts.config, &st, err, sizeof(err)) != 0) {
+		fprintf(stderr, "sigil: %s\n", err);
+		return 1;
+	}
+	for (size_t v = 0; v < st->n_vaults && rc < 0; v++)
+		for (size_t i = 0; i < st->vaults[v]->ops->count(st->vaults[v]) && rc < 0; i++) {
+			const struct vault_key *k = st->vaults[v]->ops->key(st->vaults[v], i);
+			if (strcmp(k->address, address) == 0)
+				rc = fn(st->vaults[v], i, k);
+		}
+	if (rc < 0) {
+		fprintf(stderr, "sigil: no key %s in the configured vaults\n", address);
+		rc = 1;
+	}
+	sigil_state_free(st);
+	return rc;
+}
+
+static int
+keys_print_pk(struct vault *v, size_t i, const struct vault_key *k)
+{
+	(void)v, (void)i;
+	printf("%s\n", k->public_key);
+	return 0;
+}
+
+static int
+keys_print_pop(struct vault *v, size_t i, const struct vault_key *k)
+{
+	uint8_t sig[SIGIL_SIG_MAX];
+	char out[TZ_B58_MAX];
+	size_t siglen;
+	int rc;
+
+	if (k->type != SIGIL_KEY_BLS) {
+		fprintf(stderr, "sigil: proofs of possession exist only for tz4 keys\n");
+		return 1;
+	}
+	rc = v->ops->sign(v, i, VAULT_SIGN_BLS_PROOF, k->pk, k->pk_len, sig, &siglen);
+	if (rc == 0)
+		rc = tz_sig_encode(SIGIL_KEY_BLS, sig, siglen, out, sizeof(out));
+	if (rc != 0) {
+		fprintf(stderr, "sigil: %s\n", sigil_strerror(rc));
+		return 1;
+	}
+	printf("%s\n", out);
+	return 0;
+}
+
+int
+cli_pubkey(int argc, char **argv)
+{
 	if (cli_wants_help(argc, argv, pubkey_usage))
 		return 0;
 	if (argc != 2) {
 		fputs(pubkey_usage, stderr);
 		return 2;
 	}
-	if (sigil_state_load(cli_opts.config, &st, err, sizeof(err)) != 0) {
-		fprintf(stderr, "sigil: %s\n", err);
-		return 1;
+	return keys_with(argv[1], keys_print_pk);
+}
+
+int
+cli_pop(int argc, char **argv)
+{
+	if (cli_wants_help(argc, argv, pop_usage))
+		return 0;
+	if (argc != 2) {
+		fputs(pop_usage, stderr);
+		return 2;
 	}
-	for (size_t v = 0; v < st->n_vaults && rc; v++)
-		for (size_t i = 0; i < st->vaults[v]->ops->count(st->vaults[v]) && rc; i++) {
-			const struct vault_key *k = st->vaults[v]->ops->key(st->vaults[v], i);
-			if (strcmp(k->address, argv[1]) == 0) {
-				printf("%s\n", k->public_key);
-				rc = 0;
-			}
-		}
-	if (rc)
-		fprintf(stderr, "sigil: no key %s in the configured vaults\n", argv[1]);
-	sigil_state_free(st);
-	return rc;
+	return keys_with(argv[1], keys_print_pop);
 }

@@ -20,6 +20,7 @@ static const struct {
 	{"generate", cli_generate, "generate a key into the file vault"},
 	{"import", cli_import, "import a secret key into the file vault"},
 	{"pubkey", cli_pubkey, "print a key's public key"},
+	{"pop", cli_pop, "print a tz4 key's BLS proof of possession"},
 	{"watermark", cli_watermark, "show, set or import high watermarks"},
 	{"config", cli_config, "check the configuration"},
 	{"version", cli_version, "print the version"},

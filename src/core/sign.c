@@ -194,3 +194,52 @@ sigil_sign(struct sigil_ctx *ctx, const struct sign_req *req, struct sign_res *r
 	pthread_rwlock_unlock(&ctx->lock);
 	return rc;
 }
+
+static int
+pop_locked(struct sigil_ctx *ctx, const char *address, struct sign_res *res)
+{
+	const struct sigil_key *k = sigil_find_key(ctx->st, address);
+	uint8_t sig[SIGIL_SIG_MAX];
+	size_t siglen;
+	int rc;
+
+	if (k == NULL) {
+		snprintf(res->reason, sizeof(res->reason), "unknown key");
+		return SIGIL_E_UNKNOWN_KEY;
+	}
+	if (k->vk->type != SIGIL_KEY_BLS) {
+		snprintf(res->reason, sizeof(res->reason),
+		         "proofs of possession exist only for tz4 keys");
+		return SIGIL_E_INVALID;
+	}
+	if ((rc = policy_check_pop(k->policy, res->reason, sizeof(res->reason))) != 0) {
+		atomic_fetch_add(&k->metrics->policy_violations, 1);
+		return rc;
+	}
+	rc = k->vault->ops->sign(k->vault, k->vault_index, VAULT_SIGN_BLS_PROOF, k->vk->pk,
+	                         k->vk->pk_len, sig, &siglen);
+	if (rc != 0) {
+		snprintf(res->reason, sizeof(res->reason), "vault: %s", sigil_strerror(rc));
+		return rc;
+	}
+	return tz_sig_encode(SIGIL_KEY_BLS, sig, siglen, res->signature, sizeof(res->signature));
+}
+
+int
+sigil_prove_possession(struct sigil_ctx *ctx, const char *address, const char *peer,
+                       struct sign_res *res)
+{
+	double t0 = sign_now_ms();
+	char lat[32];
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	pthread_rwlock_rdlock(&ctx->lock);
+	rc = pop_locked(ctx, address, res);
+	pthread_rwlock_unlock(&ctx->lock);
+	snprintf(lat, sizeof(lat), "%.3f", sign_now_ms() - t0);
+	log_audit("key", address, "kind", "proof_of_possession", "decision",
+	          rc == 0 ? "signed" : "refused", "error", rc == 0 ? "" : sigil_strerror(rc),
+	          "reason", res->reason, "latency_ms", lat, "peer", peer ? peer : "", NULL);
+	return rc;
+}

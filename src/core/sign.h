@@ -27,4 +27,11 @@ struct sign_res {
 __attribute__((warn_unused_result)) int
 sigil_sign(struct sigil_ctx *ctx, const struct sign_req *req, struct sign_res *res);
 
+/* A tz4 key's proof of possession (BLsig…), if its policy allows it:
+ * SIGIL_E_UNKNOWN_KEY, SIGIL_E_INVALID for a key that is not tz4,
+ * SIGIL_E_POLICY when allow_proof_of_possession is off. */
+__attribute__((warn_unused_result)) int
+sigil_prove_possession(struct sigil_ctx *ctx, const char *address, const char *peer,
+                       struct sign_res *res);
+
 #endif
