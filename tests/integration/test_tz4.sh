@@ -11,6 +11,13 @@ TZ4=$("$SIGIL" -c "$T/boot.yaml" generate tz4 --name bls | cut -d' ' -f1)
 NOPOP=$("$SIGIL" -c "$T/boot.yaml" generate bls --name bls2 | cut -d' ' -f1)
 TZ1=$("$SIGIL" -c "$T/boot.yaml" generate tz1 | cut -d' ' -f1)
 [[ $TZ4 == tz4* && $NOPOP == tz4* ]] || fail "generate tz4"
+# Import of a BLsk pinned by @taquito/signer 24.2.0 (little-endian scalar).
+echo BLsk35hsB3XLP5fyVSTrNp7u6xxiqMCECq2tPUuX3CPdMdAbcSmK3D | "$SIGIL" -c "$T/boot.yaml" import - \
+	| grep -q "^tz4SbZzhMFSsTZTvQqzQ1BjvgTagwQp584sV BLpk1nk5oq6cY5mtSJVQXzmRtKs3sXnxFQNwsXoejbPi7NXECjfSdGyqPgrvTUR1GYvRgyqYGYzb " \
+	|| fail "import BLsk"
+# A BLsk of the wrong length is refused.
+if echo BLsk35hsB3XLP5fyVSTrNp7u6xxiqMCECq2tPUuX3CPdMdAbcSmK | "$SIGIL" -c "$T/boot.yaml" import - 2>/dev/null; then
+	fail "short BLsk accepted"; fi
 API=$(free_port); UTIL=$(free_port)
 cat > "$T/sigil.yaml" <<YAML
 base_dir: $T/var
