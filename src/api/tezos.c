@@ -53,12 +53,17 @@ api_post_key(struct sigil_ctx *ctx, const struct api_request *req, const char *a
 	double t0 = api_now_ms();
 	int rc;
 
-	if ((data = malloc(TZ_REQUEST_MAX)) == NULL) {
+	/* The hex inside the body is at most half its size in bytes; a fixed
+	 * TZ_REQUEST_MAX buffer would cost an mmap per request. */
+	size_t cap = req->body_len / 2 + 1;
+	if (cap > TZ_REQUEST_MAX)
+		cap = TZ_REQUEST_MAX;
+	if ((data = malloc(cap)) == NULL) {
 		rc = SIGIL_E_NOMEM;
 		api_reply_error(res, 500, "out of memory");
 		goto out;
 	}
-	rc = api_parse_sign_body(req->body, req->body_len, data, TZ_REQUEST_MAX, &len);
+	rc = api_parse_sign_body(req->body, req->body_len, data, cap, &len);
 	if (rc != 0) {
 		api_reply_error(res, api_status_for(rc),
 		                rc == SIGIL_E_TOO_BIG ? "request too large"
