@@ -1,0 +1,37 @@
+# Benchmark tools (make bench, scripts/bench.sh). Figures only mean something
+# with the normal Release flags, so nothing here is built in sanitizer or
+# fuzzing builds.
+if(SIGIL_SANITIZE OR SIGIL_FUZZ)
+  return()
+endif()
+
+add_library(sigil_bench_common STATIC bench/common.c)
+target_include_directories(sigil_bench_common PUBLIC ${CMAKE_SOURCE_DIR}/bench)
+
+# Raw primitive speed: the libraries directly, and sigil's wrappers.
+add_executable(bench_raw bench/raw.c)
+target_link_libraries(bench_raw PRIVATE sigil_bench_common sigil_crypto)
+
+# fdatasync latency in the watermark directory.
+add_executable(bench_fsync bench/fsync.c)
+target_link_libraries(bench_fsync PRIVATE sigil_bench_common)
+
+# The bare reference server: libmicrohttpd + blake2b + Ed25519, nothing else.
+add_executable(bench_bare bench/bare.c)
+target_link_libraries(bench_bare PRIVATE sigil_bench_common PkgConfig::MHD PkgConfig::SODIUM
+                      Threads::Threads)
+
+# The octez HTTP load generator.
+add_executable(bench_load bench/load.c bench/payload.c)
+target_link_libraries(bench_load PRIVATE sigil_bench_common sigil_tezos)
+
+# A vault with N keys in one go (one Argon2id derivation).
+add_executable(bench_mkvault bench/mkvault.c)
+target_link_libraries(bench_mkvault PRIVATE sigil_bench_common sigil_vault)
+
+# Start-up time and resident memory of sigild.
+add_executable(bench_startup bench/startup.c)
+target_link_libraries(bench_startup PRIVATE sigil_bench_common)
+
+add_custom_target(bench_tools DEPENDS bench_raw bench_fsync bench_bare bench_load bench_mkvault
+                  bench_startup)

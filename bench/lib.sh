@@ -1,0 +1,111 @@
+# shellcheck shell=bash
+# Shared by scripts/bench.sh and bench/profile.sh: the temp dir, process
+# bookkeeping, configs, starting sigild and running the tools. The caller sets
+# B (build dir), WARM and DUR (seconds) and SIGIL_PASSPHRASE.
+T=$(mktemp -d "$(cd "$B" && pwd)/bench-run.XXXXXX")
+PIDS=()
+cleanup() {
+	local p
+	for p in "${PIDS[@]}"; do
+		kill -TERM "$p" 2>/dev/null || true
+	done
+	for p in "${PIDS[@]}"; do
+		for _ in $(seq 1 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.05; done
+		kill -9 "$p" 2>/dev/null || true
+	done
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+# Results: R[name]=value, filled from the tools' "name value" lines.
+declare -A R
+collect() { # collect PREFIX < lines
+	local k v
+	while read -r k v; do R["$1$k"]=$v; done
+}
+run_tool() { # run_tool PREFIX cmd… (stderr goes to the log)
+	local prefix=$1 out
+	shift
+	if ! out=$("$@" 2>>"$T/tools.log"); then
+		echo "bench: $* failed:"; tail -5 "$T/tools.log"; exit 1
+	fi
+	collect "$prefix" <<<"$out"
+}
+calc() { awk "BEGIN { printf \"%.${2:-3}f\", $1 }"; }
+
+# stop PID: SIGTERM, wait (bounded), then SIGKILL.
+stop() {
+	kill -TERM "$1" 2>/dev/null || true
+	for _ in $(seq 1 200); do kill -0 "$1" 2>/dev/null || break; sleep 0.05; done
+	kill -9 "$1" 2>/dev/null || true
+	wait "$1" 2>/dev/null || true
+}
+
+rss_mb() { awk '/^VmRSS:/{printf "%.1f", $2/1024}' "/proc/$1/status"; }
+hwm_mb() { awk '/^VmHWM:/{printf "%.1f", $2/1024}' "/proc/$1/status"; }
+
+# write_config DIR API UTIL ALLOW ADDRFILE
+write_config() {
+	local dir=$1 api=$2 util=$3 allow=$4 addrs=$5
+	{
+		echo "base_dir: $dir"
+		echo "server:"
+		echo "  address: 127.0.0.1:$api"
+		echo "  utility_address: 127.0.0.1:$util"
+		echo "vaults:"
+		echo "  main:"
+		echo "    driver: file"
+		echo "    config:"
+		echo "      path: keys.json"
+		echo "watermark:"
+		echo "  driver: file"
+		echo "  dir: watermarks"
+		echo "tezos:"
+		while read -r a; do
+			echo "  $a:"
+			echo "    allow: $allow"
+		done <"$addrs"
+	} >"$dir/sigil.yaml"
+}
+
+# start_sigild DIR UTIL: in the background, until /healthz answers.
+start_sigild() {
+	"$B/sigild" -c "$1/sigil.yaml" >>"$1/sigild.log" 2>&1 &
+	SIGILD_PID=$!
+	PIDS+=("$SIGILD_PID")
+	if ! "$B/bench_startup" -W -u "$2" -t 60; then
+		echo "bench: sigild did not start:"; tail -20 "$1/sigild.log"; exit 1
+	fi
+}
+
+# load PREFIX PORT KEYFILE MODE CONNS [extra…]: one bench_load run, its
+# figures in R[PREFIX…]. With LOAD_PID set, also R[PREFIXcpu_us]: CPU time
+# (user + system) that process spent per request sent.
+load() {
+	local prefix=$1 port=$2 keys=$3 mode=$4 conns=$5 c0=0
+	shift 5
+	[ -n "${LOAD_PID:-}" ] && c0=$(cpu_ticks "$LOAD_PID")
+	run_tool "$prefix" "$B/bench_load" -p "$port" -k "$keys" -m "$mode" -c "$conns" \
+		-w "$WARM" -d "$DUR" "$@"
+	if [ "${R[${prefix}errors]}" != 0 ]; then
+		echo "bench: $prefix had ${R[${prefix}errors]} failed requests"; exit 1
+	fi
+	if [ -n "${LOAD_PID:-}" ]; then
+		R[${prefix}cpu_us]=$(calc "($(cpu_ticks "$LOAD_PID") - $c0) * 1e6 / $CLK_TCK / ${R[${prefix}sent]}" 1)
+	fi
+}
+
+# median V…: the middle value (the lower middle for an even count).
+median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
+# range V…: "min-max".
+range() { printf '%s\n' "$@" | sort -g | awk 'NR==1{a=$1} {b=$1} END {print a "-" b}'; }
+
+# cpu_ticks PID: user + system CPU time of a process so far, in clock ticks.
+# CPU time per request is far less disturbed by other work on the machine
+# than requests per second are.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+CLK_TCK=$(getconf CLK_TCK)

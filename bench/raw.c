@@ -1,0 +1,199 @@
+/* bench_raw: single-core signs per second of each primitive, straight from
+ * the libraries (the reference the HTTP figures are compared with), the same
+ * through sigil's own wrapper (crypto/sig.h: what the vault really calls),
+ * and the cost of one Argon2id derivation at the vault's INTERACTIVE limits
+ * (paid at every start-up).
+ *
+ * usage: bench_raw [seconds-per-primitive]   (default 1; every loop is also
+ * bounded by a count). Prints "name value" lines. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+#include <secp256k1.h>
+#include <sodium.h>
+
+#include "common.h"
+#include "crypto/sig.h"
+
+#define RAW_MAX_ITERS 10000000L
+
+struct raw_ctx {
+	unsigned char ed_sk[crypto_sign_SECRETKEYBYTES];
+	secp256k1_context *secp;
+	unsigned char secp_sk[32];
+	EVP_PKEY_CTX *p256;
+	uint8_t sigil_sk[SIGIL_KEY_TYPES][SIGIL_SECRET_LEN];
+};
+
+/* Each signature is over a different 32-byte digest, as in real use. */
+static void
+raw_digest(uint8_t d[32], uint64_t i)
+{
+	memset(d, 0x5a, 32);
+	memcpy(d, &i, sizeof(i));
+}
+
+static int
+raw_ed25519(struct raw_ctx *c, uint64_t i)
+{
+	uint8_t d[32], sig[crypto_sign_BYTES];
+	raw_digest(d, i);
+	return crypto_sign_detached(sig, NULL, d, sizeof(d), c->ed_sk);
+}
+
+static int
+raw_secp256k1(struct raw_ctx *c, uint64_t i)
+{
+	uint8_t d[32], out[64];
+	secp256k1_ecdsa_signature sig;
+	raw_digest(d, i);
+	if (!secp256k1_ecdsa_sign(c->secp, &sig, d, c->secp_sk, NULL, NULL))
+		return -1;
+	secp256k1_ecdsa_signature_normalize(c->secp, &sig, &sig);
+	return secp256k1_ecdsa_signature_serialize_compact(c->secp, out, &sig) ? 0 : -1;
+}
+
+static int
+raw_p256(struct raw_ctx *c, uint64_t i)
+{
+	uint8_t d[32], der[80];
+	size_t derlen = sizeof(der);
+	raw_digest(d, i);
+	return EVP_PKEY_sign(c->p256, der, &derlen, d, sizeof(d)) == 1 ? 0 : -1;
+}
+
+static int
+raw_wrapped(struct raw_ctx *c, enum sigil_key_type t, uint64_t i)
+{
+	uint8_t d[32], sig[SIGIL_SIG_MAX];
+	size_t siglen;
+	raw_digest(d, i);
+	return sigil_sign_digest(t, c->sigil_sk[t], d, sig, &siglen);
+}
+
+static int raw_w_ed(struct raw_ctx *c, uint64_t i) { return raw_wrapped(c, SIGIL_KEY_ED25519, i); }
+static int raw_w_secp(struct raw_ctx *c, uint64_t i) { return raw_wrapped(c, SIGIL_KEY_SECP256K1, i); }
+static int raw_w_p256(struct raw_ctx *c, uint64_t i) { return raw_wrapped(c, SIGIL_KEY_P256, i); }
+
+/* Runs fn until `seconds` have passed (checked every 16 calls) or the count
+ * bound is hit; returns calls per second, or -1 when a call failed. */
+static double
+raw_rate(struct raw_ctx *c, int (*fn)(struct raw_ctx *, uint64_t), double seconds)
+{
+	uint64_t t0 = bench_now_ns(), deadline = t0 + (uint64_t)(seconds * 1e9), now = t0;
+	long n = 0;
+
+	/* A short warm-up so that tables and caches are in place. */
+	for (int i = 0; i < 64; i++)
+		if (fn(c, (uint64_t)i) != 0)
+			return -1;
+	t0 = bench_now_ns();
+	while (n < RAW_MAX_ITERS) {
+		for (int k = 0; k < 16; k++, n++)
+			if (fn(c, (uint64_t)n) != 0)
+				return -1;
+		if ((now = bench_now_ns()) >= deadline)
+			break;
+	}
+	return (double)n / ((double)(now - t0) / 1e9);
+}
+
+static int
+raw_setup(struct raw_ctx *c)
+{
+	unsigned char pk[crypto_sign_PUBLICKEYBYTES], seed[32];
+	EVP_PKEY *key = NULL;
+	EVP_PKEY_CTX *gen;
+
+	randombytes_buf(seed, sizeof(seed));
+	crypto_sign_seed_keypair(pk, c->ed_sk, seed);
+
+	c->secp = secp256k1_context_create(SECP256K1_CONTEXT_NONE);
+	if (c->secp == NULL || !secp256k1_context_randomize(c->secp, seed))
+		return -1;
+	do
+		randombytes_buf(c->secp_sk, sizeof(c->secp_sk));
+	while (!secp256k1_ec_seckey_verify(c->secp, c->secp_sk));
+
+	gen = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
+	if (gen == NULL || EVP_PKEY_keygen_init(gen) <= 0 ||
+	    EVP_PKEY_CTX_set_group_name(gen, "P-256") <= 0 || EVP_PKEY_keygen(gen, &key) <= 0) {
+		EVP_PKEY_CTX_free(gen);
+		return -1;
+	}
+	EVP_PKEY_CTX_free(gen);
+	/* One context, initialised once: the fastest way OpenSSL 3 offers. */
+	c->p256 = EVP_PKEY_CTX_new_from_pkey(NULL, key, NULL);
+	EVP_PKEY_free(key);
+	if (c->p256 == NULL || EVP_PKEY_sign_init(c->p256) <= 0)
+		return -1;
+
+	for (int t = 0; t < SIGIL_KEY_TYPES; t++)
+		if (t != SIGIL_KEY_BLS && sigil_keygen((enum sigil_key_type)t, c->sigil_sk[t]) != 0)
+			return -1;
+	return 0;
+}
+
+/* Median of three derivations with the file vault's parameters. */
+static double
+raw_argon2id_ms(void)
+{
+	uint8_t key[32], salt[crypto_pwhash_SALTBYTES] = {1};
+	double ms[3];
+
+	for (int i = 0; i < 3; i++) {
+		uint64_t t0 = bench_now_ns();
+		if (crypto_pwhash(key, sizeof(key), "bench passphrase", 16, salt,
+		                  crypto_pwhash_OPSLIMIT_INTERACTIVE,
+		                  crypto_pwhash_MEMLIMIT_INTERACTIVE,
+		                  crypto_pwhash_ALG_ARGON2ID13) != 0)
+			return -1;
+		ms[i] = (double)(bench_now_ns() - t0) / 1e6;
+	}
+	for (int i = 0; i < 2; i++)
+		for (int j = 0; j < 2 - i; j++)
+			if (ms[j] > ms[j + 1]) {
+				double t = ms[j];
+				ms[j] = ms[j + 1];
+				ms[j + 1] = t;
+			}
+	return ms[1];
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct raw_ctx c;
+	double secs = argc > 1 ? (double)bench_parse_long("seconds", argv[1], 1, 60) : 1.0;
+	static const struct {
+		const char *name;
+		int (*fn)(struct raw_ctx *, uint64_t);
+	} runs[] = {
+		{"raw_ed25519_signs_per_s", raw_ed25519},
+		{"raw_secp256k1_signs_per_s", raw_secp256k1},
+		{"raw_p256_signs_per_s", raw_p256},
+		{"sigil_ed25519_signs_per_s", raw_w_ed},
+		{"sigil_secp256k1_signs_per_s", raw_w_secp},
+		{"sigil_p256_signs_per_s", raw_w_p256},
+	};
+
+	if (sodium_init() < 0 || raw_setup(&c) != 0) {
+		fprintf(stderr, "bench_raw: setup failed\n");
+		return 1;
+	}
+	for (size_t i = 0; i < sizeof(runs) / sizeof(runs[0]); i++) {
+		double r = raw_rate(&c, runs[i].fn, secs);
+		if (r < 0) {
+			fprintf(stderr, "bench_raw: %s: a signature failed\n", runs[i].name);
+			return 1;
+		}
+		bench_emit(runs[i].name, r, 0);
+	}
+	bench_emit("argon2id_interactive_ms", raw_argon2id_ms(), 1);
+	EVP_PKEY_CTX_free(c.p256);
+	secp256k1_context_destroy(c.secp);
+	sodium_memzero(&c, sizeof(c));
+	return 0;
+}

@@ -1,0 +1,188 @@
+#!/usr/bin/env bash
+# `make bench`: sigil's figures against references taken in the same run
+# (docs/BENCHMARKS.md). Prints one table and writes bench/results.json.
+#
+# Everything runs on this machine, on loopback, on free ports, in a temp dir
+# under the build dir (on the same disk as a real ./var, unlike a tmpfs /tmp).
+# Every process started here is stopped on exit. Tunables (environment):
+#   BENCH_BUILD (build-bench)  BENCH_WARMUP (1 s)  BENCH_DURATION (5 s)
+#   BENCH_CONNS (64)           BENCH_KEYS (1000)   BENCH_OUT (bench/results.json)
+#   BENCH_ROUNDS (3): each comparison is repeated, reference and sigil one
+#   after the other in every round, and the median round is reported.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+BUILD=${BENCH_BUILD:-build-bench}
+WARM=${BENCH_WARMUP:-1}
+DUR=${BENCH_DURATION:-5}
+CONNS=${BENCH_CONNS:-64}
+NKEYS=${BENCH_KEYS:-1000}
+OUT=${BENCH_OUT:-bench/results.json}
+ROUNDS=${BENCH_ROUNDS:-3}
+export SIGIL_PASSPHRASE="bench passphrase, not a secret"
+
+echo "bench: building $BUILD (Release)"
+cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DSIGIL_TESTS=OFF >/dev/null
+cmake --build "$BUILD" --target sigil bench_tools -j"$(nproc)" >/dev/null
+B=$BUILD
+
+source bench/lib.sh
+
+LOADAVG=$(cut -d' ' -f1 /proc/loadavg)
+if awk "BEGIN { exit !($LOADAVG > $(nproc) / 2) }"; then
+	echo "bench: WARNING: load average $LOADAVG on $(nproc) cores: other work will skew the figures"
+fi
+
+# ---- 1. references that need no server ------------------------------------
+echo "bench: raw primitives"
+run_tool "" "$B/bench_raw" 1
+
+one=$T/one; many=$T/many
+mkdir -p "$one/watermarks" "$many/watermarks"
+
+# The keys: one for the single-key runs, NKEYS for the many-key run.
+"$B/bench_mkvault" "$one/keys.json" 1 >"$one/addrs"
+t0=$(date +%s%N)
+"$B/bench_mkvault" "$many/keys.json" "$NKEYS" >"$many/addrs"
+R[mkvault_ms]=$(( ($(date +%s%N) - t0) / 1000000 ))
+
+# The load generator's payloads, checked by a decoder we did not write.
+if [ -d tests/js/node_modules/@taquito/local-forging ]; then
+	{ "$B/bench_load" -x 200 -k "$many/addrs" -m generic
+	  "$B/bench_load" -x 200 -k "$many/addrs" -m attestation; } |
+		node bench/check_payloads.mjs tests/js || { echo "bench: invalid payloads"; exit 1; }
+fi
+
+# ---- 2 and 3. bare server and sigild (one tz1 key), round after round -------
+echo "bench: bare server and sigild with 1 key, $ROUNDS rounds"
+"$B/bench_bare" 0 >"$T/bare.port" 2>>"$T/tools.log" &
+BARE_PID=$!
+PIDS+=("$BARE_PID")
+for _ in $(seq 1 100); do grep -qs '^port' "$T/bare.port" && break; sleep 0.02; done
+BARE_PORT=$(awk '/^port/{print $2}' "$T/bare.port")
+[ -n "$BARE_PORT" ] || { echo "bench: bare server did not start"; exit 1; }
+API=$(free_port); UTIL=$(free_port)
+write_config "$one" "$API" "$UTIL" "{attestation: , generic: [transaction]}" "$one/addrs"
+start_sigild "$one" "$UTIL"
+
+declare -a fs50 fs99 btp bcpu blat gtp gcpu g50 g99 a50 a99 gratio aratio
+for r in $(seq 1 "$ROUNDS"); do
+	echo "bench:   round $r"
+	run_tool "" "$B/bench_fsync" "$one/watermarks" 2000 2
+	fs50+=("${R[fdatasync_p50_ms]}"); fs99+=("${R[fdatasync_p99_ms]}")
+	LOAD_PID=$BARE_PID load bt_ "$BARE_PORT" "$one/addrs" generic "$CONNS"
+	LOAD_PID=$SIGILD_PID load gt_ "$API" "$one/addrs" generic "$CONNS"
+	LOAD_PID=$BARE_PID load bl_ "$BARE_PORT" "$one/addrs" attestation 1
+	# Rising levels across rounds: each round starts above the last.
+	load al_ "$API" "$one/addrs" attestation 1 -l $((r * 100000000))
+	btp+=("${R[bt_ok_per_s]}"); bcpu+=("${R[bt_cpu_us]}"); blat+=("${R[bl_p50_ms]}")
+	gtp+=("${R[gt_ok_per_s]}"); gcpu+=("${R[gt_cpu_us]}")
+	g50+=("${R[gt_p50_ms]}"); g99+=("${R[gt_p99_ms]}")
+	a50+=("${R[al_p50_ms]}"); a99+=("${R[al_p99_ms]}")
+	gratio+=("$(calc "${R[gt_ok_per_s]} / ${R[bt_ok_per_s]}")")
+	aratio+=("$(calc "${R[al_p50_ms]} / (${R[bl_p50_ms]} + ${R[fdatasync_p50_ms]})")")
+done
+R[sigild_1key_rss_mb]=$(rss_mb "$SIGILD_PID")
+stop "$SIGILD_PID"
+stop "$BARE_PID"
+
+# ---- 4 and 5. NKEYS keys: start-up, memory, attestations over all -------
+echo "bench: sigild with $NKEYS keys"
+API=$(free_port); UTIL=$(free_port)
+write_config "$many" "$API" "$UTIL" "{attestation: }" "$many/addrs"
+run_tool "" "$B/bench_mkvault" --open "$many/keys.json"
+run_tool "" "$B/bench_startup" -u "$UTIL" -o "$many/sigild.log" -r 5 -- \
+	"$B/sigild" -c "$many/sigil.yaml"
+start_sigild "$many" "$UTIL"
+declare -a mtp mcpu m50 m99
+for r in $(seq 1 "$ROUNDS"); do
+	LOAD_PID=$SIGILD_PID load mk_ "$API" "$many/addrs" attestation "$CONNS" -l $((r * 100000000))
+	mtp+=("${R[mk_ok_per_s]}"); mcpu+=("${R[mk_cpu_us]}")
+	m50+=("${R[mk_p50_ms]}"); m99+=("${R[mk_p99_ms]}")
+done
+R[rss_1000_keys_mb]=$(rss_mb "$SIGILD_PID")
+R[hwm_1000_keys_mb]=$(hwm_mb "$SIGILD_PID")
+stop "$SIGILD_PID"
+
+# ---- the figures: medians over the rounds ---------------------------------
+R[fdatasync_p50_ms]=$(median "${fs50[@]}")
+R[fdatasync_p99_ms]=$(median "${fs99[@]}")
+R[bare_http_sign_per_s]=$(median "${btp[@]}")
+R[bare_cpu_us_per_sign]=$(median "${bcpu[@]}")
+R[bare_http_p50_ms]=$(median "${blat[@]}")
+R[http_generic_tz1_signs_per_s]=$(median "${gtp[@]}")
+R[http_generic_tz1_cpu_us_per_sign]=$(median "${gcpu[@]}")
+R[http_generic_tz1_p50_ms]=$(median "${g50[@]}")
+R[http_generic_tz1_p99_ms]=$(median "${g99[@]}")
+R[http_generic_tz1_ratio]=$(median "${gratio[@]}")
+R[http_generic_tz1_cpu_ratio]=$(calc "${R[bare_cpu_us_per_sign]} / ${R[http_generic_tz1_cpu_us_per_sign]}")
+R[attestation_p50_ms]=$(median "${a50[@]}")
+R[attestation_p99_ms]=$(median "${a99[@]}")
+R[attestation_p50_ratio]=$(median "${aratio[@]}")
+R[distinct_keys_attestations_per_s]=$(median "${mtp[@]}")
+R[distinct_keys_cpu_us_per_sign]=$(median "${mcpu[@]}")
+R[distinct_keys_p50_ms]=$(median "${m50[@]}")
+R[distinct_keys_p99_ms]=$(median "${m99[@]}")
+R[rss_ready_1000_keys_mb]=$(calc "${R[rss_ready_kb]} / 1024" 1)
+R[argon2id_share_of_startup]=$(calc "${R[argon2id_interactive_ms]} / ${R[startup_ms]}")
+R[load_average]=$LOADAVG
+
+# ---- the table ----------------------------------------------------------
+row() { printf '  %-42s %15s  %s\n' "$1" "$2" "$3"; }
+ok() { awk "BEGIN { exit !($1) }" && echo "ok" || echo "MISSED"; }
+echo
+echo "sigil benchmarks: $(nproc) cores, load average $LOADAVG at start, $CONNS connections,"
+echo "${WARM} s warm-up + ${DUR} s per run, median of $ROUNDS rounds (range in brackets)"
+row "figure" "value" "reference / goal"
+row "raw Ed25519 signs/s (1 core)" "${R[raw_ed25519_signs_per_s]}" "libsodium, 32-byte digest"
+row "raw secp256k1 signs/s (1 core)" "${R[raw_secp256k1_signs_per_s]}" "libsecp256k1"
+row "raw P-256 signs/s (1 core)" "${R[raw_p256_signs_per_s]}" "OpenSSL EVP, one context"
+row "sigil_sign_digest Ed25519 / secp / P-256" \
+	"${R[sigil_ed25519_signs_per_s]}/${R[sigil_secp256k1_signs_per_s]}/${R[sigil_p256_signs_per_s]}" \
+	"src/crypto/sig.c, 1 core"
+row "fdatasync p50 / p99 ms" "${R[fdatasync_p50_ms]} / ${R[fdatasync_p99_ms]}" "256 B in place [$(range "${fs50[@]}")]"
+row "bare server signs/s" "${R[bare_http_sign_per_s]}" "MHD epoll pool 2 [$(range "${btp[@]}")]"
+row "bare server CPU us/sign" "${R[bare_cpu_us_per_sign]}" ""
+row "bare server p50 ms (1 in flight)" "${R[bare_http_p50_ms]}" "[$(range "${blat[@]}")]"
+row "tz1 generic signs/s" "${R[http_generic_tz1_signs_per_s]}" "[$(range "${gtp[@]}")]"
+row "  ratio to bare server" "${R[http_generic_tz1_ratio]}" "goal >= 0.9: $(ok "${R[http_generic_tz1_ratio]} >= 0.9") [$(range "${gratio[@]}")]"
+row "  CPU us/sign (bare/sigil ratio)" "${R[http_generic_tz1_cpu_us_per_sign]} (${R[http_generic_tz1_cpu_ratio]})" "less disturbed by other load"
+row "attestation p50 / p99 ms (1 in flight)" "${R[attestation_p50_ms]} / ${R[attestation_p99_ms]}" "durable file watermark"
+row "  p50 / (bare p50 + fdatasync p50)" "${R[attestation_p50_ratio]}" "goal <= 1.2: $(ok "${R[attestation_p50_ratio]} <= 1.2") [$(range "${aratio[@]}")]"
+row "attestations/s, $NKEYS keys, $CONNS in flight" "${R[distinct_keys_attestations_per_s]}" "goal >= 20000: $(ok "${R[distinct_keys_attestations_per_s]} >= 20000") [$(range "${mtp[@]}")]"
+row "  CPU us/sign; p50 / p99 ms" "${R[distinct_keys_cpu_us_per_sign]}; ${R[distinct_keys_p50_ms]} / ${R[distinct_keys_p99_ms]}" ""
+row "RSS MB, $NKEYS keys, after load" "${R[rss_1000_keys_mb]}" "goal <= 32: $(ok "${R[rss_1000_keys_mb]} <= 32") (peak ${R[hwm_1000_keys_mb]})"
+row "RSS MB, $NKEYS keys, just ready" "${R[rss_ready_1000_keys_mb]}" ""
+row "start-up ms, $NKEYS keys (median of 5)" "${R[startup_ms]}" "goal <= 200: $(ok "${R[startup_ms]} <= 200") [${R[startup_min_ms]}-${R[startup_max_ms]}]"
+row "  Argon2id (64 MiB) / whole vault open ms" "${R[argon2id_interactive_ms]} / ${R[vault_open_ms]}" "Argon2id share ${R[argon2id_share_of_startup]}"
+
+# ---- results.json ---------------------------------------------------------
+fields=(raw_ed25519_signs_per_s raw_secp256k1_signs_per_s raw_p256_signs_per_s
+	sigil_ed25519_signs_per_s sigil_secp256k1_signs_per_s sigil_p256_signs_per_s
+	bare_http_sign_per_s bare_cpu_us_per_sign bare_http_p50_ms fdatasync_p50_ms fdatasync_p99_ms
+	http_generic_tz1_signs_per_s http_generic_tz1_ratio http_generic_tz1_cpu_us_per_sign
+	http_generic_tz1_cpu_ratio http_generic_tz1_p50_ms http_generic_tz1_p99_ms
+	attestation_p50_ms attestation_p99_ms attestation_p50_ratio
+	distinct_keys_attestations_per_s distinct_keys_cpu_us_per_sign distinct_keys_p50_ms
+	distinct_keys_p99_ms rss_1000_keys_mb hwm_1000_keys_mb rss_ready_1000_keys_mb
+	sigild_1key_rss_mb startup_ms startup_min_ms startup_max_ms argon2id_interactive_ms
+	vault_open_ms argon2id_share_of_startup mkvault_ms load_average)
+json_list() { local IFS=,; echo "[$*]"; }
+{
+	echo "{"
+	printf '  "generated": "%s",\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+	printf '  "cpu": "%s",\n' "$(awk -F': ' '/^model name/{print $2; exit}' /proc/cpuinfo | tr -d '"\\')"
+	printf '  "cores": %s,\n' "$(nproc)"
+	printf '  "connections": %s,\n  "keys": %s,\n  "warmup_s": %s,\n  "duration_s": %s,\n  "rounds": %s,\n' \
+		"$CONNS" "$NKEYS" "$WARM" "$DUR" "$ROUNDS"
+	printf '  "per_round": {"http_generic_tz1_ratio": %s, "attestation_p50_ratio": %s, "distinct_keys_attestations_per_s": %s},\n' \
+		"$(json_list "${gratio[@]}")" "$(json_list "${aratio[@]}")" "$(json_list "${mtp[@]}")"
+	for i in "${!fields[@]}"; do
+		sep=","; [ "$i" -eq $((${#fields[@]} - 1)) ] && sep=""
+		printf '  "%s": %s%s\n' "${fields[$i]}" "${R[${fields[$i]}]}" "$sep"
+	done
+	echo "}"
+} >"$OUT.tmp"
+mv "$OUT.tmp" "$OUT"
+echo
+echo "bench: wrote $OUT"
