@@ -157,6 +157,41 @@ out:
 }
 
 int
+sigil_prepare(enum sigil_key_type t, uint8_t key[static SIGIL_PREPARED_LEN])
+{
+	uint8_t pk[crypto_sign_PUBLICKEYBYTES];
+	uint8_t expanded[crypto_sign_SECRETKEYBYTES];
+	int rc;
+
+	memset(key + SIGIL_SECRET_LEN, 0, SIGIL_PREPARED_LEN - SIGIL_SECRET_LEN);
+	if ((rc = sigil_crypto_init()) != 0)
+		return rc;
+	if (t != SIGIL_KEY_ED25519)
+		return 0;
+	if (crypto_sign_seed_keypair(pk, expanded, key) != 0)
+		rc = SIGIL_E_CRYPTO;
+	else
+		memcpy(key, expanded, sizeof(expanded)); /* seed || public key */
+	sodium_memzero(expanded, sizeof(expanded));
+	return rc;
+}
+
+int
+sigil_sign_digest_prepared(enum sigil_key_type t, const uint8_t key[static SIGIL_PREPARED_LEN],
+                           const uint8_t digest[static 32], uint8_t sig[static SIGIL_SIG_MAX],
+                           size_t *siglen)
+{
+	if (t != SIGIL_KEY_ED25519)
+		return sigil_sign_digest(t, key, digest, sig, siglen);
+	memset(sig, 0, SIGIL_SIG_MAX);
+	*siglen = 0;
+	if (crypto_sign_detached(sig, NULL, digest, 32, key) != 0)
+		return SIGIL_E_CRYPTO;
+	*siglen = 64;
+	return 0;
+}
+
+int
 sigil_sign_digest(enum sigil_key_type t, const uint8_t sk[static SIGIL_SECRET_LEN],
                   const uint8_t digest[static 32], uint8_t sig[static SIGIL_SIG_MAX],
                   size_t *siglen)

@@ -48,7 +48,7 @@ vf_sign(struct vault *v, size_t i, enum vault_scheme scheme, const uint8_t *msg,
 		                      f->keys[i].pk_len, scheme, msg, len, sig, siglen);
 	if (len != 32)
 		return SIGIL_E_INVALID;
-	return sigil_sign_digest(f->keys[i].type, f->secrets[i], msg, sig, siglen);
+	return sigil_sign_digest_prepared(f->keys[i].type, f->secrets[i], msg, sig, siglen);
 }
 
 static void
@@ -85,7 +85,7 @@ vf_push(struct vault_file *f, uint8_t **sk_out)
 	if (s == NULL)
 		return SIGIL_E_NOMEM;
 	f->secrets = s;
-	s[f->n] = secmem_alloc(SIGIL_SECRET_LEN);
+	s[f->n] = secmem_alloc(SIGIL_PREPARED_LEN);
 	if (s[f->n] == NULL)
 		return SIGIL_E_NOMEM;
 	memset(&k[f->n], 0, sizeof(*k));
@@ -143,6 +143,8 @@ vf_load_signatory(struct vault_file *f, json_t *arr, const char *passphrase)
 		if (rc == 0)
 			rc = vault_key_describe(t, sk, name, &f->keys[f->n - 1]);
 		if (rc == 0)
+			rc = sigil_prepare(t, sk);
+		if (rc == 0)
 			rc = vf_check_unique(f, &f->keys[f->n - 1]);
 		if (rc != 0) {
 			vf_pop(f);
@@ -176,6 +178,8 @@ vf_load_sigil(struct vault_file *f, json_t *root, const char *passphrase)
 		if ((rc = vf_push(f, &sk)) != 0)
 			goto out;
 		rc = vf_entry_open(it, kek, sk, &f->keys[f->n - 1]);
+		if (rc == 0)
+			rc = sigil_prepare(f->keys[f->n - 1].type, sk);
 		if (rc == 0)
 			rc = vf_check_unique(f, &f->keys[f->n - 1]);
 		if (rc != 0) {
