@@ -9,21 +9,36 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include <stdatomic.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "api/pool.h"
 #include "core/errors.h"
 #include "core/log.h"
 
 struct api_server {
 	struct MHD_Daemon *d;
 	api_handler handler;
+	api_offload offload;
 	void *ctx;
 	size_t max_body;
 	uint16_t port;
+	struct api_pool *pool;
+	_Atomic long inflight; /* requests begun and not yet completed */
 };
+
+enum api_conn_state { CONN_READING, CONN_QUEUED, CONN_DONE };
 
 struct api_conn {
 	char *body;
 	size_t len, cap;
 	int too_big;
+	enum api_conn_state state;
+	struct api_server *s;
+	struct MHD_Connection *c;
+	struct api_request req;
+	struct api_response res;
 };
 
 /* Splits "host:port" / "[v6]:port" and resolves it (numeric hosts and names). */
@@ -97,6 +112,15 @@ api_peer(struct MHD_Connection *c, char *out, size_t cap)
 		          (socklen_t)cap);
 }
 
+static void
+api_run_job(void *arg)
+{
+	struct api_conn *st = arg;
+	st->s->handler(st->s->ctx, &st->req, &st->res);
+	st->state = CONN_DONE;
+	MHD_resume_connection(st->c);
+}
+
 /* An oversized body is read and thrown away up to this much, so that the
  * client gets its 413 rather than a reset; past it the connection closes. */
 #define API_DRAIN_MAX (16u * 1024 * 1024)
@@ -117,6 +141,7 @@ api_access(void *cls, struct MHD_Connection *c, const char *url, const char *met
 		if ((st = calloc(1, sizeof(*st))) == NULL)
 			return MHD_NO;
 		*con_cls = st;
+		atomic_fetch_add(&s->inflight, 1);
 		if (announced > s->max_body)
 			st->too_big = 1;
 		if (announced > API_DRAIN_MAX) {
@@ -155,12 +180,32 @@ api_access(void *cls, struct MHD_Connection *c, const char *url, const char *met
 		api_reply_error(&res, 413, "request body too large");
 		return api_send(c, &res);
 	}
-	struct api_request req = {
+	if (st->state == CONN_DONE) {
+		res = st->res;
+		st->res.body = NULL;
+		return api_send(c, &res);
+	}
+	if (st->state == CONN_QUEUED)
+		return MHD_YES; /* not resumed yet */
+	st->req = (struct api_request){
 		.method = method, .url = url, .body = st->body ? st->body : "",
 		.body_len = st->len, .conn = c,
 	};
-	api_peer(c, req.peer, sizeof(req.peer));
-	s->handler(s->ctx, &req, &res);
+	api_peer(c, st->req.peer, sizeof(st->req.peer));
+	/* A request that may wait on a durable write goes to a worker, and the
+	 * connection is suspended meanwhile, so the HTTP threads keep serving
+	 * everyone else. */
+	if (s->pool && s->offload && s->offload(s->ctx, &st->req)) {
+		st->state = CONN_QUEUED;
+		st->s = s;
+		st->c = c;
+		MHD_suspend_connection(c);
+		if (api_pool_submit(s->pool, api_run_job, st) == 0)
+			return MHD_YES;
+		MHD_resume_connection(c);
+		st->state = CONN_READING;
+	}
+	s->handler(s->ctx, &st->req, &res);
 	return api_send(c, &res);
 }
 
@@ -168,11 +213,14 @@ static void
 api_completed(void *cls, struct MHD_Connection *c, void **con_cls,
               enum MHD_RequestTerminationCode toe)
 {
+	struct api_server *s = cls;
 	struct api_conn *st = *con_cls;
-	(void)cls, (void)c, (void)toe;
+	(void)c, (void)toe;
 	if (st) {
 		free(st->body);
+		free(st->res.body);
 		free(st);
+		atomic_fetch_sub(&s->inflight, 1);
 	}
 	*con_cls = NULL;
 }
@@ -184,8 +232,11 @@ api_server_start(const struct api_server_opts *o, api_handler h, void *ctx,
 	struct sockaddr_storage ss;
 	socklen_t sslen;
 	struct api_server *s;
-	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
-	                     MHD_USE_POLL | MHD_USE_ERROR_LOG;
+	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+	                     MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned int http_threads = o->http_threads ? o->http_threads
+	                                            : (unsigned int)(ncpu > 0 ? ncpu : 2);
 	int rc;
 
 	*out = NULL;
@@ -198,8 +249,13 @@ api_server_start(const struct api_server_opts *o, api_handler h, void *ctx,
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return SIGIL_E_NOMEM;
 	s->handler = h;
+	s->offload = o->offload;
 	s->ctx = ctx;
 	s->max_body = o->max_body;
+	if (o->offload && (rc = api_pool_start(o->workers ? o->workers : 64, &s->pool)) != 0) {
+		free(s);
+		return rc;
+	}
 	struct MHD_OptionItem tls[] = {
 		{MHD_OPTION_HTTPS_MEM_CERT, 0, (void *)o->tls_cert_pem},
 		{MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)o->tls_key_pem},
@@ -211,9 +267,11 @@ api_server_start(const struct api_server_opts *o, api_handler h, void *ctx,
 	                        MHD_OPTION_CONNECTION_LIMIT,
 	                        o->connection_limit ? o->connection_limit : 1024,
 	                        MHD_OPTION_NOTIFY_COMPLETED, api_completed, s,
+	                        MHD_OPTION_THREAD_POOL_SIZE, http_threads,
 	                        MHD_OPTION_ARRAY, o->tls_cert_pem ? tls : tls + 2,
 	                        MHD_OPTION_END);
 	if (s->d == NULL) {
+		api_pool_stop(s->pool);
 		free(s);
 		return SIGIL_E_IO;
 	}
@@ -232,9 +290,19 @@ api_server_port(const struct api_server *s)
 void
 api_server_stop(struct api_server *s)
 {
+	struct timespec nap = {0, 10 * 1000 * 1000};
+
 	if (s == NULL)
 		return;
+	/* Drain: stop accepting, let the workers finish, and give requests in
+	 * flight up to ten seconds to be answered before connections close. */
+	(void)MHD_quiesce_daemon(s->d);
+	if (s->pool)
+		api_pool_drain(s->pool);
+	for (int i = 0; i < 1000 && atomic_load(&s->inflight) > 0; i++)
+		nanosleep(&nap, NULL);
 	MHD_stop_daemon(s->d);
+	api_pool_stop(s->pool);
 	free(s);
 }
 

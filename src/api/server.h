@@ -1,7 +1,10 @@
-/* A small HTTP server over libmicrohttpd: one thread per connection, so a
- * request waiting on a durable watermark write never holds up another. */
+/* A small HTTP server over libmicrohttpd: a few epoll threads serve every
+ * connection; requests that wait on a durable watermark write are handed to
+ * a worker pool with their connection suspended, so they never hold up
+ * another. */
 #ifndef SIGIL_API_SERVER_H
 #define SIGIL_API_SERVER_H
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -24,6 +27,9 @@ struct api_response {
 };
 
 typedef void (*api_handler)(void *ctx, const struct api_request *req, struct api_response *res);
+/* True when the request may block (it waits on a durable write) and should
+ * run on a worker thread with its connection suspended. */
+typedef bool (*api_offload)(void *ctx, const struct api_request *req);
 
 struct api_server_opts {
 	const char *address; /* host:port or [v6]:port; port 0 picks a free one */
@@ -31,6 +37,9 @@ struct api_server_opts {
 	unsigned int timeout_s;
 	size_t max_body;
 	unsigned int connection_limit;
+	api_offload offload;       /* NULL: every request runs on an HTTP thread */
+	unsigned int http_threads; /* epoll threads; 0: one per CPU */
+	unsigned int workers;      /* threads for offloaded requests; 0: 64 */
 };
 
 struct api_server;

@@ -139,6 +139,20 @@ api_pop(struct sigil_ctx *ctx, const struct api_request *req, const char *addres
 		api_reply_json(res, json_pack("{s:s}", "bls_prove_possession", out.signature));
 }
 
+bool
+api_tezos_offload(void *vctx, const struct api_request *req)
+{
+	const char *b = req->body, *end = req->body + req->body_len;
+	(void)vctx;
+	if (strcmp(req->method, "POST") != 0 || strncmp(req->url, "/keys/", 6) != 0)
+		return false;
+	while (b < end && (*b == ' ' || *b == '\t' || *b == '\r' || *b == '\n'))
+		b++;
+	if (end - b < 3 || b[0] != '"' || b[1] != '1')
+		return false;
+	return b[2] == '1' || b[2] == '2' || b[2] == '3';
+}
+
 void
 api_tezos_handle(void *vctx, const struct api_request *req, struct api_response *res)
 {

@@ -7,6 +7,9 @@
 /* Main API: /keys/{pkh}, /authorized_keys, /known_keys,
  * /bls_prove_possession/{pkh}. ctx is a struct sigil_ctx. */
 void api_tezos_handle(void *ctx, const struct api_request *req, struct api_response *res);
+/* True for sign requests of consensus kinds (watermarked, so they wait on
+ * a durable write): magic bytes 0x11, 0x12, 0x13. */
+bool api_tezos_offload(void *ctx, const struct api_request *req);
 /* Utility API: /healthz and /metrics. */
 void api_utility_handle(void *ctx, const struct api_request *req, struct api_response *res);
 

@@ -73,6 +73,7 @@ serve_start(struct sigil_ctx *ctx, struct api_server **api, struct api_server **
 	struct api_server_opts o = {
 		.address = s->address, .tls_cert_pem = cert, .tls_key_pem = key,
 		.timeout_s = s->timeout_seconds, .max_body = s->max_body_bytes,
+		.offload = api_tezos_offload, .workers = s->threads,
 	};
 	if ((rc = api_server_start(&o, api_tezos_handle, ctx, api)) != 0) {
 		log_error("cannot listen on %s", s->address);
@@ -80,6 +81,7 @@ serve_start(struct sigil_ctx *ctx, struct api_server **api, struct api_server **
 	}
 	struct api_server_opts u = {
 		.address = s->utility_address, .timeout_s = s->timeout_seconds, .max_body = 4096,
+		.http_threads = 1,
 	};
 	if ((rc = api_server_start(&u, api_utility_handle, ctx, util)) != 0) {
 		log_error("cannot listen on %s", s->utility_address);
