@@ -30,6 +30,21 @@ api_reply_json(struct api_response *res, json_t *j)
 		api_reply(res, 200, s);
 }
 
+/* {"name":"value"} for a base58 value (no escaping needed), without the
+ * cost of building a JSON tree on the sign path. */
+static void
+api_reply_field(struct api_response *res, const char *name, const char *b58)
+{
+	size_t n = strlen(name) + strlen(b58) + 8;
+	char *body = malloc(n);
+	if (body == NULL || (size_t)snprintf(body, n, "{\"%s\":\"%s\"}", name, b58) >= n) {
+		free(body);
+		api_reply_error(res, 500, "out of memory");
+		return;
+	}
+	api_reply(res, 200, body);
+}
+
 static void
 api_get_key(struct sigil_ctx *ctx, const char *address, struct api_response *res)
 {
@@ -38,7 +53,7 @@ api_get_key(struct sigil_ctx *ctx, const char *address, struct api_response *res
 	if (k == NULL)
 		api_reply_error(res, 404, "unknown key");
 	else
-		api_reply_json(res, json_pack("{s:s}", "public_key", k->vk->public_key));
+		api_reply_field(res, "public_key", k->vk->public_key);
 	pthread_rwlock_unlock(&ctx->lock);
 }
 
@@ -81,7 +96,7 @@ api_post_key(struct sigil_ctx *ctx, const struct api_request *req, const char *a
 	if (rc != 0)
 		api_reply_error(res, api_status_for(rc), out.reason[0] ? out.reason : sigil_strerror(rc));
 	else
-		api_reply_json(res, json_pack("{s:s}", "signature", out.signature));
+		api_reply_field(res, "signature", out.signature);
 out:
 	free(data);
 	metrics_count_status(&ctx->metrics, res->status);
