@@ -1,19 +1,38 @@
 /* The file watermark back end: fixed-size A/B records updated in place in
- * {dir}/watermarks.db (layout in file_slot.h), made durable by group commit,
- * the directory held with an exclusive lock on {dir}/lock.
+ * {dir}/watermarks.db (layout in file_slot.h), made durable by group commit
+ * (file_gc.c), the directory held with an exclusive lock on {dir}/lock.
  *
  * Durability rules this file keeps:
  *
  * 1. check_advance and set return only after an fdatasync that covers their
- *    write has returned 0. Writers take a ticket after their pwrite; one of
- *    them leads an fdatasync for every ticket issued so far while the others
- *    wait on a condition variable, so concurrent keys share one sync.
+ *    write has returned 0, i.e. one that started after their pwrite had
+ *    returned. Writers take a ticket after their pwrite; one of them leads
+ *    an fdatasync for every ticket issued so far while the others sleep, and
+ *    it wakes only the writers that sync covered, so concurrent keys share
+ *    one sync. record_signature is not synced on its own: a later sync, or
+ *    close, covers it.
  *
- * 2. A slot is written only while the other slot of its record holds a
- *    durable copy of the last acknowledged value: before writing, we wait
- *    for the record's previous write (say a record_signature, which is not
- *    synced on its own) to be covered by a sync. So at any instant at most
- *    one slot of a record is in flight, and it is the one written last.
+ * 2. Every write to a slot leaves the other slot of its record holding a
+ *    durable copy of the last acknowledged mark (its level, round and
+ *    digest; the cached signature aside). Two cases meet that:
+ *    a. The write goes to the slot with the older sequence number, once the
+ *       newer one is known durable: we wait for the record's previous write
+ *       to be covered by a sync first (it always is, except after a
+ *       record_signature whose sync has not come yet).
+ *    b. When the newest slot holds a signature-only update (record_signature)
+ *       of the mark that the other slot holds durably, the write goes over
+ *       that newest slot instead, without waiting: the other slot already is
+ *       the durable copy, and losing the newest slot loses only a cached
+ *       signature. This is what lets a key's next mark follow its previous
+ *       signature with one fdatasync instead of two. rec->newest_sig_only
+ *       says when it applies; it is set only by a record_signature written
+ *       under case a (so the other slot was durable) or under case b (so it
+ *       still is), and cleared by any other write.
+ *    Either way the new slot gets a sequence number above both, so the newest
+ *    valid slot wins on load, and at any instant at most one slot of a
+ *    record is in flight. What open reads it first makes durable with one
+ *    fdatasync: a signer killed before its last sync leaves dirty pages that
+ *    a new process would otherwise read, and build on, as if durable.
  *
  * 3. Why falling back to the other slot when one slot fails its checksum is
  *    safe for crashes: by rule 2, a slot torn by a crash or power loss is a
@@ -36,8 +55,13 @@
  * 4. An fdatasync (or pwrite) failure poisons the whole store, not only the
  *    ids in flight: after a write-back error Linux may have dropped any
  *    dirty page of the file and later syncs can succeed without them, so
- *    nothing unsynced is known to be on disk. The daemon must be restarted
- *    (and the file re-read) to serve again. */
+ *    nothing unsynced is known to be on disk. Every queued writer is failed,
+ *    even one whose own sync succeeded. The daemon must be restarted (and
+ *    the file re-read) to serve again.
+ *
+ * Locking: each id has its own mutex, held from the comparison to the end of
+ * its sync, so one id's requests are serialised; ids never wait for each
+ * other's locks, only share syncs. */
 #include "watermark/watermark.h"
 #include "watermark/file_slot.h"
 #include "watermark/file_store.h"
@@ -60,15 +84,6 @@
 #include <unistd.h>
 
 
-static void
-store_fail(struct wm_file *f, int err, const char *what)
-{
-	int zero = 0;
-	if (atomic_compare_exchange_strong(&f->poison, &zero, err))
-		log_error("watermark store: %s failed (%s): refusing every watermark "
-		          "until restart, on-disk state is unknown", what, strerror(errno));
-}
-
 static int
 full_pwrite(int fd, const uint8_t *p, size_t len, off_t off)
 {
@@ -83,58 +98,6 @@ full_pwrite(int fd, const uint8_t *p, size_t len, off_t off)
 		off += n;
 	}
 	return 0;
-}
-
-/* ---- group commit ---- */
-
-static uint64_t
-gc_ticket(struct wm_file *f)
-{
-	pthread_mutex_lock(&f->gc_mu);
-	uint64_t t = ++f->written;
-	pthread_mutex_unlock(&f->gc_mu);
-	return t;
-}
-
-/* Returns once ticket t is durable (0) or the store is poisoned. */
-static int
-gc_wait(struct wm_file *f, uint64_t t)
-{
-	int rc;
-
-	pthread_mutex_lock(&f->gc_mu);
-	for (;;) {
-		if ((rc = atomic_load(&f->poison)) != 0)
-			break;
-		if (f->synced >= t)
-			break;
-		if (f->syncing) {
-			pthread_cond_wait(&f->gc_cv, &f->gc_mu);
-			continue;
-		}
-		/* Lead: every pwrite with a ticket <= target has completed. */
-		uint64_t target = f->written;
-		f->syncing = true;
-		pthread_mutex_unlock(&f->gc_mu);
-		int r;
-		if (atomic_load(&f->inject_fail) > 0) {
-			atomic_fetch_sub(&f->inject_fail, 1);
-			errno = EIO;
-			r = -1;
-		} else {
-			r = fdatasync(f->dbfd);
-		}
-		if (r != 0)
-			store_fail(f, SIGIL_E_IO, "fdatasync");
-		pthread_mutex_lock(&f->gc_mu);
-		f->syncing = false;
-		f->nsync++;
-		if (r == 0 && target > f->synced)
-			f->synced = target;
-		pthread_cond_broadcast(&f->gc_cv);
-	}
-	pthread_mutex_unlock(&f->gc_mu);
-	return rc;
 }
 
 /* ---- the id table ---- */
@@ -223,34 +186,44 @@ rec_write_both(struct wm_file *f, struct wm_rec *rec, const struct wm_mark *m)
 	wm_slot_encode(&rec->id, m, seq, buf);
 	wm_slot_encode(&rec->id, m, seq - 1, buf + WM_SLOT_SIZE);
 	if (full_pwrite(f->dbfd, buf, sizeof(buf), (off_t)(rec->index * WM_REC_SIZE)) != 0) {
-		store_fail(f, SIGIL_E_IO, "pwrite");
+		wm_file_fail(f, SIGIL_E_IO, "pwrite");
 		return SIGIL_E_IO;
 	}
 	rec->newest = 0;
+	rec->newest_sig_only = false;
 	rec->seq = seq;
-	rec->ticket = gc_ticket(f);
+	rec->ticket = wm_file_gc_ticket(f);
 	return 0;
 }
 
-/* Writes m into the slot with the older sequence number, once the newer one
- * is known durable (rule 2 at the top). Caller holds rec->mu. */
+/* Writes m into one slot of rec, chosen by rule 2 at the top. sig_only: m is
+ * rec->mark with only its signature changed. Caller holds rec->mu. */
 static int
-rec_write_slot(struct wm_file *f, struct wm_rec *rec, const struct wm_mark *m)
+rec_write_slot(struct wm_file *f, struct wm_rec *rec, const struct wm_mark *m, bool sig_only)
 {
 	uint8_t buf[WM_SLOT_SIZE];
-	int slot = 1 - rec->newest, rc;
+	int slot, rc;
 
-	if (rec->ticket != 0 && (rc = gc_wait(f, rec->ticket)) != 0)
-		return rc;
+	if (rec->newest_sig_only) {
+		/* 2b: the other slot is the durable copy of rec->mark. */
+		slot = rec->newest;
+	} else {
+		/* 2a: the newest slot becomes the only copy; it must be durable. */
+		slot = 1 - rec->newest;
+		if (rec->ticket != 0 && (rc = wm_file_gc_wait(f, rec->ticket)) != 0)
+			return rc;
+	}
+	/* Above both slots' numbers in either case: the newest has rec->seq. */
 	wm_slot_encode(&rec->id, m, rec->seq + 1, buf);
 	off_t off = (off_t)(rec->index * WM_REC_SIZE + (size_t)slot * WM_SLOT_SIZE);
 	if (full_pwrite(f->dbfd, buf, sizeof(buf), off) != 0) {
-		store_fail(f, SIGIL_E_IO, "pwrite");
+		wm_file_fail(f, SIGIL_E_IO, "pwrite");
 		return SIGIL_E_IO;
 	}
 	rec->newest = slot;
+	rec->newest_sig_only = sig_only;
 	rec->seq++;
-	rec->ticket = gc_ticket(f);
+	rec->ticket = wm_file_gc_ticket(f);
 	return 0;
 }
 
@@ -360,7 +333,7 @@ wm_file_check_advance(struct wm_store *s, const struct wm_id *id, const struct w
 		return rc;
 	if (created) {
 		if (rc == 0)
-			rc = gc_wait(f, rec->ticket);
+			rc = wm_file_gc_wait(f, rec->ticket);
 		goto commit;
 	}
 	if ((rc = rec->err) != 0 || (rc = atomic_load(&f->poison)) != 0)
@@ -378,9 +351,9 @@ wm_file_check_advance(struct wm_store *s, const struct wm_id *id, const struct w
 			goto out;
 		}
 	}
-	rc = rec_write_slot(f, rec, &next);
+	rc = rec_write_slot(f, rec, &next, false);
 	if (rc == 0)
-		rc = gc_wait(f, rec->ticket);
+		rc = wm_file_gc_wait(f, rec->ticket);
 commit:
 	if (rc == 0) {
 		rec->mark = next;
@@ -425,8 +398,9 @@ wm_file_record_signature(struct wm_store *s, const struct wm_id *id, const struc
 	memcpy(next.sig, sm->sig, sm->sig_len);
 	next.sig_len = sm->sig_len;
 	/* Not synced here: the next group commit or close covers it, and a
-	 * loss only loses the cached signature, never the mark. */
-	if ((rc = rec_write_slot(f, rec, &next)) == 0)
+	 * loss only loses the cached signature, never the mark. The next
+	 * write of this id may go over it (rule 2b). */
+	if ((rc = rec_write_slot(f, rec, &next, true)) == 0)
 		rec->mark = next;
 	else
 		rec->err = rc;
@@ -487,11 +461,11 @@ wm_file_set(struct wm_store *s, const struct wm_id *id, const struct wm_mark *m)
 			         rec->index);
 			rc = rec_write_both(f, rec, &next);
 		} else if ((rc = rec->err) == 0) {
-			rc = rec_write_slot(f, rec, &next);
+			rc = rec_write_slot(f, rec, &next, false);
 		}
 	}
 	if (rc == 0)
-		rc = gc_wait(f, rec->ticket);
+		rc = wm_file_gc_wait(f, rec->ticket);
 	if (rc == 0) {
 		rec->mark = next;
 		rec->has_mark = true;
@@ -559,7 +533,6 @@ wm_file_free(struct wm_file *f)
 	pthread_rwlock_destroy(&f->tbl_lock);
 	pthread_mutex_destroy(&f->append_mu);
 	pthread_mutex_destroy(&f->gc_mu);
-	pthread_cond_destroy(&f->gc_cv);
 	free(f);
 }
 
@@ -570,9 +543,7 @@ wm_file_close(struct wm_store *s)
 	if (f == NULL)
 		return;
 	/* Signatures recorded since the last group commit. */
-	pthread_mutex_lock(&f->gc_mu);
-	bool pending = f->written > f->synced;
-	pthread_mutex_unlock(&f->gc_mu);
+	bool pending = atomic_load(&f->written) > atomic_load(&f->synced);
 	if (pending && atomic_load(&f->poison) == 0 && fdatasync(f->dbfd) != 0)
 		log_error("watermark store: final fdatasync failed (%s)", strerror(errno));
 	wm_file_free(f);

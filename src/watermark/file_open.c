@@ -198,7 +198,8 @@ wm_file_open(const char *dir, struct wm_store **out)
 	pthread_rwlock_init(&f->tbl_lock, NULL);
 	pthread_mutex_init(&f->append_mu, NULL);
 	pthread_mutex_init(&f->gc_mu, NULL);
-	pthread_cond_init(&f->gc_cv, NULL);
+	atomic_init(&f->written, 0);
+	atomic_init(&f->synced, 0);
 	atomic_init(&f->poison, 0);
 	atomic_init(&f->inject_fail, 0);
 	randombytes_buf(f->hkey, sizeof(f->hkey));
@@ -230,6 +231,14 @@ wm_file_open(const char *dir, struct wm_store **out)
 	}
 	if (f->dbfd < 0)
 		goto fail;
+	/* Rule 2 of file.c: what we read must be durable before we build on
+	 * it. A signer killed before its last sync leaves its writes in the
+	 * page cache, readable but not yet on disk. */
+	f->nsync++;
+	if (fdatasync(f->dbfd) != 0) {
+		log_error("watermark store: fdatasync of %s failed (%s)", dbpath, strerror(errno));
+		goto fail;
+	}
 	if ((rc = load(f)) != 0)
 		goto fail;
 	*out = &f->base;

@@ -12,6 +12,8 @@
 #include "watermark/file_slot.h"
 #include "watermark/watermark.h"
 
+struct wm_gc_waiter;
+
 struct wm_rec {
 	uint8_t key[WM_KEY_LEN];
 	struct wm_id id;
@@ -21,6 +23,9 @@ struct wm_rec {
 	struct wm_mark mark;   /* only ever a durable (or signature-only) value */
 	uint64_t seq;          /* sequence number of the newest slot */
 	int newest;            /* which slot (0 = A, 1 = B) holds it */
+	/* The newest slot is a signature-only update of the mark that the
+	 * other slot holds durably: the next write may go over it (rule 2). */
+	bool newest_sig_only;
 	uint64_t ticket;       /* group-commit ticket of the last write here */
 	int err;               /* non-zero: this id stays refused */
 	struct wm_rec *next;   /* hash chain */
@@ -38,18 +43,27 @@ struct wm_file {
 	uint8_t hkey[crypto_shorthash_KEYBYTES];
 	pthread_mutex_t append_mu; /* new records reach the file in index order */
 
+	/* Group commit (file_gc.c). */
 	pthread_mutex_t gc_mu;
-	pthread_cond_t gc_cv;
-	uint64_t written; /* tickets handed out, each after its pwrite */
-	uint64_t synced;  /* every ticket <= synced is durable */
-	bool syncing;
-	uint64_t nsync;
+	struct wm_gc_waiter *gc_waiters; /* queued writers; under gc_mu */
+	bool syncing;                    /* a leader exists; under gc_mu */
+	uint64_t nsync;                  /* under gc_mu */
+	atomic_uint_least64_t written;   /* tickets handed out, each after its pwrite */
+	atomic_uint_least64_t synced;    /* every ticket <= synced is durable */
 
 	atomic_int poison;      /* non-zero: the whole store refuses */
 	atomic_int inject_fail; /* tests: fail this many fdatasyncs */
 };
 
 extern const struct wm_store_ops wm_file_ops;
+
+/* Poisons the store with err (rule 4), logging once with errno. */
+void wm_file_fail(struct wm_file *f, int err, const char *what);
+/* Takes a group-commit ticket; call only after the pwrite has returned. */
+uint64_t wm_file_gc_ticket(struct wm_file *f);
+/* Returns once ticket t is covered by an fdatasync that started after it
+ * was taken (0), or the store's poison code. */
+int wm_file_gc_wait(struct wm_file *f, uint64_t t);
 
 /* Caller holds tbl_lock (read or write). */
 struct wm_rec *wm_file_tbl_find(const struct wm_file *f, const uint8_t key[static WM_KEY_LEN]);

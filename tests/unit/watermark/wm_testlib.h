@@ -1,0 +1,163 @@
+/* Helpers shared by the file store's tests (test_wm_file.c,
+ * test_wm_durability.c). Include after cmocka.h. Stores live in temp dirs
+ * under the current directory (the build tree), on the real disk: a tmpfs
+ * would make fdatasync free and hide whether group commit batches. */
+#ifndef SIGIL_WM_TESTLIB_H
+#define SIGIL_WM_TESTLIB_H
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/errors.h"
+#include "watermark/watermark.h"
+
+/* The on-disk layout, restated so that a change to it breaks these tests. */
+#define SLOT 256
+#define REC 512
+#define SLOT_OFF_LEVEL 36
+#define SLOT_OFF_ROUND 40
+#define SLOT_OFF_SIG_LEN 7
+#define SLOT_OFF_SEQ 172
+
+static inline char *
+mkstore(void)
+{
+	char *d = strdup("./wmtest.XXXXXX");
+	assert_non_null(d);
+	assert_non_null(mkdtemp(d));
+	return d;
+}
+
+static inline void
+rmstore(char *d)
+{
+	char p[256];
+	snprintf(p, sizeof(p), "%s/watermarks.db", d);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s/lock", d);
+	unlink(p);
+	assert_int_equal(rmdir(d), 0);
+	free(d);
+}
+
+static inline char *
+dbpath(const char *d)
+{
+	static char p[256];
+	snprintf(p, sizeof(p), "%s/watermarks.db", d);
+	return p;
+}
+
+static inline struct wm_id
+mkid(unsigned n, enum wm_kind kind)
+{
+	struct wm_id id;
+	memset(&id, 0, sizeof(id));
+	memcpy(id.chain_id, "\x7a\x06\xa7\x70", 4);
+	id.pkh[0] = 0;
+	id.pkh[1] = (uint8_t)(n >> 8);
+	id.pkh[2] = (uint8_t)n;
+	id.pkh[20] = 0xee;
+	id.kind = kind;
+	return id;
+}
+
+static inline struct wm_mark
+mkmark(int32_t level, int32_t round, uint8_t d)
+{
+	struct wm_mark m;
+	memset(&m, 0, sizeof(m));
+	m.level = level;
+	m.round = round;
+	memset(m.digest, d, sizeof(m.digest));
+	m.digest[31] = (uint8_t)(level ^ round);
+	m.has_digest = true;
+	return m;
+}
+
+static inline int
+adv(struct wm_store *s, unsigned n, enum wm_kind k, int32_t level, int32_t round, uint8_t d,
+    struct wm_mark *prev)
+{
+	struct wm_id id = mkid(n, k);
+	struct wm_mark m = mkmark(level, round, d);
+	struct wm_mark tmp;
+	return s->ops->check_advance(s, &id, &m, prev ? prev : &tmp);
+}
+
+static inline int
+sign(struct wm_store *s, unsigned n, enum wm_kind k, int32_t level, int32_t round, uint8_t d,
+     uint8_t sigbyte)
+{
+	struct wm_id id = mkid(n, k);
+	struct wm_mark m = mkmark(level, round, d);
+	memset(m.sig, sigbyte, 64);
+	m.sig_len = 64;
+	return s->ops->record_signature(s, &id, &m);
+}
+
+static inline struct wm_mark
+getm(struct wm_store *s, unsigned n, enum wm_kind k, int *rc)
+{
+	struct wm_id id = mkid(n, k);
+	struct wm_mark m;
+	*rc = s->ops->get(s, &id, &m);
+	return m;
+}
+
+static inline struct wm_store *
+open_ok(const char *d)
+{
+	struct wm_store *s = NULL;
+	assert_int_equal(wm_file_open(d, &s), 0);
+	assert_non_null(s);
+	assert_int_equal(s->ops->ready(s), 0);
+	return s;
+}
+
+static inline void
+poke(const char *path, off_t off, uint8_t xor_with)
+{
+	int fd = open(path, O_RDWR);
+	uint8_t b;
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, &b, 1, off), 1);
+	b ^= xor_with;
+	assert_int_equal(pwrite(fd, &b, 1, off), 1);
+	close(fd);
+}
+
+/* Record index's bytes as the file holds them now (page cache included). */
+static inline void
+read_rec(const char *d, size_t index, uint8_t out[static REC])
+{
+	int fd = open(dbpath(d), O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, out, REC, (off_t)(index * REC)), REC);
+	close(fd);
+}
+
+static inline uint32_t
+be32_at(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static inline uint64_t
+slot_seq(const uint8_t slot[static SLOT])
+{
+	return (uint64_t)be32_at(slot + SLOT_OFF_SEQ) << 32 | be32_at(slot + SLOT_OFF_SEQ + 4);
+}
+
+static inline int
+count_cb(void *arg, const struct wm_id *id, const struct wm_mark *m)
+{
+	(void)id;
+	(void)m;
+	(*(int *)arg)++;
+	return 0;
+}
+
+#endif
