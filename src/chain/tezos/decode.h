@@ -96,9 +96,11 @@ struct tz_request {
  * when the bytes end inside a field (a length prefix longer than what
  * remains counts as that), SIGIL_E_INVALID for a wrong magic byte, unknown
  * tag, malformed field, negative level/round or trailing bytes,
- * SIGIL_E_TOO_BIG past TZ_REQUEST_MAX, SIGIL_E_UNSUPPORTED for the few
- * known operations whose extent we do not compute (smart_rollup_refute,
- * zk_rollup_*: their proofs would need the whole PVM/Plonk encodings).
+ * SIGIL_E_TOO_BIG past TZ_REQUEST_MAX. SIGIL_E_UNSUPPORTED is kept for a
+ * known operation whose extent we cannot compute; every kind of 023/024 is
+ * decoded today (refutation and zk rollup proofs are length-prefixed, and a
+ * zk ticket's Micheline is walked with a bounded stack: deeper nesting than
+ * that ceiling is SIGIL_E_INVALID).
  *
  * Blocks (0x11): level from the shell header, round from the last fitness
  * element; the fitness must be [02; level; locked round (0 or 4 bytes);

@@ -4,7 +4,9 @@
  * packages proto_022/023/024 (operation tags, field layouts, the tz4 "BLS
  * mode" consensus contents), @taquito/local-forging 24.2.0 schemas (manager
  * operations, proofs, entrypoints), octez kaitai descriptions (block header,
- * consensus contents). 024 reuses 023's operation encodings unchanged. */
+ * consensus contents). 024 reuses 023's operation encodings unchanged.
+ * smart_rollup_refute and the zk rollup operations are read by ops_rollup.c,
+ * whose header says where their layouts were checked. */
 #include <string.h>
 
 #include "chain/tezos/decode.h"
@@ -111,12 +113,17 @@ enum {
 	F_BALLOT,      /* vote byte: 0 yay, 1 nay, 2 pass; picks the kind */
 	F_PVM,         /* 0 arith, 1 wasm_2_0_0, 2 riscv */
 	F_MANAGER,     /* source pkh, fee, counter, gas_limit, storage_limit */
-	F_UNSUPPORTED, /* known tag whose extent we do not compute */
+	F_INT31,       /* int32 within [-2^30, 2^30 - 1] */
+	F_REFUTATION,  /* smart rollup refutation: start or move (ops_rollup.c) */
+	F_ZK_CIRCUITS, /* F_DYN of {circuit name F_DYN; public/private/fee byte} */
+	F_ZK_OPS,      /* F_DYN of {L2 operation; optional ticket} */
+	F_ZK_PENDING,  /* F_DYN of {name; new state; fee; exit_validity bool} */
+	F_ZK_PRIVATE,  /* F_DYN of {name; new state; fee} */
 };
 
 /* data_encoding's bool: 0x00 or 0xff, anything else is malformed. */
-static int
-rd_bool(struct tz_cur *c, int *v)
+int
+tz_rd_bool(struct tz_cur *c, int *v)
 {
 	uint8_t b;
 	int rc = tz_cur_u8(c, &b);
@@ -129,8 +136,8 @@ rd_bool(struct tz_cur *c, int *v)
 	return 0;
 }
 
-static int
-rd_pkh(struct tz_cur *c)
+int
+tz_rd_pkh(struct tz_cur *c)
 {
 	uint8_t tag;
 	int rc = tz_cur_u8(c, &tag);
@@ -169,8 +176,8 @@ rd_originated_tail(struct tz_cur *c)
 	return rc;
 }
 
-static int
-rd_contract(struct tz_cur *c, int originated_only)
+int
+tz_rd_contract(struct tz_cur *c, int originated_only)
 {
 	uint8_t tag;
 	int rc = tz_cur_u8(c, &tag);
@@ -178,7 +185,7 @@ rd_contract(struct tz_cur *c, int originated_only)
 	if (rc != 0)
 		return rc;
 	if (tag == 0x00 && !originated_only)
-		return rd_pkh(c);
+		return tz_rd_pkh(c);
 	if (tag == 0x01)
 		return rd_originated_tail(c);
 	return SIGIL_E_INVALID;
@@ -186,8 +193,8 @@ rd_contract(struct tz_cur *c, int originated_only)
 
 /* Opens a uint32-length-prefixed region as a sub-cursor and advances c past
  * it. A length beyond what remains means the input was cut short. */
-static int
-rd_dyn(struct tz_cur *c, struct tz_cur *sub)
+int
+tz_rd_dyn(struct tz_cur *c, struct tz_cur *sub)
 {
 	uint32_t n;
 	int rc = tz_cur_u32(c, &n);
@@ -227,8 +234,8 @@ rd_entrypoint(struct tz_cur *c)
 
 /* Inside a region the bytes are all there: running out there means the
  * length prefix lied, which is malformed rather than truncated. */
-static int
-sub_rc(int rc)
+int
+tz_sub_rc(int rc)
 {
 	return rc == SIGIL_E_INCOMPLETE ? SIGIL_E_INVALID : rc;
 }
@@ -238,15 +245,15 @@ rd_committee(struct tz_cur *c)
 {
 	struct tz_cur sub;
 	uint16_t slot;
-	int has, rc = rd_dyn(c, &sub);
+	int has, rc = tz_rd_dyn(c, &sub);
 
 	while (rc == 0 && tz_cur_left(&sub) > 0) {
 		rc = tz_cur_u16(&sub, &slot);
 		if (rc == 0)
-			rc = rd_bool(&sub, &has);
+			rc = tz_rd_bool(&sub, &has);
 		if (rc == 0 && has)
 			rc = tz_cur_zarith(&sub, 0, 64);
-		rc = sub_rc(rc);
+		rc = tz_sub_rc(rc);
 	}
 	return rc;
 }
@@ -268,37 +275,37 @@ run_field(struct tz_cur *c, const uint8_t **prog, int *kind)
 	case F_ZBIG:
 		return tz_cur_zarith(c, 1, 64);
 	case F_PKH:
-		return rd_pkh(c);
+		return tz_rd_pkh(c);
 	case F_PK:
 		return rd_pk(c);
 	case F_CONTRACT:
-		return rd_contract(c, 0);
+		return tz_rd_contract(c, 0);
 	case F_ORIGINATED:
-		return rd_contract(c, 1);
+		return tz_rd_contract(c, 1);
 	case F_DYN:
-		return rd_dyn(c, NULL);
+		return tz_rd_dyn(c, NULL);
 	case F_DYN32:
-		rc = rd_dyn(c, &sub);
+		rc = tz_rd_dyn(c, &sub);
 		return rc == 0 && sub.len % 32 != 0 ? SIGIL_E_INVALID : rc;
 	case F_DYN_U16S:
-		rc = rd_dyn(c, &sub);
+		rc = tz_rd_dyn(c, &sub);
 		return rc == 0 && sub.len % 2 != 0 ? SIGIL_E_INVALID : rc;
 	case F_DYN_COMMITTEE:
 		return rd_committee(c);
 	case F_OPT_PKH:
 	case F_OPT_N:
 	case F_OPT_DYN:
-		rc = rd_bool(c, &has);
+		rc = tz_rd_bool(c, &has);
 		if (rc != 0 || !has)
 			return rc;
-		return op == F_OPT_PKH ? rd_pkh(c) : op == F_OPT_N ? tz_cur_zarith(c, 0, 10)
-		                                                   : rd_dyn(c, NULL);
+		return op == F_OPT_PKH ? tz_rd_pkh(c) : op == F_OPT_N ? tz_cur_zarith(c, 0, 10)
+		                                                   : tz_rd_dyn(c, NULL);
 	case F_PARAMS:
-		rc = rd_bool(c, &has);
+		rc = tz_rd_bool(c, &has);
 		if (rc != 0 || !has)
 			return rc;
 		rc = rd_entrypoint(c);
-		return rc != 0 ? rc : rd_dyn(c, NULL);
+		return rc != 0 ? rc : tz_rd_dyn(c, NULL);
 	case F_ENTRYPOINT:
 		return rd_entrypoint(c);
 	case F_BALLOT:
@@ -313,12 +320,21 @@ run_field(struct tz_cur *c, const uint8_t **prog, int *kind)
 		rc = tz_cur_u8(c, &b);
 		return rc == 0 && b > 2 ? SIGIL_E_INVALID : rc;
 	case F_MANAGER:
-		rc = rd_pkh(c);
+		rc = tz_rd_pkh(c);
 		for (int i = 0; rc == 0 && i < 4; i++)
 			rc = tz_cur_zarith(c, 0, 10);
 		return rc;
-	case F_UNSUPPORTED:
-		return SIGIL_E_UNSUPPORTED;
+	case F_INT31:
+		return tz_rd_int31(c);
+	case F_REFUTATION:
+		return tz_rd_refutation(c);
+	case F_ZK_CIRCUITS:
+		return tz_rd_zk_circuits(c);
+	case F_ZK_OPS:
+		return tz_rd_zk_ops(c);
+	case F_ZK_PENDING:
+	case F_ZK_PRIVATE:
+		return tz_rd_zk_pis(c, op == F_ZK_PENDING);
 	default:
 		return SIGIL_E_INTERNAL;
 	}
@@ -382,16 +398,23 @@ static const struct tz_op_desc tz_ops[] = {
 	/* rollup; commitment: state, inbox level, predecessor, ticks (int64) */
 	{ 203, TZ_OP_SMART_ROLLUP_PUBLISH,
 	  PROG(F_MANAGER, F_FIX, 20, F_FIX, 32, F_FIX, 4, F_FIX, 32, F_FIX, 8) },
-	{ 204, TZ_OP_SMART_ROLLUP_REFUTE, PROG(F_UNSUPPORTED) },
+	/* rollup, opponent, refutation */
+	{ 204, TZ_OP_SMART_ROLLUP_REFUTE, PROG(F_MANAGER, F_FIX, 20, F_PKH, F_REFUTATION) },
 	{ 205, TZ_OP_SMART_ROLLUP_TIMEOUT, PROG(F_MANAGER, F_FIX, 20, F_PKH, F_PKH) },
 	{ 206, TZ_OP_SMART_ROLLUP_EXECUTE_OUTBOX_MESSAGE,
 	  PROG(F_MANAGER, F_FIX, 20, F_FIX, 32, F_DYN) },
 	{ 207, TZ_OP_SMART_ROLLUP_RECOVER_BOND, PROG(F_MANAGER, F_FIX, 20, F_PKH) },
 	/* slot index, KZG commitment (48), commitment proof (96) */
 	{ 230, TZ_OP_DAL_PUBLISH_COMMITMENT, PROG(F_MANAGER, F_FIX, 1, F_FIX, 48, F_FIX, 96) },
-	{ 250, TZ_OP_ZK_ROLLUP_ORIGINATION, PROG(F_UNSUPPORTED) },
-	{ 251, TZ_OP_ZK_ROLLUP_PUBLISH, PROG(F_UNSUPPORTED) },
-	{ 252, TZ_OP_ZK_ROLLUP_UPDATE, PROG(F_UNSUPPORTED) },
+	/* public parameters, circuits info, initial state (scalars), nb_ops */
+	{ 250, TZ_OP_ZK_ROLLUP_ORIGINATION,
+	  PROG(F_MANAGER, F_DYN, F_ZK_CIRCUITS, F_DYN32, F_INT31) },
+	/* rollup, L2 operations */
+	{ 251, TZ_OP_ZK_ROLLUP_PUBLISH, PROG(F_MANAGER, F_FIX, 20, F_ZK_OPS) },
+	/* rollup; update: pending pis, private pis, fee pi (new state), and
+	 * the Plonk proof, which is a length-prefixed blob */
+	{ 252, TZ_OP_ZK_ROLLUP_UPDATE,
+	  PROG(F_MANAGER, F_FIX, 20, F_ZK_PENDING, F_ZK_PRIVATE, F_DYN32, F_DYN) },
 };
 
 int
