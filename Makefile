@@ -6,7 +6,7 @@ FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 30
 CHECK_FUZZ_SECONDS ?= 5
 
-.PHONY: all deps build run check fuzz clean bench torture
+.PHONY: all deps build run check fuzz clean bench torture valgrind
 
 all: build
 
@@ -47,6 +47,11 @@ TORTURE_ROUNDS ?= 1000
 torture:
 	@scripts/deps.sh --test
 	@scripts/torture.sh $(TORTURE_ROUNDS)
+
+# The integration tests under valgrind memcheck: no leak, no invalid access.
+valgrind:
+	@scripts/deps.sh --test
+	@scripts/valgrind.sh
 
 clean:
 	rm -rf $(BUILD) $(CHECK_BUILD) $(FUZZ_BUILD)

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 want=(gcc make cmake pkg-config libsodium-dev libsecp256k1-dev libssl-dev
       libmicrohttpd-dev libjansson-dev libyaml-dev curl ca-certificates)
 if [ "${1:-}" = "--test" ]; then
-	want+=(libcmocka-dev clang libclang-rt-14-dev python3)
+	want+=(libcmocka-dev clang libclang-rt-14-dev python3 valgrind gdb openssl)
 fi
 
 missing=()

@@ -267,7 +267,8 @@ api_server_start(const struct api_server_opts *o, api_handler h, void *ctx,
 	                        MHD_OPTION_CONNECTION_LIMIT,
 	                        o->connection_limit ? o->connection_limit : 1024,
 	                        MHD_OPTION_NOTIFY_COMPLETED, api_completed, s,
-	                        MHD_OPTION_THREAD_POOL_SIZE, http_threads,
+	                        /* 1 would draw a warning: it means no pool */
+	                        MHD_OPTION_THREAD_POOL_SIZE, http_threads > 1 ? http_threads : 0,
 	                        MHD_OPTION_ARRAY, o->tls_cert_pem ? tls : tls + 2,
 	                        MHD_OPTION_END);
 	if (s->d == NULL) {

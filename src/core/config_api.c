@@ -4,6 +4,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +16,7 @@
 #include "core/config_schema.h"
 #include "core/errors.h"
 #include "core/fileio.h"
+#include "core/secmem.h"
 
 static int
 dup_into(char **dst, const char *s)
@@ -329,6 +332,39 @@ config_split_address(const char *addr, char *host, size_t hostcap, uint16_t *por
 	return 0;
 }
 
+static char *config_env_copy;
+static pthread_mutex_t config_env_mu = PTHREAD_MUTEX_INITIALIZER;
+
+/* SIGIL_PASSPHRASE, moved into locked memory the first time it is seen and
+ * wiped from the environment (whose pages a core or /proc/PID/environ
+ * would show). The copy stays for the life of the process, so a reload
+ * (SIGHUP) still finds it. */
+static const char *
+config_env_passphrase(void)
+{
+	const char *out;
+
+	pthread_mutex_lock(&config_env_mu);
+	char *env = getenv("SIGIL_PASSPHRASE");
+	if (env != NULL) {
+		size_t len = strlen(env);
+		char *copy = secmem_alloc(len + 1);
+		if (copy != NULL) {
+			memcpy(copy, env, len + 1);
+			sodium_memzero(env, len);
+			unsetenv("SIGIL_PASSPHRASE");
+			if (config_env_copy != NULL)
+				secmem_free(config_env_copy);
+			config_env_copy = copy;
+			env = NULL;
+		}
+	}
+	/* Too long for the arena: it is used where it is. */
+	out = env != NULL ? env : config_env_copy;
+	pthread_mutex_unlock(&config_env_mu);
+	return out;
+}
+
 int
 config_vault_passphrase(const struct sigil_config *c, const struct config_vault *v, char *out,
                         size_t cap)
@@ -342,7 +378,7 @@ config_vault_passphrase(const struct sigil_config *c, const struct config_vault 
 	if (cap == 0)
 		return SIGIL_E_TOO_BIG;
 	out[0] = '\0';
-	env = getenv("SIGIL_PASSPHRASE");
+	env = config_env_passphrase();
 	if (env != NULL) {
 		len = strlen(env);
 		if (len >= cap)

@@ -10,6 +10,21 @@ JS="$SIGIL_SOURCE_DIR/tests/js"
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0}"
 
 T=$(mktemp -d /tmp/sigil-it.XXXXXX)
+# SIGIL_WRAP (scripts/valgrind.sh sets it to a valgrind command line): every
+# sigil and sigild run goes through it. $SIGIL and $SIGILD stay plain
+# executables, so the tests use them unchanged; the wrapper execs, so a
+# started sigild's pid is the wrapped process's own.
+READY_TRIES=200
+if [ -n "${SIGIL_WRAP:-}" ]; then
+	mkdir -p "$T/wrap"
+	for _b in sigil sigild; do
+		printf '#!/bin/sh\nexec %s %q "$@"\n' "$SIGIL_WRAP" "$SIGIL_BIN_DIR/$_b" >"$T/wrap/$_b"
+		chmod +x "$T/wrap/$_b"
+	done
+	SIGIL="$T/wrap/sigil"
+	SIGILD="$T/wrap/sigild"
+	READY_TRIES=2400 # valgrind runs 20-50x slower: up to two minutes
+fi
 PIDS=()
 cleanup() {
 	for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done
@@ -28,7 +43,7 @@ start_sigild() {
 	SIGILD_PID=$!
 	PIDS+=("$SIGILD_PID")
 	util=$(awk '/utility_address:/{print $2}' "$cfg")
-	for _ in $(seq 1 200); do
+	for _ in $(seq 1 "$READY_TRIES"); do
 		if curl -sf "http://$util/healthz" >/dev/null 2>&1; then return 0; fi
 		if ! kill -0 "$SIGILD_PID" 2>/dev/null; then
 			echo "sigild exited early:"; cat "$log"; return 1

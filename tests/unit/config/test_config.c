@@ -528,13 +528,16 @@ test_passphrase(void **state)
 	assert_int_equal(config_vault_passphrase(c, &c->vaults[1], out, sizeof(out)),
 	                 SIGIL_E_NOT_FOUND);
 	assert_int_equal(config_vault_passphrase(c, &c->vaults[0], out, 4), SIGIL_E_TOO_BIG);
-	setenv("SIGIL_PASSPHRASE", "from-env", 1);
-	assert_int_equal(config_vault_passphrase(c, &c->vaults[1], out, sizeof(out)), 0);
-	assert_string_equal(out, "from-env");
-	unsetenv("SIGIL_PASSPHRASE");
 	unlink(file);
 	assert_int_equal(config_vault_passphrase(c, &c->vaults[0], out, sizeof(out)),
 	                 SIGIL_E_NOT_FOUND);
+	setenv("SIGIL_PASSPHRASE", "from-env", 1);
+	assert_int_equal(config_vault_passphrase(c, &c->vaults[1], out, sizeof(out)), 0);
+	assert_string_equal(out, "from-env");
+	/* Taken out of the environment, kept for reloads. */
+	assert_null(getenv("SIGIL_PASSPHRASE"));
+	assert_int_equal(config_vault_passphrase(c, &c->vaults[0], out, sizeof(out)), 0);
+	assert_string_equal(out, "from-env");
 	rmdir(dir);
 	config_free(c);
 }
