@@ -8,8 +8,10 @@
  *        bench_load -x N -k KEYFILE [-m …] [-l LEVEL]
  *   -x prints the first N payloads (hex, one a line) and sends nothing, so
  *   that an independent decoder can check them.
- *   KEYFILE: one tz1 address a line; requests go round-robin over them.
- *   generic: a transaction whose counter is the request's sequence number.
+ *   KEYFILE: one implicit address (tz1…tz4) a line; requests go round-robin
+ *   over them.
+ *   generic: a transaction from the key's own address (a tz4 source is tag 3,
+ *   as octez encodes it) whose counter is the request's sequence number.
  *   attestation: keys taken round-robin, skipping any key whose previous
  *   request is still in flight, each at its own next level (from LEVEL up):
  *   every key sees strictly rising levels, in order, whatever the server's
