@@ -61,6 +61,24 @@ sign_audit(const struct sign_req *req, const struct sigil_key *k, const struct t
 	free(payload);
 }
 
+/* The watermark's digest names what was signed, and a tz4 signature depends
+ * on the scheme as well as the bytes: the same bytes signed with version 1
+ * (AUG) and version 2 (POP) give different signatures, so a stored POP
+ * signature must never answer an AUG request. Version 2, octez's default,
+ * keeps the plain blake2b of the bytes so that imported marks still match;
+ * version 1 hashes that digest once more under its own label, so the same
+ * bytes at the same level under the other scheme are "different bytes". */
+static void
+sign_bls_aug_digest(uint8_t digest[static 32])
+{
+	static const char label[] = "sigil: tz4 AUG signature of";
+	uint8_t buf[sizeof(label) + 32];
+
+	memcpy(buf, label, sizeof(label));
+	memcpy(buf + sizeof(label), digest, 32);
+	sigil_blake2b(digest, 32, buf, sizeof(buf));
+}
+
 /* Watermark stage: check-and-advance before signing. On WM_IDENTICAL with a
  * stored signature, *reuse is set and sig holds it. */
 static int
@@ -145,6 +163,8 @@ sign_locked(struct sigil_ctx *ctx, const struct sign_req *req, struct sign_res *
 		return SIGIL_E_INVALID;
 	}
 	sigil_blake2b(digest, sizeof(digest), req->data, req->len);
+	if (k->vk->type == SIGIL_KEY_BLS && req->version == 1)
+		sign_bls_aug_digest(digest);
 	if (tr->consensus &&
 	    (rc = sign_watermark(ctx, k, tr, digest, &id, &mark, &reuse, res)) != 0)
 		return rc;

@@ -100,6 +100,19 @@ if (phase === 'main') {
     assert.equal((await post(TZ4, cons({ magic: '12', slot: true, level: 10, payload: 'x' }))).status, 409);
     await sign(TZ4, cons({ magic: '12', slot: false, level: 11 }));
   });
+  await check('an identical consensus request under the other scheme never gets the stored signature', async () => {
+    const b = cons({ level: 20 });
+    const s2 = await sign(TZ4, b);                               // version 2 (POP)
+    assert.ok(verify(s2, bytes(b), DST_POP, pk));
+    const r = await post(TZ4, b, '?version=1');
+    assert.equal(r.status, 409, 'AUG at the same level is other bytes, not a re-sign');
+    assert.deepEqual(await sign(TZ4, b), s2, 'version 2 again gets the stored signature');
+    const b2 = cons({ level: 21 });
+    const s1 = await sign(TZ4, b2, '?version=1');
+    assert.ok(verify(s1, new Uint8Array([...pk, ...bytes(b2)]), DST_AUG, pk), 'AUG verify');
+    assert.deepEqual(await sign(TZ4, b2, '?version=1'), s1, 'identical AUG request: stored signature');
+    assert.equal((await post(TZ4, b2)).status, 409);
+  });
 } else if (phase === 'auth') {
   const tz4Hash = raw(TZ4, PrefixV2.BLS12_381PublicKeyHash);
   const authFor = (h) => {
