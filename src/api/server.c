@@ -23,6 +23,7 @@ struct api_server {
 	api_offload offload;
 	void *ctx;
 	size_t max_body;
+	unsigned int timeout_s; /* for the whole request, not just silence */
 	uint16_t port;
 	struct api_pool *pool;
 	_Atomic long inflight; /* requests begun and not yet completed */
@@ -35,6 +36,7 @@ struct api_conn {
 	size_t len, cap;
 	int too_big;
 	enum api_conn_state state;
+	time_t started; /* CLOCK_MONOTONIC seconds when the headers were in */
 	struct api_server *s;
 	struct MHD_Connection *c;
 	struct api_request req;
@@ -121,6 +123,24 @@ api_run_job(void *arg)
 	MHD_resume_connection(st->c);
 }
 
+static time_t
+api_now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return ts.tv_sec;
+}
+
+/* libmicrohttpd's connection timeout only counts silence: a client that
+ * trickles a byte now and then would hold its connection (and a slot of
+ * the connection limit) for ever. The body must arrive within the timeout
+ * counted from the end of the headers, or the connection is closed. */
+static int
+api_too_slow(const struct api_server *s, const struct api_conn *st)
+{
+	return s->timeout_s > 0 && api_now_s() - st->started > (time_t)s->timeout_s;
+}
+
 /* An oversized body is read and thrown away up to this much, so that the
  * client gets its 413 rather than a reset; past it the connection closes. */
 #define API_DRAIN_MAX (16u * 1024 * 1024)
@@ -141,6 +161,7 @@ api_access(void *cls, struct MHD_Connection *c, const char *url, const char *met
 		if ((st = calloc(1, sizeof(*st))) == NULL)
 			return MHD_NO;
 		*con_cls = st;
+		st->started = api_now_s();
 		atomic_fetch_add(&s->inflight, 1);
 		if (announced > s->max_body)
 			st->too_big = 1;
@@ -151,6 +172,13 @@ api_access(void *cls, struct MHD_Connection *c, const char *url, const char *met
 		return MHD_YES;
 	}
 	if (*upload_size > 0) {
+		if (api_too_slow(s, st)) {
+			char peer[INET6_ADDRSTRLEN];
+			api_peer(c, peer, sizeof(peer));
+			log_warn("closing a connection from %s: its request body took over %u s",
+			         peer, s->timeout_s);
+			return MHD_NO;
+		}
 		if (!st->too_big && st->len + *upload_size > s->max_body) {
 			st->too_big = 1;
 			free(st->body);
@@ -252,6 +280,7 @@ api_server_start(const struct api_server_opts *o, api_handler h, void *ctx,
 	s->offload = o->offload;
 	s->ctx = ctx;
 	s->max_body = o->max_body;
+	s->timeout_s = o->timeout_s;
 	if (o->offload && (rc = api_pool_start(o->workers ? o->workers : 64, &s->pool)) != 0) {
 		free(s);
 		return rc;

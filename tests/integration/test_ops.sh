@@ -44,6 +44,19 @@ timeout 10 cat <&3 >/dev/null || true
 took=$(( $(date +%s) - start ))
 [ "$took" -le 6 ] || fail "slow client held for ${took}s"
 exec 3<&-
+# A client that trickles its body (a byte a second, never silent for
+# timeout_seconds) is cut off too: the whole body must come within the timeout.
+exec 3<>"/dev/tcp/127.0.0.1/$UTIL"
+printf 'POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n' >&3
+( for _ in $(seq 1 12); do printf a; sleep 1; done ) >&3 2>/dev/null &
+trickler=$!
+start=$(date +%s)
+timeout 15 cat <&3 >/dev/null || true
+took=$(( $(date +%s) - start ))
+kill "$trickler" 2>/dev/null || true; wait "$trickler" 2>/dev/null || true
+[ "$took" -le 6 ] || fail "trickling client held for ${took}s"
+exec 3<&-
+grep -q 'request body took over 2 s' "$T/tls.log" || fail "no warning for the trickling client"
 
 # JSON logs: every line parses, and an audit record is there.
 node -e '
