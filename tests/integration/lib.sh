@@ -32,8 +32,22 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# free_port: a port nothing listens on, never a quick-start port (6732, 9583)
+# and never one this test was given before (API and utility ports differ).
 free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+	python3 - "$T/ports" <<'PY'
+import socket, sys
+try:
+    used = set(open(sys.argv[1]).read().split())
+except FileNotFoundError:
+    used = set()
+while True:
+    s = socket.socket(); s.bind(("127.0.0.1", 0)); p = s.getsockname()[1]; s.close()
+    if p not in (6732, 9583) and str(p) not in used:
+        break
+open(sys.argv[1], "a").write(f"{p}\n")
+print(p)
+PY
 }
 
 # start_sigild CONFIG LOG: starts sigild, waits until /healthz answers.

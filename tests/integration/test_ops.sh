@@ -8,7 +8,7 @@ fail() { echo "FAIL: $*"; exit 1; }
 mkdir -p "$T/var"
 printf 'base_dir: %s\n' "$T/var" > "$T/boot.yaml"
 A=$("$SIGIL" -c "$T/boot.yaml" generate tz1 | cut -d' ' -f1)
-B=$("$SIGIL" -c "$T/boot.yaml" generate tz1 | cut -d' ' -f1)
+B=$("$SIGIL" --config "$T/boot.yaml" generate tz1 | cut -d' ' -f1)   # the long form
 TX='"038fcf233671b6a04fcf679d2a381c2544ea6c1ea29ba6157776ed8424c7ccd00b6c0002298c03ed7d454a101eb7022bc95f7e5f41ac78e80701dc0b00c0843d0000e7670f32038107a59a2b9cfefae36ea21f5aa63c00"'
 
 # --- TLS ---------------------------------------------------------------
@@ -100,7 +100,23 @@ kill -HUP "$SIGILD_PID"
 for _ in $(seq 1 50); do grep -q "reload failed" "$T/hup.log" && break; sleep 0.1; done
 grep -q "reload failed" "$T/hup.log" || fail "bad reload not reported"
 [ "$(code "$A" "$(att 11 0 "$P1")")" = 200 ] || fail "serving after a failed reload"
-stop_sigild
+# SIGTERM drains: a request in flight (half its body sent) is answered, and
+# no new connection is taken meanwhile.
+body=$(att 12 0 "$P1")
+exec 3<>"/dev/tcp/127.0.0.1/$API"
+printf 'POST /keys/%s HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s' \
+	"$A" "${#body}" "${body:0:40}" >&3
+sleep 0.3
+kill -TERM "$SIGILD_PID"
+for _ in $(seq 1 50); do grep -q "draining" "$T/hup.log" && break; sleep 0.1; done
+grep -q "draining" "$T/hup.log" || fail "no drain message"
+if curl -s -m 2 -o /dev/null "http://127.0.0.1:$API/keys/$A"; then fail "a new connection was served while draining"; fi
+printf '%s' "${body:40}" >&3
+reply=$(timeout 10 cat <&3 || true)
+exec 3<&-
+grep -q "^HTTP/1.1 200" <<<"$reply" || fail "request in flight not answered: $reply"
+grep -q '"signature":"edsig' <<<"$reply" || fail "request in flight not signed: $reply"
+wait "$SIGILD_PID" || fail "sigild exited with $?"
 grep -q "stopped" "$T/hup.log" || fail "clean stop"
 
 # --- Beyond loopback without TLS or authentication: a loud warning -----

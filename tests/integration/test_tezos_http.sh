@@ -41,6 +41,15 @@ node "$JS/tezos_http.mjs" main "http://127.0.0.1:$API" "http://127.0.0.1:$UTIL" 
 
 # A restart keeps the watermarks and the last signatures.
 stop_sigild
+# Requests refused for their chain left no mark on that chain.
+"$SIGIL" -c "$T/sigil.yaml" watermark show > "$T/marks.tsv"
+grep -q "NetXdQprcVkpaWU" "$T/marks.tsv" || { echo "no marks shown"; cat "$T/marks.tsv"; exit 1; }
+if grep -q "NetXnHfVqm9iesp" "$T/marks.tsv"; then echo "a refused request left a Ghostnet mark"; exit 1; fi
+# One audit line per decision, with key, kind, level, round, decision and latency.
+grep -E "audit.*key=\"?$TZ1\"?.*kind=\"?attestation\"?.*level=\"?100\"?.*round=\"?0\"?.*decision=\"?signed\"?.*latency_ms=" "$T/sigild.log" >/dev/null ||
+	{ echo "no audit line for the signed attestation"; grep audit "$T/sigild.log" | head -5; exit 1; }
+grep -E "audit.*key=\"?$TZ1\"?.*level=\"?99\"?.*decision=\"?refused\"?" "$T/sigild.log" >/dev/null ||
+	{ echo "no audit line for the refused attestation"; exit 1; }
 start_sigild "$T/sigil.yaml" "$T/sigild.log"
 node "$JS/tezos_http.mjs" restart "http://127.0.0.1:$API" "http://127.0.0.1:$UTIL" "$TZ1" "$TZ2" "$TZ3" "$NARROW"
 stop_sigild

@@ -68,6 +68,13 @@ async function refused(addr, hex, status, query = '') {
     `octez error form expected: ${JSON.stringify(r.body)}`);
 }
 
+// Signatures made so far, from sigild's own counter (signing_ops_total).
+async function signedTotal() {
+  const m = await (await fetch(`${UTIL}/metrics`)).text();
+  return m.split('\n').filter((l) => l.startsWith('signing_ops_total{'))
+    .reduce((n, l) => n + Number(l.split(' ').pop()), 0);
+}
+
 function authFor(addr, hex) {
   const tag = { tz1: '00', tz2: '01', tz3: '02' }[addr.slice(0, 3)];
   const [h] = b58DecodeAndCheckPrefix(addr, [PrefixV2.Ed25519PublicKeyHash,
@@ -129,6 +136,7 @@ if (phase === 'main') {
     assert.equal(wm, 63);
   });
   await check('bad bodies are 400/413 and sign nothing', async () => {
+    const before = await signedTotal();
     await refused(TZ1, { raw: '"03ab' }, 400);
     await refused(TZ1, { raw: '{"a":1}' }, 400);
     await refused(TZ1, { raw: '' }, 400);
@@ -140,22 +148,47 @@ if (phase === 'main') {
     await refused(TZ1, TX.slice(0, TX.length - 10), 400);
     await refused(TZ1, TX + '00', 400);
     await refused(TZ1, attestation({ level: 102 }).slice(0, 80), 400);
+    assert.equal(await signedTotal(), before, 'a refused request was signed');
   });
   await check('refused requests move no watermark', async () => {
+    const before = await signedTotal();
+    // Each is a consensus request above what is signed next, refused for
+    // one reason: truncated, oversized, bad hex, bad version, unknown content
+    // tag, a chain the key may not sign for (test_tezos_http.sh then checks
+    // that no Ghostnet watermark exists at all).
     await refused(TZ3, block({ level: 50, round: 0 }).slice(0, 200), 400);
+    await refused(TZ1, block({ level: 5000, round: 0 }).slice(0, 120), 400);
+    await refused(TZ1, { raw: JSON.stringify(block({ level: 5001, round: 0 }) + 'ab'.repeat(1024 * 1024)) }, 413);
+    await refused(TZ1, block({ level: 5002, round: 0 }) + 'z', 400);
+    await refused(TZ1, block({ level: 5003, round: 0 }), 400, '?version=7');
+    await refused(TZ1, attestation({ magic: '12', level: 5000, tag: 'ee' }), 400);
     await refused(NARROW, attestation({ chain: GHOSTNET, level: 50 }), 403);
+    await refused(NARROW, block({ chain: GHOSTNET, level: 5000, round: 0 }), 403);
+    assert.equal(await signedTotal(), before, 'a refused request was signed');
     await signOk(TZ3, block({ level: 40, round: 0 }));
+    await signOk(TZ1, block({ level: 4000, round: 0 }));
+    await signOk(TZ1, attestation({ magic: '12', level: 4000 }));
     await signOk(NARROW, attestation({ level: 40 }));
+    assert.equal(await signedTotal(), before + 4);
   });
   await check('unknown keys are 404', async () => {
     const other = 'tz1gjaF81ZRRvdzjobyfVNsAeSC6PScjfQwN';
+    const before = await signedTotal();
     assert.equal((await fetch(`${API}/keys/${other}`)).status, 404);
     await refused(other, TX, 404);
+    await refused(other, attestation({ level: 7 }), 404);
+    assert.equal(await signedTotal(), before);
   });
   await check('policy refusals are 403', async () => {
     await refused(NARROW, TX, 403);                               // no generic allowed
     await refused(TZ2, attestation({ level: 300, tag: '17', payload: 'd' }) + '00', 403); // no attestation_with_dal
     await refused(TZ1, '05' + '0100000003616263', 403);          // pack not allowed
+  });
+  await check('policy refusals sign nothing', async () => {
+    const before = await signedTotal();
+    await refused(NARROW, TX, 403);
+    await refused(TZ1, '05' + '0100000003616263', 403);
+    assert.equal(await signedTotal(), before);
   });
   await check('known_keys, authorized_keys, healthz, metrics', async () => {
     const kk = await (await fetch(`${API}/known_keys`)).json();
@@ -179,6 +212,12 @@ if (phase === 'main') {
     await signOk(TZ1, attestation({ level: 102 }));
   });
 } else if (phase === 'auth') {
+  await check('known_keys is 403 when listing is not allowed', async () => {
+    const r = await fetch(`${API}/known_keys`);
+    assert.equal(r.status, 403);
+    const j = await r.json();
+    assert.ok(Array.isArray(j) && j[0].id === 'failure', JSON.stringify(j));
+  });
   await check('authorized_keys lists the authenticating key', async () => {
     const j = await (await fetch(`${API}/authorized_keys`)).json();
     assert.deepEqual(j, { authorized_keys: [await authSigner.publicKeyHash()] });
@@ -193,6 +232,9 @@ if (phase === 'main') {
     await signOk(TZ2, TX, await authFor(TZ2, TX));
   });
   await check('a refused authentication moves no watermark', async () => {
+    const before = await signedTotal();
+    await refused(TZ1, attestation({ level: 5000 }), 401);
+    assert.equal(await signedTotal(), before);
     const hi = attestation({ level: 5000 });
     await refused(TZ1, hi, 403, await authFor(TZ1, attestation({ level: 4000 })));
     const lo = attestation({ level: 4000 });
