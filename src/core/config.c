@@ -25,7 +25,9 @@ static const struct field top_fields[] = {
 	{"server.tls.cert_file", FT_PATH, CFG(server.tls_cert_file), 0, 0},
 	{"server.tls.key_file", FT_PATH, CFG(server.tls_key_file), 0, 0},
 	{"server.allow_list_known_keys", FT_BOOL, CFG(server.allow_list_known_keys), 0, 0},
-	{"server.max_body_bytes", FT_SIZE, CFG(server.max_body_bytes), 1024, 64ull << 20},
+	/* The request parser refuses bodies over 1 MiB (API_BODY_MAX) whatever
+	 * is set here, so a larger value would only mislead. */
+	{"server.max_body_bytes", FT_SIZE, CFG(server.max_body_bytes), 1024, 1ull << 20},
 	{"server.timeout_seconds", FT_UINT, CFG(server.timeout_seconds), 1, 3600},
 	{"server.threads", FT_UINT, CFG(server.threads), 0, 1024},
 	{"watermark.driver", FT_DRIVER, CFG(watermark_driver), 0, 0},

@@ -9,13 +9,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
-
-#include <sodium.h>
 
 #include "core/config_schema.h"
 #include "core/errors.h"
 #include "core/fileio.h"
+#include "core/log.h"
 #include "core/secmem.h"
 
 static int
@@ -394,6 +394,10 @@ config_vault_passphrase(const struct sigil_config *c, const struct config_vault 
 	if (fd < 0)
 		return errno == ENOENT ? SIGIL_E_NOT_FOUND : SIGIL_E_IO;
 	rc = SIGIL_E_IO;
+	struct stat st;
+	if (fstat(fd, &st) == 0 && (st.st_mode & 077) != 0)
+		log_warn("passphrase file %s is readable by group or others (mode %o); it should be 0600",
+		         path, (unsigned)(st.st_mode & 0777));
 	/* Read straight into the caller's (locked) buffer: no other copy. */
 	while (got < cap - 1) {
 		ssize_t n = read(fd, out + got, cap - 1 - got);
