@@ -96,6 +96,9 @@ __attribute__((warn_unused_result)) int
 sigil_bls_verify(const uint8_t *pk, size_t pklen, int scheme, const uint8_t *msg, size_t len,
                  const uint8_t *sig, size_t siglen);
 
+/* SHA-256 of SHA-256 of in (the base58check checksum is its first 4 bytes). */
+void sigil_sha256d(uint8_t out[static 32], const uint8_t *in, size_t len);
+
 /* blake2b with a 32- or 20-byte output (libsodium's generichash). */
 void sigil_blake2b(uint8_t *out, size_t outlen, const uint8_t *in, size_t inlen);
 

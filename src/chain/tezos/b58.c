@@ -17,6 +17,7 @@
 #include <sodium.h>
 
 #include "core/errors.h"
+#include "crypto/sig.h"
 
 #define B58_CHECKSUM_LEN 4
 /* Bytes behind TZ_B58_MAX characters: 160 * log(58)/log(256) < 118. */
@@ -90,8 +91,7 @@ checksum(const uint8_t *data, size_t len, uint8_t out[B58_CHECKSUM_LEN])
 {
 	uint8_t h[crypto_hash_sha256_BYTES];
 
-	crypto_hash_sha256(h, data, len);
-	crypto_hash_sha256(h, h, sizeof(h));
+	sigil_sha256d(h, data, len);
 	memcpy(out, h, B58_CHECKSUM_LEN);
 	sodium_memzero(h, sizeof(h));
 }

@@ -21,6 +21,9 @@
 
 /* TEST_MSG = 03a1a1a1a1a1a1a1a16c000102030405060708090a */
 static const char *const DIGEST = "67a36f93523394c20a6c6f6a7b074d53ba39e198e47fbdf47c570fb1065c0e34";
+/* sha256(sha256("a" x 200)), from coreutils sha256sum. */
+static const char *const SHA256D_200A =
+	"f4f689c63cdae8fffae1b825d0487e7a3970a19c3e34dc1107ed5932896a61df";
 
 static const char *const ED_SK = "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60";
 static const char *const ED_PK = "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a";
@@ -88,6 +91,26 @@ test_names(void **state)
 	assert_int_equal(sigil_key_type_from_name(""), -1);
 	assert_int_equal(sigil_key_type_from_name(NULL), -1);
 	assert_string_equal(sigil_key_type_name((enum sigil_key_type)9), "unknown");
+}
+
+/* SHA-256d: sha256(sha256("hello")), and the empty input, as coreutils'
+ * sha256sum computes them; a 200-byte input spans several blocks. */
+static void
+test_sha256d(void **state)
+{
+	uint8_t out[32], want[32], big[200];
+
+	(void)state;
+	unhex("9595c9df90075148eb06860365df33584b75bff782a510c6cd4883a419833d50", want, 32);
+	sigil_sha256d(out, (const uint8_t *)"hello", 5);
+	assert_memory_equal(out, want, 32);
+	unhex("5df6e0e2761359d30a8275058e299fcc0381534545f55cf43e41983f5d4c9456", want, 32);
+	sigil_sha256d(out, (const uint8_t *)"", 0);
+	assert_memory_equal(out, want, 32);
+	memset(big, 'a', sizeof(big));
+	unhex(SHA256D_200A, want, 32);
+	sigil_sha256d(out, big, sizeof(big));
+	assert_memory_equal(out, want, 32);
 }
 
 static void
@@ -373,6 +396,7 @@ main(void)
 		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_blake2b),
+		cmocka_unit_test(test_sha256d),
 		cmocka_unit_test(test_kat_ed25519),
 		cmocka_unit_test(test_kat_secp256k1),
 		cmocka_unit_test(test_kat_p256),
