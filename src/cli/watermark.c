@@ -1,6 +1,7 @@
 /* sigil watermark show|set|import */
 #include <dirent.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,12 +13,16 @@
 
 static const char wm_usage[] =
 	"usage: sigil watermark show\n"
-	"       sigil watermark set <tz…> <Net…> <block|preattestation|attestation> <level> <round>\n"
+	"       sigil watermark set [--force] <tz…> <Net…> <block|preattestation|attestation>\n"
+	"                               <level> <round>\n"
 	"       sigil watermark import --signatory DIR   (DIR/watermark_v2/*.json)\n"
 	"       sigil watermark import --octez DIR       (DIR/*_high_watermark)\n\n"
 	"Reads or changes the high watermarks. The store is locked while sigild runs:\n"
-	"stop it first. `set` overrides the mark in either direction: use it with care.\n"
-	"Imports never lower an existing mark.\n";
+	"stop it first. `set` raises a mark, and prints the old and the new one. A set\n"
+	"below the stored mark, or over a record that cannot be read (damaged), is\n"
+	"refused unless --force is given: a lower mark lets the key sign again at\n"
+	"levels it may have signed already (double signing). Check the key's last\n"
+	"signature on chain first. Imports never lower an existing mark.\n";
 
 static const char *const wm_kind_names[WM_KINDS] = {"block", "preattestation", "attestation"};
 
@@ -35,7 +40,10 @@ wm_open(struct wm_store **s)
 		rc = wm_file_open(dir, s);
 	if (rc != 0)
 		fprintf(stderr, "sigil: watermark store %s: %s%s\n", dir, sigil_strerror(rc),
-		        rc == SIGIL_E_LOCKED ? " (is sigild running?)" : "");
+		        rc == SIGIL_E_LOCKED      ? " (is sigild running?)"
+		        : rc == SIGIL_E_NOT_FOUND ? " (watermarks.db is gone but the store was in "
+		                                    "use: see the message above)"
+		                                  : "");
 	config_free(cfg);
 	return rc == 0 ? 0 : 1;
 }
@@ -53,15 +61,27 @@ wm_print(void *arg, const struct wm_id *id, const struct wm_mark *m)
 	return 0;
 }
 
+static void
+wm_mark_str(const struct wm_mark *m, char *out, size_t cap)
+{
+	snprintf(out, cap, "level %" PRId32 " round %" PRId32, m->level, m->round);
+}
+
+/* Refuses, unless force, whatever could lower the mark: a (level, round)
+ * below the stored one, or a stored record that cannot be read. Equal is
+ * not lower (the digest is dropped, so the stored level and round stay
+ * refused). The store is locked by this process, so nothing changes it
+ * between the read and the write. */
 static int
-wm_set(struct wm_store *s, char **argv)
+wm_set(struct wm_store *s, char **argv, bool force)
 {
 	struct wm_id id = {0};
-	struct wm_mark m = {0};
+	struct wm_mark m = {0}, cur;
 	enum sigil_key_type t;
+	char was[64], now[64];
 	size_t n;
 	char *end;
-	int kind = -1;
+	int kind = -1, rc;
 
 	for (int i = 0; i < WM_KINDS; i++)
 		if (strcmp(argv[2], wm_kind_names[i]) == 0)
@@ -82,7 +102,39 @@ wm_set(struct wm_store *s, char **argv)
 		return SIGIL_E_INVALID;
 	m.level = (int32_t)level;
 	m.round = (int32_t)round;
-	return s->ops->set(s, &id, &m);
+	wm_mark_str(&m, now, sizeof(now));
+
+	rc = s->ops->get(s, &id, &cur);
+	if (rc == SIGIL_E_NOT_FOUND) {
+		snprintf(was, sizeof(was), "none");
+	} else if (rc == SIGIL_E_CORRUPT) {
+		snprintf(was, sizeof(was), "unreadable (damaged record)");
+		if (!force) {
+			fprintf(stderr, "sigil: the stored %s mark of %s on %s cannot be read (the record "
+			        "is damaged), so %s may be below it. Check the key's last signature on "
+			        "chain, then re-run with --force.\n", argv[2], argv[0], argv[1], now);
+			return SIGIL_E_WATERMARK;
+		}
+	} else if (rc != 0) {
+		return rc;
+	} else {
+		wm_mark_str(&cur, was, sizeof(was));
+		bool lower = m.level < cur.level || (m.level == cur.level && m.round < cur.round);
+		if (lower && !force) {
+			fprintf(stderr, "sigil: refusing to lower the %s mark of %s on %s from %s to %s: "
+			        "the key could then sign again at levels it may have signed already "
+			        "(double signing). Check the key's last signature on chain; re-run "
+			        "with --force to lower it anyway.\n", argv[2], argv[0], argv[1], was, now);
+			return SIGIL_E_WATERMARK;
+		}
+		if (lower)
+			fprintf(stderr, "sigil: warning: lowering the %s mark of %s on %s (--force)\n",
+			        argv[2], argv[0], argv[1]);
+	}
+	if ((rc = s->ops->set(s, &id, &m)) != 0)
+		return rc;
+	printf("%s\t%s\t%s\t%s -> %s\n", argv[0], argv[1], argv[2], was, now);
+	return 0;
 }
 
 static int
@@ -132,10 +184,22 @@ int
 cli_watermark(int argc, char **argv)
 {
 	struct wm_store *s = NULL;
+	bool force = false;
 	int rc;
 
 	if (cli_wants_help(argc, argv, wm_usage))
 		return 0;
+	/* --force belongs to set alone; it may stand anywhere after the verb. */
+	if (argc >= 2 && strcmp(argv[1], "set") == 0) {
+		int k = 2;
+		for (int i = 2; i < argc; i++) {
+			if (strcmp(argv[i], "--force") == 0)
+				force = true;
+			else
+				argv[k++] = argv[i];
+		}
+		argc = k;
+	}
 	if (argc < 2 || !((strcmp(argv[1], "show") == 0 && argc == 2) ||
 	                  (strcmp(argv[1], "set") == 0 && argc == 7) ||
 	                  (strcmp(argv[1], "import") == 0 && argc == 4))) {
@@ -147,7 +211,7 @@ cli_watermark(int argc, char **argv)
 	if (strcmp(argv[1], "show") == 0)
 		rc = s->ops->each(s, wm_print, NULL);
 	else if (strcmp(argv[1], "set") == 0)
-		rc = wm_set(s, argv + 2);
+		rc = wm_set(s, argv + 2, force);
 	else
 		rc = wm_import_dir(s, argv[2], argv[3]);
 	if (rc != 0)

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <sodium.h>
 
 int
 fileio_read(const char *path, size_t maxlen, char **out, size_t *outlen)
@@ -49,6 +50,9 @@ fileio_read(const char *path, size_t maxlen, char **out, size_t *outlen)
 	buf = NULL;
 	rc = 0;
 out:
+	/* A partly read file may be a key file: wipe before freeing. */
+	if (buf != NULL)
+		sodium_memzero(buf, got);
 	free(buf);
 	close(fd);
 	return rc;
@@ -109,22 +113,39 @@ fail:
 	return rc;
 }
 
+/* Creates one directory; 1 when it was created, 0 when it existed. The new
+ * entry lives in the parent directory, and is only durable once that is
+ * fsynced: without it a crash can take the directory away again, along with
+ * files that were fsynced inside it (a watermark store, a vault). */
+static int
+mkdir_one(const char *path, mode_t mode)
+{
+	int rc;
+
+	if (mkdir(path, mode) != 0)
+		return errno == EEXIST ? 0 : SIGIL_E_IO;
+	if ((rc = fileio_sync_parent(path)) != 0)
+		return rc;
+	return 1;
+}
+
 int
 fileio_mkdirs(const char *path, mode_t mode)
 {
 	char buf[PATH_MAX];
+	int rc;
 	int n = snprintf(buf, sizeof(buf), "%s", path);
 	if (n < 0 || (size_t)n >= sizeof(buf))
 		return SIGIL_E_TOO_BIG;
 	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
+		if (*p != '/' || p[-1] == '/')
 			continue;
 		*p = '\0';
-		if (mkdir(buf, mode) != 0 && errno != EEXIST)
-			return SIGIL_E_IO;
+		rc = mkdir_one(buf, mode);
 		*p = '/';
+		if (rc < 0)
+			return rc;
 	}
-	if (mkdir(buf, mode) != 0 && errno != EEXIST)
-		return SIGIL_E_IO;
-	return 0;
+	rc = mkdir_one(buf, mode);
+	return rc < 0 ? rc : 0;
 }

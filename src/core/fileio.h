@@ -18,7 +18,8 @@ fileio_write_atomic(const char *path, const void *data, size_t len, mode_t mode)
 /* fsync of the directory that holds path. */
 int fileio_sync_parent(const char *path);
 
-/* mkdir -p with the given mode for any directory it creates. */
+/* mkdir -p with the given mode for any directory it creates; each directory
+ * it creates is fsynced into its parent before the next one is made. */
 int fileio_mkdirs(const char *path, mode_t mode);
 
 #endif

@@ -59,6 +59,20 @@
  *    even one whose own sync succeeded. The daemon must be restarted (and
  *    the file re-read) to serve again.
  *
+ * 5. New records (an id's first write) are appended one at a time: the next
+ *    append starts only once the previous one's fdatasync has returned
+ *    (rec_lookup holds append_mu across it). Both slots of a new record go
+ *    out in one pwrite, and no later write ever zeroes a slot. So after a
+ *    crash only the last record of the file can be unfinished, and only an
+ *    unfinished record can have a blank slot. Open drops a last record
+ *    whose one slot is blank and the other damaged (an add never
+ *    acknowledged: nothing was signed for it), and takes the good slot of
+ *    a last record whose other slot is blank. Anywhere else, a blank slot
+ *    or record is damage: a blank record before a written one, or a blank
+ *    slot beside a damaged one, refuses the whole store; a blank slot
+ *    beside a good one refuses that id, since the blank one may have held
+ *    the newer mark.
+ *
  * Locking: each id has its own mutex, held from the comparison to the end of
  * its sync, so one id's requests are serialised; ids never wait for each
  * other's locks, only share syncs. */
@@ -228,10 +242,18 @@ rec_write_slot(struct wm_file *f, struct wm_rec *rec, const struct wm_mark *m, b
 }
 
 /* Finds id's record and returns it locked. When there is none and init is
- * given, appends a record holding init and returns it locked with
- * *created set: the caller must wait for rec->ticket before trusting it.
- * The new record is published already locked, so that no other thread can
- * see it empty and accept a first request of its own. */
+ * given, appends a record holding init and returns it locked with *created
+ * set, once the append is durable (0) or has failed (the error, rec->err
+ * set). The new record is published already locked, so that no other
+ * thread can see it empty and accept a first request of its own.
+ *
+ * append_mu is held until the new record's sync has returned, so at most one
+ * append is ever unsynced: a crash can then only leave the last record
+ * blank or torn, and open (file_open.c) can tell that from lost data. Two
+ * appends in flight at once could leave the later on disk and the earlier
+ * blank. The price is one fdatasync per new record, in series: a record is
+ * made once per key, kind and chain, and the sync still covers whatever
+ * other ids have written meanwhile. */
 static int
 rec_lookup(struct wm_file *f, const struct wm_id *id, const struct wm_mark *init,
            struct wm_rec **out, bool *created)
@@ -261,7 +283,9 @@ rec_lookup(struct wm_file *f, const struct wm_id *id, const struct wm_mark *init
 			}
 			pthread_mutex_lock(&rec->mu);
 			pthread_rwlock_unlock(&f->tbl_lock);
-			rc = rec_write_both(f, rec, init);
+			if ((rc = atomic_load(&f->poison)) == 0 &&
+			    (rc = rec_write_both(f, rec, init)) == 0)
+				rc = wm_file_gc_wait(f, rec->ticket);
 			pthread_mutex_unlock(&f->append_mu);
 			if (rc != 0)
 				rec->err = rc;
@@ -331,11 +355,8 @@ wm_file_check_advance(struct wm_store *s, const struct wm_id *id, const struct w
 	rc = rec_lookup(f, id, &next, &rec, &created);
 	if (rec == NULL)
 		return rc;
-	if (created) {
-		if (rc == 0)
-			rc = wm_file_gc_wait(f, rec->ticket);
-		goto commit;
-	}
+	if (created)
+		goto commit; /* durable already, or failed */
 	if ((rc = rec->err) != 0 || (rc = atomic_load(&f->poison)) != 0)
 		goto out;
 	if (rec->has_mark) {
@@ -463,9 +484,9 @@ wm_file_set(struct wm_store *s, const struct wm_id *id, const struct wm_mark *m)
 		} else if ((rc = rec->err) == 0) {
 			rc = rec_write_slot(f, rec, &next, false);
 		}
+		if (rc == 0)
+			rc = wm_file_gc_wait(f, rec->ticket);
 	}
-	if (rc == 0)
-		rc = wm_file_gc_wait(f, rec->ticket);
 	if (rc == 0) {
 		rec->mark = next;
 		rec->has_mark = true;

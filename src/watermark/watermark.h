@@ -76,7 +76,11 @@ struct wm_store {
  * version, a damaged record whose key cannot be read); a record whose two
  * slots are both damaged refuses only its own id (SIGIL_E_CORRUPT) until
  * set() rewrites it. After any failed write or fdatasync the whole store
- * answers SIGIL_E_IO until reopened. */
+ * answers SIGIL_E_IO until reopened. An add that a crash cut short (the
+ * last record, half written, never acknowledged) is dropped with a
+ * warning. SIGIL_E_NOT_FOUND, with a log line saying how to proceed, when
+ * {dir}/lock exists but watermarks.db does not: the store was in use and
+ * its marks are gone, and it is never silently made afresh. */
 __attribute__((warn_unused_result)) int
 wm_file_open(const char *dir, struct wm_store **out);
 

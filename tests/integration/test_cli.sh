@@ -72,8 +72,22 @@ expect_fail 1 "$SIGIL" -c "$T/bad.yaml" config check
 grep -q "line 3" "$T/out" || { cat "$T/out"; fail "config error names the line"; }
 
 # watermarks: set, show, import from Signatory and octez; sigild honours them
-"$SIGIL" -c "$T/s.yaml" watermark set "$A1" NetXdQprcVkpaWU attestation 500 2
-"$SIGIL" -c "$T/s.yaml" watermark show | grep -q "^$A1	NetXdQprcVkpaWU	attestation	500	2" || fail "show"
+WM() { "$SIGIL" -c "$T/s.yaml" watermark "$@"; }
+WM set "$A1" NetXdQprcVkpaWU attestation 500 2 | grep -q "none -> level 500 round 2$" || fail "set output"
+WM show | grep -q "^$A1	NetXdQprcVkpaWU	attestation	500	2" || fail "show"
+# Lowering a mark (level or round) needs --force, and says what it would do.
+expect_fail 1 WM set "$A1" NetXdQprcVkpaWU attestation 499 9
+grep -q "refusing to lower the attestation mark of $A1 on NetXdQprcVkpaWU from level 500 round 2 to level 499 round 9" "$T/out" \
+	|| { cat "$T/out"; fail "lowering message"; }
+grep -q -- "--force" "$T/out" || fail "lowering message names --force"
+expect_fail 1 WM set "$A1" NetXdQprcVkpaWU attestation 500 1
+WM show | grep -q "^$A1	NetXdQprcVkpaWU	attestation	500	2" || fail "refused set changed the mark"
+WM set --force "$A1" NetXdQprcVkpaWU attestation 400 0 >"$T/out" 2>&1 || { cat "$T/out"; fail "set --force"; }
+grep -q "level 500 round 2 -> level 400 round 0" "$T/out" || { cat "$T/out"; fail "forced set output"; }
+grep -q "warning: lowering" "$T/out" || fail "forced set warns"
+WM show | grep -q "^$A1	NetXdQprcVkpaWU	attestation	400	0" || fail "forced set"
+WM set "$A1" NetXdQprcVkpaWU attestation 500 2 | grep -q "level 400 round 0 -> level 500 round 2$" || fail "raise"
+WM set --help | grep -q -- "--force" || fail "set --help names --force"
 expect_fail 2 "$SIGIL" -c "$T/s.yaml" watermark set "$A1" NetXdQprcVkpaWU attestation 500
 expect_fail 1 "$SIGIL" -c "$T/s.yaml" watermark set "$A1" NetXdQprcVkpaWU nonsense 1 1
 mkdir -p "$T/sig/watermark_v2" "$T/oct"
@@ -89,6 +103,26 @@ JSON
 echo '{"NetXdQprcVkpaWU": 5}' > "$T/oct/attestation_high_watermark"
 expect_fail 1 "$SIGIL" -c "$T/s.yaml" watermark import --octez "$T/oct"
 "$SIGIL" -c "$T/s.yaml" watermark show | grep -q "attestation	900	0" || fail "bad import changed marks"
+
+# watermarks.db gone beside its lock: refused, never silently made afresh;
+# removing the lock on purpose starts an empty store.
+printf 'base_dir: %s\n' "$T/wm2" > "$T/wm2.yaml"
+"$SIGIL" -c "$T/wm2.yaml" watermark set "$A1" NetXdQprcVkpaWU block 10 0 >/dev/null
+# Both slots of that record damaged (its level bytes): the mark cannot be
+# read, so a set over it may lower it and needs --force too.
+for off in 39 295; do printf '\x7f' | dd of="$T/wm2/watermarks/watermarks.db" bs=1 seek=$off conv=notrunc 2>/dev/null; done
+expect_fail 1 "$SIGIL" -c "$T/wm2.yaml" watermark set "$A1" NetXdQprcVkpaWU block 5 0
+grep -q "cannot be read" "$T/out" || { cat "$T/out"; fail "damaged record: set without --force"; }
+"$SIGIL" -c "$T/wm2.yaml" watermark set --force "$A1" NetXdQprcVkpaWU block 11 0 | grep -q "unreadable.* -> level 11 round 0" \
+	|| fail "damaged record: set --force"
+"$SIGIL" -c "$T/wm2.yaml" watermark show | grep -q "^$A1	NetXdQprcVkpaWU	block	11	0" || fail "repaired record"
+rm "$T/wm2/watermarks/watermarks.db"
+expect_fail 1 "$SIGIL" -c "$T/wm2.yaml" watermark show
+grep -q "$T/wm2/watermarks/watermarks.db is missing" "$T/out" || { cat "$T/out"; fail "missing store message"; }
+grep -q "remove $T/wm2/watermarks/lock" "$T/out" || { cat "$T/out"; fail "missing store: how to proceed"; }
+[ ! -e "$T/wm2/watermarks/watermarks.db" ] || fail "missing store recreated"
+rm "$T/wm2/watermarks/lock"
+[ -z "$("$SIGIL" -c "$T/wm2.yaml" watermark show)" ] || fail "store after removing the lock"
 
 start_sigild "$T/s.yaml" "$T/sigild.log"
 expect_fail 1 "$SIGIL" -c "$T/s.yaml" watermark show      # the store is locked

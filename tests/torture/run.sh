@@ -46,8 +46,10 @@ hups=0
 for ((r = 1; r <= ROUNDS; r++)); do
 	log="$T/sigild.$((r % 2)).log"
 	if [ "$r" = "${TT_SABOTAGE_ROUND:-0}" ]; then
-		echo "torture: sabotage: deleting the watermark file before round $r"
-		rm -f "$T/var/watermarks/watermarks.db"
+		# The lock goes too: with it, sigild would (rightly) refuse a store
+		# whose db vanished, and the reset would never happen.
+		echo "torture: sabotage: deleting the watermark store before round $r"
+		rm -f "$T/var/watermarks/watermarks.db" "$T/var/watermarks/lock"
 	fi
 	tt_spawn "$log"
 	if [ "$EARLY" -gt 0 ] && [ $((RANDOM % EARLY)) = 0 ]; then

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -359,6 +360,222 @@ test_crash_anywhere(void **state)
 	rmstore(d);
 }
 
+/* ---- crashes while adding a record ---- */
+
+/* Replaces d's watermarks.db with n records' bytes. */
+static void
+put_records(const char *d, const uint8_t *recs, size_t n)
+{
+	int fd = open(dbpath(d), O_RDWR | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(pwrite(fd, recs, n * REC, 0), (ssize_t)(n * REC));
+	close(fd);
+}
+
+static off_t
+db_size(const char *d)
+{
+	struct stat st;
+	assert_int_equal(stat(dbpath(d), &st), 0);
+	return st.st_size;
+}
+
+/* The ways one slot of a record's first write can be left by a crash: as
+ * it was (blank), whole, or torn (a byte flipped, or half new, half blank,
+ * either way round). *whole says which of them hold a complete copy. */
+enum { ADD_BLANK, ADD_NEW, ADD_FLIP, ADD_HEAD, ADD_TAIL, ADD_STATES };
+
+static void
+add_state(const uint8_t new_slot[static SLOT], int state, uint8_t out[static SLOT])
+{
+	memset(out, 0, SLOT);
+	if (state == ADD_NEW || state == ADD_FLIP)
+		memcpy(out, new_slot, SLOT);
+	if (state == ADD_FLIP)
+		out[100] ^= 0x08;
+	if (state == ADD_HEAD)
+		memcpy(out, new_slot, SLOT / 2);
+	if (state == ADD_TAIL)
+		memcpy(out + SLOT / 2, new_slot + SLOT / 2, SLOT / 2);
+}
+
+/* Key 1 has a durable record 0 (level 5); key 2's first request (level 7)
+ * is adding record 1 when the machine dies. Whatever the crash left of that
+ * add, the store opens (it used to refuse every key when slot A was torn
+ * and slot B still blank), key 1 keeps its mark, and key 2 has either the
+ * mark being added, when a whole copy of it reached the disk, or none:
+ * the add was never acknowledged, so nothing was signed for it. A half
+ * written record is cut off, and the next add starts from nothing. Both
+ * slots torn at once is not one write torn in one place but damage, and
+ * test_wm_file.c covers it. */
+static void
+test_torn_add(void **state)
+{
+	(void)state;
+	char *d = mkstore(), *scratch = mkstore();
+	struct wm_store *s = open_ok(d);
+	uint8_t recs[2 * REC];
+	unsigned images = 0;
+	int rc;
+
+	assert_int_equal(adv(s, 1, WM_BLOCK, 5, 0, 0x51, NULL), WM_ADVANCED);
+	assert_int_equal(adv(s, 2, WM_BLOCK, 7, 0, 0x52, NULL), WM_ADVANCED);
+	s->ops->close(s);
+	read_rec(d, 0, recs);
+	read_rec(d, 1, recs + REC);
+	uint8_t added[REC];
+	memcpy(added, recs + REC, REC);
+
+	for (int a = 0; a < ADD_STATES; a++)
+		for (int b = 0; b < ADD_STATES; b++) {
+			bool torn_a = a >= ADD_FLIP, torn_b = b >= ADD_FLIP;
+			if (torn_a && torn_b)
+				continue;
+			bool whole = a == ADD_NEW || b == ADD_NEW;
+			add_state(added, a, recs + REC);
+			add_state(added + SLOT, b, recs + REC + SLOT);
+			put_records(scratch, recs, 2);
+
+			s = open_ok(scratch);
+			struct wm_mark g = getm(s, 1, WM_BLOCK, &rc);
+			assert_int_equal(rc, 0);
+			assert_int_equal(g.level, 5);
+			g = getm(s, 2, WM_BLOCK, &rc);
+			if (whole) {
+				assert_int_equal(rc, 0);
+				assert_int_equal(g.level, 7);
+				assert_int_equal(db_size(scratch), 2 * REC);
+			} else {
+				if (rc != SIGIL_E_NOT_FOUND)
+					fail_msg("slot A state %d, slot B state %d: key 2 reads %d, "
+					         "not \"no mark\"", a, b, rc);
+				assert_int_equal(db_size(scratch), REC);
+			}
+			/* The same request again, and then one below it. */
+			rc = adv(s, 2, WM_BLOCK, 7, 0, 0x52, NULL);
+			assert_int_equal(rc, whole ? WM_IDENTICAL : WM_ADVANCED);
+			assert_int_equal(adv(s, 2, WM_BLOCK, 6, 0, 0x53, NULL), SIGIL_E_WATERMARK);
+			assert_int_equal(adv(s, 3, WM_BLOCK, 1, 0, 0x54, NULL), WM_ADVANCED);
+			s->ops->close(s);
+			/* Record 1 is no longer the last: it must read as whole. */
+			s = open_ok(scratch);
+			assert_int_equal(getm(s, 2, WM_BLOCK, &rc).level, 7);
+			assert_int_equal(rc, 0);
+			assert_int_equal(getm(s, 3, WM_BLOCK, &rc).level, 1);
+			assert_int_equal(rc, 0);
+			assert_int_equal(db_size(scratch), 3 * REC);
+			s->ops->close(s);
+			images++;
+		}
+	fprintf(stderr, "torn adds: %u crash images\n", images);
+	rmstore(scratch);
+	rmstore(d);
+}
+
+/* The same pictures anywhere but in the last record cannot come from a
+ * crash (rule 5 of file.c: a record is only started once the one before is
+ * durable), so they are damage to marks that were acknowledged, and fail
+ * closed: a blank record before a written one (what two appends in flight
+ * at once could leave) and a blank slot beside a damaged one refuse the
+ * whole store; a blank slot beside a good one refuses its key, since the
+ * blank one may have held the newer mark. Never a reset to no mark. */
+static void
+test_blank_before_written(void **state)
+{
+	(void)state;
+	char *d = mkstore(), *scratch = mkstore();
+	struct wm_store *s = open_ok(d), *t = NULL;
+	uint8_t recs[3 * REC], img[3 * REC];
+	int rc;
+
+	assert_int_equal(adv(s, 1, WM_BLOCK, 5, 0, 0x61, NULL), WM_ADVANCED);
+	assert_int_equal(adv(s, 2, WM_BLOCK, 7, 0, 0x62, NULL), WM_ADVANCED);
+	assert_int_equal(adv(s, 3, WM_BLOCK, 9, 0, 0x63, NULL), WM_ADVANCED);
+	s->ops->close(s);
+	for (size_t i = 0; i < 3; i++)
+		read_rec(d, i, recs + i * REC);
+
+	for (int a = 0; a < ADD_STATES; a++)
+		for (int b = 0; b < ADD_STATES; b++) {
+			bool torn_a = a >= ADD_FLIP, torn_b = b >= ADD_FLIP;
+			if ((torn_a && torn_b) || (a != ADD_BLANK && b != ADD_BLANK) ||
+			    (a == ADD_NEW || b == ADD_NEW))
+				continue;
+			memcpy(img, recs, sizeof(img));
+			add_state(recs + REC, a, img + REC);
+			add_state(recs + REC + SLOT, b, img + REC + SLOT);
+			put_records(scratch, img, 3);
+			if (wm_file_open(scratch, &t) != SIGIL_E_CORRUPT)
+				fail_msg("record 1 with slots in states %d, %d, record 2 whole: "
+				         "opened", a, b);
+			assert_null(t);
+		}
+
+	for (int blank = 0; blank < 2; blank++) {
+		memcpy(img, recs, sizeof(img));
+		memset(img + REC + blank * SLOT, 0, SLOT);
+		put_records(scratch, img, 3);
+		s = open_ok(scratch);
+		getm(s, 2, WM_BLOCK, &rc);
+		assert_int_equal(rc, SIGIL_E_CORRUPT);
+		assert_int_equal(adv(s, 2, WM_BLOCK, 1000, 0, 0x64, NULL), SIGIL_E_CORRUPT);
+		assert_int_equal(getm(s, 1, WM_BLOCK, &rc).level, 5);
+		assert_int_equal(adv(s, 3, WM_BLOCK, 10, 0, 0x65, NULL), WM_ADVANCED);
+		s->ops->close(s);
+	}
+	rmstore(scratch);
+	rmstore(d);
+}
+
+/* Rule 5 of file.c: at most one new record is ever unsynced. Sixteen keys
+ * make their first request at once and the first fdatasync fails: only the
+ * add that sync was for ever reached the file; the others, which came
+ * after it, saw the store poisoned and wrote nothing. Had their appends
+ * gone out before that sync, the file would hold several records that no
+ * one will ever sync. */
+struct first_req {
+	struct wm_store *s;
+	pthread_barrier_t *bar;
+	unsigned key;
+	int rc;
+};
+
+static void *
+run_first_req(void *arg)
+{
+	struct first_req *r = arg;
+	pthread_barrier_wait(r->bar);
+	r->rc = adv(r->s, r->key, WM_BLOCK, 10, 0, 0x71, NULL);
+	return NULL;
+}
+
+static void
+test_one_unsynced_add(void **state)
+{
+	(void)state;
+	enum { T = 16 };
+	char *d = mkstore();
+	struct wm_store *s = open_ok(d);
+	pthread_t th[T];
+	struct first_req r[T];
+	pthread_barrier_t bar;
+
+	wm_file_fail_next_syncs(s, 1);
+	pthread_barrier_init(&bar, NULL, T);
+	for (unsigned i = 0; i < T; i++) {
+		r[i] = (struct first_req){.s = s, .bar = &bar, .key = 100 + i};
+		assert_int_equal(pthread_create(&th[i], NULL, run_first_req, &r[i]), 0);
+	}
+	for (unsigned i = 0; i < T; i++) {
+		pthread_join(th[i], NULL);
+		assert_int_equal(r[i].rc, SIGIL_E_IO);
+	}
+	pthread_barrier_destroy(&bar);
+	assert_int_equal(db_size(d), REC);
+	s->ops->close(s);
+	rmstore(d);
+}
+
 /* ---- a failed sync releases every waiter ---- */
 
 struct runner {
@@ -451,6 +668,9 @@ main(void)
 		cmocka_unit_test(test_one_sync_per_attestation),
 		cmocka_unit_test(test_torn_after_signature),
 		cmocka_unit_test(test_crash_anywhere),
+		cmocka_unit_test(test_torn_add),
+		cmocka_unit_test(test_blank_before_written),
+		cmocka_unit_test(test_one_unsynced_add),
 		cmocka_unit_test(test_sync_failure_wakes_all),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

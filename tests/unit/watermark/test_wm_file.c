@@ -302,6 +302,61 @@ test_store_damaged(void **state)
 	rmstore(d);
 }
 
+static char *
+lockpath(const char *d)
+{
+	static char p[256];
+	snprintf(p, sizeof(p), "%s/lock", d);
+	return p;
+}
+
+/* A lock file says the store has been in use (open makes watermarks.db
+ * durable before it creates the lock), so watermarks.db gone beside it is
+ * lost marks: never a silent restart from none. A brand-new directory, or
+ * one whose lock an operator removed on purpose, starts empty. */
+static void
+test_db_missing(void **state)
+{
+	(void)state;
+	struct stat st;
+	int rc;
+
+	/* Fresh, and nested in directories that do not exist yet. */
+	char *top = mkstore(), d[128];
+	snprintf(d, sizeof(d), "%s/a/b", top);
+	struct wm_store *s = open_ok(d);
+	assert_int_equal(stat(dbpath(d), &st), 0);
+	assert_int_equal(stat(lockpath(d), &st), 0);
+	assert_int_equal(adv(s, 1, WM_BLOCK, 40, 0, 0x71, NULL), WM_ADVANCED);
+	s->ops->close(s);
+
+	/* The marks deleted (or lost): refused, and nothing created. */
+	assert_int_equal(unlink(dbpath(d)), 0);
+	expect_open_fails(d, SIGIL_E_NOT_FOUND);
+	expect_open_fails(d, SIGIL_E_NOT_FOUND);
+	assert_int_equal(stat(dbpath(d), &st), -1);
+
+	/* The lock removed deliberately: a new, empty store. */
+	assert_int_equal(unlink(lockpath(d)), 0);
+	s = open_ok(d);
+	getm(s, 1, WM_BLOCK, &rc);
+	assert_int_equal(rc, SIGIL_E_NOT_FOUND);
+	assert_int_equal(adv(s, 1, WM_BLOCK, 41, 0, 0x72, NULL), WM_ADVANCED);
+	s->ops->close(s);
+
+	/* Only the lock gone: the marks are all there. */
+	assert_int_equal(unlink(lockpath(d)), 0);
+	s = open_ok(d);
+	assert_int_equal(getm(s, 1, WM_BLOCK, &rc).level, 41);
+	assert_int_equal(rc, 0);
+	s->ops->close(s);
+
+	rmstore(strdup(d));
+	snprintf(d, sizeof(d), "%s/a", top);
+	assert_int_equal(rmdir(d), 0);
+	rmstore(top);
+}
+
 static void
 test_sync_failure(void **state)
 {
@@ -468,7 +523,7 @@ race_many(void *arg)
 {
 	struct race *r = arg;
 	pthread_barrier_wait(r->bar);
-	for (unsigned lv = 1; lv <= r->levels; lv++)
+	for (unsigned lv = (unsigned)r->level; lv <= r->levels; lv++)
 		for (unsigned n = r->idx; n < r->nids; n += r->nthreads) {
 			enum wm_kind k = (enum wm_kind)(n % WM_KINDS);
 			int rc = adv(r->s, n, k, (int32_t)lv, 0, (uint8_t)lv, NULL);
@@ -484,14 +539,12 @@ race_many(void *arg)
 	return NULL;
 }
 
-/* 1000 ids from 32 threads, 3 levels each: every write durable, and the
- * syncs shared (at least 4 writes per fdatasync on average). */
-static void
-group_commit_run(bool sigs)
+/* T threads run levels first..last on ids 0..IDS-1; returns the number of
+ * fdatasyncs, having checked that every write was acknowledged. */
+static uint64_t
+race_many_run(struct wm_store *s, bool sigs, unsigned first, unsigned last, double *secs)
 {
-	enum { T = 32, IDS = 1000, LEVELS = 3 };
-	char *d = mkstore();
-	struct wm_store *s = open_ok(d);
+	enum { T = 32, IDS = 1000 };
 	pthread_t th[T];
 	struct race r[T];
 	pthread_barrier_t bar;
@@ -501,7 +554,7 @@ group_commit_run(bool sigs)
 	pthread_barrier_init(&bar, NULL, T + 1);
 	for (unsigned i = 0; i < T; i++) {
 		r[i] = (struct race){.s = s, .bar = &bar, .idx = i, .nthreads = T, .nids = IDS,
-		                     .levels = LEVELS, .sigs = sigs};
+		                     .level = (int32_t)first, .levels = last, .sigs = sigs};
 		assert_int_equal(pthread_create(&th[i], NULL, race_many, &r[i]), 0);
 	}
 	uint64_t sync0 = wm_file_sync_count(s);
@@ -514,15 +567,36 @@ group_commit_run(bool sigs)
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	pthread_barrier_destroy(&bar);
-	uint64_t syncs = wm_file_sync_count(s) - sync0;
-	double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-	unsigned writes = IDS * LEVELS;
-	fprintf(stderr, "group commit%s: %u durable writes from %d threads in %.3f s "
-	        "(%.0f writes/s), %llu fdatasync calls (%.1f writes per sync)\n",
-	        sigs ? " with signatures" : "", writes, T, secs, writes / secs,
-	        (unsigned long long)syncs, syncs ? (double)writes / (double)syncs : 0.0);
-	assert_int_equal(advanced, writes);
+	*secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	assert_int_equal(advanced, IDS * (last - first + 1));
 	assert_int_equal(other, 0);
+	return wm_file_sync_count(s) - sync0;
+}
+
+/* 1000 ids from 32 threads. Their first writes create the records, and new
+ * records are appended one at a time, each with its own fdatasync (rule 5
+ * of file.c): exactly one sync per id. Then 3 levels each: every write
+ * durable, and the syncs shared (at least 4 writes per fdatasync on
+ * average). */
+static void
+group_commit_run(bool sigs)
+{
+	enum { IDS = 1000, LEVELS = 3 };
+	char *d = mkstore();
+	struct wm_store *s = open_ok(d);
+	double secs;
+
+	uint64_t syncs = race_many_run(s, sigs, 1, 1, &secs);
+	fprintf(stderr, "new records%s: %u from 32 threads in %.3f s, %llu fdatasync calls\n",
+	        sigs ? " with signatures" : "", IDS, secs, (unsigned long long)syncs);
+	assert_int_equal(syncs, IDS);
+
+	syncs = race_many_run(s, sigs, 2, 1 + LEVELS, &secs);
+	unsigned writes = IDS * LEVELS;
+	fprintf(stderr, "group commit%s: %u durable writes from 32 threads in %.3f s "
+	        "(%.0f writes/s), %llu fdatasync calls (%.1f writes per sync)\n",
+	        sigs ? " with signatures" : "", writes, secs, writes / secs,
+	        (unsigned long long)syncs, syncs ? (double)writes / (double)syncs : 0.0);
 	assert_true(syncs > 0);
 	assert_true(syncs * 4 <= writes);
 	s->ops->close(s);
@@ -532,10 +606,10 @@ group_commit_run(bool sigs)
 	for (unsigned i = 0; i < IDS; i += 97) {
 		struct wm_mark g = getm(s, i, (enum wm_kind)(i % WM_KINDS), &rc);
 		assert_int_equal(rc, 0);
-		assert_int_equal(g.level, LEVELS);
+		assert_int_equal(g.level, 1 + LEVELS);
 		assert_int_equal(g.sig_len, sigs ? 64 : 0);
 		if (sigs)
-			assert_int_equal(g.sig[0], LEVELS);
+			assert_int_equal(g.sig[0], 1 + LEVELS);
 	}
 	assert_int_equal(s->ops->each(s, count_cb, &n), 0);
 	assert_int_equal(n, IDS);
@@ -561,6 +635,7 @@ main(void)
 		cmocka_unit_test(test_one_slot_damaged),
 		cmocka_unit_test(test_both_slots_damaged),
 		cmocka_unit_test(test_store_damaged),
+		cmocka_unit_test(test_db_missing),
 		cmocka_unit_test(test_sync_failure),
 		cmocka_unit_test(test_slot_flip),
 		cmocka_unit_test(test_race_one_key),
