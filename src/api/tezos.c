@@ -220,18 +220,10 @@ api_utility_handle(void *vctx, const struct api_request *req, struct api_respons
 			res->status = 503;
 		}
 	} else if (strcmp(req->url, "/metrics") == 0) {
-		struct sbuf b = {0};
-		pthread_rwlock_rdlock(&ctx->lock);
-		metrics_render_global(&b, &ctx->metrics,
-		                      ctx->st->n_vaults ? ctx->st->cfg->vaults[0].name : "");
-		metrics_render_headers(&b);
-		for (size_t i = 0; i < ctx->st->n_keys; i++)
-			metrics_render_key(&b, ctx->st->keys[i].vk->address,
-			                   ctx->st->keys[i].vault_name, ctx->st->keys[i].metrics);
-		pthread_rwlock_unlock(&ctx->lock);
+		char *text = NULL;
 		size_t len;
-		char *text = sbuf_take(&b, &len);
-		api_reply(res, text ? 200 : 500, text);
+		int mrc = sigil_ctx_metrics_text(ctx, &text, &len);
+		api_reply(res, mrc == 0 ? 200 : 500, text);
 		res->content_type = "text/plain; version=0.0.4";
 	} else {
 		api_reply_error(res, 404, "not found");

@@ -22,7 +22,8 @@ static const char serve_usage[] =
 	"apply: base_dir ./var, file vault ./var/keys.json, watermarks in ./var/watermarks.\n"
 	"The vault passphrase comes from SIGIL_PASSPHRASE, else the vault's passphrase_file,\n"
 	"else a prompt when standard input is a terminal.\n"
-	"SIGHUP reloads the configuration and keys; SIGTERM drains requests and exits.\n";
+	"SIGHUP reloads the configuration, keys and log settings (server.* and watermark.*\n"
+	"need a restart: a reload that changes them says so); SIGTERM drains requests and exits.\n";
 
 static bool
 serve_is_loopback(const char *address)
@@ -58,6 +59,15 @@ serve_read_tls(const struct sigil_config *cfg, char **cert, char **key, size_t *
 		return rc;
 	}
 	return 0;
+}
+
+/* log.level and log.json take effect at start-up and on every reload;
+ * --log-level reaches the config as SIGIL_LOG__LEVEL, --json-log only here. */
+static void
+serve_apply_log(const struct sigil_config *cfg)
+{
+	log_set_level(cfg->log_level);
+	log_set_json(cfg->log_json || cli_opts.json_log);
 }
 
 static int
@@ -134,8 +144,7 @@ cli_serve(int argc, char **argv)
 		sigil_ctx_close(&ctx);
 		return 1;
 	}
-	log_set_level(ctx.st->cfg->log_level);
-	log_set_json(ctx.st->cfg->log_json || cli_opts.json_log);
+	serve_apply_log(ctx.st->cfg);
 	if (!secmem_locked())
 		log_warn("key memory is not locked (raise `ulimit -l`): secrets could reach swap");
 	if ((rc = serve_start(&ctx, &api, &util)) != 0) {
@@ -147,10 +156,13 @@ cli_serve(int argc, char **argv)
 		if (sigwait(&set, &sig) != 0)
 			continue;
 		if (sig == SIGHUP) {
-			if (sigil_ctx_reload(&ctx, err, sizeof(err)) == 0)
+			/* This thread is the only writer of ctx.st: no lock to read it. */
+			if (sigil_ctx_reload(&ctx, err, sizeof(err)) == 0) {
+				serve_apply_log(ctx.st->cfg);
 				log_info("reloaded: %zu keys", ctx.st->n_keys);
-			else
+			} else {
 				log_error("reload failed, keeping the running configuration: %s", err);
+			}
 			continue;
 		}
 		log_info("signal %d: draining requests and stopping", sig);

@@ -1,9 +1,12 @@
 #include "core/context.h"
 
+#include <inttypes.h>
 #include <sodium.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "core/errors.h"
 #include "core/log.h"
@@ -15,6 +18,12 @@ struct sigil_key_metrics {
 	char address[POLICY_ADDRESS_MAX];
 	struct metrics_key m;
 	struct sigil_key_metrics *next;
+};
+
+struct sigil_vault_metrics {
+	char name[CONFIG_VAULT_NAME_MAX];
+	struct metrics_hist h;
+	struct sigil_vault_metrics *next;
 };
 
 static int
@@ -176,28 +185,179 @@ sigil_find_key(const struct sigil_state *st, const char *address)
 	return NULL;
 }
 
-/* Per-address counters that outlive a reload. */
+/* Per-address counters and per-vault histograms that outlive a reload. */
 static int
 sigil_attach_metrics(struct sigil_ctx *ctx, struct sigil_state *st)
 {
+	int rc = 0;
+
 	pthread_mutex_lock(&ctx->km_mu);
+	for (size_t v = 0; v < st->n_vaults; v++) {
+		const char *name = st->cfg->vaults[v].name;
+		struct sigil_vault_metrics *m = ctx->vm;
+		while (m && strcmp(m->name, name) != 0)
+			m = m->next;
+		if (m == NULL) {
+			if ((m = calloc(1, sizeof(*m))) == NULL) {
+				rc = SIGIL_E_NOMEM;
+				goto out;
+			}
+			snprintf(m->name, sizeof(m->name), "%s", name);
+			m->next = ctx->vm;
+			ctx->vm = m;
+		}
+		st->vault_ms[v] = &m->h;
+	}
 	for (size_t i = 0; i < st->n_keys; i++) {
 		struct sigil_key_metrics *m = ctx->km;
 		while (m && strcmp(m->address, st->keys[i].vk->address) != 0)
 			m = m->next;
 		if (m == NULL) {
 			if ((m = calloc(1, sizeof(*m))) == NULL) {
-				pthread_mutex_unlock(&ctx->km_mu);
-				return SIGIL_E_NOMEM;
+				rc = SIGIL_E_NOMEM;
+				goto out;
 			}
 			snprintf(m->address, sizeof(m->address), "%s", st->keys[i].vk->address);
 			m->next = ctx->km;
 			ctx->km = m;
 		}
 		st->keys[i].metrics = &m->m;
+		for (size_t v = 0; v < st->n_vaults; v++)
+			if (st->keys[i].vault == st->vaults[v])
+				st->keys[i].vault_ms = st->vault_ms[v];
 	}
+out:
 	pthread_mutex_unlock(&ctx->km_mu);
+	return rc;
+}
+
+int
+sigil_ctx_metrics_text(struct sigil_ctx *ctx, char **out, size_t *len)
+{
+	struct metrics_vault_row vrows[CONFIG_MAX_VAULTS];
+	struct metrics_key_row *krows;
+	struct sbuf b = {0};
+	size_t nv = 0;
+	int rc = 0;
+
+	*out = NULL;
+	*len = 0;
+	pthread_rwlock_rdlock(&ctx->lock);
+	const struct sigil_state *st = ctx->st;
+	if ((krows = calloc(st->n_keys ? st->n_keys : 1, sizeof(*krows))) == NULL) {
+		rc = SIGIL_E_NOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < st->n_vaults; i++)
+		if (st->vault_ms[i])
+			vrows[nv++] = (struct metrics_vault_row){st->cfg->vaults[i].name,
+			                                         st->vault_ms[i]};
+	for (size_t i = 0; i < st->n_keys; i++)
+		krows[i] = (struct metrics_key_row){st->keys[i].vk->address,
+		                                    st->keys[i].vault_name, st->keys[i].metrics};
+	metrics_render(&b, &ctx->metrics, vrows, nv, krows, st->n_keys);
+	if ((*out = sbuf_take(&b, len)) == NULL)
+		rc = SIGIL_E_NOMEM;
+out:
+	pthread_rwlock_unlock(&ctx->lock);
+	free(krows);
+	return rc;
+}
+
+/* In the order of struct sigil_fixed's values; the config's own paths, so
+ * that a warning names what the operator edits. */
+static const char *const sigil_fixed_names[SIGIL_FIXED_N] = {
+	"server.address",        "server.utility_address", "server.tls.cert_file",
+	"server.tls.key_file",   "server.max_body_bytes",  "server.timeout_seconds",
+	"server.threads",        "watermark.driver",       "watermark.dir",
+};
+
+__attribute__((format(printf, 3, 4))) static int
+sigil_fixed_set(struct sigil_fixed *f, int i, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return SIGIL_E_INTERNAL;
+	if ((f->value[i] = malloc((size_t)n + 1)) == NULL)
+		return SIGIL_E_NOMEM;
+	va_start(ap, fmt);
+	vsnprintf(f->value[i], (size_t)n + 1, fmt, ap);
+	va_end(ap);
 	return 0;
+}
+
+/* A path as the server would open it; with identity, also which file it is
+ * now and when it last changed: certificates are renewed in place. */
+static int
+sigil_fixed_path(struct sigil_fixed *f, int i, const struct sigil_config *c, const char *rel,
+                 bool identity)
+{
+	char path[4096];
+	struct stat sb;
+
+	if (rel == NULL)
+		return sigil_fixed_set(f, i, "%s", "");
+	if (config_resolve_path(c, rel, path, sizeof(path)) != 0)
+		return sigil_fixed_set(f, i, "%s", rel);
+	if (identity && stat(path, &sb) == 0)
+		return sigil_fixed_set(f, i, "%s (dev %ju, inode %ju, %jd bytes, mtime %jd.%09ld)",
+		                       path, (uintmax_t)sb.st_dev, (uintmax_t)sb.st_ino,
+		                       (intmax_t)sb.st_size, (intmax_t)sb.st_mtim.tv_sec,
+		                       sb.st_mtim.tv_nsec);
+	return sigil_fixed_set(f, i, "%s", path);
+}
+
+int
+sigil_fixed_take(const struct sigil_config *c, struct sigil_fixed *out)
+{
+	const struct config_server *s = &c->server;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = sigil_fixed_set(out, 0, "%s", s->address ? s->address : "")) != 0 ||
+	    (rc = sigil_fixed_set(out, 1, "%s",
+	                          s->utility_address ? s->utility_address : "")) != 0 ||
+	    (rc = sigil_fixed_path(out, 2, c, s->tls ? s->tls_cert_file : NULL, true)) != 0 ||
+	    (rc = sigil_fixed_path(out, 3, c, s->tls ? s->tls_key_file : NULL, true)) != 0 ||
+	    (rc = sigil_fixed_set(out, 4, "%zu", s->max_body_bytes)) != 0 ||
+	    (rc = sigil_fixed_set(out, 5, "%u", s->timeout_seconds)) != 0 ||
+	    (rc = sigil_fixed_set(out, 6, "%u", s->threads)) != 0 ||
+	    (rc = sigil_fixed_set(out, 7, "%s",
+	                          c->watermark_driver ? c->watermark_driver : "")) != 0 ||
+	    (rc = sigil_fixed_path(out, 8, c, c->watermark_dir, false)) != 0)
+		return rc;
+	return 0;
+}
+
+void
+sigil_fixed_free(struct sigil_fixed *f)
+{
+	for (int i = 0; i < SIGIL_FIXED_N; i++) {
+		free(f->value[i]);
+		f->value[i] = NULL;
+	}
+}
+
+size_t
+sigil_fixed_diff(const struct sigil_fixed *a, const struct sigil_fixed *b, const char **changed,
+                 size_t cap)
+{
+	size_t n = 0;
+
+	for (int i = 0; i < SIGIL_FIXED_N; i++) {
+		const char *x = a->value[i] ? a->value[i] : "", *y = b->value[i] ? b->value[i] : "";
+		if (strcmp(x, y) == 0)
+			continue;
+		if (n < cap)
+			changed[n] = sigil_fixed_names[i];
+		n++;
+	}
+	return n;
 }
 
 int
@@ -219,8 +379,11 @@ sigil_ctx_open(struct sigil_ctx *ctx, const char *config_path, char *err, size_t
 		return SIGIL_E_NOMEM;
 	if ((rc = sigil_state_load(config_path, &ctx->st, err, errlen)) != 0)
 		return rc;
-	if ((rc = sigil_attach_metrics(ctx, ctx->st)) != 0)
+	if ((rc = sigil_attach_metrics(ctx, ctx->st)) != 0 ||
+	    (rc = sigil_fixed_take(ctx->st->cfg, &ctx->boot)) != 0) {
+		snprintf(err, errlen, "%s", sigil_strerror(rc));
 		return rc;
+	}
 	if (strcmp(ctx->st->cfg->watermark_driver, "file") != 0) {
 		snprintf(err, errlen, "watermark: unknown driver %s", ctx->st->cfg->watermark_driver);
 		return SIGIL_E_UNSUPPORTED;
@@ -237,21 +400,35 @@ sigil_ctx_open(struct sigil_ctx *ctx, const char *config_path, char *err, size_t
 int
 sigil_ctx_reload(struct sigil_ctx *ctx, char *err, size_t errlen)
 {
-	struct sigil_state *st, *old;
+	struct sigil_state *st = NULL, *old;
+	struct sigil_fixed now = {0};
+	const char *changed[SIGIL_FIXED_N];
+	size_t n;
 	int rc;
 
 	if ((rc = sigil_state_load(ctx->config_path, &st, err, errlen)) != 0)
-		return rc;
-	if ((rc = sigil_attach_metrics(ctx, st)) != 0) {
-		sigil_state_free(st);
-		return rc;
+		goto out;
+	if ((rc = sigil_attach_metrics(ctx, st)) != 0 ||
+	    (rc = sigil_fixed_take(st->cfg, &now)) != 0) {
+		snprintf(err, errlen, "%s", sigil_strerror(rc));
+		goto out;
 	}
 	pthread_rwlock_wrlock(&ctx->lock);
 	old = ctx->st;
 	ctx->st = st;
 	pthread_rwlock_unlock(&ctx->lock);
-	sigil_state_free(old);
-	return 0;
+	st = old;
+	/* Against what the server was started with, not the last reload: the
+	 * sockets and limits are still the start-up ones, so the warning comes
+	 * back on every reload until a restart. */
+	n = sigil_fixed_diff(&ctx->boot, &now, changed, SIGIL_FIXED_N);
+	for (size_t i = 0; i < n; i++)
+		log_warn("reload: %s changed, but it is read only at start-up: the running value "
+		         "stays until sigild restarts", changed[i]);
+out:
+	sigil_state_free(st);
+	sigil_fixed_free(&now);
+	return rc;
 }
 
 void
@@ -267,6 +444,12 @@ sigil_ctx_close(struct sigil_ctx *ctx)
 		free(ctx->km);
 		ctx->km = n;
 	}
+	while (ctx->vm) {
+		struct sigil_vault_metrics *n = ctx->vm->next;
+		free(ctx->vm);
+		ctx->vm = n;
+	}
+	sigil_fixed_free(&ctx->boot);
 	free(ctx->config_path);
 	pthread_rwlock_destroy(&ctx->lock);
 	pthread_mutex_destroy(&ctx->km_mu);

@@ -13,6 +13,7 @@
 #include "watermark/watermark.h"
 
 struct sigil_key_metrics;
+struct sigil_vault_metrics;
 
 struct sigil_key {
 	const struct vault_key *vk;  /* owned by its vault */
@@ -22,6 +23,8 @@ struct sigil_key {
 	const struct policy_key *policy; /* owned by the config */
 	uint8_t pkh_bin[TZ_PKH_BIN_LEN];
 	struct metrics_key *metrics; /* owned by the context, survives reloads */
+	/* Its vault's latency histogram, likewise; NULL outside a context. */
+	struct metrics_hist *vault_ms;
 };
 
 struct sigil_state {
@@ -30,6 +33,19 @@ struct sigil_state {
 	size_t n_vaults;
 	struct sigil_key *keys; /* sorted by address */
 	size_t n_keys;
+	/* Per vault, as sigil_key.vault_ms. */
+	struct metrics_hist *vault_ms[CONFIG_MAX_VAULTS];
+};
+
+/* The settings read once at start-up: listening addresses, TLS files, the
+ * server's limits and threads, the watermark store. A reload cannot apply
+ * them, so it compares and warns. Each is kept as text (paths resolved
+ * against base_dir; a TLS file also by its identity and mtime, so that a
+ * renewed certificate at the same path counts as a change), so that one
+ * strcmp tells a change. */
+#define SIGIL_FIXED_N 9
+struct sigil_fixed {
+	char *value[SIGIL_FIXED_N]; /* owned; NULL when not taken (reads as "") */
 };
 
 struct sigil_ctx {
@@ -39,7 +55,10 @@ struct sigil_ctx {
 	struct metrics metrics;
 	/* Per-address metrics, kept across reloads (grow-only). */
 	struct sigil_key_metrics *km;
+	/* Per-vault histograms by vault name, the same way (under km_mu). */
+	struct sigil_vault_metrics *vm;
 	pthread_mutex_t km_mu;
+	struct sigil_fixed boot; /* what the running server was started with */
 	char *config_path; /* NULL: embedded defaults */
 };
 
@@ -51,7 +70,9 @@ extern int (*sigil_passphrase_prompt)(const char *vault, char *out, size_t cap);
  * secret-free explanation on failure. */
 __attribute__((warn_unused_result)) int
 sigil_ctx_open(struct sigil_ctx *ctx, const char *config_path, char *err, size_t errlen);
-/* Re-reads the config and keys; on failure the old state stays. */
+/* Re-reads the config and keys; on failure the old state stays. A changed
+ * start-up setting (struct sigil_fixed) gets one warning naming it; log.*
+ * is for the caller to apply from the new ctx->st->cfg. */
 __attribute__((warn_unused_result)) int
 sigil_ctx_reload(struct sigil_ctx *ctx, char *err, size_t errlen);
 void sigil_ctx_close(struct sigil_ctx *ctx);
@@ -60,6 +81,22 @@ void sigil_ctx_close(struct sigil_ctx *ctx);
 __attribute__((warn_unused_result)) int
 sigil_state_load(const char *config_path, struct sigil_state **out, char *err, size_t errlen);
 void sigil_state_free(struct sigil_state *st);
+
+/* The /metrics page of the current state (takes ctx->lock for reading).
+ * *out is the caller's (free); SIGIL_E_NOMEM leaves it NULL. */
+__attribute__((warn_unused_result)) int
+sigil_ctx_metrics_text(struct sigil_ctx *ctx, char **out, size_t *len);
+
+/* c's start-up settings into out (the caller frees it with
+ * sigil_fixed_free, also after an error). */
+__attribute__((warn_unused_result)) int
+sigil_fixed_take(const struct sigil_config *c, struct sigil_fixed *out);
+void sigil_fixed_free(struct sigil_fixed *f);
+/* The config names ("server.address", ...) of the settings that differ
+ * between a and b, at most cap of them into changed; returns how many
+ * differ. */
+size_t sigil_fixed_diff(const struct sigil_fixed *a, const struct sigil_fixed *b,
+                        const char **changed, size_t cap);
 
 /* The key for an address, or NULL. Callers hold ctx->lock for reading. */
 const struct sigil_key *sigil_find_key(const struct sigil_state *st, const char *address);

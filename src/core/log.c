@@ -3,19 +3,36 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-static enum log_level log_min = LOG_INFO;
-static bool log_json;
+/* Atomic because SIGHUP changes them while request threads log. */
+static _Atomic int log_min = LOG_INFO;
+static atomic_bool log_json;
 static pthread_mutex_t log_mu = PTHREAD_MUTEX_INITIALIZER;
 static const char *const log_names[] = {"debug", "info", "warn", "error"};
 
-void log_set_level(enum log_level lvl) { log_min = lvl; }
-void log_set_json(bool json) { log_json = json; }
+void
+log_set_level(enum log_level lvl)
+{
+	atomic_store_explicit(&log_min, (int)lvl, memory_order_relaxed);
+}
+
+void
+log_set_json(bool json)
+{
+	atomic_store_explicit(&log_json, json, memory_order_relaxed);
+}
+
+static bool
+log_enabled(enum log_level lvl)
+{
+	return (int)lvl >= atomic_load_explicit(&log_min, memory_order_relaxed);
+}
 
 int
 log_level_from_name(const char *name)
@@ -28,11 +45,15 @@ log_level_from_name(const char *name)
 
 /* A line is built in one buffer and written with one write(2): the sign
  * path logs every decision, and stdio's locking and flushing cost more than
- * the formatting. Lines longer than the stack buffer move to the heap. */
+ * the formatting. Lines longer than the stack buffer move to the heap. The
+ * format is read once per line so that a reload switching to JSON never
+ * gives a line that is half text. */
 struct log_line {
 	char stack[2048];
 	char *p;
 	size_t len, cap;
+	bool json;
+	bool cut; /* an append failed (out of memory): the rest is dropped */
 };
 
 static void
@@ -41,6 +62,8 @@ log_line_init(struct log_line *l)
 	l->p = l->stack;
 	l->len = 0;
 	l->cap = sizeof(l->stack);
+	l->json = atomic_load_explicit(&log_json, memory_order_relaxed);
+	l->cut = false;
 }
 
 static void
@@ -58,13 +81,18 @@ log_grow(struct log_line *l, size_t need)
 	l->cap = cap;
 }
 
+/* Keeps len < cap, so that log_finish always has room for the newline. */
 static void
 log_put(struct log_line *l, const char *s, size_t n)
 {
+	if (l->cut)
+		return;
 	if (l->cap - l->len < n + 1)
 		log_grow(l, n + 1);
-	if (l->cap - l->len < n + 1)
-		return; /* out of memory: the line is cut, never overrun */
+	if (l->cap - l->len < n + 1) {
+		l->cut = true; /* out of memory: the line is cut, never overrun */
+		return;
+	}
 	memcpy(l->p + l->len, s, n);
 	l->len += n;
 }
@@ -75,25 +103,135 @@ log_puts(struct log_line *l, const char *s)
 	log_put(l, s, strlen(s));
 }
 
-/* Appends s as the body of a JSON string (without quotes). */
-static void
-log_put_json(struct log_line *l, const char *s)
+/* The length of the well-formed UTF-8 sequence at s (RFC 3629: no overlong
+ * forms, no surrogates, nothing above U+10FFFF), or 0. s is NUL-terminated
+ * and a NUL is never a continuation byte, so no read passes the end. */
+static size_t
+log_utf8_len(const unsigned char *s)
 {
-	const char *run = s;
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c != '"' && c != '\\' && c >= 0x20)
+	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
+	size_t n;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf) {
+		n = 2;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		n = 3;
+		lo = c == 0xe0 ? 0xa0 : lo;
+		hi = c == 0xed ? 0x9f : hi;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		n = 4;
+		lo = c == 0xf0 ? 0x90 : lo;
+		hi = c == 0xf4 ? 0x8f : hi;
+	} else {
+		return 0;
+	}
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t i = 2; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	return n;
+}
+
+/* Appends s as the body of a JSON string (without quotes). The result is
+ * always valid JSON (RFC 8259) whatever s holds: '"', '\\' and control
+ * characters (and DEL) are escaped, and each byte that is not part of a
+ * well-formed UTF-8 sequence becomes \ufffd, since a JSON reader may reject
+ * the whole line for one bad byte. U+2028 and U+2029 are escaped too: some
+ * log shippers split lines on them. */
+static void
+log_put_json(struct log_line *l, const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str, *run = s;
+
+	while (*s) {
+		size_t n = log_utf8_len(s);
+		bool sep = n == 3 && s[0] == 0xe2 && s[1] == 0x80 && (s[2] == 0xa8 || s[2] == 0xa9);
+		if ((n == 1 && *s >= 0x20 && *s != '"' && *s != '\\' && *s != 0x7f) ||
+		    (n > 1 && !sep)) {
+			s += n;
 			continue;
-		log_put(l, run, (size_t)(s - run));
+		}
+		log_put(l, (const char *)run, (size_t)(s - run));
 		char esc[8];
-		if (c == '"' || c == '\\')
+		if (n == 0) {
+			snprintf(esc, sizeof(esc), "\\ufffd");
+			n = 1;
+		} else if (sep) {
+			snprintf(esc, sizeof(esc), "\\u%s", s[2] == 0xa8 ? "2028" : "2029");
+		} else if (*s == '"' || *s == '\\') {
+			snprintf(esc, sizeof(esc), "\\%c", *s);
+		} else if (*s == '\n') {
+			snprintf(esc, sizeof(esc), "\\n");
+		} else if (*s == '\r') {
+			snprintf(esc, sizeof(esc), "\\r");
+		} else if (*s == '\t') {
+			snprintf(esc, sizeof(esc), "\\t");
+		} else {
+			snprintf(esc, sizeof(esc), "\\u%04x", *s);
+		}
+		log_puts(l, esc);
+		s += n;
+		run = s;
+	}
+	log_put(l, (const char *)run, (size_t)(s - run));
+}
+
+/* Text lines are printable ASCII whatever a caller passes, because values
+ * come from the network (a key id is the URL path after percent-decoding):
+ * a newline would start a forged audit line, and raw bytes >= 0x80 could
+ * carry terminal escapes, Unicode line separators or bidi overrides to an
+ * operator's terminal. So '\\' is written "\\\\", LF, CR and TAB as "\\n",
+ * "\\r", "\\t", and every other byte outside 0x20..0x7e as "\\xNN" (two
+ * lower-case hex digits; UTF-8 text shows as its bytes). In a quoted value,
+ * '"' is written "\\\"". Undoing these escapes gives back the exact bytes. */
+static void
+log_put_text(struct log_line *l, const char *str, bool quoted)
+{
+	const unsigned char *s = (const unsigned char *)str, *run = s;
+
+	for (; *s; s++) {
+		unsigned char c = *s;
+		if (c >= 0x20 && c <= 0x7e && c != '\\' && !(quoted && c == '"'))
+			continue;
+		log_put(l, (const char *)run, (size_t)(s - run));
+		char esc[8];
+		if (c == '\\' || c == '"')
 			snprintf(esc, sizeof(esc), "\\%c", c);
+		else if (c == '\n')
+			snprintf(esc, sizeof(esc), "\\n");
+		else if (c == '\r')
+			snprintf(esc, sizeof(esc), "\\r");
+		else if (c == '\t')
+			snprintf(esc, sizeof(esc), "\\t");
 		else
-			snprintf(esc, sizeof(esc), "\\u%04x", c);
+			snprintf(esc, sizeof(esc), "\\x%02x", c);
 		log_puts(l, esc);
 		run = s + 1;
 	}
-	log_put(l, run, (size_t)(s - run));
+	log_put(l, (const char *)run, (size_t)(s - run));
+}
+
+/* An audit value in a text line, logfmt style: bare when it is only
+ * printable ASCII other than space, '"', '\\' and '=' (addresses, kinds,
+ * numbers: the common case stays greppable as key=value); otherwise in
+ * double quotes with the escapes of log_put_text, so that a space or an '='
+ * inside a value can never pass for another field. */
+static void
+log_put_text_value(struct log_line *l, const char *v)
+{
+	bool bare = true;
+	for (const unsigned char *s = (const unsigned char *)v; *s && bare; s++)
+		bare = *s > 0x20 && *s <= 0x7e && *s != '"' && *s != '\\' && *s != '=';
+	if (bare) {
+		log_puts(l, v);
+		return;
+	}
+	log_puts(l, "\"");
+	log_put_text(l, v, true);
+	log_puts(l, "\"");
 }
 
 static void
@@ -108,7 +246,7 @@ log_start(struct log_line *l, enum log_level lvl)
 	gmtime_r(&now.tv_sec, &tm);
 	size_t n = strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
 	snprintf(ts + n, sizeof(ts) - n, ".%03ldZ", now.tv_nsec / 1000000);
-	if (log_json) {
+	if (l->json) {
 		log_puts(l, "{\"time\":\"");
 		log_puts(l, ts);
 		log_puts(l, "\",\"level\":\"");
@@ -127,10 +265,21 @@ log_start(struct log_line *l, enum log_level lvl)
 static void
 log_finish(struct log_line *l)
 {
-	log_puts(l, "\n");
+	/* A JSON line cut short would not parse: say what happened instead. */
+	static const char lost[] =
+		"{\"level\":\"error\",\"msg\":\"log line lost: out of memory\"}\n";
+	const char *p = l->p;
+	size_t len;
+
+	l->p[l->len++] = '\n'; /* log_put always leaves this byte */
+	len = l->len;
+	if (l->cut && l->json) {
+		p = lost;
+		len = sizeof(lost) - 1;
+	}
 	pthread_mutex_lock(&log_mu);
-	for (size_t off = 0; off < l->len;) {
-		ssize_t n = write(STDERR_FILENO, l->p + off, l->len - off);
+	for (size_t off = 0; off < len;) {
+		ssize_t n = write(STDERR_FILENO, p + off, len - off);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
@@ -149,17 +298,17 @@ log_msg(enum log_level lvl, const char *fmt, ...)
 	char msg[1024];
 	va_list ap;
 
-	if (lvl < log_min)
+	if (!log_enabled(lvl))
 		return;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	log_start(&l, lvl);
-	if (log_json) {
+	if (l.json) {
 		log_put_json(&l, msg);
 		log_puts(&l, "\"}");
 	} else {
-		log_puts(&l, msg);
+		log_put_text(&l, msg, false);
 	}
 	log_finish(&l);
 }
@@ -170,30 +319,30 @@ log_audit(const char *first_key, ...)
 	struct log_line l;
 	va_list ap;
 
-	if (LOG_INFO < log_min)
+	if (!log_enabled(LOG_INFO))
 		return;
 	log_start(&l, LOG_INFO);
-	log_puts(&l, log_json ? "audit\"" : "audit");
+	log_puts(&l, l.json ? "audit\"" : "audit");
 	va_start(ap, first_key);
 	for (const char *k = first_key; k; k = va_arg(ap, const char *)) {
 		const char *v = va_arg(ap, const char *);
 		if (v == NULL || v[0] == '\0')
 			continue; /* absent fields are left out, not printed empty */
-		if (log_json) {
+		if (l.json) {
 			log_puts(&l, ",\"");
-			log_puts(&l, k);
+			log_put_json(&l, k);
 			log_puts(&l, "\":\"");
 			log_put_json(&l, v);
 			log_puts(&l, "\"");
 		} else {
 			log_puts(&l, " ");
-			log_puts(&l, k);
+			log_put_text(&l, k, false);
 			log_puts(&l, "=");
-			log_puts(&l, v);
+			log_put_text_value(&l, v);
 		}
 	}
 	va_end(ap);
-	if (log_json)
+	if (l.json)
 		log_puts(&l, "}");
 	log_finish(&l);
 }

@@ -1,18 +1,29 @@
 /* Logging to stderr, as text or one JSON object per line.
- * Never pass key material, passphrases or tokens to these functions. */
+ * Never pass key material, passphrases or tokens to these functions.
+ *
+ * Whatever the strings hold, one call writes exactly one line, with one
+ * write(2). Text lines are printable ASCII: '\\' becomes "\\\\", LF, CR and
+ * TAB "\\n", "\\r", "\\t", any other byte outside 0x20..0x7e "\\xNN". An
+ * audit value is written bare when it is only printable ASCII other than
+ * space, '"', '\\' and '=', else in double quotes (with '"' as "\\\"").
+ * JSON lines always parse: control characters are escaped and bytes that
+ * are not well-formed UTF-8 become \ufffd. */
 #ifndef SIGIL_LOG_H
 #define SIGIL_LOG_H
 #include <stdbool.h>
 
 enum log_level { LOG_DEBUG = 0, LOG_INFO, LOG_WARN, LOG_ERROR };
 
+/* Both may be called while other threads log (a reload applies log.*). */
 void log_set_level(enum log_level lvl);
 void log_set_json(bool json);
 /* Parses "debug|info|warn|error"; -1 when unknown. */
 int log_level_from_name(const char *name);
 void log_msg(enum log_level lvl, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-/* An audit record: fields as alternating key, value strings, NULL-terminated. */
+/* An audit record: fields as alternating key, value strings, NULL-terminated.
+ * Keys are identifiers from the code; values may be anything (a NULL or
+ * empty value leaves its field out). */
 void log_audit(const char *first_key, ...) __attribute__((sentinel));
 
 #define log_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)

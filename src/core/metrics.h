@@ -1,8 +1,14 @@
 /* Prometheus metrics, with Signatory's names where they apply.
- * Everything is a lock-free atomic counter so the sign path never waits. */
+ * Everything is a lock-free atomic counter so the sign path never waits.
+ *
+ * The page follows the text exposition format 0.0.4: each family is one
+ * contiguous group, "# HELP" and "# TYPE" first, then all its samples, so
+ * metrics_render draws the whole page (per-key and per-vault rows included)
+ * in one pass per family. */
 #ifndef SIGIL_METRICS_H
 #define SIGIL_METRICS_H
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "chain/tezos/decode.h"
@@ -10,9 +16,12 @@
 
 #define METRICS_BUCKETS 14
 
+/* Per-bucket counts, not cumulative: one increment per observation, and
+ * the last slot holds what lies above the top bound. The count is their
+ * sum, so the rendered +Inf bucket and _count always agree, and the
+ * cumulative buckets never decrease, even while requests run. */
 struct metrics_hist {
-	_Atomic uint64_t bucket[METRICS_BUCKETS]; /* cumulative at render time */
-	_Atomic uint64_t count;
+	_Atomic uint64_t bucket[METRICS_BUCKETS + 1];
 	_Atomic uint64_t sum_us;
 };
 
@@ -30,17 +39,32 @@ struct metrics {
 	_Atomic uint64_t requests[MS_COUNT];
 	_Atomic uint64_t auth_failures;
 	struct metrics_hist request_ms;
-	struct metrics_hist vault_ms;
+	/* Vault latency is per vault: sigil_key.vault_ms. */
 };
 
+/* The rows of the labelled families; the strings belong to the caller. */
+struct metrics_key_row {
+	const char *address;
+	const char *vault;
+	const struct metrics_key *m;
+};
+
+struct metrics_vault_row {
+	const char *vault;
+	const struct metrics_hist *h;
+};
+
+/* h may be NULL (nothing is counted). */
 void metrics_hist_observe(struct metrics_hist *h, double ms);
 void metrics_count_status(struct metrics *m, unsigned int http_status);
+/* The whole /metrics page: global families, then vault_sign_request_
+ * duration_milliseconds one series per vault row, then the per-key
+ * families one row per key. A failed append leaves b->err set. */
+void metrics_render(struct sbuf *b, const struct metrics *m,
+                    const struct metrics_vault_row *vaults, size_t n_vaults,
+                    const struct metrics_key_row *keys, size_t n_keys);
+/* One histogram's samples (no HELP/TYPE); labels is "" or `k="v",...`. */
 void metrics_render_hist(struct sbuf *b, const char *name, const char *labels,
                          const struct metrics_hist *h);
-void metrics_render_global(struct sbuf *b, const struct metrics *m, const char *vault);
-/* One key's lines; the HELP/TYPE headers come from metrics_render_headers. */
-void metrics_render_key(struct sbuf *b, const char *address, const char *vault,
-                        const struct metrics_key *k);
-void metrics_render_headers(struct sbuf *b);
 
 #endif

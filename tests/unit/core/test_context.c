@@ -1,0 +1,400 @@
+/* The daemon context: start-up settings a reload cannot apply (and says
+ * so), per-vault latency histograms that outlive reloads, the /metrics
+ * page of a real context, and the audit line of a hostile key id. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sodium.h>
+#include <sys/stat.h>
+#include <cmocka.h>
+
+#include "chain/tezos/b58.h"
+#include "core/context.h"
+#include "core/errors.h"
+#include "core/log.h"
+#include "core/sign.h"
+#include "core_test.h"
+#include "vault/vault.h"
+
+/* The secret 0x01…01 (see tests/unit/config/test_config.c). */
+#define TZ1 "tz1c8PEDNfj6UxoQM2XCyfTHM5KbGGgoqDrH"
+/* A generic transaction (tests/integration/test_secrets.sh). */
+#define TX_HEX                                                                               \
+	"038fcf233671b6a04fcf679d2a381c2544ea6c1ea29ba6157776ed8424c7ccd00b6c0002298c03ed7d4" \
+	"54a101eb7022bc95f7e5f41ac78e80701dc0b00c0843d0000e7670f32038107a59a2b9cfefae36ea21f5" \
+	"aa63c00"
+
+static const char *const override_vars[] = {
+	"SIGIL_BASE_DIR",          "SIGIL_SERVER__ADDRESS",   "SIGIL_SERVER__UTILITY_ADDRESS",
+	"SIGIL_LOG__LEVEL",        "SIGIL_LOG__JSON",         "SIGIL_WATERMARK__DIR",
+	"SIGIL_SERVER__THREADS",   "SIGIL_SERVER__MAX_BODY_BYTES", "SIGIL_PASSPHRASE",
+};
+
+static int
+setup(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(override_vars) / sizeof(override_vars[0]); i++)
+		unsetenv(override_vars[i]);
+	log_set_level(LOG_INFO);
+	log_set_json(false);
+	return 0;
+}
+
+static struct sigil_config *
+load(const char *yaml)
+{
+	struct sigil_config *c = NULL;
+	char err[256] = "";
+	int rc = config_load_string(yaml, strlen(yaml), &c, err, sizeof(err));
+	if (rc != 0)
+		fail_msg("config failed (%d): %s", rc, err);
+	return c;
+}
+
+/* The names of the settings that differ between two configs, joined by
+ * spaces, into out. */
+static void
+diff(const char *a, const char *b, char *out, size_t cap)
+{
+	struct sigil_config *ca = load(a), *cb = load(b);
+	struct sigil_fixed fa, fb;
+	const char *changed[SIGIL_FIXED_N];
+	size_t o = 0;
+
+	assert_int_equal(sigil_fixed_take(ca, &fa), 0);
+	assert_int_equal(sigil_fixed_take(cb, &fb), 0);
+	size_t n = sigil_fixed_diff(&fa, &fb, changed, SIGIL_FIXED_N);
+	out[0] = '\0';
+	for (size_t i = 0; i < n; i++)
+		o += (size_t)snprintf(out + o, cap - o, "%s%s", i ? " " : "", changed[i]);
+	sigil_fixed_free(&fa);
+	sigil_fixed_free(&fb);
+	config_free(ca);
+	config_free(cb);
+}
+
+static const char base_yaml[] =
+	"base_dir: /srv/a\n"
+	"log: {level: info}\n"
+	"server:\n"
+	"  address: 127.0.0.1:7001\n"
+	"  utility_address: 127.0.0.1:7002\n"
+	"  max_body_bytes: 4096\n"
+	"  timeout_seconds: 30\n"
+	"  threads: 4\n"
+	"watermark: {dir: wm}\n";
+
+static void
+test_fixed_diff(void **state)
+{
+	char got[512];
+
+	(void)state;
+	diff(base_yaml, base_yaml, got, sizeof(got));
+	assert_string_equal(got, "");
+	/* What a reload applies is not a restart-only change. */
+	diff(base_yaml,
+	     "base_dir: /srv/a\nlog: {level: debug, json: true}\n"
+	     "server:\n  address: 127.0.0.1:7001\n  utility_address: 127.0.0.1:7002\n"
+	     "  max_body_bytes: 4096\n  timeout_seconds: 30\n  threads: 4\n"
+	     "  allow_list_known_keys: true\n  authorized_keys: "
+	     "[edpkuhEcwoLysLvodRxQLzuM3AVZvCuT6koVkUahS53mNBdE8LbuGo]\n"
+	     "watermark: {dir: /srv/a/wm}\n", /* the same directory, spelled out */
+	     got, sizeof(got));
+	assert_string_equal(got, "");
+	diff(base_yaml,
+	     "base_dir: /srv/a\n"
+	     "server:\n  address: 0.0.0.0:7001\n  utility_address: 127.0.0.1:7003\n"
+	     "  tls: {cert_file: c.pem, key_file: k.pem}\n"
+	     "  max_body_bytes: 8192\n  timeout_seconds: 31\n  threads: 5\n"
+	     "watermark: {dir: wm2}\n",
+	     got, sizeof(got));
+	assert_string_equal(got, "server.address server.utility_address server.tls.cert_file "
+	                         "server.tls.key_file server.max_body_bytes "
+	                         "server.timeout_seconds server.threads watermark.dir");
+	/* A relative watermark dir moves with base_dir (vault paths do too, but
+	 * vaults are reopened by a reload). */
+	diff(base_yaml,
+	     "base_dir: /srv/b\n"
+	     "server:\n  address: 127.0.0.1:7001\n  utility_address: 127.0.0.1:7002\n"
+	     "  max_body_bytes: 4096\n  timeout_seconds: 30\n  threads: 4\n"
+	     "watermark: {dir: wm}\n",
+	     got, sizeof(got));
+	assert_string_equal(got, "watermark.dir");
+
+	/* cap bounds what is written, not what is counted. */
+	struct sigil_config *a = load(base_yaml), *b = load("server: {threads: 9}\n");
+	struct sigil_fixed fa, fb;
+	const char *one[1] = {NULL};
+	assert_int_equal(sigil_fixed_take(a, &fa), 0);
+	assert_int_equal(sigil_fixed_take(b, &fb), 0);
+	size_t n = sigil_fixed_diff(&fa, &fb, one, 1);
+	assert_true(n > 1);
+	assert_string_equal(one[0], "server.address");
+	sigil_fixed_free(&fa);
+	sigil_fixed_free(&fb);
+	sigil_fixed_free(&fb); /* idempotent */
+	config_free(a);
+	config_free(b);
+}
+
+static char *
+tmpdir(void)
+{
+	char tmpl[] = "/tmp/sigil-test-ctx-XXXXXX";
+	assert_non_null(mkdtemp(tmpl));
+	char *d = strdup(tmpl);
+	assert_non_null(d);
+	return d;
+}
+
+static void
+write_file(const char *dir, const char *name, const char *text)
+{
+	char path[512];
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fputs(text, f) >= 0, 1);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(chmod(path, 0600), 0);
+}
+
+/* A renewed certificate at the same path is a change too. */
+static void
+test_fixed_tls_file(void **state)
+{
+	char *d = tmpdir(), yaml[1024];
+	struct sigil_fixed f1, f2;
+	const char *changed[SIGIL_FIXED_N];
+
+	(void)state;
+	write_file(d, "c.pem", "certificate one\n");
+	write_file(d, "k.pem", "key\n");
+	snprintf(yaml, sizeof(yaml), "base_dir: %s\nserver:\n  tls: {cert_file: c.pem, key_file: k.pem}\n",
+	         d);
+	struct sigil_config *c = load(yaml);
+	assert_int_equal(sigil_fixed_take(c, &f1), 0);
+	write_file(d, "c.pem", "certificate number two\n");
+	assert_int_equal(sigil_fixed_take(c, &f2), 0);
+	assert_int_equal(sigil_fixed_diff(&f1, &f2, changed, SIGIL_FIXED_N), 1);
+	assert_string_equal(changed[0], "server.tls.cert_file");
+	sigil_fixed_free(&f1);
+	sigil_fixed_free(&f2);
+	config_free(c);
+	char cmd[600];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", d);
+	assert_int_equal(system(cmd), 0);
+	free(d);
+}
+
+struct live {
+	char *dir;
+	char cfg[512];
+	struct sigil_ctx ctx;
+};
+
+static void
+write_config(struct live *l, const char *server_extra)
+{
+	char yaml[2048];
+	snprintf(yaml, sizeof(yaml),
+	         "base_dir: %s\n"
+	         "server:\n  address: 127.0.0.1:7101\n%s"
+	         "vaults:\n"
+	         "  a: {driver: file, config: {path: a.json}}\n"
+	         "  b: {driver: file, config: {path: b.json}}\n"
+	         "tezos:\n  " TZ1 ":\n    allow: {generic: [transaction]}\n",
+	         l->dir, server_extra);
+	FILE *f = fopen(l->cfg, "w");
+	assert_non_null(f);
+	assert_true(fputs(yaml, f) >= 0);
+	assert_int_equal(fclose(f), 0);
+}
+
+static void
+live_open(struct live *l)
+{
+	uint8_t seed[32];
+	char edsk[TZ_B58_MAX], vault[256], err[512] = "";
+
+	memset(l, 0, sizeof(*l));
+	l->dir = tmpdir();
+	memset(seed, 1, sizeof(seed));
+	assert_int_equal(tz_b58_encode(TZ_P_EDSK_SEED, seed, sizeof(seed), edsk, sizeof(edsk)), 0);
+	snprintf(vault, sizeof(vault), "[{\"name\":\"k1\",\"value\":\"unencrypted:%s\"}]\n", edsk);
+	write_file(l->dir, "a.json", vault);
+	write_file(l->dir, "b.json", "[]\n");
+	snprintf(l->cfg, sizeof(l->cfg), "%s/sigil.yaml", l->dir);
+	write_config(l, "");
+	int rc = sigil_ctx_open(&l->ctx, l->cfg, err, sizeof(err));
+	if (rc != 0)
+		fail_msg("sigil_ctx_open: %d %s", rc, err);
+}
+
+static void
+live_close(struct live *l)
+{
+	char cmd[600];
+	sigil_ctx_close(&l->ctx);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", l->dir);
+	assert_int_equal(system(cmd), 0);
+	free(l->dir);
+}
+
+static char *
+page(struct live *l)
+{
+	struct prom_check p;
+	char *text;
+	size_t len;
+
+	assert_int_equal(sigil_ctx_metrics_text(&l->ctx, &text, &len), 0);
+	assert_int_equal(strlen(text), len);
+	prom_check(&p, text);
+	return text;
+}
+
+static void
+test_live_metrics(void **state)
+{
+	struct live l;
+
+	(void)state;
+	live_open(&l);
+	const struct sigil_key *k = sigil_find_key(l.ctx.st, TZ1);
+	assert_non_null(k);
+	assert_string_equal(k->vault_name, "a");
+	/* The key's histogram is its own vault's, not the first vault's. */
+	assert_ptr_equal(k->vault_ms, l.ctx.st->vault_ms[0]);
+	assert_ptr_not_equal(l.ctx.st->vault_ms[0], l.ctx.st->vault_ms[1]);
+	metrics_hist_observe(k->vault_ms, 3);
+	metrics_hist_observe(l.ctx.st->vault_ms[1], 30);
+	metrics_hist_observe(l.ctx.st->vault_ms[1], 40);
+
+	uint8_t tx[sizeof(TX_HEX) / 2];
+	for (size_t i = 0; i < sizeof(tx); i++)
+		assert_int_equal(sscanf(TX_HEX + 2 * i, "%2hhx", &tx[i]), 1);
+	struct sign_req req = {.address = TZ1, .data = tx, .len = sizeof(tx), .version = 0};
+	struct sign_res res;
+	struct capture c;
+	capture_start(&c);
+	int rc = sigil_sign(&l.ctx, &req, &res);
+	free(capture_end(&c, NULL));
+	assert_int_equal(rc, 0);
+
+	char *text = page(&l);
+	assert_non_null(strstr(text, "vault_sign_request_duration_milliseconds_count{vault=\"a\"} "));
+	assert_non_null(strstr(text, "vault_sign_request_duration_milliseconds_count{vault=\"b\"} 2\n"));
+	assert_non_null(strstr(text, "signing_ops_total{address=\"" TZ1 "\",vault=\"a\","
+	                             "kind=\"generic\"} 1\n"));
+	free(text);
+
+	/* Counters and histograms live on across a reload. */
+	char err[512] = "";
+	capture_start(&c);
+	rc = sigil_ctx_reload(&l.ctx, err, sizeof(err));
+	free(capture_end(&c, NULL));
+	assert_int_equal(rc, 0);
+	text = page(&l);
+	assert_non_null(strstr(text, "vault_sign_request_duration_milliseconds_count{vault=\"b\"} 2\n"));
+	assert_non_null(strstr(text, "kind=\"generic\"} 1\n"));
+	free(text);
+	live_close(&l);
+}
+
+/* The reported injection: an unknown key id with a newline, as
+ * libmicrohttpd hands over /keys/tz1%0A... */
+static void
+test_live_hostile_key(void **state)
+{
+	struct live l;
+	struct capture c;
+	uint8_t tx[sizeof(TX_HEX) / 2];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(tx); i++)
+		assert_int_equal(sscanf(TX_HEX + 2 * i, "%2hhx", &tx[i]), 1);
+	live_open(&l);
+	struct sign_req req = {.address = "tz1\n2030-01-01T00:00:00.000Z info  audit key=" TZ1
+	                                  " decision=signed",
+	                       .data = tx, .len = sizeof(tx), .version = 0, .peer = "1.2.3.4"};
+	struct sign_res res;
+	for (int json = 0; json < 2; json++) {
+		log_set_json(json);
+		capture_start(&c);
+		assert_int_equal(sigil_sign(&l.ctx, &req, &res), SIGIL_E_UNKNOWN_KEY);
+		char *out = capture_end(&c, NULL);
+		const char *nl = strchr(out, '\n');
+		assert_non_null(nl);
+		assert_int_equal(nl[1], '\0'); /* one line */
+		if (json)
+			assert_non_null(strstr(out, "\"key\":\"tz1\\n2030-01-01T"));
+		else
+			assert_non_null(strstr(out, " audit key=\"tz1\\n2030-01-01T00:00:00.000Z info  "
+			                            "audit key=" TZ1 " decision=signed\" "));
+		free(out);
+	}
+	log_set_json(false);
+	live_close(&l);
+}
+
+static size_t
+count(const char *s, const char *needle)
+{
+	size_t n = 0;
+	for (const char *p = s; (p = strstr(p, needle)) != NULL; p++)
+		n++;
+	return n;
+}
+
+static void
+test_live_reload_warns(void **state)
+{
+	struct live l;
+	struct capture c;
+	char err[512] = "";
+
+	(void)state;
+	live_open(&l);
+	write_config(&l, "  threads: 3\n  max_body_bytes: 2048\n");
+	capture_start(&c);
+	assert_int_equal(sigil_ctx_reload(&l.ctx, err, sizeof(err)), 0);
+	char *out = capture_end(&c, NULL);
+	assert_int_equal(count(out, "warn  reload: "), 2);
+	assert_non_null(strstr(out, "reload: server.max_body_bytes changed, but it is read only at "
+	                            "start-up: the running value stays until sigild restarts\n"));
+	assert_non_null(strstr(out, "reload: server.threads changed"));
+	free(out);
+	/* Still running the start-up values: the next reload says it again. */
+	capture_start(&c);
+	assert_int_equal(sigil_ctx_reload(&l.ctx, err, sizeof(err)), 0);
+	out = capture_end(&c, NULL);
+	assert_int_equal(count(out, "warn  reload: "), 2);
+	free(out);
+	/* Back to what runs: silence. */
+	write_config(&l, "");
+	capture_start(&c);
+	assert_int_equal(sigil_ctx_reload(&l.ctx, err, sizeof(err)), 0);
+	out = capture_end(&c, NULL);
+	assert_null(strstr(out, "reload: "));
+	free(out);
+	live_close(&l);
+}
+
+int
+main(void)
+{
+	if (sodium_init() < 0)
+		return 1;
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_fixed_diff, setup),
+		cmocka_unit_test_setup(test_fixed_tls_file, setup),
+		cmocka_unit_test_setup(test_live_metrics, setup),
+		cmocka_unit_test_setup(test_live_hostile_key, setup),
+		cmocka_unit_test_setup(test_live_reload_warns, setup),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

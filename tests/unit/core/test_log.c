@@ -1,0 +1,341 @@
+/* The log: one line per call whatever the values hold. A key id comes from
+ * the URL path after percent-decoding, so /keys/tz1%0A... once wrote a
+ * forged line into the audit log; text values are now escaped and JSON
+ * lines always parse. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/mman.h>
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "core/log.h"
+#include "core_test.h"
+
+/* What follows the timestamp and level: "audit ..." or the message. */
+static const char *
+body(const char *line)
+{
+	const char *p = strstr(line, "Z ");
+	assert_non_null(p);
+	p += 2;
+	while (*p && *p != ' ')
+		p++; /* the level */
+	while (*p == ' ')
+		p++;
+	return p;
+}
+
+static size_t
+count_nl(const char *s)
+{
+	size_t n = 0;
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+/* Copies s (with its NUL) so that the NUL is the last byte before a
+ * PROT_NONE page: a scan past the end of the string crashes. */
+static char *
+flush_copy(const char *s, void **map, size_t *maplen)
+{
+	size_t len = strlen(s) + 1, pg = (size_t)sysconf(_SC_PAGESIZE);
+	size_t n = (len + pg - 1) / pg * pg + pg;
+	uint8_t *m = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(m != MAP_FAILED);
+	assert_int_equal(mprotect(m + n - pg, pg, PROT_NONE), 0);
+	char *p = (char *)m + n - pg - len;
+	memcpy(p, s, len);
+	*map = m;
+	*maplen = n;
+	return p;
+}
+
+/* One audit record with key=v, in the current mode; returns the output. */
+static char *
+audit_one(const char *v)
+{
+	struct capture c;
+	void *map;
+	size_t maplen;
+	char *p = flush_copy(v, &map, &maplen);
+
+	capture_start(&c);
+	log_audit("key", p, "decision", "refused", NULL);
+	char *out = capture_end(&c, NULL);
+	munmap(map, maplen);
+	assert_int_equal(count_nl(out), 1);
+	assert_true(out[strlen(out) - 1] == '\n');
+	return out;
+}
+
+static int
+setup(void **state)
+{
+	(void)state;
+	log_set_level(LOG_DEBUG);
+	log_set_json(false);
+	return 0;
+}
+
+static const struct {
+	const char *in, *text;
+} text_cases[] = {
+	{"tz1abc", "key=tz1abc"},
+	{"", NULL}, /* left out */
+	{"a b", "key=\"a b\""},
+	{"a=b", "key=\"a=b\""},
+	{"a\"b\\c", "key=\"a\\\"b\\\\c\""},
+	{"tz1\n2024-01-01T00:00:00.000Z info  audit key=tz1forged decision=signed",
+	 "key=\"tz1\\n2024-01-01T00:00:00.000Z info  audit key=tz1forged decision=signed\""},
+	{"\r\t\x01\x1b[31m\x7f", "key=\"\\r\\t\\x01\\x1b[31m\\x7f\""},
+	{"\xc3\xa9\xff\xe2\x80\xa8", "key=\"\\xc3\\xa9\\xff\\xe2\\x80\\xa8\""},
+};
+
+static void
+test_text_values(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(text_cases) / sizeof(text_cases[0]); i++) {
+		char *out = audit_one(text_cases[i].in);
+		char want[512];
+		if (text_cases[i].text)
+			snprintf(want, sizeof(want), "audit %s decision=refused\n", text_cases[i].text);
+		else
+			snprintf(want, sizeof(want), "audit decision=refused\n");
+		assert_string_equal(body(out), want);
+		free(out);
+	}
+}
+
+/* Undoes the text escapes of one value at s (bare or quoted); *end gets
+ * the position after it. Returns the bytes (caller frees). */
+static char *
+text_unescape(const char *s, const char **end)
+{
+	char *out = malloc(strlen(s) + 1);
+	size_t o = 0;
+
+	assert_non_null(out);
+	if (*s != '"') {
+		while (*s && *s != ' ' && *s != '\n')
+			out[o++] = *s++;
+	} else {
+		for (s++; *s != '"'; s++) {
+			assert_true(*s != '\0');
+			if (*s != '\\') {
+				out[o++] = *s;
+				continue;
+			}
+			s++;
+			if (*s == 'n')
+				out[o++] = '\n';
+			else if (*s == 'r')
+				out[o++] = '\r';
+			else if (*s == 't')
+				out[o++] = '\t';
+			else if (*s == '\\' || *s == '"')
+				out[o++] = *s;
+			else if (*s == 'x') {
+				unsigned v;
+				assert_int_equal(sscanf(s + 1, "%2x", &v), 1);
+				out[o++] = (char)v;
+				s += 2;
+			} else {
+				fail_msg("unknown escape \\%c", *s);
+			}
+		}
+		s++;
+	}
+	out[o] = '\0';
+	*end = s;
+	return out;
+}
+
+/* Random bytes: the line is printable ASCII, one line, and unescaping the
+ * value gives back exactly what went in. */
+static void
+test_text_random(void **state)
+{
+	char v[300];
+
+	(void)state;
+	srand(12345);
+	for (int round = 0; round < 2000; round++) {
+		size_t n = 1 + (size_t)rand() % (sizeof(v) - 1);
+		for (size_t i = 0; i < n; i++)
+			v[i] = (char)(1 + rand() % 255);
+		v[n] = '\0';
+		char *out = audit_one(v);
+		for (const char *p = out; *p != '\n'; p++)
+			assert_true(*p >= 0x20 && *p <= 0x7e);
+		const char *b = body(out), *end;
+		assert_int_equal(strncmp(b, "audit key=", 10), 0);
+		char *back = text_unescape(b + 10, &end);
+		assert_string_equal(back, v);
+		assert_string_equal(end, " decision=refused\n");
+		free(back);
+		free(out);
+	}
+}
+
+static void
+test_text_message(void **state)
+{
+	struct capture c;
+
+	(void)state;
+	capture_start(&c);
+	log_warn("key %s is configured but no vault holds it", "tz1\nfake\\line\x1b");
+	char *out = capture_end(&c, NULL);
+	assert_int_equal(count_nl(out), 1);
+	assert_string_equal(body(out),
+	                    "key tz1\\nfake\\\\line\\x1b is configured but no vault holds it\n");
+	assert_non_null(strstr(out, "Z warn  key"));
+	free(out);
+}
+
+/* Parses one JSON line; returns the object (caller decrefs). */
+static json_t *
+json_line(const char *out)
+{
+	json_error_t e;
+	json_t *j = json_loads(out, JSON_REJECT_DUPLICATES, &e);
+	if (j == NULL)
+		fail_msg("not JSON (%s): %s", e.text, out);
+	assert_true(json_is_object(j));
+	return j;
+}
+
+static const struct {
+	const char *in, *decoded;
+} json_cases[] = {
+	{"tz1abc", "tz1abc"},
+	{"tz1\n{\"forged\":1}\r\t\x01\x1f\x7f\"\\", "tz1\n{\"forged\":1}\r\t\x01\x1f\x7f\"\\"},
+	{"caf\xc3\xa9 \xf0\x9f\x98\x80", "caf\xc3\xa9 \xf0\x9f\x98\x80"}, /* valid UTF-8 kept */
+	{"a\xffz", "a\xef\xbf\xbdz"},                                    /* stray byte */
+	{"\xc3", "\xef\xbf\xbd"},                                        /* cut at the end */
+	{"\xf0\x9f\x98", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"},         /* cut, flush */
+	{"\xc0\xaf", "\xef\xbf\xbd\xef\xbf\xbd"},                         /* overlong '/' */
+	{"\xe0\x80\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"},         /* overlong NUL */
+	{"\xed\xa0\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"},         /* surrogate */
+	{"\xf4\x90\x80\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"}, /* > U+10FFFF */
+	{"\xe2\x80\xa8\xe2\x80\xa9", "\xe2\x80\xa8\xe2\x80\xa9"},
+};
+
+static void
+test_json_values(void **state)
+{
+	(void)state;
+	log_set_json(true);
+	for (size_t i = 0; i < sizeof(json_cases) / sizeof(json_cases[0]); i++) {
+		char *out = audit_one(json_cases[i].in);
+		json_t *j = json_line(out);
+		assert_string_equal(json_string_value(json_object_get(j, "msg")), "audit");
+		assert_string_equal(json_string_value(json_object_get(j, "key")),
+		                    json_cases[i].decoded);
+		assert_string_equal(json_string_value(json_object_get(j, "decision")), "refused");
+		json_decref(j);
+		free(out);
+	}
+	/* The line separators travel escaped, never raw. */
+	char *out = audit_one("\xe2\x80\xa8");
+	assert_non_null(strstr(out, "\"key\":\"\\u2028\""));
+	free(out);
+	log_set_json(false);
+}
+
+static void
+test_json_random(void **state)
+{
+	char v[300];
+
+	(void)state;
+	log_set_json(true);
+	srand(54321);
+	for (int round = 0; round < 2000; round++) {
+		size_t n = 1 + (size_t)rand() % (sizeof(v) - 1);
+		for (size_t i = 0; i < n; i++)
+			v[i] = (char)(1 + rand() % 255);
+		v[n] = '\0';
+		char *out = audit_one(v);
+		json_t *j = json_line(out);
+		assert_true(json_is_string(json_object_get(j, "key")));
+		json_decref(j);
+		free(out);
+
+		struct capture c;
+		capture_start(&c);
+		log_error("bad key %s", v);
+		out = capture_end(&c, NULL);
+		assert_int_equal(count_nl(out), 1);
+		j = json_line(out);
+		assert_string_equal(json_string_value(json_object_get(j, "level")), "error");
+		json_decref(j);
+		free(out);
+	}
+	log_set_json(false);
+}
+
+/* Lines past the 2 KB stack buffer go through the heap, still whole. */
+static void
+test_long(void **state)
+{
+	size_t n = 10000;
+	char *v = malloc(n + 1);
+
+	(void)state;
+	assert_non_null(v);
+	for (size_t i = 0; i < n; i++)
+		v[i] = i % 100 == 99 ? '\n' : 'a';
+	v[n] = '\0';
+	char *out = audit_one(v);
+	const char *end;
+	char *back = text_unescape(body(out) + 10, &end);
+	assert_string_equal(back, v);
+	free(back);
+	free(out);
+	log_set_json(true);
+	out = audit_one(v);
+	json_t *j = json_line(out);
+	assert_string_equal(json_string_value(json_object_get(j, "key")), v);
+	json_decref(j);
+	free(out);
+	log_set_json(false);
+	free(v);
+}
+
+static void
+test_level(void **state)
+{
+	struct capture c;
+
+	(void)state;
+	log_set_level(LOG_WARN);
+	capture_start(&c);
+	log_audit("key", "tz1abc", NULL);
+	log_info("hidden");
+	log_warn("shown");
+	char *out = capture_end(&c, NULL);
+	assert_int_equal(count_nl(out), 1);
+	assert_string_equal(body(out), "shown\n");
+	free(out);
+	log_set_level(LOG_DEBUG);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_text_values, setup),
+		cmocka_unit_test_setup(test_text_random, setup),
+		cmocka_unit_test_setup(test_text_message, setup),
+		cmocka_unit_test_setup(test_json_values, setup),
+		cmocka_unit_test_setup(test_json_random, setup),
+		cmocka_unit_test_setup(test_long, setup),
+		cmocka_unit_test_setup(test_level, setup),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
