@@ -15,7 +15,8 @@ auth_message(const uint8_t pkh[static TZ_PKH_BIN_LEN], const uint8_t *data, size
 	out[0] = 0x04;
 	out[1] = 0x01;
 	memcpy(out + 2, pkh, TZ_PKH_BIN_LEN);
-	memcpy(out + 2 + TZ_PKH_BIN_LEN, data, len);
+	if (len > 0) /* data may be NULL then, which memcpy does not allow */
+		memcpy(out + 2 + TZ_PKH_BIN_LEN, data, len);
 	*outlen = 2 + TZ_PKH_BIN_LEN + len;
 	return 0;
 }

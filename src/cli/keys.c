@@ -1,5 +1,6 @@
 /* sigil generate, import, list, pubkey. */
 #include <sodium.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,8 +24,10 @@ static const char import_usage[] =
 	"       sigil import --pem FILE [--name NAME] [--vault VAULT]\n"
 	"       sigil import - [...]     (reads the secret from standard input)\n\n"
 	"Imports a secret key into the file vault. Encrypted forms are opened with\n"
-	"SIGIL_IMPORT_PASSPHRASE, else a prompt on the terminal. Prefer '-' or --pem:\n"
-	"a secret on the command line can be seen by other users of this machine.\n";
+	"SIGIL_IMPORT_PASSPHRASE, else a prompt on the terminal. A key may keep the\n"
+	"\"unencrypted:\" or \"encrypted:\" label that octez-client's secret_keys file\n"
+	"and Signatory's file vault give it. Prefer '-' or --pem: a secret on the\n"
+	"command line can be seen by other users of this machine.\n";
 
 static const char list_usage[] =
 	"usage: sigil list\n\nLists the keys of every configured vault and whether the "
@@ -128,6 +131,31 @@ cli_generate(int argc, char **argv)
 	return rc;
 }
 
+/* octez-client's secret_keys file and Signatory's file vault write a key as
+ * "unencrypted:edsk…" or "encrypted:edesk…": a key copied from either keeps
+ * working. The label must match the key's form; 0 or SIGIL_E_INVALID. */
+static int
+keys_strip_label(const char **secret)
+{
+	static const struct {
+		const char *label;
+		bool encrypted;
+	} labels[] = {{"unencrypted:", false}, {"encrypted:", true}};
+	const char *s = *secret;
+
+	for (size_t i = 0; i < sizeof(labels) / sizeof(labels[0]); i++) {
+		size_t n = strlen(labels[i].label);
+		if (strncmp(s, labels[i].label, n) != 0)
+			continue;
+		s += n;
+		if (tz_sk_is_encrypted(s, strlen(s)) != labels[i].encrypted)
+			return SIGIL_E_INVALID;
+		*secret = s;
+		return 0;
+	}
+	return 0;
+}
+
 int
 cli_import(int argc, char **argv)
 {
@@ -160,10 +188,15 @@ cli_import(int argc, char **argv)
 			line[strcspn(line, "\r\n")] = '\0';
 			secret = line;
 		}
+		if ((rc = keys_strip_label(&secret)) != 0) {
+			fprintf(stderr, "sigil: the key's label (encrypted: or unencrypted:) does "
+			                "not match its form\n");
+			goto out;
+		}
 		const char *env = getenv("SIGIL_IMPORT_PASSPHRASE");
 		if (env)
 			snprintf(pass, sizeof(pass), "%s", env);
-		else if (strstr(secret, "esk") == secret + 2 || strstr(secret, "esk") == secret + 3)
+		else if (tz_sk_is_encrypted(secret, strlen(secret)))
 			(void)cli_prompt_secret("key passphrase: ", pass, sizeof(pass));
 		rc = tz_sk_decode(secret, strlen(secret), pass, &t, sk);
 	}

@@ -81,7 +81,7 @@ key_allow(struct ctx *x, struct policy_key *k, const char *full, const struct cn
 			         "expected no value (or true/false)");
 			return SIGIL_E_INVALID;
 		}
-		if (tz_req_kind_from_name(name) < 0) {
+		if (policy_req_kind_from_name(name) < 0) {
 			cfg_errf(x->err, x->errlen, v->key_lines[i], full2, "unknown request kind");
 			return SIGIL_E_INVALID;
 		}

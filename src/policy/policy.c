@@ -57,14 +57,33 @@ policy_clear_allow(struct policy_key *k)
 	k->allow_ops = 0;
 }
 
+/* The names from before protocol 018 (Oxford) renamed endorsements to
+ * attestations. Signatory still reads them, as request kinds and as generic
+ * operation kinds alike (fixupRequests and PreparePolicy in its
+ * pkg/signatory/signatory.go), so a configuration carried over keeps its
+ * meaning. Its renames of double_(pre)endorsement_evidence lead to kinds
+ * that 023 merged away; those stay unknown here, which stops the start. */
+static const char *
+policy_current_name(const char *name)
+{
+	if (strcmp(name, "endorsement") == 0)
+		return "attestation";
+	if (strcmp(name, "preendorsement") == 0)
+		return "preattestation";
+	return name;
+}
+
+int
+policy_req_kind_from_name(const char *name)
+{
+	return name == NULL ? -1 : tz_req_kind_from_name(policy_current_name(name));
+}
+
 int
 policy_allow_name(struct policy_key *k, const char *name)
 {
-	int kind;
+	int kind = policy_req_kind_from_name(name);
 
-	if (name == NULL)
-		return SIGIL_E_INVALID;
-	kind = tz_req_kind_from_name(name);
 	if (kind < 0 || kind >= TZ_REQ_KINDS)
 		return SIGIL_E_INVALID;
 	k->allow_kinds |= BIT_KIND(kind);
@@ -83,7 +102,7 @@ policy_allow_op_name(struct policy_key *k, const char *op)
 		k->allow_ops |= BIT_OP(TZ_OP_BALLOT_YAY) | BIT_OP(TZ_OP_BALLOT_NAY) |
 		                BIT_OP(TZ_OP_BALLOT_PASS);
 	} else {
-		kind = tz_op_kind_from_name(op);
+		kind = tz_op_kind_from_name(policy_current_name(op));
 		if (kind < 0 || kind >= TZ_OP_KIND_COUNT)
 			return SIGIL_E_INVALID;
 		k->allow_ops |= BIT_OP(kind);

@@ -51,15 +51,24 @@ policy_key_init_default(struct policy_key *k, const char *address);
  * map starts from nothing). */
 void policy_clear_allow(struct policy_key *k);
 
-/* Allows one request kind by its policy name ("block", "preattestation",
- * "attestation", "attestation_with_dal", "generic", "pack").
+/* The request kind a policy name stands for ("block", "preattestation",
+ * "attestation", "attestation_with_dal", "generic", "pack", and Signatory's
+ * legacy "endorsement" and "preendorsement" for the two renamed ones), or
+ * -1 when unknown (NULL included). */
+int policy_req_kind_from_name(const char *name);
+
+/* Allows one request kind by its policy name (policy_req_kind_from_name).
  * SIGIL_E_INVALID when the name is unknown. */
 __attribute__((warn_unused_result)) int
 policy_allow_name(struct policy_key *k, const char *request_kind_name);
 
 /* Allows one generic operation kind by its Signatory name ("transaction",
- * "ballot:yay", …); "ballot" allows all three votes. Allowing any operation
- * also allows the generic request kind. SIGIL_E_INVALID when unknown. */
+ * "stake", "ballot:yay", …); "ballot" allows all three votes, and the legacy
+ * "endorsement" and "preendorsement" mean attestation and preattestation.
+ * A transaction that calls a staking entrypoint is "stake", "unstake",
+ * "finalize_unstake" or "set_delegate_parameters", not "transaction"
+ * (decode.h). Allowing any operation also allows the generic request kind.
+ * SIGIL_E_INVALID when unknown. */
 __attribute__((warn_unused_result)) int
 policy_allow_op_name(struct policy_key *k, const char *op);
 

@@ -112,7 +112,9 @@ vf_check_unique(const struct vault_file *f, const struct vault_key *k)
 	return 0;
 }
 
-/* Signatory: [{"name": s, "value": "unencrypted:edsk…" | "encrypted:edesk…"}] */
+/* Signatory: [{"name": s, "value": "unencrypted:edsk…" | "encrypted:edesk…"}].
+ * The label must tell the truth: an "encrypted:" key written in the clear
+ * is refused, since whoever wrote it believes it is not. */
 static int
 vf_load_signatory(struct vault_file *f, json_t *arr, const char *passphrase)
 {
@@ -122,7 +124,8 @@ vf_load_signatory(struct vault_file *f, json_t *arr, const char *passphrase)
 	json_array_foreach(arr, i, it) {
 		const char *name = json_string_value(json_object_get(it, "name"));
 		const char *value = json_string_value(json_object_get(it, "value"));
-		const char *pp = NULL, *b58;
+		const char *pp, *b58;
+		bool encrypted;
 		enum sigil_key_type t;
 		uint8_t *sk;
 		int rc;
@@ -131,12 +134,16 @@ vf_load_signatory(struct vault_file *f, json_t *arr, const char *passphrase)
 			return SIGIL_E_INVALID;
 		if (strncmp(value, "unencrypted:", 12) == 0) {
 			b58 = value + 12;
+			encrypted = false;
 		} else if (strncmp(value, "encrypted:", 10) == 0) {
 			b58 = value + 10;
-			pp = passphrase;
+			encrypted = true;
 		} else {
 			return SIGIL_E_INVALID;
 		}
+		if (tz_sk_is_encrypted(b58, strlen(b58)) != encrypted)
+			return SIGIL_E_INVALID;
+		pp = encrypted ? passphrase : NULL;
 		if ((rc = vf_push(f, &sk)) != 0)
 			return rc;
 		rc = tz_sk_decode(b58, strlen(b58), pp, &t, sk);

@@ -1,8 +1,14 @@
 /* Adding a key to a file vault (CLI generate and import). */
+#include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
+#include <limits.h>
 #include <sodium.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include "core/errors.h"
 #include "core/fileio.h"
@@ -24,6 +30,35 @@ vf_add_check(json_t *keys, const struct vault_key *info)
 	return 0;
 }
 
+/* Two `sigil generate` or `import` at once would each read the vault, add
+ * their key and rename their copy over the file: the last rename drops the
+ * other's key. An exclusive flock serialises the read-modify-write. It is
+ * taken on a file beside the vault, not on the vault itself, because the
+ * rename gives the vault a new inode that a lock on the old one does not
+ * cover. The lock file is left in place: unlinking it would let a waiter
+ * lock the unlinked inode while a newcomer locks a fresh one. */
+static int
+vf_lock(const char *path, int *fd)
+{
+	char lock[PATH_MAX];
+	int n = snprintf(lock, sizeof(lock), "%s.lock", path);
+	int f;
+
+	*fd = -1;
+	if (n < 0 || (size_t)n >= sizeof(lock))
+		return SIGIL_E_TOO_BIG;
+	if ((f = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0)
+		return errno == ENOENT ? SIGIL_E_NOT_FOUND : SIGIL_E_IO;
+	while (flock(f, LOCK_EX) != 0) {
+		if (errno != EINTR) {
+			close(f);
+			return SIGIL_E_IO;
+		}
+	}
+	*fd = f;
+	return 0;
+}
+
 int
 vault_file_add(const char *path, const char *passphrase, const char *name,
                enum sigil_key_type t, const uint8_t sk[static SIGIL_SECRET_LEN],
@@ -34,11 +69,13 @@ vault_file_add(const char *path, const char *passphrase, const char *name,
 	json_t *root = NULL, *keys, *entry = NULL;
 	uint8_t *kek = NULL, *check = NULL;
 	char *text = NULL;
-	int rc;
+	int lockfd = -1, rc;
 
 	if (info)
 		memset(info, 0, sizeof(*info));
 	if ((rc = vault_key_describe(t, sk, name, &k)) != 0)
+		return rc;
+	if ((rc = vf_lock(path, &lockfd)) != 0)
 		return rc;
 	kek = secmem_alloc(crypto_aead_xchacha20poly1305_ietf_KEYBYTES);
 	check = secmem_alloc(SIGIL_SECRET_LEN);
@@ -89,5 +126,7 @@ out:
 	json_decref(root);
 	secmem_free(kek);
 	secmem_free(check);
+	if (lockfd >= 0)
+		close(lockfd); /* releases the lock, after the rename */
 	return rc;
 }

@@ -1,17 +1,114 @@
 #include "vault/file_format.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <malloc.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/errors.h"
-#include "core/fileio.h"
 #include "core/hex.h"
 #include "core/log.h"
 #include "core/secmem.h"
 
 #define VF_AD_TAG "sigil-vault-v1"
+
+/* jansson copies every string it parses, into the lexer's token buffer and
+ * then into the value, and frees those copies with its free function: the
+ * "unencrypted:edsk…" of a Signatory vault would stay in freed heap. So
+ * jansson's frees wipe. The size comes from malloc_usable_size rather than
+ * a header of our own, which makes the wiping free right for any block
+ * malloc returned, including those jansson allocated before the switch: it
+ * can be installed late, and it is never undone, because
+ * json_set_alloc_funcs is global and a block may outlive any scope we could
+ * give it. Every other JSON of the process (request bodies among them) is
+ * wiped on free as well, for the cost of a memset. The switch itself is two
+ * plain stores: it happens when a vault is first read, at start-up, before
+ * the server's threads use jansson (either pair of functions would serve a
+ * thread that saw a torn update, but that would still be a data race). */
+static void *
+vf_json_malloc(size_t n)
+{
+	return malloc(n);
+}
+
+static void
+vf_json_free(void *p)
+{
+	if (p == NULL)
+		return;
+	sodium_memzero(p, malloc_usable_size(p));
+	free(p);
+}
+
+static pthread_once_t vf_json_once = PTHREAD_ONCE_INIT;
+
+static void
+vf_json_install(void)
+{
+	json_set_alloc_funcs(vf_json_malloc, vf_json_free);
+}
+
+void
+vf_json_wipe_on_free(void)
+{
+	(void)pthread_once(&vf_json_once, vf_json_install);
+}
+
+/* fileio_read, but every path wipes what it read before freeing it: a
+ * Signatory vault holds its secrets in the clear. *mode gets the file's
+ * permission bits. */
+static int
+vf_read_file(const char *path, char **out, size_t *outlen, mode_t *mode)
+{
+	struct stat st;
+	char *buf = NULL;
+	size_t got = 0, size = 0;
+	int fd, rc = SIGIL_E_IO;
+
+	*out = NULL;
+	*outlen = 0;
+	*mode = 0;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return errno == ENOENT ? SIGIL_E_NOT_FOUND : SIGIL_E_IO;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+		goto out;
+	if ((uintmax_t)st.st_size > VF_MAX_FILE) {
+		rc = SIGIL_E_TOO_BIG;
+		goto out;
+	}
+	size = (size_t)st.st_size;
+	if ((buf = malloc(size + 1)) == NULL) {
+		rc = SIGIL_E_NOMEM;
+		goto out;
+	}
+	while (got < size) {
+		ssize_t n = read(fd, buf + got, size - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			goto out; /* an error, or the file shrank under us */
+		got += (size_t)n;
+	}
+	buf[got] = '\0';
+	*out = buf;
+	*outlen = got;
+	*mode = st.st_mode & 07777;
+	buf = NULL;
+	rc = 0;
+out:
+	if (buf != NULL) {
+		sodium_memzero(buf, size + 1);
+		free(buf);
+	}
+	close(fd);
+	return rc;
+}
 
 int
 vf_read_json(const char *path, json_t **out)
@@ -19,18 +116,21 @@ vf_read_json(const char *path, json_t **out)
 	char *buf = NULL;
 	size_t len;
 	json_error_t jerr;
-	struct stat st;
+	mode_t mode;
 	int rc;
 
 	*out = NULL;
-	if ((rc = fileio_read(path, VF_MAX_FILE, &buf, &len)) != 0)
+	vf_json_wipe_on_free();
+	if ((rc = vf_read_file(path, &buf, &len, &mode)) != 0)
 		return rc;
-	if (stat(path, &st) == 0 && (st.st_mode & 077) != 0)
+	if ((mode & 077) != 0)
 		log_warn("vault %s is readable by group or others (mode %o); it should be 0600",
-		         path, (unsigned)(st.st_mode & 0777));
+		         path, (unsigned)(mode & 0777));
 	*out = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
-	sodium_memzero(buf, len);
+	sodium_memzero(buf, len + 1);
 	free(buf);
+	/* jerr quotes the text near a syntax error, which may be a secret. */
+	sodium_memzero(&jerr, sizeof(jerr));
 	return *out ? 0 : SIGIL_E_INVALID;
 }
 

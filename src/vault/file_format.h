@@ -15,7 +15,12 @@ struct vf_kdf {
 	size_t memlimit;
 };
 
+/* Reads and parses a vault file; the raw text is wiped, and so (see
+ * vf_json_wipe_on_free) is every string jansson frees. */
 int vf_read_json(const char *path, json_t **out);
+/* Makes jansson wipe every block it frees, for the rest of the process.
+ * Idempotent; vf_read_json calls it. */
+void vf_json_wipe_on_free(void);
 int vf_kdf_parse(json_t *root, struct vf_kdf *kdf);
 void vf_kdf_new(struct vf_kdf *kdf);
 json_t *vf_kdf_json(const struct vf_kdf *kdf);

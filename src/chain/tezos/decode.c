@@ -121,16 +121,17 @@ decode_consensus(struct tz_cur *c, struct tz_request *out)
 static int
 decode_generic(struct tz_cur *c, struct tz_request *out)
 {
-	int kind, rc;
+	uint64_t kinds;
+	int rc;
 
 	if ((rc = tz_cur_skip(c, 32)) != 0) /* branch */
 		return rc;
 	if (tz_cur_left(c) == 0)
 		return SIGIL_E_INVALID; /* a batch holds at least one content */
 	while (tz_cur_left(c) > 0) {
-		if ((rc = tz_op_skip(c, &kind)) != 0)
+		if ((rc = tz_op_skip(c, &kinds)) != 0)
 			return rc;
-		out->op_kinds |= UINT64_C(1) << kind;
+		out->op_kinds |= kinds;
 		out->n_ops++;
 	}
 	return 0;
@@ -197,7 +198,8 @@ static const char *const req_names[TZ_REQ_KINDS] = {
 };
 
 /* Signatory's names (its policy's "generic:" list, from gotez's
- * OperationKind), ballots split as "ballot:<vote>". */
+ * OperationKind, which names a transaction by its staking entrypoint when
+ * it calls one), ballots split as "ballot:<vote>". */
 static const char *const op_names[TZ_OP_KIND_COUNT] = {
 	[TZ_OP_SEED_NONCE_REVELATION] = "seed_nonce_revelation",
 	[TZ_OP_DOUBLE_CONSENSUS_OPERATION_EVIDENCE] = "double_consensus_operation_evidence",
@@ -218,6 +220,10 @@ static const char *const op_names[TZ_OP_KIND_COUNT] = {
 	[TZ_OP_ATTESTATIONS_AGGREGATE] = "attestations_aggregate",
 	[TZ_OP_REVEAL] = "reveal",
 	[TZ_OP_TRANSACTION] = "transaction",
+	[TZ_OP_STAKE] = "stake",
+	[TZ_OP_UNSTAKE] = "unstake",
+	[TZ_OP_FINALIZE_UNSTAKE] = "finalize_unstake",
+	[TZ_OP_SET_DELEGATE_PARAMETERS] = "set_delegate_parameters",
 	[TZ_OP_ORIGINATION] = "origination",
 	[TZ_OP_DELEGATION] = "delegation",
 	[TZ_OP_REGISTER_GLOBAL_CONSTANT] = "register_global_constant",

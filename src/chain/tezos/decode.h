@@ -30,9 +30,14 @@ enum tz_req_kind {
 
 /* Operation kinds of a generic (0x03) request, as policy names them (the
  * names are Signatory's, see tz_op_kind_name). Ballots are split by their
- * vote so that policy can allow one vote. Protocol 023 (Seoul) merged the
- * double (pre)attestation evidences into one double_consensus_operation_
- * evidence (tag 2); 024 (Tallinn) keeps 023's operation encodings. */
+ * vote so that policy can allow one vote. A transaction that calls the
+ * entrypoint stake, unstake, finalize_unstake or set_delegate_parameters
+ * (entrypoint tags 6-9) is that kind, not a transaction, as Signatory counts
+ * it: allowing transactions does not allow staking (ops.c says how a call
+ * to a contract's own entrypoint of one of those names counts). Protocol 023
+ * (Seoul) merged the double (pre)attestation evidences into one
+ * double_consensus_operation_evidence (tag 2); 024 (Tallinn) keeps 023's
+ * operation encodings. */
 enum tz_op_kind {
 	TZ_OP_SEED_NONCE_REVELATION,
 	TZ_OP_DOUBLE_CONSENSUS_OPERATION_EVIDENCE,
@@ -53,6 +58,10 @@ enum tz_op_kind {
 	TZ_OP_ATTESTATIONS_AGGREGATE,
 	TZ_OP_REVEAL,
 	TZ_OP_TRANSACTION,
+	TZ_OP_STAKE,
+	TZ_OP_UNSTAKE,
+	TZ_OP_FINALIZE_UNSTAKE,
+	TZ_OP_SET_DELEGATE_PARAMETERS,
 	TZ_OP_ORIGINATION,
 	TZ_OP_DELEGATION,
 	TZ_OP_REGISTER_GLOBAL_CONSTANT,
@@ -117,7 +126,9 @@ tz_decode(const uint8_t *buf, size_t len, struct tz_request *out);
 
 /* Policy names: "block", "preattestation", "attestation",
  * "attestation_with_dal", "generic", "pack"; and operation kinds as Signatory
- * writes them ("transaction", "ballot:yay", ...). -1 when unknown. */
+ * writes them ("transaction", "stake", "ballot:yay", ...). -1 when unknown.
+ * Only today's names: the pre-Oxford aliases ("endorsement", …) that a
+ * configuration may still use are policy's business (policy.h). */
 const char *tz_req_kind_name(enum tz_req_kind k);
 int tz_req_kind_from_name(const char *name);
 const char *tz_op_kind_name(enum tz_op_kind k);

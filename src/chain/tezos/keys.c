@@ -296,6 +296,17 @@ out:
 	return rc;
 }
 
+bool
+tz_sk_is_encrypted(const char *s, size_t slen)
+{
+	static const char *const esk[] = {"edesk", "spesk", "p2esk", "BLesk"};
+
+	for (size_t i = 0; i < sizeof(esk) / sizeof(esk[0]); i++)
+		if (slen > strlen(esk[i]) && memcmp(s, esk[i], strlen(esk[i])) == 0)
+			return true;
+	return false;
+}
+
 int
 tz_sk_encode(enum sigil_key_type t, const uint8_t sk[static SIGIL_SECRET_LEN], char *out,
              size_t outcap)

@@ -49,6 +49,11 @@ tz_sig_decode(const char *s, size_t slen, enum sigil_key_type *t, uint8_t sig[st
 __attribute__((warn_unused_result)) int
 tz_sk_decode(const char *s, size_t slen, const char *passphrase, enum sigil_key_type *t,
              uint8_t sk[static SIGIL_SECRET_LEN]);
+/* Whether s is written in one of the encrypted forms (edesk…, spesk…,
+ * p2esk…, BLesk…), judged by its prefix alone: base58check gives every
+ * payload of a prefix's length the same leading characters. */
+bool tz_sk_is_encrypted(const char *s, size_t slen);
+
 /* "edsk…" (32-byte seed form), "spsk…", "p2sk…", "BLsk…". */
 __attribute__((warn_unused_result)) int
 tz_sk_encode(enum sigil_key_type t, const uint8_t sk[static SIGIL_SECRET_LEN], char *out,

@@ -4,7 +4,9 @@
  * packages proto_022/023/024 (operation tags, field layouts, the tz4 "BLS
  * mode" consensus contents), @taquito/local-forging 24.2.0 schemas (manager
  * operations, proofs, entrypoints), octez kaitai descriptions (block header,
- * consensus contents). 024 reuses 023's operation encodings unchanged.
+ * consensus contents; id_023__ptseoulo__operation__contents.ksy for the
+ * fixed 96-byte proof, the whitelist and the DAL shard). 024 reuses 023's
+ * operation encodings unchanged.
  * smart_rollup_refute and the zk rollup operations are read by ops_rollup.c,
  * whose header says where their layouts were checked. */
 #include <string.h>
@@ -12,6 +14,7 @@
 #include "chain/tezos/decode.h"
 #include "chain/tezos/ops.h"
 #include "core/errors.h"
+#include "crypto/sig.h"
 
 /* ---- bounded reads ---------------------------------------------------- */
 
@@ -107,9 +110,9 @@ enum {
 	F_DYN_COMMITTEE, /* F_DYN of {slot u16; dal_attestation Z option} */
 	F_OPT_PKH,     /* bool + F_PKH */
 	F_OPT_N,       /* bool + F_N */
-	F_OPT_DYN,     /* bool + F_DYN */
-	F_PARAMS,      /* bool + entrypoint + F_DYN (Micheline) */
-	F_ENTRYPOINT,
+	F_OPT_PROOF,   /* bool + uint32 length 96 + a BLS signature */
+	F_OPT_PKHS,    /* bool + F_DYN of F_PKH (a smart rollup whitelist) */
+	F_TX_TARGET,   /* F_CONTRACT, then bool + entrypoint + F_DYN (Micheline) */
 	F_BALLOT,      /* vote byte: 0 yay, 1 nay, 2 pass; picks the kind */
 	F_PVM,         /* 0 arith, 1 wasm_2_0_0, 2 riscv */
 	F_MANAGER,     /* source pkh, fee, counter, gas_limit, storage_limit */
@@ -212,16 +215,38 @@ tz_rd_dyn(struct tz_cur *c, struct tz_cur *sub)
 	return 0;
 }
 
+/* The entrypoints that stake (tags 6-9 of the entrypoint encoding; 0-5 are
+ * default, root, do, set_delegate, remove_delegate, deposit). */
+static const struct {
+	uint8_t tag;
+	uint8_t kind; /* enum tz_op_kind */
+	const char *name;
+} tz_staking_eps[] = {
+	{ 6, TZ_OP_STAKE, "stake" },
+	{ 7, TZ_OP_UNSTAKE, "unstake" },
+	{ 8, TZ_OP_FINALIZE_UNSTAKE, "finalize_unstake" },
+	{ 9, TZ_OP_SET_DELEGATE_PARAMETERS, "set_delegate_parameters" },
+};
+#define TZ_N_STAKING_EPS (sizeof(tz_staking_eps) / sizeof(tz_staking_eps[0]))
+
+/* Reads an entrypoint; *staking gets the kind of a staking one, else -1.
+ * The named form (tag 255) spelling a staking name counts as that name:
+ * octez reads both forms as the same entrypoint. */
 static int
-rd_entrypoint(struct tz_cur *c)
+rd_entrypoint(struct tz_cur *c, int *staking)
 {
 	uint8_t tag, n;
 	int rc = tz_cur_u8(c, &tag);
 
+	*staking = -1;
 	if (rc != 0)
 		return rc;
-	if (tag <= 9) /* default, root, do, set_delegate, ..., set_delegate_parameters */
+	if (tag <= 9) {
+		for (size_t i = 0; i < TZ_N_STAKING_EPS; i++)
+			if (tz_staking_eps[i].tag == tag)
+				*staking = tz_staking_eps[i].kind;
 		return 0;
+	}
 	if (tag != 0xff)
 		return SIGIL_E_INVALID;
 	rc = tz_cur_u8(c, &n);
@@ -229,7 +254,49 @@ rd_entrypoint(struct tz_cur *c)
 		return rc;
 	if (n == 0 || n > 31) /* the protocol caps entrypoint names at 31 bytes */
 		return SIGIL_E_INVALID;
+	if (n > tz_cur_left(c))
+		return SIGIL_E_INCOMPLETE;
+	for (size_t i = 0; i < TZ_N_STAKING_EPS; i++)
+		if (strlen(tz_staking_eps[i].name) == n &&
+		    memcmp(tz_staking_eps[i].name, c->p + c->pos, n) == 0)
+			*staking = tz_staking_eps[i].kind;
 	return tz_cur_skip(c, n);
+}
+
+/* A transaction's destination and optional parameters. A call to a staking
+ * entrypoint is named by that entrypoint, as Signatory names it (gotez's
+ * Transaction.OperationKind looks at the entrypoint alone), so that a list
+ * holding `transaction` does not also allow staking. The protocol gives
+ * those entrypoints their staking meaning on implicit accounts only; a smart
+ * contract may define entrypoints of the same names, and calling one moves
+ * tez to that contract. Such a content counts as both kinds: neither
+ * `stake` alone (it is a transfer) nor `transaction` alone (Signatory would
+ * refuse it) allows it. */
+static int
+rd_tx_target(struct tz_cur *c, uint64_t *kinds)
+{
+	uint8_t dest;
+	int has, staking, rc = tz_cur_u8(c, &dest);
+
+	if (rc != 0)
+		return rc;
+	if (dest == 0x00)
+		rc = tz_rd_pkh(c);
+	else if (dest == 0x01)
+		rc = rd_originated_tail(c);
+	else
+		rc = SIGIL_E_INVALID;
+	if (rc == 0)
+		rc = tz_rd_bool(c, &has);
+	if (rc != 0 || !has)
+		return rc;
+	if ((rc = rd_entrypoint(c, &staking)) != 0 || (rc = tz_rd_dyn(c, NULL)) != 0)
+		return rc;
+	if (staking >= 0) {
+		uint64_t bit = UINT64_C(1) << staking;
+		*kinds = dest == 0x00 ? bit : *kinds | bit;
+	}
+	return 0;
 }
 
 /* Inside a region the bytes are all there: running out there means the
@@ -258,8 +325,24 @@ rd_committee(struct tz_cur *c)
 	return rc;
 }
 
+/* A proof of possession: 023 wraps the fixed 96-byte BLS signature
+ * encoding in a length prefix (dynamic_size), so any other length is
+ * malformed, not a longer proof. */
 static int
-run_field(struct tz_cur *c, const uint8_t **prog, int *kind)
+rd_proof(struct tz_cur *c)
+{
+	uint32_t n;
+	int rc = tz_cur_u32(c, &n);
+
+	if (rc != 0)
+		return rc;
+	if (n != SIGIL_BLS_SIG_LEN)
+		return SIGIL_E_INVALID;
+	return tz_cur_skip(c, n);
+}
+
+static int
+run_field(struct tz_cur *c, const uint8_t **prog, uint64_t *kinds)
 {
 	struct tz_cur sub;
 	uint8_t op = *(*prog)++, b;
@@ -294,27 +377,34 @@ run_field(struct tz_cur *c, const uint8_t **prog, int *kind)
 		return rd_committee(c);
 	case F_OPT_PKH:
 	case F_OPT_N:
-	case F_OPT_DYN:
 		rc = tz_rd_bool(c, &has);
 		if (rc != 0 || !has)
 			return rc;
-		return op == F_OPT_PKH ? tz_rd_pkh(c) : op == F_OPT_N ? tz_cur_zarith(c, 0, 10)
-		                                                   : tz_rd_dyn(c, NULL);
-	case F_PARAMS:
+		return op == F_OPT_PKH ? tz_rd_pkh(c) : tz_cur_zarith(c, 0, 10);
+	case F_OPT_PROOF:
 		rc = tz_rd_bool(c, &has);
 		if (rc != 0 || !has)
 			return rc;
-		rc = rd_entrypoint(c);
-		return rc != 0 ? rc : tz_rd_dyn(c, NULL);
-	case F_ENTRYPOINT:
-		return rd_entrypoint(c);
+		return rd_proof(c);
+	case F_OPT_PKHS:
+		rc = tz_rd_bool(c, &has);
+		if (rc != 0 || !has)
+			return rc;
+		rc = tz_rd_dyn(c, &sub);
+		while (rc == 0 && tz_cur_left(&sub) > 0)
+			rc = tz_sub_rc(tz_rd_pkh(&sub));
+		return rc;
+	case F_TX_TARGET:
+		return rd_tx_target(c, kinds);
 	case F_BALLOT:
 		rc = tz_cur_u8(c, &b);
 		if (rc != 0)
 			return rc;
 		if (b > 2)
 			return SIGIL_E_INVALID;
-		*kind = b == 0 ? TZ_OP_BALLOT_YAY : b == 1 ? TZ_OP_BALLOT_NAY : TZ_OP_BALLOT_PASS;
+		*kinds = UINT64_C(1) << (b == 0   ? TZ_OP_BALLOT_YAY
+		                         : b == 1 ? TZ_OP_BALLOT_NAY
+		                                  : TZ_OP_BALLOT_PASS);
 		return 0;
 	case F_PVM:
 		rc = tz_cur_u8(c, &b);
@@ -344,7 +434,7 @@ run_field(struct tz_cur *c, const uint8_t **prog, int *kind)
 
 struct tz_op_desc {
 	uint8_t tag;
-	uint8_t kind;         /* enum tz_op_kind (F_BALLOT may refine it) */
+	uint8_t kind;         /* enum tz_op_kind (F_BALLOT, F_TX_TARGET refine it) */
 	const uint8_t *prog;  /* field skippers, F_END-terminated */
 };
 
@@ -368,10 +458,10 @@ static const struct tz_op_desc tz_ops[] = {
 	/* The DAL bitset is a Zarith number; skipped with the natural's rules,
 	 * which accept every encoding either Z or N would produce here. */
 	{ 23, TZ_OP_ATTESTATION_WITH_DAL, PROG(SLOTTED_CONTENT, F_NBIG) },
-	/* inlined attestation, consensus slot, DAL slot index, shard (index,
-	 * shares) and its 48-byte proof */
+	/* inlined attestation, consensus slot, DAL slot index, shard (int31
+	 * index, shares as 32-byte scalars) and its 48-byte proof */
 	{ 24, TZ_OP_DAL_ENTRAPMENT_EVIDENCE,
-	  PROG(F_DYN, F_FIX, 2, F_FIX, 1, F_FIX, 4, F_DYN, F_FIX, 48) },
+	  PROG(F_DYN, F_FIX, 2, F_FIX, 1, F_INT31, F_DYN32, F_FIX, 48) },
 	{ 30, TZ_OP_PREATTESTATIONS_AGGREGATE, PROG(CONSENSUS_CONTENT, F_DYN_U16S) },
 	{ 31, TZ_OP_ATTESTATIONS_AGGREGATE, PROG(CONSENSUS_CONTENT, F_DYN_COMMITTEE) },
 	/* tz4 consensus keys sign these slot-less forms ("BLS mode") */
@@ -379,20 +469,20 @@ static const struct tz_op_desc tz_ops[] = {
 	{ 41, TZ_OP_ATTESTATION, PROG(CONSENSUS_CONTENT) },
 	/* manager operations; reveal and key updates carry an optional proof
 	 * of possession (a length-prefixed BLS signature) since 023 */
-	{ 107, TZ_OP_REVEAL, PROG(F_MANAGER, F_PK, F_OPT_DYN) },
-	{ 108, TZ_OP_TRANSACTION, PROG(F_MANAGER, F_N, F_CONTRACT, F_PARAMS) },
+	{ 107, TZ_OP_REVEAL, PROG(F_MANAGER, F_PK, F_OPT_PROOF) },
+	{ 108, TZ_OP_TRANSACTION, PROG(F_MANAGER, F_N, F_TX_TARGET) },
 	{ 109, TZ_OP_ORIGINATION, PROG(F_MANAGER, F_N, F_OPT_PKH, F_DYN, F_DYN) },
 	{ 110, TZ_OP_DELEGATION, PROG(F_MANAGER, F_OPT_PKH) },
 	{ 111, TZ_OP_REGISTER_GLOBAL_CONSTANT, PROG(F_MANAGER, F_DYN) },
 	{ 112, TZ_OP_SET_DEPOSITS_LIMIT, PROG(F_MANAGER, F_OPT_N) },
 	{ 113, TZ_OP_INCREASE_PAID_STORAGE, PROG(F_MANAGER, F_ZBIG, F_ORIGINATED) },
-	{ 114, TZ_OP_UPDATE_CONSENSUS_KEY, PROG(F_MANAGER, F_PK, F_OPT_DYN) },
-	{ 115, TZ_OP_UPDATE_COMPANION_KEY, PROG(F_MANAGER, F_PK, F_OPT_DYN) },
+	{ 114, TZ_OP_UPDATE_CONSENSUS_KEY, PROG(F_MANAGER, F_PK, F_OPT_PROOF) },
+	{ 115, TZ_OP_UPDATE_COMPANION_KEY, PROG(F_MANAGER, F_PK, F_OPT_PROOF) },
 	/* contents, type, ticketer, amount, destination, entrypoint (string) */
 	{ 158, TZ_OP_TRANSFER_TICKET,
 	  PROG(F_MANAGER, F_DYN, F_DYN, F_CONTRACT, F_NBIG, F_CONTRACT, F_DYN) },
 	/* kind, kernel, parameters type, optional whitelist */
-	{ 200, TZ_OP_SMART_ROLLUP_ORIGINATE, PROG(F_MANAGER, F_PVM, F_DYN, F_DYN, F_OPT_DYN) },
+	{ 200, TZ_OP_SMART_ROLLUP_ORIGINATE, PROG(F_MANAGER, F_PVM, F_DYN, F_DYN, F_OPT_PKHS) },
 	{ 201, TZ_OP_SMART_ROLLUP_ADD_MESSAGES, PROG(F_MANAGER, F_DYN) },
 	{ 202, TZ_OP_SMART_ROLLUP_CEMENT, PROG(F_MANAGER, F_FIX, 20) },
 	/* rollup; commitment: state, inbox level, predecessor, ticks (int64) */
@@ -418,14 +508,14 @@ static const struct tz_op_desc tz_ops[] = {
 };
 
 int
-tz_op_skip(struct tz_cur *c, int *kind)
+tz_op_skip(struct tz_cur *c, uint64_t *kinds)
 {
 	const struct tz_op_desc *d = NULL;
 	const uint8_t *prog;
 	uint8_t tag;
 	int rc;
 
-	*kind = -1;
+	*kinds = 0;
 	rc = tz_cur_u8(c, &tag);
 	if (rc != 0)
 		return rc;
@@ -437,8 +527,10 @@ tz_op_skip(struct tz_cur *c, int *kind)
 	}
 	if (!d)
 		return SIGIL_E_INVALID;
-	*kind = d->kind;
+	*kinds = UINT64_C(1) << d->kind;
 	for (prog = d->prog; rc == 0 && *prog != F_END;)
-		rc = run_field(c, &prog, kind);
+		rc = run_field(c, &prog, kinds);
+	if (rc != 0)
+		*kinds = 0;
 	return rc;
 }

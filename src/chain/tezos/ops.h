@@ -54,7 +54,9 @@ __attribute__((warn_unused_result)) int tz_rd_zk_ops(struct tz_cur *c);
 __attribute__((warn_unused_result)) int tz_rd_zk_pis(struct tz_cur *c, int pending);
 
 /* Reads one content of a generic operation (tag and body) at c->pos and
- * leaves c->pos after it; *kind gets its enum tz_op_kind. */
-__attribute__((warn_unused_result)) int tz_op_skip(struct tz_cur *c, int *kind);
+ * leaves c->pos after it; *kinds gets bit (1 << enum tz_op_kind) of its
+ * kind, and a second bit for the one content that counts as two (a call to
+ * a contract's entrypoint named like a staking one, see ops.c). */
+__attribute__((warn_unused_result)) int tz_op_skip(struct tz_cur *c, uint64_t *kinds);
 
 #endif

@@ -231,6 +231,23 @@ test_full(void **state)
 	assert_null(config_find_key(c, "tz1notconfigured"));
 	config_free(c);
 
+	/* Staking calls are kinds of their own; Signatory's pre-Oxford names
+	 * mean today's kinds, as request kinds and in the generic list. */
+	c = load_ok("tezos:\n  " TZ1 ":\n    allow:\n      endorsement:\n      preendorsement: true\n"
+	            "      block: false\n"
+	            "      generic: [transaction, stake, unstake, finalize_unstake,\n"
+	            "                set_delegate_parameters, endorsement]\n"
+	            "  " TZ2 ":\n    allow: {generic: [transaction]}\n");
+	k = config_find_key(c, TZ1);
+	assert_int_equal(k->allow_kinds, KIND(TZ_REQ_ATTESTATION) | KIND(TZ_REQ_PREATTESTATION) |
+	                                     KIND(TZ_REQ_GENERIC));
+	assert_int_equal(k->allow_ops, BIT(TZ_OP_TRANSACTION) | BIT(TZ_OP_STAKE) |
+	                                   BIT(TZ_OP_UNSTAKE) | BIT(TZ_OP_FINALIZE_UNSTAKE) |
+	                                   BIT(TZ_OP_SET_DELEGATE_PARAMETERS) |
+	                                   BIT(TZ_OP_ATTESTATION));
+	assert_int_equal(config_find_key(c, TZ2)->allow_ops, BIT(TZ_OP_TRANSACTION));
+	config_free(c);
+
 	/* An empty `allow` allows nothing; an empty generic list no generic. */
 	c = load_ok("tezos:\n  " TZ1 ":\n    allow:\n  " TZ2 ":\n    allow: {generic: []}\n"
 	            "  " TZ4 ":\n    allow: {generic: }\n");
@@ -266,6 +283,8 @@ test_example_file(void **state)
 	assert_true(k->allow_ops & BIT(TZ_OP_BALLOT_NAY));
 	assert_true(config_find_key(c, TZ4)->allow_proof_of_possession);
 	assert_true(config_find_key(c, TZ2)->log_payloads);
+	assert_true(config_find_key(c, TZ2)->allow_ops & BIT(TZ_OP_STAKE));
+	assert_false(config_find_key(c, TZ2)->allow_ops & BIT(TZ_OP_SET_DELEGATE_PARAMETERS));
 	config_free(c);
 
 	assert_int_equal(config_load("/nonexistent/sigil.yaml", &c, err, sizeof(err)),
@@ -307,8 +326,10 @@ test_errors(void **state)
 	         "line 2: tezos.tz1c8PEDNfj6UxoQM2XCyfTHM5KbGGgoqDrh: not a key address");
 	load_bad("tezos:\n  " TZ1 ":\n    allow:\n      generic: [transaction, transfer]\n",
 	         SIGIL_E_INVALID, "line 4: tezos." TZ1 ".allow.generic: unknown operation kind 'transfer'");
-	load_bad("tezos:\n  " TZ1 ":\n    allow: {endorsement: }\n", SIGIL_E_INVALID,
-	         "allow.endorsement: unknown request kind");
+	load_bad("tezos:\n  " TZ1 ":\n    allow: {endorsing: }\n", SIGIL_E_INVALID,
+	         "allow.endorsing: unknown request kind");
+	load_bad("tezos:\n  " TZ1 ":\n    allow:\n      generic: [double_endorsement_evidence]\n",
+	         SIGIL_E_INVALID, "unknown operation kind 'double_endorsement_evidence'");
 	load_bad("tezos:\n  " TZ1 ":\n    allow: {block: maybe}\n", SIGIL_E_INVALID,
 	         "allow.block: expected no value");
 	load_bad("tezos:\n  " TZ1 ":\n    allowed_chains: [mainnet]\n", SIGIL_E_INVALID,

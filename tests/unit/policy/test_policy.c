@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -165,7 +166,7 @@ test_allow_names(void **state)
 	assert_int_equal(policy_check(&k, &r, why, sizeof(why)), SIGIL_E_POLICY);
 	assert_string_equal(why, "request kind attestation not allowed");
 
-	assert_int_equal(policy_allow_name(&k, "endorsement"), SIGIL_E_INVALID);
+	assert_int_equal(policy_allow_name(&k, "endorsing"), SIGIL_E_INVALID);
 	assert_int_equal(policy_allow_name(&k, "Block"), SIGIL_E_INVALID);
 	assert_int_equal(policy_allow_name(&k, ""), SIGIL_E_INVALID);
 	assert_int_equal(policy_allow_name(&k, NULL), SIGIL_E_INVALID);
@@ -207,6 +208,124 @@ test_generic_list(void **state)
 	assert_int_equal(policy_allow_op_name(&k, ""), SIGIL_E_INVALID);
 	assert_int_equal(policy_allow_op_name(&k, NULL), SIGIL_E_INVALID);
 	assert_int_equal(k.allow_ops, BIT(TZ_OP_TRANSACTION) | BIT(TZ_OP_REVEAL));
+}
+
+/* Signatory's names from before Oxford: request kinds and operation kinds. */
+static void
+test_legacy_names(void **state)
+{
+	struct policy_key k;
+	struct tz_request r;
+	char why[POLICY_REASON_MAX];
+	(void)state;
+
+	assert_int_equal(policy_req_kind_from_name("endorsement"), TZ_REQ_ATTESTATION);
+	assert_int_equal(policy_req_kind_from_name("preendorsement"), TZ_REQ_PREATTESTATION);
+	assert_int_equal(policy_req_kind_from_name("attestation"), TZ_REQ_ATTESTATION);
+	assert_int_equal(policy_req_kind_from_name("endorsement_with_dal"), -1);
+	assert_int_equal(policy_req_kind_from_name(NULL), -1);
+
+	assert_int_equal(policy_key_init_default(&k, TZ1), 0);
+	policy_clear_allow(&k);
+	assert_int_equal(policy_allow_name(&k, "endorsement"), 0);
+	assert_int_equal(k.allow_kinds, 1u << TZ_REQ_ATTESTATION);
+	assert_int_equal(policy_allow_name(&k, "preendorsement"), 0);
+	r = req_of(TZ_REQ_PREATTESTATION);
+	assert_int_equal(policy_check(&k, &r, why, sizeof(why)), 0);
+	/* no more than the two renamed kinds */
+	r = req_of(TZ_REQ_ATTESTATION_WITH_DAL);
+	assert_int_equal(policy_check(&k, &r, why, sizeof(why)), SIGIL_E_POLICY);
+	assert_string_equal(why, "request kind attestation_with_dal not allowed");
+
+	assert_int_equal(policy_allow_op_name(&k, "endorsement"), 0);
+	assert_int_equal(policy_allow_op_name(&k, "preendorsement"), 0);
+	assert_int_equal(k.allow_ops, BIT(TZ_OP_ATTESTATION) | BIT(TZ_OP_PREATTESTATION));
+	r = generic_of(BIT(TZ_OP_ATTESTATION_WITH_DAL));
+	assert_int_equal(policy_check(&k, &r, why, sizeof(why)), SIGIL_E_POLICY);
+	assert_string_equal(why, "operation kind attestation_with_dal not allowed");
+	/* Signatory renames these to kinds that 023 merged away: unknown here */
+	assert_int_equal(policy_allow_op_name(&k, "double_endorsement_evidence"), SIGIL_E_INVALID);
+	assert_int_equal(policy_allow_op_name(&k, "double_preendorsement_evidence"),
+	                 SIGIL_E_INVALID);
+}
+
+/* Decodes hex (magic byte first) into r. */
+static void
+decode_hex(const char *hex, struct tz_request *r)
+{
+	uint8_t buf[256];
+	size_t n = strlen(hex) / 2;
+
+	assert_true(strlen(hex) % 2 == 0 && n <= sizeof(buf));
+	for (size_t i = 0; i < n; i++) {
+		unsigned v;
+		assert_int_equal(sscanf(hex + 2 * i, "%2x", &v), 1);
+		buf[i] = (uint8_t)v;
+	}
+	assert_int_equal(tz_decode(buf, n, r), 0);
+}
+
+/* @taquito/local-forging 24.2.0 transactions (test_decode.c has them): to
+ * oneself calling %stake, and to a KT1 calling its own %stake. */
+#define TX_HEAD "0301080f161d242b323940474e555c636a71787f868d949ba2a9b0b7bec5ccd3da" \
+	"6c00020910171e252c333a41484f565d646b72798087d209d2d422e852ac02"
+#define TX_STAKE TX_HEAD "c096b1020000020910171e252c333a41484f565d646b72798087ff0600000002030b"
+#define TX_KT1_STAKE TX_HEAD "c0843d01050c131a21282f363d444b525960676e757c838a00ff0600000002030b"
+#define TX_PLAIN TX_HEAD "c0843d0001030a11181f262d343b424950575e656c737a818800"
+
+/* Signatory counts staking calls by their entrypoint: `transaction` does
+ * not allow them, each must be listed. */
+static void
+test_staking(void **state)
+{
+	static const char *const names[] = {"stake", "unstake", "finalize_unstake",
+	                                    "set_delegate_parameters"};
+	static const enum tz_op_kind kinds[] = {TZ_OP_STAKE, TZ_OP_UNSTAKE, TZ_OP_FINALIZE_UNSTAKE,
+	                                        TZ_OP_SET_DELEGATE_PARAMETERS};
+	struct policy_key k;
+	struct tz_request r;
+	char why[POLICY_REASON_MAX], want[POLICY_REASON_MAX];
+	(void)state;
+
+	assert_int_equal(policy_key_init_default(&k, TZ1), 0);
+	assert_int_equal(policy_allow_op_name(&k, "transaction"), 0);
+	for (size_t i = 0; i < 4; i++) {
+		r = generic_of(BIT(kinds[i]));
+		assert_int_equal(policy_check(&k, &r, why, sizeof(why)), SIGIL_E_POLICY);
+		snprintf(want, sizeof(want), "operation kind %s not allowed", names[i]);
+		assert_string_equal(why, want);
+	}
+	decode_hex(TX_PLAIN, &r);
+	assert_int_equal(policy_check(&k, &r, why, sizeof(why)), 0);
+	decode_hex(TX_STAKE, &r);
+	assert_int_equal(policy_check(&k, &r, why, sizeof(why)), SIGIL_E_POLICY);
+	assert_string_equal(why, "operation kind stake not allowed");
+	decode_hex(TX_KT1_STAKE, &r);
+	assert_int_equal(policy_check(&k, &r, why, sizeof(why)), SIGIL_E_POLICY);
+
+	/* stake alone: staking yes, transfers no, a contract's %stake no */
+	assert_int_equal(policy_key_init_default(&k, TZ1), 0);
+	assert_int_equal(policy_allow_op_name(&k, "stake"), 0);
+	decode_hex(TX_STAKE, &r);
+	assert_int_equal(policy_check(&k, &r, why, sizeof(why)), 0);
+	decode_hex(TX_PLAIN, &r);
+	assert_int_equal(policy_check(&k, &r, why, sizeof(why)), SIGIL_E_POLICY);
+	assert_string_equal(why, "operation kind transaction not allowed");
+	decode_hex(TX_KT1_STAKE, &r);
+	assert_int_equal(policy_check(&k, &r, why, sizeof(why)), SIGIL_E_POLICY);
+	assert_string_equal(why, "operation kind transaction not allowed");
+	r = generic_of(BIT(TZ_OP_UNSTAKE));
+	assert_int_equal(policy_check(&k, &r, why, sizeof(why)), SIGIL_E_POLICY);
+
+	/* both: the contract's %stake too */
+	assert_int_equal(policy_allow_op_name(&k, "transaction"), 0);
+	decode_hex(TX_KT1_STAKE, &r);
+	assert_int_equal(policy_check(&k, &r, why, sizeof(why)), 0);
+	for (size_t i = 1; i < 4; i++)
+		assert_int_equal(policy_allow_op_name(&k, names[i]), 0);
+	r = generic_of(BIT(TZ_OP_UNSTAKE) | BIT(TZ_OP_FINALIZE_UNSTAKE) |
+	               BIT(TZ_OP_SET_DELEGATE_PARAMETERS) | BIT(TZ_OP_TRANSACTION));
+	assert_int_equal(policy_check(&k, &r, why, sizeof(why)), 0);
 }
 
 static void
@@ -326,6 +445,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_init_default), cmocka_unit_test(test_default_set),
 		cmocka_unit_test(test_allow_names),  cmocka_unit_test(test_generic_list),
+		cmocka_unit_test(test_legacy_names), cmocka_unit_test(test_staking),
 		cmocka_unit_test(test_ballot),       cmocka_unit_test(test_chains),
 		cmocka_unit_test(test_chain_limit),  cmocka_unit_test(test_pop_and_auth),
 	};

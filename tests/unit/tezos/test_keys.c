@@ -271,7 +271,15 @@ test_encrypt_round_trip(void **state)
 		assert_int_equal(t, ty);
 		assert_memory_equal(back, sk, 32);
 		assert_int_equal(tz_sk_decode(b, strlen(b), "pW", &t, back), SIGIL_E_PASSPHRASE);
+		/* the encrypted form is told by its prefix, the plain one is not it */
+		assert_true(tz_sk_is_encrypted(a, strlen(a)));
+		assert_int_equal(tz_sk_encode((enum sigil_key_type)ty, sk, b, sizeof(b)), 0);
+		assert_false(tz_sk_is_encrypted(b, strlen(b)));
 	}
+	assert_false(tz_sk_is_encrypted("edesk", 5)); /* a prefix and nothing more */
+	assert_false(tz_sk_is_encrypted("edesk1abc", 4));
+	assert_false(tz_sk_is_encrypted("", 0));
+	assert_false(tz_sk_is_encrypted("encrypted:edesk1abc", 19)); /* labels are the caller's */
 	assert_int_equal(tz_sk_encrypt(SIGIL_KEY_ED25519, sk, "pw", a, 40), SIGIL_E_TOO_BIG);
 	assert_int_equal(tz_sk_encrypt(SIGIL_KEY_ED25519, sk, NULL, a, sizeof(a)), SIGIL_E_INVALID);
 	assert_int_equal(tz_sk_encrypt((enum sigil_key_type)9, sk, "pw", a, sizeof(a)),

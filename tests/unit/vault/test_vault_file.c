@@ -7,8 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <jansson.h>
 
 #include "core/errors.h"
 #include "core/fileio.h"
@@ -196,15 +198,148 @@ test_signatory_format(void **state)
 	                 SIGIL_E_UNSUPPORTED);
 }
 
-int
-main(void)
+/* Keys encrypted the way octez-client does (PBKDF2-HMAC-SHA512, 32768
+ * rounds, secretbox with a zero nonce) by @stablelib/nacl's secretBox and
+ * node's pbkdf2Sync, then opened by @taquito/signer 24.2.0's InMemorySigner
+ * with the same passphrase to get the addresses below. Seeds 0x21.., 0x41..
+ * and (plain) 0x61.., salts 0102030405060708 and a1a2a3a4a5a6a7a8. */
+#define SIG_PASS "correct horse"
+#define EDESK "edesk1GBQ31Tu4CffTw7eaMPrGrTVKYNoE697y2oiTXKKhpBQAEBosVPgrJHG9JK7nra6tv3swdXH5MLGHQDVurM"
+#define EDESK_TZ1 "tz1N9t9QiUnueNM2mtYitjXPn2Ftaq7Z6WgM"
+#define EDESK_PK "edpkvQNcB4Mru8jPv2LpTmMf8Mdx6wqyE7m9Y1vGLYnufJjAH3w1JM"
+#define SPESK "spesk1vTu1g28YFZn92BjEHYDcPGbWVoDipTjgeKyh6CpnU8u81sCHB1yG6qFxczbqRj8139N8RNrKEp546zH3qE"
+#define SPESK_TZ2 "tz2WA1BF29KexJ4KB4o6ps7UXvi1Np2z2soC"
+#define EDSK_PLAIN "edsk3QnqBTMH4EgbdQN2bDzj8NwB66c2dgodRioMQHrsgJ7STvUUds"
+#define EDSK_PLAIN_TZ1 "tz1S52zC6ESCcRaGFcs1h1WuayW38pGkpk99"
+
+static void
+write_text(const char *text)
 {
+	assert_int_equal(fileio_write_atomic(path, text, strlen(text), 0600), 0);
+}
+
+static void
+test_signatory_encrypted(void **state)
+{
+	struct vault *v = NULL;
+	uint8_t digest[32], sig[SIGIL_SIG_MAX];
+	size_t siglen;
+	json_malloc_t m;
+	json_free_t f;
+	(void)state;
+
+	write_text("[{\"name\":\"baker\",\"value\":\"encrypted:" EDESK "\"},"
+	           "{\"name\":\"wallet\",\"value\":\"encrypted:" SPESK "\"},"
+	           "{\"name\":\"hot\",\"value\":\"unencrypted:" EDSK_PLAIN "\"}]");
+	assert_int_equal(vault_file_open(path, SIG_PASS, &v), 0);
+	assert_int_equal(v->ops->count(v), 3);
+	assert_string_equal(v->ops->key(v, 0)->name, "baker");
+	assert_string_equal(v->ops->key(v, 0)->address, EDESK_TZ1);
+	assert_string_equal(v->ops->key(v, 0)->public_key, EDESK_PK);
+	assert_string_equal(v->ops->key(v, 1)->address, SPESK_TZ2);
+	assert_string_equal(v->ops->key(v, 2)->address, EDSK_PLAIN_TZ1);
+	memset(digest, 3, sizeof(digest));
+	for (size_t i = 0; i < 3; i++) {
+		const struct vault_key *k = v->ops->key(v, i);
+		assert_int_equal(v->ops->sign(v, i, VAULT_SIGN_DIGEST, digest, 32, sig, &siglen), 0);
+		assert_int_equal(sigil_verify_digest(k->type, k->pk, k->pk_len, digest, sig, siglen), 0);
+	}
+	v->ops->close(v);
+	/* The file's strings are freed through a wiping free from now on. */
+	json_get_alloc_funcs(&m, &f);
+	assert_true(f != free);
+
+	/* Wrong or missing passphrase: nothing opens, nothing is returned. */
+	assert_int_equal(vault_file_open(path, "wrong horse", &v), SIGIL_E_PASSPHRASE);
+	assert_null(v);
+	assert_int_equal(vault_file_open(path, NULL, &v), SIGIL_E_PASSPHRASE);
+	assert_null(v);
+	/* "encrypted:" must hold what it says, and so must "unencrypted:". */
+	write_text("[{\"name\":\"baker\",\"value\":\"unencrypted:" EDESK "\"}]");
+	assert_int_not_equal(vault_file_open(path, SIG_PASS, &v), 0);
+	assert_null(v);
+	write_text("[{\"name\":\"baker\",\"value\":\"encrypted:" EDSK_PLAIN "\"}]");
+	assert_int_not_equal(vault_file_open(path, SIG_PASS, &v), 0);
+	assert_null(v);
+	/* A truncated ciphertext does not open. */
+	write_text("[{\"name\":\"baker\",\"value\":\"encrypted:edesk1GBQ31Tu4CffTw7ea\"}]");
+	assert_int_not_equal(vault_file_open(path, SIG_PASS, &v), 0);
+	/* Two entries for one key. */
+	write_text("[{\"name\":\"a\",\"value\":\"encrypted:" EDESK "\"},"
+	           "{\"name\":\"b\",\"value\":\"encrypted:" EDESK "\"}]");
+	assert_int_equal(vault_file_open(path, SIG_PASS, &v), SIGIL_E_INVALID);
+	assert_null(v);
+}
+
+/* Concurrent adds, as two `sigil generate` would make them: separate
+ * processes (this binary again, see main), each adding its own keys; none
+ * may be lost. The vault starts empty with the cheapest KDF the format
+ * accepts so that the writers spend their time racing, not hashing. */
+#define N_WRITERS 6
+#define KEYS_PER_WRITER 3
+
+static int
+writer_main(const char *vault, const char *who)
+{
+	uint8_t sk[32];
+	char name[32];
+	int w = atoi(who), rc = 0;
+
+	for (int j = 0; j < KEYS_PER_WRITER && rc == 0; j++) {
+		seed(sk, (uint8_t)(1 + w * KEYS_PER_WRITER + j));
+		snprintf(name, sizeof(name), "w%d-%d", w, j);
+		rc = vault_file_add(vault, "p", name, SIGIL_KEY_ED25519, sk, NULL);
+	}
+	return rc == 0 ? 0 : 1;
+}
+
+static void
+test_concurrent_add(void **state)
+{
+	struct vault *v = NULL;
+	pid_t pids[N_WRITERS];
+	int status;
+	(void)state;
+
+	write_text("{\"version\":1,\"kdf\":{\"alg\":\"argon2id13\","
+	           "\"salt\":\"000102030405060708090a0b0c0d0e0f\",\"opslimit\":1,"
+	           "\"memlimit\":8192},\"keys\":[]}");
+	for (int i = 0; i < N_WRITERS; i++) {
+		char who[16];
+
+		snprintf(who, sizeof(who), "%d", i);
+		pids[i] = fork();
+		assert_true(pids[i] >= 0);
+		if (pids[i] == 0) {
+			/* exec rather than run here: the locked key arena is not
+			 * inherited across fork (MADV_DONTFORK) */
+			execl("/proc/self/exe", "test_vault_file", "--add", path, who, (char *)NULL);
+			_exit(127);
+		}
+	}
+	for (int i = 0; i < N_WRITERS; i++) {
+		assert_int_equal(waitpid(pids[i], &status, 0), pids[i]);
+		assert_true(WIFEXITED(status));
+		assert_int_equal(WEXITSTATUS(status), 0);
+	}
+	assert_int_equal(vault_file_open(path, "p", &v), 0);
+	assert_int_equal(v->ops->count(v), N_WRITERS * KEYS_PER_WRITER);
+	v->ops->close(v);
+}
+
+int
+main(int argc, char **argv)
+{
+	if (argc == 4 && strcmp(argv[1], "--add") == 0)
+		return writer_main(argv[2], argv[3]);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_roundtrip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wrong_passphrase_and_duplicates, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tampering, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_garbage, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_signatory_format, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_signatory_encrypted, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_concurrent_add, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
