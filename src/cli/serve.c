@@ -152,6 +152,10 @@ cli_serve(int argc, char **argv)
 		sigil_ctx_close(&ctx);
 		return 1;
 	}
+	/* From here on audit lines leave in batches (src/core/log_out.c). The
+	 * writer thread inherits the blocked signals above. */
+	if (log_out_async_start() != 0)
+		log_warn("no log writer thread: every log line is written at once");
 	for (;;) {
 		if (sigwait(&set, &sig) != 0)
 			continue;
@@ -172,5 +176,6 @@ cli_serve(int argc, char **argv)
 	api_server_stop(util);
 	sigil_ctx_close(&ctx);
 	log_info("stopped");
+	log_out_async_stop();
 	return 0;
 }

@@ -13,7 +13,6 @@
 /* Atomic because SIGHUP changes them while request threads log. */
 static _Atomic int log_min = LOG_INFO;
 static atomic_bool log_json;
-static pthread_mutex_t log_mu = PTHREAD_MUTEX_INITIALIZER;
 static const char *const log_names[] = {"debug", "info", "warn", "error"};
 
 void
@@ -53,6 +52,7 @@ struct log_line {
 	char *p;
 	size_t len, cap;
 	bool json;
+	bool urgent; /* a warning or an error: written at once (log_out.c) */
 	bool cut; /* an append failed (out of memory): the rest is dropped */
 };
 
@@ -242,6 +242,7 @@ log_start(struct log_line *l, enum log_level lvl)
 	struct tm tm;
 
 	log_line_init(l);
+	l->urgent = lvl >= LOG_WARN;
 	clock_gettime(CLOCK_REALTIME, &now);
 	gmtime_r(&now.tv_sec, &tm);
 	size_t n = strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
@@ -277,16 +278,7 @@ log_finish(struct log_line *l)
 		p = lost;
 		len = sizeof(lost) - 1;
 	}
-	pthread_mutex_lock(&log_mu);
-	for (size_t off = 0; off < len;) {
-		ssize_t n = write(STDERR_FILENO, p + off, len - off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		off += (size_t)n;
-	}
-	pthread_mutex_unlock(&log_mu);
+	log_out_write(p, len, l->urgent);
 	if (l->p != l->stack)
 		free(l->p);
 }

@@ -11,6 +11,7 @@
 #ifndef SIGIL_LOG_H
 #define SIGIL_LOG_H
 #include <stdbool.h>
+#include <stddef.h>
 
 enum log_level { LOG_DEBUG = 0, LOG_INFO, LOG_WARN, LOG_ERROR };
 
@@ -25,6 +26,16 @@ void log_msg(enum log_level lvl, const char *fmt, ...)
  * Keys are identifiers from the code; values may be anything (a NULL or
  * empty value leaves its field out). */
 void log_audit(const char *first_key, ...) __attribute__((sentinel));
+
+/* Where lines go (log_out.c). Until log_out_async_start, each is written
+ * at once with one write(2). After it, info and debug lines are gathered by
+ * a writer thread and leave in batches a couple of milliseconds later;
+ * warnings and errors are still written at once, after everything gathered
+ * before them. log_out_async_stop writes what is left and goes back to
+ * writing at once. */
+void log_out_write(const char *p, size_t len, bool urgent);
+int log_out_async_start(void);
+void log_out_async_stop(void);
 
 #define log_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)
 #define log_info(...) log_msg(LOG_INFO, __VA_ARGS__)

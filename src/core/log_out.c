@@ -1,0 +1,151 @@
+/* Where log lines go: stderr, written at once or, once sigild serves,
+ * gathered by a writer thread.
+ *
+ * Every signature makes an audit line. Written at once, each costs a
+ * write(2), and the log mutex makes the HTTP threads queue behind each
+ * other's writes (strace under load: one write and about one futex per
+ * request, against two syscalls for the request itself). Gathered, the
+ * lines of a burst leave in one write: the writer thread wakes on the first
+ * line of a batch, lets others join for LOG_OUT_GATHER_US, and writes them
+ * all.
+ *
+ * The price: if sigild is killed with SIGKILL, the audit lines of the last
+ * LOG_OUT_GATHER_US are lost (never a watermark: that is durable before any
+ * answer). Warnings and errors are written at once, after whatever was
+ * gathered before them, so a line that says something went wrong is never
+ * held back. log_out_async_stop (on the way out of sigild) writes what is
+ * left. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/log.h"
+
+#define LOG_OUT_CAP (256u * 1024)
+#define LOG_OUT_GATHER_US 2000
+
+struct log_out_buf {
+	char b[LOG_OUT_CAP];
+	size_t len;
+};
+
+static struct log_out_buf log_out_bufs[2];
+static struct log_out_buf *log_out_active = &log_out_bufs[0];
+static struct log_out_buf *log_out_spare = &log_out_bufs[1];
+/* Lock order: log_out_wmu (held while writing, keeps lines in order) before
+ * log_out_mu (guards the active buffer and the flags). */
+static pthread_mutex_t log_out_wmu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t log_out_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t log_out_cv = PTHREAD_COND_INITIALIZER;
+static bool log_out_async, log_out_stopping;
+static pthread_t log_out_thread;
+
+static void
+log_out_raw(const char *p, size_t len)
+{
+	for (size_t off = 0; off < len;) {
+		ssize_t n = write(STDERR_FILENO, p + off, len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return; /* stderr is gone: nothing better to do with the line */
+		off += (size_t)n;
+	}
+}
+
+/* Writes out what has been gathered; the caller holds log_out_wmu. */
+static void
+log_out_drain_locked(void)
+{
+	struct log_out_buf *b;
+
+	pthread_mutex_lock(&log_out_mu);
+	b = log_out_active;
+	log_out_active = log_out_spare;
+	log_out_spare = b;
+	pthread_mutex_unlock(&log_out_mu);
+	log_out_raw(b->b, b->len);
+	b->len = 0;
+}
+
+static void *
+log_out_main(void *arg)
+{
+	struct timespec gather = {0, LOG_OUT_GATHER_US * 1000L};
+	bool stop;
+	(void)arg;
+
+	for (;;) {
+		pthread_mutex_lock(&log_out_mu);
+		while (log_out_active->len == 0 && !log_out_stopping)
+			pthread_cond_wait(&log_out_cv, &log_out_mu);
+		stop = log_out_stopping;
+		pthread_mutex_unlock(&log_out_mu);
+		if (!stop)
+			nanosleep(&gather, NULL);
+		pthread_mutex_lock(&log_out_wmu);
+		log_out_drain_locked();
+		pthread_mutex_unlock(&log_out_wmu);
+		if (stop)
+			return NULL;
+	}
+}
+
+void
+log_out_write(const char *p, size_t len, bool urgent)
+{
+	bool wake;
+
+	pthread_mutex_lock(&log_out_mu);
+	if (log_out_async && !urgent && len <= LOG_OUT_CAP - log_out_active->len) {
+		wake = log_out_active->len == 0;
+		memcpy(log_out_active->b + log_out_active->len, p, len);
+		log_out_active->len += len;
+		pthread_mutex_unlock(&log_out_mu);
+		if (wake)
+			pthread_cond_signal(&log_out_cv);
+		return;
+	}
+	pthread_mutex_unlock(&log_out_mu);
+	/* Urgent, too big for what is left, or not gathering: in order after
+	 * everything gathered so far. */
+	pthread_mutex_lock(&log_out_wmu);
+	log_out_drain_locked();
+	log_out_raw(p, len);
+	pthread_mutex_unlock(&log_out_wmu);
+}
+
+int
+log_out_async_start(void)
+{
+	int rc;
+
+	pthread_mutex_lock(&log_out_mu);
+	if (log_out_async) {
+		pthread_mutex_unlock(&log_out_mu);
+		return 0;
+	}
+	log_out_stopping = false;
+	rc = pthread_create(&log_out_thread, NULL, log_out_main, NULL);
+	log_out_async = rc == 0;
+	pthread_mutex_unlock(&log_out_mu);
+	return rc == 0 ? 0 : -1;
+}
+
+void
+log_out_async_stop(void)
+{
+	pthread_mutex_lock(&log_out_mu);
+	if (!log_out_async) {
+		pthread_mutex_unlock(&log_out_mu);
+		return;
+	}
+	log_out_async = false; /* from here on, lines are written at once */
+	log_out_stopping = true;
+	pthread_cond_signal(&log_out_cv);
+	pthread_mutex_unlock(&log_out_mu);
+	pthread_join(log_out_thread, NULL);
+}
