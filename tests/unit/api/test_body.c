@@ -9,25 +9,11 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "../unit_util.h"
+
 #include "api/body.h"
 #include "api/status.h"
 #include "core/errors.h"
-
-/* Copies s so that its last byte sits flush against a PROT_NONE page. */
-static char *
-flush_copy(const char *s, size_t len, void **map, size_t *maplen)
-{
-	size_t pg = (size_t)sysconf(_SC_PAGESIZE);
-	size_t n = (len + pg - 1) / pg * pg + pg;
-	uint8_t *m = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	assert_true(m != MAP_FAILED);
-	assert_int_equal(mprotect(m + n - pg, pg, PROT_NONE), 0);
-	char *p = (char *)m + n - pg - len;
-	memcpy(p, s, len);
-	*map = m;
-	*maplen = n;
-	return p;
-}
 
 static int
 parse(const char *s, uint8_t *out, size_t cap, size_t *n)

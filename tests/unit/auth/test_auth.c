@@ -16,6 +16,8 @@
 
 #include <cmocka.h>
 
+#include "../unit_util.h"
+
 #include "auth/auth.h"
 #include "core/config.h"
 #include "core/errors.h"
@@ -51,21 +53,6 @@ static struct policy_pubkey keys[K_N];
 static uint8_t pkh[TZ_PKH_BIN_LEN];
 static uint8_t data[64];
 static size_t data_len;
-
-static size_t
-unhex(const char *h, uint8_t *out, size_t cap)
-{
-	size_t n = strlen(h) / 2;
-
-	assert_true(strlen(h) % 2 == 0 && n <= cap);
-	for (size_t i = 0; i < n; i++) {
-		unsigned v;
-
-		assert_int_equal(sscanf(h + 2 * i, "%2x", &v), 1);
-		out[i] = (uint8_t)v;
-	}
-	return n;
-}
 
 static int
 setup(void **state)

@@ -11,6 +11,8 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <cmocka.h>
+
+#include "../unit_util.h"
 #include <jansson.h>
 
 #include "core/log.h"
@@ -39,23 +41,6 @@ count_nl(const char *s)
 	return n;
 }
 
-/* Copies s (with its NUL) so that the NUL is the last byte before a
- * PROT_NONE page: a scan past the end of the string crashes. */
-static char *
-flush_copy(const char *s, void **map, size_t *maplen)
-{
-	size_t len = strlen(s) + 1, pg = (size_t)sysconf(_SC_PAGESIZE);
-	size_t n = (len + pg - 1) / pg * pg + pg;
-	uint8_t *m = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	assert_true(m != MAP_FAILED);
-	assert_int_equal(mprotect(m + n - pg, pg, PROT_NONE), 0);
-	char *p = (char *)m + n - pg - len;
-	memcpy(p, s, len);
-	*map = m;
-	*maplen = n;
-	return p;
-}
-
 /* One audit record with key=v, in the current mode; returns the output. */
 static char *
 audit_one(const char *v)
@@ -63,7 +48,7 @@ audit_one(const char *v)
 	struct capture c;
 	void *map;
 	size_t maplen;
-	char *p = flush_copy(v, &map, &maplen);
+	char *p = flush_copy(v, strlen(v) + 1, &map, &maplen); /* the NUL against the guard */
 
 	capture_start(&c);
 	log_audit("key", p, "decision", "refused", NULL);

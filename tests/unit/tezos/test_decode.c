@@ -13,6 +13,8 @@
 
 #include <cmocka.h>
 
+#include "../unit_util.h"
+
 #include "chain/tezos/decode.h"
 #include "core/errors.h"
 
@@ -58,21 +60,6 @@ dec(const uint8_t *data, size_t len, struct tz_request *r)
 
 	unguard(&g);
 	return rc;
-}
-
-static size_t
-unhex(const char *h, uint8_t *out, size_t cap)
-{
-	size_t n = strlen(h) / 2;
-
-	assert_true(strlen(h) % 2 == 0 && n <= cap);
-	for (size_t i = 0; i < n; i++) {
-		unsigned v;
-
-		assert_int_equal(sscanf(h + 2 * i, "%2x", &v), 1);
-		out[i] = (uint8_t)v;
-	}
-	return n;
 }
 
 static size_t

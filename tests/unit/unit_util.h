@@ -1,0 +1,42 @@
+/* Helpers shared by the unit tests (included after <cmocka.h>). */
+#ifndef SIGIL_TEST_UNIT_UTIL_H
+#define SIGIL_TEST_UNIT_UTIL_H
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+/* Hex into out (at most cap bytes); the test fails on bad hex. */
+static inline size_t
+unhex(const char *h, uint8_t *out, size_t cap)
+{
+	size_t n = strlen(h) / 2;
+
+	assert_true(strlen(h) % 2 == 0 && n <= cap);
+	for (size_t i = 0; i < n; i++) {
+		unsigned v;
+
+		assert_int_equal(sscanf(h + 2 * i, "%2x", &v), 1);
+		out[i] = (uint8_t)v;
+	}
+	return n;
+}
+
+/* A copy of len bytes of s that ends flush against a PROT_NONE page, so a
+ * parser reading one byte past the end crashes. Unmap *map (*maplen bytes). */
+static inline char *
+flush_copy(const void *s, size_t len, void **map, size_t *maplen)
+{
+	size_t pg = (size_t)sysconf(_SC_PAGESIZE);
+	size_t n = (len + pg - 1) / pg * pg + pg;
+	uint8_t *m = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(m != MAP_FAILED);
+	assert_int_equal(mprotect(m + n - pg, pg, PROT_NONE), 0);
+	char *p = (char *)m + n - pg - len;
+	memcpy(p, s, len);
+	*map = m;
+	*maplen = n;
+	return p;
+}
+#endif
