@@ -21,6 +21,7 @@ struct api_server {
 	struct MHD_Daemon *d;
 	api_handler handler;
 	api_offload offload;
+	const struct api_early *early;
 	void *ctx;
 	size_t max_body;
 	unsigned int timeout_s; /* for the whole request, not just silence */
@@ -119,6 +120,8 @@ api_run_job(void *arg)
 {
 	struct api_conn *st = arg;
 	st->s->handler(st->s->ctx, &st->req, &st->res);
+	if (st->req.early)
+		st->s->early->end(st->s->ctx, st->req.early);
 	st->state = CONN_DONE;
 	MHD_resume_connection(st->c);
 }
@@ -227,13 +230,24 @@ api_access(void *cls, struct MHD_Connection *c, const char *url, const char *met
 		st->state = CONN_QUEUED;
 		st->s = s;
 		st->c = c;
+		if (s->early)
+			st->req.early = s->early->begin(s->ctx, &st->req);
 		MHD_suspend_connection(c);
-		if (api_pool_submit(s->pool, api_run_job, st) == 0)
+		if (api_pool_submit(s->pool, api_run_job, st) == 0) {
+			/* The connection is this thread's: it is not resumed, let
+			 * alone freed, before this callback returns. */
+			if (st->req.early)
+				s->early->run(s->ctx, &st->req, st->req.early);
 			return MHD_YES;
+		}
 		MHD_resume_connection(c);
 		st->state = CONN_READING;
 	}
 	s->handler(s->ctx, &st->req, &res);
+	if (st->req.early) {
+		s->early->end(s->ctx, st->req.early);
+		st->req.early = NULL;
+	}
 	return api_send(c, &res);
 }
 
@@ -278,6 +292,7 @@ api_server_start(const struct api_server_opts *o, api_handler h, void *ctx,
 		return SIGIL_E_NOMEM;
 	s->handler = h;
 	s->offload = o->offload;
+	s->early = o->early;
 	s->ctx = ctx;
 	s->max_body = o->max_body;
 	s->timeout_s = o->timeout_s;

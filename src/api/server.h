@@ -17,6 +17,7 @@ struct api_request {
 	size_t body_len;
 	struct MHD_Connection *conn;
 	char peer[64]; /* the caller's address, for the audit log */
+	void *early;   /* an offloaded request's api_early token, or NULL */
 };
 
 struct api_response {
@@ -31,6 +32,19 @@ typedef void (*api_handler)(void *ctx, const struct api_request *req, struct api
  * run on a worker thread with its connection suspended. */
 typedef bool (*api_offload)(void *ctx, const struct api_request *req);
 
+/* Optional work that an offloaded request's HTTP thread does while a worker
+ * runs the handler: begin (before the job is queued) returns a token that
+ * the handler finds in req->early, run (once the job is queued) does the
+ * work, and end lets go of the token when the handler has returned (on the
+ * worker, or inline when no worker could take the job). A NULL token skips
+ * run and end. run and the handler may overlap: they share only what the
+ * token's own synchronisation covers. */
+struct api_early {
+	void *(*begin)(void *ctx, const struct api_request *req);
+	void (*run)(void *ctx, const struct api_request *req, void *token);
+	void (*end)(void *ctx, void *token);
+};
+
 struct api_server_opts {
 	const char *address; /* host:port or [v6]:port; port 0 picks a free one */
 	const char *tls_cert_pem, *tls_key_pem; /* both or neither */
@@ -38,6 +52,7 @@ struct api_server_opts {
 	size_t max_body;
 	unsigned int connection_limit;
 	api_offload offload;       /* NULL: every request runs on an HTTP thread */
+	const struct api_early *early; /* optional, with offload */
 	unsigned int http_threads; /* epoll threads; 0: one per CPU */
 	unsigned int workers;      /* threads for offloaded requests; 0: 64 */
 };

@@ -57,28 +57,41 @@ api_get_key(struct sigil_ctx *ctx, const char *address, struct api_response *res
 	pthread_rwlock_unlock(&ctx->lock);
 }
 
+/* The bytes to sign, hex-decoded from the body into a malloc'ed buffer. */
+static int
+api_sign_bytes(const struct api_request *req, uint8_t **data, size_t *len)
+{
+	/* The hex inside the body is at most half its size in bytes; a fixed
+	 * TZ_REQUEST_MAX buffer would cost an mmap per request. */
+	size_t cap = req->body_len / 2 + 1;
+	int rc;
+
+	if (cap > TZ_REQUEST_MAX)
+		cap = TZ_REQUEST_MAX;
+	if ((*data = malloc(cap)) == NULL)
+		return SIGIL_E_NOMEM;
+	if ((rc = api_parse_sign_body(req->body, req->body_len, *data, cap, len)) != 0) {
+		free(*data);
+		*data = NULL;
+	}
+	return rc;
+}
+
 static void
 api_post_key(struct sigil_ctx *ctx, const struct api_request *req, const char *address,
              struct api_response *res)
 {
-	struct sign_req sr = {.address = address, .peer = req->peer};
+	struct sign_req sr = {.address = address, .peer = req->peer, .nonce = req->early};
 	struct sign_res out;
 	uint8_t *data = NULL;
 	size_t len;
 	double t0 = api_now_ms();
 	int rc;
 
-	/* The hex inside the body is at most half its size in bytes; a fixed
-	 * TZ_REQUEST_MAX buffer would cost an mmap per request. */
-	size_t cap = req->body_len / 2 + 1;
-	if (cap > TZ_REQUEST_MAX)
-		cap = TZ_REQUEST_MAX;
-	if ((data = malloc(cap)) == NULL) {
-		rc = SIGIL_E_NOMEM;
+	if ((rc = api_sign_bytes(req, &data, &len)) == SIGIL_E_NOMEM) {
 		api_reply_error(res, 500, "out of memory");
 		goto out;
 	}
-	rc = api_parse_sign_body(req->body, req->body_len, data, cap, &len);
 	if (rc != 0) {
 		api_reply_error(res, api_status_for(rc),
 		                rc == SIGIL_E_TOO_BIG ? "request too large"
@@ -167,6 +180,40 @@ api_tezos_offload(void *vctx, const struct api_request *req)
 		return false;
 	return b[2] == '1' || b[2] == '2' || b[2] == '3';
 }
+
+/* api_early for consensus requests: the Ed25519 nonce commitment is made
+ * on the HTTP thread while the worker writes the watermark (sign.h). */
+static void *
+api_tezos_early_begin(void *vctx, const struct api_request *req)
+{
+	(void)vctx, (void)req;
+	return sigil_nonce_new();
+}
+
+static void
+api_tezos_early_run(void *vctx, const struct api_request *req, void *token)
+{
+	struct sign_req sr = {.address = req->url + 6};
+	uint8_t *data = NULL;
+
+	if (api_sign_bytes(req, &data, &sr.len) == 0)
+		sr.data = data;
+	sigil_nonce_commit(vctx, &sr, token);
+	free(data);
+}
+
+static void
+api_tezos_early_end(void *vctx, void *token)
+{
+	(void)vctx;
+	sigil_nonce_drop(token);
+}
+
+const struct api_early api_tezos_early = {
+	.begin = api_tezos_early_begin,
+	.run = api_tezos_early_run,
+	.end = api_tezos_early_end,
+};
 
 void
 api_tezos_handle(void *vctx, const struct api_request *req, struct api_response *res)

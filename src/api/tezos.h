@@ -10,6 +10,8 @@ void api_tezos_handle(void *ctx, const struct api_request *req, struct api_respo
 /* True for sign requests of consensus kinds (watermarked, so they wait on
  * a durable write): magic bytes 0x11, 0x12, 0x13. */
 bool api_tezos_offload(void *ctx, const struct api_request *req);
+/* With api_tezos_offload: what the HTTP thread does meanwhile. */
+extern const struct api_early api_tezos_early;
 /* Utility API: /healthz and /metrics. */
 void api_utility_handle(void *ctx, const struct api_request *req, struct api_response *res);
 

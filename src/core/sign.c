@@ -1,6 +1,8 @@
 #include "core/sign.h"
 
 #include <inttypes.h>
+#include <pthread.h>
+#include <sodium.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +13,7 @@
 #include "core/errors.h"
 #include "core/hex.h"
 #include "core/log.h"
+#include "core/secmem.h"
 #include "policy/policy.h"
 
 static double
@@ -19,6 +22,101 @@ sign_now_ms(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* ---- nonces made ahead (sign.h) ----
+ * state: BUSY while the committing thread works, then READY (n holds r and
+ * R for key pkh) or NONE; GONE once the signing side has let go. Whoever
+ * moves the state second puts the nonce back. Nonces are kept on a free
+ * list of locked memory rather than returned to secmem, whose allocator
+ * walks its slots. */
+enum { NONCE_BUSY, NONCE_READY, NONCE_NONE, NONCE_GONE };
+
+struct sign_nonce {
+	_Atomic int state;
+	uint8_t pkh[TZ_PKH_BIN_LEN];
+	uint8_t n[SIGIL_ED25519_NONCE_LEN];
+	struct sign_nonce *next;
+};
+
+static pthread_mutex_t nonce_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct sign_nonce *nonce_free;
+
+struct sign_nonce *
+sigil_nonce_new(void)
+{
+	struct sign_nonce *n;
+
+	pthread_mutex_lock(&nonce_mu);
+	if ((n = nonce_free) != NULL)
+		nonce_free = n->next;
+	pthread_mutex_unlock(&nonce_mu);
+	if (n == NULL && (n = secmem_alloc(sizeof(*n))) == NULL)
+		return NULL;
+	n->next = NULL;
+	atomic_init(&n->state, NONCE_BUSY);
+	return n;
+}
+
+static void
+nonce_put(struct sign_nonce *n)
+{
+	sodium_memzero(n->n, sizeof(n->n));
+	pthread_mutex_lock(&nonce_mu);
+	n->next = nonce_free;
+	nonce_free = n;
+	pthread_mutex_unlock(&nonce_mu);
+}
+
+void
+sigil_nonce_commit(struct sigil_ctx *ctx, const struct sign_req *req, struct sign_nonce *n)
+{
+	const struct sigil_key *k;
+	uint8_t digest[32];
+	bool ok = false;
+
+	if (n == NULL)
+		return;
+	pthread_rwlock_rdlock(&ctx->lock);
+	if (req->data == NULL)
+		goto out;
+	k = sigil_find_key(ctx->st, req->address);
+	if (k && k->vk->type == SIGIL_KEY_ED25519 && k->vault->ops->commit) {
+		sigil_blake2b(digest, sizeof(digest), req->data, req->len);
+		memcpy(n->pkh, k->pkh_bin, sizeof(n->pkh));
+		ok = k->vault->ops->commit(k->vault, k->vault_index, digest, sizeof(digest),
+		                           n->n) == 0;
+	}
+out:
+	pthread_rwlock_unlock(&ctx->lock);
+	if (atomic_exchange(&n->state, ok ? NONCE_READY : NONCE_NONE) == NONCE_GONE)
+		nonce_put(n);
+}
+
+void
+sigil_nonce_drop(struct sign_nonce *n)
+{
+	if (n && atomic_exchange(&n->state, NONCE_GONE) != NONCE_BUSY)
+		nonce_put(n);
+}
+
+/* The signature of the digest with key k: from the nonce made ahead when
+ * it is ready and for this key (the vault checks it is for these bytes),
+ * else in one go. */
+static int
+sign_digest(const struct sigil_key *k, struct sign_nonce *n, const uint8_t digest[32],
+            uint8_t sig[static SIGIL_SIG_MAX], size_t *siglen, bool *ahead)
+{
+	if (n && k->vault->ops->sign_committed &&
+	    atomic_load_explicit(&n->state, memory_order_acquire) == NONCE_READY &&
+	    memcmp(n->pkh, k->pkh_bin, sizeof(n->pkh)) == 0 &&
+	    k->vault->ops->sign_committed(k->vault, k->vault_index, n->n, digest, 32, sig,
+	                                  siglen) == 0) {
+		*ahead = true;
+		return 0;
+	}
+	return k->vault->ops->sign(k->vault, k->vault_index, VAULT_SIGN_DIGEST, digest, 32, sig,
+	                           siglen);
 }
 
 static enum wm_kind
@@ -178,8 +276,12 @@ sign_locked(struct sigil_ctx *ctx, const struct sign_req *req, struct sign_res *
 			msglen = req->len;
 		}
 		t0 = sign_now_ms();
-		rc = k->vault->ops->sign(k->vault, k->vault_index, scheme, msg, msglen, mark.sig,
-		                         &mark.sig_len);
+		if (scheme == VAULT_SIGN_DIGEST)
+			rc = sign_digest(k, req->nonce, digest, mark.sig, &mark.sig_len,
+			                 &res->ahead);
+		else
+			rc = k->vault->ops->sign(k->vault, k->vault_index, scheme, msg, msglen,
+			                         mark.sig, &mark.sig_len);
 		metrics_hist_observe(k->vault_ms, sign_now_ms() - t0);
 		if (rc != 0) {
 			snprintf(res->reason, sizeof(res->reason), "vault: %s", sigil_strerror(rc));

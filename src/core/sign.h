@@ -8,6 +8,8 @@
 #include "chain/tezos/b58.h"
 #include "core/context.h"
 
+struct sign_nonce;
+
 struct sign_req {
 	const char *address;  /* tz1… from the URL */
 	const uint8_t *data;  /* the bytes to sign, magic byte first */
@@ -15,17 +17,36 @@ struct sign_req {
 	int version;          /* 0..2; selects the BLS scheme only */
 	const char *auth;     /* the authentication query argument, or NULL */
 	const char *peer;     /* caller address for the audit log */
+	/* Optional: an Ed25519 nonce commitment for these bytes, made by
+	 * another thread meanwhile (sigil_nonce_commit); used if ready. */
+	struct sign_nonce *nonce;
 };
 
 struct sign_res {
 	char signature[TZ_B58_MAX]; /* edsig…/spsig1…/p2sig…/BLsig… */
 	char reason[160];           /* why it was refused; secret-free */
+	bool ahead;                 /* finished from sign_req.nonce */
 };
 
 /* 0 with res->signature set, or an error code (api_status_for maps it)
  * with res->reason explaining. Takes ctx->lock for reading. */
 __attribute__((warn_unused_result)) int
 sigil_sign(struct sigil_ctx *ctx, const struct sign_req *req, struct sign_res *res);
+
+/* The costly half of an Ed25519 signature ahead of time, for a request
+ * that first waits on its durable watermark write (DESIGN.md, "watermark"):
+ * the thread that hands the request to a worker makes a nonce with
+ * sigil_nonce_new, gives it to the worker in sign_req.nonce, and then, while
+ * the worker writes the watermark, runs sigil_nonce_commit. That computes
+ * only the nonce and its commitment R = rB (no signature: S, which needs
+ * the key and comes after the watermark is durable, is what signs). The
+ * worker's sigil_sign finishes the signature from it if it is ready by
+ * then, and signs in one go if not. Whatever happens, the worker calls
+ * sigil_nonce_drop once when its sigil_sign has returned. The nonce lives
+ * in locked memory and is wiped when the last of the two lets go. */
+struct sign_nonce *sigil_nonce_new(void);
+void sigil_nonce_commit(struct sigil_ctx *ctx, const struct sign_req *req, struct sign_nonce *n);
+void sigil_nonce_drop(struct sign_nonce *n);
 
 /* A tz4 key's proof of possession (BLsig…), if its policy allows it:
  * SIGIL_E_UNKNOWN_KEY, SIGIL_E_INVALID for a key that is not tz4,

@@ -55,6 +55,23 @@ sigil_sign_digest_prepared(enum sigil_key_type t, const uint8_t key[static SIGIL
                            const uint8_t digest[static 32], uint8_t sig[static SIGIL_SIG_MAX],
                            size_t *siglen);
 
+/* Ed25519 in two halves (ed25519_split.c), with a key made by
+ * sigil_prepare: commit makes the nonce r and its commitment R = rB into
+ * nonce (r, then R), which is no signature; finish makes the signature
+ * (R, S), byte for byte what sigil_sign_digest_prepared gives for the same
+ * message. finish refuses (SIGIL_E_INVALID, sig zeroed) a nonce that was
+ * not made by commit for this key and message. r is as secret as the key:
+ * keep nonce in locked memory and wipe it after finish (a signature and its
+ * r give the key away). */
+#define SIGIL_ED25519_NONCE_LEN 64
+__attribute__((warn_unused_result)) int
+sigil_ed25519_commit(const uint8_t key[static SIGIL_PREPARED_LEN], const uint8_t *msg,
+                     size_t len, uint8_t nonce[static SIGIL_ED25519_NONCE_LEN]);
+__attribute__((warn_unused_result)) int
+sigil_ed25519_finish(const uint8_t key[static SIGIL_PREPARED_LEN],
+                     const uint8_t nonce[static SIGIL_ED25519_NONCE_LEN], const uint8_t *msg,
+                     size_t len, uint8_t sig[static 64]);
+
 /* Verifies a signature made by sigil_sign_digest. 0 when valid,
  * SIGIL_E_CRYPTO when not; high-S ECDSA signatures are rejected. */
 __attribute__((warn_unused_result)) int

@@ -51,6 +51,38 @@ vf_sign(struct vault *v, size_t i, enum vault_scheme scheme, const uint8_t *msg,
 	return sigil_sign_digest_prepared(f->keys[i].type, f->secrets[i], msg, sig, siglen);
 }
 
+static int
+vf_commit(struct vault *v, size_t i, const uint8_t *msg, size_t len,
+          uint8_t nonce[static SIGIL_ED25519_NONCE_LEN])
+{
+	struct vault_file *f = (struct vault_file *)v;
+
+	if (i >= f->n)
+		return SIGIL_E_UNKNOWN_KEY;
+	if (f->keys[i].type != SIGIL_KEY_ED25519)
+		return SIGIL_E_UNSUPPORTED;
+	return sigil_ed25519_commit(f->secrets[i], msg, len, nonce);
+}
+
+static int
+vf_sign_committed(struct vault *v, size_t i, const uint8_t nonce[static SIGIL_ED25519_NONCE_LEN],
+                  const uint8_t *msg, size_t len, uint8_t sig[static SIGIL_SIG_MAX],
+                  size_t *siglen)
+{
+	struct vault_file *f = (struct vault_file *)v;
+	int rc;
+
+	*siglen = 0;
+	memset(sig, 0, SIGIL_SIG_MAX);
+	if (i >= f->n)
+		return SIGIL_E_UNKNOWN_KEY;
+	if (f->keys[i].type != SIGIL_KEY_ED25519)
+		return SIGIL_E_UNSUPPORTED;
+	if ((rc = sigil_ed25519_finish(f->secrets[i], nonce, msg, len, sig)) == 0)
+		*siglen = 64;
+	return rc;
+}
+
 static void
 vf_close(struct vault *v)
 {
@@ -69,6 +101,8 @@ static const struct vault_ops vault_file_ops = {
 	.count = vf_count,
 	.key = vf_key,
 	.sign = vf_sign,
+	.commit = vf_commit,
+	.sign_committed = vf_sign_committed,
 	.ready = NULL, /* keys are in memory once open succeeded */
 	.close = vf_close,
 };

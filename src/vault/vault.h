@@ -37,6 +37,17 @@ struct vault_ops {
 	/* Signs with key i; sig holds SIGIL_SIG_MAX bytes. */
 	int (*sign)(struct vault *v, size_t i, enum vault_scheme scheme, const uint8_t *msg,
 	            size_t len, uint8_t sig[static SIGIL_SIG_MAX], size_t *siglen);
+	/* Optional (NULL: not offered), Ed25519 keys with VAULT_SIGN_DIGEST only,
+	 * SIGIL_E_UNSUPPORTED for others: sign in two halves (sig.h,
+	 * sigil_ed25519_commit/finish), so that the costly half can be done
+	 * while the request waits on its watermark. sign_committed refuses a
+	 * nonce made for another key or message (SIGIL_E_INVALID). */
+	int (*commit)(struct vault *v, size_t i, const uint8_t *msg, size_t len,
+	              uint8_t nonce[static SIGIL_ED25519_NONCE_LEN]);
+	int (*sign_committed)(struct vault *v, size_t i,
+	                      const uint8_t nonce[static SIGIL_ED25519_NONCE_LEN],
+	                      const uint8_t *msg, size_t len, uint8_t sig[static SIGIL_SIG_MAX],
+	                      size_t *siglen);
 	/* 0 when the vault can sign now; optional (NULL means always). */
 	int (*ready)(struct vault *v);
 	/* Wipes every secret and frees the vault. */

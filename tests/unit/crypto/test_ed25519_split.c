@@ -1,0 +1,123 @@
+/* Tests for sigil_ed25519_commit / sigil_ed25519_finish (src/crypto/sig.h).
+ *
+ * Known answers are RFC 8032 section 7.1, tests 1 to 3 (messages of 0, 1
+ * and 2 bytes). Beyond them, every signature must be byte-identical to
+ * libsodium's crypto_sign_detached, which we did not write, over many keys
+ * and 32-byte digests (what Tezos signs). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <sodium.h>
+
+#include "core/errors.h"
+#include "crypto/sig.h"
+#include "../unit_util.h"
+
+static const struct {
+	const char *sk, *pk, *msg, *sig;
+} rfc8032[] = {
+	{"9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60",
+	 "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a", "",
+	 "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e"
+	 "39701cf9b46bd25bf5f0595bbe24655141438e7a100b"},
+	{"4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb",
+	 "3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c", "72",
+	 "92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da085ac1e43e15996e458f"
+	 "3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00"},
+	{"c5aa8df43f9f837bedb7442f31dcb7b166d38535076f094b85ce3a2e0b4458f7",
+	 "fc51cd8e6218a1a38da47ed00230f0580816ed13ba3303ac5deb911548908025", "af82",
+	 "6291d657deec24024827e69c3abe01a30ce548a284743a445e3680d7db5ac3ac18ff9b538d16f290ae67"
+	 "f760984dc6594a7c15e9716ed28dc027beceea1ec40a"},
+};
+
+static void
+two_halves(const uint8_t key[SIGIL_PREPARED_LEN], const uint8_t *msg, size_t len,
+           uint8_t sig[64])
+{
+	uint8_t nonce[SIGIL_ED25519_NONCE_LEN];
+
+	assert_int_equal(sigil_ed25519_commit(key, msg, len, nonce), 0);
+	assert_int_equal(sigil_ed25519_finish(key, nonce, msg, len, sig), 0);
+}
+
+static void
+test_rfc8032(void **state)
+{
+	(void)state;
+	assert_true(sodium_init() >= 0);
+	for (size_t i = 0; i < sizeof(rfc8032) / sizeof(rfc8032[0]); i++) {
+		uint8_t key[SIGIL_PREPARED_LEN], pk[32], msg[8], want[64], sig[64];
+		size_t len = unhex(rfc8032[i].msg, msg, sizeof(msg));
+
+		unhex(rfc8032[i].sk, key, 32);
+		unhex(rfc8032[i].pk, pk, 32);
+		unhex(rfc8032[i].sig, want, 64);
+		assert_int_equal(sigil_prepare(SIGIL_KEY_ED25519, key), 0);
+		assert_memory_equal(key + 32, pk, 32);
+		two_halves(key, msg, len, sig);
+		assert_memory_equal(sig, want, 64);
+	}
+}
+
+static void
+test_same_as_libsodium(void **state)
+{
+	(void)state;
+	assert_true(sodium_init() >= 0);
+	for (int i = 0; i < 2000; i++) {
+		uint8_t seed[32], key[SIGIL_PREPARED_LEN], pk[32], d[32], want[64], sig[64];
+
+		randombytes_buf(seed, sizeof(seed));
+		randombytes_buf(d, sizeof(d));
+		assert_int_equal(crypto_sign_seed_keypair(pk, key, seed), 0);
+		assert_int_equal(crypto_sign_detached(want, NULL, d, sizeof(d), key), 0);
+		two_halves(key, d, sizeof(d), sig);
+		assert_memory_equal(sig, want, 64);
+		assert_int_equal(crypto_sign_verify_detached(sig, d, sizeof(d), pk), 0);
+	}
+}
+
+/* A nonce serves only the key and message it was made for: the r of one
+ * message in a signature of another would give the key away. */
+static void
+test_nonce_is_per_message(void **state)
+{
+	uint8_t seed[32], key[SIGIL_PREPARED_LEN], pk[32], d1[32], d2[32], n1[64], n2[64];
+	uint8_t sig[64];
+
+	(void)state;
+	assert_true(sodium_init() >= 0);
+	randombytes_buf(seed, sizeof(seed));
+	assert_int_equal(crypto_sign_seed_keypair(pk, key, seed), 0);
+	memset(d1, 1, sizeof(d1));
+	memset(d2, 2, sizeof(d2));
+	assert_int_equal(sigil_ed25519_commit(key, d1, 32, n1), 0);
+	assert_int_equal(sigil_ed25519_commit(key, d2, 32, n2), 0);
+	assert_memory_not_equal(n1, n2, 64);
+	assert_int_equal(sigil_ed25519_finish(key, n2, d2, 32, sig), 0);
+	assert_int_equal(crypto_sign_verify_detached(sig, d2, 32, pk), 0);
+	assert_int_equal(sigil_ed25519_finish(key, n1, d2, 32, sig), SIGIL_E_INVALID);
+	for (size_t i = 0; i < sizeof(sig); i++)
+		assert_int_equal(sig[i], 0);
+	/* Another key's nonce for the same message. */
+	uint8_t seed2[32], key2[SIGIL_PREPARED_LEN], pk2[32];
+	randombytes_buf(seed2, sizeof(seed2));
+	assert_int_equal(crypto_sign_seed_keypair(pk2, key2, seed2), 0);
+	assert_int_equal(sigil_ed25519_commit(key2, d2, 32, n1), 0);
+	assert_int_equal(sigil_ed25519_finish(key, n1, d2, 32, sig), SIGIL_E_INVALID);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_rfc8032),
+		cmocka_unit_test(test_same_as_libsodium),
+		cmocka_unit_test(test_nonce_is_per_message),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
