@@ -28,6 +28,8 @@ struct api_server {
 	uint16_t port;
 	struct api_pool *pool;
 	_Atomic long inflight; /* requests begun and not yet completed */
+	_Atomic long offloaded; /* handed to a worker and not yet handled */
+	long early_max;         /* early work only while offloaded is below this */
 };
 
 enum api_conn_state { CONN_READING, CONN_QUEUED, CONN_DONE };
@@ -122,6 +124,7 @@ api_run_job(void *arg)
 	st->s->handler(st->s->ctx, &st->req, &st->res);
 	if (st->req.early)
 		st->s->early->end(st->s->ctx, st->req.early);
+	atomic_fetch_sub(&st->s->offloaded, 1);
 	st->state = CONN_DONE;
 	MHD_resume_connection(st->c);
 }
@@ -230,7 +233,10 @@ api_access(void *cls, struct MHD_Connection *c, const char *url, const char *met
 		st->state = CONN_QUEUED;
 		st->s = s;
 		st->c = c;
-		if (s->early)
+		/* Early work is for latency when few requests wait: with a
+		 * backlog it would only take CPU from the HTTP threads, and
+		 * come too late to be of use. */
+		if (atomic_fetch_add(&s->offloaded, 1) < s->early_max && s->early)
 			st->req.early = s->early->begin(s->ctx, &st->req);
 		MHD_suspend_connection(c);
 		if (api_pool_submit(s->pool, api_run_job, st) == 0) {
@@ -241,7 +247,10 @@ api_access(void *cls, struct MHD_Connection *c, const char *url, const char *met
 			return MHD_YES;
 		}
 		MHD_resume_connection(c);
+		atomic_fetch_sub(&s->offloaded, 1);
 		st->state = CONN_READING;
+		if (st->req.early) /* begun: run it, so that end can let go */
+			s->early->run(s->ctx, &st->req, st->req.early);
 	}
 	s->handler(s->ctx, &st->req, &res);
 	if (st->req.early) {
@@ -293,6 +302,7 @@ api_server_start(const struct api_server_opts *o, api_handler h, void *ctx,
 	s->handler = h;
 	s->offload = o->offload;
 	s->early = o->early;
+	s->early_max = http_threads;
 	s->ctx = ctx;
 	s->max_body = o->max_body;
 	s->timeout_s = o->timeout_s;
