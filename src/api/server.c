@@ -121,12 +121,19 @@ static void
 api_run_job(void *arg)
 {
 	struct api_conn *st = arg;
+	struct api_server *s = st->s;
 	st->s->handler(st->s->ctx, &st->req, &st->res);
+	void (*after)(void *) = st->res.after;
+	void *after_arg = st->res.after_arg;
+	st->res.after = NULL;
 	if (st->req.early)
-		st->s->early->end(st->s->ctx, st->req.early);
-	atomic_fetch_sub(&st->s->offloaded, 1);
+		s->early->end(s->ctx, st->req.early);
+	atomic_fetch_sub(&s->offloaded, 1);
 	st->state = CONN_DONE;
 	MHD_resume_connection(st->c);
+	/* st may be gone from here on: the HTTP thread answers and frees it. */
+	if (after)
+		after(after_arg);
 }
 
 static time_t
@@ -257,7 +264,10 @@ api_access(void *cls, struct MHD_Connection *c, const char *url, const char *met
 		s->early->end(s->ctx, st->req.early);
 		st->req.early = NULL;
 	}
-	return api_send(c, &res);
+	enum MHD_Result ret = api_send(c, &res);
+	if (res.after)
+		res.after(res.after_arg);
+	return ret;
 }
 
 static void

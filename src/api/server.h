@@ -25,6 +25,10 @@ struct api_response {
 	char *body; /* malloc'ed, owned by the server once set */
 	size_t len;
 	const char *content_type;
+	/* Optional: after(after_arg) runs once the response is handed back
+	 * (its connection resumed), on a thread that may block. */
+	void (*after)(void *arg);
+	void *after_arg;
 };
 
 typedef void (*api_handler)(void *ctx, const struct api_request *req, struct api_response *res);

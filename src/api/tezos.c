@@ -78,10 +78,17 @@ api_sign_bytes(const struct api_request *req, uint8_t **data, size_t *len)
 }
 
 static void
+api_sign_after(void *arg)
+{
+	sigil_sign_after(arg);
+}
+
+static void
 api_post_key(struct sigil_ctx *ctx, const struct api_request *req, const char *address,
              struct api_response *res)
 {
-	struct sign_req sr = {.address = address, .peer = req->peer, .nonce = req->early};
+	struct sign_req sr = {.address = address, .peer = req->peer, .nonce = req->early,
+	                      .after_reply = true};
 	struct sign_res out;
 	uint8_t *data = NULL;
 	size_t len;
@@ -106,6 +113,10 @@ api_post_key(struct sigil_ctx *ctx, const struct api_request *req, const char *a
 	sr.len = len;
 	sr.auth = api_query(req, "authentication");
 	rc = sigil_sign(ctx, &sr, &out);
+	if (out.after) {
+		res->after = api_sign_after;
+		res->after_arg = out.after;
+	}
 	if (rc != 0)
 		api_reply_error(res, api_status_for(rc), out.reason[0] ? out.reason : sigil_strerror(rc));
 	else

@@ -130,33 +130,96 @@ sign_wm_kind(uint8_t magic)
 }
 
 /* One audit line per decision: never key material, payloads only when the
- * key's policy asks for them. */
+ * key's policy asks for them. It is gathered while the key and the request
+ * are at hand (sign_line_fill) and may be written after the reply. */
+struct sign_line {
+	const char *address, *peer, *kind;
+	char *payload; /* owned: hex of the bytes, or NULL */
+	bool consensus, has_chain;
+	uint8_t chain_id[4];
+	int32_t level, round;
+	int rc;
+	double ms;
+	char reason[sizeof(((struct sign_res *)0)->reason)];
+};
+
 static void
-sign_audit(const struct sign_req *req, const struct sigil_key *k, const struct tz_request *tr,
-           bool decoded, int rc, const char *reason, double ms)
+sign_line_fill(struct sign_line *l, const struct sign_req *req, const struct sigil_key *k,
+               const struct tz_request *tr, bool decoded, int rc, const char *reason, double ms)
+{
+	memset(l, 0, sizeof(*l));
+	l->address = req->address;
+	l->peer = req->peer ? req->peer : "";
+	l->kind = decoded ? tz_req_kind_name(tr->kind) : "";
+	l->consensus = decoded && tr->consensus;
+	l->level = tr->level;
+	l->round = tr->round;
+	l->has_chain = decoded && tr->has_chain_id;
+	memcpy(l->chain_id, tr->chain_id, sizeof(l->chain_id));
+	l->rc = rc;
+	l->ms = ms;
+	snprintf(l->reason, sizeof(l->reason), "%s", reason);
+	if (k && k->policy->log_payloads && (l->payload = malloc(2 * req->len + 1)) != NULL &&
+	    hex_encode(req->data, req->len, l->payload, 2 * req->len + 1) != 0) {
+		free(l->payload);
+		l->payload = NULL;
+	}
+}
+
+static void
+sign_line_emit(struct sign_line *l)
 {
 	char level[16] = "", round[16] = "", lat[32], chain[TZ_B58_MAX] = "";
-	char *payload = NULL;
 
-	if (decoded && tr->consensus) {
-		snprintf(level, sizeof(level), "%" PRId32, tr->level);
-		snprintf(round, sizeof(round), "%" PRId32, tr->round);
+	if (l->consensus) {
+		snprintf(level, sizeof(level), "%" PRId32, l->level);
+		snprintf(round, sizeof(round), "%" PRId32, l->round);
 	}
-	if (decoded && tr->has_chain_id &&
-	    tz_b58_encode(TZ_P_NET, tr->chain_id, 4, chain, sizeof(chain)) != 0)
+	if (l->has_chain && tz_b58_encode(TZ_P_NET, l->chain_id, 4, chain, sizeof(chain)) != 0)
 		chain[0] = '\0';
-	snprintf(lat, sizeof(lat), "%.3f", ms);
-	if (k && k->policy->log_payloads && (payload = malloc(2 * req->len + 1)) != NULL &&
-	    hex_encode(req->data, req->len, payload, 2 * req->len + 1) != 0) {
-		free(payload);
-		payload = NULL;
-	}
-	log_audit("key", req->address, "kind", decoded ? tz_req_kind_name(tr->kind) : "",
-	          "chain", chain, "level", level, "round", round,
-	          "decision", rc == 0 ? "signed" : "refused", "error",
-	          rc == 0 ? "" : sigil_strerror(rc), "reason", reason, "latency_ms", lat,
-	          "peer", req->peer ? req->peer : "", payload ? "payload" : NULL, payload, NULL);
-	free(payload);
+	snprintf(lat, sizeof(lat), "%.3f", l->ms);
+	log_audit("key", l->address, "kind", l->kind, "chain", chain, "level", level, "round",
+	          round, "decision", l->rc == 0 ? "signed" : "refused", "error",
+	          l->rc == 0 ? "" : sigil_strerror(l->rc), "reason", l->reason, "latency_ms", lat,
+	          "peer", l->peer, l->payload ? "payload" : NULL, l->payload, NULL);
+	free(l->payload);
+	l->payload = NULL;
+}
+
+/* A signature to keep for identical requests (record_signature). */
+struct sign_keep {
+	bool on;
+	struct wm_id id;
+	struct wm_mark mark;
+};
+
+/* What is left once the reply is known (sign.h, sigil_sign_after). */
+struct sign_after {
+	struct sigil_ctx *ctx;
+	struct sign_keep keep;
+	struct sign_line line;
+	char *address, *peer; /* the copies line points to */
+};
+
+static void
+sign_keep_now(struct sigil_ctx *ctx, const struct sign_keep *keep)
+{
+	/* Kept so that the identical request gets the same answer back;
+	 * losing it in a crash only means signing the same bytes again. */
+	if (keep->on)
+		(void)ctx->wm->ops->record_signature(ctx->wm, &keep->id, &keep->mark);
+}
+
+void
+sigil_sign_after(struct sign_after *a)
+{
+	if (a == NULL)
+		return;
+	sign_keep_now(a->ctx, &a->keep);
+	sign_line_emit(&a->line);
+	free(a->address);
+	free(a->peer);
+	free(a);
 }
 
 /* The watermark's digest names what was signed, and a tz4 signature depends
@@ -222,7 +285,8 @@ sign_watermark(struct sigil_ctx *ctx, const struct sigil_key *k, const struct tz
 
 static int
 sign_locked(struct sigil_ctx *ctx, const struct sign_req *req, struct sign_res *res,
-            const struct sigil_key **kout, struct tz_request *tr, bool *decoded)
+            const struct sigil_key **kout, struct tz_request *tr, bool *decoded,
+            struct sign_keep *keep)
 {
 	const struct sigil_state *st = ctx->st;
 	const struct sigil_key *k;
@@ -287,10 +351,8 @@ sign_locked(struct sigil_ctx *ctx, const struct sign_req *req, struct sign_res *
 			snprintf(res->reason, sizeof(res->reason), "vault: %s", sigil_strerror(rc));
 			return rc;
 		}
-		/* Kept so that the identical request gets the same answer back;
-		 * losing it in a crash only means signing the same bytes again. */
 		if (tr->consensus)
-			(void)ctx->wm->ops->record_signature(ctx->wm, &id, &mark);
+			*keep = (struct sign_keep){.on = true, .id = id, .mark = mark};
 	}
 	rc = tz_sig_encode(k->vk->type, mark.sig, mark.sig_len, res->signature,
 	                   sizeof(res->signature));
@@ -304,6 +366,9 @@ sigil_sign(struct sigil_ctx *ctx, const struct sign_req *req, struct sign_res *r
 {
 	const struct sigil_key *k = NULL;
 	struct tz_request tr;
+	struct sign_keep keep = {0};
+	struct sign_line line;
+	struct sign_after *a;
 	bool decoded = false;
 	double t0 = sign_now_ms();
 	int rc;
@@ -311,9 +376,29 @@ sigil_sign(struct sigil_ctx *ctx, const struct sign_req *req, struct sign_res *r
 	memset(res, 0, sizeof(*res));
 	memset(&tr, 0, sizeof(tr));
 	pthread_rwlock_rdlock(&ctx->lock);
-	rc = sign_locked(ctx, req, res, &k, &tr, &decoded);
-	sign_audit(req, k, &tr, decoded, rc, res->reason, sign_now_ms() - t0);
+	rc = sign_locked(ctx, req, res, &k, &tr, &decoded, &keep);
+	sign_line_fill(&line, req, k, &tr, decoded, rc, res->reason, sign_now_ms() - t0);
 	pthread_rwlock_unlock(&ctx->lock);
+	/* A signature to keep is a file write: after the reply if the caller
+	 * can, with the audit line so that the two stay in order. */
+	if (req->after_reply && keep.on && (a = calloc(1, sizeof(*a))) != NULL) {
+		a->address = strdup(line.address);
+		a->peer = strdup(line.peer);
+		if (a->address && a->peer) {
+			a->ctx = ctx;
+			a->keep = keep;
+			a->line = line;
+			a->line.address = a->address;
+			a->line.peer = a->peer;
+			res->after = a;
+			return rc;
+		}
+		free(a->address);
+		free(a->peer);
+		free(a);
+	}
+	sign_keep_now(ctx, &keep);
+	sign_line_emit(&line);
 	return rc;
 }
 

@@ -20,18 +20,29 @@ struct sign_req {
 	/* Optional: an Ed25519 nonce commitment for these bytes, made by
 	 * another thread meanwhile (sigil_nonce_commit); used if ready. */
 	struct sign_nonce *nonce;
+	/* The caller runs sigil_sign_after(res->after) once it has replied. */
+	bool after_reply;
 };
+
+struct sign_after;
 
 struct sign_res {
 	char signature[TZ_B58_MAX]; /* edsig…/spsig1…/p2sig…/BLsig… */
 	char reason[160];           /* why it was refused; secret-free */
 	bool ahead;                 /* finished from sign_req.nonce */
+	/* With sign_req.after_reply: what is left to do once the reply is
+	 * out (keeping the signature for identical requests, the audit
+	 * line), or NULL when sigil_sign did it all. */
+	struct sign_after *after;
 };
 
 /* 0 with res->signature set, or an error code (api_status_for maps it)
  * with res->reason explaining. Takes ctx->lock for reading. */
 __attribute__((warn_unused_result)) int
 sigil_sign(struct sigil_ctx *ctx, const struct sign_req *req, struct sign_res *res);
+/* Does and frees what res->after holds (may block on the watermark store:
+ * run it where blocking is allowed). NULL is allowed. */
+void sigil_sign_after(struct sign_after *a);
 
 /* The costly half of an Ed25519 signature ahead of time, for a request
  * that first waits on its durable watermark write (DESIGN.md, "watermark"):
