@@ -1,7 +1,9 @@
 /* A small HTTP server over libmicrohttpd: a few epoll threads serve every
  * connection; requests that wait on a durable watermark write are handed to
  * a worker pool with their connection suspended, so they never hold up
- * another. */
+ * another. Meanwhile the HTTP thread may do early work for the request
+ * (struct api_early), and the worker may finish work after the reply
+ * (api_response.after). */
 #ifndef SIGIL_API_SERVER_H
 #define SIGIL_API_SERVER_H
 #include <stdbool.h>
