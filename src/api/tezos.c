@@ -1,6 +1,7 @@
 #include "api/tezos.h"
 
 #include <jansson.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -268,6 +269,8 @@ api_utility_handle(void *vctx, const struct api_request *req, struct api_respons
 		}
 		if (ctx->wm->ops->ready(ctx->wm) != 0)
 			json_array_append_new(bad, json_string("watermark store"));
+		if (atomic_load(&ctx->draining))
+			json_array_append_new(bad, json_string("draining"));
 		pthread_rwlock_unlock(&ctx->lock);
 		if (json_array_size(bad) == 0) {
 			json_decref(bad);

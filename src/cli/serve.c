@@ -1,5 +1,6 @@
 /* sigil serve / sigild: the daemon. */
 #include <signal.h>
+#include <stdatomic.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -172,6 +173,7 @@ cli_serve(int argc, char **argv)
 		log_info("signal %d: draining requests and stopping", sig);
 		break;
 	}
+	atomic_store(&ctx.draining, true);
 	api_server_stop(api);
 	api_server_stop(util);
 	sigil_ctx_close(&ctx);

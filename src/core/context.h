@@ -5,6 +5,7 @@
 #ifndef SIGIL_CONTEXT_H
 #define SIGIL_CONTEXT_H
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 
 #include "core/config.h"
@@ -60,6 +61,9 @@ struct sigil_ctx {
 	pthread_mutex_t km_mu;
 	struct sigil_fixed boot; /* what the running server was started with */
 	char *config_path; /* NULL: embedded defaults */
+	/* Set when sigild stops taking requests: /healthz answers 503, so a
+	 * load balancer sends new work elsewhere while requests drain. */
+	_Atomic bool draining;
 };
 
 /* Set by the CLI: asks for a vault's passphrase when none is configured;

@@ -111,6 +111,10 @@ kill -TERM "$SIGILD_PID"
 for _ in $(seq 1 50); do grep -q "draining" "$T/hup.log" && break; sleep 0.1; done
 grep -q "draining" "$T/hup.log" || fail "no drain message"
 if curl -s -m 2 -o /dev/null "http://127.0.0.1:$API/keys/$A"; then fail "a new connection was served while draining"; fi
+# Meanwhile /healthz says not ready, so that a load balancer looks elsewhere.
+hz=$(curl -s -m 2 -w ' %{http_code}' "http://127.0.0.1:$UTIL/healthz" || true)
+[ "${hz##* }" = 503 ] || fail "healthz while draining: $hz"
+grep -q '"not_ready":\["draining"\]' <<<"$hz" || fail "healthz does not say draining: $hz"
 printf '%s' "${body:40}" >&3
 reply=$(timeout 10 cat <&3 || true)
 exec 3<&-
