@@ -205,7 +205,7 @@ api_tezos_early_begin(void *vctx, const struct api_request *req)
 static void
 api_tezos_early_run(void *vctx, const struct api_request *req, void *token)
 {
-	struct sign_req sr = {.address = req->url + 6};
+	struct sign_req sr = {.address = req->url + 6, .auth = api_query(req, "authentication")};
 	uint8_t *data = NULL;
 
 	if (api_sign_bytes(req, &data, &sr.len) == 0)

@@ -81,7 +81,13 @@ sigil_nonce_commit(struct sigil_ctx *ctx, const struct sign_req *req, struct sig
 	if (req->data == NULL)
 		goto out;
 	k = sigil_find_key(ctx->st, req->address);
-	if (k && k->vk->type == SIGIL_KEY_ED25519 && k->vault->ops->commit) {
+	/* Not for a caller who cannot be let in: a key that asks for
+	 * authentication needs the argument at least (sigil_sign checks it). */
+	size_t nak = 0;
+	if (k)
+		(void)config_auth_keys(ctx->st->cfg, k->policy, &nak);
+	if (k && (nak == 0 || (req->auth && req->auth[0])) && k->vk->type == SIGIL_KEY_ED25519 &&
+	    k->vault->ops->commit) {
 		sigil_blake2b(digest, sizeof(digest), req->data, req->len);
 		memcpy(n->pkh, k->pkh_bin, sizeof(n->pkh));
 		ok = k->vault->ops->commit(k->vault, k->vault_index, digest, sizeof(digest),

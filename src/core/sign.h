@@ -54,7 +54,9 @@ void sigil_sign_after(struct sign_after *a);
  * worker's sigil_sign finishes the signature from it if it is ready by
  * then, and signs in one go if not. Whatever happens, the worker calls
  * sigil_nonce_drop once when its sigil_sign has returned. The nonce lives
- * in locked memory and is wiped when the last of the two lets go. */
+ * in locked memory and is wiped when the last of the two lets go. No nonce
+ * is made for a key that asks for authentication when the request carries
+ * none: a caller who cannot be let in gets no work done for it. */
 struct sign_nonce *sigil_nonce_new(void);
 void sigil_nonce_commit(struct sigil_ctx *ctx, const struct sign_req *req, struct sign_nonce *n);
 void sigil_nonce_drop(struct sign_nonce *n);

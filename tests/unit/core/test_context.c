@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <cmocka.h>
 
+#include "auth/auth.h"
 #include "chain/tezos/b58.h"
 #include "core/context.h"
 #include "core/errors.h"
@@ -359,6 +360,55 @@ test_live_nonce(void **state)
 	live_close(&l);
 }
 
+/* No nonce is made for a request without the authentication its key asks
+ * for: the caller may not be let in. With it, the nonce is made and used. */
+static void
+test_live_nonce_auth(void **state)
+{
+	struct live l;
+	struct capture c;
+	uint8_t tx[sizeof(TX_HEX) / 2], seed[32], pk[32], sk[64], msg[512], d[32];
+	uint8_t sig[SIGIL_SIG_MAX];
+	char edpk[TZ_B58_MAX], edsig[TZ_B58_MAX], extra[256], err[512] = "";
+	struct sign_res res;
+	size_t n, siglen;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(tx); i++)
+		assert_int_equal(sscanf(TX_HEX + 2 * i, "%2hhx", &tx[i]), 1);
+	/* The key authenticates its own requests (any Ed25519 key would do). */
+	memset(seed, 1, sizeof(seed));
+	assert_int_equal(crypto_sign_seed_keypair(pk, sk, seed), 0);
+	assert_int_equal(tz_b58_encode(TZ_P_EDPK, pk, sizeof(pk), edpk, sizeof(edpk)), 0);
+	live_open(&l);
+	snprintf(extra, sizeof(extra), "  authorized_keys: [%s]\n", edpk);
+	write_config(&l, extra);
+	capture_start(&c);
+	assert_int_equal(sigil_ctx_reload(&l.ctx, err, sizeof(err)), 0);
+	const struct sigil_key *k = sigil_find_key(l.ctx.st, TZ1);
+	assert_non_null(k);
+	assert_int_equal(auth_message(k->pkh_bin, tx, sizeof(tx), msg, sizeof(msg), &n), 0);
+	sigil_blake2b(d, sizeof(d), msg, n);
+	assert_int_equal(sigil_sign_digest(SIGIL_KEY_ED25519, seed, d, sig, &siglen), 0);
+	assert_int_equal(tz_sig_encode(SIGIL_KEY_ED25519, sig, siglen, edsig, sizeof(edsig)), 0);
+
+	struct sign_req req = {.address = TZ1, .data = tx, .len = sizeof(tx)};
+	assert_int_equal(sigil_sign(&l.ctx, &req, &res), SIGIL_E_AUTH_REQUIRED);
+	for (int with_auth = 0; with_auth < 2; with_auth++) {
+		req.auth = with_auth ? edsig : NULL;
+		req.nonce = sigil_nonce_new();
+		assert_non_null(req.nonce);
+		sigil_nonce_commit(&l.ctx, &req, req.nonce);
+		req.auth = edsig;
+		assert_int_equal(sigil_sign(&l.ctx, &req, &res), 0);
+		assert_int_equal(res.ahead, with_auth);
+		sigil_nonce_drop(req.nonce);
+		req.nonce = NULL;
+	}
+	free(capture_end(&c, NULL));
+	live_close(&l);
+}
+
 /* The reported injection: an unknown key id with a newline, as
  * libmicrohttpd hands over /keys/tz1%0A... */
 static void
@@ -449,6 +499,7 @@ main(void)
 		cmocka_unit_test_setup(test_live_metrics, setup),
 		cmocka_unit_test_setup(test_live_hostile_key, setup),
 		cmocka_unit_test_setup(test_live_nonce, setup),
+		cmocka_unit_test_setup(test_live_nonce_auth, setup),
 		cmocka_unit_test_setup(test_live_reload_warns, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
