@@ -177,6 +177,22 @@ sigil_prepare(enum sigil_key_type t, uint8_t key[static SIGIL_PREPARED_LEN])
 }
 
 int
+sigil_prepare_with_pk(enum sigil_key_type t, uint8_t key[static SIGIL_PREPARED_LEN],
+                      const uint8_t *pk, size_t pklen)
+{
+	int rc;
+
+	if (t != SIGIL_KEY_ED25519)
+		return sigil_prepare(t, key);
+	if (pklen != crypto_sign_PUBLICKEYBYTES)
+		return SIGIL_E_INVALID;
+	if ((rc = sigil_crypto_init()) != 0)
+		return rc;
+	memcpy(key + SIGIL_SECRET_LEN, pk, crypto_sign_PUBLICKEYBYTES);
+	return 0;
+}
+
+int
 sigil_sign_digest_prepared(enum sigil_key_type t, const uint8_t key[static SIGIL_PREPARED_LEN],
                            const uint8_t digest[static 32], uint8_t sig[static SIGIL_SIG_MAX],
                            size_t *siglen)

@@ -49,6 +49,14 @@ sigil_sign_digest(enum sigil_key_type t, const uint8_t sk[static SIGIL_SECRET_LE
 __attribute__((warn_unused_result)) int
 sigil_prepare(enum sigil_key_type t, uint8_t key[static SIGIL_PREPARED_LEN]);
 
+/* sigil_prepare when the public key is already at hand: pk must be what
+ * sigil_pubkey gave for this very secret (an Ed25519 signature made with a
+ * wrong public key, beside a right one of the same bytes, gives the secret
+ * away), which saves deriving it a second time. */
+__attribute__((warn_unused_result)) int
+sigil_prepare_with_pk(enum sigil_key_type t, uint8_t key[static SIGIL_PREPARED_LEN],
+                      const uint8_t *pk, size_t pklen);
+
 /* sigil_sign_digest with a key made by sigil_prepare. */
 __attribute__((warn_unused_result)) int
 sigil_sign_digest_prepared(enum sigil_key_type t, const uint8_t key[static SIGIL_PREPARED_LEN],

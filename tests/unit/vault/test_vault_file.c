@@ -198,6 +198,46 @@ test_signatory_format(void **state)
 	                 SIGIL_E_UNSUPPORTED);
 }
 
+/* A file written by hand may hold one key twice, or two keys under one
+ * name: either makes the whole vault invalid, wherever the two sit. */
+static void
+test_duplicates_in_file(void **state)
+{
+	struct vault *v = NULL;
+	uint8_t sk[32];
+	char edsk[8][TZ_B58_MAX], text[4096];
+	(void)state;
+
+	for (int i = 0; i < 8; i++) {
+		seed(sk, (uint8_t)(20 + i));
+		assert_int_equal(tz_sk_encode(SIGIL_KEY_ED25519, sk, edsk[i], sizeof(edsk[i])), 0);
+	}
+	/* cases: none, key 0 again as the last, name of key 2 on key 6 */
+	for (int c = 0; c < 3; c++) {
+		size_t n = 0;
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "[");
+		for (int i = 0; i < 8; i++) {
+			int key = c == 1 && i == 7 ? 0 : i;
+			int name = c == 2 && i == 6 ? 2 : i;
+			n += (size_t)snprintf(text + n, sizeof(text) - n,
+			                      "%s{\"name\":\"k%d\",\"value\":\"unencrypted:%s\"}",
+			                      i ? "," : "", name, edsk[key]);
+		}
+		snprintf(text + n, sizeof(text) - n, "]");
+		assert_int_equal(fileio_write_atomic(path, text, strlen(text), 0600), 0);
+		int rc = vault_file_open(path, NULL, &v);
+		if (c == 0) {
+			assert_int_equal(rc, 0);
+			assert_int_equal(v->ops->count(v), 8);
+			v->ops->close(v);
+		} else {
+			assert_int_equal(rc, SIGIL_E_INVALID);
+			assert_null(v);
+		}
+		v = NULL;
+	}
+}
+
 /* Keys encrypted the way octez-client does (PBKDF2-HMAC-SHA512, 32768
  * rounds, secretbox with a zero nonce) by @stablelib/nacl's secretBox and
  * node's pbkdf2Sync, then opened by @taquito/signer 24.2.0's InMemorySigner
@@ -338,6 +378,7 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_tampering, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_garbage, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_signatory_format, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_duplicates_in_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_signatory_encrypted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent_add, setup, teardown),
 	};
