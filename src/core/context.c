@@ -208,19 +208,25 @@ sigil_attach_metrics(struct sigil_ctx *ctx, struct sigil_state *st)
 		}
 		st->vault_ms[v] = &m->h;
 	}
+	/* ctx->km is kept sorted by address, as st->keys is, so one walk of
+	 * both matches them (a search per key was 500k strcmp for 1000 keys). */
+	struct sigil_key_metrics **pp = &ctx->km;
 	for (size_t i = 0; i < st->n_keys; i++) {
-		struct sigil_key_metrics *m = ctx->km;
-		while (m && strcmp(m->address, st->keys[i].vk->address) != 0)
-			m = m->next;
-		if (m == NULL) {
+		const char *address = st->keys[i].vk->address;
+		struct sigil_key_metrics *m;
+		int c = 1;
+		while (*pp && (c = strcmp((*pp)->address, address)) < 0)
+			pp = &(*pp)->next;
+		if ((m = *pp) == NULL || c != 0) {
 			if ((m = calloc(1, sizeof(*m))) == NULL) {
 				rc = SIGIL_E_NOMEM;
 				goto out;
 			}
-			snprintf(m->address, sizeof(m->address), "%s", st->keys[i].vk->address);
-			m->next = ctx->km;
-			ctx->km = m;
+			snprintf(m->address, sizeof(m->address), "%s", address);
+			m->next = *pp;
+			*pp = m;
 		}
+		pp = &m->next;
 		st->keys[i].metrics = &m->m;
 		for (size_t v = 0; v < st->n_vaults; v++)
 			if (st->keys[i].vault == st->vaults[v])
