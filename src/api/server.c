@@ -122,7 +122,7 @@ api_run_job(void *arg)
 {
 	struct api_conn *st = arg;
 	struct api_server *s = st->s;
-	st->s->handler(st->s->ctx, &st->req, &st->res);
+	s->handler(s->ctx, &st->req, &st->res);
 	void (*after)(void *) = st->res.after;
 	void *after_arg = st->res.after_arg;
 	st->res.after = NULL;
