@@ -5,26 +5,27 @@
 # Everything runs on this machine, on loopback, on free ports, in a temp dir
 # under the build dir (on the same disk as a real ./var, unlike a tmpfs /tmp).
 # Every process started here is stopped on exit. Tunables (environment):
-#   BENCH_BUILD (build-bench)  BENCH_WARMUP (1 s)  BENCH_DURATION (3 s)
+#   BENCH_BUILD (build-bench)  BENCH_WARMUP (1 s)  BENCH_DURATION (2 s)
 #   BENCH_CONNS (64)           BENCH_KEYS (1000)   BENCH_OUT (bench/results.json)
-#   BENCH_ROUNDS (5): each comparison is repeated, reference and sigil one
+#   BENCH_ROUNDS (7): each comparison is repeated, reference and sigil one
 #   after the other in every round (the reference first in odd rounds,
 #   sigil first in even ones, so that a drift of the machine's speed during
 #   the run does not favour either), and the median round is reported.
-#   BENCH_TZ4_WARMUP (1 s)  BENCH_TZ4_DURATION (3 s): the tz4 runs, shorter
-#   because BLS signs ~20 times slower and steadies quickly.
+#   BENCH_SLICES (3): the comparisons of one server with its reference
+#   (generic, attestation, tz4) run in alternating slices of one second,
+#   this many of each per round.  BENCH_TZ4_WARMUP (1 s): tz4's warm-up.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 BUILD=${BENCH_BUILD:-build-bench}
 WARM=${BENCH_WARMUP:-1}
-DUR=${BENCH_DURATION:-3}
+DUR=${BENCH_DURATION:-2}
 CONNS=${BENCH_CONNS:-64}
 NKEYS=${BENCH_KEYS:-1000}
 OUT=${BENCH_OUT:-bench/results.json}
-ROUNDS=${BENCH_ROUNDS:-5}
+ROUNDS=${BENCH_ROUNDS:-7}
+SLICES=${BENCH_SLICES:-3}
 TZ4_WARM=${BENCH_TZ4_WARMUP:-1}
-TZ4_DUR=${BENCH_TZ4_DURATION:-3}
 export SIGIL_PASSPHRASE="bench passphrase, not a secret"
 
 echo "bench: building $BUILD (Release)"
@@ -73,22 +74,70 @@ API=$(free_port); UTIL=$(free_port)
 write_config "$one" "$API" "$UTIL" "{attestation: , generic: [transaction]}" "$one/addrs"
 start_sigild "$one" "$UTIL"
 
+# The generic pair runs in alternating one-second slices, SLICES of each per
+# round: this shared host's speed drifts within seconds, and slices side by
+# side see the same machine. generic_pair ORDER sums them into R[bt_…] and
+# R[gt_…] as one run of each would give (p50/p99: the median slice).
+generic_pair() {
+	local order=$1 i who p port pid okb=0 oks=0 sentb=0 sents=0 cpub=0 cpus=0
+	local -a p50s p99s
+	for i in $(seq 1 "$SLICES"); do
+		for who in $order; do
+			if [ "$who" = bare ]; then p=bs_ port=$BARE_PORT pid=$BARE_PID
+			else p=gs_ port=$API pid=$SIGILD_PID; fi
+			WARM=0 DUR=1 LOAD_PID=$pid load "$p" "$port" "$one/addrs" generic "$CONNS"
+			if [ "$who" = bare ]; then
+				okb=$((okb + R[bs_ok])); sentb=$((sentb + R[bs_sent]))
+				cpub=$(calc "$cpub + ${R[bs_cpu_us]} * ${R[bs_sent]}" 1)
+			else
+				oks=$((oks + R[gs_ok])); sents=$((sents + R[gs_sent]))
+				cpus=$(calc "$cpus + ${R[gs_cpu_us]} * ${R[gs_sent]}" 1)
+				p50s+=("${R[gs_p50_ms]}"); p99s+=("${R[gs_p99_ms]}")
+			fi
+		done
+	done
+	R[bt_ok_per_s]=$((okb / SLICES)); R[bt_cpu_us]=$(calc "$cpub / $sentb" 1)
+	R[gt_ok_per_s]=$((oks / SLICES)); R[gt_cpu_us]=$(calc "$cpus / $sents" 1)
+	R[gt_p50_ms]=$(median "${p50s[@]}"); R[gt_p99_ms]=$(median "${p99s[@]}")
+}
+
+# The attestation pair likewise: one-second slices at 1 request in flight,
+# alternating, SLICES of each; R[bl_p50_ms], R[al_p50_ms], R[al_p99_ms] are
+# the median slices. att_pair ORDER ROUND (levels rise slice after slice).
+att_pair() {
+	local order=$1 round=$2 i who
+	local -a b50 s50 s99
+	for i in $(seq 1 "$SLICES"); do
+		for who in $order; do
+			if [ "$who" = bare ]; then
+				WARM=0 DUR=1 LOAD_PID=$BARE_PID load bx_ "$BARE_PORT" "$one/addrs" attestation 1
+				b50+=("${R[bx_p50_ms]}")
+			else
+				WARM=0 DUR=1 load ax_ "$API" "$one/addrs" attestation 1 \
+					-l $((round * 100000000 + i * 1000000))
+				s50+=("${R[ax_p50_ms]}"); s99+=("${R[ax_p99_ms]}")
+			fi
+		done
+	done
+	R[bl_p50_ms]=$(median "${b50[@]}")
+	R[al_p50_ms]=$(median "${s50[@]}"); R[al_p99_ms]=$(median "${s99[@]}")
+}
+
+# Both servers warmed up once (connections, caches), outside the figures.
+LOAD_PID=$BARE_PID load bw_ "$BARE_PORT" "$one/addrs" generic "$CONNS"
+LOAD_PID=$SIGILD_PID load gw_ "$API" "$one/addrs" generic "$CONNS"
+
 declare -a fs50 fs99 btp bcpu blat gtp gcpu g50 g99 a50 a99 gratio aratio
 for r in $(seq 1 "$ROUNDS"); do
 	echo "bench:   round $r"
 	run_tool "" "$B/bench_fsync" "$one/watermarks" 2000 2
 	fs50+=("${R[fdatasync_p50_ms]}"); fs99+=("${R[fdatasync_p99_ms]}")
 	if [ $((r % 2)) = 1 ]; then
-		LOAD_PID=$BARE_PID load bt_ "$BARE_PORT" "$one/addrs" generic "$CONNS"
-		LOAD_PID=$SIGILD_PID load gt_ "$API" "$one/addrs" generic "$CONNS"
-		LOAD_PID=$BARE_PID load bl_ "$BARE_PORT" "$one/addrs" attestation 1
-	fi
-	# Rising levels across rounds: each round starts above the last.
-	load al_ "$API" "$one/addrs" attestation 1 -l $((r * 100000000))
-	if [ $((r % 2)) = 0 ]; then
-		LOAD_PID=$BARE_PID load bl_ "$BARE_PORT" "$one/addrs" attestation 1
-		LOAD_PID=$SIGILD_PID load gt_ "$API" "$one/addrs" generic "$CONNS"
-		LOAD_PID=$BARE_PID load bt_ "$BARE_PORT" "$one/addrs" generic "$CONNS"
+		generic_pair "bare sigil"
+		att_pair "bare sigil" "$r"
+	else
+		att_pair "sigil bare" "$r"
+		generic_pair "sigil bare"
 	fi
 	btp+=("${R[bt_ok_per_s]}"); bcpu+=("${R[bt_cpu_us]}"); blat+=("${R[bl_p50_ms]}")
 	gtp+=("${R[gt_ok_per_s]}"); gcpu+=("${R[gt_cpu_us]}")
@@ -111,13 +160,28 @@ API=$(free_port); UTIL=$(free_port)
 write_config "$bls" "$API" "$UTIL" "{generic: [transaction]}" "$bls/addrs"
 start_sigild "$bls" "$UTIL"
 declare -a rbls sbls t4tp t4cpu t450 t499 t4ratio t4cratio
+# Warm-up outside the figures, then in each round SLICES one-second slices of
+# blst alone and of sigild, alternating, summed as for the generic pair.
+WARM=$TZ4_WARM DUR=1 LOAD_PID=$SIGILD_PID load t4w_ "$API" "$bls/addrs" generic "$CONNS"
 for r in $(seq 1 "$ROUNDS"); do
 	echo "bench:   round $r"
-	run_tool "" "$B/bench_raw" 1 bls
-	rbls+=("${R[raw_bls_signs_per_s]}"); sbls+=("${R[sigil_bls_signs_per_s]}")
-	WARM=$TZ4_WARM DUR=$TZ4_DUR LOAD_PID=$SIGILD_PID load t4_ "$API" "$bls/addrs" generic "$CONNS"
+	run_tool "" "$B/bench_raw" 1 sigil_bls
+	sbls+=("${R[sigil_bls_signs_per_s]}")
+	raw=0 ok=0 sent=0 cpu=0
+	declare -a s450=() s499=()
+	for i in $(seq 1 "$SLICES"); do
+		run_tool "" "$B/bench_raw" 1 raw_bls
+		raw=$(calc "$raw + ${R[raw_bls_signs_per_s]}" 1)
+		WARM=0 DUR=1 LOAD_PID=$SIGILD_PID load t4_ "$API" "$bls/addrs" generic "$CONNS"
+		ok=$((ok + R[t4_ok])); sent=$((sent + R[t4_sent]))
+		cpu=$(calc "$cpu + ${R[t4_cpu_us]} * ${R[t4_sent]}" 1)
+		s450+=("${R[t4_p50_ms]}"); s499+=("${R[t4_p99_ms]}")
+	done
+	R[raw_bls_signs_per_s]=$(calc "$raw / $SLICES" 0)
+	R[t4_ok_per_s]=$((ok / SLICES)); R[t4_cpu_us]=$(calc "$cpu / $sent" 1)
+	rbls+=("${R[raw_bls_signs_per_s]}")
 	t4tp+=("${R[t4_ok_per_s]}"); t4cpu+=("${R[t4_cpu_us]}")
-	t450+=("${R[t4_p50_ms]}"); t499+=("${R[t4_p99_ms]}")
+	t450+=("$(median "${s450[@]}")"); t499+=("$(median "${s499[@]}")")
 	t4ratio+=("$(calc "${R[t4_ok_per_s]} / ${R[raw_bls_signs_per_s]}")")
 	t4cratio+=("$(calc "1e6 / ${R[raw_bls_signs_per_s]} / ${R[t4_cpu_us]}")")
 done
@@ -178,7 +242,8 @@ row() { printf '  %-42s %15s  %s\n' "$1" "$2" "$3"; }
 ok() { awk "BEGIN { exit !($1) }" && echo "ok" || echo "MISSED"; }
 echo
 echo "sigil benchmarks: $(nproc) cores, load average $LOADAVG at start, $CONNS connections,"
-echo "${WARM} s warm-up + ${DUR} s per run, median of $ROUNDS rounds (range in brackets)"
+echo "${WARM} s warm-up + ${DUR} s per run, comparisons in $SLICES alternating 1 s slices each,"
+echo "median of $ROUNDS rounds (range in brackets)"
 row "figure" "value" "reference / goal"
 row "raw Ed25519 signs/s (1 core)" "${R[raw_ed25519_signs_per_s]}" "libsodium, 32-byte digest"
 row "raw secp256k1 signs/s (1 core)" "${R[raw_secp256k1_signs_per_s]}" "libsecp256k1"
@@ -195,7 +260,7 @@ row "  ratio to bare server" "${R[http_generic_tz1_ratio]}" "goal >= 0.9: $(ok "
 row "  CPU us/sign (bare/sigil ratio)" "${R[http_generic_tz1_cpu_us_per_sign]} (${R[http_generic_tz1_cpu_ratio]})" "less disturbed by other load"
 row "raw BLS signs/s (1 core)" "${R[raw_bls_signs_per_s]}" "blst, POP hash-to-G2 + sign, 100 B [$(range "${rbls[@]}")]"
 row "  us/sign; via sigil_bls_sign signs/s" "${R[raw_bls_us_per_sign]}; ${R[sigil_bls_signs_per_s]}" "src/crypto/bls.c, 1 core"
-row "tz4 generic signs/s ($(nproc) cores)" "${R[http_tz4_signs_per_s]}" "${TZ4_WARM} s + ${TZ4_DUR} s [$(range "${t4tp[@]}")]"
+row "tz4 generic signs/s ($(nproc) cores)" "${R[http_tz4_signs_per_s]}" "$SLICES x 1 s a round [$(range "${t4tp[@]}")]"
 row "  ratio to raw BLS (1 core)" "${R[http_tz4_ratio]}" "server on $(nproc) cores [$(range "${t4ratio[@]}")]"
 row "  CPU us/sign (raw/sigil ratio)" "${R[http_tz4_cpu_us_per_sign]} (${R[http_tz4_cpu_ratio]})" "goal >= 0.9: $(ok "${R[http_tz4_cpu_ratio]} >= 0.9") [$(range "${t4cratio[@]}")]"
 row "  p50 / p99 ms" "${R[http_tz4_p50_ms]} / ${R[http_tz4_p99_ms]}" ""
@@ -230,7 +295,7 @@ json_list() { local IFS=,; echo "[$*]"; }
 	printf '  "cores": %s,\n' "$(nproc)"
 	printf '  "connections": %s,\n  "keys": %s,\n  "warmup_s": %s,\n  "duration_s": %s,\n  "rounds": %s,\n' \
 		"$CONNS" "$NKEYS" "$WARM" "$DUR" "$ROUNDS"
-	printf '  "tz4_warmup_s": %s,\n  "tz4_duration_s": %s,\n' "$TZ4_WARM" "$TZ4_DUR"
+	printf '  "slices": %s,\n  "slice_s": 1,\n  "tz4_warmup_s": %s,\n' "$SLICES" "$TZ4_WARM"
 	printf '  "per_round": {"http_generic_tz1_ratio": %s, "attestation_p50_ratio": %s, "distinct_keys_attestations_per_s": %s, "http_tz4_ratio": %s, "http_tz4_cpu_ratio": %s},\n' \
 		"$(json_list "${gratio[@]}")" "$(json_list "${aratio[@]}")" "$(json_list "${mtp[@]}")" \
 		"$(json_list "${t4ratio[@]}")" "$(json_list "${t4cratio[@]}")"
