@@ -91,8 +91,10 @@ api_pool_submit(struct api_pool *p, void (*fn)(void *), void *arg)
 	else
 		p->head = j;
 	p->tail = j;
-	pthread_cond_signal(&p->work);
 	pthread_mutex_unlock(&p->mu);
+	/* After the unlock: a worker woken under the lock would only block
+	 * on it again, one more thread switch per request. */
+	pthread_cond_signal(&p->work);
 	return 0;
 }
 
