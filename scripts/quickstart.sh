@@ -56,7 +56,9 @@ if [ ! -f "$var/keys.json" ]; then
 		"$sigil" -c "$var/sigil.yaml" generate "$t" --name "demo-$t" >/dev/null
 	done
 fi
-mapfile -t addrs < <("$sigil" -c "$var/sigil.yaml" list | awk -F'\t' '$4=="main"{print $1}')
+# Quiet: until the config lists them, the keys are "not configured".
+mapfile -t addrs < <(SIGIL_LOG__LEVEL=warn "$sigil" -c "$var/sigil.yaml" list |
+	awk -F'\t' '$4=="main"{print $1}')
 configured=1
 for a in "${addrs[@]}"; do grep -q "^  $a:" "$var/sigil.yaml" || configured=0; done
 [ "$configured" = 1 ] || write_config "${addrs[@]}"

@@ -320,21 +320,26 @@ api_server_start(const struct api_server_opts *o, api_handler h, void *ctx,
 		free(s);
 		return rc;
 	}
-	struct MHD_OptionItem tls[] = {
-		{MHD_OPTION_HTTPS_MEM_CERT, 0, (void *)o->tls_cert_pem},
-		{MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)o->tls_key_pem},
-		{MHD_OPTION_END, 0, NULL},
-	};
+	struct MHD_OptionItem extra[4];
+	size_t ne = 0;
+	/* No pool option at all for one thread: 0 and 1 each draw a warning. */
+	if (http_threads > 1)
+		extra[ne++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE,
+		                                      (intptr_t)http_threads, NULL};
+	if (o->tls_cert_pem) {
+		extra[ne++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0,
+		                                      (void *)o->tls_cert_pem};
+		extra[ne++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0,
+		                                      (void *)o->tls_key_pem};
+	}
+	extra[ne] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
 	s->d = MHD_start_daemon(flags, 0, NULL, NULL, api_access, s,
 	                        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 	                        MHD_OPTION_CONNECTION_TIMEOUT, o->timeout_s,
 	                        MHD_OPTION_CONNECTION_LIMIT,
 	                        o->connection_limit ? o->connection_limit : 1024,
 	                        MHD_OPTION_NOTIFY_COMPLETED, api_completed, s,
-	                        /* 1 would draw a warning: it means no pool */
-	                        MHD_OPTION_THREAD_POOL_SIZE, http_threads > 1 ? http_threads : 0,
-	                        MHD_OPTION_ARRAY, o->tls_cert_pem ? tls : tls + 2,
-	                        MHD_OPTION_END);
+	                        MHD_OPTION_ARRAY, extra, MHD_OPTION_END);
 	if (s->d == NULL) {
 		api_pool_stop(s->pool);
 		free(s);
