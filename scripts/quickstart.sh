@@ -57,7 +57,7 @@ if [ ! -f "$var/keys.json" ]; then
 	done
 fi
 # Quiet: until the config lists them, the keys are "not configured".
-mapfile -t addrs < <(SIGIL_LOG__LEVEL=warn "$sigil" -c "$var/sigil.yaml" list |
+mapfile -t addrs < <("$sigil" --log-level warn -c "$var/sigil.yaml" list |
 	awk -F'\t' '$4=="main"{print $1}')
 configured=1
 for a in "${addrs[@]}"; do grep -q "^  $a:" "$var/sigil.yaml" || configured=0; done

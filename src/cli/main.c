@@ -67,6 +67,9 @@ cli_take_globals(int argc, char **argv)
 				fprintf(stderr, "sigil: unknown log level %s\n", argv[i]);
 				exit(2);
 			}
+			/* At once for every command; through the config for serve,
+			 * whose reloads re-apply it. */
+			log_set_level((enum log_level)l);
 			setenv("SIGIL_LOG__LEVEL", argv[i], 1);
 		} else {
 			argv[out++] = argv[i];
