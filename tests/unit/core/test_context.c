@@ -16,6 +16,7 @@
 #include "core/log.h"
 #include "core/sign.h"
 #include "core_test.h"
+#include "../unit_util.h"
 #include "vault/vault.h"
 
 /* The secret 0x01…01 (see tests/unit/config/test_config.c). */
@@ -276,8 +277,7 @@ test_live_metrics(void **state)
 	metrics_hist_observe(l.ctx.st->vault_ms[1], 40);
 
 	uint8_t tx[sizeof(TX_HEX) / 2];
-	for (size_t i = 0; i < sizeof(tx); i++)
-		assert_int_equal(sscanf(TX_HEX + 2 * i, "%2hhx", &tx[i]), 1);
+	unhex(TX_HEX, tx, sizeof(tx));
 	struct sign_req req = {.address = TZ1, .data = tx, .len = sizeof(tx), .version = 0};
 	struct sign_res res;
 	struct capture c;
@@ -320,8 +320,7 @@ test_live_nonce(void **state)
 	char want[TZ_B58_MAX];
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(tx); i++)
-		assert_int_equal(sscanf(TX_HEX + 2 * i, "%2hhx", &tx[i]), 1);
+	unhex(TX_HEX, tx, sizeof(tx));
 	memcpy(other, tx, sizeof(tx));
 	other[sizeof(other) - 1] ^= 1;
 	live_open(&l);
@@ -374,8 +373,7 @@ test_live_nonce_auth(void **state)
 	size_t n, siglen;
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(tx); i++)
-		assert_int_equal(sscanf(TX_HEX + 2 * i, "%2hhx", &tx[i]), 1);
+	unhex(TX_HEX, tx, sizeof(tx));
 	/* The key authenticates its own requests (any Ed25519 key would do). */
 	memset(seed, 1, sizeof(seed));
 	assert_int_equal(crypto_sign_seed_keypair(pk, sk, seed), 0);
@@ -419,8 +417,7 @@ test_live_hostile_key(void **state)
 	uint8_t tx[sizeof(TX_HEX) / 2];
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(tx); i++)
-		assert_int_equal(sscanf(TX_HEX + 2 * i, "%2hhx", &tx[i]), 1);
+	unhex(TX_HEX, tx, sizeof(tx));
 	live_open(&l);
 	struct sign_req req = {.address = "tz1\n2030-01-01T00:00:00.000Z info  audit key=" TZ1
 	                                  " decision=signed",
