@@ -24,20 +24,22 @@
 
 #include "core/errors.h"
 
-/* a (clamped, then reduced mod L) and the nonce prefix of a libsodium
- * signing key (seed ‖ public key). */
+/* The nonce prefix of a libsodium signing key (seed ‖ public key) and, if
+ * a is not NULL, its scalar a (clamped, then reduced mod L). */
 static void
-ed_expand(const uint8_t key[static SIGIL_PREPARED_LEN], uint8_t a[32], uint8_t prefix[32])
+ed_expand(const uint8_t key[static SIGIL_PREPARED_LEN], uint8_t *a, uint8_t prefix[32])
 {
 	uint8_t az[64], wide[64] = {0};
 
 	crypto_hash_sha512(az, key, 32);
-	az[0] &= 248;
-	az[31] &= 127;
-	az[31] |= 64;
-	memcpy(wide, az, 32);
-	crypto_core_ed25519_scalar_reduce(a, wide);
 	memcpy(prefix, az + 32, 32);
+	if (a != NULL) {
+		az[0] &= 248;
+		az[31] &= 127;
+		az[31] |= 64;
+		memcpy(wide, az, 32);
+		crypto_core_ed25519_scalar_reduce(a, wide);
+	}
 	sodium_memzero(az, sizeof(az));
 	sodium_memzero(wide, sizeof(wide));
 }
@@ -62,15 +64,14 @@ int
 sigil_ed25519_commit(const uint8_t key[static SIGIL_PREPARED_LEN], const uint8_t *msg,
                      size_t len, uint8_t nonce[static SIGIL_ED25519_NONCE_LEN])
 {
-	uint8_t a[32], prefix[32];
+	uint8_t prefix[32];
 	int rc = 0;
 
-	ed_expand(key, a, prefix);
+	ed_expand(key, NULL, prefix);
 	ed_nonce(prefix, msg, len, nonce);
 	/* r = 0 happens with probability 2^-252; noclamp refuses it. */
 	if (crypto_scalarmult_ed25519_base_noclamp(nonce + 32, nonce) != 0)
 		rc = SIGIL_E_CRYPTO;
-	sodium_memzero(a, sizeof(a));
 	sodium_memzero(prefix, sizeof(prefix));
 	if (rc != 0)
 		sodium_memzero(nonce, SIGIL_ED25519_NONCE_LEN);
