@@ -5,8 +5,6 @@
 #include "vault/file_format.h"
 
 #include <jansson.h>
-#include <pthread.h>
-#include <stddef.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -141,44 +139,31 @@ vf_pop(struct vault_file *f)
 /* Two keys with one address or one name make the vault invalid. Checked
  * once all are read, by sorting: comparing each new key with every earlier
  * one cost 10-20 ms of start-up for 1000 keys. */
-static const struct vault_key *vf_sort_keys;
-static size_t vf_sort_field; /* offsetof the string compared */
-
 static int
-vf_sort_cmp(const void *a, const void *b)
+vf_strp_cmp(const void *a, const void *b)
 {
-	const char *ka = (const char *)&vf_sort_keys[*(const size_t *)a] + vf_sort_field;
-	const char *kb = (const char *)&vf_sort_keys[*(const size_t *)b] + vf_sort_field;
-	return strcmp(ka, kb);
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
 static int
 vf_check_unique(const struct vault_file *f)
 {
-	static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
-	const size_t fields[] = {offsetof(struct vault_key, address),
-	                         offsetof(struct vault_key, name)};
-	size_t *idx;
+	const char **s;
 	int rc = 0;
 
 	if (f->n < 2)
 		return 0;
-	if ((idx = malloc(f->n * sizeof(*idx))) == NULL)
+	if ((s = malloc(f->n * sizeof(*s))) == NULL)
 		return SIGIL_E_NOMEM;
-	pthread_mutex_lock(&mu); /* qsort has no context argument */
-	vf_sort_keys = f->keys;
-	for (size_t j = 0; j < sizeof(fields) / sizeof(fields[0]) && rc == 0; j++) {
-		vf_sort_field = fields[j];
+	for (int field = 0; field < 2 && rc == 0; field++) {
 		for (size_t i = 0; i < f->n; i++)
-			idx[i] = i;
-		qsort(idx, f->n, sizeof(*idx), vf_sort_cmp);
+			s[i] = field == 0 ? f->keys[i].address : f->keys[i].name;
+		qsort(s, f->n, sizeof(*s), vf_strp_cmp);
 		for (size_t i = 0; i + 1 < f->n && rc == 0; i++)
-			if (vf_sort_cmp(&idx[i], &idx[i + 1]) == 0)
+			if (strcmp(s[i], s[i + 1]) == 0)
 				rc = SIGIL_E_INVALID;
 	}
-	vf_sort_keys = NULL;
-	pthread_mutex_unlock(&mu);
-	free(idx);
+	free(s);
 	return rc;
 }
 
