@@ -15,6 +15,7 @@
 #include <microhttpd.h>
 #include <sodium.h>
 
+#include "api/server.h" /* API_CONNECTION_MEMORY */
 #include "common.h"
 
 #define BARE_MAX_BODY (1024 * 1024)
@@ -139,7 +140,7 @@ main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	/* The configuration NOTES.md measured: epoll, a pool of two threads
-	 * (one per core here), on loopback. */
+	 * (one per core here), on loopback; and sigild's memory per connection. */
 	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port)};
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	d = MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG, port, NULL, NULL,
@@ -147,6 +148,7 @@ main(int argc, char **argv)
 	                     MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)2,
 	                     MHD_OPTION_CONNECTION_LIMIT, (unsigned int)1024,
 	                     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30,
+	                     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)API_CONNECTION_MEMORY,
 	                     MHD_OPTION_NOTIFY_COMPLETED, bare_completed, NULL, MHD_OPTION_END);
 	if (d == NULL) {
 		fprintf(stderr, "bench_bare: cannot listen on 127.0.0.1:%u\n", port);

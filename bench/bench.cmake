@@ -21,6 +21,7 @@ target_link_libraries(bench_fsync PRIVATE sigil_bench_common)
 add_executable(bench_bare bench/bare.c)
 target_link_libraries(bench_bare PRIVATE sigil_bench_common PkgConfig::MHD PkgConfig::SODIUM
                       Threads::Threads)
+target_include_directories(bench_bare PRIVATE ${CMAKE_SOURCE_DIR}/src)
 
 # The octez HTTP load generator.
 add_executable(bench_load bench/load.c bench/payload.c)

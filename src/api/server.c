@@ -22,6 +22,7 @@ struct api_server {
 	api_handler handler;
 	api_offload offload;
 	const struct api_early *early;
+	api_start start;
 	void *ctx;
 	size_t max_body;
 	unsigned int timeout_s; /* for the whole request, not just silence */
@@ -29,6 +30,7 @@ struct api_server {
 	struct api_pool *pool;
 	_Atomic long inflight; /* requests begun and not yet completed */
 	_Atomic long offloaded; /* handed to a worker and not yet handled */
+	_Atomic long started;   /* left pending by start, not yet done */
 	long early_max;         /* early work only while offloaded is below this */
 };
 
@@ -132,6 +134,26 @@ api_run_job(void *arg)
 	st->state = CONN_DONE;
 	MHD_resume_connection(st->c);
 	/* st may be gone from here on: the HTTP thread answers and frees it. */
+	if (after)
+		after(after_arg);
+}
+
+void
+api_async_done(struct api_async *a, struct api_response *res)
+{
+	struct api_conn *st = (struct api_conn *)a;
+	struct api_server *s = st->s;
+	void (*after)(void *) = res->after;
+	void *after_arg = res->after_arg;
+
+	st->res = *res;
+	st->res.after = NULL;
+	if (st->req.early)
+		s->early->end(s->ctx, st->req.early);
+	st->state = CONN_DONE;
+	MHD_resume_connection(st->c);
+	/* st may be gone from here on, as in api_run_job. */
+	atomic_fetch_sub(&s->started, 1);
 	if (after)
 		after(after_arg);
 }
@@ -240,12 +262,41 @@ api_access(void *cls, struct MHD_Connection *c, const char *url, const char *met
 		st->state = CONN_QUEUED;
 		st->s = s;
 		st->c = c;
+		/* Suspended before anything can answer it from another thread. */
+		MHD_suspend_connection(c);
+		if (s->start) {
+			/* Early work always: the thread that finishes a pending
+			 * request finishes many, and the less it has left to do
+			 * for each, the sooner they all go out. */
+			if (s->early)
+				st->req.early = s->early->begin(s->ctx, &st->req);
+			atomic_fetch_add(&s->started, 1);
+			int how = s->start(s->ctx, &st->req, &res, (struct api_async *)st);
+			if (how == API_START_PENDING) {
+				/* Not resumed, let alone freed, before this returns. */
+				if (st->req.early)
+					s->early->run(s->ctx, &st->req, st->req.early);
+				return MHD_YES;
+			}
+			atomic_fetch_sub(&s->started, 1);
+			if (how == API_START_DONE) {
+				if (st->req.early) {
+					s->early->end(s->ctx, st->req.early);
+					s->early->run(s->ctx, &st->req, st->req.early);
+					st->req.early = NULL;
+				}
+				st->res = res;
+				st->state = CONN_DONE;
+				MHD_resume_connection(c);
+				return MHD_YES;
+			}
+		}
 		/* Early work is for latency when few requests wait: with a
 		 * backlog it would only take CPU from the HTTP threads, and
 		 * come too late to be of use. */
-		if (atomic_fetch_add(&s->offloaded, 1) < s->early_max && s->early)
+		if (atomic_fetch_add(&s->offloaded, 1) < s->early_max && s->early &&
+		    st->req.early == NULL)
 			st->req.early = s->early->begin(s->ctx, &st->req);
-		MHD_suspend_connection(c);
 		if (api_pool_submit(s->pool, api_run_job, st) == 0) {
 			/* The connection is this thread's: it is not resumed, let
 			 * alone freed, before this callback returns. */
@@ -312,6 +363,7 @@ api_server_start(const struct api_server_opts *o, api_handler h, void *ctx,
 	s->handler = h;
 	s->offload = o->offload;
 	s->early = o->early;
+	s->start = o->start;
 	s->early_max = http_threads;
 	s->ctx = ctx;
 	s->max_body = o->max_body;
@@ -338,6 +390,7 @@ api_server_start(const struct api_server_opts *o, api_handler h, void *ctx,
 	                        MHD_OPTION_CONNECTION_TIMEOUT, o->timeout_s,
 	                        MHD_OPTION_CONNECTION_LIMIT,
 	                        o->connection_limit ? o->connection_limit : 1024,
+	                        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)API_CONNECTION_MEMORY,
 	                        MHD_OPTION_NOTIFY_COMPLETED, api_completed, s,
 	                        MHD_OPTION_ARRAY, extra, MHD_OPTION_END);
 	if (s->d == NULL) {
@@ -369,6 +422,10 @@ api_server_stop(struct api_server *s)
 	(void)MHD_quiesce_daemon(s->d);
 	if (s->pool)
 		api_pool_drain(s->pool);
+	/* Pending requests resume their connections: the daemon must outlive
+	 * them, as it outlives the workers. */
+	while (atomic_load(&s->started) > 0)
+		nanosleep(&nap, NULL);
 	for (int i = 0; i < 1000 && atomic_load(&s->inflight) > 0; i++)
 		nanosleep(&nap, NULL);
 	MHD_stop_daemon(s->d);

@@ -12,6 +12,13 @@
 
 struct MHD_Connection;
 
+/* libmicrohttpd's memory per connection (headers, read and write buffers;
+ * bodies are gathered outside it). It zeroes the whole of it for every
+ * request on a kept-alive connection, so its 32 KiB default cost 2.5 % of
+ * the CPU under load; 8 KiB holds any sane request head. The bare server
+ * of bench/ uses the same, so that the comparison stays like for like. */
+#define API_CONNECTION_MEMORY 8192
+
 struct api_request {
 	const char *method;
 	const char *url;
@@ -44,12 +51,29 @@ typedef bool (*api_offload)(void *ctx, const struct api_request *req);
  * work, and end lets go of the token when the handler has returned (on the
  * worker, or inline when no worker could take the job). A NULL token skips
  * run and end. run and the handler may overlap: they share only what the
- * token's own synchronisation covers. */
+ * token's own synchronisation covers. run is called once for every token,
+ * sometimes after end (a request answered at once): it should then do
+ * nothing. */
 struct api_early {
 	void *(*begin)(void *ctx, const struct api_request *req);
 	void (*run)(void *ctx, const struct api_request *req, void *token);
 	void (*end)(void *ctx, void *token);
 };
+
+/* Optional, with offload: starts an offloaded request on its HTTP thread,
+ * doing nothing that blocks, with the connection suspended and req->early
+ * begun. It returns
+ * - API_START_PENDING when the request goes on elsewhere: api_async_done(a,
+ *   res) is then called once, from another thread, with the answer;
+ * - API_START_DONE with res holding the answer (and no after);
+ * - API_START_OFFLOAD when nothing was done: a worker runs the handler. */
+enum { API_START_OFFLOAD, API_START_DONE, API_START_PENDING };
+struct api_async;
+typedef int (*api_start)(void *ctx, const struct api_request *req, struct api_response *res,
+                         struct api_async *a);
+/* Answers a request that api_start left pending: takes res (body and
+ * after), resumes the connection, then runs res->after on this thread. */
+void api_async_done(struct api_async *a, struct api_response *res);
 
 struct api_server_opts {
 	const char *address; /* host:port or [v6]:port; port 0 picks a free one */
@@ -59,6 +83,7 @@ struct api_server_opts {
 	unsigned int connection_limit;
 	api_offload offload;       /* NULL: every request runs on an HTTP thread */
 	const struct api_early *early; /* optional, with offload */
+	api_start start;           /* optional, with offload */
 	unsigned int http_threads; /* epoll threads; 0: one per CPU */
 	unsigned int workers;      /* threads for offloaded requests; 0: 64 */
 };

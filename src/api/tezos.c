@@ -84,6 +84,23 @@ api_sign_after(void *arg)
 	sigil_sign_after(arg);
 }
 
+/* The answer to a signing request from sigil_sign's outcome. */
+static void
+api_sign_reply(struct sigil_ctx *ctx, int rc, struct sign_res *out, struct api_response *res,
+               double t0)
+{
+	if (out->after) {
+		res->after = api_sign_after;
+		res->after_arg = out->after;
+	}
+	if (rc != 0)
+		api_reply_error(res, api_status_for(rc), out->reason[0] ? out->reason : sigil_strerror(rc));
+	else
+		api_reply_field(res, "signature", out->signature);
+	metrics_count_status(&ctx->metrics, res->status);
+	metrics_hist_observe(&ctx->metrics.request_ms, api_now_ms() - t0);
+}
+
 static void
 api_post_key(struct sigil_ctx *ctx, const struct api_request *req, const char *address,
              struct api_response *res)
@@ -114,14 +131,9 @@ api_post_key(struct sigil_ctx *ctx, const struct api_request *req, const char *a
 	sr.len = len;
 	sr.auth = api_query(req, "authentication");
 	rc = sigil_sign(ctx, &sr, &out);
-	if (out.after) {
-		res->after = api_sign_after;
-		res->after_arg = out.after;
-	}
-	if (rc != 0)
-		api_reply_error(res, api_status_for(rc), out.reason[0] ? out.reason : sigil_strerror(rc));
-	else
-		api_reply_field(res, "signature", out.signature);
+	free(data);
+	api_sign_reply(ctx, rc, &out, res, t0);
+	return;
 out:
 	free(data);
 	metrics_count_status(&ctx->metrics, res->status);
@@ -229,6 +241,68 @@ const struct api_early api_tezos_early = {
 	.run = api_tezos_early_run,
 	.end = api_tezos_early_end,
 };
+
+/* A consensus request left pending by api_tezos_start. */
+struct api_tezos_pending {
+	struct sigil_ctx *ctx;
+	struct api_async *a;
+	double t0;
+};
+
+static void
+api_tezos_done(void *arg, int rc, struct sign_res *out)
+{
+	struct api_tezos_pending *p = arg;
+	struct api_response res = {0};
+
+	api_sign_reply(p->ctx, rc, out, &res, p->t0);
+	struct api_async *a = p->a;
+	free(p);
+	api_async_done(a, &res);
+}
+
+/* The signing requests that api_tezos_offload picks, as far as the HTTP
+ * thread can take them: a tz1 key's consensus request goes on to its
+ * watermark write and is finished by the store's syncer (sign.h,
+ * sigil_sign_start); anything unusual (a body or version that does not
+ * parse, another kind of key, a busy or new watermark) goes to a worker,
+ * which answers it as ever. */
+int
+api_tezos_start(void *vctx, const struct api_request *req, struct api_response *res,
+                struct api_async *a)
+{
+	struct sigil_ctx *ctx = vctx;
+	struct sign_req sr = {.address = req->url + 6, .peer = req->peer, .nonce = req->early,
+	                      .after_reply = true};
+	struct api_tezos_pending *p;
+	struct sign_res out;
+	uint8_t *data = NULL;
+	int rc;
+
+	if (strcmp(req->method, "POST") != 0 || strncmp(req->url, "/keys/", 6) != 0 ||
+	    strchr(sr.address, '/') != NULL)
+		return API_START_OFFLOAD;
+	if (api_sign_bytes(req, &data, &sr.len) != 0)
+		return API_START_OFFLOAD;
+	if (api_parse_version(api_query(req, "version"), &sr.version) != 0 ||
+	    (p = malloc(sizeof(*p))) == NULL) {
+		free(data);
+		return API_START_OFFLOAD;
+	}
+	*p = (struct api_tezos_pending){.ctx = ctx, .a = a, .t0 = api_now_ms()};
+	sr.data = data;
+	sr.auth = api_query(req, "authentication");
+	rc = sigil_sign_start(ctx, &sr, &out, api_tezos_done, p);
+	free(data);
+	if (rc == SIGIL_SIGN_PENDING)
+		return API_START_PENDING; /* p belongs to api_tezos_done */
+	double t0 = p->t0;
+	free(p);
+	if (rc == SIGIL_SIGN_WOULD_BLOCK)
+		return API_START_OFFLOAD;
+	api_sign_reply(ctx, rc, &out, res, t0);
+	return API_START_DONE;
+}
 
 void
 api_tezos_handle(void *vctx, const struct api_request *req, struct api_response *res)

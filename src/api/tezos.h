@@ -12,6 +12,9 @@ void api_tezos_handle(void *ctx, const struct api_request *req, struct api_respo
 bool api_tezos_offload(void *ctx, const struct api_request *req);
 /* With api_tezos_offload: what the HTTP thread does meanwhile. */
 extern const struct api_early api_tezos_early;
+/* With api_tezos_offload: the HTTP thread's own start (api_start). */
+int api_tezos_start(void *ctx, const struct api_request *req, struct api_response *res,
+                    struct api_async *a);
 /* Utility API: /healthz and /metrics. */
 void api_utility_handle(void *ctx, const struct api_request *req, struct api_response *res);
 

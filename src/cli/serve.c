@@ -84,7 +84,8 @@ serve_start(struct sigil_ctx *ctx, struct api_server **api, struct api_server **
 	struct api_server_opts o = {
 		.address = s->address, .tls_cert_pem = cert, .tls_key_pem = key,
 		.timeout_s = s->timeout_seconds, .max_body = s->max_body_bytes,
-		.offload = api_tezos_offload, .early = &api_tezos_early, .workers = s->threads,
+		.offload = api_tezos_offload, .early = &api_tezos_early,
+		.start = api_tezos_start, .workers = s->threads,
 	};
 	if ((rc = api_server_start(&o, api_tezos_handle, ctx, api)) != 0) {
 		log_error("cannot listen on %s", s->address);

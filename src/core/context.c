@@ -422,6 +422,7 @@ sigil_ctx_reload(struct sigil_ctx *ctx, char *err, size_t errlen)
 	pthread_rwlock_wrlock(&ctx->lock);
 	old = ctx->st;
 	ctx->st = st;
+	ctx->gen++;
 	pthread_rwlock_unlock(&ctx->lock);
 	st = old;
 	/* Against what the server was started with, not the last reload: the

@@ -52,6 +52,7 @@ struct sigil_fixed {
 struct sigil_ctx {
 	pthread_rwlock_t lock; /* readers: requests; writer: reload's swap */
 	struct sigil_state *st;
+	uint64_t gen; /* counts the swaps of st; under lock */
 	struct wm_store *wm;
 	struct metrics metrics;
 	/* Per-address metrics, kept across reloads (grow-only). */

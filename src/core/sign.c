@@ -77,6 +77,11 @@ sigil_nonce_commit(struct sigil_ctx *ctx, const struct sign_req *req, struct sig
 
 	if (n == NULL)
 		return;
+	/* Let go of already (the request was answered without it): no work. */
+	if (atomic_load(&n->state) == NONCE_GONE) {
+		nonce_put(n);
+		return;
+	}
 	pthread_rwlock_rdlock(&ctx->lock);
 	if (req->data == NULL)
 		goto out;
@@ -123,6 +128,16 @@ sign_digest(const struct sigil_key *k, struct sign_nonce *n, const uint8_t diges
 	}
 	return k->vault->ops->sign(k->vault, k->vault_index, VAULT_SIGN_DIGEST, digest, 32, sig,
 	                           siglen);
+}
+
+/* A key whose signatures sigil makes in memory and deterministically: an
+ * Ed25519 key of a vault that signs with sigil's own split signing (the
+ * commit and sign_committed operations derive the nonce from the key and
+ * the bytes, RFC 8032). An HSM's Ed25519 may add randomness. */
+static bool
+sign_deterministic(const struct sigil_key *k)
+{
+	return k->vk->type == SIGIL_KEY_ED25519 && k->vault->ops->sign_committed != NULL;
 }
 
 static enum wm_kind
@@ -246,12 +261,36 @@ sign_bls_aug_digest(uint8_t digest[static 32])
 	sigil_blake2b(digest, 32, buf, sizeof(buf));
 }
 
+/* Why a watermark stage refused, in res->reason. k may be NULL (the key
+ * went in a reload while its mark was written). */
+static void
+sign_wm_refusal(const struct sigil_key *k, const char *address, const struct tz_request *tr,
+                int rc, struct sign_res *res)
+{
+	if (rc == SIGIL_E_WATERMARK) {
+		if (k != NULL)
+			atomic_fetch_add(&k->metrics->wm_rejected[tr->kind], 1);
+		snprintf(res->reason, sizeof(res->reason),
+		         "level %" PRId32 " round %" PRId32 " is not above the high watermark",
+		         tr->level, tr->round);
+	} else if (rc == SIGIL_E_CORRUPT) {
+		snprintf(res->reason, sizeof(res->reason),
+		         "watermark record is corrupt: consensus signing refused");
+		log_error("watermark for %s is corrupt: refusing consensus signing", address);
+	} else if (rc != 0) {
+		snprintf(res->reason, sizeof(res->reason), "watermark store: %s", sigil_strerror(rc));
+	}
+}
+
 /* Watermark stage: check-and-advance before signing. On WM_IDENTICAL with a
- * stored signature, *reuse is set and sig holds it. */
+ * stored signature, *reuse is set and mark->sig holds it. With async, the
+ * advance goes through check_advance_async: WM_PENDING and WM_WOULD_BLOCK
+ * come back as they are, and so does WM_IDENTICAL without a signature
+ * kept, since signing it again is a worker's job. */
 static int
 sign_watermark(struct sigil_ctx *ctx, const struct sigil_key *k, const struct tz_request *tr,
                const uint8_t digest[32], struct wm_id *id, struct wm_mark *mark, bool *reuse,
-               struct sign_res *res)
+               struct sign_res *res, struct wm_async *async)
 {
 	struct wm_mark prev;
 	int rc;
@@ -265,44 +304,36 @@ sign_watermark(struct sigil_ctx *ctx, const struct sigil_key *k, const struct tz
 	mark->round = tr->round;
 	memcpy(mark->digest, digest, 32);
 	mark->has_digest = true;
-	rc = ctx->wm->ops->check_advance(ctx->wm, id, mark, &prev);
+	if (async == NULL)
+		rc = ctx->wm->ops->check_advance(ctx->wm, id, mark, &prev);
+	else if ((rc = ctx->wm->ops->check_advance_async(ctx->wm, id, mark, &prev, async)) ==
+	         WM_PENDING || rc == WM_WOULD_BLOCK)
+		return rc;
 	if (rc == WM_IDENTICAL) {
 		if (prev.sig_len > 0) {
 			memcpy(mark->sig, prev.sig, prev.sig_len);
 			mark->sig_len = prev.sig_len;
 			*reuse = true;
+		} else if (async != NULL) {
+			return WM_WOULD_BLOCK;
 		}
 		return 0;
 	}
-	if (rc == SIGIL_E_WATERMARK) {
-		atomic_fetch_add(&k->metrics->wm_rejected[tr->kind], 1);
-		snprintf(res->reason, sizeof(res->reason),
-		         "level %" PRId32 " round %" PRId32 " is not above the high watermark",
-		         tr->level, tr->round);
-	} else if (rc == SIGIL_E_CORRUPT) {
-		snprintf(res->reason, sizeof(res->reason),
-		         "watermark record is corrupt: consensus signing refused");
-		log_error("watermark for %s is corrupt: refusing consensus signing", k->vk->address);
-	} else if (rc != 0) {
-		snprintf(res->reason, sizeof(res->reason), "watermark store: %s", sigil_strerror(rc));
-	}
+	sign_wm_refusal(k, k->vk->address, tr, rc, res);
 	return rc;
 }
 
+/* The stages before the watermark: key, authentication, decoding, policy,
+ * and the digest that the watermark and the signature are of. */
 static int
-sign_locked(struct sigil_ctx *ctx, const struct sign_req *req, struct sign_res *res,
-            const struct sigil_key **kout, struct tz_request *tr, bool *decoded,
-            struct sign_keep *keep)
+sign_admit(struct sigil_ctx *ctx, const struct sign_req *req, struct sign_res *res,
+           const struct sigil_key **kout, struct tz_request *tr, bool *decoded,
+           uint8_t digest[static 32])
 {
 	const struct sigil_state *st = ctx->st;
 	const struct sigil_key *k;
 	const struct policy_pubkey *ak;
-	struct wm_id id;
-	struct wm_mark mark;
-	uint8_t digest[32];
-	bool reuse = false;
 	size_t nak;
-	double t0;
 	int rc;
 
 	if ((k = sigil_find_key(st, req->address)) == NULL) {
@@ -330,16 +361,26 @@ sign_locked(struct sigil_ctx *ctx, const struct sign_req *req, struct sign_res *
 		snprintf(res->reason, sizeof(res->reason), "version 0 is not supported for tz4");
 		return SIGIL_E_INVALID;
 	}
-	sigil_blake2b(digest, sizeof(digest), req->data, req->len);
+	sigil_blake2b(digest, 32, req->data, req->len);
 	if (k->vk->type == SIGIL_KEY_BLS && req->version == 1)
 		sign_bls_aug_digest(digest);
-	if (tr->consensus &&
-	    (rc = sign_watermark(ctx, k, tr, digest, &id, &mark, &reuse, res)) != 0)
-		return rc;
+	return 0;
+}
+
+/* The stage after the watermark: the vault's signature (unless reused) and
+ * its encoding. */
+static int
+sign_make(const struct sigil_key *k, const struct sign_req *req, const struct tz_request *tr,
+          const uint8_t digest[static 32], const struct wm_id *id, struct wm_mark *mark,
+          bool reuse, struct sign_res *res, struct sign_keep *keep)
+{
+	double t0;
+	int rc;
+
 	if (!reuse) {
 		enum vault_scheme scheme = VAULT_SIGN_DIGEST;
 		const uint8_t *msg = digest;
-		size_t msglen = sizeof(digest);
+		size_t msglen = 32;
 		if (k->vk->type == SIGIL_KEY_BLS) {
 			scheme = req->version == 1 ? VAULT_SIGN_BLS_AUG : VAULT_SIGN_BLS_POP;
 			msg = req->data;
@@ -347,24 +388,80 @@ sign_locked(struct sigil_ctx *ctx, const struct sign_req *req, struct sign_res *
 		}
 		t0 = sign_now_ms();
 		if (scheme == VAULT_SIGN_DIGEST)
-			rc = sign_digest(k, req->nonce, digest, mark.sig, &mark.sig_len,
+			rc = sign_digest(k, req->nonce, digest, mark->sig, &mark->sig_len,
 			                 &res->ahead);
 		else
 			rc = k->vault->ops->sign(k->vault, k->vault_index, scheme, msg, msglen,
-			                         mark.sig, &mark.sig_len);
+			                         mark->sig, &mark->sig_len);
 		metrics_hist_observe(k->vault_ms, sign_now_ms() - t0);
 		if (rc != 0) {
 			snprintf(res->reason, sizeof(res->reason), "vault: %s", sigil_strerror(rc));
 			return rc;
 		}
-		if (tr->consensus)
-			*keep = (struct sign_keep){.on = true, .id = id, .mark = mark};
+		/* Kept for an identical request, whose answer must be the same
+		 * signature: a second one would give a block a second hash. An
+		 * Ed25519 signature that sigil makes itself is deterministic
+		 * (RFC 8032): the same bytes sign the same again, and keeping
+		 * it would cost a write per request for nothing. */
+		if (tr->consensus && !sign_deterministic(k))
+			*keep = (struct sign_keep){.on = true, .id = *id, .mark = *mark};
 	}
-	rc = tz_sig_encode(k->vk->type, mark.sig, mark.sig_len, res->signature,
+	rc = tz_sig_encode(k->vk->type, mark->sig, mark->sig_len, res->signature,
 	                   sizeof(res->signature));
 	if (rc == 0)
 		atomic_fetch_add(&k->metrics->signed_ops[tr->kind], 1);
 	return rc;
+}
+
+static int
+sign_locked(struct sigil_ctx *ctx, const struct sign_req *req, struct sign_res *res,
+            const struct sigil_key **kout, struct tz_request *tr, bool *decoded,
+            struct sign_keep *keep)
+{
+	struct wm_id id;
+	struct wm_mark mark;
+	uint8_t digest[32];
+	bool reuse = false;
+	int rc;
+
+	if ((rc = sign_admit(ctx, req, res, kout, tr, decoded, digest)) != 0)
+		return rc;
+	memset(&id, 0, sizeof(id));
+	memset(&mark, 0, sizeof(mark));
+	if (tr->consensus &&
+	    (rc = sign_watermark(ctx, *kout, tr, digest, &id, &mark, &reuse, res, NULL)) != 0)
+		return rc;
+	return sign_make(*kout, req, tr, digest, &id, &mark, reuse, res, keep);
+}
+
+/* The end of every request, once ctx->lock is released: the signature to
+ * keep and the audit line, now or (with after_reply) in res->after. */
+static void
+sign_conclude(struct sigil_ctx *ctx, const struct sign_req *req, struct sign_res *res,
+              const struct sign_keep *keep, struct sign_line *line)
+{
+	struct sign_after *a;
+
+	/* A signature to keep is a file write: after the reply if the caller
+	 * can, with the audit line so that the two stay in order. */
+	if (req->after_reply && keep->on && (a = calloc(1, sizeof(*a))) != NULL) {
+		a->address = strdup(line->address);
+		a->peer = strdup(line->peer);
+		if (a->address && a->peer) {
+			a->ctx = ctx;
+			a->keep = *keep;
+			a->line = *line;
+			a->line.address = a->address;
+			a->line.peer = a->peer;
+			res->after = a;
+			return;
+		}
+		free(a->address);
+		free(a->peer);
+		free(a);
+	}
+	sign_keep_now(ctx, keep);
+	sign_line_emit(line);
 }
 
 int
@@ -374,7 +471,6 @@ sigil_sign(struct sigil_ctx *ctx, const struct sign_req *req, struct sign_res *r
 	struct tz_request tr;
 	struct sign_keep keep = {0};
 	struct sign_line line;
-	struct sign_after *a;
 	bool decoded = false;
 	double t0 = sign_now_ms();
 	int rc;
@@ -385,26 +481,137 @@ sigil_sign(struct sigil_ctx *ctx, const struct sign_req *req, struct sign_res *r
 	rc = sign_locked(ctx, req, res, &k, &tr, &decoded, &keep);
 	sign_line_fill(&line, req, k, &tr, decoded, rc, res->reason, sign_now_ms() - t0);
 	pthread_rwlock_unlock(&ctx->lock);
-	/* A signature to keep is a file write: after the reply if the caller
-	 * can, with the audit line so that the two stay in order. */
-	if (req->after_reply && keep.on && (a = calloc(1, sizeof(*a))) != NULL) {
-		a->address = strdup(line.address);
-		a->peer = strdup(line.peer);
-		if (a->address && a->peer) {
-			a->ctx = ctx;
-			a->keep = keep;
-			a->line = line;
-			a->line.address = a->address;
-			a->line.peer = a->peer;
-			res->after = a;
-			return rc;
+	sign_conclude(ctx, req, res, &keep, &line);
+	return rc;
+}
+
+/* ---- requests that wait for their watermark without a thread (sign.h) ---- */
+
+struct sign_async {
+	struct wm_async w;
+	struct sigil_ctx *ctx;
+	struct sign_req req;   /* data points into bytes below */
+	const struct sigil_key *k; /* valid while ctx->gen is still gen */
+	uint64_t gen;
+	struct tz_request tr;
+	uint8_t digest[32];
+	struct wm_id id;
+	double t0;
+	sigil_sign_done done;
+	void *arg;
+	struct sign_res res;
+	uint8_t bytes[];
+};
+
+/* On the watermark store's syncer, once the mark is durable or has failed:
+ * the rest of sign_locked, and then the caller's done. */
+static void
+sign_async_done(struct wm_async *w, int wrc)
+{
+	struct sign_async *a = (struct sign_async *)w;
+	struct sigil_ctx *ctx = a->ctx;
+	const struct sigil_key *k = a->k;
+	struct sign_keep keep = {0};
+	struct sign_line line;
+	bool decoded = true;
+	uint8_t digest[32];
+	int rc = wrc;
+
+	pthread_rwlock_rdlock(&ctx->lock);
+	if (ctx->gen != a->gen) {
+		/* A reload came in meanwhile, and the key it was admitted under
+		 * is gone: admit the request again under the new configuration
+		 * (its key, authentication and policy). The mark is durable
+		 * already; a refusal now only leaves it unused. */
+		k = sigil_find_key(ctx->st, a->req.address);
+		if (rc == 0 &&
+		    (rc = sign_admit(ctx, &a->req, &a->res, &k, &a->tr, &decoded, digest)) == 0 &&
+		    (memcmp(digest, a->digest, 32) != 0 || !a->tr.consensus)) {
+			snprintf(a->res.reason, sizeof(a->res.reason),
+			         "the key changed while its watermark was written");
+			rc = SIGIL_E_NOT_READY;
 		}
-		free(a->address);
-		free(a->peer);
-		free(a);
 	}
-	sign_keep_now(ctx, &keep);
-	sign_line_emit(&line);
+	if (rc == 0)
+		rc = sign_make(k, &a->req, &a->tr, a->digest, &a->id, &a->w.mark, false, &a->res,
+		               &keep);
+	else if (wrc != 0)
+		sign_wm_refusal(k, a->req.address, &a->tr, rc, &a->res);
+	sign_line_fill(&line, &a->req, k, &a->tr, decoded, rc, a->res.reason,
+	               sign_now_ms() - a->t0);
+	pthread_rwlock_unlock(&ctx->lock);
+	sign_conclude(ctx, &a->req, &a->res, &keep, &line);
+	a->done(a->arg, rc, &a->res);
+	free(a);
+}
+
+int
+sigil_sign_start(struct sigil_ctx *ctx, const struct sign_req *req, struct sign_res *res,
+                 sigil_sign_done done, void *arg)
+{
+	const struct sigil_key *k = NULL;
+	struct tz_request tr;
+	struct sign_keep keep = {0};
+	struct sign_line line;
+	struct sign_async *a;
+	struct wm_mark mark;
+	bool decoded = false, reuse = false;
+	double t0 = sign_now_ms();
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	memset(&tr, 0, sizeof(tr));
+	if (ctx->wm->ops->check_advance_async == NULL ||
+	    (a = calloc(1, sizeof(*a) + req->len)) == NULL)
+		return SIGIL_SIGN_WOULD_BLOCK;
+	pthread_rwlock_rdlock(&ctx->lock);
+	/* Only what the syncer can finish in a few microseconds: an Ed25519
+	 * key whose vault signs in memory. The rest signs on a worker, and
+	 * is not even admitted here, so that nothing is checked twice. */
+	k = sigil_find_key(ctx->st, req->address);
+	if (k != NULL && !sign_deterministic(k)) {
+		rc = SIGIL_SIGN_WOULD_BLOCK;
+		goto out;
+	}
+	if ((rc = sign_admit(ctx, req, res, &k, &tr, &decoded, a->digest)) != 0)
+		goto concluded;
+	if (!tr.consensus) {
+		rc = SIGIL_SIGN_WOULD_BLOCK;
+		goto out;
+	}
+	a->ctx = ctx;
+	a->req = *req;
+	memcpy(a->bytes, req->data, req->len);
+	a->req.data = a->bytes;
+	a->k = k;
+	a->gen = ctx->gen;
+	a->tr = tr;
+	a->t0 = t0;
+	a->done = done;
+	a->arg = arg;
+	a->w.done = sign_async_done;
+	rc = sign_watermark(ctx, k, &tr, a->digest, &a->id, &mark, &reuse, res, &a->w);
+	if (rc == WM_PENDING) {
+		/* a belongs to the syncer now, and may be gone already. */
+		pthread_rwlock_unlock(&ctx->lock);
+		return SIGIL_SIGN_PENDING;
+	}
+	if (rc == WM_WOULD_BLOCK) {
+		rc = SIGIL_SIGN_WOULD_BLOCK;
+		goto out;
+	}
+	if (rc == 0) /* identical, its signature kept: no vault call */
+		rc = sign_make(k, req, &tr, a->digest, &a->id, &mark, reuse, res, &keep);
+concluded:
+	sign_line_fill(&line, req, k, &tr, decoded, rc, res->reason, sign_now_ms() - t0);
+	pthread_rwlock_unlock(&ctx->lock);
+	free(a);
+	sign_conclude(ctx, req, res, &keep, &line);
+	return rc;
+out:
+	pthread_rwlock_unlock(&ctx->lock);
+	free(a);
+	memset(res, 0, sizeof(*res));
 	return rc;
 }
 

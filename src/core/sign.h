@@ -40,6 +40,28 @@ struct sign_res {
  * with res->reason explaining. Takes ctx->lock for reading. */
 __attribute__((warn_unused_result)) int
 sigil_sign(struct sigil_ctx *ctx, const struct sign_req *req, struct sign_res *res);
+/* sigil_sign in two halves, for a thread that must not block (an HTTP
+ * thread). It runs the request up to its watermark write, and then:
+ * - SIGIL_SIGN_PENDING: the request waits for its mark to become durable
+ *   on the watermark store's own thread, which finishes it there (the
+ *   signature, with sign_req.nonce if ready) and calls done(arg, rc, res)
+ *   once, res as sigil_sign's (after included). req's strings and nonce
+ *   must stay valid until then; its bytes are copied.
+ * - SIGIL_SIGN_WOULD_BLOCK: nothing was done or logged; run sigil_sign on
+ *   a thread that may block. That is the answer for any key but an Ed25519
+ *   one that its vault signs in memory, for a store without
+ *   check_advance_async, and whenever the mark would need a wait.
+ * - anything else: sigil_sign's answer, given here (a refusal, or an
+ *   identical request answered with its kept signature); res->after is
+ *   then NULL.
+ * Takes ctx->lock for reading; done runs with it released. */
+#define SIGIL_SIGN_PENDING 1
+#define SIGIL_SIGN_WOULD_BLOCK 2
+typedef void (*sigil_sign_done)(void *arg, int rc, struct sign_res *res);
+__attribute__((warn_unused_result)) int
+sigil_sign_start(struct sigil_ctx *ctx, const struct sign_req *req, struct sign_res *res,
+                 sigil_sign_done done, void *arg);
+
 /* Does and frees what res->after holds (may block on the watermark store:
  * run it where blocking is allowed). NULL is allowed. */
 void sigil_sign_after(struct sign_after *a);

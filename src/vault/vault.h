@@ -41,7 +41,10 @@ struct vault_ops {
 	 * SIGIL_E_UNSUPPORTED for others: sign in two halves (sig.h,
 	 * sigil_ed25519_commit/finish), so that the costly half can be done
 	 * while the request waits on its watermark. sign_committed refuses a
-	 * nonce made for another key or message (SIGIL_E_INVALID). */
+	 * nonce made for another key or message (SIGIL_E_INVALID). A vault
+	 * offers them only for keys it signs with in memory, deriving the
+	 * nonce from the key and the message (RFC 8032): sign.c relies on
+	 * such a signature being the same whenever the bytes are. */
 	int (*commit)(struct vault *v, size_t i, const uint8_t *msg, size_t len,
 	              uint8_t nonce[static SIGIL_ED25519_NONCE_LEN]);
 	int (*sign_committed)(struct vault *v, size_t i,

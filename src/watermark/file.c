@@ -178,6 +178,7 @@ wm_file_rec_new(const struct wm_id *id, size_t index)
 	wm_key_of(id, r->key);
 	r->index = index;
 	pthread_mutex_init(&r->mu, NULL);
+	pthread_cond_init(&r->idle, NULL);
 	return r;
 }
 
@@ -185,6 +186,7 @@ void
 wm_file_rec_free(struct wm_rec *r)
 {
 	pthread_mutex_destroy(&r->mu);
+	pthread_cond_destroy(&r->idle);
 	free(r);
 }
 
@@ -299,6 +301,9 @@ rec_lookup(struct wm_file *f, const struct wm_id *id, const struct wm_mark *init
 	if (rec == NULL)
 		return SIGIL_E_NOT_FOUND;
 	pthread_mutex_lock(&rec->mu);
+	/* An async advance of this id holds it until its sync is reported. */
+	while (rec->pending)
+		pthread_cond_wait(&rec->idle, &rec->mu);
 	*out = rec;
 	return 0;
 }
@@ -386,6 +391,79 @@ commit:
 		 * it, never accept another request for this id. */
 		rec->err = rc;
 	}
+out:
+	pthread_mutex_unlock(&rec->mu);
+	return rc;
+}
+
+/* As check_advance up to the write, on the caller's thread without any wait;
+ * then the id stays pending and the syncer reports the sync (file_async.c). */
+static int
+wm_file_check_advance_async(struct wm_store *s, const struct wm_id *id, const struct wm_mark *req,
+                            struct wm_mark *prev, struct wm_async *a)
+{
+	struct wm_file *f = (struct wm_file *)s;
+	uint8_t key[WM_KEY_LEN];
+	struct wm_rec *rec;
+	int rc;
+
+	if (prev)
+		memset(prev, 0, sizeof(*prev));
+	if (!id_ok(id) || req == NULL || a == NULL)
+		return SIGIL_E_INVALID;
+	if ((rc = atomic_load(&f->poison)) != 0)
+		return rc;
+	if (wm_file_async_start(f) != 0)
+		return WM_WOULD_BLOCK;
+	wm_key_of(id, key);
+	if (pthread_rwlock_tryrdlock(&f->tbl_lock) != 0)
+		return WM_WOULD_BLOCK;
+	rec = wm_file_tbl_find(f, key);
+	pthread_rwlock_unlock(&f->tbl_lock);
+	/* A new id is appended under append_mu, one sync at a time (rule 5). */
+	if (rec == NULL || pthread_mutex_trylock(&rec->mu) != 0)
+		return WM_WOULD_BLOCK;
+	rc = WM_WOULD_BLOCK;
+	if (rec->pending)
+		goto out;
+	if ((rc = rec->err) != 0 || (rc = atomic_load(&f->poison)) != 0)
+		goto out;
+	memset(&a->mark, 0, sizeof(a->mark));
+	a->mark.level = req->level;
+	a->mark.round = req->round;
+	a->mark.has_digest = req->has_digest;
+	if (req->has_digest)
+		memcpy(a->mark.digest, req->digest, 32);
+	if (rec->has_mark) {
+		int c = mark_cmp(&a->mark, &rec->mark);
+		if (prev)
+			*prev = rec->mark;
+		if (c == 0 && same_payload(&a->mark, &rec->mark)) {
+			rc = WM_IDENTICAL;
+			goto out;
+		}
+		if (c <= 0) {
+			rc = SIGIL_E_WATERMARK;
+			goto out;
+		}
+		if (prev)
+			memset(prev, 0, sizeof(*prev));
+	}
+	/* Rule 2a would wait for the previous write's sync. */
+	if (!rec->newest_sig_only && rec->ticket > atomic_load(&f->synced)) {
+		rc = WM_WOULD_BLOCK;
+		goto out;
+	}
+	if ((rc = rec_write_slot(f, rec, &a->mark, false)) != 0) {
+		rec->err = rc;
+		goto out;
+	}
+	rec->pending = true;
+	a->rec = rec;
+	a->ticket = rec->ticket;
+	pthread_mutex_unlock(&rec->mu);
+	wm_file_async_queue(f, a);
+	return WM_PENDING;
 out:
 	pthread_mutex_unlock(&rec->mu);
 	return rc;
@@ -554,6 +632,8 @@ wm_file_free(struct wm_file *f)
 	pthread_rwlock_destroy(&f->tbl_lock);
 	pthread_mutex_destroy(&f->append_mu);
 	pthread_mutex_destroy(&f->gc_mu);
+	pthread_mutex_destroy(&f->amu);
+	pthread_cond_destroy(&f->acv);
 	free(f);
 }
 
@@ -563,6 +643,7 @@ wm_file_close(struct wm_store *s)
 	struct wm_file *f = (struct wm_file *)s;
 	if (f == NULL)
 		return;
+	wm_file_async_stop(f);
 	/* Signatures recorded since the last group commit. */
 	bool pending = atomic_load(&f->written) > atomic_load(&f->synced);
 	if (pending && atomic_load(&f->poison) == 0 && fdatasync(f->dbfd) != 0)
@@ -573,6 +654,7 @@ wm_file_close(struct wm_store *s)
 const struct wm_store_ops wm_file_ops = {
 	/* .name = */ "file",
 	/* .check_advance = */ wm_file_check_advance,
+	/* .check_advance_async = */ wm_file_check_advance_async,
 	/* .record_signature = */ wm_file_record_signature,
 	/* .get = */ wm_file_get,
 	/* .set = */ wm_file_set,

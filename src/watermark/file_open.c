@@ -381,6 +381,8 @@ wm_file_open(const char *dir, struct wm_store **out)
 	pthread_rwlock_init(&f->tbl_lock, NULL);
 	pthread_mutex_init(&f->append_mu, NULL);
 	pthread_mutex_init(&f->gc_mu, NULL);
+	pthread_mutex_init(&f->amu, NULL);
+	pthread_cond_init(&f->acv, NULL);
 	atomic_init(&f->written, 0);
 	atomic_init(&f->synced, 0);
 	atomic_init(&f->poison, 0);

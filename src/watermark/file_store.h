@@ -19,6 +19,11 @@ struct wm_rec {
 	struct wm_id id;
 	size_t index;          /* record number in the file */
 	pthread_mutex_t mu;    /* serialises this id only */
+	/* An async advance's write is out and its sync not yet reported
+	 * (file_async.c): the id stays busy, as if mu were held, until the
+	 * store's syncer clears this and broadcasts idle. Under mu. */
+	bool pending;
+	pthread_cond_t idle;
 	bool has_mark;
 	struct wm_mark mark;   /* only ever a durable (or signature-only) value */
 	uint64_t seq;          /* sequence number of the newest slot */
@@ -51,6 +56,15 @@ struct wm_file {
 	atomic_uint_least64_t written;   /* tickets handed out, each after its pwrite */
 	atomic_uint_least64_t synced;    /* every ticket <= synced is durable */
 
+	/* Async advances waiting for their sync, oldest first, and the
+	 * syncer thread that reports them (file_async.c); under amu. */
+	pthread_mutex_t amu;
+	pthread_cond_t acv;
+	struct wm_async *ahead, *atail;
+	uint64_t amax; /* the highest ticket queued */
+	bool astarted, astop;
+	pthread_t athread;
+
 	atomic_int poison;      /* non-zero: the whole store refuses */
 	atomic_int inject_fail; /* tests: fail this many fdatasyncs */
 };
@@ -64,6 +78,14 @@ uint64_t wm_file_gc_ticket(struct wm_file *f);
 /* Returns once ticket t is covered by an fdatasync that started after it
  * was taken (0), or the store's poison code. */
 int wm_file_gc_wait(struct wm_file *f, uint64_t t);
+
+/* Starts the syncer if it is not running: 0, or SIGIL_E_NOMEM when no
+ * thread could be made (then use the blocking path). */
+int wm_file_async_start(struct wm_file *f);
+/* Queues a (its ticket taken, its record pending) for the syncer. */
+void wm_file_async_queue(struct wm_file *f, struct wm_async *a);
+/* Reports whatever is queued, then stops the syncer (close). */
+void wm_file_async_stop(struct wm_file *f);
 
 /* Caller holds tbl_lock (read or write). */
 struct wm_rec *wm_file_tbl_find(const struct wm_file *f, const uint8_t key[static WM_KEY_LEN]);

@@ -35,8 +35,25 @@ struct wm_mark {
 /* Outcomes of check_advance besides errors. */
 #define WM_ADVANCED 0  /* new mark is durable: go ahead and sign */
 #define WM_IDENTICAL 1 /* same level, round and digest: re-sign or reuse prev->sig */
+/* And of check_advance_async. */
+#define WM_PENDING 2     /* written, not yet durable: a->done will tell */
+#define WM_WOULD_BLOCK 3 /* nothing done: use check_advance on a thread that may block */
 
 struct wm_store;
+
+/* One check_advance_async in flight. The caller sets done and keeps the
+ * struct alive until done has been called; the rest is the store's. */
+struct wm_async {
+	/* Called once, on a thread of the store's, when the mark is durable
+	 * (rc 0: as WM_ADVANCED) or can no longer become so (an error: that
+	 * id, or the whole store, now refuses). The id is no longer held:
+	 * done may call record_signature for it. */
+	void (*done)(struct wm_async *a, int rc);
+	struct wm_async *next;
+	void *rec;
+	uint64_t ticket;
+	struct wm_mark mark;
+};
 
 struct wm_store_ops {
 	const char *name;
@@ -47,6 +64,16 @@ struct wm_store_ops {
 	 * that fails its checksum: SIGIL_E_CORRUPT, and that id stays refused. */
 	int (*check_advance)(struct wm_store *s, const struct wm_id *id,
 	                     const struct wm_mark *req, struct wm_mark *prev);
+	/* Optional: check_advance without blocking, for a thread that must
+	 * not wait on a disk. The same outcomes, except that an advance
+	 * returns WM_PENDING once the mark is written, and a->done reports
+	 * when it is durable; nothing may be signed for it before that.
+	 * WM_WOULD_BLOCK, with nothing changed, whenever the answer would
+	 * need a wait: the id is busy or new, or an earlier write of it is
+	 * not yet durable. */
+	int (*check_advance_async)(struct wm_store *s, const struct wm_id *id,
+	                           const struct wm_mark *req, struct wm_mark *prev,
+	                           struct wm_async *a);
 	/* Remembers the signature made for the mark just advanced (same level,
 	 * round, digest); need not be durable before returning. */
 	int (*record_signature)(struct wm_store *s, const struct wm_id *id,

@@ -9,8 +9,13 @@
 #include <sys/stat.h>
 #include <cmocka.h>
 
+#include <pthread.h>
+#include <semaphore.h>
+#include <time.h>
+
 #include "auth/auth.h"
 #include "chain/tezos/b58.h"
+#include "chain/tezos/keys.h"
 #include "core/context.h"
 #include "core/errors.h"
 #include "core/log.h"
@@ -196,6 +201,7 @@ struct live {
 	char *dir;
 	char cfg[512];
 	struct sigil_ctx ctx;
+	const char *allow; /* the key's allow list; NULL: generic transactions */
 };
 
 static void
@@ -208,8 +214,8 @@ write_config(struct live *l, const char *server_extra)
 	         "vaults:\n"
 	         "  a: {driver: file, config: {path: a.json}}\n"
 	         "  b: {driver: file, config: {path: b.json}}\n"
-	         "tezos:\n  " TZ1 ":\n    allow: {generic: [transaction]}\n",
-	         l->dir, server_extra);
+	         "tezos:\n  " TZ1 ":\n    allow: %s\n",
+	         l->dir, server_extra, l->allow ? l->allow : "{generic: [transaction]}");
 	FILE *f = fopen(l->cfg, "w");
 	assert_non_null(f);
 	assert_true(fputs(yaml, f) >= 0);
@@ -485,6 +491,226 @@ test_live_reload_warns(void **state)
 	live_close(&l);
 }
 
+/* ---- sigil_sign_start (sign.h) ---- */
+
+/* An attestation (tag 21) of TZ1's test chain at level, with filler. */
+static size_t
+attestation(int32_t level, uint8_t fill, uint8_t out[static 128])
+{
+	size_t n = 0;
+	out[n++] = 0x13;
+	memcpy(out + n, "\x7a\x06\xa7\x70", 4), n += 4;
+	memset(out + n, 0xab, 32), n += 32; /* branch */
+	out[n++] = 0x15;
+	out[n++] = 0, out[n++] = 7; /* slot */
+	for (int i = 3; i >= 0; i--)
+		out[n++] = (uint8_t)((uint32_t)level >> (8 * i));
+	memset(out + n, 0, 4), n += 4; /* round */
+	memset(out + n, fill, 32), n += 32; /* block payload hash */
+	return n;
+}
+
+struct started {
+	sem_t done;
+	sem_t *hold; /* the callback waits on it first, when set */
+	int rc;
+	struct sign_res res;
+	pthread_t thread;
+};
+
+static void
+started_done(void *arg, int rc, struct sign_res *res)
+{
+	struct started *s = arg;
+	if (s->hold)
+		sem_wait(s->hold);
+	s->rc = rc;
+	s->res = *res;
+	s->thread = pthread_self();
+	sigil_sign_after(res->after);
+	s->res.after = NULL;
+	sem_post(&s->done);
+}
+
+static void
+started_wait(struct started *s)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_REALTIME, &t);
+	t.tv_sec += 5;
+	assert_int_equal(sem_timedwait(&s->done, &t), 0);
+}
+
+/* edsig over blake2b(bytes) by the key of seed 0x01…01, checked by
+ * libsodium. */
+static void
+assert_signed(const char *edsig, const uint8_t *bytes, size_t len)
+{
+	uint8_t seed[32], pk[32], sk[64], d[32], sig[SIGIL_SIG_MAX];
+	size_t siglen;
+	enum sigil_key_type type = SIGIL_KEY_ED25519;
+	bool generic;
+
+	memset(seed, 1, sizeof(seed));
+	assert_int_equal(crypto_sign_seed_keypair(pk, sk, seed), 0);
+	assert_int_equal(tz_sig_decode(edsig, strlen(edsig), &type, sig, &siglen, &generic), 0);
+	assert_false(generic);
+	assert_int_equal(siglen, 64);
+	sigil_blake2b(d, sizeof(d), bytes, len);
+	assert_int_equal(crypto_sign_verify_detached(sig, d, sizeof(d), pk), 0);
+	sodium_memzero(sk, sizeof(sk));
+}
+
+static void
+live_allow(struct live *l, const char *allow)
+{
+	char err[512] = "";
+	struct capture c;
+	l->allow = allow;
+	write_config(l, "");
+	capture_start(&c);
+	int rc = sigil_ctx_reload(&l->ctx, err, sizeof(err));
+	free(capture_end(&c, NULL));
+	if (rc != 0)
+		fail_msg("reload: %d %s", rc, err);
+}
+
+/* A tz1 key's consensus request goes as far as its watermark write on the
+ * caller's thread; the store's thread makes the signature once the mark is
+ * durable. Whatever would need a wait is handed back untouched, and
+ * refusals are answered at once. */
+static void
+test_live_async(void **state)
+{
+	struct live l;
+	struct capture c;
+	struct started st;
+	struct sign_res res, res2;
+	uint8_t att[128], tx[sizeof(TX_HEX) / 2];
+	size_t n;
+
+	(void)state;
+	live_open(&l);
+	live_allow(&l, "{attestation: , generic: [transaction]}");
+	capture_start(&c);
+	struct sign_req req = {.address = TZ1, .data = att, .after_reply = true};
+	/* A key's first mark is a new record: appended by sigil_sign alone. */
+	req.len = n = attestation(100, 0x11, att);
+	assert_int_equal(sigil_sign_start(&l.ctx, &req, &res, started_done, &st),
+	                 SIGIL_SIGN_WOULD_BLOCK);
+	assert_int_equal(sigil_sign(&l.ctx, &req, &res), 0);
+	sigil_sign_after(res.after);
+
+	for (int32_t level = 101; level < 111; level++) {
+		memset(&st, 0, sizeof(st));
+		sem_init(&st.done, 0, 0);
+		req.len = n = attestation(level, 0x22, att);
+		assert_int_equal(sigil_sign_start(&l.ctx, &req, &res, started_done, &st),
+		                 SIGIL_SIGN_PENDING);
+		started_wait(&st);
+		assert_int_equal(st.rc, 0);
+		assert_false(pthread_equal(st.thread, pthread_self()));
+		assert_signed(st.res.signature, att, n);
+		sem_destroy(&st.done);
+	}
+	/* The same bytes again: deterministic, so nothing was kept, and the
+	 * worker's sigil_sign gives the same signature back. */
+	assert_int_equal(sigil_sign_start(&l.ctx, &req, &res, started_done, &st),
+	                 SIGIL_SIGN_WOULD_BLOCK);
+	assert_int_equal(sigil_sign(&l.ctx, &req, &res2), 0);
+	assert_string_equal(res2.signature, st.res.signature);
+	/* Refused at once, with the reason: other bytes at that level, an
+	 * unknown key. A generic operation is a worker's. */
+	req.len = attestation(110, 0x33, att);
+	assert_int_equal(sigil_sign_start(&l.ctx, &req, &res, started_done, &st),
+	                 SIGIL_E_WATERMARK);
+	assert_non_null(strstr(res.reason, "not above the high watermark"));
+	assert_null(res.after);
+	struct sign_req nokey = req;
+	nokey.address = "tz1Unknown";
+	assert_int_equal(sigil_sign_start(&l.ctx, &nokey, &res, started_done, &st),
+	                 SIGIL_E_UNKNOWN_KEY);
+	unhex(TX_HEX, tx, sizeof(tx));
+	struct sign_req gen = {.address = TZ1, .data = tx, .len = sizeof(tx)};
+	assert_int_equal(sigil_sign_start(&l.ctx, &gen, &res, started_done, &st),
+	                 SIGIL_SIGN_WOULD_BLOCK);
+	char *out = capture_end(&c, NULL);
+	/* One audit line per decision, from either thread. */
+	assert_non_null(strstr(out, "level=110"));
+	free(out);
+	live_close(&l);
+}
+
+/* A reload while a request waits for its mark: the request is admitted again
+ * under the new configuration before it is signed. */
+static void
+test_live_async_reload(void **state)
+{
+	struct live l;
+	struct capture c;
+	struct started stall, st;
+	struct sign_res res;
+	uint8_t att[128], pre[128];
+	sem_t hold;
+
+	(void)state;
+	live_open(&l);
+	live_allow(&l, "{attestation: , preattestation: }");
+	capture_start(&c);
+	struct sign_req req = {.address = TZ1, .data = att, .after_reply = true};
+	struct sign_req preq = {.address = TZ1, .data = pre, .after_reply = true};
+	req.len = attestation(5, 0x44, att);
+	preq.len = attestation(5, 0x55, pre);
+	pre[0] = 0x12; /* a preattestation: its own watermark */
+	pre[37] = 0x14;
+	assert_int_equal(sigil_sign(&l.ctx, &req, &res), 0);
+	sigil_sign_after(res.after);
+	assert_int_equal(sigil_sign(&l.ctx, &preq, &res), 0);
+	sigil_sign_after(res.after);
+	free(capture_end(&c, NULL));
+
+	for (int allowed = 1; allowed >= 0; allowed--) {
+		/* The first request holds the store's thread in its callback, so
+		 * that the second waits until after the reload. */
+		sem_init(&hold, 0, 0);
+		memset(&stall, 0, sizeof(stall));
+		memset(&st, 0, sizeof(st));
+		sem_init(&stall.done, 0, 0);
+		sem_init(&st.done, 0, 0);
+		stall.hold = &hold;
+		capture_start(&c);
+		req.len = attestation(10 - 2 * allowed, 0x44, att);
+		preq.len = attestation(10 - 2 * allowed, 0x55, pre);
+		pre[0] = 0x12;
+		pre[37] = 0x14;
+		assert_int_equal(sigil_sign_start(&l.ctx, &req, &res, started_done, &stall),
+		                 SIGIL_SIGN_PENDING);
+		struct timespec nap = {0, 50 * 1000 * 1000};
+		nanosleep(&nap, NULL);
+		assert_int_equal(sigil_sign_start(&l.ctx, &preq, &res, started_done, &st),
+		                 SIGIL_SIGN_PENDING);
+		free(capture_end(&c, NULL));
+		live_allow(&l, allowed ? "{attestation: , preattestation: }" : "{attestation: }");
+		capture_start(&c);
+		sem_post(&hold);
+		started_wait(&stall);
+		started_wait(&st);
+		free(capture_end(&c, NULL));
+		assert_int_equal(stall.rc, 0);
+		if (allowed) {
+			assert_int_equal(st.rc, 0);
+			assert_signed(st.res.signature, pre, preq.len);
+		} else {
+			assert_int_equal(st.rc, SIGIL_E_POLICY);
+			assert_string_equal(st.res.signature, "");
+		}
+		sem_destroy(&hold);
+		sem_destroy(&stall.done);
+		sem_destroy(&st.done);
+	}
+	live_close(&l);
+}
+
 int
 main(void)
 {
@@ -498,6 +724,8 @@ main(void)
 		cmocka_unit_test_setup(test_live_nonce, setup),
 		cmocka_unit_test_setup(test_live_nonce_auth, setup),
 		cmocka_unit_test_setup(test_live_reload_warns, setup),
+		cmocka_unit_test_setup(test_live_async, setup),
+		cmocka_unit_test_setup(test_live_async_reload, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
