@@ -39,11 +39,15 @@ write_config "$d" "$API" "$UTIL" "$allow" "$d/addrs"
 
 if [ "$TOOL" = perf ]; then
 	start_sigild "$d" "$UTIL"
+	# perf follows only the threads that exist when it attaches: a short
+	# load first, so that the ones made on first use (the watermark
+	# store's syncer) are there.
+	DUR=1 WARM=0 load w_ "$API" "$d/addrs" "$mode" "$conns"
 	perf record -q -e cpu-clock -F 2000 -g -p "$SIGILD_PID" -o "$T/perf.data" -- \
 		sleep $((SECS + 1)) 2>>"$T/tools.log" &
 	PERF_PID=$!
 	PIDS+=("$PERF_PID")
-	load r_ "$API" "$d/addrs" "$mode" "$conns"
+	load r_ "$API" "$d/addrs" "$mode" "$conns" -l 100000000
 	wait "$PERF_PID" || true
 	perf report -i "$T/perf.data" --no-children --sort dso,symbol --stdio \
 		>"$T/self.txt" 2>/dev/null || true
