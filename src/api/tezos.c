@@ -272,16 +272,16 @@ api_tezos_start(void *vctx, const struct api_request *req, struct api_response *
                 struct api_async *a)
 {
 	struct sigil_ctx *ctx = vctx;
-	struct sign_req sr = {.address = req->url + 6, .peer = req->peer, .nonce = req->early,
-	                      .after_reply = true};
+	struct sign_req sr = {.peer = req->peer, .nonce = req->early, .after_reply = true};
 	struct api_tezos_pending *p;
 	struct sign_res out;
 	uint8_t *data = NULL;
 	int rc;
 
 	if (strcmp(req->method, "POST") != 0 || strncmp(req->url, "/keys/", 6) != 0 ||
-	    strchr(sr.address, '/') != NULL)
+	    strchr(req->url + 6, '/') != NULL)
 		return API_START_OFFLOAD;
+	sr.address = req->url + 6;
 	if (api_sign_bytes(req, &data, &sr.len) != 0)
 		return API_START_OFFLOAD;
 	if (api_parse_version(api_query(req, "version"), &sr.version) != 0 ||

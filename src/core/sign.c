@@ -435,16 +435,18 @@ sign_locked(struct sigil_ctx *ctx, const struct sign_req *req, struct sign_res *
 }
 
 /* The end of every request, once ctx->lock is released: the signature to
- * keep and the audit line, now or (with after_reply) in res->after. */
+ * keep and the audit line, now or (defer) in res->after. */
 static void
-sign_conclude(struct sigil_ctx *ctx, const struct sign_req *req, struct sign_res *res,
+sign_conclude(struct sigil_ctx *ctx, bool defer, struct sign_res *res,
               const struct sign_keep *keep, struct sign_line *line)
 {
 	struct sign_after *a;
 
-	/* A signature to keep is a file write: after the reply if the caller
-	 * can, with the audit line so that the two stay in order. */
-	if (req->after_reply && keep->on && (a = calloc(1, sizeof(*a))) != NULL) {
+	/* A signature to keep is a file write, and the audit line costs a few
+	 * microseconds: both after the reply if the caller can, in order. Only
+	 * where latency is measured in fsyncs, though: a generic request on
+	 * an HTTP thread would pay more in allocations than it saves. */
+	if (defer && (keep->on || line->consensus) && (a = calloc(1, sizeof(*a))) != NULL) {
 		a->address = strdup(line->address);
 		a->peer = strdup(line->peer);
 		if (a->address && a->peer) {
@@ -481,7 +483,7 @@ sigil_sign(struct sigil_ctx *ctx, const struct sign_req *req, struct sign_res *r
 	rc = sign_locked(ctx, req, res, &k, &tr, &decoded, &keep);
 	sign_line_fill(&line, req, k, &tr, decoded, rc, res->reason, sign_now_ms() - t0);
 	pthread_rwlock_unlock(&ctx->lock);
-	sign_conclude(ctx, req, res, &keep, &line);
+	sign_conclude(ctx, req->after_reply, res, &keep, &line);
 	return rc;
 }
 
@@ -540,7 +542,7 @@ sign_async_done(struct wm_async *w, int wrc)
 	sign_line_fill(&line, &a->req, k, &a->tr, decoded, rc, a->res.reason,
 	               sign_now_ms() - a->t0);
 	pthread_rwlock_unlock(&ctx->lock);
-	sign_conclude(ctx, &a->req, &a->res, &keep, &line);
+	sign_conclude(ctx, a->req.after_reply, &a->res, &keep, &line);
 	a->done(a->arg, rc, &a->res);
 	free(a);
 }
@@ -606,7 +608,7 @@ concluded:
 	sign_line_fill(&line, req, k, &tr, decoded, rc, res->reason, sign_now_ms() - t0);
 	pthread_rwlock_unlock(&ctx->lock);
 	free(a);
-	sign_conclude(ctx, req, res, &keep, &line);
+	sign_conclude(ctx, false, res, &keep, &line);
 	return rc;
 out:
 	pthread_rwlock_unlock(&ctx->lock);

@@ -619,6 +619,7 @@ test_live_async(void **state)
 	                 SIGIL_SIGN_WOULD_BLOCK);
 	assert_int_equal(sigil_sign(&l.ctx, &req, &res2), 0);
 	assert_string_equal(res2.signature, st.res.signature);
+	sigil_sign_after(res2.after);
 	/* Refused at once, with the reason: other bytes at that level, an
 	 * unknown key. A generic operation is a worker's. */
 	req.len = attestation(110, 0x33, att);
