@@ -142,6 +142,16 @@ text_unescape(const char *s, const char **end)
 	return out;
 }
 
+/* 1 to cap - 1 random bytes, none of them NUL, then a NUL. */
+static void
+random_text(char *v, size_t cap)
+{
+	size_t n = 1 + (size_t)rand() % (cap - 1);
+	for (size_t i = 0; i < n; i++)
+		v[i] = (char)(1 + rand() % 255);
+	v[n] = '\0';
+}
+
 /* Random bytes: the line is printable ASCII, one line, and unescaping the
  * value gives back exactly what went in. */
 static void
@@ -152,10 +162,7 @@ test_text_random(void **state)
 	(void)state;
 	srand(12345);
 	for (int round = 0; round < 2000; round++) {
-		size_t n = 1 + (size_t)rand() % (sizeof(v) - 1);
-		for (size_t i = 0; i < n; i++)
-			v[i] = (char)(1 + rand() % 255);
-		v[n] = '\0';
+		random_text(v, sizeof(v));
 		char *out = audit_one(v);
 		for (const char *p = out; *p != '\n'; p++)
 			assert_true(*p >= 0x20 && *p <= 0x7e);
@@ -299,10 +306,7 @@ test_json_random(void **state)
 	log_set_json(true);
 	srand(54321);
 	for (int round = 0; round < 2000; round++) {
-		size_t n = 1 + (size_t)rand() % (sizeof(v) - 1);
-		for (size_t i = 0; i < n; i++)
-			v[i] = (char)(1 + rand() % 255);
-		v[n] = '\0';
+		random_text(v, sizeof(v));
 		char *out = audit_one(v);
 		json_t *j = json_line(out);
 		assert_true(json_is_string(json_object_get(j, "key")));
