@@ -1,9 +1,11 @@
 /* A small HTTP server over libmicrohttpd: a few epoll threads serve every
- * connection; requests that wait on a durable watermark write are handed to
- * a worker pool with their connection suspended, so they never hold up
- * another. Meanwhile the HTTP thread may do early work for the request
- * (struct api_early), and the worker may finish work after the reply
- * (api_response.after). */
+ * connection; requests that wait on a durable watermark write have their
+ * connection suspended, so they never hold up another. Such a request is
+ * started on its HTTP thread as far as it goes without waiting (api_start)
+ * and answered from whichever thread finishes it (api_async_done), or else
+ * handed to a worker pool. Meanwhile the HTTP thread may do early work for
+ * the request (struct api_early), and the finishing thread may do work
+ * after the reply (api_response.after). */
 #ifndef SIGIL_API_SERVER_H
 #define SIGIL_API_SERVER_H
 #include <stdbool.h>

@@ -2,8 +2,10 @@
  * consensus payloads at one (level, round).
  *
  * A store is one back end (file, later pg) behind struct wm_store_ops. The
- * core calls wm_check_advance before signing: it returns only after the new
- * watermark is durable, so no signature is ever released ahead of it. */
+ * core calls check_advance before signing: it returns only after the new
+ * watermark is durable, so no signature is ever released ahead of it. A
+ * store may also offer check_advance_async, which reports the same through
+ * a callback instead of waiting. */
 #ifndef SIGIL_WATERMARK_H
 #define SIGIL_WATERMARK_H
 #include <stdbool.h>
