@@ -150,6 +150,7 @@ sigil_bls_sign(const uint8_t sk[static SIGIL_SECRET_LEN], int scheme, const uint
 	rc = 0;
 out:
 	sodium_memzero(&s, sizeof(s));
+	sodium_stackzero(SIGIL_STACK_SCRUB); /* sig_impl.h */
 	return rc;
 }
 

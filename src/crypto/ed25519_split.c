@@ -23,6 +23,8 @@
 #include <sodium.h>
 
 #include "core/errors.h"
+#include "crypto/sig_impl.h"
+
 
 /* The nonce prefix of a libsodium signing key (seed ‖ public key) and, if
  * a is not NULL, its scalar a (clamped, then reduced mod L). */
@@ -75,6 +77,7 @@ sigil_ed25519_commit(const uint8_t key[static SIGIL_PREPARED_LEN], const uint8_t
 	sodium_memzero(prefix, sizeof(prefix));
 	if (rc != 0)
 		sodium_memzero(nonce, SIGIL_ED25519_NONCE_LEN);
+	sodium_stackzero(SIGIL_STACK_SCRUB); /* sig_impl.h */
 	return rc;
 }
 
@@ -109,5 +112,6 @@ out:
 	sodium_memzero(a, sizeof(a));
 	sodium_memzero(prefix, sizeof(prefix));
 	sodium_memzero(r, sizeof(r));
+	sodium_stackzero(SIGIL_STACK_SCRUB); /* sig_impl.h */
 	return rc;
 }

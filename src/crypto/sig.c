@@ -201,7 +201,9 @@ sigil_sign_digest_prepared(enum sigil_key_type t, const uint8_t key[static SIGIL
 		return sigil_sign_digest(t, key, digest, sig, siglen);
 	memset(sig, 0, SIGIL_SIG_MAX);
 	*siglen = 0;
-	if (crypto_sign_detached(sig, NULL, digest, 32, key) != 0)
+	int rc = crypto_sign_detached(sig, NULL, digest, 32, key);
+	sodium_stackzero(SIGIL_STACK_SCRUB);
+	if (rc != 0)
 		return SIGIL_E_CRYPTO;
 	*siglen = 64;
 	return 0;
@@ -233,6 +235,7 @@ sigil_sign_digest(enum sigil_key_type t, const uint8_t sk[static SIGIL_SECRET_LE
 	default:
 		return SIGIL_E_INVALID;
 	}
+	sodium_stackzero(SIGIL_STACK_SCRUB);
 	if (rc == 0)
 		*siglen = ED25519_SIG_LEN; /* ECDSA r||s is the same 64 bytes */
 	else
