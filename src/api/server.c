@@ -272,12 +272,8 @@ api_access(void *cls, struct MHD_Connection *c, const char *url, const char *met
 				st->req.early = s->early->begin(s->ctx, &st->req);
 			atomic_fetch_add(&s->started, 1);
 			int how = s->start(s->ctx, &st->req, &res, (struct api_async *)st);
-			if (how == API_START_PENDING) {
-				/* Not resumed, let alone freed, before this returns. */
-				if (st->req.early)
-					s->early->run(s->ctx, &st->req, st->req.early);
-				return MHD_YES;
-			}
+			if (how == API_START_PENDING)
+				return MHD_YES; /* start ran the early work */
 			atomic_fetch_sub(&s->started, 1);
 			if (how == API_START_DONE) {
 				if (st->req.early) {

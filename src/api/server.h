@@ -53,9 +53,9 @@ typedef bool (*api_offload)(void *ctx, const struct api_request *req);
  * work, and end lets go of the token when the handler has returned (on the
  * worker, or inline when no worker could take the job). A NULL token skips
  * run and end. run and the handler may overlap: they share only what the
- * token's own synchronisation covers. run is called once for every token,
- * sometimes after end (a request answered at once): it should then do
- * nothing. */
+ * token's own synchronisation covers. Every token's work is done once: by
+ * run, or by api_start itself (see there). run may come after end (a
+ * request answered at once): it should then do nothing. */
 struct api_early {
 	void *(*begin)(void *ctx, const struct api_request *req);
 	void (*run)(void *ctx, const struct api_request *req, void *token);
@@ -66,7 +66,9 @@ struct api_early {
  * doing nothing that blocks, with the connection suspended and req->early
  * begun. It returns
  * - API_START_PENDING when the request goes on elsewhere: api_async_done(a,
- *   res) is then called once, from another thread, with the answer;
+ *   res) is then called once, from another thread, with the answer. start
+ *   has then done req->early's work itself (it has the request decoded):
+ *   the server does not call run;
  * - API_START_DONE with res holding the answer (and no after);
  * - API_START_OFFLOAD when nothing was done: a worker runs the handler. */
 enum { API_START_OFFLOAD, API_START_DONE, API_START_PENDING };

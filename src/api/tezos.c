@@ -293,9 +293,14 @@ api_tezos_start(void *vctx, const struct api_request *req, struct api_response *
 	sr.data = data;
 	sr.auth = api_query(req, "authentication");
 	rc = sigil_sign_start(ctx, &sr, &out, api_tezos_done, p);
+	if (rc == SIGIL_SIGN_PENDING) {
+		/* p belongs to api_tezos_done now. The nonce from the bytes at
+		 * hand, while the mark is synced (api_start: this is run). */
+		sigil_nonce_commit(ctx, &sr, sr.nonce);
+		free(data);
+		return API_START_PENDING;
+	}
 	free(data);
-	if (rc == SIGIL_SIGN_PENDING)
-		return API_START_PENDING; /* p belongs to api_tezos_done */
 	double t0 = p->t0;
 	free(p);
 	if (rc == SIGIL_SIGN_WOULD_BLOCK)
