@@ -261,6 +261,7 @@ sigil_ctx_metrics_text(struct sigil_ctx *ctx, char **out, size_t *len)
 	for (size_t i = 0; i < st->n_keys; i++)
 		krows[i] = (struct metrics_key_row){st->keys[i].vk->address,
 		                                    st->keys[i].vault_name, st->keys[i].metrics};
+	atomic_store(&ctx->metrics.wm_fsyncs, wm_file_sync_count(ctx->wm));
 	metrics_render(&b, &ctx->metrics, vrows, nv, krows, st->n_keys);
 	if ((*out = sbuf_take(&b, len)) == NULL)
 		rc = SIGIL_E_NOMEM;

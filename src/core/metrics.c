@@ -107,6 +107,10 @@ metrics_render_auth(struct sbuf *b, const struct metrics *m)
 	               "Requests whose authentication failed.");
 	sbuf_printf(b, "authentication_failure_total %llu\n",
 	            (unsigned long long)atomic_load(&m->auth_failures));
+	metrics_family(b, "watermark_fsync_total", "counter",
+	               "fdatasync calls of the watermark store; concurrent marks share one.");
+	sbuf_printf(b, "watermark_fsync_total %llu\n",
+	            (unsigned long long)atomic_load(&m->wm_fsyncs));
 }
 
 /* Label values are escaped once per row; a zero series is left out where a

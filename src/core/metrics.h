@@ -38,6 +38,10 @@ enum metrics_status { MS_200, MS_400, MS_401, MS_403, MS_404, MS_409, MS_413, MS
 struct metrics {
 	_Atomic uint64_t requests[MS_COUNT];
 	_Atomic uint64_t auth_failures;
+	/* The watermark store's fdatasyncs so far, copied in from the store
+	 * when the page is drawn: consensus signatures per fsync is how well
+	 * group commit shares them. */
+	_Atomic uint64_t wm_fsyncs;
 	struct metrics_hist request_ms;
 	/* Vault latency is per vault: sigil_key.vault_ms. */
 };

@@ -202,6 +202,18 @@ if (phase === 'main') {
       'watermark_rejection_total{', 'policy_violation_total{', 'authentication_failure_total',
       'sign_handler_request_duration_milliseconds_bucket', 'vault_sign_request_duration_milliseconds_count'])
       assert.ok(m.includes(name), `metrics lack ${name}`);
+    // A consensus mark is made durable before its signature: one more
+    // fdatasync at least (a chain of its own, not to disturb the marks
+    // the restart phase checks).
+    const fsyncs = async () => {
+      const t = await (await fetch(`${UTIL}/metrics`)).text();
+      const l = t.split('\n').find((x) => x.startsWith('watermark_fsync_total '));
+      assert.ok(l, 'metrics lack watermark_fsync_total');
+      return Number(l.split(' ')[1]);
+    };
+    const f0 = await fsyncs();
+    await signOk(TZ1, attestation({ chain: '01020304', level: 7 }));
+    assert.ok((await fsyncs()) > f0, 'no fdatasync counted for a consensus signature');
   });
 } else if (phase === 'restart') {
   await check('watermarks survive a restart', async () => {

@@ -13,8 +13,8 @@
 static const char *const families[] = {
 	"sign_handler_requests_total",      "sign_handler_request_duration_milliseconds",
 	"vault_sign_request_duration_milliseconds", "authentication_failure_total",
-	"signing_ops_total",                "watermark_rejection_total",
-	"policy_violation_total",
+	"watermark_fsync_total",            "signing_ops_total",
+	"watermark_rejection_total",        "policy_violation_total",
 };
 
 struct fixture {
@@ -33,6 +33,7 @@ fixture_fill(struct fixture *f)
 	metrics_count_status(&f->m, 409);
 	metrics_count_status(&f->m, 418); /* unknown statuses count as 500 */
 	atomic_store(&f->m.auth_failures, 3);
+	atomic_store(&f->m.wm_fsyncs, 7);
 	metrics_hist_observe(&f->m.request_ms, 0.3);
 	metrics_hist_observe(&f->m.request_ms, 7);
 	/* Both vaults and all three keys have something in every family, so a
@@ -147,6 +148,7 @@ test_per_vault(void **state)
 	assert_non_null(strstr(text, "policy_violation_total{address=\"tz1aaa\"} 0\n"));
 	assert_non_null(strstr(text, "sign_handler_requests_total{status=\"500\"} 1\n"));
 	assert_non_null(strstr(text, "authentication_failure_total 3\n"));
+	assert_non_null(strstr(text, "\nwatermark_fsync_total 7\n"));
 	/* What tests/js/tezos_http.mjs looks for. */
 	assert_non_null(strstr(text, "sign_handler_request_duration_milliseconds_bucket"));
 	assert_non_null(strstr(text, "vault_sign_request_duration_milliseconds_count"));
