@@ -75,8 +75,11 @@ void sigil_sign_after(struct sign_after *a);
  * the key and comes after the watermark is durable, is what signs). The
  * worker's sigil_sign finishes the signature from it if it is ready by
  * then, and signs in one go if not. Whatever happens, the worker calls
- * sigil_nonce_drop once when its sigil_sign has returned. The nonce lives
- * in locked memory and is wiped when the last of the two lets go. No nonce
+ * sigil_nonce_drop once when its sigil_sign has returned. The same goes for
+ * sigil_sign_start: its caller commits the nonce once the request is
+ * pending, and its done drops it, the signature being made. A commit
+ * that comes after the drop does no work. The nonce lives in locked memory
+ * and is wiped when the last of the two lets go. No nonce
  * is made for a key that asks for authentication when the request carries
  * none: a caller who cannot be let in gets no work done for it. */
 struct sign_nonce *sigil_nonce_new(void);

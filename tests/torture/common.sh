@@ -69,9 +69,14 @@ for k in "${KEYS[@]}"; do
 	case "$k" in tz[123]*) ;; *) echo "torture: key generation failed: $k"; exit 2;; esac
 done
 
-# tt_spawn LOG: starts sigild in the background (SPID), output to LOG.
+# tt_spawn LOG: starts sigild in the background (SPID), output to LOG. LOG
+# is emptied first, here: the background shell would empty it only once it
+# runs, and until then tt_ready could find the "ready" line of the sigild
+# that used LOG two rounds ago, and send a SIGHUP to a sigild that has not
+# yet blocked it (seen once in about 30 runs: status 129, an empty log).
 tt_spawn() {
-	"$SIGILD" -c "$T/sigil.yaml" >"$1" 2>&1 &
+	: >"$1"
+	"$SIGILD" -c "$T/sigil.yaml" >>"$1" 2>&1 &
 	SPID=$!
 	TT_PIDS+=("$SPID")
 }
