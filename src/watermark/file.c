@@ -332,6 +332,35 @@ same_payload(const struct wm_mark *a, const struct wm_mark *b)
 	return a->has_digest && b->has_digest && memcmp(a->digest, b->digest, 32) == 0;
 }
 
+/* The mark to store for a request: its level, round and digest, no
+ * signature. */
+static void
+mark_of_req(const struct wm_mark *req, struct wm_mark *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->level = req->level;
+	out->round = req->round;
+	out->has_digest = req->has_digest;
+	if (req->has_digest)
+		memcpy(out->digest, req->digest, 32);
+}
+
+/* check_advance's verdict on next against rec's mark (rec->mu held): 0 when
+ * it is above, else WM_IDENTICAL or SIGIL_E_WATERMARK with *prev (if given)
+ * set to what stands. */
+static int
+rec_compare(const struct wm_rec *rec, const struct wm_mark *next, struct wm_mark *prev)
+{
+	if (!rec->has_mark)
+		return 0;
+	int c = mark_cmp(next, &rec->mark);
+	if (c > 0)
+		return 0;
+	if (prev)
+		*prev = rec->mark;
+	return c == 0 && same_payload(next, &rec->mark) ? WM_IDENTICAL : SIGIL_E_WATERMARK;
+}
+
 /* ---- operations ---- */
 
 static int
@@ -350,33 +379,15 @@ wm_file_check_advance(struct wm_store *s, const struct wm_id *id, const struct w
 		return SIGIL_E_INVALID;
 	if ((rc = atomic_load(&f->poison)) != 0)
 		return rc;
-	memset(&next, 0, sizeof(next));
-	next.level = req->level;
-	next.round = req->round;
-	next.has_digest = req->has_digest;
-	if (req->has_digest)
-		memcpy(next.digest, req->digest, 32);
-
+	mark_of_req(req, &next);
 	rc = rec_lookup(f, id, &next, &rec, &created);
 	if (rec == NULL)
 		return rc;
 	if (created)
 		goto commit; /* durable already, or failed */
-	if ((rc = rec->err) != 0 || (rc = atomic_load(&f->poison)) != 0)
+	if ((rc = rec->err) != 0 || (rc = atomic_load(&f->poison)) != 0 ||
+	    (rc = rec_compare(rec, &next, prev)) != 0)
 		goto out;
-	if (rec->has_mark) {
-		int c = mark_cmp(&next, &rec->mark);
-		if (prev)
-			*prev = rec->mark;
-		if (c == 0 && same_payload(&next, &rec->mark)) {
-			rc = WM_IDENTICAL;
-			goto out;
-		}
-		if (c <= 0) {
-			rc = SIGIL_E_WATERMARK;
-			goto out;
-		}
-	}
 	rc = rec_write_slot(f, rec, &next, false);
 	if (rc == 0)
 		rc = wm_file_gc_wait(f, rec->ticket);
@@ -426,29 +437,10 @@ wm_file_check_advance_async(struct wm_store *s, const struct wm_id *id, const st
 	rc = WM_WOULD_BLOCK;
 	if (rec->pending)
 		goto out;
-	if ((rc = rec->err) != 0 || (rc = atomic_load(&f->poison)) != 0)
+	mark_of_req(req, &a->mark);
+	if ((rc = rec->err) != 0 || (rc = atomic_load(&f->poison)) != 0 ||
+	    (rc = rec_compare(rec, &a->mark, prev)) != 0)
 		goto out;
-	memset(&a->mark, 0, sizeof(a->mark));
-	a->mark.level = req->level;
-	a->mark.round = req->round;
-	a->mark.has_digest = req->has_digest;
-	if (req->has_digest)
-		memcpy(a->mark.digest, req->digest, 32);
-	if (rec->has_mark) {
-		int c = mark_cmp(&a->mark, &rec->mark);
-		if (prev)
-			*prev = rec->mark;
-		if (c == 0 && same_payload(&a->mark, &rec->mark)) {
-			rc = WM_IDENTICAL;
-			goto out;
-		}
-		if (c <= 0) {
-			rc = SIGIL_E_WATERMARK;
-			goto out;
-		}
-		if (prev)
-			memset(prev, 0, sizeof(*prev));
-	}
 	/* Rule 2a would wait for the previous write's sync. */
 	if (!rec->newest_sig_only && rec->ticket > atomic_load(&f->synced)) {
 		rc = WM_WOULD_BLOCK;
