@@ -324,19 +324,21 @@ sign_watermark(struct sigil_ctx *ctx, const struct sigil_key *k, const struct tz
 }
 
 /* The stages before the watermark: key, authentication, decoding, policy,
- * and the digest that the watermark and the signature are of. */
+ * and the digest that the watermark and the signature are of. *kout is the
+ * request's key when the caller has already found it (under this same
+ * ctx->st), else NULL. */
 static int
 sign_admit(struct sigil_ctx *ctx, const struct sign_req *req, struct sign_res *res,
            const struct sigil_key **kout, struct tz_request *tr, bool *decoded,
            uint8_t digest[static 32])
 {
 	const struct sigil_state *st = ctx->st;
-	const struct sigil_key *k;
+	const struct sigil_key *k = *kout;
 	const struct policy_pubkey *ak;
 	size_t nak;
 	int rc;
 
-	if ((k = sigil_find_key(st, req->address)) == NULL) {
+	if (k == NULL && (k = sigil_find_key(st, req->address)) == NULL) {
 		snprintf(res->reason, sizeof(res->reason), "unknown key");
 		return SIGIL_E_UNKNOWN_KEY;
 	}
