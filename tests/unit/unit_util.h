@@ -1,11 +1,25 @@
 /* Helpers shared by the unit tests (included after <cmocka.h>). */
 #ifndef SIGIL_TEST_UNIT_UTIL_H
 #define SIGIL_TEST_UNIT_UTIL_H
+#include <semaphore.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
+
+/* sem_wait for at most five seconds: a post that never comes fails the
+ * test instead of hanging it. */
+static inline void
+sem_wait_5s(sem_t *sem)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_REALTIME, &t);
+	t.tv_sec += 5;
+	assert_int_equal(sem_timedwait(sem, &t), 0);
+}
 
 /* Hex into out (at most cap bytes); the test fails on bad hex. */
 static inline size_t

@@ -532,14 +532,6 @@ started_done(void *arg, int rc, struct sign_res *res)
 	sem_post(&s->done);
 }
 
-static void
-started_wait(struct started *s)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_REALTIME, &t);
-	t.tv_sec += 5;
-	assert_int_equal(sem_timedwait(&s->done, &t), 0);
-}
 
 /* edsig over blake2b(bytes) by the key of seed 0x01…01, checked by
  * libsodium. */
@@ -607,7 +599,7 @@ test_live_async(void **state)
 		req.len = n = attestation(level, 0x22, att);
 		assert_int_equal(sigil_sign_start(&l.ctx, &req, &res, started_done, &st),
 		                 SIGIL_SIGN_PENDING);
-		started_wait(&st);
+		sem_wait_5s(&st.done);
 		assert_int_equal(st.rc, 0);
 		assert_false(pthread_equal(st.thread, pthread_self()));
 		assert_signed(st.res.signature, att, n);
@@ -694,8 +686,8 @@ test_live_async_reload(void **state)
 		live_allow(&l, allowed ? "{attestation: , preattestation: }" : "{attestation: }");
 		capture_start(&c);
 		sem_post(&hold);
-		started_wait(&stall);
-		started_wait(&st);
+		sem_wait_5s(&stall.done);
+		sem_wait_5s(&st.done);
 		free(capture_end(&c, NULL));
 		assert_int_equal(stall.rc, 0);
 		if (allowed) {

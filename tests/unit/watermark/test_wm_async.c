@@ -17,6 +17,7 @@
 #include "core/errors.h"
 #include "watermark/watermark.h"
 #include "wm_testlib.h"
+#include "../unit_util.h"
 
 /* One async request and what its done saw. */
 struct req {
@@ -66,10 +67,7 @@ async_adv(struct wm_store *s, struct req *r, unsigned n, enum wm_kind k, int32_t
 static void
 wait_reported(struct req *r)
 {
-	struct timespec t;
-	clock_gettime(CLOCK_REALTIME, &t);
-	t.tv_sec += 5;
-	assert_int_equal(sem_timedwait(&r->reported, &t), 0);
+	sem_wait_5s(&r->reported);
 	assert_int_equal(atomic_load(&r->calls), 1);
 }
 
