@@ -70,6 +70,7 @@ write_config() {
 			echo "    allow: $allow"
 		done <"$addrs"
 	} >"$dir/sigil.yaml"
+	"$B/sigil" -c "$dir/sigil.yaml" watermark init >/dev/null
 }
 
 # start_sigild DIR UTIL: in the background, until /healthz answers.

@@ -63,6 +63,10 @@ configured=1
 for a in "${addrs[@]}"; do grep -q "^  $a:" "$var/sigil.yaml" || configured=0; done
 [ "$configured" = 1 ] || write_config "${addrs[@]}"
 
+# sigild never creates a watermark store (a wrong path must not start from
+# no marks): the demo's is made here, once; init keeps an existing one.
+"$sigil" -c "$var/sigil.yaml" watermark init
+
 echo
 echo "sigil demo keys (vault $var/keys.json):"
 "$sigil" -c "$var/sigil.yaml" list | awk -F'\t' '{printf "  %s  %-9s %s\n", $1, $2, $3}'

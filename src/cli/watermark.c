@@ -1,5 +1,6 @@
-/* sigil watermark show|set|import */
+/* sigil watermark init|show|set|import */
 #include <dirent.h>
+#include <limits.h>
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -12,12 +13,16 @@
 #include "watermark/watermark.h"
 
 static const char wm_usage[] =
-	"usage: sigil watermark show\n"
+	"usage: sigil watermark init\n"
+	"       sigil watermark show\n"
 	"       sigil watermark set [--force] <tz…> <Net…> <block|preattestation|attestation>\n"
 	"                               <level> <round>\n"
 	"       sigil watermark import --signatory DIR   (DIR/watermark_v2/*.json)\n"
 	"       sigil watermark import --octez DIR       (DIR/*_high_watermark)\n\n"
-	"Reads or changes the high watermarks. The store is locked while sigild runs:\n"
+	"Creates, reads or changes the high watermarks. `init` creates the store\n"
+	"(watermark.dir under base_dir): sigild never creates one, so that a wrong\n"
+	"path cannot start from no marks. It leaves an existing store as it is.\n"
+	"The store is locked while sigild runs:\n"
 	"stop it first. `set` raises a mark, and prints the old and the new one. A set\n"
 	"below the stored mark, or over a record that cannot be read (damaged), is\n"
 	"refused unless --force is given: a lower mark lets the key sign again at\n"
@@ -26,26 +31,54 @@ static const char wm_usage[] =
 
 static const char *const wm_kind_names[WM_KINDS] = {"block", "preattestation", "attestation"};
 
+/* The store's directory from the config, resolved against base_dir. */
 static int
-wm_open(struct wm_store **s)
+wm_dir(char *dir, size_t cap)
 {
 	struct sigil_config *cfg;
-	char dir[4096];
 	int rc;
 
 	if (cli_load_config(&cfg) != 0)
-		return 1;
-	rc = config_resolve_path(cfg, cfg->watermark_dir, dir, sizeof(dir));
-	if (rc == 0)
-		rc = wm_file_open(dir, s);
+		return -1;
+	rc = config_resolve_path(cfg, cfg->watermark_dir, dir, cap);
+	config_free(cfg);
 	if (rc != 0)
+		fprintf(stderr, "sigil: watermark.dir: %s\n", sigil_strerror(rc));
+	return rc;
+}
+
+static int
+wm_open(struct wm_store **s)
+{
+	char dir[4096];
+	int rc;
+
+	if (wm_dir(dir, sizeof(dir)) != 0)
+		return 1;
+	if ((rc = wm_file_open(dir, s)) != 0)
 		fprintf(stderr, "sigil: watermark store %s: %s%s\n", dir, sigil_strerror(rc),
 		        rc == SIGIL_E_LOCKED      ? " (is sigild running?)"
-		        : rc == SIGIL_E_NOT_FOUND ? " (watermarks.db is gone but the store was in "
-		                                    "use: see the message above)"
+		        : rc == SIGIL_E_NOT_FOUND ? " (see the message above)"
 		                                  : "");
-	config_free(cfg);
 	return rc == 0 ? 0 : 1;
+}
+
+static int
+wm_init(void)
+{
+	char dir[4096], real[PATH_MAX];
+	bool created;
+	int rc;
+
+	if (wm_dir(dir, sizeof(dir)) != 0)
+		return 1;
+	if ((rc = wm_file_init(dir, &created)) != 0) {
+		fprintf(stderr, "sigil: watermark init %s: %s\n", dir, sigil_strerror(rc));
+		return 1;
+	}
+	printf("%s watermark store %s\n", created ? "created" : "kept the existing",
+	       realpath(dir, real) ? real : dir);
+	return 0;
 }
 
 static int
@@ -200,6 +233,8 @@ cli_watermark(int argc, char **argv)
 		}
 		argc = k;
 	}
+	if (argc == 2 && strcmp(argv[1], "init") == 0)
+		return wm_init();
 	if (argc < 2 || !((strcmp(argv[1], "show") == 0 && argc == 2) ||
 	                  (strcmp(argv[1], "set") == 0 && argc == 7) ||
 	                  (strcmp(argv[1], "import") == 0 && argc == 4))) {

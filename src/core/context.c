@@ -1,6 +1,7 @@
 #include "core/context.h"
 
 #include <inttypes.h>
+#include <limits.h>
 #include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -398,9 +399,14 @@ sigil_ctx_open(struct sigil_ctx *ctx, const char *config_path, char *err, size_t
 	if ((rc = config_resolve_path(ctx->st->cfg, ctx->st->cfg->watermark_dir, dir,
 	                              sizeof(dir))) != 0 ||
 	    (rc = wm_file_open(dir, &ctx->wm)) != 0) {
-		snprintf(err, errlen, "watermark store %s: %s", dir, sigil_strerror(rc));
+		snprintf(err, errlen, "watermark store %s: %s%s", dir, sigil_strerror(rc),
+		         rc == SIGIL_E_NOT_FOUND ? " (create it with `sigil watermark init`)" : "");
 		return rc;
 	}
+	/* Which store guards the keys is the first thing to check when a
+	 * signer refuses, or signs, what another would not. */
+	char real[PATH_MAX];
+	log_info("watermark store: file %s", realpath(dir, real) ? real : dir);
 	return 0;
 }
 

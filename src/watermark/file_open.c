@@ -331,9 +331,8 @@ path_absent(const char *path)
 /* A brand-new store: neither the lock nor the marks exist. watermarks.db is
  * made first, and made durable (file and directory entry), before the lock
  * file is: so a lock file without watermarks.db means the marks were lost
- * after the store was set up, never a start-up cut short. O_EXCL makes the
- * race of two first starts harmless: both then open the one file, and the
- * lock decides which of them serves. */
+ * after the store was set up, never a set-up cut short. O_EXCL makes the
+ * race of two inits harmless: both then find the one file. */
 static int
 create_db(const char *dbpath)
 {
@@ -351,28 +350,84 @@ create_db(const char *dbpath)
 	return rc;
 }
 
+static int
+store_paths(const char *dir, char lockpath[static PATH_MAX], char dbpath[static PATH_MAX])
+{
+	int n;
+
+	if (dir == NULL || dir[0] == '\0')
+		return SIGIL_E_INVALID;
+	n = snprintf(lockpath, PATH_MAX, "%s/%s", dir, WM_LOCK_NAME);
+	if (n < 0 || n >= PATH_MAX)
+		return SIGIL_E_TOO_BIG;
+	n = snprintf(dbpath, PATH_MAX, "%s/%s", dir, WM_DB_NAME);
+	if (n < 0 || n >= PATH_MAX)
+		return SIGIL_E_TOO_BIG;
+	return 0;
+}
+
+/* The store was in use (its lock file exists) and its marks are gone. */
+static int
+store_gone(const char *dbpath, const char *lockpath)
+{
+	/* Never made afresh here: that would be a silent reset to no marks
+	 * at all, i.e. a licence to sign twice. */
+	log_error("watermark store: %s is missing but %s exists, so this store was in "
+	          "use and its high watermarks are gone: refusing to start from none. "
+	          "Restore %s from a backup; or, to start afresh deliberately, remove %s, "
+	          "run `sigil watermark init` and bring the marks back (`sigil watermark "
+	          "import`, or `sigil watermark set` at or above each key's last signed "
+	          "level) before signing again", dbpath, lockpath, WM_DB_NAME, lockpath);
+	return SIGIL_E_NOT_FOUND;
+}
+
+int
+wm_file_init(const char *dir, bool *created)
+{
+	char lockpath[PATH_MAX], dbpath[PATH_MAX];
+	int rc;
+
+	*created = false;
+	if ((rc = store_paths(dir, lockpath, dbpath)) != 0)
+		return rc;
+	if ((rc = fileio_mkdirs(dir, 0700)) != 0)
+		return rc;
+	if (!path_absent(dbpath))
+		return 0;
+	if (!path_absent(lockpath))
+		return store_gone(dbpath, lockpath);
+	if ((rc = create_db(dbpath)) != 0)
+		return rc;
+	*created = true;
+	return 0;
+}
+
 int
 wm_file_open(const char *dir, struct wm_store **out)
 {
 	char lockpath[PATH_MAX], dbpath[PATH_MAX];
 	struct wm_file *f;
-	int n, rc;
+	int rc;
 
 	*out = NULL;
-	if (dir == NULL || dir[0] == '\0')
-		return SIGIL_E_INVALID;
+	if ((rc = store_paths(dir, lockpath, dbpath)) != 0)
+		return rc;
 	if (sodium_init() < 0)
 		return SIGIL_E_CRYPTO;
-	n = snprintf(lockpath, sizeof(lockpath), "%s/%s", dir, WM_LOCK_NAME);
-	if (n < 0 || (size_t)n >= sizeof(lockpath))
-		return SIGIL_E_TOO_BIG;
-	n = snprintf(dbpath, sizeof(dbpath), "%s/%s", dir, WM_DB_NAME);
-	if (n < 0 || (size_t)n >= sizeof(dbpath))
-		return SIGIL_E_TOO_BIG;
-	if ((rc = fileio_mkdirs(dir, 0700)) != 0)
-		return rc;
-	if (path_absent(lockpath) && path_absent(dbpath) && (rc = create_db(dbpath)) != 0)
-		return rc;
+	/* Creating a store is `sigil watermark init`'s alone: a mistyped
+	 * directory, or a relative one under another working directory,
+	 * must not become a store with no marks that signs what the real
+	 * one refuses. */
+	if (path_absent(dbpath)) {
+		if (!path_absent(lockpath))
+			return store_gone(dbpath, lockpath);
+		log_error("watermark store: there is none at %s (no %s): sigild never creates "
+		          "one, so that a wrong path cannot start with no marks. If this is the "
+		          "right place, create it with `sigil watermark init` (and bring an "
+		          "existing signer's marks over with `sigil watermark import`); else "
+		          "fix watermark.dir or base_dir", dir, WM_DB_NAME);
+		return SIGIL_E_NOT_FOUND;
+	}
 
 	if ((f = calloc(1, sizeof(*f))) == NULL)
 		return SIGIL_E_NOMEM;
@@ -409,15 +464,7 @@ wm_file_open(const char *dir, struct wm_store **out)
 	}
 	f->dbfd = open(dbpath, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
 	if (f->dbfd < 0 && errno == ENOENT) {
-		/* Never made afresh here: that would be a silent reset to no
-		 * marks at all, i.e. a licence to sign twice. */
-		rc = SIGIL_E_NOT_FOUND;
-		log_error("watermark store: %s is missing but %s exists, so this store was in "
-		          "use and its high watermarks are gone: refusing to start from none. "
-		          "Restore %s from a backup; or, to start afresh deliberately, remove %s "
-		          "and bring the marks back (`sigil watermark import`, or `sigil "
-		          "watermark set` at or above each key's last signed level) before "
-		          "signing again", dbpath, lockpath, WM_DB_NAME, lockpath);
+		rc = store_gone(dbpath, lockpath);
 		goto fail;
 	}
 	if (f->dbfd < 0)

@@ -50,9 +50,11 @@ print(p)
 PY
 }
 
-# start_sigild CONFIG LOG: starts sigild, waits until /healthz answers.
+# start_sigild CONFIG LOG: creates the watermark store if there is none yet
+# (sigild never does), starts sigild, waits until /healthz answers.
 start_sigild() {
 	local cfg=$1 log=$2 util
+	"$SIGIL" -c "$cfg" watermark init >>"$log" 2>&1
 	"$SIGILD" -c "$cfg" >>"$log" 2>&1 &
 	SIGILD_PID=$!
 	PIDS+=("$SIGILD_PID")

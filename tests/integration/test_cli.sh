@@ -73,6 +73,8 @@ grep -q "line 3" "$T/out" || { cat "$T/out"; fail "config error names the line";
 
 # watermarks: set, show, import from Signatory and octez; sigild honours them
 WM() { "$SIGIL" -c "$T/s.yaml" watermark "$@"; }
+WM init | grep -q "^created watermark store" || fail "watermark init"
+WM init | grep -q "^kept the existing watermark store" || fail "second watermark init"
 WM set "$A1" NetXdQprcVkpaWU attestation 500 2 | grep -q "none -> level 500 round 2$" || fail "set output"
 WM show | grep -q "^$A1	NetXdQprcVkpaWU	attestation	500	2" || fail "show"
 # Lowering a mark (level or round) needs --force, and says what it would do.
@@ -104,9 +106,15 @@ echo '{"NetXdQprcVkpaWU": 5}' > "$T/oct/attestation_high_watermark"
 expect_fail 1 "$SIGIL" -c "$T/s.yaml" watermark import --octez "$T/oct"
 "$SIGIL" -c "$T/s.yaml" watermark show | grep -q "attestation	900	0" || fail "bad import changed marks"
 
-# watermarks.db gone beside its lock: refused, never silently made afresh;
-# removing the lock on purpose starts an empty store.
+# No store: every watermark command says how to make one, and makes none.
 printf 'base_dir: %s\n' "$T/wm2" > "$T/wm2.yaml"
+expect_fail 1 "$SIGIL" -c "$T/wm2.yaml" watermark show
+grep -q "sigil watermark init" "$T/out" || { cat "$T/out"; fail "no store: how to proceed"; }
+[ ! -e "$T/wm2/watermarks" ] || fail "watermark show created a store"
+"$SIGIL" -c "$T/wm2.yaml" watermark init | grep -q "^created watermark store $T/wm2/watermarks\$" || fail "watermark init"
+[ "$(stat -c %a "$T/wm2/watermarks")" = 700 ] || fail "store directory mode"
+# watermarks.db gone beside its lock: refused, never silently made afresh;
+# removing the lock on purpose and running init starts an empty store.
 "$SIGIL" -c "$T/wm2.yaml" watermark set "$A1" NetXdQprcVkpaWU block 10 0 >/dev/null
 # Both slots of that record damaged (its level bytes): the mark cannot be
 # read, so a set over it may lower it and needs --force too.
@@ -121,10 +129,26 @@ expect_fail 1 "$SIGIL" -c "$T/wm2.yaml" watermark show
 grep -q "$T/wm2/watermarks/watermarks.db is missing" "$T/out" || { cat "$T/out"; fail "missing store message"; }
 grep -q "remove $T/wm2/watermarks/lock" "$T/out" || { cat "$T/out"; fail "missing store: how to proceed"; }
 [ ! -e "$T/wm2/watermarks/watermarks.db" ] || fail "missing store recreated"
+expect_fail 1 "$SIGIL" -c "$T/wm2.yaml" watermark init
+[ ! -e "$T/wm2/watermarks/watermarks.db" ] || fail "missing store recreated by init"
 rm "$T/wm2/watermarks/lock"
+expect_fail 1 "$SIGIL" -c "$T/wm2.yaml" watermark show
+"$SIGIL" -c "$T/wm2.yaml" watermark init | grep -q "^created" || fail "init after removing the lock"
 [ -z "$("$SIGIL" -c "$T/wm2.yaml" watermark show)" ] || fail "store after removing the lock"
 
+# sigild never creates a store: an empty or missing directory (here through
+# SIGIL_WATERMARK__DIR, as a mistyped override would) is a start-up error
+# that says how to proceed, and nothing is created.
+mkdir -m 700 "$T/empty"
+SIGIL_WATERMARK__DIR="$T/empty" expect_fail 1 timeout 20 "$SIGILD" -c "$T/s.yaml"
+grep -q "there is none at $T/empty" "$T/out" || { cat "$T/out"; fail "empty store: message"; }
+grep -q "sigil watermark init" "$T/out" || { cat "$T/out"; fail "empty store: how to proceed"; }
+[ -z "$(ls -A "$T/empty")" ] || fail "sigild wrote into an empty watermark directory"
+SIGIL_WATERMARK__DIR="$T/nowhere" expect_fail 1 timeout 20 "$SIGILD" -c "$T/s.yaml"
+[ ! -e "$T/nowhere" ] || fail "sigild created a watermark directory"
+
 start_sigild "$T/s.yaml" "$T/sigild.log"
+grep -q "watermark store: file $(realpath "$T")/" "$T/sigild.log" || { cat "$T/sigild.log"; fail "store path at start-up"; }
 expect_fail 1 "$SIGIL" -c "$T/s.yaml" watermark show      # the store is locked
 grep -q "sigild running" "$T/out" || fail "locked message"
 expect_fail 1 "$SIGILD" -c "$T/s.yaml"                     # a second sigild cannot share it

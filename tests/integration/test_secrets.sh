@@ -307,6 +307,7 @@ launch() { # launch LOG CMD...: in $NB, as the test user or nobody; sets LPID
 	LPID=$!
 	PIDS+=("$LPID")
 }
+(cd "$NB" && exec env -u SIGIL_PASSPHRASE "${RUNAS[@]}" "$SIGIL" -c "$NB/sigil.yaml" watermark init) >/dev/null
 launch "$NB/sigild.log" "$SIGILD" -c "$NB/sigil.yaml"
 SIGILD_PID=$LPID
 for _ in $(seq 1 "$READY_TRIES"); do

@@ -68,6 +68,7 @@ done
 for k in "${KEYS[@]}"; do
 	case "$k" in tz[123]*) ;; *) echo "torture: key generation failed: $k"; exit 2;; esac
 done
+"$SIGIL" -c "$T/sigil.yaml" watermark init >/dev/null
 
 # tt_spawn LOG: starts sigild in the background (SPID), output to LOG. LOG
 # is emptied first, here: the background shell would empty it only once it

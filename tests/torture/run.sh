@@ -46,10 +46,12 @@ hups=0
 for ((r = 1; r <= ROUNDS; r++)); do
 	log="$T/sigild.$((r % 2)).log"
 	if [ "$r" = "${TT_SABOTAGE_ROUND:-0}" ]; then
-		# The lock goes too: with it, sigild would (rightly) refuse a store
-		# whose db vanished, and the reset would never happen.
+		# The lock goes too, and a new store is made: sigild (rightly)
+		# refuses a store whose db vanished and never makes one itself, so
+		# only an operator's deliberate reset gets this far.
 		echo "torture: sabotage: deleting the watermark store before round $r"
 		rm -f "$T/var/watermarks/watermarks.db" "$T/var/watermarks/lock"
+		"$SIGIL" -c "$T/sigil.yaml" watermark init >/dev/null
 	fi
 	tt_spawn "$log"
 	if [ "$EARLY" -gt 0 ] && [ $((RANDOM % EARLY)) = 0 ]; then

@@ -237,6 +237,9 @@ live_open(struct live *l)
 	write_file(l->dir, "b.json", "[]\n");
 	snprintf(l->cfg, sizeof(l->cfg), "%s/sigil.yaml", l->dir);
 	write_config(l, "");
+	bool created;
+	snprintf(vault, sizeof(vault), "%s/watermarks", l->dir);
+	assert_int_equal(wm_file_init(vault, &created), 0);
 	int rc = sigil_ctx_open(&l->ctx, l->cfg, err, sizeof(err));
 	if (rc != 0)
 		fail_msg("sigil_ctx_open: %d %s", rc, err);

@@ -321,23 +321,51 @@ test_db_missing(void **state)
 	struct stat st;
 	int rc;
 
-	/* Fresh, and nested in directories that do not exist yet. */
+	/* No store, nested in directories that do not exist yet: open
+	 * refuses and makes nothing (a wrong path must not become an empty
+	 * store); init makes it, and a second init leaves it as it is. */
 	char *top = mkstore(), d[128];
+	bool created;
 	snprintf(d, sizeof(d), "%s/a/b", top);
+	expect_open_fails(d, SIGIL_E_NOT_FOUND);
+	assert_int_equal(stat(d, &st), -1);
+	snprintf(d, sizeof(d), "%s/a", top);
+	assert_int_equal(mkdir(d, 0700), 0);
+	expect_open_fails(d, SIGIL_E_NOT_FOUND); /* an empty directory is no store */
+	assert_int_equal(stat(dbpath(d), &st), -1);
+	assert_int_equal(stat(lockpath(d), &st), -1);
+	assert_int_equal(rmdir(d), 0);
+	snprintf(d, sizeof(d), "%s/a/b", top);
+	assert_int_equal(wm_file_init(d, &created), 0);
+	assert_true(created);
+	assert_int_equal(stat(d, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0700);
 	struct wm_store *s = open_ok(d);
 	assert_int_equal(stat(dbpath(d), &st), 0);
 	assert_int_equal(stat(lockpath(d), &st), 0);
 	assert_int_equal(adv(s, 1, WM_BLOCK, 40, 0, 0x71, NULL), WM_ADVANCED);
 	s->ops->close(s);
 
-	/* The marks deleted (or lost): refused, and nothing created. */
+	/* A second init keeps the marks. */
+	assert_int_equal(wm_file_init(d, &created), 0);
+	assert_false(created);
+	s = open_ok(d);
+	assert_int_equal(getm(s, 1, WM_BLOCK, &rc).level, 40);
+	s->ops->close(s);
+
+	/* The marks deleted (or lost): refused, by init too, and nothing
+	 * created. */
 	assert_int_equal(unlink(dbpath(d)), 0);
 	expect_open_fails(d, SIGIL_E_NOT_FOUND);
 	expect_open_fails(d, SIGIL_E_NOT_FOUND);
+	assert_int_equal(wm_file_init(d, &created), SIGIL_E_NOT_FOUND);
 	assert_int_equal(stat(dbpath(d), &st), -1);
 
-	/* The lock removed deliberately: a new, empty store. */
+	/* The lock removed deliberately: still no store until init. */
 	assert_int_equal(unlink(lockpath(d)), 0);
+	expect_open_fails(d, SIGIL_E_NOT_FOUND);
+	assert_int_equal(wm_file_init(d, &created), 0);
+	assert_true(created);
 	s = open_ok(d);
 	getm(s, 1, WM_BLOCK, &rc);
 	assert_int_equal(rc, SIGIL_E_NOT_FOUND);

@@ -57,7 +57,8 @@ setup(void **state)
 	if (mkdtemp(c->dir) == NULL)
 		return -1;
 	snprintf(c->store, sizeof(c->store), "%s/store", c->dir);
-	if (wm_file_open(c->store, &c->s) != 0)
+	bool created;
+	if (wm_file_init(c->store, &created) != 0 || wm_file_open(c->store, &c->s) != 0)
 		return -1;
 	*state = c;
 	return 0;

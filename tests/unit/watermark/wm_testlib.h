@@ -27,6 +27,9 @@ mkstore(void)
 	char *d = strdup("./wmtest.XXXXXX");
 	assert_non_null(d);
 	assert_non_null(mkdtemp(d));
+	bool created = false;
+	assert_int_equal(wm_file_init(d, &created), 0);
+	assert_true(created);
 	return d;
 }
 
