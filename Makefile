@@ -25,7 +25,7 @@ run: build
 # Every test, built with AddressSanitizer and UndefinedBehaviorSanitizer.
 check:
 	@scripts/deps.sh --test
-	@cmake -S . -B $(CHECK_BUILD) -DCMAKE_BUILD_TYPE=Debug -DSIGIL_SANITIZE=ON >/dev/null
+	@cmake -S . -B $(CHECK_BUILD) -DCMAKE_BUILD_TYPE=Debug -DSIGIL_SANITIZE=ON -DSIGIL_TEST_HOOKS=ON >/dev/null
 	@cmake --build $(CHECK_BUILD) -j$(JOBS)
 	@cd $(CHECK_BUILD) && ctest --output-on-failure -j$(JOBS)
 	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(CHECK_FUZZ_SECONDS)

@@ -13,6 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "api/body.h"
+#include "api/limits.h"
 #include "api/pool.h"
 #include "core/errors.h"
 #include "core/log.h"
@@ -23,11 +25,13 @@ struct api_server {
 	api_offload offload;
 	const struct api_early *early;
 	api_start start;
+	api_check check;
 	void *ctx;
 	size_t max_body;
-	unsigned int timeout_s; /* for the whole request, not just silence */
+	unsigned int timeout_s; /* for the whole body, not just silence */
 	uint16_t port;
 	struct api_pool *pool;
+	struct api_limits *limits;
 	_Atomic long inflight; /* requests begun and not yet completed */
 	_Atomic long offloaded; /* handed to a worker and not yet handled */
 	_Atomic long started;   /* left pending by start, not yet done */
@@ -39,7 +43,10 @@ enum api_conn_state { CONN_READING, CONN_QUEUED, CONN_DONE };
 struct api_conn {
 	char *body;
 	size_t len, cap;
-	int too_big;
+	size_t max;      /* this request's body ceiling */
+	size_t reserved; /* bytes taken from the body budget (api_limits_take) */
+	int drain;       /* refused: the body is thrown away, then refused goes */
+	struct api_response refused;
 	enum api_conn_state state;
 	time_t started; /* CLOCK_MONOTONIC seconds when the headers were in */
 	struct api_server *s;
@@ -169,16 +176,119 @@ api_now_s(void)
 /* libmicrohttpd's connection timeout only counts silence: a client that
  * trickles a byte now and then would hold its connection (and a slot of
  * the connection limit) for ever. The body must arrive within the timeout
- * counted from the end of the headers, or the connection is closed. */
+ * counted from the end of the headers, or the connection is closed (the
+ * head has its own deadline: api/limits.c). */
 static int
 api_too_slow(const struct api_server *s, const struct api_conn *st)
 {
 	return s->timeout_s > 0 && api_now_s() - st->started > (time_t)s->timeout_s;
 }
 
-/* An oversized body is read and thrown away up to this much, so that the
- * client gets its 413 rather than a reset; past it the connection closes. */
+/* A refused request's body is read and thrown away, up to this much, before
+ * the answer goes: clients that send their whole body before they read
+ * (Node's fetch, octez's cohttp) would otherwise see a reset rather than
+ * the answer. Nothing of it is kept. A body announced over this is refused
+ * at once; one that turns out longer closes the connection. */
 #define API_DRAIN_MAX (16u * 1024 * 1024)
+
+static const char api_busy_msg[] =
+	"too many request bodies in memory: try again in a moment";
+
+/* Answers with res: at once when the request has no body to drain, else
+ * once its body has been read (and thrown away). Takes res. */
+static enum MHD_Result
+api_refuse(struct MHD_Connection *c, struct api_conn *st, bool body, unsigned long long announced,
+           struct api_response *res)
+{
+	if (!body || announced > API_DRAIN_MAX)
+		return api_send(c, res);
+	free(st->refused.body);
+	st->refused = *res;
+	st->drain = 1;
+	return MHD_YES;
+}
+
+/* Everything that the head alone decides, before a byte of the body is read
+ * or buffered: the URL and method, the announced length against the
+ * ceiling, and against the body budget. MHD_YES with nothing queued when
+ * the request goes on. */
+static enum MHD_Result
+api_begin(struct api_server *s, struct api_conn *st, struct MHD_Connection *c, const char *url,
+          const char *method)
+{
+	struct api_response res = {0};
+	const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	                                             MHD_HTTP_HEADER_CONTENT_LENGTH);
+	/* libmicrohttpd has refused a Content-Length that is not a number. */
+	unsigned long long announced = cl ? strtoull(cl, NULL, 10) : 0;
+	bool body = announced > 0 || MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	                                                         MHD_HTTP_HEADER_TRANSFER_ENCODING);
+
+	st->max = s->max_body;
+	if (s->check && !s->check(s->ctx, method, url, &st->max, &res))
+		return api_refuse(c, st, body, announced, &res);
+	if (announced > st->max) {
+		api_reply_error(&res, 413, "request body too large");
+		return api_refuse(c, st, body, announced, &res);
+	}
+	/* Taken now, whole, so that a client cannot hold memory it has not
+	 * been granted; a chunked body (no length) takes as it grows. */
+	if (announced > 0) {
+		if (api_limits_take(s->limits, (size_t)announced, (size_t)announced) != 0) {
+			api_reply_error(&res, 503, api_busy_msg);
+			return api_refuse(c, st, body, announced, &res);
+		}
+		st->reserved = (size_t)announced;
+	}
+	return MHD_YES;
+}
+
+/* Room for add more bytes of body and a NUL. A body with a Content-Length
+ * gets one buffer of exactly its size, taken from the budget with its head;
+ * a chunked one doubles from 4 KiB up to the ceiling, each step taken from
+ * the budget. */
+static int
+api_body_room(struct api_server *s, struct api_conn *st, size_t add)
+{
+	size_t need = st->len + add + 1, cap;
+	char *p;
+
+	if (need <= st->cap)
+		return 0;
+	if (st->cap == 0 && need <= st->reserved + 1) {
+		cap = st->reserved + 1;
+	} else {
+		cap = st->cap ? st->cap * 2 : 4096;
+		if (cap < need)
+			cap = need;
+		if (cap > st->max + 1)
+			cap = st->max + 1; /* need fits: api_access checked len */
+		if (cap - 1 > st->reserved) {
+			if (api_limits_take(s->limits, cap - 1 - st->reserved, cap - 1) != 0)
+				return SIGIL_E_NOT_READY;
+			st->reserved = cap - 1;
+		}
+	}
+	if ((p = realloc(st->body, cap)) == NULL)
+		return SIGIL_E_NOMEM;
+	st->body = p;
+	st->cap = cap;
+	return 0;
+}
+
+/* Refuses the request midway through its body (a chunked body over the
+ * ceiling or the budget): what was buffered goes, the rest is drained. */
+static void
+api_body_refuse(struct api_server *s, struct api_conn *st, unsigned int status, const char *msg)
+{
+	free(st->body);
+	st->body = NULL;
+	st->cap = 0;
+	api_limits_give(s->limits, st->reserved);
+	st->reserved = 0;
+	api_reply_error(&st->refused, status, msg);
+	st->drain = 1;
+}
 
 static enum MHD_Result
 api_access(void *cls, struct MHD_Connection *c, const char *url, const char *method,
@@ -190,21 +300,13 @@ api_access(void *cls, struct MHD_Connection *c, const char *url, const char *met
 	(void)version;
 
 	if (st == NULL) {
-		const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-		                                             MHD_HTTP_HEADER_CONTENT_LENGTH);
-		unsigned long long announced = cl ? strtoull(cl, NULL, 10) : 0;
+		api_limits_head_done(c);
 		if ((st = calloc(1, sizeof(*st))) == NULL)
 			return MHD_NO;
 		*con_cls = st;
 		st->started = api_now_s();
 		atomic_fetch_add(&s->inflight, 1);
-		if (announced > s->max_body)
-			st->too_big = 1;
-		if (announced > API_DRAIN_MAX) {
-			api_reply_error(&res, 413, "request body too large");
-			return api_send(c, &res);
-		}
-		return MHD_YES;
+		return api_begin(s, st, c, url, method);
 	}
 	if (*upload_size > 0) {
 		if (api_too_slow(s, st)) {
@@ -214,24 +316,19 @@ api_access(void *cls, struct MHD_Connection *c, const char *url, const char *met
 			         peer, s->timeout_s);
 			return MHD_NO;
 		}
-		if (!st->too_big && st->len + *upload_size > s->max_body) {
-			st->too_big = 1;
-			free(st->body);
-			st->body = NULL;
-			st->cap = 0;
+		if (!st->drain && st->len + *upload_size > st->max)
+			api_body_refuse(s, st, 413, "request body too large");
+		if (!st->drain) {
+			int rc = api_body_room(s, st, *upload_size);
+			if (rc == SIGIL_E_NOMEM)
+				return MHD_NO;
+			if (rc != 0)
+				api_body_refuse(s, st, 503, api_busy_msg);
 		}
-		if (st->too_big) {
+		if (st->drain) {
 			st->len += *upload_size;
 			*upload_size = 0;
 			return st->len > API_DRAIN_MAX ? MHD_NO : MHD_YES;
-		}
-		if (st->len + *upload_size + 1 > st->cap) {
-			size_t cap = (st->len + *upload_size + 1) * 2;
-			char *p = realloc(st->body, cap);
-			if (p == NULL)
-				return MHD_NO;
-			st->body = p;
-			st->cap = cap;
 		}
 		memcpy(st->body + st->len, upload, *upload_size);
 		st->len += *upload_size;
@@ -239,8 +336,9 @@ api_access(void *cls, struct MHD_Connection *c, const char *url, const char *met
 		*upload_size = 0;
 		return MHD_YES;
 	}
-	if (st->too_big) {
-		api_reply_error(&res, 413, "request body too large");
+	if (st->drain) {
+		res = st->refused;
+		st->refused.body = NULL;
 		return api_send(c, &res);
 	}
 	if (st->state == CONN_DONE) {
@@ -323,14 +421,17 @@ api_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 {
 	struct api_server *s = cls;
 	struct api_conn *st = *con_cls;
-	(void)c, (void)toe;
+	(void)toe;
 	if (st) {
 		free(st->body);
+		api_limits_give(s->limits, st->reserved);
+		free(st->refused.body);
 		free(st->res.body);
 		free(st);
 		atomic_fetch_sub(&s->inflight, 1);
 	}
 	*con_cls = NULL;
+	api_limits_request_done(s->limits, c);
 }
 
 int
@@ -345,11 +446,15 @@ api_server_start(const struct api_server_opts *o, api_handler h, void *ctx,
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	unsigned int http_threads = o->http_threads ? o->http_threads
 	                                            : (unsigned int)(ncpu > 0 ? ncpu : 2);
+	unsigned int max_conns = o->max_connections ? o->max_connections : 1024;
 	int rc;
 
 	*out = NULL;
 	if ((rc = api_resolve(o->address, &ss, &sslen)) != 0)
 		return rc;
+	/* libmicrohttpd shares the connection limit out among its threads. */
+	if (http_threads > max_conns)
+		http_threads = max_conns;
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	if (o->tls_cert_pem)
@@ -361,10 +466,21 @@ api_server_start(const struct api_server_opts *o, api_handler h, void *ctx,
 	s->early = o->early;
 	s->start = o->start;
 	s->early_max = http_threads;
+	s->check = o->check;
 	s->ctx = ctx;
-	s->max_body = o->max_body;
+	s->max_body = o->max_body < API_BODY_MAX ? o->max_body : API_BODY_MAX;
 	s->timeout_s = o->timeout_s;
+	struct api_limits_opts lo = {
+		.max_connections = max_conns, .max_per_ip = o->max_connections_per_ip,
+		.head_timeout_s = o->head_timeout_s, .idle_timeout_s = o->timeout_s,
+		.max_buffered = o->max_buffered,
+	};
+	if ((rc = api_limits_start(&lo, &s->limits)) != 0) {
+		free(s);
+		return rc;
+	}
 	if (o->offload && (rc = api_pool_start(o->workers ? o->workers : 64, &s->pool)) != 0) {
+		api_limits_stop(s->limits);
 		free(s);
 		return rc;
 	}
@@ -381,16 +497,20 @@ api_server_start(const struct api_server_opts *o, api_handler h, void *ctx,
 		                                      (void *)o->tls_key_pem};
 	}
 	extra[ne] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
-	s->d = MHD_start_daemon(flags, 0, NULL, NULL, api_access, s,
+	/* The logger first: messages about the options go through it too. */
+	s->d = MHD_start_daemon(flags, 0, api_limits_accept, s->limits, api_access, s,
+	                        MHD_OPTION_EXTERNAL_LOGGER, api_limits_mhd_log, s->limits,
 	                        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 	                        MHD_OPTION_CONNECTION_TIMEOUT, o->timeout_s,
-	                        MHD_OPTION_CONNECTION_LIMIT,
-	                        o->connection_limit ? o->connection_limit : 1024,
+	                        MHD_OPTION_CONNECTION_LIMIT, max_conns,
 	                        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)API_CONNECTION_MEMORY,
+	                        MHD_OPTION_NOTIFY_CONNECTION, api_limits_notify, s->limits,
+	                        MHD_OPTION_URI_LOG_CALLBACK, api_limits_uri, s->limits,
 	                        MHD_OPTION_NOTIFY_COMPLETED, api_completed, s,
 	                        MHD_OPTION_ARRAY, extra, MHD_OPTION_END);
 	if (s->d == NULL) {
 		api_pool_stop(s->pool);
+		api_limits_stop(s->limits);
 		free(s);
 		return SIGIL_E_IO;
 	}
@@ -426,6 +546,7 @@ api_server_stop(struct api_server *s)
 		nanosleep(&nap, NULL);
 	MHD_stop_daemon(s->d);
 	api_pool_stop(s->pool);
+	api_limits_stop(s->limits);
 	free(s);
 }
 

@@ -79,12 +79,30 @@ typedef int (*api_start)(void *ctx, const struct api_request *req, struct api_re
  * after), resumes the connection, then runs res->after on this thread. */
 void api_async_done(struct api_async *a, struct api_response *res);
 
+/* Optional: looks at a request's method and URL once its head is in,
+ * before any of its body is read or buffered. It may lower *max_body (to 0
+ * for a request that takes no body). Returns false when it has answered the
+ * request itself (res holds the answer: an unknown URL, a wrong method). */
+typedef bool (*api_check)(void *ctx, const char *method, const char *url, size_t *max_body,
+                          struct api_response *res);
+
+/* Limits (api/limits.h): a request head must be complete within
+ * head_timeout_s of the connection's start (of the request line on a
+ * kept-alive connection, which has the idle timeout to send one); a body
+ * within timeout_s of the end of its head; a connection silent for
+ * timeout_s is closed. A body over max_body is refused with 413 from its
+ * Content-Length, before it is read; one that would take the bodies held in
+ * memory over max_buffered gets 503. */
 struct api_server_opts {
 	const char *address; /* host:port or [v6]:port; port 0 picks a free one */
 	const char *tls_cert_pem, *tls_key_pem; /* both or neither */
 	unsigned int timeout_s;
-	size_t max_body;
-	unsigned int connection_limit;
+	unsigned int head_timeout_s;  /* 0: none */
+	size_t max_body;              /* at most API_BODY_MAX */
+	unsigned int max_connections; /* 0: 1024 */
+	unsigned int max_connections_per_ip; /* 0: none */
+	size_t max_buffered;          /* 0: no cap */
+	api_check check;              /* optional */
 	api_offload offload;       /* NULL: every request runs on an HTTP thread */
 	const struct api_early *early; /* optional, with offload */
 	api_start start;           /* optional, with offload */

@@ -7,6 +7,10 @@
 /* Main API: /keys/{pkh}, /authorized_keys, /known_keys,
  * /bls_prove_possession/{pkh}. ctx is a struct sigil_ctx. */
 void api_tezos_handle(void *ctx, const struct api_request *req, struct api_response *res);
+/* api_check for the main API: 404 and 405 from the method and URL alone,
+ * as api_tezos_handle would answer them; only POST /keys/{pkh} takes a body. */
+bool api_tezos_check(void *ctx, const char *method, const char *url, size_t *max_body,
+                     struct api_response *res);
 /* True for sign requests of consensus kinds (watermarked, so they wait on
  * a durable write): magic bytes 0x11, 0x12, 0x13. */
 bool api_tezos_offload(void *ctx, const struct api_request *req);

@@ -1,5 +1,6 @@
 #include "cli/common.h"
 
+#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 #include <termios.h>
@@ -7,6 +8,7 @@
 
 #include "cli/cli.h"
 #include "core/errors.h"
+#include "core/secmem.h"
 
 int
 cli_load_config(struct sigil_config **cfg)
@@ -65,8 +67,29 @@ cli_vault_target(const struct sigil_config *cfg, const char *name, char *path, s
 		return rc;
 	}
 	rc = config_vault_passphrase(cfg, v, pass, passcap);
-	if (rc == SIGIL_E_NOT_FOUND)
+	if (rc == SIGIL_E_NOT_FOUND && access(path, F_OK) != 0) {
+		/* A new vault: a typo here would make its first key unrecoverable,
+		 * so the passphrase is asked twice. */
+		char *again = secmem_alloc(passcap);
+		if (again == NULL)
+			return SIGIL_E_NOMEM;
+		rc = cli_prompt_secret("new vault passphrase: ", pass, passcap);
+		if (rc == 0 && pass[0] == '\0') {
+			fprintf(stderr, "sigil: the passphrase is empty\n");
+			rc = SIGIL_E_PASSPHRASE;
+		}
+		if (rc == 0 && (rc = cli_prompt_secret("again: ", again, passcap)) == 0 &&
+		    (strlen(pass) != strlen(again) || sodium_memcmp(pass, again, strlen(pass)) != 0)) {
+			fprintf(stderr, "sigil: the passphrases differ\n");
+			rc = SIGIL_E_PASSPHRASE;
+		}
+		secmem_free(again);
+		if (rc != 0)
+			sodium_memzero(pass, passcap);
+		return rc;
+	} else if (rc == SIGIL_E_NOT_FOUND) {
 		rc = cli_prompt_secret("vault passphrase: ", pass, passcap);
+	}
 	if (rc != 0)
 		fprintf(stderr, "sigil: vault %s: no passphrase (set SIGIL_PASSPHRASE or "
 		                "passphrase_file)\n", v->name);

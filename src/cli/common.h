@@ -6,8 +6,13 @@
 
 /* Loads the config named by -c (or the defaults); prints errors. */
 int cli_load_config(struct sigil_config **cfg);
+/* Room for a passphrase (and for a secret key line read from stdin). */
+#define CLI_PASS_MAX 1024
+
 /* The file vault to write to (the one named, or the first) and its
- * passphrase (in a buffer the caller wipes). Prints errors. */
+ * passphrase (in a buffer the caller wipes). A passphrase prompted for a
+ * vault that does not exist yet is asked twice and must match. Prints
+ * errors. */
 int cli_vault_target(const struct sigil_config *cfg, const char *name, char *path, size_t pathcap,
                      char *pass, size_t passcap);
 /* Reads a passphrase from the terminal with echo off; SIGIL_E_NOT_FOUND

@@ -65,12 +65,15 @@ keys_store(const char *vault, const char *name, enum sigil_key_type t, const uin
 {
 	struct sigil_config *cfg = NULL;
 	struct vault_key info;
-	char path[4096], pass[1024], defname[64];
+	char path[4096], defname[64];
+	char *pass = secmem_alloc(CLI_PASS_MAX);
 	int rc;
 
-	if ((rc = cli_load_config(&cfg)) != 0)
+	if (pass == NULL || (rc = cli_load_config(&cfg)) != 0) {
+		secmem_free(pass);
 		return 1;
-	if ((rc = cli_vault_target(cfg, vault, path, sizeof(path), pass, sizeof(pass))) != 0)
+	}
+	if ((rc = cli_vault_target(cfg, vault, path, sizeof(path), pass, CLI_PASS_MAX)) != 0)
 		goto out;
 	if (name == NULL) {
 		struct vault_key tmp;
@@ -93,7 +96,7 @@ keys_store(const char *vault, const char *name, enum sigil_key_type t, const uin
 		fprintf(stderr, "sigil: cannot add key to %s: %s%s\n", path, sigil_strerror(rc),
 		        rc == SIGIL_E_INVALID ? " (a key with that name or address exists?)" : "");
 out:
-	sodium_memzero(pass, sizeof(pass));
+	secmem_free(pass);
 	config_free(cfg);
 	return rc == 0 ? 0 : 1;
 }
@@ -160,7 +163,7 @@ int
 cli_import(int argc, char **argv)
 {
 	const char *name = NULL, *vault = NULL, *pem = NULL, *secret;
-	char line[1024], pass[1024] = "";
+	char *line = NULL, *pass = NULL;
 	char *pemtext = NULL;
 	size_t pemlen = 0;
 	enum sigil_key_type t;
@@ -174,14 +177,21 @@ cli_import(int argc, char **argv)
 		fputs(import_usage, stderr);
 		return 2;
 	}
-	if ((sk = secmem_alloc(SIGIL_SECRET_LEN)) == NULL)
-		return 1;
+	/* The secret line and the passphrase in locked memory, wiped at the
+	 * end; stdin is unbuffered (main.c), so no copy stays in stdio. */
+	sk = secmem_alloc(SIGIL_SECRET_LEN);
+	line = secmem_alloc(CLI_PASS_MAX);
+	pass = secmem_alloc(CLI_PASS_MAX);
+	if (sk == NULL || line == NULL || pass == NULL) {
+		rc = SIGIL_E_NOMEM;
+		goto out;
+	}
 	if (pem) {
 		if ((rc = fileio_read(pem, 1 << 16, &pemtext, &pemlen)) == 0)
 			rc = tz_sk_from_pem(pemtext, pemlen, &t, sk);
 	} else {
 		if (strcmp(secret, "-") == 0) {
-			if (fgets(line, sizeof(line), stdin) == NULL) {
+			if (fgets(line, CLI_PASS_MAX, stdin) == NULL) {
 				rc = SIGIL_E_INVALID;
 				goto out;
 			}
@@ -195,9 +205,9 @@ cli_import(int argc, char **argv)
 		}
 		const char *env = getenv("SIGIL_IMPORT_PASSPHRASE");
 		if (env)
-			snprintf(pass, sizeof(pass), "%s", env);
+			snprintf(pass, CLI_PASS_MAX, "%s", env);
 		else if (tz_sk_is_encrypted(secret, strlen(secret)))
-			(void)cli_prompt_secret("key passphrase: ", pass, sizeof(pass));
+			(void)cli_prompt_secret("key passphrase: ", pass, CLI_PASS_MAX);
 		rc = tz_sk_decode(secret, strlen(secret), pass, &t, sk);
 	}
 	if (rc != 0) {
@@ -206,8 +216,8 @@ cli_import(int argc, char **argv)
 	}
 	rc = keys_store(vault, name, t, sk);
 out:
-	sodium_memzero(line, sizeof(line));
-	sodium_memzero(pass, sizeof(pass));
+	secmem_free(line);
+	secmem_free(pass);
 	if (pemtext) {
 		sodium_memzero(pemtext, pemlen);
 		free(pemtext);

@@ -93,6 +93,9 @@ main(int argc, char **argv)
 	const char *self = strrchr(argv[0], '/');
 	self = self ? self + 1 : argv[0];
 
+	/* Unbuffered: a passphrase or a secret key read from stdin must not
+	 * stay behind in stdio's buffer, which nobody wipes. */
+	setvbuf(stdin, NULL, _IONBF, 0);
 	sigil_passphrase_prompt = cli_vault_prompt;
 	argc = cli_take_globals(argc, argv);
 	if (strcmp(self, "sigild") == 0)

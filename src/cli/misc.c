@@ -10,7 +10,12 @@
 
 static const char config_usage[] =
 	"usage: sigil config check\n\nLoads the configuration and every vault it names, and "
-	"reports the first problem.\n";
+	"reports the first problem.\n\n"
+	"Note on tezos.<key>.allowed_chains: it limits only requests whose bytes name a\n"
+	"chain: blocks (0x11), preattestations (0x12) and attestations (0x13). Generic\n"
+	"operations (0x03) and Michelson packs (0x05) carry a block hash (the branch),\n"
+	"not a chain id, so they are signed for any chain the key is allowed: limit\n"
+	"those with the key's allow list, not with allowed_chains.\n";
 
 int
 cli_config(int argc, char **argv)

@@ -83,7 +83,10 @@ serve_start(struct sigil_ctx *ctx, struct api_server **api, struct api_server **
 		goto out;
 	struct api_server_opts o = {
 		.address = s->address, .tls_cert_pem = cert, .tls_key_pem = key,
-		.timeout_s = s->timeout_seconds, .max_body = s->max_body_bytes,
+		.timeout_s = s->timeout_seconds, .head_timeout_s = s->header_timeout_seconds,
+		.max_body = s->max_body_bytes, .max_connections = s->max_connections,
+		.max_connections_per_ip = s->max_connections_per_ip,
+		.max_buffered = s->max_buffered_bytes, .check = api_tezos_check,
 		.offload = api_tezos_offload, .early = &api_tezos_early,
 		.start = api_tezos_start, .workers = s->threads,
 	};
@@ -92,17 +95,30 @@ serve_start(struct sigil_ctx *ctx, struct api_server **api, struct api_server **
 		goto out;
 	}
 	struct api_server_opts u = {
-		.address = s->utility_address, .timeout_s = s->timeout_seconds, .max_body = 4096,
-		.http_threads = 1,
+		.address = s->utility_address, .timeout_s = s->timeout_seconds,
+		.head_timeout_s = s->header_timeout_seconds, .max_body = 4096,
+		/* /healthz and /metrics: a few checkers and scrapers. */
+		.max_connections = 64, .max_connections_per_ip = 16, .http_threads = 1,
 	};
 	if ((rc = api_server_start(&u, api_utility_handle, ctx, util)) != 0) {
 		log_error("cannot listen on %s", s->utility_address);
 		goto out;
 	}
-	if (!serve_is_loopback(s->address) && !s->tls && s->n_authorized_keys == 0)
-		log_warn("WARNING: listening on %s beyond loopback with neither TLS nor "
-		         "authorized_keys: anyone who can reach it can ask for signatures",
-		         s->address);
+	/* Server TLS hides the traffic but says nothing of who the client
+	 * is: only client authentication (authorized keys, for every key)
+	 * keeps a caller who can reach the port from asking for signatures. */
+	size_t open_keys = 0;
+	for (size_t i = 0; i < ctx->st->cfg->n_keys; i++) {
+		size_t nak = 0;
+		(void)config_auth_keys(ctx->st->cfg, &ctx->st->cfg->keys[i], &nak);
+		open_keys += nak == 0;
+	}
+	if (!serve_is_loopback(s->address) &&
+	    (open_keys > 0 || (s->n_authorized_keys == 0 && ctx->st->cfg->n_keys == 0)))
+		log_warn("WARNING: listening on %s beyond loopback without client authentication "
+		         "for %zu key(s)%s: anyone who can reach it can ask them for signatures "
+		         "(set server.authorized_keys)", s->address, open_keys,
+		         s->tls ? " (TLS encrypts, but does not authenticate clients)" : "");
 	log_info("sigild ready: api %s (port %u%s), utility %s (port %u), %zu keys", s->address,
 	         api_server_port(*api), s->tls ? ", tls" : "", s->utility_address,
 	         api_server_port(*util), ctx->st->n_keys);

@@ -9,6 +9,7 @@
 
 #include "cli/cli.h"
 #include "cli/common.h"
+#include "core/context.h"
 #include "core/errors.h"
 #include "watermark/watermark.h"
 
@@ -170,6 +171,20 @@ wm_set(struct wm_store *s, char **argv, bool force)
 	return 0;
 }
 
+/* wm_pk_lookup over the configured keys (sigil_state_load). */
+static int
+wm_pk_of(void *arg, const uint8_t pkh[21], uint8_t *pk, size_t *pklen)
+{
+	const struct sigil_state *st = arg;
+	for (size_t i = 0; st != NULL && i < st->n_keys; i++)
+		if (memcmp(st->keys[i].pkh_bin, pkh, 21) == 0) {
+			memcpy(pk, st->keys[i].vk->pk, st->keys[i].vk->pk_len);
+			*pklen = st->keys[i].vk->pk_len;
+			return 0;
+		}
+	return SIGIL_E_NOT_FOUND;
+}
+
 static int
 wm_import_dir(struct wm_store *s, const char *flag, const char *dir)
 {
@@ -177,6 +192,15 @@ wm_import_dir(struct wm_store *s, const char *flag, const char *dir)
 	int rc = 0;
 
 	if (strcmp(flag, "--octez") == 0) {
+		/* octez keeps the signatures it made; one is kept here only if
+		 * it verifies with the key (watermark.h), so the vaults are
+		 * opened for their public keys. Without them, every signature
+		 * is dropped and only the marks come over. */
+		struct sigil_state *st = NULL;
+		char err[512] = "";
+		if (sigil_state_load(cli_opts.config, &st, err, sizeof(err)) != 0)
+			fprintf(stderr, "sigil: cannot open the vaults (%s): imported signatures "
+			        "cannot be checked and are dropped\n", err);
 		/* Older octez releases name them after endorsements. */
 		static const char *const files[][2] = {
 			{"block", "block"}, {"preattestation", "preendorsement"},
@@ -187,12 +211,13 @@ wm_import_dir(struct wm_store *s, const char *flag, const char *dir)
 				if (alt == 1 && k == WM_BLOCK)
 					break;
 				snprintf(path, sizeof(path), "%s/%s_high_watermark", dir, files[k][alt]);
-				rc = wm_import_octez(s, path, (enum wm_kind)k);
+				rc = wm_import_octez(s, path, (enum wm_kind)k, wm_pk_of, st);
 				if (rc == SIGIL_E_NOT_FOUND)
 					rc = 0;
 				else if (rc == 0)
 					printf("imported %s\n", path);
 			}
+		sigil_state_free(st);
 		return rc;
 	}
 	if (strcmp(flag, "--signatory") != 0)

@@ -29,6 +29,12 @@ static const struct field top_fields[] = {
 	 * is set here, so a larger value would only mislead. */
 	{"server.max_body_bytes", FT_SIZE, CFG(server.max_body_bytes), 1024, 1ull << 20},
 	{"server.timeout_seconds", FT_UINT, CFG(server.timeout_seconds), 1, 3600},
+	{"server.header_timeout_seconds", FT_UINT, CFG(server.header_timeout_seconds), 1, 300},
+	/* 1/16 of the connections are kept for the host's own clients: 16
+	 * leaves one. */
+	{"server.max_connections", FT_UINT, CFG(server.max_connections), 16, 65536},
+	{"server.max_connections_per_ip", FT_UINT, CFG(server.max_connections_per_ip), 1, 65536},
+	{"server.max_buffered_bytes", FT_SIZE, CFG(server.max_buffered_bytes), 1024, 1ull << 36},
 	{"server.threads", FT_UINT, CFG(server.threads), 0, 1024},
 	{"watermark.driver", FT_DRIVER, CFG(watermark_driver), 0, 0},
 	{"watermark.dir", FT_PATH, CFG(watermark_dir), 0, 0},

@@ -34,8 +34,16 @@
 #define CONFIG_DEFAULT_VAULT_NAME "main"
 #define CONFIG_DEFAULT_VAULT_PATH "keys.json"
 #define CONFIG_DEFAULT_WATERMARK_DIR "watermarks"
-#define CONFIG_DEFAULT_MAX_BODY (1024 * 1024)
+/* A Tezos operation is at most 32 KiB (the protocols' max_operation_data_length);
+ * as hex in a JSON string, with its magic byte and quotes, about 64 KiB.
+ * Twice that leaves room for a larger limit or another chain's requests;
+ * API_BODY_MAX (1 MiB) is the hard ceiling. */
+#define CONFIG_DEFAULT_MAX_BODY (128 * 1024)
 #define CONFIG_DEFAULT_TIMEOUT 10
+#define CONFIG_DEFAULT_HEADER_TIMEOUT 5
+#define CONFIG_DEFAULT_MAX_CONNECTIONS 1024
+#define CONFIG_DEFAULT_MAX_CONNECTIONS_PER_IP 64
+#define CONFIG_DEFAULT_MAX_BUFFERED (64 * 1024 * 1024)
 
 /* Strings are NUL-terminated and owned by the config; NULL when absent. */
 struct config_vault {
@@ -53,7 +61,11 @@ struct config_server {
 	char *tls_key_file;
 	bool allow_list_known_keys;
 	size_t max_body_bytes;
-	unsigned timeout_seconds;
+	unsigned timeout_seconds;        /* silence; and the whole body */
+	unsigned header_timeout_seconds; /* the whole request head */
+	unsigned max_connections;
+	unsigned max_connections_per_ip; /* 127.0.0.1 and ::1 are not counted */
+	size_t max_buffered_bytes;       /* request bodies held in memory, in all */
 	unsigned threads;      /* 0: the server's default */
 	/* Empty: authentication is off. */
 	struct policy_pubkey *authorized_keys;

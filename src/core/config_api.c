@@ -33,6 +33,10 @@ set_defaults(struct sigil_config *c)
 	c->log_level = LOG_INFO;
 	c->server.max_body_bytes = CONFIG_DEFAULT_MAX_BODY;
 	c->server.timeout_seconds = CONFIG_DEFAULT_TIMEOUT;
+	c->server.header_timeout_seconds = CONFIG_DEFAULT_HEADER_TIMEOUT;
+	c->server.max_connections = CONFIG_DEFAULT_MAX_CONNECTIONS;
+	c->server.max_connections_per_ip = CONFIG_DEFAULT_MAX_CONNECTIONS_PER_IP;
+	c->server.max_buffered_bytes = CONFIG_DEFAULT_MAX_BUFFERED;
 	rc = rc ? rc : dup_into(&c->base_dir, CONFIG_DEFAULT_BASE_DIR);
 	rc = rc ? rc : dup_into(&c->server.address, CONFIG_DEFAULT_ADDRESS);
 	rc = rc ? rc : dup_into(&c->server.utility_address, CONFIG_DEFAULT_UTILITY_ADDRESS);
@@ -98,6 +102,12 @@ validate(struct sigil_config *c, char *err, size_t errlen)
 		return SIGIL_E_INVALID;
 	}
 	c->server.tls = c->server.tls_cert_file != NULL;
+	/* Below it, a body of the largest size allowed could never be taken. */
+	if (c->server.max_buffered_bytes < c->server.max_body_bytes) {
+		cfg_errf(err, errlen, 0, "server.max_buffered_bytes",
+		         "must be at least server.max_body_bytes (%zu)", c->server.max_body_bytes);
+		return SIGIL_E_INVALID;
+	}
 	for (size_t i = 0; i < c->n_keys; i++) {
 		const struct policy_key *k = &c->keys[i];
 		(void)snprintf(path, sizeof(path), "tezos.%s.authorized_keys", k->address);

@@ -51,7 +51,8 @@ static int
 sigil_open_vault(struct sigil_state *st, const struct config_vault *cv, struct vault **out,
                  char *err, size_t errlen)
 {
-	char path[4096], pass[1024];
+	char path[4096], *pass;
+	const size_t passcap = 1024;
 	int rc, rc2;
 
 	*out = NULL;
@@ -63,13 +64,18 @@ sigil_open_vault(struct sigil_state *st, const struct config_vault *cv, struct v
 		snprintf(err, errlen, "vault %s: bad path", cv->name);
 		return rc;
 	}
-	rc = config_vault_passphrase(st->cfg, cv, pass, sizeof(pass));
+	/* Locked, and wiped on the way out: never on the stack. */
+	if ((pass = secmem_alloc(passcap)) == NULL) {
+		snprintf(err, errlen, "vault %s: %s", cv->name, sigil_strerror(SIGIL_E_NOMEM));
+		return SIGIL_E_NOMEM;
+	}
+	rc = config_vault_passphrase(st->cfg, cv, pass, passcap);
 	if (rc == SIGIL_E_NOT_FOUND) {
 		/* A prompt only on a terminal: a daemon must never block on a
 		 * read nobody will answer. Without one, unencrypted (Signatory)
 		 * vaults still open. */
 		bool prompted = sigil_passphrase_prompt != NULL &&
-		                sigil_passphrase_prompt(cv->name, pass, sizeof(pass)) == 0;
+		                sigil_passphrase_prompt(cv->name, pass, passcap) == 0;
 		if (!prompted)
 			pass[0] = '\0';
 		else
@@ -77,10 +83,11 @@ sigil_open_vault(struct sigil_state *st, const struct config_vault *cv, struct v
 	} else if (rc != 0) {
 		snprintf(err, errlen, "vault %s: cannot read passphrase: %s", cv->name,
 		         sigil_strerror(rc));
+		secmem_free(pass);
 		return rc;
 	}
 	rc2 = vault_file_open(path, pass, out);
-	sodium_memzero(pass, sizeof(pass));
+	secmem_free(pass);
 	if (rc2 == SIGIL_E_PASSPHRASE && rc == SIGIL_E_NOT_FOUND)
 		snprintf(err, errlen, "vault %s (%s): no passphrase given (set SIGIL_PASSPHRASE, "
 		         "or passphrase_file in the vault's config)", cv->name, path);
@@ -278,6 +285,8 @@ static const char *const sigil_fixed_names[SIGIL_FIXED_N] = {
 	"server.address",        "server.utility_address", "server.tls.cert_file",
 	"server.tls.key_file",   "server.max_body_bytes",  "server.timeout_seconds",
 	"server.threads",        "watermark.driver",       "watermark.dir",
+	"server.header_timeout_seconds", "server.max_connections",
+	"server.max_connections_per_ip", "server.max_buffered_bytes",
 };
 
 __attribute__((format(printf, 3, 4))) static int
@@ -337,7 +346,11 @@ sigil_fixed_take(const struct sigil_config *c, struct sigil_fixed *out)
 	    (rc = sigil_fixed_set(out, 6, "%u", s->threads)) != 0 ||
 	    (rc = sigil_fixed_set(out, 7, "%s",
 	                          c->watermark_driver ? c->watermark_driver : "")) != 0 ||
-	    (rc = sigil_fixed_path(out, 8, c, c->watermark_dir, false)) != 0)
+	    (rc = sigil_fixed_path(out, 8, c, c->watermark_dir, false)) != 0 ||
+	    (rc = sigil_fixed_set(out, 9, "%u", s->header_timeout_seconds)) != 0 ||
+	    (rc = sigil_fixed_set(out, 10, "%u", s->max_connections)) != 0 ||
+	    (rc = sigil_fixed_set(out, 11, "%u", s->max_connections_per_ip)) != 0 ||
+	    (rc = sigil_fixed_set(out, 12, "%zu", s->max_buffered_bytes)) != 0)
 		return rc;
 	return 0;
 }

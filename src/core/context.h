@@ -44,7 +44,7 @@ struct sigil_state {
  * against base_dir; a TLS file also by its identity and mtime, so that a
  * renewed certificate at the same path counts as a change), so that one
  * strcmp tells a change. */
-#define SIGIL_FIXED_N 9
+#define SIGIL_FIXED_N 13
 struct sigil_fixed {
 	char *value[SIGIL_FIXED_N]; /* owned; NULL when not taken (reads as "") */
 };

@@ -14,6 +14,7 @@
 #include "core/hex.h"
 #include "core/log.h"
 #include "core/secmem.h"
+#include "core/testhook.h"
 #include "policy/policy.h"
 
 static double
@@ -22,6 +23,25 @@ sign_now_ms(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* A key whose signatures sigil makes in memory, deterministically and in
+ * two halves: an Ed25519 key of a vault that signs with sigil's own split
+ * signing (the commit and sign_committed operations derive the nonce from
+ * the key and the bytes, RFC 8032). */
+static bool
+sign_in_memory(const struct sigil_key *k)
+{
+	return k->vk->type == SIGIL_KEY_ED25519 && k->vk->deterministic &&
+	       k->vault->ops->sign_committed != NULL;
+}
+
+static bool
+sign_needs_auth(const struct sigil_ctx *ctx, const struct sigil_key *k)
+{
+	size_t nak = 0;
+	(void)config_auth_keys(ctx->st->cfg, k->policy, &nak);
+	return nak > 0;
 }
 
 /* ---- nonces made ahead (sign.h) ----
@@ -86,13 +106,10 @@ sigil_nonce_commit(struct sigil_ctx *ctx, const struct sign_req *req, struct sig
 	if (req->data == NULL)
 		goto out;
 	k = sigil_find_key(ctx->st, req->address);
-	/* Not for a caller who cannot be let in: a key that asks for
-	 * authentication needs the argument at least (sigil_sign checks it). */
-	size_t nak = 0;
-	if (k)
-		(void)config_auth_keys(ctx->st->cfg, k->policy, &nak);
-	if (k && (nak == 0 || (req->auth && req->auth[0])) && k->vk->type == SIGIL_KEY_ED25519 &&
-	    k->vault->ops->commit) {
+	/* Not for a key that asks for authentication: that request is only
+	 * checked later, on its worker, and a caller with a forged one must
+	 * get no work done for it. */
+	if (k && !sign_needs_auth(ctx, k) && sign_in_memory(k) && k->vault->ops->commit) {
 		sigil_blake2b(digest, sizeof(digest), req->data, req->len);
 		memcpy(n->pkh, k->pkh_bin, sizeof(n->pkh));
 		ok = k->vault->ops->commit(k->vault, k->vault_index, digest, sizeof(digest),
@@ -130,15 +147,6 @@ sign_digest(const struct sigil_key *k, struct sign_nonce *n, const uint8_t diges
 	                           siglen);
 }
 
-/* A key whose signatures sigil makes in memory and deterministically: an
- * Ed25519 key of a vault that signs with sigil's own split signing (the
- * commit and sign_committed operations derive the nonce from the key and
- * the bytes, RFC 8032). An HSM's Ed25519 may add randomness. */
-static bool
-sign_deterministic(const struct sigil_key *k)
-{
-	return k->vk->type == SIGIL_KEY_ED25519 && k->vault->ops->sign_committed != NULL;
-}
 
 static enum wm_kind
 sign_wm_kind(uint8_t magic)
@@ -207,36 +215,17 @@ sign_line_emit(struct sign_line *l)
 	l->payload = NULL;
 }
 
-/* A signature to keep for identical requests (record_signature). */
-struct sign_keep {
-	bool on;
-	struct wm_id id;
-	struct wm_mark mark;
-};
-
 /* What is left once the reply is known (sign.h, sigil_sign_after). */
 struct sign_after {
-	struct sigil_ctx *ctx;
-	struct sign_keep keep;
 	struct sign_line line;
 	char *address, *peer; /* the copies line points to */
 };
-
-static void
-sign_keep_now(struct sigil_ctx *ctx, const struct sign_keep *keep)
-{
-	/* Kept so that the identical request gets the same answer back;
-	 * losing it in a crash only means signing the same bytes again. */
-	if (keep->on)
-		(void)ctx->wm->ops->record_signature(ctx->wm, &keep->id, &keep->mark);
-}
 
 void
 sigil_sign_after(struct sign_after *a)
 {
 	if (a == NULL)
 		return;
-	sign_keep_now(a->ctx, &a->keep);
 	sign_line_emit(&a->line);
 	free(a->address);
 	free(a->peer);
@@ -282,19 +271,10 @@ sign_wm_refusal(const struct sigil_key *k, const char *address, const struct tz_
 	}
 }
 
-/* Watermark stage: check-and-advance before signing. On WM_IDENTICAL with a
- * stored signature, *reuse is set and mark->sig holds it. With async, the
- * advance goes through check_advance_async: WM_PENDING and WM_WOULD_BLOCK
- * come back as they are, and so does WM_IDENTICAL without a signature
- * kept, since signing it again is a worker's job. */
-static int
-sign_watermark(struct sigil_ctx *ctx, const struct sigil_key *k, const struct tz_request *tr,
-               const uint8_t digest[32], struct wm_id *id, struct wm_mark *mark, bool *reuse,
-               struct sign_res *res, struct wm_async *async)
+static void
+sign_wm_ids(const struct sigil_key *k, const struct tz_request *tr, const uint8_t digest[32],
+            struct wm_id *id, struct wm_mark *mark)
 {
-	struct wm_mark prev;
-	int rc;
-
 	memset(id, 0, sizeof(*id));
 	memcpy(id->chain_id, tr->chain_id, 4);
 	memcpy(id->pkh, k->pkh_bin, sizeof(id->pkh));
@@ -304,6 +284,24 @@ sign_watermark(struct sigil_ctx *ctx, const struct sigil_key *k, const struct tz
 	mark->round = tr->round;
 	memcpy(mark->digest, digest, 32);
 	mark->has_digest = true;
+}
+
+/* Watermark stage for a key whose signatures are reproducible
+ * (watermark.h): check-and-advance before signing. An identical request is
+ * signed again (the same signature), unless the store kept one: then
+ * *reuse is set and mark->sig holds it. With async, the advance goes
+ * through check_advance_async: WM_PENDING and WM_WOULD_BLOCK come back as
+ * they are, and so does WM_IDENTICAL without a signature kept, since
+ * signing it again is a worker's job. */
+static int
+sign_watermark(struct sigil_ctx *ctx, const struct sigil_key *k, const struct tz_request *tr,
+               const uint8_t digest[32], struct wm_id *id, struct wm_mark *mark, bool *reuse,
+               struct sign_res *res, struct wm_async *async)
+{
+	struct wm_mark prev;
+	int rc;
+
+	sign_wm_ids(k, tr, digest, id, mark);
 	if (async == NULL)
 		rc = ctx->wm->ops->check_advance(ctx->wm, id, mark, &prev);
 	else if ((rc = ctx->wm->ops->check_advance_async(ctx->wm, id, mark, &prev, async)) ==
@@ -369,56 +367,111 @@ sign_admit(struct sigil_ctx *ctx, const struct sign_req *req, struct sign_res *r
 	return 0;
 }
 
-/* The stage after the watermark: the vault's signature (unless reused) and
- * its encoding. */
+/* The vault's signature of the request: of the digest (tz1-3, from the
+ * nonce made ahead when there is one) or of the bytes (tz4). */
 static int
-sign_make(const struct sigil_key *k, const struct sign_req *req, const struct tz_request *tr,
-          const uint8_t digest[static 32], const struct wm_id *id, struct wm_mark *mark,
-          bool reuse, struct sign_res *res, struct sign_keep *keep)
+sign_vault(const struct sigil_key *k, const struct sign_req *req, const uint8_t digest[static 32],
+           struct wm_mark *mark, struct sign_res *res)
 {
-	double t0;
+	double t0 = sign_now_ms();
 	int rc;
 
-	if (!reuse) {
-		enum vault_scheme scheme = VAULT_SIGN_DIGEST;
-		const uint8_t *msg = digest;
-		size_t msglen = 32;
-		if (k->vk->type == SIGIL_KEY_BLS) {
-			scheme = req->version == 1 ? VAULT_SIGN_BLS_AUG : VAULT_SIGN_BLS_POP;
-			msg = req->data;
-			msglen = req->len;
-		}
-		t0 = sign_now_ms();
-		if (scheme == VAULT_SIGN_DIGEST)
-			rc = sign_digest(k, req->nonce, digest, mark->sig, &mark->sig_len,
-			                 &res->ahead);
-		else
-			rc = k->vault->ops->sign(k->vault, k->vault_index, scheme, msg, msglen,
-			                         mark->sig, &mark->sig_len);
-		metrics_hist_observe(k->vault_ms, sign_now_ms() - t0);
-		if (rc != 0) {
-			snprintf(res->reason, sizeof(res->reason), "vault: %s", sigil_strerror(rc));
-			return rc;
-		}
-		/* Kept for an identical request, whose answer must be the same
-		 * signature: a second one would give a block a second hash. An
-		 * Ed25519 signature that sigil makes itself is deterministic
-		 * (RFC 8032): the same bytes sign the same again, and keeping
-		 * it would cost a write per request for nothing. */
-		if (tr->consensus && !sign_deterministic(k))
-			*keep = (struct sign_keep){.on = true, .id = *id, .mark = *mark};
-	}
-	rc = tz_sig_encode(k->vk->type, mark->sig, mark->sig_len, res->signature,
-	                   sizeof(res->signature));
+	if (k->vk->type == SIGIL_KEY_BLS)
+		rc = k->vault->ops->sign(k->vault, k->vault_index,
+		                         req->version == 1 ? VAULT_SIGN_BLS_AUG : VAULT_SIGN_BLS_POP,
+		                         req->data, req->len, mark->sig, &mark->sig_len);
+	else
+		rc = sign_digest(k, req->nonce, digest, mark->sig, &mark->sig_len, &res->ahead);
+	metrics_hist_observe(k->vault_ms, sign_now_ms() - t0);
+	if (rc != 0)
+		snprintf(res->reason, sizeof(res->reason), "vault: %s", sigil_strerror(rc));
+	/* Tests: a crash between the signature and whatever follows it (its
+	 * store, or the reply). */
+	sigil_test_crash_point("after_sign");
+	return rc;
+}
+
+static int
+sign_encode(const struct sigil_key *k, const struct tz_request *tr, const struct wm_mark *mark,
+            struct sign_res *res)
+{
+	int rc = tz_sig_encode(k->vk->type, mark->sig, mark->sig_len, res->signature,
+	                       sizeof(res->signature));
 	if (rc == 0)
 		atomic_fetch_add(&k->metrics->signed_ops[tr->kind], 1);
 	return rc;
 }
 
+/* The stage after the watermark: the vault's signature (unless reused) and
+ * its encoding. */
+static int
+sign_make(const struct sigil_key *k, const struct sign_req *req, const struct tz_request *tr,
+          const uint8_t digest[static 32], struct wm_mark *mark, bool reuse,
+          struct sign_res *res)
+{
+	int rc;
+
+	if (!reuse && (rc = sign_vault(k, req, digest, mark, res)) != 0)
+		return rc;
+	return sign_encode(k, tr, mark, res);
+}
+
+/* check_advance_sign's signer (watermark.h). */
+struct sign_stored_arg {
+	const struct sigil_key *k;
+	const struct sign_req *req;
+	const uint8_t *digest;
+	struct sign_res *res;
+};
+
+static int
+sign_stored_sign(void *varg, struct wm_mark *m)
+{
+	struct sign_stored_arg *a = varg;
+	return sign_vault(a->k, a->req, a->digest, m, a->res);
+}
+
+/* Watermark and vault stages for a key whose signatures may not be
+ * reproducible (watermark.h): signed with the key's mark held, and stored
+ * durably before anything is answered. An identical request gets the
+ * stored signature, or a refusal when there is none: signing it afresh
+ * could give a second, different signature for one block. */
+static int
+sign_stored(struct sigil_ctx *ctx, const struct sigil_key *k, const struct sign_req *req,
+            const struct tz_request *tr, const uint8_t digest[static 32], struct sign_res *res)
+{
+	struct sign_stored_arg arg = {.k = k, .req = req, .digest = digest, .res = res};
+	struct wm_signer signer = {.sign = sign_stored_sign, .arg = &arg};
+	struct wm_id id;
+	struct wm_mark mark, out;
+	int rc;
+
+	if (ctx->wm->ops->check_advance_sign == NULL) {
+		snprintf(res->reason, sizeof(res->reason),
+		         "the watermark store cannot keep signatures, which this key's consensus "
+		         "signing needs (its signatures are not reproducible)");
+		return SIGIL_E_UNSUPPORTED;
+	}
+	sign_wm_ids(k, tr, digest, &id, &mark);
+	rc = ctx->wm->ops->check_advance_sign(ctx->wm, &id, &mark, &out, &signer);
+	if (rc == WM_IDENTICAL && out.sig_len == 0) {
+		atomic_fetch_add(&k->metrics->wm_rejected[tr->kind], 1);
+		snprintf(res->reason, sizeof(res->reason),
+		         "level %" PRId32 " round %" PRId32 " was signed for these bytes already and "
+		         "no signature is stored; this key's signatures are not reproducible, so it "
+		         "is not signed again", tr->level, tr->round);
+		return SIGIL_E_WATERMARK;
+	}
+	if (rc == 0 || rc == WM_IDENTICAL)
+		return sign_encode(k, tr, &out, res);
+	if (res->reason[0] == '\0') /* a vault error has said why already */
+		sign_wm_refusal(k, k->vk->address, tr, rc, res);
+	return rc;
+}
+
 static int
 sign_locked(struct sigil_ctx *ctx, const struct sign_req *req, struct sign_res *res,
-            const struct sigil_key **kout, struct tz_request *tr, bool *decoded,
-            struct sign_keep *keep)
+            const struct sigil_key **kout, struct tz_request *tr, bool *decoded)
 {
 	struct wm_id id;
 	struct wm_mark mark;
@@ -428,32 +481,30 @@ sign_locked(struct sigil_ctx *ctx, const struct sign_req *req, struct sign_res *
 
 	if ((rc = sign_admit(ctx, req, res, kout, tr, decoded, digest)) != 0)
 		return rc;
-	memset(&id, 0, sizeof(id));
 	memset(&mark, 0, sizeof(mark));
+	if (tr->consensus && !(*kout)->vk->deterministic)
+		return sign_stored(ctx, *kout, req, tr, digest, res);
 	if (tr->consensus &&
 	    (rc = sign_watermark(ctx, *kout, tr, digest, &id, &mark, &reuse, res, NULL)) != 0)
 		return rc;
-	return sign_make(*kout, req, tr, digest, &id, &mark, reuse, res, keep);
+	return sign_make(*kout, req, tr, digest, &mark, reuse, res);
 }
 
-/* The end of every request, once ctx->lock is released: the signature to
- * keep and the audit line, now or (defer) in res->after. */
+/* The end of every request, once ctx->lock is released: the audit line,
+ * now or (defer) in res->after. */
 static void
-sign_conclude(struct sigil_ctx *ctx, bool defer, struct sign_res *res,
-              const struct sign_keep *keep, struct sign_line *line)
+sign_conclude(bool defer, struct sign_res *res, struct sign_line *line)
 {
 	struct sign_after *a;
 
-	/* A signature to keep is a file write, and the audit line costs a few
-	 * microseconds: both after the reply if the caller can, in order. Only
-	 * where latency is measured in fsyncs, though: a generic request on
-	 * an HTTP thread would pay more in allocations than it saves. */
-	if (defer && (keep->on || line->consensus) && (a = calloc(1, sizeof(*a))) != NULL) {
+	/* The audit line costs a few microseconds: after the reply if the
+	 * caller can. Only where latency is measured in fsyncs, though: a
+	 * generic request on an HTTP thread would pay more in allocations
+	 * than it saves. */
+	if (defer && line->consensus && (a = calloc(1, sizeof(*a))) != NULL) {
 		a->address = strdup(line->address);
 		a->peer = strdup(line->peer);
 		if (a->address && a->peer) {
-			a->ctx = ctx;
-			a->keep = *keep;
 			a->line = *line;
 			a->line.address = a->address;
 			a->line.peer = a->peer;
@@ -464,7 +515,6 @@ sign_conclude(struct sigil_ctx *ctx, bool defer, struct sign_res *res,
 		free(a->peer);
 		free(a);
 	}
-	sign_keep_now(ctx, keep);
 	sign_line_emit(line);
 }
 
@@ -473,7 +523,6 @@ sigil_sign(struct sigil_ctx *ctx, const struct sign_req *req, struct sign_res *r
 {
 	const struct sigil_key *k = NULL;
 	struct tz_request tr;
-	struct sign_keep keep = {0};
 	struct sign_line line;
 	bool decoded = false;
 	double t0 = sign_now_ms();
@@ -482,10 +531,10 @@ sigil_sign(struct sigil_ctx *ctx, const struct sign_req *req, struct sign_res *r
 	memset(res, 0, sizeof(*res));
 	memset(&tr, 0, sizeof(tr));
 	pthread_rwlock_rdlock(&ctx->lock);
-	rc = sign_locked(ctx, req, res, &k, &tr, &decoded, &keep);
+	rc = sign_locked(ctx, req, res, &k, &tr, &decoded);
 	sign_line_fill(&line, req, k, &tr, decoded, rc, res->reason, sign_now_ms() - t0);
 	pthread_rwlock_unlock(&ctx->lock);
-	sign_conclude(ctx, req->after_reply, res, &keep, &line);
+	sign_conclude(req->after_reply, res, &line);
 	return rc;
 }
 
@@ -515,7 +564,6 @@ sign_async_done(struct wm_async *w, int wrc)
 	struct sign_async *a = (struct sign_async *)w;
 	struct sigil_ctx *ctx = a->ctx;
 	const struct sigil_key *k = a->k;
-	struct sign_keep keep = {0};
 	struct sign_line line;
 	bool decoded = true;
 	uint8_t digest[32];
@@ -530,21 +578,21 @@ sign_async_done(struct wm_async *w, int wrc)
 		k = sigil_find_key(ctx->st, a->req.address);
 		if (rc == 0 &&
 		    (rc = sign_admit(ctx, &a->req, &a->res, &k, &a->tr, &decoded, digest)) == 0 &&
-		    (memcmp(digest, a->digest, 32) != 0 || !a->tr.consensus)) {
+		    (memcmp(digest, a->digest, 32) != 0 || !a->tr.consensus ||
+		     !sign_in_memory(k))) {
 			snprintf(a->res.reason, sizeof(a->res.reason),
 			         "the key changed while its watermark was written");
 			rc = SIGIL_E_NOT_READY;
 		}
 	}
 	if (rc == 0)
-		rc = sign_make(k, &a->req, &a->tr, a->digest, &a->id, &a->w.mark, false, &a->res,
-		               &keep);
+		rc = sign_make(k, &a->req, &a->tr, a->digest, &a->w.mark, false, &a->res);
 	else if (wrc != 0)
 		sign_wm_refusal(k, a->req.address, &a->tr, rc, &a->res);
 	sign_line_fill(&line, &a->req, k, &a->tr, decoded, rc, a->res.reason,
 	               sign_now_ms() - a->t0);
 	pthread_rwlock_unlock(&ctx->lock);
-	sign_conclude(ctx, a->req.after_reply, &a->res, &keep, &line);
+	sign_conclude(a->req.after_reply, &a->res, &line);
 	a->done(a->arg, rc, &a->res);
 	free(a);
 }
@@ -555,7 +603,6 @@ sigil_sign_start(struct sigil_ctx *ctx, const struct sign_req *req, struct sign_
 {
 	const struct sigil_key *k = NULL;
 	struct tz_request tr;
-	struct sign_keep keep = {0};
 	struct sign_line line;
 	struct sign_async *a;
 	struct wm_mark mark;
@@ -570,10 +617,12 @@ sigil_sign_start(struct sigil_ctx *ctx, const struct sign_req *req, struct sign_
 		return SIGIL_SIGN_WOULD_BLOCK;
 	pthread_rwlock_rdlock(&ctx->lock);
 	/* Only what the syncer can finish in a few microseconds: an Ed25519
-	 * key whose vault signs in memory. The rest signs on a worker, and
-	 * is not even admitted here, so that nothing is checked twice. */
+	 * key whose vault signs in memory, and that asks for no
+	 * authentication (checking one is a worker's job: it may cost a
+	 * pairing). The rest signs on a worker, and is not even admitted
+	 * here, so that nothing is checked twice. */
 	k = sigil_find_key(ctx->st, req->address);
-	if (k != NULL && !sign_deterministic(k)) {
+	if (k != NULL && (!sign_in_memory(k) || sign_needs_auth(ctx, k))) {
 		rc = SIGIL_SIGN_WOULD_BLOCK;
 		goto out;
 	}
@@ -605,12 +654,12 @@ sigil_sign_start(struct sigil_ctx *ctx, const struct sign_req *req, struct sign_
 		goto out;
 	}
 	if (rc == 0) /* identical, its signature kept: no vault call */
-		rc = sign_make(k, req, &tr, a->digest, &a->id, &mark, reuse, res, &keep);
+		rc = sign_make(k, req, &tr, a->digest, &mark, reuse, res);
 concluded:
 	sign_line_fill(&line, req, k, &tr, decoded, rc, res->reason, sign_now_ms() - t0);
 	pthread_rwlock_unlock(&ctx->lock);
 	free(a);
-	sign_conclude(ctx, false, res, &keep, &line);
+	sign_conclude(false, res, &line);
 	return rc;
 out:
 	pthread_rwlock_unlock(&ctx->lock);

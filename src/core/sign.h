@@ -31,8 +31,9 @@ struct sign_res {
 	char reason[160];           /* why it was refused; secret-free */
 	bool ahead;                 /* finished from sign_req.nonce */
 	/* With sign_req.after_reply: what is left to do once the reply is
-	 * out (keeping the signature for identical requests, the audit
-	 * line), or NULL when sigil_sign did it all. */
+	 * out (the audit line), or NULL when sigil_sign did it all. A
+	 * signature that must be kept for identical requests is stored
+	 * before sigil_sign returns (watermark.h), never after the reply. */
 	struct sign_after *after;
 };
 

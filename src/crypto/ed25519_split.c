@@ -13,9 +13,20 @@
  * equations, one unknown). So finish first derives r again from the key and
  * M (one SHA-512) and refuses a nonce whose r differs.
  *
+ * Nor may R differ from rB: S is computed with k = SHA-512(R ‖ A ‖ M), so
+ * a nonce whose stored R had one bit flipped (it waits on a free list of
+ * shared memory) gives a signature that does not verify, with another k
+ * but the same r; beside the genuine signature that is again two equations
+ * in a. Computing rB again in finish would undo the split, so commit also
+ * stores a tag over r ‖ R ‖ M, keyed BLAKE2b under the key's secret nonce
+ * prefix (which nothing outside the signer holds), and finish refuses a
+ * nonce whose tag is not that of what it holds.
+ *
  * The base-point multiplication is about nine tenths of the work; finish is
- * a hash and a multiply-add. Every operation is libsodium's constant-time
- * code. */
+ * three hashes and a multiply-add. Every operation is libsodium's
+ * constant-time code.
+ *
+ * Layout of a nonce: r (32 bytes), R (32), tag (32). */
 #include "crypto/sig.h"
 
 #include <string.h>
@@ -25,6 +36,17 @@
 #include "core/errors.h"
 #include "crypto/sig_impl.h"
 
+#define ED_R_OFF 32
+#define ED_TAG_OFF 64
+#define ED_TAG_LEN 32
+_Static_assert(ED_TAG_OFF + ED_TAG_LEN == SIGIL_ED25519_NONCE_LEN, "nonce layout");
+
+/* BLAKE2b's personalisation keeps the tag apart from any other use of the
+ * prefix (RFC 8032 only hashes it with SHA-512 ‖ M; this is another hash
+ * and another domain). BLAKE2b reads exactly 16 bytes of it. */
+static const char ed_tag_personal[] = "sigil-ed-commit1";
+_Static_assert(sizeof(ed_tag_personal) - 1 == crypto_generichash_blake2b_PERSONALBYTES,
+               "BLAKE2b personalisation is 16 bytes");
 
 /* The nonce prefix of a libsodium signing key (seed ‖ public key) and, if
  * a is not NULL, its scalar a (clamped, then reduced mod L). */
@@ -62,6 +84,23 @@ ed_nonce(const uint8_t prefix[32], const uint8_t *msg, size_t len, uint8_t r[32]
 	sodium_memzero(&hs, sizeof(hs));
 }
 
+/* tag = BLAKE2b-256 keyed with the prefix, over r ‖ R ‖ M. */
+static void
+ed_tag(const uint8_t prefix[32], const uint8_t r[32], const uint8_t big_r[32],
+       const uint8_t *msg, size_t len, uint8_t tag[ED_TAG_LEN])
+{
+	crypto_generichash_blake2b_state bs;
+
+	/* Cannot fail: key and output lengths are within BLAKE2b's bounds. */
+	(void)crypto_generichash_blake2b_init_salt_personal(
+		&bs, prefix, 32, ED_TAG_LEN, NULL, (const unsigned char *)ed_tag_personal);
+	(void)crypto_generichash_blake2b_update(&bs, r, 32);
+	(void)crypto_generichash_blake2b_update(&bs, big_r, 32);
+	(void)crypto_generichash_blake2b_update(&bs, msg, len);
+	(void)crypto_generichash_blake2b_final(&bs, tag, ED_TAG_LEN);
+	sodium_memzero(&bs, sizeof(bs)); /* holds the keyed state */
+}
+
 int
 sigil_ed25519_commit(const uint8_t key[static SIGIL_PREPARED_LEN], const uint8_t *msg,
                      size_t len, uint8_t nonce[static SIGIL_ED25519_NONCE_LEN])
@@ -72,8 +111,10 @@ sigil_ed25519_commit(const uint8_t key[static SIGIL_PREPARED_LEN], const uint8_t
 	ed_expand(key, NULL, prefix);
 	ed_nonce(prefix, msg, len, nonce);
 	/* r = 0 happens with probability 2^-252; noclamp refuses it. */
-	if (crypto_scalarmult_ed25519_base_noclamp(nonce + 32, nonce) != 0)
+	if (crypto_scalarmult_ed25519_base_noclamp(nonce + ED_R_OFF, nonce) != 0)
 		rc = SIGIL_E_CRYPTO;
+	else
+		ed_tag(prefix, nonce, nonce + ED_R_OFF, msg, len, nonce + ED_TAG_OFF);
 	sodium_memzero(prefix, sizeof(prefix));
 	if (rc != 0)
 		sodium_memzero(nonce, SIGIL_ED25519_NONCE_LEN);
@@ -88,23 +129,30 @@ sigil_ed25519_finish(const uint8_t key[static SIGIL_PREPARED_LEN],
 {
 	crypto_hash_sha512_state hs;
 	uint8_t a[32], prefix[32], r[32], h[64], k[32], ka[32];
-	int rc = 0;
+	uint8_t held[ED_TAG_OFF], tag[ED_TAG_LEN];
+	int bad, rc = 0;
 
 	memset(sig, 0, 64);
+	/* From here on only this copy of r and R is read: what was checked is
+	 * what is used, whatever happens to nonce meanwhile. */
+	memcpy(held, nonce, sizeof(held));
 	ed_expand(key, a, prefix);
 	ed_nonce(prefix, msg, len, r);
-	if (sodium_memcmp(r, nonce, 32) != 0) {
+	ed_tag(prefix, held, held + ED_R_OFF, msg, len, tag);
+	bad = sodium_memcmp(r, held, 32) != 0;
+	bad |= crypto_verify_32(tag, nonce + ED_TAG_OFF) != 0;
+	if (bad) {
 		rc = SIGIL_E_INVALID;
 		goto out;
 	}
 	crypto_hash_sha512_init(&hs);
-	crypto_hash_sha512_update(&hs, nonce + 32, 32); /* R */
-	crypto_hash_sha512_update(&hs, key + 32, 32);   /* A */
+	crypto_hash_sha512_update(&hs, held + ED_R_OFF, 32); /* R */
+	crypto_hash_sha512_update(&hs, key + 32, 32);        /* A */
 	crypto_hash_sha512_update(&hs, msg, len);
 	crypto_hash_sha512_final(&hs, h);
 	crypto_core_ed25519_scalar_reduce(k, h);
 	crypto_core_ed25519_scalar_mul(ka, k, a);
-	memcpy(sig, nonce + 32, 32);
+	memcpy(sig, held + ED_R_OFF, 32);
 	crypto_core_ed25519_scalar_add(sig + 32, ka, r);
 	sodium_memzero(ka, sizeof(ka));
 	sodium_memzero(&hs, sizeof(hs));
@@ -112,6 +160,8 @@ out:
 	sodium_memzero(a, sizeof(a));
 	sodium_memzero(prefix, sizeof(prefix));
 	sodium_memzero(r, sizeof(r));
+	sodium_memzero(held, sizeof(held));
+	sodium_memzero(tag, sizeof(tag));
 	sodium_stackzero(SIGIL_STACK_SCRUB); /* sig_impl.h */
 	return rc;
 }

@@ -6,6 +6,7 @@
 #include <sodium.h>
 
 #include "core/errors.h"
+#include "crypto/sig.h"
 #include "crypto/sig_impl.h"
 
 /* One context for the life of the process. It is randomised once, at
@@ -80,6 +81,13 @@ secp256k1_impl_pubkey(const uint8_t sk[32], uint8_t pk[33])
 int
 secp256k1_impl_sign(const uint8_t sk[32], const uint8_t digest[32], uint8_t sig[64])
 {
+	return sigil_secp256k1_sign_hedged(sk, digest, NULL, sig);
+}
+
+int
+sigil_secp256k1_sign_hedged(const uint8_t sk[static 32], const uint8_t digest[static 32],
+                            const uint8_t *extra, uint8_t sig[static 64])
+{
 	const secp256k1_context *ctx = secp_get();
 	secp256k1_ecdsa_signature s;
 	int rc = SIGIL_E_CRYPTO;
@@ -88,8 +96,9 @@ secp256k1_impl_sign(const uint8_t sk[32], const uint8_t digest[32], uint8_t sig[
 		return SIGIL_E_INTERNAL;
 	if (!secp256k1_ec_seckey_verify(ctx, sk))
 		goto out;
-	/* NULL nonce function = RFC 6979 (HMAC-SHA256), as octez and taquito. */
-	if (!secp256k1_ecdsa_sign(ctx, &s, digest, sk, NULL, NULL))
+	/* NULL nonce function = RFC 6979 (HMAC-SHA256), as octez and taquito;
+	 * extra is its additional data (section 3.6). */
+	if (!secp256k1_ecdsa_sign(ctx, &s, digest, sk, NULL, extra))
 		goto out;
 	/* The library already emits low-S; normalising again costs nothing and
 	 * keeps the guarantee if that ever changes. */

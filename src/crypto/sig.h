@@ -64,14 +64,16 @@ sigil_sign_digest_prepared(enum sigil_key_type t, const uint8_t key[static SIGIL
                            size_t *siglen);
 
 /* Ed25519 in two halves (ed25519_split.c), with a key made by
- * sigil_prepare: commit makes the nonce r and its commitment R = rB into
- * nonce (r, then R), which is no signature; finish makes the signature
- * (R, S), byte for byte what sigil_sign_digest_prepared gives for the same
- * message. finish refuses (SIGIL_E_INVALID, sig zeroed) a nonce that was
- * not made by commit for this key and message. r is as secret as the key:
- * keep nonce in locked memory and wipe it after finish (a signature and its
- * r give the key away). */
-#define SIGIL_ED25519_NONCE_LEN 64
+ * sigil_prepare: commit makes the nonce r, its commitment R = rB and a tag
+ * binding the two to the message under a key only the signer holds, into
+ * nonce (r, R, then the tag), which is no signature; finish makes the
+ * signature (R, S), byte for byte what sigil_sign_digest_prepared gives
+ * for the same message. finish refuses (SIGIL_E_INVALID, sig zeroed) a
+ * nonce that was not made by commit for this key and message, or that
+ * changed since by as much as one bit. r is as secret as the key: keep
+ * nonce in locked memory and wipe it after finish (a signature and its r
+ * give the key away). The layout is private to ed25519_split.c. */
+#define SIGIL_ED25519_NONCE_LEN 96
 __attribute__((warn_unused_result)) int
 sigil_ed25519_commit(const uint8_t key[static SIGIL_PREPARED_LEN], const uint8_t *msg,
                      size_t len, uint8_t nonce[static SIGIL_ED25519_NONCE_LEN]);
@@ -120,6 +122,15 @@ sigil_bls_sign(const uint8_t sk[static SIGIL_SECRET_LEN], int scheme, const uint
 __attribute__((warn_unused_result)) int
 sigil_bls_verify(const uint8_t *pk, size_t pklen, int scheme, const uint8_t *msg, size_t len,
                  const uint8_t *sig, size_t siglen);
+
+/* A secp256k1 signature (64 bytes r ‖ s, low-S) of a 32-byte digest by a
+ * raw 32-byte secret, with extra (32 bytes, or NULL) as RFC 6979's
+ * additional data: with fresh random bytes, a hedged signature that is
+ * different every time, as an HSM's may be. Tests use it to stand for
+ * such signers; tz2 signing passes NULL (plain RFC 6979). */
+__attribute__((warn_unused_result)) int
+sigil_secp256k1_sign_hedged(const uint8_t sk[static 32], const uint8_t digest[static 32],
+                            const uint8_t *extra, uint8_t sig[static 64]);
 
 /* SHA-256 of SHA-256 of in (the base58check checksum is its first 4 bytes). */
 void sigil_sha256d(uint8_t out[static 32], const uint8_t *in, size_t len);

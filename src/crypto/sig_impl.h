@@ -29,6 +29,22 @@ int p256_impl_sign(const uint8_t sk[32], const uint8_t digest[32], uint8_t sig[6
 int p256_impl_verify(const uint8_t *pk, size_t pklen, const uint8_t digest[32],
                      const uint8_t sig[64]);
 
+/* The nonce generator of RFC 6979 section 3.2 for P-256 with HMAC-SHA-256,
+ * which p256_impl_sign draws k from (here for the tests' known answers).
+ * init runs steps a to g for the secret x (32 bytes, in [1, n-1]) and the
+ * digest h1 (reduced mod n here, bits2octets); next gives the next
+ * candidate T of step h, after step h.3's K = HMAC_K(V || 0x00),
+ * V = HMAC_K(V) from the second call on. The caller uses T as k only when
+ * it is in [1, n-1] and r, s are not 0. key and v are as secret as x:
+ * st must be wiped (p256_rfc6979_wipe) on every path. */
+struct p256_rfc6979 {
+	uint8_t key[32], v[32]; /* K and V */
+	int drawn;
+};
+void p256_rfc6979_init(struct p256_rfc6979 *st, const uint8_t x[32], const uint8_t h1[32]);
+void p256_rfc6979_next(struct p256_rfc6979 *st, uint8_t t[32]);
+void p256_rfc6979_wipe(struct p256_rfc6979 *st);
+
 /* bls.c: sk is a little-endian BLsk; pubkey refuses one outside [1, r). */
 int bls_impl_keygen(uint8_t sk[32]);
 int bls_impl_pubkey(const uint8_t sk[32], uint8_t pk[48]);

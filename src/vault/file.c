@@ -13,6 +13,7 @@
 #include "core/errors.h"
 #include "core/log.h"
 #include "core/secmem.h"
+#include "core/testhook.h"
 
 struct vault_file {
 	struct vault base;
@@ -48,6 +49,15 @@ vf_sign(struct vault *v, size_t i, enum vault_scheme scheme, const uint8_t *msg,
 		                      f->keys[i].pk_len, scheme, msg, len, sig, siglen);
 	if (len != 32)
 		return SIGIL_E_INVALID;
+	if (!f->keys[i].deterministic && f->keys[i].type == SIGIL_KEY_SECP256K1) {
+		/* SIGIL_TEST_VAULT_RANDOM (vault_file_open): a fresh signature
+		 * each time, as an HSM's may be. */
+		uint8_t extra[32];
+		randombytes_buf(extra, sizeof(extra));
+		int rc = sigil_secp256k1_sign_hedged(f->secrets[i], msg, extra, sig);
+		*siglen = rc == 0 ? 64 : 0;
+		return rc;
+	}
 	return sigil_sign_digest_prepared(f->keys[i].type, f->secrets[i], msg, sig, siglen);
 }
 
@@ -274,6 +284,11 @@ vault_file_open(const char *path, const char *passphrase, struct vault **out)
 		goto out;
 	if (!secmem_locked())
 		log_warn("vault %s: could not lock key memory (ulimit -l); secrets may be swapped", path);
+	/* Tests: keys that sign as an HSM may, with fresh randomness each
+	 * time (vf_sign), to exercise the path for unreproducible keys. */
+	if (sigil_test_flag("SIGIL_TEST_VAULT_RANDOM"))
+		for (size_t i = 0; i < f->n; i++)
+			f->keys[i].deterministic = false;
 	*out = &f->base;
 	f = NULL;
 out:
@@ -295,6 +310,9 @@ vault_key_describe(enum sigil_key_type t, const uint8_t sk[static SIGIL_SECRET_L
 	info->type = t;
 	if ((rc = sigil_pubkey(t, sk, info->pk, &info->pk_len)) != 0)
 		return rc;
+	/* sigil's own signing: Ed25519 (RFC 8032), secp256k1 and P-256 with
+	 * RFC 6979 nonces, BLS: all reproducible. */
+	info->deterministic = true;
 	tz_pkh(info->pk, info->pk_len, info->pkh);
 	if ((rc = tz_pkh_encode(t, info->pkh, info->address, sizeof(info->address))) != 0)
 		return rc;

@@ -181,18 +181,6 @@ vf_kdf_json(const struct vf_kdf *kdf)
 	                 (json_int_t)kdf->memlimit);
 }
 
-int
-vf_kdf_derive(const struct vf_kdf *kdf, const char *passphrase, uint8_t *kek)
-{
-	if (passphrase == NULL || passphrase[0] == '\0')
-		return SIGIL_E_PASSPHRASE;
-	if (crypto_pwhash(kek, crypto_aead_xchacha20poly1305_ietf_KEYBYTES, passphrase,
-	                  strlen(passphrase), kdf->salt, kdf->opslimit, kdf->memlimit,
-	                  crypto_pwhash_ALG_ARGON2ID13) != 0)
-		return SIGIL_E_NOMEM;
-	return 0;
-}
-
 /* Associated data binds a ciphertext to its name, type and address, so that
  * entries cannot be swapped or relabelled without failing to open. */
 static int

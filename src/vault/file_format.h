@@ -24,8 +24,11 @@ void vf_json_wipe_on_free(void);
 int vf_kdf_parse(json_t *root, struct vf_kdf *kdf);
 void vf_kdf_new(struct vf_kdf *kdf);
 json_t *vf_kdf_json(const struct vf_kdf *kdf);
-/* Derives the 32-byte key-encryption key (kek in locked memory). */
+/* Derives the 32-byte key-encryption key (kek in locked memory), or takes
+ * it from the process's cache of derived keys (file_kek.c). */
 int vf_kdf_derive(const struct vf_kdf *kdf, const char *passphrase, uint8_t *kek);
+/* Tests: how many Argon2id derivations this process has run. */
+unsigned long vf_kdf_argon2_runs(void);
 /* Decrypts one "keys" entry into sk and checks its address against info. */
 int vf_entry_open(json_t *entry, const uint8_t *kek, uint8_t sk[static SIGIL_SECRET_LEN],
                   struct vault_key *info);

@@ -26,6 +26,10 @@ struct vault_key {
 	uint8_t pkh[TZ_PKH_LEN];
 	char address[40];          /* tz1… */
 	char public_key[TZ_B58_MAX]; /* edpk… */
+	/* The same bytes always give the same signature (RFC 8032, RFC 6979,
+	 * BLS). The signing path relies on it for identical requests, and
+	 * stores the signature durably for keys without it (watermark.h). */
+	bool deterministic;
 };
 
 struct vault;

@@ -395,6 +395,7 @@ commit:
 	if (rc == 0) {
 		rec->mark = next;
 		rec->has_mark = true;
+		rec->unsigned_ok = false;
 		if (prev)
 			memset(prev, 0, sizeof(*prev));
 	} else {
@@ -456,6 +457,85 @@ wm_file_check_advance_async(struct wm_store *s, const struct wm_id *id, const st
 	pthread_mutex_unlock(&rec->mu);
 	wm_file_async_queue(f, a);
 	return WM_PENDING;
+out:
+	pthread_mutex_unlock(&rec->mu);
+	return rc;
+}
+
+/* Signs rec's current mark m with the id held and makes the signature
+ * durable (sig-only write, rule 2) before returning 0 with m completed. */
+static int
+rec_sign(struct wm_file *f, struct wm_rec *rec, struct wm_mark *m, const struct wm_signer *signer)
+{
+	int rc;
+
+	m->sig_len = 0;
+	if ((rc = signer->sign(signer->arg, m)) != 0 || m->sig_len == 0 ||
+	    m->sig_len > SIGIL_SIG_MAX) {
+		sodium_memzero(m->sig, sizeof(m->sig));
+		m->sig_len = 0;
+		rec->unsigned_ok = true;
+		return rc != 0 ? rc : SIGIL_E_INTERNAL;
+	}
+	if ((rc = rec_write_slot(f, rec, m, true)) == 0)
+		rc = wm_file_gc_wait(f, rec->ticket);
+	if (rc != 0) {
+		/* Not known durable: never released, and the id refuses. */
+		sodium_memzero(m->sig, sizeof(m->sig));
+		m->sig_len = 0;
+		rec->err = rc;
+		return rc;
+	}
+	rec->mark = *m;
+	rec->unsigned_ok = false;
+	return 0;
+}
+
+static int
+wm_file_check_advance_sign(struct wm_store *s, const struct wm_id *id, const struct wm_mark *req,
+                           struct wm_mark *out, const struct wm_signer *signer)
+{
+	struct wm_file *f = (struct wm_file *)s;
+	struct wm_mark next;
+	struct wm_rec *rec;
+	bool created;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!id_ok(id) || req == NULL || signer == NULL || signer->sign == NULL)
+		return SIGIL_E_INVALID;
+	if ((rc = atomic_load(&f->poison)) != 0)
+		return rc;
+	mark_of_req(req, &next);
+	rc = rec_lookup(f, id, &next, &rec, &created);
+	if (rec == NULL)
+		return rc;
+	if (!created) {
+		if ((rc = rec->err) != 0 || (rc = atomic_load(&f->poison)) != 0)
+			goto out;
+		rc = rec_compare(rec, &next, out);
+		if (rc == WM_IDENTICAL && out->sig_len == 0 && rec->unsigned_ok) {
+			/* The last attempt released nothing: sign it now. */
+			next = rec->mark;
+			rc = rec_sign(f, rec, &next, signer);
+			goto done;
+		}
+		if (rc != 0)
+			goto out;
+		if ((rc = rec_write_slot(f, rec, &next, false)) == 0)
+			rc = wm_file_gc_wait(f, rec->ticket);
+	}
+	if (rc != 0) {
+		rec->err = rc;
+		goto out;
+	}
+	rec->mark = next;
+	rec->has_mark = true;
+	rec->unsigned_ok = false;
+	rc = rec_sign(f, rec, &next, signer);
+done:
+	if (rc == 0)
+		*out = next;
 out:
 	pthread_mutex_unlock(&rec->mu);
 	return rc;
@@ -560,6 +640,7 @@ wm_file_set(struct wm_store *s, const struct wm_id *id, const struct wm_mark *m)
 	if (rc == 0) {
 		rec->mark = next;
 		rec->has_mark = true;
+		rec->unsigned_ok = false;
 		rec->err = 0;
 	} else {
 		rec->err = rc;
@@ -647,6 +728,7 @@ const struct wm_store_ops wm_file_ops = {
 	/* .name = */ "file",
 	/* .check_advance = */ wm_file_check_advance,
 	/* .check_advance_async = */ wm_file_check_advance_async,
+	/* .check_advance_sign = */ wm_file_check_advance_sign,
 	/* .record_signature = */ wm_file_record_signature,
 	/* .get = */ wm_file_get,
 	/* .set = */ wm_file_set,

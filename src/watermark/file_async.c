@@ -31,6 +31,7 @@ async_report(struct wm_async *a, int rc)
 	if (rc == 0) {
 		rec->mark = a->mark;
 		rec->has_mark = true;
+		rec->unsigned_ok = false;
 	} else {
 		/* The write may or may not be on disk: as check_advance, never
 		 * claim it and refuse the id from now on. */

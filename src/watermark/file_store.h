@@ -31,6 +31,10 @@ struct wm_rec {
 	/* The newest slot is a signature-only update of the mark that the
 	 * other slot holds durably: the next write may go over it (rule 2). */
 	bool newest_sig_only;
+	/* check_advance_sign's signer failed for the current mark: no
+	 * signature was released for it, so an identical request may sign
+	 * it. In memory only: after a restart such a mark is refused. */
+	bool unsigned_ok;
 	uint64_t ticket;       /* group-commit ticket of the last write here */
 	int err;               /* non-zero: this id stays refused */
 	struct wm_rec *next;   /* hash chain */

@@ -14,6 +14,7 @@
 #include "core/log.h"
 
 #include <jansson.h>
+#include <sodium.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -305,8 +306,35 @@ octez_entry(const char *path, const char *pkh, uint8_t key_tag, json_t *e, struc
 	return 0;
 }
 
+/* Keeps m's signature only if it verifies with the key (see watermark.h). */
+static void
+octez_check_sig(const char *path, const char *pkh, const uint8_t id_pkh[21], struct wm_mark *m,
+                wm_pk_lookup lookup, void *arg)
+{
+	uint8_t pk[SIGIL_PK_MAX];
+	size_t pklen = 0;
+	const char *why = NULL;
+
+	if (m->sig_len == 0)
+		return;
+	if ((enum sigil_key_type)id_pkh[0] == SIGIL_KEY_BLS)
+		why = "tz4 signatures cannot be checked from the file";
+	else if (lookup == NULL || lookup(arg, id_pkh, pk, &pklen) != 0)
+		why = "the key is not in a configured vault, so it cannot be checked";
+	else if (sigil_verify_digest((enum sigil_key_type)id_pkh[0], pk, pklen, m->digest, m->sig,
+	                             m->sig_len) != 0)
+		why = "it does not verify with the key";
+	if (why == NULL)
+		return;
+	log_warn("watermark import %s: %s: stored signature dropped (%s); the mark is kept",
+	         path, pkh, why);
+	sodium_memzero(m->sig, sizeof(m->sig));
+	m->sig_len = 0;
+}
+
 int
-wm_import_octez(struct wm_store *s, const char *path, enum wm_kind kind)
+wm_import_octez(struct wm_store *s, const char *path, enum wm_kind kind, wm_pk_lookup lookup,
+                void *lookup_arg)
 {
 	struct imp_list l = {0};
 	json_t *root = NULL, *keys;
@@ -341,8 +369,10 @@ wm_import_octez(struct wm_store *s, const char *path, enum wm_kind kind)
 				rc = bad(path, pkh, "not a tz1/tz2/tz3/tz4 address");
 				goto out;
 			}
-			if ((rc = octez_entry(path, pkh, id.pkh[0], e, &m)) != 0 ||
-			    (rc = imp_push(&l, &id, &m)) != 0)
+			if ((rc = octez_entry(path, pkh, id.pkh[0], e, &m)) != 0)
+				goto out;
+			octez_check_sig(path, pkh, id.pkh, &m, lookup, lookup_arg);
+			if ((rc = imp_push(&l, &id, &m)) != 0)
 				goto out;
 		}
 	}

@@ -1,11 +1,26 @@
 /* High watermarks: the record that stops a key from signing two different
  * consensus payloads at one (level, round).
  *
- * A store is one back end (file, later pg) behind struct wm_store_ops. The
- * core calls check_advance before signing: it returns only after the new
- * watermark is durable, so no signature is ever released ahead of it. A
- * store may also offer check_advance_async, which reports the same through
- * a callback instead of waiting. */
+ * A store is one back end (file, later pg) behind struct wm_store_ops. No
+ * signature is ever released ahead of its mark: every path below returns
+ * (or reports) an advance only once the new mark is durable.
+ *
+ * An identical request (same level, round and bytes) must get the same
+ * signature back, never a second one: two signatures over one block header
+ * are two blocks at one level and round, i.e. double-baking evidence. The
+ * signing path meets that in one of two ways, chosen by the key:
+ *
+ * - Keys whose signatures are reproducible (struct vault_key.deterministic:
+ *   sigil's own Ed25519, RFC 8032; secp256k1 and P-256 with RFC 6979 nonces;
+ *   BLS) go through check_advance or check_advance_async, and an identical
+ *   request is simply signed again: the bytes give the same signature. No
+ *   signature is stored for them.
+ * - Any other key (an HSM, a key holder or a KMS may add randomness) goes
+ *   through check_advance_sign: the signature is made while the id is
+ *   still held, and stored durably before the call returns, so before any
+ *   reply. An identical request gets that stored signature back; one that
+ *   finds none (an imported mark, a crash between signing and storing, a
+ *   mark written by the other path) is refused, never signed afresh. */
 #ifndef SIGIL_WATERMARK_H
 #define SIGIL_WATERMARK_H
 #include <stdbool.h>
@@ -32,6 +47,14 @@ struct wm_mark {
 	bool has_digest;         /* imported marks may lack it */
 	uint8_t sig[SIGIL_SIG_MAX];
 	size_t sig_len;          /* 0 when the signature is not known */
+};
+
+/* check_advance_sign's way of signing: fills m->sig and m->sig_len for
+ * the mark m (level, round, digest), or returns an error with nothing
+ * released. Runs with the id held; must not call the store. */
+struct wm_signer {
+	int (*sign)(void *arg, struct wm_mark *m);
+	void *arg;
 };
 
 /* Outcomes of check_advance besides errors. */
@@ -76,8 +99,22 @@ struct wm_store_ops {
 	int (*check_advance_async)(struct wm_store *s, const struct wm_id *id,
 	                           const struct wm_mark *req, struct wm_mark *prev,
 	                           struct wm_async *a);
+	/* Optional: check-and-advance and sign in one step, for keys whose
+	 * signatures are not reproducible (see the top of this file). Above
+	 * the mark: the mark is made durable, signer->sign is called with the
+	 * id still held, and its signature is made durable too before
+	 * WM_ADVANCED returns with *out holding mark and signature. A signer
+	 * error is returned as it is (the mark stays advanced, no signature
+	 * was released; an identical request may then sign, in this process
+	 * only). Same level, round and digest: WM_IDENTICAL with *out the
+	 * stored mark, out->sig_len 0 when no signature is stored (the caller
+	 * must refuse). Anything else: as check_advance. */
+	int (*check_advance_sign)(struct wm_store *s, const struct wm_id *id,
+	                          const struct wm_mark *req, struct wm_mark *out,
+	                          const struct wm_signer *signer);
 	/* Remembers the signature made for the mark just advanced (same level,
-	 * round, digest); need not be durable before returning. */
+	 * round, digest); need not be durable before returning. Not for the
+	 * signing path (check_advance_sign stores durably): tests and tools. */
 	int (*record_signature)(struct wm_store *s, const struct wm_id *id,
 	                        const struct wm_mark *signed_mark);
 	/* Reads the current mark: SIGIL_E_NOT_FOUND when there is none. */
@@ -142,13 +179,23 @@ void wm_file_fail_next_syncs(struct wm_store *s, int n);
 __attribute__((warn_unused_result)) int
 wm_import_signatory(struct wm_store *s, const char *path);
 
+/* The public key of the key whose 21-byte pkh (tag, hash) is given, for
+ * checking imported signatures: 0 with pk and *pklen set, or an error. */
+typedef int (*wm_pk_lookup)(void *arg, const uint8_t pkh[21], uint8_t *pk, size_t *pklen);
+
 /* Imports one of octez-signer's {block,preattestation,attestation}_high_watermark
  * files (older octez names them preendorsement_/endorsement_) as marks of
  * the given kind: {chain_id: {pkh: {level, round?, hash (hex), signature?}}}.
+ * A stored signature is handed back for an identical request, so one is
+ * kept only when it verifies, as a signature of hash, with the key that
+ * lookup finds (lookup may be NULL); any other is dropped with a warning
+ * (the mark stays). tz4 signatures are of the raw bytes, which the file
+ * does not hold: always dropped.
  * A missing round (a pre-Tenderbake mark) is taken as INT32_MAX, so the
  * whole level stays refused. Same all-or-nothing and never-lower rules as
  * wm_import_signatory. */
 __attribute__((warn_unused_result)) int
-wm_import_octez(struct wm_store *s, const char *path, enum wm_kind kind);
+wm_import_octez(struct wm_store *s, const char *path, enum wm_kind kind, wm_pk_lookup lookup,
+                void *lookup_arg);
 
 #endif

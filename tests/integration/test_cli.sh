@@ -163,4 +163,16 @@ stop_sigild
 unset SIGIL_PASSPHRASE
 expect_fail 1 timeout 20 "$SIGILD" -c "$T/s.yaml" </dev/null
 grep -q "no passphrase" "$T/out" || { cat "$T/out"; fail "no passphrase message"; }
+# A new vault's passphrase typed at a prompt is asked twice: a typo would
+# make the first key unrecoverable.
+printf 'base_dir: %s\n' "$T/tty" > "$T/tty.yaml"
+PTY="python3 $SIGIL_SOURCE_DIR/tests/integration/pty_answer.py"
+(unset SIGIL_PASSPHRASE; expect_fail 1 $PTY "one phrase" "one phrasf" -- "$SIGIL" -c "$T/tty.yaml" generate tz1)
+grep -q "again" "$T/out" && grep -q "passphrases differ" "$T/out" || { cat "$T/out"; fail "new vault: second prompt"; }
+[ ! -e "$T/tty/keys.json" ] || fail "a vault was written after mismatched passphrases"
+(unset SIGIL_PASSPHRASE; $PTY "one phrase" "one phrase" -- "$SIGIL" -c "$T/tty.yaml" generate tz1 >"$T/out") || { cat "$T/out"; fail "new vault by prompt"; }
+grep -q "^tz1" "$T/out" || { cat "$T/out"; fail "new vault by prompt: no key"; }
+# An existing vault is opened with one prompt, and a wrong passphrase fails.
+(unset SIGIL_PASSPHRASE; $PTY "one phrase" -- "$SIGIL" -c "$T/tty.yaml" generate tz2 >"$T/out") || { cat "$T/out"; fail "existing vault by prompt"; }
+[ "$(grep -c "passphrase" "$T/out")" = 1 ] || { cat "$T/out"; fail "existing vault: one prompt"; }
 echo "integration: cli ok"

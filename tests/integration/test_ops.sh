@@ -134,5 +134,18 @@ YAML
 start_sigild "$T/open.yaml" "$T/open.log"
 stop_sigild
 grep -q "WARNING: listening on 0.0.0.0" "$T/open.log" || fail "no warning beyond loopback"
+# TLS does not authenticate clients: the warning stays, and says so.
+API=$(free_port); UTIL=$(free_port)
+cat > "$T/opentls.yaml" <<YAML
+base_dir: $T/var
+server:
+  address: 0.0.0.0:$API
+  utility_address: 127.0.0.1:$UTIL
+  tls: {cert_file: tls.crt, key_file: tls.key}
+YAML
+start_sigild "$T/opentls.yaml" "$T/opentls.log"
+stop_sigild
+grep -q "WARNING: listening on 0.0.0.0.*does not authenticate clients" "$T/opentls.log" ||
+	{ cat "$T/opentls.log"; fail "no warning beyond loopback with TLS alone"; }
 if grep -q "$SIGIL_PASSPHRASE" "$T"/*.log; then fail "passphrase in a log"; fi
 echo "integration: ops ok"

@@ -58,6 +58,8 @@ static const char usage[] =
 	"                            [--seed N] [--util-port P] PKH...\n"
 	"       torture_client race --port P --key PKH --kind block|preattestation|attestation\n"
 	"                           --level L --round R [--conns N] [--reqs N] [--log FILE]\n"
+	"                           [--same]\n"
+	"       torture_client once --port P --key PKH --kind K --level L [--round R] [--pid N]\n"
 	"       torture_client scan LOG\n";
 
 int
@@ -67,6 +69,8 @@ main(int argc, char **argv)
 		return tt_drive_main(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "race") == 0)
 		return tt_race_main(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "once") == 0)
+		return tt_once_main(argc - 1, argv + 1);
 	if (argc == 3 && strcmp(argv[1], "scan") == 0)
 		return tt_log_scan(argv[2]);
 	fputs(usage, stderr);

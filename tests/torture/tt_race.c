@@ -1,8 +1,12 @@
 /* race: conns keep-alive connections, opened first and released together,
  * each sending reqs requests back to back, every one a different payload
  * for the same key, kind, level and round. Exactly one may be signed.
- * Then the winner's bytes must be signed again (the same Ed25519
- * signature) and fresh bytes refused. */
+ * Then the winner's bytes must be signed again (the same signature, for
+ * every key type) and fresh bytes refused.
+ *
+ * With --same, every request carries the same payload instead: all must
+ * be signed, with one and the same signature (two signatures over one
+ * block header are two blocks, i.e. a double bake). */
 #include "torture.h"
 
 #include <fcntl.h>
@@ -21,6 +25,7 @@ struct race {
 	enum tt_kind kind;
 	int32_t level, round;
 	unsigned conns, reqs;
+	bool same;
 	uint16_t port;
 	uint64_t salt;
 	int logfd;
@@ -59,7 +64,7 @@ racer_main(void *arg)
 		tt_sleep_ms(10);
 	pthread_barrier_wait(&r->start);
 	for (unsigned i = 0; i < r->reqs; i++) {
-		uint64_t pid = race_pid(r, me->idx, i);
+		uint64_t pid = r->same ? race_pid(r, 0, 0) : race_pid(r, me->idx, i);
 		tt_req_build(&req, r->kind, r->level, r->round, pid);
 		st = tt_http(&c, "POST", path, req.body, req.body_len, body, sizeof(body));
 		if (st == 409) {
@@ -77,6 +82,14 @@ racer_main(void *arg)
 			if (atomic_fetch_add(&r->ok, 1) == 0) {
 				r->win_pid = pid;
 				snprintf(r->win_sig, sizeof(r->win_sig), "%s", sig);
+			} else if (r->same) {
+				if (strcmp(sig, r->win_sig) != 0) {
+					atomic_fetch_add(&r->other, 1);
+					printf("FAIL: race: DOUBLE SIGN: identical requests for %s %s "
+					       "level %d round %d got two signatures: %s and %s\n",
+					       r->key.pkh, tt_kind_name(r->kind), r->level, r->round,
+					       r->win_sig, sig);
+				}
 			} else {
 				printf("FAIL: race: DOUBLE SIGN: %s %s level %d round %d: pid %llx "
 				       "signed after pid %llx\n", r->key.pkh, tt_kind_name(r->kind),
@@ -111,7 +124,7 @@ race_after(struct race *r)
 	if (st != 200 || tt_sig_check(&r->key, &req, body, sig, sizeof(sig)) != 0) {
 		printf("FAIL: race: the winning request again: %d %s\n", st, body);
 		bad = 1;
-	} else if (r->key.type == SIGIL_KEY_ED25519 && strcmp(sig, r->win_sig) != 0) {
+	} else if (strcmp(sig, r->win_sig) != 0) {
 		printf("FAIL: race: the winning request again: signature %s, first %s\n", sig,
 		       r->win_sig);
 		bad = 1;
@@ -132,7 +145,7 @@ tt_race_main(int argc, char **argv)
 	static const struct option opts[] = {
 		{"port", 1, 0, 'p'}, {"key", 1, 0, 'k'}, {"kind", 1, 0, 'K'}, {"level", 1, 0, 'L'},
 		{"round", 1, 0, 'R'}, {"conns", 1, 0, 'c'}, {"reqs", 1, 0, 'n'}, {"log", 1, 0, 'l'},
-		{0, 0, 0, 0},
+		{"same", 0, 0, 's'}, {0, 0, 0, 0},
 	};
 	static struct race R;
 	static struct racer T[RACE_MAX_CONNS];
@@ -155,6 +168,7 @@ tt_race_main(int argc, char **argv)
 		case 'c': r->conns = (unsigned)atoi(optarg); break;
 		case 'n': r->reqs = (unsigned)atoi(optarg); break;
 		case 'l': log = optarg; break;
+		case 's': r->same = true; break;
 		default: return 2;
 		}
 	}
@@ -188,7 +202,10 @@ tt_race_main(int argc, char **argv)
 		pthread_join(T[i].th, NULL);
 	uint64_t ms = tt_now_ms() - t0;
 	uint64_t total = (uint64_t)r->conns * r->reqs;
-	bad = r->ok != 1 || r->refused != total - 1 || r->broken != 0 || r->other != 0;
+	if (r->same)
+		bad = r->ok != total || r->refused != 0 || r->broken != 0 || r->other != 0;
+	else
+		bad = r->ok != 1 || r->refused != total - 1 || r->broken != 0 || r->other != 0;
 	printf("race: %s %s level %d round %d: %llu requests on %u connections in %llu ms: "
 	       "%llu signed, %llu refused, %llu connection failures, %llu other\n",
 	       pkh, tt_kind_name(r->kind), r->level, r->round, (unsigned long long)total,
@@ -199,8 +216,60 @@ tt_race_main(int argc, char **argv)
 		bad |= race_after(r);
 	if (r->logfd >= 0)
 		close(r->logfd);
-	if (bad)
+	if (bad && r->same)
+		printf("FAIL: race: expected all %llu identical requests signed, with one "
+		       "signature\n", (unsigned long long)total);
+	else if (bad)
 		printf("FAIL: race: expected exactly 1 signed and %llu refused\n",
 		       (unsigned long long)(total - 1));
 	return bad;
+}
+
+/* once: one request (key, kind, level, round, payload id) on a new
+ * connection; prints the status (0 when no answer came) and the body, and
+ * checks a 200's signature. Exit 0 unless the signature is invalid. */
+int
+tt_once_main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"port", 1, 0, 'p'}, {"key", 1, 0, 'k'}, {"kind", 1, 0, 'K'}, {"level", 1, 0, 'L'},
+		{"round", 1, 0, 'R'}, {"pid", 1, 0, 'i'}, {0, 0, 0, 0},
+	};
+	struct tt_key key;
+	struct tt_conn c;
+	struct tt_req req;
+	char path[256], body[1024], sig[TZ_B58_MAX];
+	const char *pkh = NULL;
+	int kind = TT_BLOCK, level = -1, round = 0, o, st;
+	uint16_t port = 0;
+	uint64_t pid = 1;
+
+	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (o) {
+		case 'p': port = (uint16_t)atoi(optarg); break;
+		case 'k': pkh = optarg; break;
+		case 'K': kind = tt_kind_from_name(optarg); break;
+		case 'L': level = atoi(optarg); break;
+		case 'R': round = atoi(optarg); break;
+		case 'i': pid = strtoull(optarg, NULL, 0); break;
+		default: return 2;
+		}
+	}
+	if (port == 0 || pkh == NULL || kind < 0 || level < 0 || round < 0) {
+		fprintf(stderr, "once: bad arguments (see torture_client without arguments)\n");
+		return 2;
+	}
+	if (tt_key_fetch(&key, pkh, port, 10000) != 0)
+		return 1;
+	snprintf(path, sizeof(path), "/keys/%s", pkh);
+	tt_conn_init(&c, port, 30000);
+	tt_req_build(&req, (enum tt_kind)kind, level, round, pid);
+	st = tt_http(&c, "POST", path, req.body, req.body_len, body, sizeof(body));
+	tt_conn_close(&c);
+	printf("%d %s\n", st < 0 ? 0 : st, st < 0 ? "" : body);
+	if (st == 200 && tt_sig_check(&key, &req, body, sig, sizeof(sig)) != 0) {
+		printf("FAIL: once: invalid signature\n");
+		return 1;
+	}
+	return 0;
 }

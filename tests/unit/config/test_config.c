@@ -32,6 +32,8 @@ static const char *const override_vars[] = {
 	"SIGIL_LOG__LEVEL", "SIGIL_LOG__JSON", "SIGIL_WATERMARK__DIR",
 	"SIGIL_VAULTS__MAIN__CONFIG__PATH", "SIGIL_SERVER__MAX_BODY_BYTES",
 	"SIGIL_SERVER__TLS__CERT_FILE", "SIGIL_SERVER__TLS__KEY_FILE", "SIGIL_PASSPHRASE",
+	"SIGIL_SERVER__HEADER_TIMEOUT_SECONDS", "SIGIL_SERVER__MAX_CONNECTIONS",
+	"SIGIL_SERVER__MAX_CONNECTIONS_PER_IP", "SIGIL_SERVER__MAX_BUFFERED_BYTES",
 	"SIGIL_TEZOS__" "TZ1C8PEDNFJ6UXOQM2XCYFTHM5KBGGGOQDRH" "__LOG_PAYLOADS",
 };
 
@@ -84,8 +86,13 @@ test_defaults(void **state)
 	assert_false(c->server.tls);
 	assert_null(c->server.tls_cert_file);
 	assert_false(c->server.allow_list_known_keys);
-	assert_int_equal(c->server.max_body_bytes, 1048576);
+	/* Twice the largest Tezos request (32 KiB of bytes, hex in a string). */
+	assert_int_equal(c->server.max_body_bytes, 131072);
 	assert_int_equal(c->server.timeout_seconds, 10);
+	assert_int_equal(c->server.header_timeout_seconds, 5);
+	assert_int_equal(c->server.max_connections, 1024);
+	assert_int_equal(c->server.max_connections_per_ip, 64);
+	assert_int_equal(c->server.max_buffered_bytes, 64 * 1024 * 1024);
 	assert_int_equal(c->server.threads, 0);
 	assert_int_equal(c->server.n_authorized_keys, 0);
 	assert_int_equal(c->log_level, LOG_INFO);
@@ -129,6 +136,10 @@ static const char full_yaml[] =
 	"  allow_list_known_keys: yes\n"
 	"  max_body_bytes: 4096\n"
 	"  timeout_seconds: 30\n"
+	"  header_timeout_seconds: 3\n"
+	"  max_connections: 300\n"
+	"  max_connections_per_ip: 7\n"
+	"  max_buffered_bytes: 65536\n"
 	"  threads: 4\n"
 	"  authorized_keys: [" EDPK1 ", " SPPK "]\n"
 	"vaults:\n"
@@ -179,6 +190,10 @@ test_full(void **state)
 	assert_true(c->server.allow_list_known_keys);
 	assert_int_equal(c->server.max_body_bytes, 4096);
 	assert_int_equal(c->server.timeout_seconds, 30);
+	assert_int_equal(c->server.header_timeout_seconds, 3);
+	assert_int_equal(c->server.max_connections, 300);
+	assert_int_equal(c->server.max_connections_per_ip, 7);
+	assert_int_equal(c->server.max_buffered_bytes, 65536);
 	assert_int_equal(c->server.threads, 4);
 	assert_int_equal(c->server.n_authorized_keys, 2);
 	assert_int_equal(c->server.authorized_keys[0].type, SIGIL_KEY_ED25519);
@@ -343,6 +358,20 @@ test_errors(void **state)
 	load_bad("server: {threads: -1}\n", SIGIL_E_INVALID, "server.threads");
 	load_bad("server: {max_body_bytes: 99999999999999999999999}\n", SIGIL_E_INVALID,
 	         "max_body_bytes");
+	/* The body ceiling stays under the parser's hard one (API_BODY_MAX). */
+	load_bad("server: {max_body_bytes: 1048577}\n", SIGIL_E_INVALID, "from 1024 to 1048576");
+	load_bad("server: {header_timeout_seconds: 0}\n", SIGIL_E_INVALID,
+	         "server.header_timeout_seconds: '0' is not a whole number from 1 to 300");
+	load_bad("server: {header_timeout_seconds: 301}\n", SIGIL_E_INVALID, "from 1 to 300");
+	load_bad("server: {max_connections: 15}\n", SIGIL_E_INVALID,
+	         "server.max_connections: '15' is not a whole number from 16 to 65536");
+	load_bad("server: {max_connections: 65537}\n", SIGIL_E_INVALID, "from 16 to 65536");
+	load_bad("server: {max_connections_per_ip: 0}\n", SIGIL_E_INVALID,
+	         "server.max_connections_per_ip: '0' is not a whole number from 1 to 65536");
+	load_bad("server: {max_buffered_bytes: -1}\n", SIGIL_E_INVALID, "max_buffered_bytes");
+	/* Every body the ceiling allows must fit in the budget. */
+	load_bad("server: {max_buffered_bytes: 131071}\n", SIGIL_E_INVALID,
+	         "server.max_buffered_bytes: must be at least server.max_body_bytes (131072)");
 	load_bad("log: {json: maybe}\n", SIGIL_E_INVALID, "log.json: 'maybe' is not true or false");
 	load_bad("log: {level: loud}\n", SIGIL_E_INVALID, "log.level");
 	load_bad("base_dir:\n", SIGIL_E_INVALID, "line 1: base_dir: needs a value");
@@ -468,9 +497,13 @@ test_env_overrides(void **state)
 	setenv("SIGIL_SERVER__TLS__CERT_FILE", "c.pem", 1);
 	setenv("SIGIL_SERVER__TLS__KEY_FILE", "k.pem", 1);
 	setenv("SIGIL_TEZOS__TZ1C8PEDNFJ6UXOQM2XCYFTHM5KBGGGOQDRH__LOG_PAYLOADS", "true", 1);
+	setenv("SIGIL_SERVER__HEADER_TIMEOUT_SECONDS", "2", 1);
+	setenv("SIGIL_SERVER__MAX_CONNECTIONS", "512", 1);
+	setenv("SIGIL_SERVER__MAX_CONNECTIONS_PER_IP", "8", 1);
+	setenv("SIGIL_SERVER__MAX_BUFFERED_BYTES", "8388608", 1);
 
 	/* Over the file. */
-	c = load_ok("base_dir: /file/base\nserver: {address: 127.0.0.1:1}\n"
+	c = load_ok("base_dir: /file/base\nserver: {address: 127.0.0.1:1, max_connections: 99}\n"
 	            "vaults: {main: {driver: file, config: {path: file.json}}}\n"
 	            "tezos: {" TZ1 ": }\n");
 	assert_string_equal(c->base_dir, "/env/base");
@@ -481,11 +514,16 @@ test_env_overrides(void **state)
 	assert_string_equal(c->vaults[0].path, "env.json");
 	assert_true(c->server.tls);
 	assert_true(config_find_key(c, TZ1)->log_payloads);
+	assert_int_equal(c->server.header_timeout_seconds, 2);
+	assert_int_equal(c->server.max_connections, 512);
+	assert_int_equal(c->server.max_connections_per_ip, 8);
+	assert_int_equal(c->server.max_buffered_bytes, 8388608);
 	config_free(c);
 
 	/* Over the embedded defaults too. */
 	assert_int_equal(config_load(NULL, &c, err, sizeof(err)), 0);
 	assert_string_equal(c->base_dir, "/env/base");
+	assert_int_equal(c->server.max_connections, 512);
 	assert_string_equal(c->vaults[0].path, "env.json");
 	config_free(c);
 
@@ -498,6 +536,15 @@ test_env_overrides(void **state)
 	setenv("SIGIL_SERVER__MAX_BODY_BYTES", "12", 1);
 	assert_int_equal(config_load(NULL, &bad, err, sizeof(err)), SIGIL_E_INVALID);
 	assert_non_null(strstr(err, "SIGIL_SERVER__MAX_BODY_BYTES"));
+	unsetenv("SIGIL_SERVER__MAX_BODY_BYTES");
+	setenv("SIGIL_SERVER__MAX_CONNECTIONS", "70000", 1);
+	assert_int_equal(config_load(NULL, &bad, err, sizeof(err)), SIGIL_E_INVALID);
+	assert_non_null(strstr(err, "SIGIL_SERVER__MAX_CONNECTIONS: '70000'"));
+	setenv("SIGIL_SERVER__MAX_CONNECTIONS", "512", 1);
+	/* The budget is checked against the ceiling after the overrides. */
+	setenv("SIGIL_SERVER__MAX_BUFFERED_BYTES", "2048", 1);
+	assert_int_equal(config_load(NULL, &bad, err, sizeof(err)), SIGIL_E_INVALID);
+	assert_non_null(strstr(err, "max_buffered_bytes: must be at least"));
 	clean_env(NULL);
 }
 

@@ -86,8 +86,8 @@ test_same_as_libsodium(void **state)
 static void
 test_nonce_is_per_message(void **state)
 {
-	uint8_t seed[32], key[SIGIL_PREPARED_LEN], pk[32], d1[32], d2[32], n1[64], n2[64];
-	uint8_t sig[64];
+	uint8_t seed[32], key[SIGIL_PREPARED_LEN], pk[32], d1[32], d2[32];
+	uint8_t n1[SIGIL_ED25519_NONCE_LEN], n2[SIGIL_ED25519_NONCE_LEN], sig[64];
 
 	(void)state;
 	assert_true(sodium_init() >= 0);
@@ -97,7 +97,7 @@ test_nonce_is_per_message(void **state)
 	memset(d2, 2, sizeof(d2));
 	assert_int_equal(sigil_ed25519_commit(key, d1, 32, n1), 0);
 	assert_int_equal(sigil_ed25519_commit(key, d2, 32, n2), 0);
-	assert_memory_not_equal(n1, n2, 64);
+	assert_memory_not_equal(n1, n2, SIGIL_ED25519_NONCE_LEN);
 	assert_int_equal(sigil_ed25519_finish(key, n2, d2, 32, sig), 0);
 	assert_int_equal(crypto_sign_verify_detached(sig, d2, 32, pk), 0);
 	assert_int_equal(sigil_ed25519_finish(key, n1, d2, 32, sig), SIGIL_E_INVALID);
@@ -111,6 +111,68 @@ test_nonce_is_per_message(void **state)
 	assert_int_equal(sigil_ed25519_finish(key, n1, d2, 32, sig), SIGIL_E_INVALID);
 }
 
+/* Any change to a committed nonce is refused, R and the tag included: an
+ * R that is not rB gives a signature with the same r and another k, which
+ * beside the genuine one gives the key away. Every bit of the buffer is
+ * flipped in turn, over keys and digests; the untouched nonce gives
+ * exactly libsodium's signature. */
+static void
+test_every_bit_flip_refused(void **state)
+{
+	(void)state;
+	assert_true(sodium_init() >= 0);
+	for (int round = 0; round < 4; round++) {
+		uint8_t seed[32], key[SIGIL_PREPARED_LEN], pk[32], d[32], want[64], sig[64];
+		uint8_t nonce[SIGIL_ED25519_NONCE_LEN], flipped[SIGIL_ED25519_NONCE_LEN];
+
+		randombytes_buf(seed, sizeof(seed));
+		randombytes_buf(d, sizeof(d));
+		assert_int_equal(crypto_sign_seed_keypair(pk, key, seed), 0);
+		assert_int_equal(crypto_sign_detached(want, NULL, d, sizeof(d), key), 0);
+		assert_int_equal(sigil_ed25519_commit(key, d, sizeof(d), nonce), 0);
+		for (size_t bit = 0; bit < 8 * sizeof(nonce); bit++) {
+			memcpy(flipped, nonce, sizeof(flipped));
+			flipped[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+			memset(sig, 0xa5, sizeof(sig));
+			assert_int_equal(sigil_ed25519_finish(key, flipped, d, sizeof(d), sig),
+			                 SIGIL_E_INVALID);
+			for (size_t i = 0; i < sizeof(sig); i++)
+				assert_int_equal(sig[i], 0);
+		}
+		assert_int_equal(sigil_ed25519_finish(key, nonce, d, sizeof(d), sig), 0);
+		assert_memory_equal(sig, want, 64);
+	}
+}
+
+/* The tag is keyed: the right r and R under a tag made without the
+ * signer's secret (here: zero, or one computed for another key) fail.
+ * White box: r ‖ R are the first 64 bytes, the tag the rest
+ * (ed25519_split.c). */
+static void
+test_tag_is_keyed(void **state)
+{
+	uint8_t seed[32], key[SIGIL_PREPARED_LEN], key2[SIGIL_PREPARED_LEN], pk[32], pk2[32];
+	uint8_t d[32], n[SIGIL_ED25519_NONCE_LEN], n2[SIGIL_ED25519_NONCE_LEN], sig[64];
+
+	(void)state;
+	assert_true(sodium_init() >= 0);
+	randombytes_buf(seed, sizeof(seed));
+	assert_int_equal(crypto_sign_seed_keypair(pk, key, seed), 0);
+	randombytes_buf(seed, sizeof(seed));
+	assert_int_equal(crypto_sign_seed_keypair(pk2, key2, seed), 0);
+	memset(d, 7, sizeof(d));
+	assert_int_equal(sigil_ed25519_commit(key, d, sizeof(d), n), 0);
+	assert_int_equal(sigil_ed25519_commit(key2, d, sizeof(d), n2), 0);
+	/* The tags differ between keys for one message. */
+	assert_memory_not_equal(n + 64, n2 + 64, SIGIL_ED25519_NONCE_LEN - 64);
+	memcpy(n2, n, 64); /* key's r and R, key2's tag */
+	assert_int_equal(sigil_ed25519_finish(key, n2, d, sizeof(d), sig), SIGIL_E_INVALID);
+	memset(n2 + 64, 0, SIGIL_ED25519_NONCE_LEN - 64);
+	assert_int_equal(sigil_ed25519_finish(key, n2, d, sizeof(d), sig), SIGIL_E_INVALID);
+	assert_int_equal(sigil_ed25519_finish(key, n, d, sizeof(d), sig), 0);
+	assert_int_equal(crypto_sign_verify_detached(sig, d, sizeof(d), pk), 0);
+}
+
 int
 main(void)
 {
@@ -118,6 +180,8 @@ main(void)
 		cmocka_unit_test(test_rfc8032),
 		cmocka_unit_test(test_same_as_libsodium),
 		cmocka_unit_test(test_nonce_is_per_message),
+		cmocka_unit_test(test_every_bit_flip_refused),
+		cmocka_unit_test(test_tag_is_keyed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -15,6 +15,7 @@
 #include "core/errors.h"
 #include "core/fileio.h"
 #include "core/hex.h"
+#include "vault/file_format.h"
 #include "vault/vault.h"
 
 static char dir[64], path[128];
@@ -367,6 +368,40 @@ test_concurrent_add(void **state)
 	v->ops->close(v);
 }
 
+/* A reload opens every vault again: with the same passphrase and salt, the
+ * key-encryption key comes from the process's cache (file_kek.c), not from
+ * another Argon2id run; another passphrase or a new vault derives afresh. */
+static void
+test_kek_cache(void **state)
+{
+	struct vault *v = NULL;
+	uint8_t sk[32];
+	(void)state;
+
+	seed(sk, 21);
+	unsigned long n0 = vf_kdf_argon2_runs();
+	assert_int_equal(vault_file_add(path, "kek pass", "a", SIGIL_KEY_ED25519, sk, NULL), 0);
+	assert_int_equal(vf_kdf_argon2_runs(), n0 + 1);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(vault_file_open(path, "kek pass", &v), 0);
+		assert_int_equal(v->ops->count(v), 1);
+		v->ops->close(v);
+	}
+	assert_int_equal(vf_kdf_argon2_runs(), n0 + 1);
+	/* Another passphrase: derived, and still refused; so again. */
+	assert_int_equal(vault_file_open(path, "kek pasS", &v), SIGIL_E_PASSPHRASE);
+	assert_int_equal(vf_kdf_argon2_runs(), n0 + 2);
+	assert_int_equal(vault_file_open(path, "kek pasS", &v), SIGIL_E_PASSPHRASE);
+	assert_null(v);
+	/* A new vault (a new salt) with the same passphrase: derived. */
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(vault_file_add(path, "kek pass", "a", SIGIL_KEY_ED25519, sk, NULL), 0);
+	assert_int_equal(vf_kdf_argon2_runs(), n0 + 3);
+	assert_int_equal(vault_file_open(path, "kek pass", &v), 0);
+	v->ops->close(v);
+	assert_int_equal(vf_kdf_argon2_runs(), n0 + 3);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -381,6 +416,7 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_duplicates_in_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_signatory_encrypted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent_add, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_kek_cache, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -653,6 +653,106 @@ test_group_commit(void **state)
 	group_commit_run(true);
 }
 
+/* check_advance_sign (watermark.h): the signer runs once per mark, with the
+ * id held, and its signature is durable before the call returns; identical
+ * requests get it back; after a signer failure, only this process may sign
+ * the mark again; after a restart a mark without signature is refused. */
+struct counting_signer {
+	int calls, fail;
+	uint8_t byte;
+};
+
+static int
+counting_sign(void *arg, struct wm_mark *m)
+{
+	struct counting_signer *c = arg;
+	c->calls++;
+	if (c->fail)
+		return SIGIL_E_IO;
+	memset(m->sig, c->byte++, 64);
+	m->sig_len = 64;
+	return 0;
+}
+
+static int
+adv_sign(struct wm_store *s, unsigned n, int32_t level, uint8_t d, struct counting_signer *c,
+         struct wm_mark *out)
+{
+	struct wm_id id = mkid(n, WM_BLOCK);
+	struct wm_mark m = mkmark(level, 0, d);
+	struct wm_signer signer = {.sign = counting_sign, .arg = c};
+	return s->ops->check_advance_sign(s, &id, &m, out, &signer);
+}
+
+static void
+test_advance_sign(void **state)
+{
+	(void)state;
+	char *d = mkstore();
+	struct wm_store *s = open_ok(d);
+	struct counting_signer c = {.byte = 0x40};
+	struct wm_mark out;
+
+	/* A new record and a next mark: signed once each, signature durable
+	 * (two syncs: the mark, then its signature). */
+	assert_int_equal(adv_sign(s, 1, 10, 0x01, &c, &out), WM_ADVANCED);
+	assert_int_equal(out.sig_len, 64);
+	assert_int_equal(out.sig[0], 0x40);
+	uint64_t n0 = wm_file_sync_count(s);
+	assert_int_equal(adv_sign(s, 1, 11, 0x02, &c, &out), WM_ADVANCED);
+	assert_int_equal(wm_file_sync_count(s) - n0, 2);
+	assert_int_equal(c.calls, 2);
+	/* Identical: the stored signature, no signer call, no sync. */
+	n0 = wm_file_sync_count(s);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(adv_sign(s, 1, 11, 0x02, &c, &out), WM_IDENTICAL);
+		assert_int_equal(out.sig_len, 64);
+		assert_int_equal(out.sig[0], 0x41);
+	}
+	assert_int_equal(c.calls, 2);
+	assert_int_equal(wm_file_sync_count(s), n0);
+	/* Lower, or equal with other bytes: refused, unsigned. */
+	assert_int_equal(adv_sign(s, 1, 10, 0x03, &c, &out), SIGIL_E_WATERMARK);
+	assert_int_equal(adv_sign(s, 1, 11, 0x03, &c, &out), SIGIL_E_WATERMARK);
+	assert_int_equal(c.calls, 2);
+	/* The signature survives a restart. */
+	s->ops->close(s);
+	s = open_ok(d);
+	assert_int_equal(adv_sign(s, 1, 11, 0x02, &c, &out), WM_IDENTICAL);
+	assert_int_equal(out.sig[0], 0x41);
+
+	/* A failing signer: the mark advances, nothing is stored; the same
+	 * process may sign it on a retry (nothing was released). */
+	c.fail = 1;
+	assert_int_equal(adv_sign(s, 1, 12, 0x04, &c, &out), SIGIL_E_IO);
+	assert_int_equal(out.sig_len, 0);
+	c.fail = 0;
+	assert_int_equal(adv_sign(s, 1, 12, 0x04, &c, &out), WM_ADVANCED);
+	assert_int_equal(out.sig[0], 0x42);
+	assert_int_equal(adv_sign(s, 1, 12, 0x04, &c, &out), WM_IDENTICAL);
+	assert_int_equal(out.sig[0], 0x42);
+
+	/* A mark with no signature stored, after a restart (a crash between
+	 * signing and storing, or a mark from check_advance): WM_IDENTICAL
+	 * with no signature, and the signer is not called. */
+	c.fail = 1;
+	assert_int_equal(adv_sign(s, 1, 13, 0x05, &c, &out), SIGIL_E_IO);
+	c.fail = 0;
+	assert_int_equal(adv(s, 2, WM_BLOCK, 7, 0, 0x06, NULL), WM_ADVANCED);
+	s->ops->close(s);
+	s = open_ok(d);
+	int calls = c.calls;
+	assert_int_equal(adv_sign(s, 1, 13, 0x05, &c, &out), WM_IDENTICAL);
+	assert_int_equal(out.sig_len, 0);
+	assert_int_equal(adv_sign(s, 2, 7, 0x06, &c, &out), WM_IDENTICAL);
+	assert_int_equal(out.sig_len, 0);
+	assert_int_equal(c.calls, calls);
+	/* The next mark signs as ever. */
+	assert_int_equal(adv_sign(s, 1, 14, 0x07, &c, &out), WM_ADVANCED);
+	s->ops->close(s);
+	rmstore(d);
+}
+
 int
 main(void)
 {
@@ -668,6 +768,7 @@ main(void)
 		cmocka_unit_test(test_slot_flip),
 		cmocka_unit_test(test_race_one_key),
 		cmocka_unit_test(test_group_commit),
+		cmocka_unit_test(test_advance_sign),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

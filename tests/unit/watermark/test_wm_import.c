@@ -20,7 +20,11 @@
 
 #include "core/errors.h"
 #include "core/log.h"
+#include "chain/tezos/b58.h"
+#include "chain/tezos/keys.h"
+#include "crypto/sig.h"
 #include "watermark/watermark.h"
+#include <sodium.h>
 
 #define NET_MAIN "NetXdQprcVkpaWU"  /* 7a06a770 */
 #define NET_OTHER "NetXHAoG8TyXu4i" /* 01020304 */
@@ -214,14 +218,13 @@ test_octez(void **state)
 		"                \"signature\": \"" EDSIG_5A "\"},"
 		"   \"" TZ2 "\": {\"level\": 31, \"hash\": \"" HEX_SEQ "\", \"signature\": \"" SIG_5B "\"}},"
 		" \"" NET_OTHER "\": {\"" TZ1 "\": {\"level\": 5, \"round\": 0, \"hash\": \"" HEX_SEQ "\"}}}");
-	assert_int_equal(wm_import_octez(s, p, WM_ATTESTATION), 0);
+	assert_int_equal(wm_import_octez(s, p, WM_ATTESTATION, NULL, NULL), 0);
 	assert_int_equal(count(s), 3);
 
 	struct wm_id a1 = id_of(MAIN, 0, 0x11, WM_ATTESTATION);
+	/* The signatures cannot be checked (no key): dropped, marks kept. */
 	assert_int_equal(try_adv(s, a1, 30, 1, 0xab, &prev), WM_IDENTICAL);
-	assert_int_equal(prev.sig_len, 64);
-	assert_int_equal(prev.sig[0], 0x5a);
-	assert_int_equal(prev.sig[63], 0x5a);
+	assert_int_equal(prev.sig_len, 0);
 	assert_int_equal(try_adv(s, a1, 30, 1, 0xac, NULL), SIGIL_E_WATERMARK);
 	assert_int_equal(try_adv(s, a1, 30, 2, 0xac, NULL), WM_ADVANCED);
 
@@ -230,8 +233,7 @@ test_octez(void **state)
 	assert_int_equal(s->ops->get(s, &a2, &g), 0);
 	assert_int_equal(g.level, 31);
 	assert_int_equal(g.round, INT32_MAX);
-	assert_int_equal(g.sig_len, 64);
-	assert_int_equal(g.sig[5], 0x5b);
+	assert_int_equal(g.sig_len, 0);
 	assert_int_equal(g.digest[1], 0x01);
 
 	struct wm_id o1 = id_of(OTHER, 0, 0x11, WM_ATTESTATION);
@@ -240,12 +242,12 @@ test_octez(void **state)
 	assert_int_equal(g.sig_len, 0);
 
 	/* The same file as block marks: a separate kind. */
-	assert_int_equal(wm_import_octez(s, p, WM_BLOCK), 0);
+	assert_int_equal(wm_import_octez(s, p, WM_BLOCK, NULL, NULL), 0);
 	struct wm_id b1 = id_of(MAIN, 0, 0x11, WM_BLOCK);
 	assert_int_equal(s->ops->get(s, &b1, &g), 0);
 	assert_int_equal(g.level, 30);
 	assert_int_equal(count(s), 6);
-	assert_int_equal(wm_import_octez(s, p, (enum wm_kind)7), SIGIL_E_INVALID);
+	assert_int_equal(wm_import_octez(s, p, (enum wm_kind)7, NULL, NULL), SIGIL_E_INVALID);
 }
 
 static void
@@ -317,13 +319,73 @@ test_malformed(void **state)
 	for (size_t i = 0; i < sizeof(bad_octez) / sizeof(bad_octez[0]); i++) {
 		snprintf(buf, sizeof(buf), "{%s, %s}", ok, bad_octez[i]);
 		p = fixture(c, "block_high_watermark", buf);
-		expect_nothing(c, wm_import_octez(s, p, WM_BLOCK), SIGIL_E_INVALID);
+		expect_nothing(c, wm_import_octez(s, p, WM_BLOCK, NULL, NULL), SIGIL_E_INVALID);
 	}
 	/* And the good part alone does import. */
 	snprintf(buf, sizeof(buf), "{%s}", ok);
 	p = fixture(c, "block_high_watermark", buf);
-	assert_int_equal(wm_import_octez(s, p, WM_BLOCK), 0);
+	assert_int_equal(wm_import_octez(s, p, WM_BLOCK, NULL, NULL), 0);
 	assert_int_equal(count(s), 1);
+}
+
+/* A stored signature is handed back for identical requests: kept only when
+ * it verifies with the key, else dropped (the mark stays). */
+struct one_key {
+	uint8_t pkh[21], pk[32];
+};
+
+static int
+one_key_lookup(void *arg, const uint8_t pkh[21], uint8_t *pk, size_t *pklen)
+{
+	struct one_key *k = arg;
+	if (memcmp(pkh, k->pkh, 21) != 0)
+		return SIGIL_E_NOT_FOUND;
+	memcpy(pk, k->pk, 32);
+	*pklen = 32;
+	return 0;
+}
+
+static void
+test_octez_signature_checked(void **state)
+{
+	struct ctx *c = *state;
+	struct wm_store *s = c->s;
+	struct one_key k;
+	uint8_t seed[32], sk[64], digest[32], sig[64];
+	char addr[TZ_B58_MAX], good[TZ_B58_MAX], bad[TZ_B58_MAX], json[1024];
+	struct wm_mark prev;
+
+	memset(seed, 0x31, sizeof(seed));
+	assert_int_equal(crypto_sign_seed_keypair(k.pk, sk, seed), 0);
+	k.pkh[0] = SIGIL_KEY_ED25519;
+	sigil_blake2b(k.pkh + 1, 20, k.pk, 32);
+	assert_int_equal(tz_pkh_encode(SIGIL_KEY_ED25519, k.pkh + 1, addr, sizeof(addr)), 0);
+	memset(digest, 0xab, sizeof(digest));
+	crypto_sign_detached(sig, NULL, digest, 32, sk);
+	assert_int_equal(tz_sig_encode(SIGIL_KEY_ED25519, sig, 64, good, sizeof(good)), 0);
+	sig[10] ^= 1;
+	assert_int_equal(tz_sig_encode(SIGIL_KEY_ED25519, sig, 64, bad, sizeof(bad)), 0);
+	for (int round = 0; round < 2; round++) {
+		snprintf(json, sizeof(json), "{\"" NET_MAIN "\": {\"%s\": {\"level\": 40, \"round\": %d, "
+		         "\"hash\": \"" HEX_AB "\", \"signature\": \"%s\"}}}", addr, round,
+		         round == 0 ? good : bad);
+		const char *p = fixture(c, "block_high_watermark", json);
+		assert_int_equal(wm_import_octez(s, p, WM_BLOCK, one_key_lookup, &k), 0);
+		struct wm_id id = {.kind = WM_BLOCK};
+		memcpy(id.chain_id, "\x7a\x06\xa7\x70", 4);
+		memcpy(id.pkh, k.pkh, 21);
+		struct wm_mark m = {.level = 40, .round = round, .has_digest = true};
+		memcpy(m.digest, digest, 32);
+		assert_int_equal(s->ops->check_advance(s, &id, &m, &prev), WM_IDENTICAL);
+		if (round == 0) {
+			assert_int_equal(prev.sig_len, 64);
+			sig[10] ^= 1;
+			assert_memory_equal(prev.sig, sig, 64);
+			sig[10] ^= 1;
+		} else {
+			assert_int_equal(prev.sig_len, 0); /* forged: dropped */
+		}
+	}
 }
 
 int
@@ -333,6 +395,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_signatory, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_octez, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_octez_signature_checked, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
