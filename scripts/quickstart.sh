@@ -71,6 +71,12 @@ echo
 echo "sigil demo keys (vault $var/keys.json):"
 "$sigil" -c "$var/sigil.yaml" list | awk -F'\t' '{printf "  %s  %-9s %s\n", $1, $2, $3}'
 echo
+echo "The first key's public key, and the authorized keys (none: authentication off):"
+echo "  curl -s http://127.0.0.1:6732/keys/${addrs[0]}"
+echo "  curl -s http://127.0.0.1:6732/authorized_keys"
+echo "Health and Prometheus metrics (utility address):"
+echo "  curl -s http://127.0.0.1:9583/healthz"
+echo "  curl -s http://127.0.0.1:9583/metrics"
 echo "Sign a demo transaction with the first key:"
 echo "  curl -s -X POST -H 'Content-Type: application/json' \\"
 echo "    --data '\"038fcf233671b6a04fcf679d2a381c2544ea6c1ea29ba6157776ed8424c7ccd00b6c0002298c03ed7d454a101eb7022bc95f7e5f41ac78e80701dc0b00c0843d0000e7670f32038107a59a2b9cfefae36ea21f5aa63c00\"' \\"
