@@ -163,6 +163,9 @@ stop_sigild
 unset SIGIL_PASSPHRASE
 expect_fail 1 timeout 20 "$SIGILD" -c "$T/s.yaml" </dev/null
 grep -q "no passphrase" "$T/out" || { cat "$T/out"; fail "no passphrase message"; }
+# allowed_chains does not limit generic and pack requests: config --help says so.
+S config --help | grep -q "allowed_chains.*" && S config --help | grep -q "Generic" || fail "config --help: allowed_chains"
+
 # A new vault's passphrase typed at a prompt is asked twice: a typo would
 # make the first key unrecoverable.
 printf 'base_dir: %s\n' "$T/tty" > "$T/tty.yaml"
