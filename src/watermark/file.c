@@ -363,48 +363,60 @@ rec_compare(const struct wm_rec *rec, const struct wm_mark *next, struct wm_mark
 
 /* ---- operations ---- */
 
+/* check_advance up to its verdict, leaving the id locked in *recp (NULL
+ * when no record could be found or made): 0 once req's mark is durable,
+ * else WM_IDENTICAL or an error, with *prev (if given) as check_advance. */
+static int
+advance_locked(struct wm_file *f, const struct wm_id *id, const struct wm_mark *req,
+               struct wm_mark *prev, struct wm_rec **recp)
+{
+	struct wm_mark next;
+	struct wm_rec *rec;
+	bool created;
+	int rc;
+
+	if ((rc = atomic_load(&f->poison)) != 0)
+		return rc;
+	mark_of_req(req, &next);
+	rc = rec_lookup(f, id, &next, recp, &created);
+	if ((rec = *recp) == NULL)
+		return rc;
+	/* A created record is durable already, or has failed. */
+	if (!created) {
+		if ((rc = rec->err) != 0 || (rc = atomic_load(&f->poison)) != 0 ||
+		    (rc = rec_compare(rec, &next, prev)) != 0)
+			return rc;
+		if ((rc = rec_write_slot(f, rec, &next, false)) == 0)
+			rc = wm_file_gc_wait(f, rec->ticket);
+	}
+	if (rc != 0) {
+		/* The write may or may not have reached the disk: never claim
+		 * it, never accept another request for this id. */
+		rec->err = rc;
+		return rc;
+	}
+	rec->mark = next;
+	rec->has_mark = true;
+	rec->unsigned_ok = false;
+	if (prev)
+		memset(prev, 0, sizeof(*prev));
+	return 0;
+}
+
 static int
 wm_file_check_advance(struct wm_store *s, const struct wm_id *id, const struct wm_mark *req,
                       struct wm_mark *prev)
 {
-	struct wm_file *f = (struct wm_file *)s;
-	struct wm_mark next;
-	struct wm_rec *rec;
-	bool created;
+	struct wm_rec *rec = NULL;
 	int rc;
 
 	if (prev)
 		memset(prev, 0, sizeof(*prev));
 	if (!id_ok(id) || req == NULL)
 		return SIGIL_E_INVALID;
-	if ((rc = atomic_load(&f->poison)) != 0)
-		return rc;
-	mark_of_req(req, &next);
-	rc = rec_lookup(f, id, &next, &rec, &created);
-	if (rec == NULL)
-		return rc;
-	if (created)
-		goto commit; /* durable already, or failed */
-	if ((rc = rec->err) != 0 || (rc = atomic_load(&f->poison)) != 0 ||
-	    (rc = rec_compare(rec, &next, prev)) != 0)
-		goto out;
-	rc = rec_write_slot(f, rec, &next, false);
-	if (rc == 0)
-		rc = wm_file_gc_wait(f, rec->ticket);
-commit:
-	if (rc == 0) {
-		rec->mark = next;
-		rec->has_mark = true;
-		rec->unsigned_ok = false;
-		if (prev)
-			memset(prev, 0, sizeof(*prev));
-	} else {
-		/* The write may or may not have reached the disk: never claim
-		 * it, never accept another request for this id. */
-		rec->err = rc;
-	}
-out:
-	pthread_mutex_unlock(&rec->mu);
+	rc = advance_locked((struct wm_file *)s, id, req, prev, &rec);
+	if (rec != NULL)
+		pthread_mutex_unlock(&rec->mu);
 	return rc;
 }
 
@@ -497,46 +509,23 @@ wm_file_check_advance_sign(struct wm_store *s, const struct wm_id *id, const str
 {
 	struct wm_file *f = (struct wm_file *)s;
 	struct wm_mark next;
-	struct wm_rec *rec;
-	bool created;
+	struct wm_rec *rec = NULL;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
 	if (!id_ok(id) || req == NULL || signer == NULL || signer->sign == NULL)
 		return SIGIL_E_INVALID;
-	if ((rc = atomic_load(&f->poison)) != 0)
-		return rc;
-	mark_of_req(req, &next);
-	rc = rec_lookup(f, id, &next, &rec, &created);
+	rc = advance_locked(f, id, req, out, &rec);
 	if (rec == NULL)
 		return rc;
-	if (!created) {
-		if ((rc = rec->err) != 0 || (rc = atomic_load(&f->poison)) != 0)
-			goto out;
-		rc = rec_compare(rec, &next, out);
-		if (rc == WM_IDENTICAL && out->sig_len == 0 && rec->unsigned_ok) {
-			/* The last attempt released nothing: sign it now. */
-			next = rec->mark;
-			rc = rec_sign(f, rec, &next, signer);
-			goto done;
-		}
-		if (rc != 0)
-			goto out;
-		if ((rc = rec_write_slot(f, rec, &next, false)) == 0)
-			rc = wm_file_gc_wait(f, rec->ticket);
+	/* A new mark; or the same one, whose last attempt released nothing. */
+	if (rc == 0 || (rc == WM_IDENTICAL && out->sig_len == 0 && rec->unsigned_ok)) {
+		next = rec->mark;
+		if ((rc = rec_sign(f, rec, &next, signer)) == 0)
+			*out = next;
+		else
+			memset(out, 0, sizeof(*out));
 	}
-	if (rc != 0) {
-		rec->err = rc;
-		goto out;
-	}
-	rec->mark = next;
-	rec->has_mark = true;
-	rec->unsigned_ok = false;
-	rc = rec_sign(f, rec, &next, signer);
-done:
-	if (rc == 0)
-		*out = next;
-out:
 	pthread_mutex_unlock(&rec->mu);
 	return rc;
 }

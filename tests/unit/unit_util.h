@@ -21,6 +21,19 @@ sem_wait_5s(sem_t *sem)
 	assert_int_equal(sem_timedwait(sem, &t), 0);
 }
 
+/* a - b for 32-byte big-endian numbers (a >= b): n - s of a signature. */
+static inline void
+sub32(const uint8_t a[32], const uint8_t b[32], uint8_t out[32])
+{
+	int borrow = 0;
+
+	for (int i = 31; i >= 0; i--) {
+		int d = a[i] - b[i] - borrow;
+		borrow = d < 0;
+		out[i] = (uint8_t)(d + (borrow ? 256 : 0));
+	}
+}
+
 /* Hex into out (at most cap bytes); the test fails on bad hex. */
 static inline size_t
 unhex(const char *h, uint8_t *out, size_t cap)

@@ -50,19 +50,6 @@ static const struct {
 	 "019f4113742a2b14bd25926b49c649155f267e60d3814b4c0cc84250e46f0083"},
 };
 
-/* a - b for 32-byte big-endian numbers (a >= b). */
-static void
-sub32(const uint8_t a[32], const uint8_t b[32], uint8_t out[32])
-{
-	int borrow = 0;
-
-	for (int i = 31; i >= 0; i--) {
-		int d = a[i] - b[i] - borrow;
-		borrow = d < 0;
-		out[i] = (uint8_t)(d + (borrow ? 256 : 0));
-	}
-}
-
 /* a + b for 32-byte big-endian numbers (no carry out). */
 static void
 add32(const uint8_t a[32], const uint8_t b[32], uint8_t out[32])

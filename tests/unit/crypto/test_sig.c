@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "core/errors.h"
+#include "../unit_util.h"
 #include "core/hex.h"
 #include "crypto/sig.h"
 
@@ -48,25 +49,12 @@ static const char *const SECP_N = "fffffffffffffffffffffffffffffffebaaedce6af48a
 static const char *const P256_N = "ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551";
 
 static void
-unhex(const char *h, uint8_t *out, size_t len)
+unhex_exact(const char *h, uint8_t *out, size_t len)
 {
 	size_t n;
 
 	assert_int_equal(hex_decode(h, strlen(h), out, len, &n), 0);
 	assert_int_equal(n, len);
-}
-
-/* a - b for 32-byte big-endian numbers (a >= b). */
-static void
-sub32(const uint8_t a[32], const uint8_t b[32], uint8_t out[32])
-{
-	int borrow = 0;
-
-	for (int i = 31; i >= 0; i--) {
-		int d = a[i] - b[i] - borrow;
-		borrow = d < 0;
-		out[i] = (uint8_t)(d + (borrow ? 256 : 0));
-	}
 }
 
 /* s <= floor(n/2), i.e. 2s <= n - 1 < n, tested as s <= n - s. */
@@ -101,14 +89,14 @@ test_sha256d(void **state)
 	uint8_t out[32], want[32], big[200];
 
 	(void)state;
-	unhex("9595c9df90075148eb06860365df33584b75bff782a510c6cd4883a419833d50", want, 32);
+	unhex_exact("9595c9df90075148eb06860365df33584b75bff782a510c6cd4883a419833d50", want, 32);
 	sigil_sha256d(out, (const uint8_t *)"hello", 5);
 	assert_memory_equal(out, want, 32);
-	unhex("5df6e0e2761359d30a8275058e299fcc0381534545f55cf43e41983f5d4c9456", want, 32);
+	unhex_exact("5df6e0e2761359d30a8275058e299fcc0381534545f55cf43e41983f5d4c9456", want, 32);
 	sigil_sha256d(out, (const uint8_t *)"", 0);
 	assert_memory_equal(out, want, 32);
 	memset(big, 'a', sizeof(big));
-	unhex(SHA256D_200A, want, 32);
+	unhex_exact(SHA256D_200A, want, 32);
 	sigil_sha256d(out, big, sizeof(big));
 	assert_memory_equal(out, want, 32);
 }
@@ -119,11 +107,11 @@ test_blake2b(void **state)
 	uint8_t out[32], want[32];
 
 	(void)state;
-	unhex("0e5751c026e543b2e8ab2eb06099daa1d1e5df47778f7787faab45cdf12fe3a8", want, 32);
+	unhex_exact("0e5751c026e543b2e8ab2eb06099daa1d1e5df47778f7787faab45cdf12fe3a8", want, 32);
 	sigil_blake2b(out, 32, (const uint8_t *)"", 0);
 	assert_memory_equal(out, want, 32);
-	unhex(DIGEST, want, 32);
-	unhex("03a1a1a1a1a1a1a1a16c000102030405060708090a", out, 21);
+	unhex_exact(DIGEST, want, 32);
+	unhex_exact("03a1a1a1a1a1a1a1a16c000102030405060708090a", out, 21);
 	sigil_blake2b(out, 32, out, 21);
 	assert_memory_equal(out, want, 32);
 }
@@ -134,10 +122,10 @@ check_kat(enum sigil_key_type t, const char *skh, const char *pkh, const char *s
 	uint8_t sk[32], pk[SIGIL_PK_MAX], want_pk[33], d[32], sig[SIGIL_SIG_MAX], want[64];
 	size_t pklen, siglen, wlen = t == SIGIL_KEY_ED25519 ? 32 : 33;
 
-	unhex(skh, sk, 32);
-	unhex(pkh, want_pk, wlen);
-	unhex(DIGEST, d, 32);
-	unhex(sigh, want, 64);
+	unhex_exact(skh, sk, 32);
+	unhex_exact(pkh, want_pk, wlen);
+	unhex_exact(DIGEST, d, 32);
+	unhex_exact(sigh, want, 64);
 	assert_int_equal(sigil_pubkey(t, sk, pk, &pklen), 0);
 	assert_int_equal(pklen, wlen);
 	assert_memory_equal(pk, want_pk, wlen);
@@ -184,7 +172,7 @@ low_s_many(enum sigil_key_type t, const char *order)
 	uint8_t n[32], sk[32], pk[SIGIL_PK_MAX], d[32], sig[SIGIL_SIG_MAX], hi[64];
 	size_t pklen, siglen;
 
-	unhex(order, n, 32);
+	unhex_exact(order, n, 32);
 	assert_int_equal(sigil_keygen(t, sk), 0);
 	assert_int_equal(sigil_pubkey(t, sk, pk, &pklen), 0);
 	assert_int_equal(pklen, 33);
@@ -224,15 +212,15 @@ test_high_s_kat(void **state)
 	uint8_t pk[33], d[32], sig[64], n[32];
 
 	(void)state;
-	unhex(DIGEST, d, 32);
-	unhex(SP_PK, pk, 33);
-	unhex(SP_SIG, sig, 64);
-	unhex(SECP_N, n, 32);
+	unhex_exact(DIGEST, d, 32);
+	unhex_exact(SP_PK, pk, 33);
+	unhex_exact(SP_SIG, sig, 64);
+	unhex_exact(SECP_N, n, 32);
 	sub32(n, sig + 32, sig + 32);
 	assert_int_equal(sigil_verify_digest(SIGIL_KEY_SECP256K1, pk, 33, d, sig, 64), SIGIL_E_CRYPTO);
-	unhex(P2_PK, pk, 33);
-	unhex(P2_SIG, sig, 64);
-	unhex(P256_N, n, 32);
+	unhex_exact(P2_PK, pk, 33);
+	unhex_exact(P2_SIG, sig, 64);
+	unhex_exact(P256_N, n, 32);
 	sub32(n, sig + 32, sig + 32);
 	assert_int_equal(sigil_verify_digest(SIGIL_KEY_P256, pk, 33, d, sig, 64), SIGIL_E_CRYPTO);
 }
@@ -252,12 +240,12 @@ test_bad_scalars(void **state)
 		assert_int_equal(pklen, 0);
 		assert_int_equal(sigil_sign_digest(types[i], sk, d, sig, &siglen), SIGIL_E_CRYPTO);
 		assert_int_equal(siglen, 0);
-		unhex(orders[i], sk, 32); /* n itself */
+		unhex_exact(orders[i], sk, 32); /* n itself */
 		assert_int_equal(sigil_pubkey(types[i], sk, pk, &pklen), SIGIL_E_CRYPTO);
 		assert_int_equal(sigil_sign_digest(types[i], sk, d, sig, &siglen), SIGIL_E_CRYPTO);
 		memset(sk, 0xff, 32);
 		assert_int_equal(sigil_pubkey(types[i], sk, pk, &pklen), SIGIL_E_CRYPTO);
-		unhex(orders[i], sk, 32); /* n - 1 is the largest valid secret */
+		unhex_exact(orders[i], sk, 32); /* n - 1 is the largest valid secret */
 		sk[31] -= 1;
 		assert_int_equal(sigil_pubkey(types[i], sk, pk, &pklen), 0);
 		assert_int_equal(sigil_sign_digest(types[i], sk, d, sig, &siglen), 0);
@@ -284,7 +272,7 @@ test_wrong_types_and_lengths(void **state)
 	assert_int_equal(sigil_sign_digest(bad, sk, d, sig, &siglen), SIGIL_E_INVALID);
 	assert_int_equal(sigil_verify_digest(bad, pk, 32, d, sig, 64), SIGIL_E_INVALID);
 
-	unhex(ED_SK, sk, 32);
+	unhex_exact(ED_SK, sk, 32);
 	assert_int_equal(sigil_pubkey(SIGIL_KEY_ED25519, sk, edpk, &pklen), 0);
 	assert_int_equal(sigil_sign_digest(SIGIL_KEY_ED25519, sk, d, sig, &siglen), 0);
 	assert_int_equal(sigil_verify_digest(SIGIL_KEY_ED25519, edpk, 32, d, sig, 64), 0);
@@ -296,7 +284,7 @@ test_wrong_types_and_lengths(void **state)
 	assert_int_equal(sigil_verify_digest(SIGIL_KEY_SECP256K1, edpk, 32, d, sig, 64),
 	                 SIGIL_E_INVALID);
 
-	unhex(SP_SK, sk, 32);
+	unhex_exact(SP_SK, sk, 32);
 	assert_int_equal(sigil_pubkey(SIGIL_KEY_SECP256K1, sk, pk, &pklen), 0);
 	assert_int_equal(sigil_sign_digest(SIGIL_KEY_SECP256K1, sk, d, sig, &siglen), 0);
 	assert_int_equal(sigil_verify_digest(SIGIL_KEY_SECP256K1, pk, 32, d, sig, 64), SIGIL_E_INVALID);
@@ -317,15 +305,15 @@ test_degenerate_signatures(void **state)
 	uint8_t pk[33], d[32], sig[64];
 
 	(void)state;
-	unhex(DIGEST, d, 32);
+	unhex_exact(DIGEST, d, 32);
 	for (int i = 0; i < 2; i++) {
-		unhex(pks[i], pk, 33);
+		unhex_exact(pks[i], pk, 33);
 		memset(sig, 0, 64);
 		assert_int_equal(sigil_verify_digest(types[i], pk, 33, d, sig, 64), SIGIL_E_CRYPTO);
 		memset(sig, 0, 32); /* r = 0, s = 1 */
 		sig[63] = 1;
 		assert_int_equal(sigil_verify_digest(types[i], pk, 33, d, sig, 64), SIGIL_E_CRYPTO);
-		unhex(orders[i], sig, 32); /* r = n */
+		unhex_exact(orders[i], sig, 32); /* r = n */
 		assert_int_equal(sigil_verify_digest(types[i], pk, 33, d, sig, 64), SIGIL_E_CRYPTO);
 		/* A 33-byte string that is not a point on the curve. */
 		memset(pk, 0xff, 33);
