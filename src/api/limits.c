@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <time.h>
 
@@ -205,7 +206,12 @@ api_limits_sweep(void *arg)
 			break;
 		int64_t now = api_now_ms();
 		for (struct api_track *t = l->head; t != NULL && l->head_ms > 0; t = t->next) {
+			int unread = 0;
 			if (t->cut || !atomic_load(&t->waiting) || now <= atomic_load(&t->due))
+				continue;
+			/* Bytes the HTTP threads have not read yet: the delay is
+			 * the server's (a backlog), not the client's. */
+			if (ioctl(t->fd, FIONREAD, &unread) == 0 && unread > 0)
 				continue;
 			/* Not close: the socket stays the HTTP thread's, which
 			 * reads its end and frees the connection. The fd cannot
@@ -368,7 +374,9 @@ api_limits_notify(void *cls, struct MHD_Connection *c, void **socket_context,
 	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	api_addr_of(ci ? ci->client_addr : NULL, &t->addr);
 	t->host = api_addr_is_host(&t->addr);
-	atomic_init(&t->due, api_now_ms() + l->head_ms);
+	/* Until its request line is in: as a kept-alive connection between
+	 * requests, for clients that connect ahead of their first request. */
+	atomic_init(&t->due, api_now_ms() + l->idle_ms + l->head_ms);
 	atomic_init(&t->waiting, true);
 	pthread_mutex_lock(&l->mu);
 	t->next = l->head;

@@ -5,7 +5,11 @@
  * a header line every few seconds would hold its connection for ever; here
  * every connection is tracked, and a sweeper thread shuts down those whose
  * request head is overdue (the HTTP thread that owns the connection then
- * sees it closed and frees it as usual).
+ * sees it closed and frees it as usual). A head is due within the head
+ * timeout of its request line, and the request line within the idle
+ * timeout plus the head timeout of the connection's start or of the
+ * previous request's end; never while bytes the client sent wait unread
+ * (then the server is what is slow).
  *
  * Clients of the host itself (127.0.0.1, ::1) are the operator's own baker
  * or tools: they are not held to the per-address limit, and the last 1/16
@@ -61,9 +65,8 @@ __attribute__((format(printf, 2, 0))) void api_limits_mhd_log(void *cls, const c
 /* The connection's request head is complete: no head deadline until the
  * request is over. */
 void api_limits_head_done(struct MHD_Connection *c);
-/* Its request is over: the next head, on a kept-alive connection, is due
- * within the idle timeout plus the head timeout (the request line starts
- * the head's own clock, api_limits_uri). */
+/* Its request is over: the next request line, on a kept-alive connection,
+ * is due within the idle timeout plus the head timeout. */
 void api_limits_request_done(struct api_limits *l, struct MHD_Connection *c);
 
 /* Takes n bytes of the body budget for a body that will then hold total

@@ -87,10 +87,10 @@ typedef bool (*api_check)(void *ctx, const char *method, const char *url, size_t
                           struct api_response *res);
 
 /* Limits (api/limits.h): a request head must be complete within
- * head_timeout_s of the connection's start (of the request line on a
- * kept-alive connection, which has the idle timeout to send one); a body
- * within timeout_s of the end of its head; a connection silent for
- * timeout_s is closed. A body over max_body is refused with 413 from its
+ * head_timeout_s of its request line, and the request line within
+ * timeout_s + head_timeout_s of the connection's start (or of the previous
+ * answer on a kept-alive connection); a body within timeout_s of the end
+ * of its head; a connection silent for timeout_s is closed. A body over max_body is refused with 413 from its
  * Content-Length, before it is read; one that would take the bodies held in
  * memory over max_buffered gets 503. */
 struct api_server_opts {

@@ -8,12 +8,15 @@ the test's own probes from 127.0.0.1. Nothing here reaches beyond loopback.
 Every mode stops by itself after --duration seconds.
 
   slow_clients.py slowloris --port P --sources 2-12 --per-source 100
-          [--interval 2] [--duration 16]
+          [--interval 2] [--duration 16] [--line-source 13 --line-count 0]
       Opens per-source connections from each source, sends a request line
       and then one header line every --interval seconds, never the end of
-      the head. A connection the server closes is opened again a second
-      later. Prints JSON: the most connections open at once, how many the
-      server closed, and how long those it closed had lived.
+      the head. Besides, line-count connections from 127.0.0.<line-source>,
+      opened first and only once, send their request line one byte every
+      --interval seconds. Any other connection the server closes is opened
+      again a second later. Prints
+      JSON: the most connections open at once, how many the server closed,
+      and how long those it closed had lived (line_*: the byte tricklers).
   slow_clients.py body --port P --sources 2-6 --count 300 --announce N
           --send M [--path /keys/tz1…] [--ready FILE] [--duration 8]
       Opens count connections that announce an N-byte POST body and send M
@@ -81,11 +84,18 @@ def slowloris(a):
     sources = loopback_sources(a.sources)
     raise_nofile(len(sources) * a.per_source + 256)
     sel = selectors.DefaultSelector()
-    # slot: [src, sock, state, due, opened_at]; state: idle, connecting, open
-    slots = [[src, None, "idle", 0.0, 0.0] for src in sources for _ in range(a.per_source)]
+    line = b"GET /keys/slow HTTP/1.1\r\n"
+    # slot: [src, sock, state, due, opened_at, line trickler: bytes sent, or
+    # None]; state: idle, connecting, open, done. The line tricklers go
+    # first, so that they find room, and are not opened again.
+    slots = [[loopback_sources(str(a.line_source))[0], None, "idle", 0.0, 0.0, 0]
+             for _ in range(a.line_count)]
+    slots += [[src, None, "idle", 0.0, 0.0, None] for src in sources
+              for _ in range(a.per_source)]
     start = time.monotonic()
     end = start + a.duration
-    stats = {"opened": 0, "closed_by_server": 0, "max_open": 0, "lifetimes": []}
+    stats = {"opened": 0, "closed_by_server": 0, "max_open": 0, "lifetimes": [],
+             "line_closed": 0, "line_lifetimes": []}
     n_open = 0
 
     def drop(slot, by_server, now):
@@ -93,14 +103,20 @@ def slowloris(a):
         if slot[2] == "open":
             n_open -= 1
             if by_server:
-                stats["closed_by_server"] += 1
-                stats["lifetimes"].append(now - slot[4])
+                if slot[5] is None:
+                    stats["closed_by_server"] += 1
+                    stats["lifetimes"].append(now - slot[4])
+                else:
+                    stats["line_closed"] += 1
+                    stats["line_lifetimes"].append(now - slot[4])
         try:
             sel.unregister(slot[1])
         except (KeyError, ValueError):
             pass
         slot[1].close()
         slot[1], slot[2], slot[3] = None, "idle", now + 1.0
+        if slot[5] is not None:
+            slot[2], slot[3] = "done", end
 
     while True:
         now = time.monotonic()
@@ -114,7 +130,11 @@ def slowloris(a):
                     drop(slot, False, now)
                     continue
                 try:
-                    slot[1].send(f"GET /keys/slow HTTP/1.1\r\nHost: {slot[0]}\r\n".encode())
+                    if slot[5] is None:
+                        slot[1].send(line + f"Host: {slot[0]}\r\n".encode())
+                    else:
+                        slot[1].send(line[:1])
+                        slot[5] = 1
                 except OSError:
                     drop(slot, False, now)
                     continue
@@ -134,7 +154,7 @@ def slowloris(a):
                 drop(slot, True, now)
         now = time.monotonic()
         for slot in slots:
-            if slot[3] > now:
+            if slot[3] > now or slot[2] == "done":
                 continue
             if slot[2] == "idle":
                 s = open_from(slot[0], a.port)
@@ -147,16 +167,21 @@ def slowloris(a):
                 drop(slot, False, now)  # not accepted within 5 s
             else:
                 try:
-                    slot[1].send(b"X-Slow: one more line\r\n")
+                    if slot[5] is None:
+                        slot[1].send(b"X-Slow: one more line\r\n")
+                    elif slot[5] < len(line) - 2:  # never the line's end
+                        slot[1].send(line[slot[5]:slot[5] + 1])
+                        slot[5] += 1
                     slot[3] = now + a.interval
                 except OSError:
                     drop(slot, True, now)
     for slot in slots:
         if slot[1] is not None:
             slot[1].close()
-    life = sorted(stats.pop("lifetimes"))
-    stats["lifetime_max_s"] = round(life[-1], 2) if life else None
-    stats["lifetime_median_s"] = round(life[len(life) // 2], 2) if life else None
+    for pre in ("", "line_"):
+        life = sorted(stats.pop(pre + "lifetimes"))
+        stats[pre + "lifetime_max_s"] = round(life[-1], 2) if life else None
+        stats[pre + "lifetime_median_s"] = round(life[len(life) // 2], 2) if life else None
     print(json.dumps(stats))
 
 
@@ -280,6 +305,8 @@ def main():
     s.add_argument("--per-source", type=int, default=100)
     s.add_argument("--interval", type=float, default=2.0)
     s.add_argument("--duration", type=float, default=16.0)
+    s.add_argument("--line-source", type=int, default=13)
+    s.add_argument("--line-count", type=int, default=0)
     b = sub.add_parser("body")
     b.add_argument("--port", type=int, required=True)
     b.add_argument("--sources", default="2-6")

@@ -3,6 +3,8 @@
 # - slowloris: 1,100 connections that trickle a header line every 2 s from
 #   11 loopback addresses (127.0.0.2-12, standing in for clients elsewhere);
 #   meanwhile GET /keys/… from 127.0.0.1 is answered within 2 s, every time;
+#   the trickling connections are closed at the head deadline, and so are
+#   some that trickle their request line;
 # - bodies: 300 connections that announce a large body and send half of it
 #   leave sigild's RSS within a bound the limits imply (below), and requests
 #   are answered meanwhile;
@@ -66,11 +68,13 @@ finish() { # finish NAME: waits for the attacker, prints its report
 probe "start"
 
 # --- slowloris ----------------------------------------------------------
-attack slowloris slowloris --sources 2-12 --per-source 100 --interval 2 --duration 16
+# Besides, 20 connections from 127.0.0.13 trickle their request line itself.
+attack slowloris slowloris --sources 2-12 --per-source 100 --interval 2 --duration 19 \
+	--line-source 13 --line-count 20
 sleep 4 # the attacker has opened its connections
-for i in 1 2 3 4 5; do
+for i in 1 2 3 4 5 6; do
 	probe "slowloris $i"
-	sleep 1.5
+	sleep 2
 done
 finish slowloris
 # The head deadline closed the trickling connections: none lived much past
@@ -80,6 +84,12 @@ life=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["lifetime
 	"$T/slowloris.json")
 python3 -c 'import sys; sys.exit(0 if float(sys.argv[1]) <= 9 else 1)' "$life" ||
 	fail "a trickling connection lived ${life}s (head deadline 5 s)"
+# A request line is due within timeout_seconds + header_timeout_seconds
+# (15 s) of the connection's start: all 20 were held, then closed.
+python3 -c 'import json,sys; j=json.load(open(sys.argv[1]))
+sys.exit(0 if j["line_closed"] == 20 and 10 <= j["line_lifetime_median_s"] and
+         j["line_lifetime_max_s"] <= 18 else 1)' "$T/slowloris.json" ||
+	fail "request-line tricklers not closed 15 s after they connected"
 grep -q "request head" "$T/sigild.log" || fail "no warning about slow request heads"
 grep -q "refused" "$T/sigild.log" || fail "no warning about refused connections"
 
