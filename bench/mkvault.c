@@ -17,9 +17,9 @@
 #include <string.h>
 
 #include "common.h"
-#include "core/errors.h"
-#include "core/fileio.h"
-#include "core/secmem.h"
+#include "base/errors.h"
+#include "base/fileio.h"
+#include "base/secmem.h"
 #include "vault/file_format.h"
 
 #define MK_MAX_KEYS 100000

@@ -2,7 +2,7 @@
 
 #include <string.h>
 
-#include "core/hex.h"
+#include "base/hex.h"
 
 struct pl_buf {
 	uint8_t b[BENCH_PAYLOAD_HEX_MAX / 2];

@@ -7,7 +7,7 @@
 
 #include "chain/tezos/b58.h"
 #include "chain/tezos/keys.h"
-#include "core/errors.h"
+#include "base/errors.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 
 #include "chain/tezos/decode.h"
-#include "core/errors.h"
+#include "base/errors.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,7 +1,7 @@
 #include "api/body.h"
 
-#include "core/errors.h"
-#include "core/hex.h"
+#include "base/errors.h"
+#include "base/hex.h"
 
 static int
 api_is_ws(char c)

@@ -4,7 +4,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 
-#include "core/errors.h"
+#include "base/errors.h"
 
 struct api_job {
 	void (*fn)(void *);

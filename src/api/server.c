@@ -16,8 +16,8 @@
 #include "api/body.h"
 #include "api/limits.h"
 #include "api/pool.h"
-#include "core/errors.h"
-#include "core/log.h"
+#include "base/errors.h"
+#include "base/log.h"
 
 struct api_server {
 	struct MHD_Daemon *d;

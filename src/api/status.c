@@ -1,5 +1,5 @@
 #include "api/status.h"
-#include "core/errors.h"
+#include "base/errors.h"
 
 unsigned int
 api_status_for(int err)

@@ -9,7 +9,7 @@
 #include "api/body.h"
 #include "api/status.h"
 #include "chain/tezos/decode.h"
-#include "core/errors.h"
+#include "base/errors.h"
 #include "core/sign.h"
 
 static double

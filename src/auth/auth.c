@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/errors.h"
+#include "base/errors.h"
 
 int
 auth_message(const uint8_t pkh[static TZ_PKH_BIN_LEN], const uint8_t *data, size_t len,

@@ -7,8 +7,8 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
-#include "core/errors.h"
-#include "core/secmem.h"
+#include "base/errors.h"
+#include "base/secmem.h"
 
 int
 cli_load_config(struct sigil_config **cfg)

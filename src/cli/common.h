@@ -2,7 +2,7 @@
 #define SIGIL_CLI_COMMON_H
 #include <stddef.h>
 
-#include "core/config.h"
+#include "config/config.h"
 
 /* Loads the config named by -c (or the defaults); prints errors. */
 int cli_load_config(struct sigil_config **cfg);

@@ -8,9 +8,9 @@
 #include "cli/cli.h"
 #include "cli/common.h"
 #include "core/context.h"
-#include "core/errors.h"
-#include "core/fileio.h"
-#include "core/secmem.h"
+#include "base/errors.h"
+#include "base/fileio.h"
+#include "base/secmem.h"
 
 static const char generate_usage[] =
 	"usage: sigil generate <tz1|tz2|tz3|tz4> [--name NAME] [--vault VAULT]\n"

@@ -6,7 +6,7 @@
 #include "cli/cli.h"
 #include "cli/common.h"
 #include "core/context.h"
-#include "core/log.h"
+#include "base/log.h"
 
 struct cli_global cli_opts;
 

@@ -10,10 +10,10 @@
 #include "api/server.h"
 #include "api/tezos.h"
 #include "cli/cli.h"
-#include "core/errors.h"
-#include "core/fileio.h"
-#include "core/log.h"
-#include "core/secmem.h"
+#include "base/errors.h"
+#include "base/fileio.h"
+#include "base/log.h"
+#include "base/secmem.h"
 
 static const char serve_usage[] =
 	"usage: sigild [-c config.yaml] [--base-dir DIR] [--json-log] [--log-level LEVEL]\n"
@@ -170,7 +170,7 @@ cli_serve(int argc, char **argv)
 		sigil_ctx_close(&ctx);
 		return 1;
 	}
-	/* From here on audit lines leave in batches (src/core/log_out.c). The
+	/* From here on audit lines leave in batches (src/base/log_out.c). The
 	 * writer thread inherits the blocked signals above. */
 	if (log_out_async_start() != 0)
 		log_warn("no log writer thread: every log line is written at once");

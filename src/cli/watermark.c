@@ -10,7 +10,7 @@
 #include "cli/cli.h"
 #include "cli/common.h"
 #include "core/context.h"
-#include "core/errors.h"
+#include "base/errors.h"
 #include "watermark/watermark.h"
 
 static const char wm_usage[] =

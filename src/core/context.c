@@ -9,9 +9,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "core/errors.h"
-#include "core/log.h"
-#include "core/secmem.h"
+#include "base/errors.h"
+#include "base/log.h"
+#include "base/secmem.h"
 
 int (*sigil_passphrase_prompt)(const char *vault, char *out, size_t cap);
 

@@ -8,7 +8,7 @@
 #include <stdatomic.h>
 #include <stddef.h>
 
-#include "core/config.h"
+#include "config/config.h"
 #include "core/metrics.h"
 #include "vault/vault.h"
 #include "watermark/watermark.h"

@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 #include "chain/tezos/decode.h"
-#include "core/sbuf.h"
+#include "base/sbuf.h"
 
 #define METRICS_BUCKETS 14
 

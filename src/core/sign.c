@@ -10,11 +10,11 @@
 #include <time.h>
 
 #include "auth/auth.h"
-#include "core/errors.h"
-#include "core/hex.h"
-#include "core/log.h"
-#include "core/secmem.h"
-#include "core/testhook.h"
+#include "base/errors.h"
+#include "base/hex.h"
+#include "base/log.h"
+#include "base/secmem.h"
+#include "base/testhook.h"
 #include "policy/policy.h"
 
 static double

@@ -12,7 +12,7 @@
 #include <blst.h>
 #include <sodium.h>
 
-#include "core/errors.h"
+#include "base/errors.h"
 #include "crypto/sig_impl.h"
 
 /* Ciphersuite identifiers (draft-irtf-cfrg-bls-signature, section 4.2):

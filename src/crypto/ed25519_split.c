@@ -33,7 +33,7 @@
 
 #include <sodium.h>
 
-#include "core/errors.h"
+#include "base/errors.h"
 #include "crypto/sig_impl.h"
 
 #define ED_R_OFF 32

@@ -23,7 +23,7 @@
 #include <openssl/params.h>
 #include <sodium.h>
 
-#include "core/errors.h"
+#include "base/errors.h"
 #include "crypto/sig_impl.h"
 
 #ifdef OPENSSL_NO_DEPRECATED_3_0

@@ -5,7 +5,7 @@
 #include <secp256k1.h>
 #include <sodium.h>
 
-#include "core/errors.h"
+#include "base/errors.h"
 #include "crypto/sig.h"
 #include "crypto/sig_impl.h"
 

@@ -7,7 +7,7 @@
 
 #include <sodium.h>
 
-#include "core/errors.h"
+#include "base/errors.h"
 #include "crypto/sig_impl.h"
 
 #define ED25519_SIG_LEN 64

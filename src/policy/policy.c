@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "chain/tezos/b58.h"
-#include "core/errors.h"
+#include "base/errors.h"
 
 _Static_assert(TZ_OP_KIND_COUNT <= 64, "op kinds must fit the uint64_t mask");
 _Static_assert(TZ_REQ_KINDS <= 32, "request kinds must fit the uint32_t mask");

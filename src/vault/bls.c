@@ -2,7 +2,7 @@
  * vault's scheme names the ciphersuite, crypto/sig.h does the work. */
 #include <string.h>
 
-#include "core/errors.h"
+#include "base/errors.h"
 #include "crypto/sig.h"
 #include "vault/file_format.h"
 

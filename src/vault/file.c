@@ -1,5 +1,5 @@
 /* The file vault: keys encrypted at rest with Argon2id + XChaCha20-Poly1305,
- * decrypted once at start-up into the locked arena (core/secmem.h).
+ * decrypted once at start-up into the locked arena (base/secmem.h).
  * Signatory's file-vault format is read as well, so operators can migrate. */
 #include "vault/vault.h"
 #include "vault/file_format.h"
@@ -10,10 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/errors.h"
-#include "core/log.h"
-#include "core/secmem.h"
-#include "core/testhook.h"
+#include "base/errors.h"
+#include "base/log.h"
+#include "base/secmem.h"
+#include "base/testhook.h"
 
 struct vault_file {
 	struct vault base;

@@ -10,9 +10,9 @@
 #include <sys/file.h>
 #include <unistd.h>
 
-#include "core/errors.h"
-#include "core/fileio.h"
-#include "core/secmem.h"
+#include "base/errors.h"
+#include "base/fileio.h"
+#include "base/secmem.h"
 #include "vault/file_format.h"
 
 /* Refuses a second key with the same name or address. */

@@ -11,10 +11,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "core/errors.h"
-#include "core/hex.h"
-#include "core/log.h"
-#include "core/secmem.h"
+#include "base/errors.h"
+#include "base/hex.h"
+#include "base/log.h"
+#include "base/secmem.h"
 
 #define VF_AD_TAG "sigil-vault-v1"
 

@@ -15,8 +15,8 @@
 #include <sodium.h>
 #include <string.h>
 
-#include "core/errors.h"
-#include "core/secmem.h"
+#include "base/errors.h"
+#include "base/secmem.h"
 
 #define VF_KEK_LEN crypto_aead_xchacha20poly1305_ietf_KEYBYTES
 #define VF_KEK_SLOTS 16

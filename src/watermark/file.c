@@ -80,9 +80,9 @@
 #include "watermark/file_slot.h"
 #include "watermark/file_store.h"
 
-#include "core/errors.h"
-#include "core/fileio.h"
-#include "core/log.h"
+#include "base/errors.h"
+#include "base/fileio.h"
+#include "base/log.h"
 
 #include <errno.h>
 #include <fcntl.h>

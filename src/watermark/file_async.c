@@ -16,7 +16,7 @@
  * comes only after an fdatasync that started after the write's ticket. */
 #include "watermark/file_store.h"
 
-#include "core/errors.h"
+#include "base/errors.h"
 
 #include <pthread.h>
 #include <string.h>

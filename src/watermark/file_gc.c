@@ -17,8 +17,8 @@
  * is to lead. */
 #include "watermark/file_store.h"
 
-#include "core/errors.h"
-#include "core/log.h"
+#include "base/errors.h"
+#include "base/log.h"
 
 #include <errno.h>
 #include <semaphore.h>

@@ -3,10 +3,10 @@
  * reasoning is at the top of file.c). */
 #include "watermark/file_store.h"
 
-#include "core/errors.h"
-#include "core/fileio.h"
-#include "core/hex.h"
-#include "core/log.h"
+#include "base/errors.h"
+#include "base/fileio.h"
+#include "base/hex.h"
+#include "base/log.h"
 
 #include <errno.h>
 #include <fcntl.h>

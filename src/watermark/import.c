@@ -8,10 +8,10 @@
 
 #include "chain/tezos/b58.h"
 #include "chain/tezos/keys.h"
-#include "core/errors.h"
-#include "core/fileio.h"
-#include "core/hex.h"
-#include "core/log.h"
+#include "base/errors.h"
+#include "base/fileio.h"
+#include "base/hex.h"
+#include "base/log.h"
 
 #include <jansson.h>
 #include <sodium.h>

@@ -223,7 +223,7 @@ def cmd_mem(needles, pid, want_locked):
         print(f"secrets held in {m['lo']:#x}-{m['hi']:#x} ({size >> 10} KiB,"
               f" locked {m['locked']} kB) VmFlags: {' '.join(m['flags'])}")
         if size % (64 << 10) != 0:
-            print("  not a run of 64 KiB arena chunks (core/secmem.c)")
+            print("  not a run of 64 KiB arena chunks (base/secmem.c)")
             bad += 1
         if want_locked and ("lo" not in m["flags"] or m["locked"] * 1024 < size):
             print("  not locked in memory although sigild did not warn that locking failed")

@@ -16,7 +16,7 @@
 
 #include <sodium.h>
 
-#include "core/errors.h"
+#include "base/errors.h"
 #include "crypto/sig.h"
 
 #define B58_CHECKSUM_LEN 4

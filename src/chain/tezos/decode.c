@@ -4,7 +4,7 @@
 
 #include "chain/tezos/decode.h"
 #include "chain/tezos/ops.h"
-#include "core/errors.h"
+#include "base/errors.h"
 
 /* Shell header offsets, counting the magic byte (octez-signer reads the
  * level and the fitness from the same places). */

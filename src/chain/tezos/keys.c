@@ -9,7 +9,7 @@
 #include <openssl/evp.h>
 #include <sodium.h>
 
-#include "core/errors.h"
+#include "base/errors.h"
 
 /* octez-client's encrypted secret keys (lib_signer_backends/encrypted.ml;
  * the same parameters in @taquito/signer 24.2.0's InMemorySigner):

@@ -13,7 +13,7 @@
 #include <sodium.h>
 
 #include "chain/tezos/keys.h"
-#include "core/errors.h"
+#include "base/errors.h"
 
 /* A PEM private key for these curves is a few hundred bytes. */
 #define PEM_MAX 8192

@@ -13,7 +13,7 @@
 
 #include "chain/tezos/decode.h"
 #include "chain/tezos/ops.h"
-#include "core/errors.h"
+#include "base/errors.h"
 #include "crypto/sig.h"
 
 /* ---- bounded reads ---------------------------------------------------- */

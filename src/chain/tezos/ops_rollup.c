@@ -39,7 +39,7 @@
 #include <string.h>
 
 #include "chain/tezos/ops.h"
-#include "core/errors.h"
+#include "base/errors.h"
 
 /* Ticks and message counters are unbounded naturals in the protocol; 64
  * bytes (448 bits) is far past any reachable value. */

@@ -13,7 +13,7 @@
 
 #include "api/body.h"
 #include "api/status.h"
-#include "core/errors.h"
+#include "base/errors.h"
 
 static int
 parse(const char *s, uint8_t *out, size_t cap, size_t *n)

@@ -19,8 +19,8 @@
 #include "../unit_util.h"
 
 #include "auth/auth.h"
-#include "core/config.h"
-#include "core/errors.h"
+#include "config/config.h"
+#include "base/errors.h"
 
 #define TZ1 "tz1c8PEDNfj6UxoQM2XCyfTHM5KbGGgoqDrH"
 #define TZ2 "tz2XVTRqkKBQNDfyFKzNDb1UcHxrirzyYWf8"

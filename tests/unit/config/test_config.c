@@ -14,8 +14,8 @@
 
 #include <cmocka.h>
 
-#include "core/config.h"
-#include "core/errors.h"
+#include "config/config.h"
+#include "base/errors.h"
 
 #define TZ1 "tz1c8PEDNfj6UxoQM2XCyfTHM5KbGGgoqDrH"
 #define TZ1B "tz1RmNmuNm9ygsA17RBzX38GJWG3Bex5U9UT"

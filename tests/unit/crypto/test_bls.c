@@ -24,8 +24,8 @@
 
 #include <cmocka.h>
 
-#include "core/errors.h"
-#include "core/hex.h"
+#include "base/errors.h"
+#include "base/hex.h"
 #include "crypto/sig.h"
 
 static const char *const SK_LE = "618cc8665c74294284a5ece2702477ad0d6ddd36d8fa0f6eb59c871261801915";

@@ -20,7 +20,7 @@
 #include <cmocka.h>
 #include <sodium.h>
 
-#include "core/errors.h"
+#include "base/errors.h"
 #include "crypto/sig.h"
 #include "crypto/sig_impl.h"
 #include "../unit_util.h"

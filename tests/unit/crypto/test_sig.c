@@ -15,9 +15,9 @@
 
 #include <cmocka.h>
 
-#include "core/errors.h"
+#include "base/errors.h"
 #include "../unit_util.h"
-#include "core/hex.h"
+#include "base/hex.h"
 #include "crypto/sig.h"
 
 /* TEST_MSG = 03a1a1a1a1a1a1a1a16c000102030405060708090a */

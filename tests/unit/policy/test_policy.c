@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "core/errors.h"
+#include "base/errors.h"
 #include "policy/policy.h"
 
 #define TZ1 "tz1c8PEDNfj6UxoQM2XCyfTHM5KbGGgoqDrH"

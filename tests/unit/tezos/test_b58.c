@@ -16,7 +16,7 @@
 #include <sodium.h>
 
 #include "chain/tezos/b58.h"
-#include "core/errors.h"
+#include "base/errors.h"
 
 static const struct {
 	enum tz_prefix p;

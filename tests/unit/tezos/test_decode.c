@@ -16,7 +16,7 @@
 #include "../unit_util.h"
 
 #include "chain/tezos/decode.h"
-#include "core/errors.h"
+#include "base/errors.h"
 
 /* ---- helpers -------------------------------------------------------------- */
 

@@ -22,8 +22,8 @@
 #include <cmocka.h>
 
 #include "chain/tezos/keys.h"
-#include "core/errors.h"
-#include "core/hex.h"
+#include "base/errors.h"
+#include "base/hex.h"
 
 static const char *const TEST_MSG = "03a1a1a1a1a1a1a1a16c000102030405060708090a";
 

@@ -14,9 +14,9 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "core/errors.h"
-#include "core/fileio.h"
-#include "core/hex.h"
+#include "base/errors.h"
+#include "base/fileio.h"
+#include "base/hex.h"
 #include "vault/vault.h"
 
 static const char *const BLSK = "BLsk2EsczrFLS5n1D99b6yGCXu8fFnhKWiQhq9WsSgq4YqxmMUAw7j";

@@ -12,9 +12,9 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-#include "core/errors.h"
-#include "core/fileio.h"
-#include "core/hex.h"
+#include "base/errors.h"
+#include "base/fileio.h"
+#include "base/hex.h"
 #include "vault/file_format.h"
 #include "vault/vault.h"
 

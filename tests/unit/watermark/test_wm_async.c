@@ -14,7 +14,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "core/errors.h"
+#include "base/errors.h"
 #include "watermark/watermark.h"
 #include "wm_testlib.h"
 #include "../unit_util.h"

@@ -18,8 +18,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "core/errors.h"
-#include "core/log.h"
+#include "base/errors.h"
+#include "base/log.h"
 #include "chain/tezos/b58.h"
 #include "chain/tezos/keys.h"
 #include "crypto/sig.h"

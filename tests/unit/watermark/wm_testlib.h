@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/errors.h"
+#include "base/errors.h"
 #include "watermark/watermark.h"
 
 /* The on-disk layout, restated so that a change to it breaks these tests. */

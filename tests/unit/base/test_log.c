@@ -15,8 +15,8 @@
 #include "../unit_util.h"
 #include <jansson.h>
 
-#include "core/log.h"
-#include "core_test.h"
+#include "base/log.h"
+#include "../core/core_test.h"
 
 /* What follows the timestamp and level: "audit ..." or the message. */
 static const char *

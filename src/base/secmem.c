@@ -1,4 +1,4 @@
-#include "core/secmem.h"
+#include "base/secmem.h"
 
 #include <pthread.h>
 #include <sodium.h>

@@ -22,7 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/log.h"
+#include "base/log.h"
 
 #define LOG_OUT_CAP (256u * 1024)
 #define LOG_OUT_GATHER_US 2000

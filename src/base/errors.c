@@ -1,4 +1,4 @@
-#include "core/errors.h"
+#include "base/errors.h"
 
 const char *
 sigil_strerror(int err)

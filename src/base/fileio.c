@@ -1,5 +1,5 @@
-#include "core/fileio.h"
-#include "core/errors.h"
+#include "base/fileio.h"
+#include "base/errors.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -3,8 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/config_schema.h"
-#include "core/errors.h"
+#include "config/config_schema.h"
+#include "base/errors.h"
 
 #define KEY(m) offsetof(struct policy_key, m)
 const struct field cfg_key_fields[] = {

@@ -1,5 +1,5 @@
-#include "core/hex.h"
-#include "core/errors.h"
+#include "base/hex.h"
+#include "base/errors.h"
 
 static int
 hex_nibble(char c)

@@ -17,8 +17,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "core/errors.h"
-#include "core/fileio.h"
+#include "base/errors.h"
+#include "base/fileio.h"
 
 #define MAX_SYNCS 16
 

@@ -1,7 +1,7 @@
 /* YAML events (libyaml) to a cnode tree, with ${VAR} expansion of every
  * scalar value. Aliases are refused: they would let a small file expand into
  * a huge tree, and no sigil setting needs them. */
-#include "core/config_tree.h"
+#include "config/config_tree.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -9,7 +9,7 @@
 #include <string.h>
 #include <yaml.h>
 
-#include "core/errors.h"
+#include "base/errors.h"
 
 void
 cfg_errf(char *err, size_t errlen, unsigned line, const char *path, const char *fmt, ...)

@@ -1,4 +1,4 @@
-#include "core/sbuf.h"
+#include "base/sbuf.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -2,7 +2,7 @@
  * YAML tree for the top level, server and vaults, and the environment
  * overrides. Scalar fields are described by tables so that the YAML walk and
  * the SIGIL_* overrides go through the same setter. */
-#include "core/config.h"
+#include "config/config.h"
 
 #include <ctype.h>
 #include <limits.h>
@@ -12,8 +12,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "core/config_schema.h"
-#include "core/errors.h"
+#include "config/config_schema.h"
+#include "base/errors.h"
 
 #define CFG(m) offsetof(struct sigil_config, m)
 static const struct field top_fields[] = {

@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/log.h"
+#include "base/log.h"
 #include "policy/policy.h"
 
 #define CONFIG_MAX_BYTES (1024 * 1024) /* larger files are refused */

@@ -6,8 +6,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "core/config.h"
-#include "core/config_tree.h"
+#include "config/config.h"
+#include "config/config_tree.h"
 
 #define PATHBUF 256
 

@@ -1,6 +1,6 @@
 /* The config's public functions: defaults, loading, the final checks that
  * need the whole file (and the overrides) seen, and the lookups. */
-#include "core/config.h"
+#include "config/config.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -12,11 +12,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "core/config_schema.h"
-#include "core/errors.h"
-#include "core/fileio.h"
-#include "core/log.h"
-#include "core/secmem.h"
+#include "config/config_schema.h"
+#include "base/errors.h"
+#include "base/fileio.h"
+#include "base/log.h"
+#include "base/secmem.h"
 
 static int
 dup_into(char **dst, const char *s)
