@@ -11,6 +11,7 @@
 #include "cli/common.h"
 #include "core/context.h"
 #include "base/errors.h"
+#include "watermark/import.h"
 #include "watermark/watermark.h"
 
 static const char wm_usage[] =
@@ -32,49 +33,57 @@ static const char wm_usage[] =
 
 static const char *const wm_kind_names[WM_KINDS] = {"block", "preattestation", "attestation"};
 
-/* The store's directory from the config, resolved against base_dir. */
+/* The store the config names: its driver and settings (dir holds the
+ * resolved directory). */
 static int
-wm_dir(char *dir, size_t cap)
+wm_config(const struct wm_driver **drv, struct wm_store_config *wc, char *dir, size_t cap)
 {
 	struct sigil_config *cfg;
+	char err[512] = "";
 	int rc;
 
 	if (cli_load_config(&cfg) != 0)
 		return -1;
-	rc = config_resolve_path(cfg, cfg->watermark_dir, dir, cap);
+	rc = sigil_wm_config(cfg, drv, wc, dir, cap, err, sizeof(err));
 	config_free(cfg);
 	if (rc != 0)
-		fprintf(stderr, "sigil: watermark.dir: %s\n", sigil_strerror(rc));
+		fprintf(stderr, "sigil: %s\n", err);
 	return rc;
 }
 
 static int
 wm_open(struct wm_store **s)
 {
-	char dir[4096];
-	int rc;
+	const struct wm_driver *drv;
+	struct wm_store_config wc;
+	char dir[4096], err[512] = "";
 
-	if (wm_dir(dir, sizeof(dir)) != 0)
+	if (wm_config(&drv, &wc, dir, sizeof(dir)) != 0)
 		return 1;
-	if ((rc = wm_file_open(dir, s)) != 0)
-		fprintf(stderr, "sigil: watermark store %s: %s%s\n", dir, sigil_strerror(rc),
-		        rc == SIGIL_E_LOCKED      ? " (is sigild running?)"
-		        : rc == SIGIL_E_NOT_FOUND ? " (see the message above)"
-		                                  : "");
-	return rc == 0 ? 0 : 1;
+	if (drv->open(&wc, s, err, sizeof(err)) != 0) {
+		fprintf(stderr, "sigil: %s\n", err);
+		return 1;
+	}
+	return 0;
 }
 
 static int
 wm_init(void)
 {
-	char dir[4096], real[PATH_MAX];
+	const struct wm_driver *drv;
+	struct wm_store_config wc;
+	char dir[4096], real[PATH_MAX], err[512] = "";
 	bool created;
-	int rc;
 
-	if (wm_dir(dir, sizeof(dir)) != 0)
+	if (wm_config(&drv, &wc, dir, sizeof(dir)) != 0)
 		return 1;
-	if ((rc = wm_file_init(dir, &created)) != 0) {
-		fprintf(stderr, "sigil: watermark init %s: %s\n", dir, sigil_strerror(rc));
+	if (drv->init == NULL) {
+		fprintf(stderr, "sigil: watermark driver %s has no init: its stores are made "
+		        "outside sigil\n", drv->name);
+		return 1;
+	}
+	if (drv->init(&wc, &created, err, sizeof(err)) != 0) {
+		fprintf(stderr, "sigil: watermark init: %s\n", err);
 		return 1;
 	}
 	printf("%s watermark store %s\n", created ? "created" : "kept the existing",

@@ -269,7 +269,8 @@ sigil_ctx_metrics_text(struct sigil_ctx *ctx, char **out, size_t *len)
 	for (size_t i = 0; i < st->n_keys; i++)
 		krows[i] = (struct metrics_key_row){st->keys[i].vk->address,
 		                                    st->keys[i].vault_name, st->keys[i].metrics};
-	atomic_store(&ctx->metrics.wm_fsyncs, wm_file_sync_count(ctx->wm));
+	if (ctx->wm->ops->syncs != NULL)
+		atomic_store(&ctx->metrics.wm_fsyncs, ctx->wm->ops->syncs(ctx->wm));
 	metrics_render(&b, &ctx->metrics, vrows, nv, krows, st->n_keys);
 	if ((*out = sbuf_take(&b, len)) == NULL)
 		rc = SIGIL_E_NOMEM;
@@ -405,21 +406,34 @@ sigil_ctx_open(struct sigil_ctx *ctx, const char *config_path, char *err, size_t
 		snprintf(err, errlen, "%s", sigil_strerror(rc));
 		return rc;
 	}
-	if (strcmp(ctx->st->cfg->watermark_driver, "file") != 0) {
-		snprintf(err, errlen, "watermark: unknown driver %s", ctx->st->cfg->watermark_driver);
-		return SIGIL_E_UNSUPPORTED;
-	}
-	if ((rc = config_resolve_path(ctx->st->cfg, ctx->st->cfg->watermark_dir, dir,
-	                              sizeof(dir))) != 0 ||
-	    (rc = wm_file_open(dir, &ctx->wm)) != 0) {
-		snprintf(err, errlen, "watermark store %s: %s%s", dir, sigil_strerror(rc),
-		         rc == SIGIL_E_NOT_FOUND ? " (create it with `sigil watermark init`)" : "");
+	const struct wm_driver *drv;
+	struct wm_store_config wc;
+	if ((rc = sigil_wm_config(ctx->st->cfg, &drv, &wc, dir, sizeof(dir), err, errlen)) != 0 ||
+	    (rc = drv->open(&wc, &ctx->wm, err, errlen)) != 0)
 		return rc;
-	}
 	/* Which store guards the keys is the first thing to check when a
 	 * signer refuses, or signs, what another would not. */
 	char real[PATH_MAX];
-	log_info("watermark store: file %s", realpath(dir, real) ? real : dir);
+	log_info("watermark store: %s %s", drv->name, realpath(dir, real) ? real : dir);
+	return 0;
+}
+
+int
+sigil_wm_config(const struct sigil_config *c, const struct wm_driver **drv,
+                struct wm_store_config *wc, char *dir, size_t dircap, char *err, size_t errlen)
+{
+	int rc;
+
+	memset(wc, 0, sizeof(*wc));
+	if ((*drv = wm_driver_find(c->watermark_driver)) == NULL) {
+		snprintf(err, errlen, "watermark: unknown driver %s", c->watermark_driver);
+		return SIGIL_E_UNSUPPORTED;
+	}
+	if ((rc = config_resolve_path(c, c->watermark_dir, dir, dircap)) != 0) {
+		snprintf(err, errlen, "watermark.dir: %s", sigil_strerror(rc));
+		return rc;
+	}
+	wc->dir = dir;
 	return 0;
 }
 

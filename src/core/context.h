@@ -82,6 +82,13 @@ __attribute__((warn_unused_result)) int
 sigil_ctx_reload(struct sigil_ctx *ctx, char *err, size_t errlen);
 void sigil_ctx_close(struct sigil_ctx *ctx);
 
+/* The watermark store the config names: its driver, and its settings with
+ * paths resolved against base_dir (dir, dircap: room for the directory,
+ * which wc points to). err says what is wrong. */
+__attribute__((warn_unused_result)) int
+sigil_wm_config(const struct sigil_config *c, const struct wm_driver **drv,
+                struct wm_store_config *wc, char *dir, size_t dircap, char *err, size_t errlen);
+
 /* Loads the config and opens its vaults only (CLI use; no watermark lock). */
 __attribute__((warn_unused_result)) int
 sigil_state_load(const char *config_path, struct sigil_state **out, char *err, size_t errlen);

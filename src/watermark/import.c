@@ -4,7 +4,7 @@
  *
  * A file is parsed and checked whole before the store is touched, so a
  * malformed file imports nothing. Importing never lowers a mark. */
-#include "watermark/watermark.h"
+#include "watermark/import.h"
 
 #include "chain/tezos/b58.h"
 #include "chain/tezos/keys.h"

@@ -127,6 +127,9 @@ struct wm_store_ops {
 	            void *arg);
 	/* 0 when the store can serve. */
 	int (*ready)(struct wm_store *s);
+	/* Optional: how many durable commits (fdatasyncs, transactions) the
+	 * store has made, for /metrics. */
+	uint64_t (*syncs)(struct wm_store *s);
 	void (*close)(struct wm_store *s);
 };
 
@@ -134,68 +137,27 @@ struct wm_store {
 	const struct wm_store_ops *ops;
 };
 
-/* The file back end. A store is made once, by wm_file_init (`sigil
- * watermark init`), and only opened after that: wm_file_open never creates
- * one, so that a mistyped or relative directory cannot become a store with
- * no marks that signs what the real one refuses.
- *
- * wm_file_open: dir is locked exclusively (SIGIL_E_LOCKED when another
- * process, or another open in this one, holds it). Marks live in
- * {dir}/watermarks.db, fixed-size A/B records updated in place; writes of
- * concurrent requests share one fdatasync. SIGIL_E_NOT_FOUND, with a log
- * line saying how to proceed, when there is no store at dir, or when
- * {dir}/lock exists but watermarks.db does not (the store was in use and
- * its marks are gone). SIGIL_E_CORRUPT when the file cannot be trusted as
- * a whole (wrong length, unknown format version, a damaged record whose
- * key cannot be read); a record whose two slots are both damaged refuses
- * only its own id (SIGIL_E_CORRUPT) until set() rewrites it. After any
- * failed write or fdatasync the whole store answers SIGIL_E_IO until
- * reopened. An add that a crash cut short (the last record, half written,
- * never acknowledged) is dropped with a warning. */
-__attribute__((warn_unused_result)) int
-wm_file_open(const char *dir, struct wm_store **out);
+/* ---- back ends, by name ---------------------------------------------
+ * A store is one folder under src/watermark/ that fills one struct
+ * wm_driver and adds one line to the table in registry.c. */
 
-/* Makes an empty store at dir (created 0700 if missing), durably; *created
- * says whether it did. A store already there is left as it is (0, *created
- * false); a lock file without watermarks.db is SIGIL_E_NOT_FOUND, as for
- * wm_file_open. */
-__attribute__((warn_unused_result)) int
-wm_file_init(const char *dir, bool *created);
+/* What the configuration says of a store (paths resolved against base_dir). */
+struct wm_store_config {
+	const char *dir; /* watermark.dir */
+};
 
-/* How many fdatasync calls the file store has made (0 for other stores). */
-uint64_t wm_file_sync_count(struct wm_store *s);
+struct wm_driver {
+	const char *name;
+	/* Opens an existing store; never creates one (err says how to
+	 * proceed when there is none). */
+	int (*open)(const struct wm_store_config *cfg, struct wm_store **out, char *err,
+	            size_t errlen);
+	/* Optional: creates an empty store (`sigil watermark init`), leaving
+	 * one that exists as it is; *created says which. */
+	int (*init)(const struct wm_store_config *cfg, bool *created, char *err, size_t errlen);
+};
 
-/* Tests only: the next n fdatasync calls of a file store fail with EIO. */
-void wm_file_fail_next_syncs(struct wm_store *s, int n);
-
-/* Imports Signatory's {base_dir}/watermark_v2/{chain_id}.json (the chain id
- * is taken from the file name): block, preattestation, attestation and
- * attestation_with_dal marks (the last two both land in WM_ATTESTATION,
- * the higher winning). Signatory keeps no signature, and omits a round of
- * 0. The whole file is parsed and checked before anything is written:
- * SIGIL_E_INVALID (with a log line saying where) leaves the store as it
- * was. Never lowers a mark already stored: the higher (level, round) is
- * kept; at equal (level, round) the stored mark stays. */
-__attribute__((warn_unused_result)) int
-wm_import_signatory(struct wm_store *s, const char *path);
-
-/* The public key of the key whose 21-byte pkh (tag, hash) is given, for
- * checking imported signatures: 0 with pk and *pklen set, or an error. */
-typedef int (*wm_pk_lookup)(void *arg, const uint8_t pkh[21], uint8_t *pk, size_t *pklen);
-
-/* Imports one of octez-signer's {block,preattestation,attestation}_high_watermark
- * files (older octez names them preendorsement_/endorsement_) as marks of
- * the given kind: {chain_id: {pkh: {level, round?, hash (hex), signature?}}}.
- * A stored signature is handed back for an identical request, so one is
- * kept only when it verifies, as a signature of hash, with the key that
- * lookup finds (lookup may be NULL); any other is dropped with a warning
- * (the mark stays). tz4 signatures are of the raw bytes, which the file
- * does not hold: always dropped.
- * A missing round (a pre-Tenderbake mark) is taken as INT32_MAX, so the
- * whole level stays refused. Same all-or-nothing and never-lower rules as
- * wm_import_signatory. */
-__attribute__((warn_unused_result)) int
-wm_import_octez(struct wm_store *s, const char *path, enum wm_kind kind, wm_pk_lookup lookup,
-                void *lookup_arg);
+/* The driver registered under name, or NULL. */
+const struct wm_driver *wm_driver_find(const char *name);
 
 #endif

@@ -17,6 +17,7 @@
 #include "chain/tezos/b58.h"
 #include "chain/tezos/keys.h"
 #include "core/context.h"
+#include "watermark/file/file.h"
 #include "base/errors.h"
 #include "base/log.h"
 #include "core/sign.h"

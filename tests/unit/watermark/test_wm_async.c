@@ -1,4 +1,4 @@
-/* The file store's check_advance_async (file.c, file_async.c): answers on
+/* The file store's check_advance_async (watermark/file/ops.c, async.c): answers on
  * the caller's thread, never a wait; an advance is reported by the syncer
  * only after an fdatasync; a busy or new id is left to check_advance; a
  * failed sync fails the request and the id; close reports what is queued. */
@@ -15,6 +15,9 @@
 #include <time.h>
 
 #include "base/errors.h"
+#include "watermark/file/file.h"
+#include "watermark/file/file_test.h"
+#include "watermark/import.h"
 #include "watermark/watermark.h"
 #include "wm_testlib.h"
 #include "../unit_util.h"

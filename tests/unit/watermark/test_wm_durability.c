@@ -1,5 +1,5 @@
 /* The file store's write protocol (rules 1, 2 and 4 at the top of
- * src/watermark/file.c): how many fdatasyncs a signer pays, what a crash
+ * src/watermark/file/ops.c): how many fdatasyncs a signer pays, what a crash
  * can leave on disk, and that a failed sync releases every waiter. Crashes
  * are simulated by writing the on-disk images a crash could leave and
  * reopening them. */
@@ -21,6 +21,9 @@
 
 #include "base/errors.h"
 #include "base/log.h"
+#include "watermark/file/file.h"
+#include "watermark/file/file_test.h"
+#include "watermark/import.h"
 #include "watermark/watermark.h"
 #include "wm_testlib.h"
 

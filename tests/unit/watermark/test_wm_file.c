@@ -20,6 +20,9 @@
 
 #include "base/errors.h"
 #include "base/log.h"
+#include "watermark/file/file.h"
+#include "watermark/file/file_test.h"
+#include "watermark/import.h"
 #include "watermark/watermark.h"
 #include "wm_testlib.h"
 

@@ -23,6 +23,9 @@
 #include "chain/tezos/b58.h"
 #include "chain/tezos/keys.h"
 #include "crypto/sig.h"
+#include "watermark/file/file.h"
+#include "watermark/file/file_test.h"
+#include "watermark/import.h"
 #include "watermark/watermark.h"
 #include <sodium.h>
 

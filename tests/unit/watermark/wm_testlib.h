@@ -11,6 +11,9 @@
 #include <unistd.h>
 
 #include "base/errors.h"
+#include "watermark/file/file.h"
+#include "watermark/file/file_test.h"
+#include "watermark/import.h"
 #include "watermark/watermark.h"
 
 /* The on-disk layout, restated so that a change to it breaks these tests. */

@@ -1,7 +1,9 @@
 /* Opening the file back end: the directory lock, and reading watermarks.db
  * into the id table, failing closed on anything we cannot vouch for (the
- * reasoning is at the top of file.c). */
-#include "watermark/file_store.h"
+ * reasoning is at the top of ops.c). */
+#include "watermark/file/store.h"
+#include "watermark/file/file.h"
+#include "watermark/file/file_test.h"
 
 #include "base/errors.h"
 #include "base/fileio.h"
@@ -43,7 +45,7 @@ log_key(const char *what, size_t index, const struct wm_id *id)
 #define LOAD_UNFINISHED 2 /* the last record's add, cut short: drop it */
 #define LOAD_COMPLETED 3  /* loaded, and its blank slot written: sync it */
 
-/* One slot blank, the other not good. Rule 5 of file.c: a new record's two
+/* One slot blank, the other not good. Rule 5 of ops.c: a new record's two
  * slots go out in one pwrite, are acknowledged only after its fdatasync,
  * and no later record is started before that; a slot is never zeroed
  * again. So in the last record this is an add a crash cut short, never
@@ -76,7 +78,7 @@ load_half_blank(size_t index, const uint8_t buf[static WM_REC_SIZE], int blank, 
 /* The last record's add got as far as one whole slot: the other, still
  * blank, gets the same mark, as the add would have written it. Without
  * this the blank slot would stay, and once a later record exists it would
- * read as damage (rule 5 of file.c). Rule 2 holds: the good slot, made
+ * read as damage (rule 5 of ops.c). Rule 2 holds: the good slot, made
  * durable by open's fdatasync, is not touched; load syncs this write. */
 static int
 complete_add(struct wm_file *f, struct wm_rec *rec, int blank)
@@ -236,7 +238,7 @@ record_blank(const uint8_t buf[static WM_REC_SIZE])
 }
 
 /* Index of the last record that holds anything (n when none does): only it
- * can be an add that a crash cut short (rule 5 of file.c). */
+ * can be an add that a crash cut short (rule 5 of ops.c). */
 static int
 find_last(struct wm_file *f, size_t n, size_t *last)
 {
@@ -476,7 +478,7 @@ wm_file_open(const char *dir, struct wm_store **out)
 		log_error("watermark store: fsync of %s failed (%s)", dir, strerror(errno));
 		goto fail;
 	}
-	/* Rule 2 of file.c: what we read must be durable before we build on
+	/* Rule 2 of ops.c: what we read must be durable before we build on
 	 * it. A signer killed before its last sync leaves its writes in the
 	 * page cache, readable but not yet on disk. */
 	f->nsync++;
@@ -513,3 +515,34 @@ wm_file_fail_next_syncs(struct wm_store *s, int n)
 	if (s != NULL && s->ops == &wm_file_ops)
 		atomic_store(&((struct wm_file *)s)->inject_fail, n);
 }
+
+/* ---- the driver (watermark.h, registry.c) ---- */
+
+static int
+wm_file_driver_open(const struct wm_store_config *cfg, struct wm_store **out, char *err,
+                    size_t errlen)
+{
+	int rc = wm_file_open(cfg->dir, out);
+	if (rc != 0)
+		snprintf(err, errlen, "watermark store %s: %s%s", cfg->dir, sigil_strerror(rc),
+		         rc == SIGIL_E_NOT_FOUND ? " (create it with `sigil watermark init`; see "
+		                                   "the message above)"
+		         : rc == SIGIL_E_LOCKED ? " (is sigild running?)"
+		                                : "");
+	return rc;
+}
+
+static int
+wm_file_driver_init(const struct wm_store_config *cfg, bool *created, char *err, size_t errlen)
+{
+	int rc = wm_file_init(cfg->dir, created);
+	if (rc != 0)
+		snprintf(err, errlen, "watermark store %s: %s", cfg->dir, sigil_strerror(rc));
+	return rc;
+}
+
+const struct wm_driver wm_file_driver = {
+	/* .name = */ "file",
+	/* .open = */ wm_file_driver_open,
+	/* .init = */ wm_file_driver_init,
+};

@@ -1,5 +1,5 @@
 /* Private to the file back end: the store's in-memory state, shared by
- * file.c (operations) and file_open.c (open, load, lock). */
+ * ops.c (operations) and open.c (open, load, lock). */
 #ifndef SIGIL_WM_FILE_STORE_H
 #define SIGIL_WM_FILE_STORE_H
 #include <pthread.h>
@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "watermark/file_slot.h"
+#include "watermark/file/slot.h"
 #include "watermark/watermark.h"
 
 struct wm_gc_waiter;
@@ -20,7 +20,7 @@ struct wm_rec {
 	size_t index;          /* record number in the file */
 	pthread_mutex_t mu;    /* serialises this id only */
 	/* An async advance's write is out and its sync not yet reported
-	 * (file_async.c): the id stays busy, as if mu were held, until the
+	 * (async.c): the id stays busy, as if mu were held, until the
 	 * store's syncer clears this and broadcasts idle. Under mu. */
 	bool pending;
 	pthread_cond_t idle;
@@ -52,7 +52,7 @@ struct wm_file {
 	uint8_t hkey[crypto_shorthash_KEYBYTES];
 	pthread_mutex_t append_mu; /* new records reach the file in index order */
 
-	/* Group commit (file_gc.c). */
+	/* Group commit (gc.c). */
 	pthread_mutex_t gc_mu;
 	struct wm_gc_waiter *gc_waiters; /* queued writers; under gc_mu */
 	bool syncing;                    /* a leader exists; under gc_mu */
@@ -61,7 +61,7 @@ struct wm_file {
 	atomic_uint_least64_t synced;    /* every ticket <= synced is durable */
 
 	/* Async advances waiting for their sync, oldest first, and the
-	 * syncer thread that reports them (file_async.c); under amu. */
+	 * syncer thread that reports them (async.c); under amu. */
 	pthread_mutex_t amu;
 	pthread_cond_t acv;
 	struct wm_async *ahead, *atail;
@@ -74,6 +74,9 @@ struct wm_file {
 };
 
 extern const struct wm_store_ops wm_file_ops;
+
+/* The store's fdatasyncs (its ops' syncs; file_test.h for the tests). */
+uint64_t wm_file_sync_count(struct wm_store *s);
 
 /* Poisons the store with err (rule 4), logging once with errno. */
 void wm_file_fail(struct wm_file *f, int err, const char *what);

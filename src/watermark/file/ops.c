@@ -1,6 +1,6 @@
 /* The file watermark back end: fixed-size A/B records updated in place in
- * {dir}/watermarks.db (layout in file_slot.h), made durable by group commit
- * (file_gc.c), the directory held with an exclusive lock on {dir}/lock.
+ * {dir}/watermarks.db (layout in slot.h), made durable by group commit
+ * (gc.c), the directory held with an exclusive lock on {dir}/lock.
  *
  * Durability rules this file keeps:
  *
@@ -77,8 +77,9 @@
  * its sync, so one id's requests are serialised; ids never wait for each
  * other's locks, only share syncs. */
 #include "watermark/watermark.h"
-#include "watermark/file_slot.h"
-#include "watermark/file_store.h"
+#include "watermark/file/slot.h"
+#include "watermark/file/store.h"
+#include "watermark/file/file.h"
 
 #include "base/errors.h"
 #include "base/fileio.h"
@@ -251,7 +252,7 @@ rec_write_slot(struct wm_file *f, struct wm_rec *rec, const struct wm_mark *m, b
  *
  * append_mu is held until the new record's sync has returned, so at most one
  * append is ever unsynced: a crash can then only leave the last record
- * blank or torn, and open (file_open.c) can tell that from lost data. Two
+ * blank or torn, and open (open.c) can tell that from lost data. Two
  * appends in flight at once could leave the later on disk and the earlier
  * blank. The price is one fdatasync per new record, in series: a record is
  * made once per key, kind and chain, and the sync still covers whatever
@@ -421,7 +422,7 @@ wm_file_check_advance(struct wm_store *s, const struct wm_id *id, const struct w
 }
 
 /* As check_advance up to the write, on the caller's thread without any wait;
- * then the id stays pending and the syncer reports the sync (file_async.c). */
+ * then the id stays pending and the syncer reports the sync (async.c). */
 static int
 wm_file_check_advance_async(struct wm_store *s, const struct wm_id *id, const struct wm_mark *req,
                             struct wm_mark *prev, struct wm_async *a)
@@ -723,5 +724,6 @@ const struct wm_store_ops wm_file_ops = {
 	/* .set = */ wm_file_set,
 	/* .each = */ wm_file_each,
 	/* .ready = */ wm_file_ready,
+	/* .syncs = */ wm_file_sync_count,
 	/* .close = */ wm_file_close,
 };

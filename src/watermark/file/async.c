@@ -1,9 +1,9 @@
-/* Async advances for the file back end (check_advance_async in file.c).
+/* Async advances for the file back end (check_advance_async in ops.c).
  *
  * The caller's thread compares and writes the mark, takes its ticket and
  * queues the request here; it never waits. One syncer thread per store
  * takes the highest ticket queued, waits for it in the group commit like
- * any writer (file_gc.c: it leads the sync, or shares another writer's),
+ * any writer (gc.c: it leads the sync, or shares another writer's),
  * and then reports every queued request that sync covered, oldest first:
  * it stores the mark in the record, frees the id for the next request, and
  * calls done. Requests queued while it reports wait for its next round, so
@@ -12,9 +12,9 @@
  * This is what lets a signer serve many keys without parking one thread
  * per request for the length of an fdatasync: the HTTP thread goes on with
  * other connections, and the syncer finishes the requests it has made
- * durable. Rule 1 of file.c holds as it does for check_advance: done(0)
+ * durable. Rule 1 of ops.c holds as it does for check_advance: done(0)
  * comes only after an fdatasync that started after the write's ticket. */
-#include "watermark/file_store.h"
+#include "watermark/file/store.h"
 
 #include "base/errors.h"
 

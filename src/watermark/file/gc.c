@@ -1,4 +1,4 @@
-/* Group commit for the file back end (rules 1 and 4 at the top of file.c).
+/* Group commit for the file back end (rules 1 and 4 at the top of ops.c).
  *
  * A writer takes a ticket once its pwrite has returned. One writer at a
  * time leads: it reads how many tickets exist, runs one fdatasync, and then
@@ -15,7 +15,7 @@
  * writers in flight that cost nine times the fdatasync itself in CPU. Here a
  * waiter is woken once, and does not touch the mutex after waking unless it
  * is to lead. */
-#include "watermark/file_store.h"
+#include "watermark/file/store.h"
 
 #include "base/errors.h"
 #include "base/log.h"

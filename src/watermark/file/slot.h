@@ -6,7 +6,7 @@
  * with the older sequence number, so the newer one is never overwritten
  * while it is the only good copy; the one exception is a newest slot that
  * only adds a signature to the mark the older slot holds durably (rule 2 in
- * file.c). Each write takes a sequence number above both slots'.
+ * ops.c). Each write takes a sequence number above both slots'.
  *
  * A slot is 256 bytes and a record 512, aligned on 512-byte boundaries: on
  * a device with 512-byte atomic sectors a slot can never be half old, half

@@ -1,4 +1,4 @@
-#include "watermark/file_slot.h"
+#include "watermark/file/slot.h"
 
 #include <sodium.h>
 #include <string.h>
