@@ -9,6 +9,7 @@
 #include "cli/cli.h"
 #include "base/errors.h"
 #include "base/secmem.h"
+#include "vault/vault.h"
 
 int
 cli_load_config(struct sigil_config **cfg)
@@ -46,22 +47,32 @@ cli_prompt_secret(const char *prompt, char *out, size_t cap)
 	return 0;
 }
 
+/* A vault whose driver can store keys. */
+static bool
+cli_vault_can_add(const struct config_vault *v)
+{
+	const struct vault_driver *d = vault_driver_find(v->driver);
+	return d != NULL && d->add != NULL;
+}
+
 int
 cli_vault_target(const struct sigil_config *cfg, const char *name, char *path, size_t pathcap,
-                 char *pass, size_t passcap)
+                 char *pass, size_t passcap, const struct config_vault **out)
 {
 	const struct config_vault *v = NULL;
 	int rc;
 
+	*out = NULL;
 	for (size_t i = 0; i < cfg->n_vaults && v == NULL; i++)
-		if ((name == NULL && strcmp(cfg->vaults[i].driver, "file") == 0) ||
+		if ((name == NULL && cli_vault_can_add(&cfg->vaults[i])) ||
 		    (name && strcmp(cfg->vaults[i].name, name) == 0))
 			v = &cfg->vaults[i];
-	if (v == NULL || strcmp(v->driver, "file") != 0) {
-		fprintf(stderr, "sigil: no file vault%s%s in the configuration\n",
+	if (v == NULL || !cli_vault_can_add(v)) {
+		fprintf(stderr, "sigil: no vault%s%s that can store keys in the configuration\n",
 		        name ? " named " : "", name ? name : "");
 		return SIGIL_E_NOT_FOUND;
 	}
+	*out = v;
 	if ((rc = config_resolve_path(cfg, v->path, path, pathcap)) != 0) {
 		fprintf(stderr, "sigil: vault %s: bad path\n", v->name);
 		return rc;

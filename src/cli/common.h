@@ -14,7 +14,7 @@ int cli_load_config(struct sigil_config **cfg);
  * vault that does not exist yet is asked twice and must match. Prints
  * errors. */
 int cli_vault_target(const struct sigil_config *cfg, const char *name, char *path, size_t pathcap,
-                     char *pass, size_t passcap);
+                     char *pass, size_t passcap, const struct config_vault **out);
 /* Reads a passphrase from the terminal with echo off; SIGIL_E_NOT_FOUND
  * when standard input is not a terminal (never a blocking read then). */
 int cli_prompt_secret(const char *prompt, char *out, size_t cap);

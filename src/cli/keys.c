@@ -73,7 +73,8 @@ keys_store(const char *vault, const char *name, enum sigil_key_type t, const uin
 		secmem_free(pass);
 		return 1;
 	}
-	if ((rc = cli_vault_target(cfg, vault, path, sizeof(path), pass, CLI_PASS_MAX)) != 0)
+	const struct config_vault *cv;
+	if ((rc = cli_vault_target(cfg, vault, path, sizeof(path), pass, CLI_PASS_MAX, &cv)) != 0)
 		goto out;
 	if (name == NULL) {
 		struct vault_key tmp;
@@ -89,12 +90,13 @@ keys_store(const char *vault, const char *name, enum sigil_key_type t, const uin
 		*slash = '\0';
 		(void)fileio_mkdirs(dir, 0700);
 	}
-	rc = vault_file_add(path, pass, name, t, sk, &info);
+	struct vault_config vc = {.name = cv->name, .path = path, .passphrase = pass};
+	char err[512] = "";
+	rc = vault_driver_find(cv->driver)->add(&vc, name, t, sk, &info, err, sizeof(err));
 	if (rc == 0)
 		printf("%s %s %s\n", info.address, info.public_key, info.name);
 	else
-		fprintf(stderr, "sigil: cannot add key to %s: %s%s\n", path, sigil_strerror(rc),
-		        rc == SIGIL_E_INVALID ? " (a key with that name or address exists?)" : "");
+		fprintf(stderr, "sigil: %s\n", err);
 out:
 	secmem_free(pass);
 	config_free(cfg);

@@ -14,6 +14,8 @@
 
 #include "config/config_schema.h"
 #include "base/errors.h"
+#include "vault/vault.h"
+#include "watermark/watermark.h"
 
 #define CFG(m) offsetof(struct sigil_config, m)
 static const struct field top_fields[] = {
@@ -36,7 +38,7 @@ static const struct field top_fields[] = {
 	{"server.max_connections_per_ip", FT_UINT, CFG(server.max_connections_per_ip), 1, 65536},
 	{"server.max_buffered_bytes", FT_SIZE, CFG(server.max_buffered_bytes), 1024, 1ull << 36},
 	{"server.threads", FT_UINT, CFG(server.threads), 0, 1024},
-	{"watermark.driver", FT_DRIVER, CFG(watermark_driver), 0, 0},
+	{"watermark.driver", FT_WM_DRIVER, CFG(watermark_driver), 0, 0},
 	{"watermark.dir", FT_PATH, CFG(watermark_dir), 0, 0},
 };
 static const char *const top_maps[] = {"log", "server", "server.tls", "watermark"};
@@ -105,6 +107,7 @@ cfg_set_field(struct ctx *x, const struct field *f, void *obj, const char *v, co
 	case FT_PATH:
 	case FT_ADDR:
 	case FT_DRIVER:
+	case FT_WM_DRIVER:
 		if (*v == '\0') {
 			cfg_errf(x->err, x->errlen, line, where, "needs a value");
 			return SIGIL_E_INVALID;
@@ -118,9 +121,10 @@ cfg_set_field(struct ctx *x, const struct field *f, void *obj, const char *v, co
 			         "'%.80s' is not host:port or [v6]:port", v);
 			return SIGIL_E_INVALID;
 		}
-		if (f->t == FT_DRIVER && strcmp(v, "file") != 0) {
+		if ((f->t == FT_DRIVER && vault_driver_find(v) == NULL) ||
+		    (f->t == FT_WM_DRIVER && wm_driver_find(v) == NULL)) {
 			cfg_errf(x->err, x->errlen, line, where,
-			         "unsupported driver '%.40s' (only \"file\")", v);
+			         "unsupported driver '%.40s'", v);
 			return SIGIL_E_INVALID;
 		}
 		sp = (char **)(void *)(base + f->off);

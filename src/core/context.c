@@ -51,12 +51,13 @@ static int
 sigil_open_vault(struct sigil_state *st, const struct config_vault *cv, struct vault **out,
                  char *err, size_t errlen)
 {
+	const struct vault_driver *drv = vault_driver_find(cv->driver);
 	char path[4096], *pass;
 	const size_t passcap = 1024;
-	int rc, rc2;
+	int rc;
 
 	*out = NULL;
-	if (strcmp(cv->driver, "file") != 0) {
+	if (drv == NULL) {
 		snprintf(err, errlen, "vault %s: unknown driver %s", cv->name, cv->driver);
 		return SIGIL_E_UNSUPPORTED;
 	}
@@ -86,14 +87,10 @@ sigil_open_vault(struct sigil_state *st, const struct config_vault *cv, struct v
 		secmem_free(pass);
 		return rc;
 	}
-	rc2 = vault_file_open(path, pass, out);
+	struct vault_config vc = {.name = cv->name, .path = path, .passphrase = pass};
+	rc = drv->open(&vc, out, err, errlen);
 	secmem_free(pass);
-	if (rc2 == SIGIL_E_PASSPHRASE && rc == SIGIL_E_NOT_FOUND)
-		snprintf(err, errlen, "vault %s (%s): no passphrase given (set SIGIL_PASSPHRASE, "
-		         "or passphrase_file in the vault's config)", cv->name, path);
-	else if (rc2 != 0)
-		snprintf(err, errlen, "vault %s (%s): %s", cv->name, path, sigil_strerror(rc2));
-	return rc2;
+	return rc;
 }
 
 /* The key ring: every configured key that some vault holds, sorted by

@@ -65,6 +65,33 @@ struct vault {
 	const struct vault_ops *ops;
 };
 
+/* ---- drivers, by name ----------------------------------------------
+ * A vault back end fills one struct vault_driver and adds one line to the
+ * table in vault/registry.c. */
+
+/* What the configuration says of one vault (paths resolved against
+ * base_dir). The passphrase, when the driver uses one, comes from
+ * SIGIL_PASSPHRASE, the passphrase file or a prompt (core/context.c). */
+struct vault_config {
+	const char *name;       /* the vault's name in the config */
+	const char *path;       /* config.path */
+	const char *passphrase; /* "" when none was given */
+};
+
+struct vault_driver {
+	const char *name;
+	/* Opens the vault; err says why not (no secret in it). */
+	int (*open)(const struct vault_config *cfg, struct vault **out, char *err, size_t errlen);
+	/* Optional: stores a new key (sigil generate, import); info, when
+	 * not NULL, describes it. */
+	int (*add)(const struct vault_config *cfg, const char *key_name, enum sigil_key_type t,
+	           const uint8_t sk[static SIGIL_SECRET_LEN], struct vault_key *info, char *err,
+	           size_t errlen);
+};
+
+/* The driver registered under name, or NULL. */
+const struct vault_driver *vault_driver_find(const char *name);
+
 /* --- the file vault ---------------------------------------------------
  * A JSON file, mode 0600:
  *   {"version":1,
