@@ -90,17 +90,14 @@ apply(struct wm_store *s, const char *path, const struct imp_list *l)
 	size_t set = 0, kept = 0;
 
 	for (size_t i = 0; i < l->n; i++) {
-		struct wm_mark cur;
-		int rc = s->ops->get(s, &l->v[i].id, &cur);
-		if (rc == 0 && !mark_above(&l->v[i].m, &cur)) {
+		bool raised = false;
+		int rc = s->ops->raise(s, &l->v[i].id, &l->v[i].m, &raised);
+		if (rc != 0)
+			return rc;
+		if (raised)
+			set++;
+		else
 			kept++;
-			continue;
-		}
-		if (rc != 0 && rc != SIGIL_E_NOT_FOUND)
-			return rc;
-		if ((rc = s->ops->set(s, &l->v[i].id, &l->v[i].m)) != 0)
-			return rc;
-		set++;
 	}
 	log_info("watermark import %s: %zu mark(s) set, %zu already at or above the file's",
 	         path, set, kept);

@@ -119,8 +119,15 @@ struct wm_store_ops {
 	                        const struct wm_mark *signed_mark);
 	/* Reads the current mark: SIGIL_E_NOT_FOUND when there is none. */
 	int (*get)(struct wm_store *s, const struct wm_id *id, struct wm_mark *out);
-	/* Sets a mark unconditionally and durably (CLI set, import). */
+	/* Sets a mark unconditionally and durably (CLI set). */
 	int (*set)(struct wm_store *s, const struct wm_id *id, const struct wm_mark *m);
+	/* Sets m durably only if its (level, round) is above the stored mark
+	 * (or none is stored), in one step that no other writer can come
+	 * between; *raised says whether it did. A mark at or above m stays
+	 * as it is. Imports (and several signers on one store) use it, so
+	 * that they never lower a mark. A damaged record: its error. */
+	int (*raise)(struct wm_store *s, const struct wm_id *id, const struct wm_mark *m,
+	             bool *raised);
 	/* Calls fn for every stored mark (CLI show); optional. */
 	int (*each)(struct wm_store *s,
 	            int (*fn)(void *arg, const struct wm_id *id, const struct wm_mark *m),

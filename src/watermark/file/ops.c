@@ -595,15 +595,17 @@ wm_file_get(struct wm_store *s, const struct wm_id *id, struct wm_mark *out)
 	return rc;
 }
 
+/* set, or (only_higher) raise: *changed says whether m was written. */
 static int
-wm_file_set(struct wm_store *s, const struct wm_id *id, const struct wm_mark *m)
+rec_set(struct wm_file *f, const struct wm_id *id, const struct wm_mark *m, bool only_higher,
+        bool *changed)
 {
-	struct wm_file *f = (struct wm_file *)s;
 	struct wm_mark next;
 	struct wm_rec *rec;
 	bool created;
 	int rc;
 
+	*changed = false;
 	if (!id_ok(id) || m == NULL || m->sig_len > SIGIL_SIG_MAX)
 		return SIGIL_E_INVALID;
 	if ((rc = atomic_load(&f->poison)) != 0)
@@ -614,6 +616,15 @@ wm_file_set(struct wm_store *s, const struct wm_id *id, const struct wm_mark *m)
 	rc = rec_lookup(f, id, &next, &rec, &created);
 	if (rec == NULL)
 		return rc;
+	if (!created && only_higher) {
+		/* Compared and written under the id's lock: nothing can come
+		 * between, so a raise never lowers what another writer set. A
+		 * damaged record is the operator's to repair (set). */
+		if ((rc = rec->err) != 0 || (rec->has_mark && mark_cmp(&next, &rec->mark) <= 0)) {
+			pthread_mutex_unlock(&rec->mu);
+			return rc;
+		}
+	}
 	if (!created) {
 		if (rec->err == SIGIL_E_CORRUPT) {
 			/* An operator's explicit set is the way out of a damaged
@@ -632,11 +643,25 @@ wm_file_set(struct wm_store *s, const struct wm_id *id, const struct wm_mark *m)
 		rec->has_mark = true;
 		rec->unsigned_ok = false;
 		rec->err = 0;
+		*changed = true;
 	} else {
 		rec->err = rc;
 	}
 	pthread_mutex_unlock(&rec->mu);
 	return rc;
+}
+
+static int
+wm_file_set(struct wm_store *s, const struct wm_id *id, const struct wm_mark *m)
+{
+	bool changed;
+	return rec_set((struct wm_file *)s, id, m, false, &changed);
+}
+
+static int
+wm_file_raise(struct wm_store *s, const struct wm_id *id, const struct wm_mark *m, bool *raised)
+{
+	return rec_set((struct wm_file *)s, id, m, true, raised);
 }
 
 static int
@@ -722,6 +747,7 @@ const struct wm_store_ops wm_file_ops = {
 	/* .record_signature = */ wm_file_record_signature,
 	/* .get = */ wm_file_get,
 	/* .set = */ wm_file_set,
+	/* .raise = */ wm_file_raise,
 	/* .each = */ wm_file_each,
 	/* .ready = */ wm_file_ready,
 	/* .syncs = */ wm_file_sync_count,
