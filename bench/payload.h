@@ -1,5 +1,5 @@
 /* The bytes the load generator asks to sign: valid for sigil's decoder,
- * distinct from one request to the next (DESIGN.md has the layouts). */
+ * distinct from one request to the next (docs/ARCHITECTURE.md has the layouts). */
 #ifndef SIGIL_BENCH_PAYLOAD_H
 #define SIGIL_BENCH_PAYLOAD_H
 #include <stddef.h>

@@ -1,4 +1,4 @@
-/* The one path every Tezos signature takes (DESIGN.md):
+/* The one path every Tezos signature takes (docs/ARCHITECTURE.md):
  * key → auth → decode → policy → watermark → vault → audit. */
 #ifndef SIGIL_SIGN_H
 #define SIGIL_SIGN_H
@@ -68,7 +68,7 @@ sigil_sign_start(struct sigil_ctx *ctx, const struct sign_req *req, struct sign_
 void sigil_sign_after(struct sign_after *a);
 
 /* The costly half of an Ed25519 signature ahead of time, for a request
- * that first waits on its durable watermark write (DESIGN.md, "watermark"):
+ * that first waits on its durable watermark write (docs/ARCHITECTURE.md):
  * the thread that hands the request to a worker makes a nonce with
  * sigil_nonce_new, gives it to the worker in sign_req.nonce, and then, while
  * the worker writes the watermark, runs sigil_nonce_commit. That computes

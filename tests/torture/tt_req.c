@@ -1,4 +1,4 @@
-/* Consensus requests as a baker sends them (layouts in DESIGN.md, the same
+/* Consensus requests as a baker sends them (layouts in docs/ARCHITECTURE.md, the same
  * ones tests/js/tezos_http.mjs builds), keys fetched from the server, and
  * signatures checked with our own verifier. */
 #include "torture.h"

@@ -1,5 +1,5 @@
 /* The bytes a Tezos client asks us to sign, decoded far enough to decide on
- * them. Layouts in DESIGN.md ("Protocols"); operation encodings in ops.c. */
+ * them. Layouts in docs/ARCHITECTURE.md; operation encodings in ops.c. */
 #include <string.h>
 
 #include "chain/tezos/decode.h"
