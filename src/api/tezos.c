@@ -49,13 +49,13 @@ api_reply_field(struct api_response *res, const char *name, const char *b58)
 static void
 api_get_key(struct sigil_ctx *ctx, const char *address, struct api_response *res)
 {
-	pthread_rwlock_rdlock(&ctx->lock);
-	const struct sigil_key *k = sigil_find_key(ctx->st, address);
+	struct sigil_state *st = sigil_ctx_hold(ctx);
+	const struct sigil_key *k = sigil_find_key(st, address);
 	if (k == NULL)
 		api_reply_error(res, 404, "unknown key");
 	else
 		api_reply_field(res, "public_key", k->vk->public_key);
-	pthread_rwlock_unlock(&ctx->lock);
+	sigil_state_release(st);
 }
 
 /* The bytes to sign, hex-decoded from the body into a malloc'ed buffer. */
@@ -143,8 +143,8 @@ out:
 static void
 api_authorized_keys(struct sigil_ctx *ctx, struct api_response *res)
 {
-	pthread_rwlock_rdlock(&ctx->lock);
-	const struct config_server *s = &ctx->st->cfg->server;
+	struct sigil_state *st = sigil_ctx_hold(ctx);
+	const struct config_server *s = &st->cfg->server;
 	json_t *arr = json_array();
 	for (size_t i = 0; arr && i < s->n_authorized_keys; i++) {
 		uint8_t pkh[TZ_PKH_LEN];
@@ -153,7 +153,7 @@ api_authorized_keys(struct sigil_ctx *ctx, struct api_response *res)
 		if (tz_pkh_encode(s->authorized_keys[i].type, pkh, addr, sizeof(addr)) == 0)
 			json_array_append_new(arr, json_string(addr));
 	}
-	pthread_rwlock_unlock(&ctx->lock);
+	sigil_state_release(st);
 	/* octez answers {} when authentication is off. */
 	if (json_array_size(arr) == 0) {
 		json_decref(arr);
@@ -166,16 +166,16 @@ api_authorized_keys(struct sigil_ctx *ctx, struct api_response *res)
 static void
 api_known_keys(struct sigil_ctx *ctx, struct api_response *res)
 {
-	pthread_rwlock_rdlock(&ctx->lock);
-	if (!ctx->st->cfg->server.allow_list_known_keys) {
-		pthread_rwlock_unlock(&ctx->lock);
+	struct sigil_state *st = sigil_ctx_hold(ctx);
+	if (!st->cfg->server.allow_list_known_keys) {
+		sigil_state_release(st);
 		api_reply_error(res, 403, "listing keys is not allowed");
 		return;
 	}
 	json_t *arr = json_array();
-	for (size_t i = 0; arr && i < ctx->st->n_keys; i++)
-		json_array_append_new(arr, json_string(ctx->st->keys[i].vk->address));
-	pthread_rwlock_unlock(&ctx->lock);
+	for (size_t i = 0; arr && i < st->n_keys; i++)
+		json_array_append_new(arr, json_string(st->keys[i].vk->address));
+	sigil_state_release(st);
 	api_reply_json(res, json_pack("{s:o}", "known_keys", arr));
 }
 
@@ -396,18 +396,18 @@ api_utility_handle(void *vctx, const struct api_request *req, struct api_respons
 		api_reply_error(res, 405, "method not allowed");
 	} else if (strcmp(req->url, "/healthz") == 0) {
 		json_t *bad = json_array();
-		pthread_rwlock_rdlock(&ctx->lock);
-		for (size_t i = 0; i < ctx->st->n_vaults; i++) {
-			struct vault *v = ctx->st->vaults[i];
+		struct sigil_state *st = sigil_ctx_hold(ctx);
+		for (size_t i = 0; i < st->n_vaults; i++) {
+			struct vault *v = st->vaults[i];
 			if (v->ops->ready && v->ops->ready(v) != 0)
 				json_array_append_new(bad, json_sprintf("vault %s",
-				                                        ctx->st->cfg->vaults[i].name));
+				                                        st->cfg->vaults[i].name));
 		}
 		if (ctx->wm->ops->ready(ctx->wm) != 0)
 			json_array_append_new(bad, json_string("watermark store"));
 		if (atomic_load(&ctx->draining))
 			json_array_append_new(bad, json_string("draining"));
-		pthread_rwlock_unlock(&ctx->lock);
+		sigil_state_release(st);
 		if (json_array_size(bad) == 0) {
 			json_decref(bad);
 			api_reply_json(res, json_pack("{s:b}", "ready", 1));

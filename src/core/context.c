@@ -166,11 +166,31 @@ sigil_state_load(const char *config_path, struct sigil_state **out, char *err, s
 	}
 	if ((rc = sigil_build_ring(st)) != 0)
 		goto out;
+	atomic_init(&st->refs, 1);
 	*out = st;
 	st = NULL;
 out:
 	sigil_state_free(st);
 	return rc;
+}
+
+struct sigil_state *
+sigil_ctx_hold(struct sigil_ctx *ctx)
+{
+	struct sigil_state *st;
+
+	pthread_rwlock_rdlock(&ctx->lock);
+	st = ctx->st;
+	atomic_fetch_add(&st->refs, 1);
+	pthread_rwlock_unlock(&ctx->lock);
+	return st;
+}
+
+void
+sigil_state_release(struct sigil_state *st)
+{
+	if (st != NULL && atomic_fetch_sub(&st->refs, 1) == 1)
+		sigil_state_free(st);
 }
 
 const struct sigil_key *
@@ -253,8 +273,7 @@ sigil_ctx_metrics_text(struct sigil_ctx *ctx, char **out, size_t *len)
 
 	*out = NULL;
 	*len = 0;
-	pthread_rwlock_rdlock(&ctx->lock);
-	const struct sigil_state *st = ctx->st;
+	struct sigil_state *st = sigil_ctx_hold(ctx);
 	if ((krows = calloc(st->n_keys ? st->n_keys : 1, sizeof(*krows))) == NULL) {
 		rc = SIGIL_E_NOMEM;
 		goto out;
@@ -272,7 +291,7 @@ sigil_ctx_metrics_text(struct sigil_ctx *ctx, char **out, size_t *len)
 	if ((*out = sbuf_take(&b, len)) == NULL)
 		rc = SIGIL_E_NOMEM;
 out:
-	pthread_rwlock_unlock(&ctx->lock);
+	sigil_state_release(st);
 	free(krows);
 	return rc;
 }
@@ -450,10 +469,11 @@ sigil_ctx_reload(struct sigil_ctx *ctx, char *err, size_t errlen)
 		snprintf(err, errlen, "%s", sigil_strerror(rc));
 		goto out;
 	}
+	/* Requests in flight keep the old state until they are done; the
+	 * last of them frees it. */
 	pthread_rwlock_wrlock(&ctx->lock);
 	old = ctx->st;
 	ctx->st = st;
-	ctx->gen++;
 	pthread_rwlock_unlock(&ctx->lock);
 	st = old;
 	/* Against what the server was started with, not the last reload: the
@@ -464,7 +484,7 @@ sigil_ctx_reload(struct sigil_ctx *ctx, char *err, size_t errlen)
 		log_warn("reload: %s changed, but it is read only at start-up: the running value "
 		         "stays until sigild restarts", changed[i]);
 out:
-	sigil_state_free(st);
+	sigil_state_release(st);
 	sigil_fixed_free(&now);
 	return rc;
 }
@@ -472,7 +492,7 @@ out:
 void
 sigil_ctx_close(struct sigil_ctx *ctx)
 {
-	sigil_state_free(ctx->st);
+	sigil_state_release(ctx->st);
 	ctx->st = NULL;
 	if (ctx->wm)
 		ctx->wm->ops->close(ctx->wm);

@@ -36,6 +36,10 @@ struct sigil_state {
 	size_t n_keys;
 	/* Per vault, as sigil_key.vault_ms. */
 	struct metrics_hist *vault_ms[CONFIG_MAX_VAULTS];
+	/* One reference for whoever loaded it (the context, while it is
+	 * current) and one per request working on it (sigil_ctx_hold);
+	 * the last sigil_state_release frees it. */
+	atomic_uint refs;
 };
 
 /* The settings read once at start-up: listening addresses, TLS files, the
@@ -50,9 +54,11 @@ struct sigil_fixed {
 };
 
 struct sigil_ctx {
-	pthread_rwlock_t lock; /* readers: requests; writer: reload's swap */
+	/* Guards the pointer st only: a request holds the state it works on
+	 * (sigil_ctx_hold), never this lock, across vault or watermark I/O,
+	 * so that a reload never waits for a slow signature. */
+	pthread_rwlock_t lock;
 	struct sigil_state *st;
-	uint64_t gen; /* counts the swaps of st; under lock */
 	struct wm_store *wm;
 	struct metrics metrics;
 	/* Per-address metrics, kept across reloads (grow-only). */
@@ -70,6 +76,13 @@ struct sigil_ctx {
 /* Set by the CLI: asks for a vault's passphrase when none is configured;
  * returns non-zero when it cannot ask (no terminal). */
 extern int (*sigil_passphrase_prompt)(const char *vault, char *out, size_t cap);
+
+/* The current state, held: its keys, vaults and config stay valid until
+ * sigil_state_release, whatever reload comes meanwhile. */
+struct sigil_state *sigil_ctx_hold(struct sigil_ctx *ctx);
+/* Lets go of a state from sigil_ctx_hold or sigil_state_load; the last
+ * reference frees it (vaults closed, secrets wiped). NULL is allowed. */
+void sigil_state_release(struct sigil_state *st);
 
 /* Loads the config, opens vaults and the watermark store. err gets a
  * secret-free explanation on failure. */
@@ -94,7 +107,7 @@ __attribute__((warn_unused_result)) int
 sigil_state_load(const char *config_path, struct sigil_state **out, char *err, size_t errlen);
 void sigil_state_free(struct sigil_state *st);
 
-/* The /metrics page of the current state (takes ctx->lock for reading).
+/* The /metrics page of the current state.
  * *out is the caller's (free); SIGIL_E_NOMEM leaves it NULL. */
 __attribute__((warn_unused_result)) int
 sigil_ctx_metrics_text(struct sigil_ctx *ctx, char **out, size_t *len);
@@ -110,7 +123,7 @@ void sigil_fixed_free(struct sigil_fixed *f);
 size_t sigil_fixed_diff(const struct sigil_fixed *a, const struct sigil_fixed *b,
                         const char **changed, size_t cap);
 
-/* The key for an address, or NULL. Callers hold ctx->lock for reading. */
+/* The key for an address in st, or NULL (valid while st is held). */
 const struct sigil_key *sigil_find_key(const struct sigil_state *st, const char *address);
 
 #endif

@@ -37,10 +37,10 @@ sign_in_memory(const struct sigil_key *k)
 }
 
 static bool
-sign_needs_auth(const struct sigil_ctx *ctx, const struct sigil_key *k)
+sign_needs_auth(const struct sigil_state *st, const struct sigil_key *k)
 {
 	size_t nak = 0;
-	(void)config_auth_keys(ctx->st->cfg, k->policy, &nak);
+	(void)config_auth_keys(st->cfg, k->policy, &nak);
 	return nak > 0;
 }
 
@@ -102,21 +102,21 @@ sigil_nonce_commit(struct sigil_ctx *ctx, const struct sign_req *req, struct sig
 		nonce_put(n);
 		return;
 	}
-	pthread_rwlock_rdlock(&ctx->lock);
+	struct sigil_state *st = sigil_ctx_hold(ctx);
 	if (req->data == NULL)
 		goto out;
-	k = sigil_find_key(ctx->st, req->address);
+	k = sigil_find_key(st, req->address);
 	/* Not for a key that asks for authentication: that request is only
 	 * checked later, on its worker, and a caller with a forged one must
 	 * get no work done for it. */
-	if (k && !sign_needs_auth(ctx, k) && sign_in_memory(k) && k->vault->ops->commit) {
+	if (k && !sign_needs_auth(st, k) && sign_in_memory(k) && k->vault->ops->commit) {
 		sigil_blake2b(digest, sizeof(digest), req->data, req->len);
 		memcpy(n->pkh, k->pkh_bin, sizeof(n->pkh));
 		ok = k->vault->ops->commit(k->vault, k->vault_index, digest, sizeof(digest),
 		                           n->n) == 0;
 	}
 out:
-	pthread_rwlock_unlock(&ctx->lock);
+	sigil_state_release(st);
 	if (atomic_exchange(&n->state, ok ? NONCE_READY : NONCE_NONE) == NONCE_GONE)
 		nonce_put(n);
 }
@@ -324,13 +324,13 @@ sign_watermark(struct sigil_ctx *ctx, const struct sigil_key *k, const struct tz
 /* The stages before the watermark: key, authentication, decoding, policy,
  * and the digest that the watermark and the signature are of. *kout is the
  * request's key when the caller has already found it (under this same
- * ctx->st), else NULL. */
+ * st), else NULL. */
 static int
-sign_admit(struct sigil_ctx *ctx, const struct sign_req *req, struct sign_res *res,
+sign_admit(struct sigil_ctx *ctx, const struct sigil_state *st, const struct sign_req *req,
+           struct sign_res *res,
            const struct sigil_key **kout, struct tz_request *tr, bool *decoded,
            uint8_t digest[static 32])
 {
-	const struct sigil_state *st = ctx->st;
 	const struct sigil_key *k = *kout;
 	const struct policy_pubkey *ak;
 	size_t nak;
@@ -470,7 +470,8 @@ sign_stored(struct sigil_ctx *ctx, const struct sigil_key *k, const struct sign_
 }
 
 static int
-sign_locked(struct sigil_ctx *ctx, const struct sign_req *req, struct sign_res *res,
+sign_held(struct sigil_ctx *ctx, const struct sigil_state *st, const struct sign_req *req,
+            struct sign_res *res,
             const struct sigil_key **kout, struct tz_request *tr, bool *decoded)
 {
 	struct wm_id id;
@@ -479,7 +480,7 @@ sign_locked(struct sigil_ctx *ctx, const struct sign_req *req, struct sign_res *
 	bool reuse = false;
 	int rc;
 
-	if ((rc = sign_admit(ctx, req, res, kout, tr, decoded, digest)) != 0)
+	if ((rc = sign_admit(ctx, st, req, res, kout, tr, decoded, digest)) != 0)
 		return rc;
 	memset(&mark, 0, sizeof(mark));
 	if (tr->consensus && !(*kout)->vk->deterministic)
@@ -490,7 +491,7 @@ sign_locked(struct sigil_ctx *ctx, const struct sign_req *req, struct sign_res *
 	return sign_make(*kout, req, tr, digest, &mark, reuse, res);
 }
 
-/* The end of every request, once ctx->lock is released: the audit line,
+/* The end of every request, once its state is released: the audit line,
  * now or (defer) in res->after. */
 static void
 sign_conclude(bool defer, struct sign_res *res, struct sign_line *line)
@@ -530,10 +531,10 @@ sigil_sign(struct sigil_ctx *ctx, const struct sign_req *req, struct sign_res *r
 
 	memset(res, 0, sizeof(*res));
 	memset(&tr, 0, sizeof(tr));
-	pthread_rwlock_rdlock(&ctx->lock);
-	rc = sign_locked(ctx, req, res, &k, &tr, &decoded);
+	struct sigil_state *st = sigil_ctx_hold(ctx);
+	rc = sign_held(ctx, st, req, res, &k, &tr, &decoded);
 	sign_line_fill(&line, req, k, &tr, decoded, rc, res->reason, sign_now_ms() - t0);
-	pthread_rwlock_unlock(&ctx->lock);
+	sigil_state_release(st);
 	sign_conclude(req->after_reply, res, &line);
 	return rc;
 }
@@ -544,8 +545,8 @@ struct sign_async {
 	struct wm_async w;
 	struct sigil_ctx *ctx;
 	struct sign_req req;   /* data points into bytes below */
-	const struct sigil_key *k; /* valid while ctx->gen is still gen */
-	uint64_t gen;
+	struct sigil_state *st;    /* held: the state it was admitted under */
+	const struct sigil_key *k; /* st's */
 	struct tz_request tr;
 	uint8_t digest[32];
 	struct wm_id id;
@@ -569,15 +570,15 @@ sign_async_done(struct wm_async *w, int wrc)
 	uint8_t digest[32];
 	int rc = wrc;
 
-	pthread_rwlock_rdlock(&ctx->lock);
-	if (ctx->gen != a->gen) {
+	struct sigil_state *st = sigil_ctx_hold(ctx);
+	if (st != a->st) {
 		/* A reload came in meanwhile, and the key it was admitted under
 		 * is gone: admit the request again under the new configuration
 		 * (its key, authentication and policy). The mark is durable
 		 * already; a refusal now only leaves it unused. */
-		k = sigil_find_key(ctx->st, a->req.address);
+		k = sigil_find_key(st, a->req.address);
 		if (rc == 0 &&
-		    (rc = sign_admit(ctx, &a->req, &a->res, &k, &a->tr, &decoded, digest)) == 0 &&
+		    (rc = sign_admit(ctx, st, &a->req, &a->res, &k, &a->tr, &decoded, digest)) == 0 &&
 		    (memcmp(digest, a->digest, 32) != 0 || !a->tr.consensus ||
 		     !sign_in_memory(k))) {
 			snprintf(a->res.reason, sizeof(a->res.reason),
@@ -591,7 +592,8 @@ sign_async_done(struct wm_async *w, int wrc)
 		sign_wm_refusal(k, a->req.address, &a->tr, rc, &a->res);
 	sign_line_fill(&line, &a->req, k, &a->tr, decoded, rc, a->res.reason,
 	               sign_now_ms() - a->t0);
-	pthread_rwlock_unlock(&ctx->lock);
+	sigil_state_release(st);
+	sigil_state_release(a->st);
 	sign_conclude(a->req.after_reply, &a->res, &line);
 	a->done(a->arg, rc, &a->res);
 	free(a);
@@ -615,18 +617,18 @@ sigil_sign_start(struct sigil_ctx *ctx, const struct sign_req *req, struct sign_
 	if (ctx->wm->ops->check_advance_async == NULL ||
 	    (a = calloc(1, sizeof(*a) + req->len)) == NULL)
 		return SIGIL_SIGN_WOULD_BLOCK;
-	pthread_rwlock_rdlock(&ctx->lock);
+	struct sigil_state *st = sigil_ctx_hold(ctx);
 	/* Only what the syncer can finish in a few microseconds: an Ed25519
 	 * key whose vault signs in memory, and that asks for no
 	 * authentication (checking one is a worker's job: it may cost a
 	 * pairing). The rest signs on a worker, and is not even admitted
 	 * here, so that nothing is checked twice. */
-	k = sigil_find_key(ctx->st, req->address);
-	if (k != NULL && (!sign_in_memory(k) || sign_needs_auth(ctx, k))) {
+	k = sigil_find_key(st, req->address);
+	if (k != NULL && (!sign_in_memory(k) || sign_needs_auth(st, k))) {
 		rc = SIGIL_SIGN_WOULD_BLOCK;
 		goto out;
 	}
-	if ((rc = sign_admit(ctx, req, res, &k, &tr, &decoded, a->digest)) != 0)
+	if ((rc = sign_admit(ctx, st, req, res, &k, &tr, &decoded, a->digest)) != 0)
 		goto concluded;
 	if (!tr.consensus) {
 		rc = SIGIL_SIGN_WOULD_BLOCK;
@@ -637,7 +639,7 @@ sigil_sign_start(struct sigil_ctx *ctx, const struct sign_req *req, struct sign_
 	memcpy(a->bytes, req->data, req->len);
 	a->req.data = a->bytes;
 	a->k = k;
-	a->gen = ctx->gen;
+	a->st = st;
 	a->tr = tr;
 	a->t0 = t0;
 	a->done = done;
@@ -645,8 +647,8 @@ sigil_sign_start(struct sigil_ctx *ctx, const struct sign_req *req, struct sign_
 	a->w.done = sign_async_done;
 	rc = sign_watermark(ctx, k, &tr, a->digest, &a->id, &mark, &reuse, res, &a->w);
 	if (rc == WM_PENDING) {
-		/* a belongs to the syncer now, and may be gone already. */
-		pthread_rwlock_unlock(&ctx->lock);
+		/* a, and with it the hold on st, belongs to the syncer now,
+		 * and may be gone already. */
 		return SIGIL_SIGN_PENDING;
 	}
 	if (rc == WM_WOULD_BLOCK) {
@@ -657,21 +659,21 @@ sigil_sign_start(struct sigil_ctx *ctx, const struct sign_req *req, struct sign_
 		rc = sign_make(k, req, &tr, a->digest, &mark, reuse, res);
 concluded:
 	sign_line_fill(&line, req, k, &tr, decoded, rc, res->reason, sign_now_ms() - t0);
-	pthread_rwlock_unlock(&ctx->lock);
+	sigil_state_release(st);
 	free(a);
 	sign_conclude(false, res, &line);
 	return rc;
 out:
-	pthread_rwlock_unlock(&ctx->lock);
+	sigil_state_release(st);
 	free(a);
 	memset(res, 0, sizeof(*res));
 	return rc;
 }
 
 static int
-pop_locked(struct sigil_ctx *ctx, const char *address, struct sign_res *res)
+pop_held(const struct sigil_state *st, const char *address, struct sign_res *res)
 {
-	const struct sigil_key *k = sigil_find_key(ctx->st, address);
+	const struct sigil_key *k = sigil_find_key(st, address);
 	uint8_t sig[SIGIL_SIG_MAX];
 	size_t siglen;
 	int rc;
@@ -707,9 +709,9 @@ sigil_prove_possession(struct sigil_ctx *ctx, const char *address, const char *p
 	int rc;
 
 	memset(res, 0, sizeof(*res));
-	pthread_rwlock_rdlock(&ctx->lock);
-	rc = pop_locked(ctx, address, res);
-	pthread_rwlock_unlock(&ctx->lock);
+	struct sigil_state *st = sigil_ctx_hold(ctx);
+	rc = pop_held(st, address, res);
+	sigil_state_release(st);
 	snprintf(lat, sizeof(lat), "%.3f", sign_now_ms() - t0);
 	log_audit("key", address, "kind", "proof_of_possession", "decision",
 	          rc == 0 ? "signed" : "refused", "error", rc == 0 ? "" : sigil_strerror(rc),

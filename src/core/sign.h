@@ -38,7 +38,7 @@ struct sign_res {
 };
 
 /* 0 with res->signature set, or an error code (api_status_for maps it)
- * with res->reason explaining. Takes ctx->lock for reading. */
+ * with res->reason explaining. Works on a held state (sigil_ctx_hold), no lock. */
 __attribute__((warn_unused_result)) int
 sigil_sign(struct sigil_ctx *ctx, const struct sign_req *req, struct sign_res *res);
 /* sigil_sign in two halves, for a thread that must not block (an HTTP
@@ -55,7 +55,7 @@ sigil_sign(struct sigil_ctx *ctx, const struct sign_req *req, struct sign_res *r
  * - anything else: sigil_sign's answer, given here (a refusal, or an
  *   identical request answered with its kept signature); res->after is
  *   then NULL.
- * Takes ctx->lock for reading; done runs with it released. */
+ * The request holds its state until done has run. */
 #define SIGIL_SIGN_PENDING 1
 #define SIGIL_SIGN_WOULD_BLOCK 2
 typedef void (*sigil_sign_done)(void *arg, int rc, struct sign_res *res);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 struct capture {
@@ -307,6 +308,36 @@ prom_has_family(const struct prom_check *p, const char *name)
 		if (strcmp(p->families[i], name) == 0)
 			return true;
 	return false;
+}
+
+/* The secret 0x01…01 (see tests/unit/config/test_config.c). */
+#define TZ1 "tz1c8PEDNfj6UxoQM2XCyfTHM5KbGGgoqDrH"
+/* A generic transaction (tests/integration/test_secrets.sh). */
+#define TX_HEX                                                                               \
+	"038fcf233671b6a04fcf679d2a381c2544ea6c1ea29ba6157776ed8424c7ccd00b6c0002298c03ed7d4" \
+	"54a101eb7022bc95f7e5f41ac78e80701dc0b00c0843d0000e7670f32038107a59a2b9cfefae36ea21f5" \
+	"aa63c00"
+
+static inline char *
+tmpdir(void)
+{
+	char tmpl[] = "/tmp/sigil-test-ctx-XXXXXX";
+	assert_non_null(mkdtemp(tmpl));
+	char *d = strdup(tmpl);
+	assert_non_null(d);
+	return d;
+}
+
+static inline void
+write_file(const char *dir, const char *name, const char *text)
+{
+	char path[512];
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fputs(text, f) >= 0, 1);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(chmod(path, 0600), 0);
 }
 
 #endif

@@ -25,14 +25,6 @@
 #include "../unit_util.h"
 #include "vault/vault.h"
 
-/* The secret 0x01…01 (see tests/unit/config/test_config.c). */
-#define TZ1 "tz1c8PEDNfj6UxoQM2XCyfTHM5KbGGgoqDrH"
-/* A generic transaction (tests/integration/test_secrets.sh). */
-#define TX_HEX                                                                               \
-	"038fcf233671b6a04fcf679d2a381c2544ea6c1ea29ba6157776ed8424c7ccd00b6c0002298c03ed7d4" \
-	"54a101eb7022bc95f7e5f41ac78e80701dc0b00c0843d0000e7670f32038107a59a2b9cfefae36ea21f5" \
-	"aa63c00"
-
 static const char *const override_vars[] = {
 	"SIGIL_BASE_DIR",          "SIGIL_SERVER__ADDRESS",   "SIGIL_SERVER__UTILITY_ADDRESS",
 	"SIGIL_LOG__LEVEL",        "SIGIL_LOG__JSON",         "SIGIL_WATERMARK__DIR",
@@ -157,28 +149,6 @@ test_fixed_diff(void **state)
 	sigil_fixed_free(&fb); /* idempotent */
 	config_free(a);
 	config_free(b);
-}
-
-static char *
-tmpdir(void)
-{
-	char tmpl[] = "/tmp/sigil-test-ctx-XXXXXX";
-	assert_non_null(mkdtemp(tmpl));
-	char *d = strdup(tmpl);
-	assert_non_null(d);
-	return d;
-}
-
-static void
-write_file(const char *dir, const char *name, const char *text)
-{
-	char path[512];
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	FILE *f = fopen(path, "w");
-	assert_non_null(f);
-	assert_int_equal(fputs(text, f) >= 0, 1);
-	assert_int_equal(fclose(f), 0);
-	assert_int_equal(chmod(path, 0600), 0);
 }
 
 /* A renewed certificate at the same path is a change too. */
