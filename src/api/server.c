@@ -18,6 +18,7 @@
 #include "api/pool.h"
 #include "base/errors.h"
 #include "base/log.h"
+#include "base/sbuf.h"
 
 struct api_server {
 	struct MHD_Daemon *d;
@@ -41,11 +42,11 @@ struct api_server {
 enum api_conn_state { CONN_READING, CONN_QUEUED, CONN_DONE };
 
 struct api_conn {
-	char *body;
-	size_t len, cap;
-	size_t max;      /* this request's body ceiling */
-	size_t reserved; /* bytes taken from the body budget (api_limits_take) */
-	int drain;       /* refused: the body is thrown away, then refused goes */
+	struct sbuf body; /* body.max = max once the head is accepted */
+	size_t max;       /* this request's body ceiling */
+	size_t reserved;  /* bytes taken from the body budget (api_limits_take) */
+	int drain;        /* refused: the body is thrown away, then refused goes */
+	size_t drained;   /* refused: bytes of body seen, kept before or not */
 	struct api_response refused;
 	enum api_conn_state state;
 	time_t started; /* CLOCK_MONOTONIC seconds when the headers were in */
@@ -240,40 +241,34 @@ api_begin(struct api_server *s, struct api_conn *st, struct MHD_Connection *c, c
 		}
 		st->reserved = (size_t)announced;
 	}
+	/* A ceiling of 0 is sbuf's "none": api_access refuses any byte of
+	 * body past max before sbuf is asked, so that is never relied on. */
+	st->body.max = st->max;
 	return MHD_YES;
 }
 
 /* Room for add more bytes of body and a NUL. A body with a Content-Length
  * gets one buffer of exactly its size, taken from the budget with its head;
- * a chunked one doubles from 4 KiB up to the ceiling, each step taken from
- * the budget. */
+ * a chunked one doubles from 4 KiB up to the ceiling (sbuf's growth, capped
+ * at body.max), each step taken from the budget before it is allocated. */
 static int
 api_body_room(struct api_server *s, struct api_conn *st, size_t add)
 {
-	size_t need = st->len + add + 1, cap;
-	char *p;
+	size_t cap;
 
-	if (need <= st->cap)
+	/* The first step: what the head reserved when all of it fits there. */
+	if (st->body.cap == 0)
+		st->body.first = st->reserved > 0 && add <= st->reserved ? st->reserved + 1 : 4096;
+	if ((cap = sbuf_grown_cap(&st->body, add)) == 0)
+		return SIGIL_E_TOO_BIG; /* cannot happen: api_access checked len */
+	if (cap == st->body.cap)
 		return 0;
-	if (st->cap == 0 && need <= st->reserved + 1) {
-		cap = st->reserved + 1;
-	} else {
-		cap = st->cap ? st->cap * 2 : 4096;
-		if (cap < need)
-			cap = need;
-		if (cap > st->max + 1)
-			cap = st->max + 1; /* need fits: api_access checked len */
-		if (cap - 1 > st->reserved) {
-			if (api_limits_take(s->limits, cap - 1 - st->reserved, cap - 1) != 0)
-				return SIGIL_E_NOT_READY;
-			st->reserved = cap - 1;
-		}
+	if (cap - 1 > st->reserved) {
+		if (api_limits_take(s->limits, cap - 1 - st->reserved, cap - 1) != 0)
+			return SIGIL_E_NOT_READY;
+		st->reserved = cap - 1;
 	}
-	if ((p = realloc(st->body, cap)) == NULL)
-		return SIGIL_E_NOMEM;
-	st->body = p;
-	st->cap = cap;
-	return 0;
+	return sbuf_reserve(&st->body, add);
 }
 
 /* Refuses the request midway through its body (a chunked body over the
@@ -281,9 +276,8 @@ api_body_room(struct api_server *s, struct api_conn *st, size_t add)
 static void
 api_body_refuse(struct api_server *s, struct api_conn *st, unsigned int status, const char *msg)
 {
-	free(st->body);
-	st->body = NULL;
-	st->cap = 0;
+	st->drained = st->body.len;
+	sbuf_free(&st->body);
 	api_limits_give(s->limits, st->reserved);
 	st->reserved = 0;
 	api_reply_error(&st->refused, status, msg);
@@ -316,7 +310,7 @@ api_access(void *cls, struct MHD_Connection *c, const char *url, const char *met
 			         peer, s->timeout_s);
 			return MHD_NO;
 		}
-		if (!st->drain && st->len + *upload_size > st->max)
+		if (!st->drain && st->body.len + *upload_size > st->max)
 			api_body_refuse(s, st, 413, "request body too large");
 		if (!st->drain) {
 			int rc = api_body_room(s, st, *upload_size);
@@ -326,13 +320,12 @@ api_access(void *cls, struct MHD_Connection *c, const char *url, const char *met
 				api_body_refuse(s, st, 503, api_busy_msg);
 		}
 		if (st->drain) {
-			st->len += *upload_size;
+			st->drained += *upload_size;
 			*upload_size = 0;
-			return st->len > API_DRAIN_MAX ? MHD_NO : MHD_YES;
+			return st->drained > API_DRAIN_MAX ? MHD_NO : MHD_YES;
 		}
-		memcpy(st->body + st->len, upload, *upload_size);
-		st->len += *upload_size;
-		st->body[st->len] = '\0';
+		if (sbuf_put(&st->body, upload, *upload_size) != 0)
+			return MHD_NO; /* cannot happen: the room is there */
 		*upload_size = 0;
 		return MHD_YES;
 	}
@@ -349,8 +342,8 @@ api_access(void *cls, struct MHD_Connection *c, const char *url, const char *met
 	if (st->state == CONN_QUEUED)
 		return MHD_YES; /* not resumed yet */
 	st->req = (struct api_request){
-		.method = method, .url = url, .body = st->body ? st->body : "",
-		.body_len = st->len, .conn = c,
+		.method = method, .url = url, .body = st->body.p ? st->body.p : "",
+		.body_len = st->body.len, .conn = c,
 	};
 	api_peer(c, st->req.peer, sizeof(st->req.peer));
 	/* A request that may wait on a durable write goes to a worker, and the
@@ -423,7 +416,7 @@ api_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	struct api_conn *st = *con_cls;
 	(void)toe;
 	if (st) {
-		free(st->body);
+		sbuf_free(&st->body);
 		api_limits_give(s->limits, st->reserved);
 		free(st->refused.body);
 		free(st->res.body);

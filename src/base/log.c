@@ -5,10 +5,11 @@
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "base/sbuf.h"
 
 /* Atomic because SIGHUP changes them while request threads log. */
 static _Atomic int log_min = LOG_INFO;
@@ -44,57 +45,28 @@ log_level_from_name(const char *name)
 
 /* A line is built in one buffer and written with one write(2): the sign
  * path logs every decision, and stdio's locking and flushing cost more than
- * the formatting. Lines longer than the stack buffer move to the heap. The
- * format is read once per line so that a reload switching to JSON never
- * gives a line that is half text. */
+ * the formatting. The buffer starts on the stack and moves to the heap only
+ * for a long line. The format is read once per line so that a reload
+ * switching to JSON never gives a line that is half text. */
 struct log_line {
 	char stack[2048];
-	char *p;
-	size_t len, cap;
+	struct sbuf b; /* out of memory, the line is cut there: sticky b.err */
 	bool json;
 	bool urgent; /* a warning or an error: written at once (log_out.c) */
-	bool cut; /* an append failed (out of memory): the rest is dropped */
 };
 
 static void
 log_line_init(struct log_line *l)
 {
-	l->p = l->stack;
-	l->len = 0;
-	l->cap = sizeof(l->stack);
+	sbuf_init_with(&l->b, l->stack, sizeof(l->stack));
 	l->json = atomic_load_explicit(&log_json, memory_order_relaxed);
-	l->cut = false;
 }
 
-static void
-log_grow(struct log_line *l, size_t need)
-{
-	size_t cap = l->cap;
-	while (cap - l->len < need)
-		cap *= 2;
-	char *p = l->p == l->stack ? malloc(cap) : realloc(l->p, cap);
-	if (p == NULL)
-		return;
-	if (l->p == l->stack)
-		memcpy(p, l->stack, l->len);
-	l->p = p;
-	l->cap = cap;
-}
-
-/* Keeps len < cap, so that log_finish always has room for the newline. */
+/* Never fails as such: a line that cannot grow is cut (log_finish). */
 static void
 log_put(struct log_line *l, const char *s, size_t n)
 {
-	if (l->cut)
-		return;
-	if (l->cap - l->len < n + 1)
-		log_grow(l, n + 1);
-	if (l->cap - l->len < n + 1) {
-		l->cut = true; /* out of memory: the line is cut, never overrun */
-		return;
-	}
-	memcpy(l->p + l->len, s, n);
-	l->len += n;
+	(void)sbuf_put(&l->b, s, n);
 }
 
 static void
@@ -269,18 +241,18 @@ log_finish(struct log_line *l)
 	/* A JSON line cut short would not parse: say what happened instead. */
 	static const char lost[] =
 		"{\"level\":\"error\",\"msg\":\"log line lost: out of memory\"}\n";
-	const char *p = l->p;
+	const char *p = l->b.p;
 	size_t len;
 
-	l->p[l->len++] = '\n'; /* log_put always leaves this byte */
-	len = l->len;
-	if (l->cut && l->json) {
+	/* Where sbuf keeps its NUL: there is always room for it. */
+	l->b.p[l->b.len] = '\n';
+	len = l->b.len + 1;
+	if (l->b.err != 0 && l->json) {
 		p = lost;
 		len = sizeof(lost) - 1;
 	}
 	log_out_write(p, len, l->urgent);
-	if (l->p != l->stack)
-		free(l->p);
+	sbuf_free(&l->b); /* frees only a line that moved to the heap */
 }
 
 void

@@ -14,15 +14,24 @@
  * answer). Warnings and errors are written at once, after whatever was
  * gathered before them, so a line that says something went wrong is never
  * held back. log_out_async_stop (on the way out of sigild) writes what is
- * left. */
+ * left.
+ *
+ * The writer thread is a one-thread base/workq with a single item, the
+ * flush: the line that finds the buffer empty submits it, and the lines
+ * that come while it waits join the batch for free (a submit of a queued
+ * item does nothing). The lines themselves stay in the buffers below rather
+ * than on the queue: one memcpy under one lock per line, no allocation, and
+ * a fixed ceiling on what can be held back. */
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "base/log.h"
+#include "base/workq.h"
 
 #define LOG_OUT_CAP (256u * 1024)
 #define LOG_OUT_GATHER_US 2000
@@ -39,9 +48,12 @@ static struct log_out_buf *log_out_spare = &log_out_bufs[1];
  * log_out_mu (guards the active buffer and the flags). */
 static pthread_mutex_t log_out_wmu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t log_out_mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t log_out_cv = PTHREAD_COND_INITIALIZER;
-static bool log_out_async, log_out_stopping;
-static pthread_t log_out_thread;
+static bool log_out_async;
+/* The writer thread; static, so that a line that submits the flush just as
+ * the thread stops is refused harmlessly (log_out_async_stop writes it). */
+static struct workq log_out_q = WORKQ_INITIALIZER;
+static struct workq_item log_out_flush;
+static atomic_bool log_out_stopping; /* write at once, without gathering */
 
 static void
 log_out_raw(const char *p, size_t len)
@@ -71,27 +83,19 @@ log_out_drain_locked(void)
 	b->len = 0;
 }
 
-static void *
-log_out_main(void *arg)
+/* The flush job: lets a batch gather, then writes it. */
+static void
+log_out_flush_run(struct workq_item *it, void *ctx)
 {
 	struct timespec gather = {0, LOG_OUT_GATHER_US * 1000L};
-	bool stop;
-	(void)arg;
+	(void)it;
+	(void)ctx;
 
-	for (;;) {
-		pthread_mutex_lock(&log_out_mu);
-		while (log_out_active->len == 0 && !log_out_stopping)
-			pthread_cond_wait(&log_out_cv, &log_out_mu);
-		stop = log_out_stopping;
-		pthread_mutex_unlock(&log_out_mu);
-		if (!stop)
-			nanosleep(&gather, NULL);
-		pthread_mutex_lock(&log_out_wmu);
-		log_out_drain_locked();
-		pthread_mutex_unlock(&log_out_wmu);
-		if (stop)
-			return NULL;
-	}
+	if (!atomic_load(&log_out_stopping))
+		nanosleep(&gather, NULL);
+	pthread_mutex_lock(&log_out_wmu);
+	log_out_drain_locked();
+	pthread_mutex_unlock(&log_out_wmu);
 }
 
 void
@@ -105,8 +109,12 @@ log_out_write(const char *p, size_t len, bool urgent)
 		memcpy(log_out_active->b + log_out_active->len, p, len);
 		log_out_active->len += len;
 		pthread_mutex_unlock(&log_out_mu);
-		if (wake)
-			pthread_cond_signal(&log_out_cv);
+		if (wake) {
+			/* Refused only while stopping: log_out_async_stop then
+			 * writes the line itself. */
+			int rc = workq_submit(&log_out_q, &log_out_flush);
+			(void)rc;
+		}
 		return;
 	}
 	pthread_mutex_unlock(&log_out_mu);
@@ -121,18 +129,16 @@ log_out_write(const char *p, size_t len, bool urgent)
 int
 log_out_async_start(void)
 {
-	int rc;
+	int rc = 0;
 
 	pthread_mutex_lock(&log_out_mu);
-	if (log_out_async) {
-		pthread_mutex_unlock(&log_out_mu);
-		return 0;
+	if (!log_out_async) {
+		atomic_store(&log_out_stopping, false);
+		rc = workq_start(&log_out_q, 1, log_out_flush_run, NULL);
+		log_out_async = rc == 0;
 	}
-	log_out_stopping = false;
-	rc = pthread_create(&log_out_thread, NULL, log_out_main, NULL);
-	log_out_async = rc == 0;
 	pthread_mutex_unlock(&log_out_mu);
-	return rc == 0 ? 0 : -1;
+	return rc;
 }
 
 void
@@ -144,8 +150,11 @@ log_out_async_stop(void)
 		return;
 	}
 	log_out_async = false; /* from here on, lines are written at once */
-	log_out_stopping = true;
-	pthread_cond_signal(&log_out_cv);
+	atomic_store(&log_out_stopping, true);
 	pthread_mutex_unlock(&log_out_mu);
-	pthread_join(log_out_thread, NULL);
+	workq_stop(&log_out_q); /* runs a flush still queued, without gathering */
+	/* And what a line gathered just before, whose submit came too late. */
+	pthread_mutex_lock(&log_out_wmu);
+	log_out_drain_locked();
+	pthread_mutex_unlock(&log_out_wmu);
 }

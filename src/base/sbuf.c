@@ -1,62 +1,172 @@
 #include "base/sbuf.h"
 
+#include <sodium.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+
+void
+sbuf_init_with(struct sbuf *b, char *buf, size_t cap)
+{
+	*b = (struct sbuf){.p = buf, .cap = cap, .borrowed = true};
+	buf[0] = '\0';
+}
+
+size_t
+sbuf_grown_cap(const struct sbuf *b, size_t add)
+{
+	size_t cap, need;
+
+	if (add > SIZE_MAX - 1 - b->len)
+		return 0;
+	if (b->max != 0 && (b->len > b->max || add > b->max - b->len))
+		return 0;
+	need = b->len + add + 1;
+	if (need <= b->cap)
+		return b->cap;
+	if (b->cap == 0)
+		cap = b->first ? b->first : SBUF_FIRST;
+	else
+		cap = b->cap <= SIZE_MAX / 2 ? b->cap * 2 : SIZE_MAX;
+	if (cap < need)
+		cap = need;
+	if (b->max != 0 && b->max < SIZE_MAX && cap > b->max + 1)
+		cap = b->max + 1; /* need fits: checked above */
+	return cap;
+}
+
+/* Where appends may go without a check (struct sbuf). */
+static void
+sbuf_set_lim(struct sbuf *b)
+{
+	b->lim = b->max != 0 && b->max < b->cap - 1 ? b->max + 1 : b->cap;
+}
+
+static int
+sbuf_fail(struct sbuf *b, int err)
+{
+	b->err = err;
+	b->lim = b->len; /* every append goes to sbuf_reserve, which refuses */
+	return err;
+}
+
+/* Lets go of b's memory, zeroing it first when asked; leaves b->p as is. */
+static void
+sbuf_release(struct sbuf *b)
+{
+	if (b->p == NULL)
+		return;
+	if (b->wipe)
+		sodium_memzero(b->p, b->cap);
+	if (!b->borrowed)
+		free(b->p);
+}
+
+int
+sbuf_reserve(struct sbuf *b, size_t add)
+{
+	size_t cap;
+	char *p;
+
+	if (b->err != 0)
+		return b->err;
+	if ((cap = sbuf_grown_cap(b, add)) == 0)
+		return sbuf_fail(b, SIGIL_E_TOO_BIG);
+	if (cap == b->cap) {
+		sbuf_set_lim(b);
+		return 0;
+	}
+	if (b->borrowed || b->wipe) {
+		/* A copy, not realloc: the old block is wiped (or is not ours). */
+		if ((p = malloc(cap)) == NULL)
+			return sbuf_fail(b, SIGIL_E_NOMEM);
+		if (b->p != NULL)
+			memcpy(p, b->p, b->len + 1);
+		else
+			p[0] = '\0';
+		sbuf_release(b);
+	} else {
+		if ((p = realloc(b->p, cap)) == NULL)
+			return sbuf_fail(b, SIGIL_E_NOMEM);
+		if (b->p == NULL)
+			p[0] = '\0';
+	}
+	b->p = p;
+	b->cap = cap;
+	b->borrowed = false;
+	sbuf_set_lim(b);
+	return 0;
+}
 
 void
 sbuf_printf(struct sbuf *b, const char *fmt, ...)
 {
 	va_list ap;
+	size_t room = b->cap - b->len;
 	int n;
 
-	if (b->err)
+	if (b->err != 0)
 		return;
-	for (;;) {
-		size_t room = b->cap - b->len;
-		va_start(ap, fmt);
-		n = vsnprintf(b->p ? b->p + b->len : NULL, room, fmt, ap);
-		va_end(ap);
-		if (n < 0) {
-			b->err = 1;
-			return;
-		}
-		if ((size_t)n < room) {
-			b->len += (size_t)n;
-			return;
-		}
-		size_t cap = b->cap ? b->cap * 2 : 1024;
-		while (cap - b->len <= (size_t)n)
-			cap *= 2;
-		char *p = realloc(b->p, cap);
-		if (p == NULL) {
-			b->err = 1;
-			return;
-		}
-		b->p = p;
-		b->cap = cap;
+	va_start(ap, fmt);
+	n = vsnprintf(b->p ? b->p + b->len : NULL, room, fmt, ap);
+	va_end(ap);
+	if (n >= 0 && (size_t)n < room && (b->max == 0 || (size_t)n <= b->max - b->len)) {
+		b->len += (size_t)n;
+		sbuf_set_lim(b); /* lent storage may not have it set yet */
+		return;
 	}
+	if (b->p != NULL)
+		b->p[b->len] = '\0'; /* vsnprintf may have left part of the text */
+	if (n < 0) {
+		sbuf_fail(b, SIGIL_E_INVALID);
+		return;
+	}
+	if (sbuf_reserve(b, (size_t)n) != 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+}
+
+/* Empties b, keeping its settings. */
+static void
+sbuf_reset(struct sbuf *b)
+{
+	b->p = NULL;
+	b->len = b->cap = b->lim = 0;
+	b->borrowed = false;
+	b->err = 0;
 }
 
 char *
 sbuf_take(struct sbuf *b, size_t *len)
 {
-	char *p = b->err ? NULL : b->p;
-	*len = b->err ? 0 : b->len;
-	if (b->err)
-		free(b->p);
-	if (p == NULL && !b->err)
-		p = calloc(1, 1);
-	b->p = NULL;
-	b->len = b->cap = 0;
-	b->err = 0;
+	char *p = NULL;
+
+	*len = 0;
+	if (b->err == 0) {
+		if (b->p == NULL) {
+			p = calloc(1, 1);
+		} else if (b->borrowed) {
+			if ((p = malloc(b->len + 1)) != NULL)
+				memcpy(p, b->p, b->len + 1);
+		} else {
+			p = b->p;
+			b->p = NULL; /* handed over: not released below */
+		}
+		if (p != NULL)
+			*len = b->len;
+	}
+	sbuf_release(b);
+	sbuf_reset(b);
 	return p;
 }
 
 void
 sbuf_free(struct sbuf *b)
 {
-	free(b->p);
-	b->p = NULL;
-	b->len = b->cap = 0;
+	sbuf_release(b);
+	sbuf_reset(b);
 }

@@ -10,6 +10,7 @@
 #include <yaml.h>
 
 #include "base/errors.h"
+#include "base/sbuf.h"
 
 void
 cfg_errf(char *err, size_t errlen, unsigned line, const char *path, const char *fmt, ...)
@@ -53,30 +54,6 @@ cnode_free(struct cnode *n)
 	free(n);
 }
 
-static int
-buf_put(char **buf, size_t *len, size_t *cap, const char *s, size_t n)
-{
-	char *nb;
-	size_t ncap;
-
-	if (*len + n + 1 > CNODE_MAX_SCALAR)
-		return SIGIL_E_TOO_BIG;
-	if (*len + n + 1 > *cap) {
-		ncap = *cap ? *cap : 64;
-		while (ncap < *len + n + 1)
-			ncap *= 2;
-		nb = realloc(*buf, ncap);
-		if (nb == NULL)
-			return SIGIL_E_NOMEM;
-		*buf = nb;
-		*cap = ncap;
-	}
-	memcpy(*buf + *len, s, n);
-	*len += n;
-	(*buf)[*len] = '\0';
-	return 0;
-}
-
 static bool
 var_start(char c)
 {
@@ -92,23 +69,24 @@ var_char(char c)
 int
 cnode_expand(const char *in, size_t len, char **out, char *why, size_t whycap)
 {
-	char *buf = NULL, name[128];
-	size_t blen = 0, bcap = 0, i = 0;
+	/* The NUL counts against CNODE_MAX_SCALAR, as it always has. */
+	struct sbuf b = {.max = CNODE_MAX_SCALAR - 1, .first = 64};
+	char name[128];
+	size_t i = 0, blen;
 	int rc = 0;
 
 	*out = NULL;
-	rc = buf_put(&buf, &blen, &bcap, "", 0);
 	while (rc == 0 && i < len) {
 		size_t j = i;
 		while (j < len && in[j] != '$')
 			j++;
-		rc = buf_put(&buf, &blen, &bcap, in + i, j - i);
+		rc = sbuf_put(&b, in + i, j - i);
 		i = j;
 		if (rc != 0 || i >= len)
 			break;
 		/* in[i] == '$' */
 		if (i + 1 < len && in[i + 1] == '$') {
-			rc = buf_put(&buf, &blen, &bcap, "$", 1);
+			rc = sbuf_put(&b, "$", 1);
 			i += 2;
 		} else if (i + 1 < len && in[i + 1] == '{') {
 			size_t s = i + 2, e = s;
@@ -140,11 +118,11 @@ cnode_expand(const char *in, size_t len, char **out, char *why, size_t whycap)
 				rc = SIGIL_E_INVALID;
 				break;
 			}
-			rc = buf_put(&buf, &blen, &bcap, val, strlen(val));
+			rc = sbuf_put(&b, val, strlen(val));
 			i = e + 1;
 		} else {
 			/* A lone dollar stays as written. */
-			rc = buf_put(&buf, &blen, &bcap, "$", 1);
+			rc = sbuf_put(&b, "$", 1);
 			i++;
 		}
 	}
@@ -154,10 +132,13 @@ cnode_expand(const char *in, size_t len, char **out, char *why, size_t whycap)
 		(void)snprintf(why, whycap, "out of memory");
 out:
 	if (rc != 0) {
-		free(buf);
+		sbuf_free(&b);
 		return rc;
 	}
-	*out = buf;
+	if ((*out = sbuf_take(&b, &blen)) == NULL) {
+		(void)snprintf(why, whycap, "out of memory");
+		return SIGIL_E_NOMEM;
+	}
 	return 0;
 }
 

@@ -13,7 +13,18 @@
  * per request for the length of an fdatasync: the HTTP thread goes on with
  * other connections, and the syncer finishes the requests it has made
  * durable. Rule 1 of ops.c holds as it does for check_advance: done(0)
- * comes only after an fdatasync that started after the write's ticket. */
+ * comes only after an fdatasync that started after the write's ticket.
+ *
+ * Why this is not on base/workq (the queue of api/pool.c and log_out.c):
+ * the syncer does not run jobs, it reaps them. A request is finished by
+ * whichever sync covers its ticket, and which ones a sync covered is known
+ * only after it, by ticket rather than by place in the queue: requests
+ * queued during the sync go out with it when it covered them, the others
+ * stay. A queue that hands out one job at a time would cost a gc_wait per
+ * request, and one that hands out a batch would hold back the covered
+ * requests that came during the sync for another round. Only the thread
+ * and its wake-up could come from workq (as log_out.c's writer does), with
+ * the list, amax and the reaping still here. */
 #include "watermark/file/store.h"
 
 #include "base/errors.h"
