@@ -50,6 +50,15 @@ print(p)
 PY
 }
 
+# server_yaml BASE_DIR: the top of a config, the API and utility servers on
+# two free loopback ports (sets API and UTIL); the caller appends the rest.
+server_yaml() {
+	API=$(free_port)
+	UTIL=$(free_port)
+	printf 'base_dir: %s\nserver:\n  address: 127.0.0.1:%s\n  utility_address: 127.0.0.1:%s\n' \
+		"$1" "$API" "$UTIL"
+}
+
 # start_sigild CONFIG LOG: creates the watermark store if there is none yet
 # (sigild never does), starts sigild, waits until /healthz answers.
 start_sigild() {

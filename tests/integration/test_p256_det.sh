@@ -11,16 +11,14 @@ mkdir -p "$T/var"
 printf 'base_dir: %s\n' "$T/var" > "$T/boot.yaml"
 TZ3=$(node "$JS/p256_det.mjs" p2sk | "$SIGIL" -c "$T/boot.yaml" import - --name det | cut -d' ' -f1)
 [[ $TZ3 == tz3* ]] || fail "import p2sk"
-API=$(free_port); UTIL=$(free_port)
-cat > "$T/sigil.yaml" <<YAML
-base_dir: $T/var
-server:
-  address: 127.0.0.1:$API
-  utility_address: 127.0.0.1:$UTIL
+{
+server_yaml "$T/var"
+cat <<YAML
 tezos:
   $TZ3:
     allow: {block: , preattestation: , attestation: , generic: [transaction]}
 YAML
+} > "$T/sigil.yaml"
 start_sigild "$T/sigil.yaml" "$T/sigild.log"
 node "$JS/p256_det.mjs" main "http://127.0.0.1:$API" "$TZ3"
 stop_sigild

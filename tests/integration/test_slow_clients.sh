@@ -23,16 +23,14 @@ printf 'base_dir: %s\n' "$T/var" > "$T/boot.yaml"
 A=$("$SIGIL" -c "$T/boot.yaml" generate tz1 | cut -d' ' -f1)
 TX='"038fcf233671b6a04fcf679d2a381c2544ea6c1ea29ba6157776ed8424c7ccd00b6c0002298c03ed7d454a101eb7022bc95f7e5f41ac78e80701dc0b00c0843d0000e7670f32038107a59a2b9cfefae36ea21f5aa63c00"'
 
-API=$(free_port); UTIL=$(free_port)
-cat > "$T/sigil.yaml" <<YAML
-base_dir: $T/var
-server:
-  address: 127.0.0.1:$API
-  utility_address: 127.0.0.1:$UTIL
+{
+server_yaml "$T/var"
+cat <<YAML
 tezos:
   $A:
     allow: {generic: [transaction]}
 YAML
+} > "$T/sigil.yaml"
 # The limits come from the environment (the overrides are part of what is
 # tested); header_timeout_seconds (5) and max_body_bytes (128 KiB) keep
 # their defaults. 512 connections, 64 per address: the 11 attacking

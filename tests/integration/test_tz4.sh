@@ -18,12 +18,9 @@ echo BLsk35hsB3XLP5fyVSTrNp7u6xxiqMCECq2tPUuX3CPdMdAbcSmK3D | "$SIGIL" -c "$T/bo
 # A BLsk of the wrong length is refused.
 if echo BLsk35hsB3XLP5fyVSTrNp7u6xxiqMCECq2tPUuX3CPdMdAbcSmK | "$SIGIL" -c "$T/boot.yaml" import - 2>/dev/null; then
 	fail "short BLsk accepted"; fi
-API=$(free_port); UTIL=$(free_port)
-cat > "$T/sigil.yaml" <<YAML
-base_dir: $T/var
-server:
-  address: 127.0.0.1:$API
-  utility_address: 127.0.0.1:$UTIL
+{
+server_yaml "$T/var"
+cat <<YAML
 tezos:
   $TZ4:
     allow_proof_of_possession: true
@@ -33,6 +30,7 @@ tezos:
   $TZ1:
     allow: {attestation: }
 YAML
+} > "$T/sigil.yaml"
 start_sigild "$T/sigil.yaml" "$T/sigild.log"
 node "$JS/tz4_http.mjs" main "http://127.0.0.1:$API" "$TZ4" "$NOPOP" "$TZ1" | tee "$T/out"
 POP=$(awk '/^POP /{print $2}' "$T/out")
