@@ -4,8 +4,11 @@
  * with the vault's own format helpers (vault/file_format.h), so the result
  * is exactly what sigild opens.
  *
- * usage: bench_mkvault PATH N [ed25519|secp256k1|p256|bls]
- *          writes PATH (must not exist), prints the N addresses, one a line
+ * usage: bench_mkvault PATH N [TYPE[,TYPE...]]
+ *          writes PATH (must not exist), prints the N addresses, one a line;
+ *          TYPE is ed25519 (the default), secp256k1, p256 or bls, and the
+ *          keys take the types listed in turn (ed25519,secp256k1,p256 with
+ *          N = 3: one of each)
  *        bench_mkvault --open PATH
  *          times vault_file_open (Argon2id + decrypting every key):
  *          prints vault_open_ms and vault_keys
@@ -23,6 +26,7 @@
 #include "vault/file_format.h"
 
 #define MK_MAX_KEYS 100000
+#define MK_MAX_TYPES 8
 
 static int
 mk_open(const char *path, const char *pass)
@@ -43,7 +47,8 @@ mk_open(const char *path, const char *pass)
 }
 
 static int
-mk_create(const char *path, const char *pass, long n, enum sigil_key_type t)
+mk_create(const char *path, const char *pass, long n, const enum sigil_key_type *types,
+          int ntypes)
 {
 	struct vf_kdf kdf;
 	json_t *root = NULL, *keys;
@@ -61,6 +66,7 @@ mk_create(const char *path, const char *pass, long n, enum sigil_key_type t)
 	if ((rc = vf_kdf_derive(&kdf, pass, kek)) != 0)
 		goto out;
 	for (long i = 0; i < n; i++) {
+		enum sigil_key_type t = types[i % ntypes];
 		struct vault_key info;
 		json_t *entry = NULL;
 		char name[32];
@@ -91,11 +97,31 @@ out:
 	return rc == 0 ? 0 : 1;
 }
 
+/* "ed25519,p256" into types; the count, or -1 for an unknown name. */
+static int
+mk_types(const char *list, enum sigil_key_type types[MK_MAX_TYPES])
+{
+	char buf[128], *save = NULL, *name;
+	int n = 0;
+
+	if (strlen(list) >= sizeof(buf))
+		return -1;
+	memcpy(buf, list, strlen(list) + 1);
+	for (name = strtok_r(buf, ",", &save); name != NULL; name = strtok_r(NULL, ",", &save)) {
+		int t = sigil_key_type_from_name(name);
+		if (t < 0 || n == MK_MAX_TYPES)
+			return -1;
+		types[n++] = (enum sigil_key_type)t;
+	}
+	return n > 0 ? n : -1;
+}
+
 int
 main(int argc, char **argv)
 {
 	const char *pass = getenv("SIGIL_PASSPHRASE");
-	int t = SIGIL_KEY_ED25519;
+	enum sigil_key_type types[MK_MAX_TYPES] = {SIGIL_KEY_ED25519};
+	int ntypes = 1;
 
 	if (sodium_init() < 0)
 		return 1;
@@ -106,13 +132,15 @@ main(int argc, char **argv)
 	if (argc == 3 && strcmp(argv[1], "--open") == 0)
 		return mk_open(argv[2], pass);
 	if (argc < 3 || argc > 4) {
-		fprintf(stderr, "usage: bench_mkvault PATH N [type] | bench_mkvault --open PATH\n");
+		fprintf(stderr, "usage: bench_mkvault PATH N [type[,type...]] | "
+		                "bench_mkvault --open PATH\n");
 		return 2;
 	}
-	if (argc == 4 && (t = sigil_key_type_from_name(argv[3])) < 0) {
-		fprintf(stderr, "bench_mkvault: type must be ed25519, secp256k1, p256 or bls\n");
+	if (argc == 4 && (ntypes = mk_types(argv[3], types)) < 0) {
+		fprintf(stderr, "bench_mkvault: types are ed25519, secp256k1, p256 or bls, "
+		                "comma-separated\n");
 		return 2;
 	}
-	return mk_create(argv[1], pass, bench_parse_long("N", argv[2], 1, MK_MAX_KEYS),
-	                 (enum sigil_key_type)t);
+	return mk_create(argv[1], pass, bench_parse_long("N", argv[2], 1, MK_MAX_KEYS), types,
+	                 ntypes);
 }

@@ -1,17 +1,25 @@
 /* bench_raw: single-core signs per second of each primitive, straight from
  * the libraries (the reference the HTTP figures are compared with), the same
- * through sigil's own wrapper (crypto/sig.h: what the vault really calls),
- * and the cost of one Argon2id derivation at the vault's INTERACTIVE limits
- * (paid at every start-up).
+ * through sigil's own wrapper with a prepared key (crypto/sig.h:
+ * sigil_key_sign_digest and sigil_key_bls_sign, what the file vault calls,
+ * stack scrub included), and the cost of one Argon2id derivation at the
+ * vault's INTERACTIVE limits (paid at every start-up).
+ *
+ * Each raw primitive and its sigil twin run in alternating slices of 0.1 s
+ * (raw first in odd pairs of slices, sigil first in even ones), as many as
+ * fit in the seconds given to each: this shared host's speed drifts within
+ * seconds, and slices side by side see the same machine, so their ratio
+ * holds where two runs one after the other would not.
  *
  * tz4 (BLS12-381, min-pk): raw_bls is what a minimal signer does with blst,
  * hash-to-G2 under the POP ciphersuite's DST, multiply, compress, over a
  * ~100-byte message (a tz4 transaction is about 90 bytes); sigil_bls is the
- * same through sigil_bls_sign (scalar check and wipe included).
+ * same through sigil_key_bls_sign.
  *
  * usage: bench_raw [seconds-per-primitive [only]]   (default 1; every loop
  * is also bounded by a count). With `only`, just the runs whose name
- * contains it (no Argon2id), e.g. `bench_raw 1 bls` between HTTP rounds.
+ * contains it (no Argon2id), e.g. `bench_raw 1 bls` (both, interleaved) or
+ * `bench_raw 1 raw_bls` (blst alone) between HTTP rounds.
  * Prints "name value" lines. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +35,7 @@
 
 #define RAW_MAX_ITERS 10000000L
 #define RAW_BLS_MSG_LEN 100
+#define RAW_SLICE_S 0.1
 
 /* The tz4 ciphersuite octez signs with (signature version 2). */
 static const char raw_bls_dst[] = "BLS_SIG_BLS12381G2_XMD:SHA-256_SSWU_RO_POP_";
@@ -37,7 +46,7 @@ struct raw_ctx {
 	unsigned char secp_sk[32];
 	EVP_PKEY_CTX *p256;
 	blst_scalar bls_sk;
-	uint8_t sigil_sk[SIGIL_KEY_TYPES][SIGIL_SECRET_LEN];
+	struct sigil_key *key[SIGIL_KEY_TYPES]; /* prepared as the vault prepares them */
 };
 
 /* Each signature is over a different 32-byte digest, as in real use. */
@@ -105,7 +114,7 @@ raw_w_bls(struct raw_ctx *c, uint64_t i)
 	uint8_t m[RAW_BLS_MSG_LEN], sig[SIGIL_BLS_SIG_LEN];
 
 	raw_bls_msg(m, i);
-	return sigil_bls_sign(c->sigil_sk[SIGIL_KEY_BLS], SIGIL_BLS_POP, m, sizeof(m), sig);
+	return sigil_key_bls_sign(c->key[SIGIL_KEY_BLS], SIGIL_BLS_POP, m, sizeof(m), sig);
 }
 
 static int
@@ -114,34 +123,63 @@ raw_wrapped(struct raw_ctx *c, enum sigil_key_type t, uint64_t i)
 	uint8_t d[32], sig[SIGIL_SIG_MAX];
 	size_t siglen;
 	raw_digest(d, i);
-	return sigil_sign_digest(t, c->sigil_sk[t], d, sig, &siglen);
+	return sigil_key_sign_digest(c->key[t], d, sig, &siglen);
 }
 
 static int raw_w_ed(struct raw_ctx *c, uint64_t i) { return raw_wrapped(c, SIGIL_KEY_ED25519, i); }
 static int raw_w_secp(struct raw_ctx *c, uint64_t i) { return raw_wrapped(c, SIGIL_KEY_SECP256K1, i); }
 static int raw_w_p256(struct raw_ctx *c, uint64_t i) { return raw_wrapped(c, SIGIL_KEY_P256, i); }
 
-/* Runs fn until `seconds` have passed (checked every 16 calls) or the count
- * bound is hit; returns calls per second, or -1 when a call failed. */
-static double
-raw_rate(struct raw_ctx *c, int (*fn)(struct raw_ctx *, uint64_t), double seconds)
+typedef int (*raw_fn)(struct raw_ctx *, uint64_t);
+
+/* One side of a comparison: calls made and nanoseconds spent. */
+struct raw_side {
+	raw_fn fn;
+	uint64_t calls, ns;
+};
+
+/* Runs fn for at least `seconds` (checked every 16 calls) or up to the
+ * count bound; adds to the side's totals. -1 when a call failed. */
+static int
+raw_slice(struct raw_ctx *c, struct raw_side *s, double seconds)
 {
 	uint64_t t0 = bench_now_ns(), deadline = t0 + (uint64_t)(seconds * 1e9), now = t0;
-	long n = 0;
+	uint64_t n = 0;
 
-	/* A short warm-up so that tables and caches are in place. */
-	for (int i = 0; i < 64; i++)
-		if (fn(c, (uint64_t)i) != 0)
-			return -1;
-	t0 = bench_now_ns();
 	while (n < RAW_MAX_ITERS) {
 		for (int k = 0; k < 16; k++, n++)
-			if (fn(c, (uint64_t)n) != 0)
+			if (s->fn(c, s->calls + n) != 0)
 				return -1;
 		if ((now = bench_now_ns()) >= deadline)
 			break;
 	}
-	return (double)n / ((double)(now - t0) / 1e9);
+	s->calls += n;
+	s->ns += now - t0;
+	return 0;
+}
+
+/* `seconds` on each of the n sides (1 or 2), in alternating slices after a
+ * short warm-up of each, so that tables and caches are in place; rate[i]
+ * gets side i's calls per second. -1 when a call failed. */
+static int
+raw_rates(struct raw_ctx *c, const raw_fn *fns, int n, double seconds, double *rate)
+{
+	struct raw_side side[2] = {{fns[0], 0, 0}, {n > 1 ? fns[1] : NULL, 0, 0}};
+	int slices = (int)(seconds / RAW_SLICE_S + 0.5);
+
+	if (slices < 1)
+		slices = 1;
+	for (int i = 0; i < n; i++)
+		for (int w = 0; w < 64; w++)
+			if (side[i].fn(c, (uint64_t)w) != 0)
+				return -1;
+	for (int j = 0; j < slices; j++)
+		for (int i = 0; i < n; i++)
+			if (raw_slice(c, &side[n > 1 && j % 2 ? 1 - i : i], seconds / slices) != 0)
+				return -1;
+	for (int i = 0; i < n; i++)
+		rate[i] = (double)side[i].calls / ((double)side[i].ns / 1e9);
+	return 0;
 }
 
 static int
@@ -174,9 +212,15 @@ raw_setup(struct raw_ctx *c)
 	if (c->p256 == NULL || EVP_PKEY_sign_init(c->p256) <= 0)
 		return -1;
 
-	for (int t = 0; t < SIGIL_KEY_TYPES; t++)
-		if (sigil_keygen((enum sigil_key_type)t, c->sigil_sk[t]) != 0)
+	for (int t = 0; t < SIGIL_KEY_TYPES; t++) {
+		uint8_t sk[SIGIL_SECRET_LEN];
+		int rc = sigil_keygen((enum sigil_key_type)t, sk);
+		if (rc == 0)
+			rc = sigil_key_new((enum sigil_key_type)t, sk, NULL, 0, &c->key[t]);
+		sodium_memzero(sk, sizeof(sk));
+		if (rc != 0)
 			return -1;
+	}
 	/* The raw run gets its own key, made as blst's users make one. */
 	blst_keygen(&c->bls_sk, seed, sizeof(seed), NULL, 0);
 	sodium_memzero(seed, sizeof(seed));
@@ -215,18 +259,15 @@ main(int argc, char **argv)
 	static struct raw_ctx c;
 	double secs = argc > 1 ? (double)bench_parse_long("seconds", argv[1], 1, 60) : 1.0;
 	const char *only = argc > 2 ? argv[2] : NULL;
+	/* Each primitive beside sigil's call of it. */
 	static const struct {
-		const char *name;
-		int (*fn)(struct raw_ctx *, uint64_t);
+		const char *name[2];
+		raw_fn fn[2];
 	} runs[] = {
-		{"raw_ed25519_signs_per_s", raw_ed25519},
-		{"raw_secp256k1_signs_per_s", raw_secp256k1},
-		{"raw_p256_signs_per_s", raw_p256},
-		{"sigil_ed25519_signs_per_s", raw_w_ed},
-		{"sigil_secp256k1_signs_per_s", raw_w_secp},
-		{"sigil_p256_signs_per_s", raw_w_p256},
-		{"raw_bls_signs_per_s", raw_bls},
-		{"sigil_bls_signs_per_s", raw_w_bls},
+		{{"raw_ed25519_signs_per_s", "sigil_ed25519_signs_per_s"}, {raw_ed25519, raw_w_ed}},
+		{{"raw_secp256k1_signs_per_s", "sigil_secp256k1_signs_per_s"}, {raw_secp256k1, raw_w_secp}},
+		{{"raw_p256_signs_per_s", "sigil_p256_signs_per_s"}, {raw_p256, raw_w_p256}},
+		{{"raw_bls_signs_per_s", "sigil_bls_signs_per_s"}, {raw_bls, raw_w_bls}},
 	};
 
 	if (sodium_init() < 0 || raw_setup(&c) != 0) {
@@ -234,17 +275,29 @@ main(int argc, char **argv)
 		return 1;
 	}
 	for (size_t i = 0; i < sizeof(runs) / sizeof(runs[0]); i++) {
-		if (only != NULL && strstr(runs[i].name, only) == NULL)
+		const char *names[2];
+		raw_fn fns[2];
+		double rate[2];
+		int n = 0;
+
+		for (int j = 0; j < 2; j++)
+			if (only == NULL || strstr(runs[i].name[j], only) != NULL) {
+				names[n] = runs[i].name[j];
+				fns[n++] = runs[i].fn[j];
+			}
+		if (n == 0)
 			continue;
-		double r = raw_rate(&c, runs[i].fn, secs);
-		if (r < 0) {
-			fprintf(stderr, "bench_raw: %s: a signature failed\n", runs[i].name);
+		if (raw_rates(&c, fns, n, secs, rate) != 0) {
+			fprintf(stderr, "bench_raw: %s: a signature failed\n", names[0]);
 			return 1;
 		}
-		bench_emit(runs[i].name, r, 0);
+		for (int j = 0; j < n; j++)
+			bench_emit(names[j], rate[j], 0);
 	}
 	if (only == NULL)
 		bench_emit("argon2id_interactive_ms", raw_argon2id_ms(), 1);
+	for (int t = 0; t < SIGIL_KEY_TYPES; t++)
+		sigil_key_free(c.key[t]);
 	EVP_PKEY_CTX_free(c.p256);
 	secp256k1_context_destroy(c.secp);
 	sodium_memzero(&c, sizeof(c));

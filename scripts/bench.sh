@@ -14,6 +14,8 @@
 #   BENCH_SLICES (3): the comparisons of one server with its reference
 #   (generic, attestation, tz4) run in alternating slices of one second,
 #   this many of each per round.  BENCH_TZ4_WARMUP (1 s): tz4's warm-up.
+#   BENCH_RAW_S (2): seconds of each primitive, raw and through sigil, in
+#   alternating 0.1 s slices (bench/raw.c).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,6 +28,7 @@ OUT=${BENCH_OUT:-bench/results.json}
 ROUNDS=${BENCH_ROUNDS:-7}
 SLICES=${BENCH_SLICES:-3}
 TZ4_WARM=${BENCH_TZ4_WARMUP:-1}
+RAW_S=${BENCH_RAW_S:-2}
 export SIGIL_PASSPHRASE="bench passphrase, not a secret"
 
 echo "bench: building $BUILD (Release)"
@@ -41,15 +44,23 @@ if awk "BEGIN { exit !($LOADAVG > $(nproc) / 2) }"; then
 fi
 
 # ---- 1. references that need no server ------------------------------------
+# Each primitive beside sigil's call of it with a prepared key, in
+# alternating slices: sigil_*/raw_* is the cost of sigil's wrapper.
 echo "bench: raw primitives"
-run_tool "" "$B/bench_raw" 1
+run_tool "" "$B/bench_raw" "$RAW_S"
+for ty in ed25519 secp256k1 p256; do
+	R[sigil_${ty}_ratio]=$(calc "${R[sigil_${ty}_signs_per_s]} / ${R[raw_${ty}_signs_per_s]}")
+done
 
-one=$T/one; many=$T/many; bls=$T/bls
-mkdir -p "$one/watermarks" "$many/watermarks" "$bls/watermarks"
+one=$T/one; many=$T/many; bls=$T/bls; mix=$T/mix
+mkdir -p "$one/watermarks" "$many/watermarks" "$bls/watermarks" "$mix/watermarks"
 
-# The keys: one for the single-key runs, NKEYS for the many-key run.
+# The keys: one for the single-key runs, one of each of tz1-3 for the run
+# that compares them, NKEYS for the many-key run.
 "$B/bench_mkvault" "$one/keys.json" 1 >"$one/addrs"
 "$B/bench_mkvault" "$bls/keys.json" 1 bls >"$bls/addrs"
+"$B/bench_mkvault" "$mix/keys.json" 3 ed25519,secp256k1,p256 >"$mix/addrs"
+for tz in tz1 tz2 tz3; do grep "^$tz" "$mix/addrs" >"$mix/$tz.addrs"; done
 t0=$(date +%s%N)
 "$B/bench_mkvault" "$many/keys.json" "$NKEYS" >"$many/addrs"
 R[mkvault_ms]=$(( ($(date +%s%N) - t0) / 1000000 ))
@@ -58,6 +69,7 @@ R[mkvault_ms]=$(( ($(date +%s%N) - t0) / 1000000 ))
 if [ -d tests/js/node_modules/@taquito/local-forging ]; then
 	{ "$B/bench_load" -x 200 -k "$many/addrs" -m generic
 	  "$B/bench_load" -x 200 -k "$many/addrs" -m attestation
+	  "$B/bench_load" -x 200 -k "$mix/addrs" -m generic
 	  "$B/bench_load" -x 200 -k "$bls/addrs" -m generic; } |
 		node bench/check_payloads.mjs tests/js || { echo "bench: invalid payloads"; exit 1; }
 fi
@@ -159,14 +171,16 @@ echo "bench: sigild with 1 tz4 key, $ROUNDS rounds"
 API=$(free_port); UTIL=$(free_port)
 write_config "$bls" "$API" "$UTIL" "{generic: [transaction]}" "$bls/addrs"
 start_sigild "$bls" "$UTIL"
-declare -a rbls sbls t4tp t4cpu t450 t499 t4ratio t4cratio
+declare -a rbls sbls blsratio t4tp t4cpu t450 t499 t4ratio t4cratio
 # Warm-up outside the figures, then in each round SLICES one-second slices of
 # blst alone and of sigild, alternating, summed as for the generic pair.
 WARM=$TZ4_WARM DUR=1 LOAD_PID=$SIGILD_PID load t4w_ "$API" "$bls/addrs" generic "$CONNS"
 for r in $(seq 1 "$ROUNDS"); do
 	echo "bench:   round $r"
-	run_tool "" "$B/bench_raw" 1 sigil_bls
+	# blst beside sigil_key_bls_sign, alternating (bench/raw.c).
+	run_tool "" "$B/bench_raw" 1 bls
 	sbls+=("${R[sigil_bls_signs_per_s]}")
+	blsratio+=("$(calc "${R[sigil_bls_signs_per_s]} / ${R[raw_bls_signs_per_s]}")")
 	raw=0 ok=0 sent=0 cpu=0
 	declare -a s450=() s499=()
 	for i in $(seq 1 "$SLICES"); do
@@ -187,6 +201,47 @@ for r in $(seq 1 "$ROUNDS"); do
 done
 stop "$SIGILD_PID"
 
+# ---- 2c. tz1, tz2 and tz3 side by side: one sigild, one key of each ---------
+# The same generic transactions (from each key's own address) to one sigild
+# holding a tz1, a tz2 and a tz3 key, in one-second slices alternating
+# between the three (tz1 tz2 tz3 in odd rounds, tz3 tz2 tz1 in even ones),
+# SLICES of each per round. What tz2 and tz3 requests pay beyond tz1 should
+# be their primitives' cost and no more: R[mN_over_us] is sigild's CPU per
+# request less the raw primitive's time for one signature (section 1).
+echo "bench: sigild with a tz1, a tz2 and a tz3 key, $ROUNDS rounds"
+API=$(free_port); UTIL=$(free_port)
+write_config "$mix" "$API" "$UTIL" "{generic: [transaction]}" "$mix/addrs"
+start_sigild "$mix" "$UTIL"
+declare -A rawname=([tz1]=ed25519 [tz2]=secp256k1 [tz3]=p256)
+declare -A mtp mcpu m50 m99 mover mrel
+for tz in tz1 tz2 tz3; do
+	WARM=1 DUR=1 LOAD_PID=$SIGILD_PID load mw_ "$API" "$mix/$tz.addrs" generic "$CONNS"
+done
+for r in $(seq 1 "$ROUNDS"); do
+	echo "bench:   round $r"
+	order="tz1 tz2 tz3"; [ $((r % 2)) = 0 ] && order="tz3 tz2 tz1"
+	declare -A xok=() xsent=() xcpu=() x50=() x99=()
+	for i in $(seq 1 "$SLICES"); do
+		for tz in $order; do
+			WARM=0 DUR=1 LOAD_PID=$SIGILD_PID load mx_ "$API" "$mix/$tz.addrs" generic "$CONNS"
+			xok[$tz]=$(( ${xok[$tz]:-0} + R[mx_ok] ))
+			xsent[$tz]=$(( ${xsent[$tz]:-0} + R[mx_sent] ))
+			xcpu[$tz]=$(calc "${xcpu[$tz]:-0} + ${R[mx_cpu_us]} * ${R[mx_sent]}" 1)
+			x50[$tz]="${x50[$tz]:-} ${R[mx_p50_ms]}"; x99[$tz]="${x99[$tz]:-} ${R[mx_p99_ms]}"
+		done
+	done
+	# shellcheck disable=SC2086 # the lists are space-separated numbers
+	for tz in tz1 tz2 tz3; do
+		c=$(calc "${xcpu[$tz]} / ${xsent[$tz]}" 1)
+		mtp[$tz]="${mtp[$tz]:-} $((xok[$tz] / SLICES))"
+		mcpu[$tz]="${mcpu[$tz]:-} $c"
+		m50[$tz]="${m50[$tz]:-} $(median ${x50[$tz]})"; m99[$tz]="${m99[$tz]:-} $(median ${x99[$tz]})"
+		mover[$tz]="${mover[$tz]:-} $(calc "$c - 1e6 / ${R[raw_${rawname[$tz]}_signs_per_s]}" 1)"
+		mrel[$tz]="${mrel[$tz]:-} $(calc "${xok[$tz]} / ${xok[tz1]}")"
+	done
+done
+stop "$SIGILD_PID"
+
 # ---- 4 and 5. NKEYS keys: start-up, memory, attestations over all -------
 echo "bench: sigild with $NKEYS keys"
 API=$(free_port); UTIL=$(free_port)
@@ -195,11 +250,11 @@ run_tool "" "$B/bench_mkvault" --open "$many/keys.json"
 run_tool "" "$B/bench_startup" -u "$UTIL" -o "$many/sigild.log" -r 5 -- \
 	"$B/sigild" -c "$many/sigil.yaml"
 start_sigild "$many" "$UTIL"
-declare -a mtp mcpu m50 m99
+declare -a ktp kcpu k50 k99
 for r in $(seq 1 "$ROUNDS"); do
 	LOAD_PID=$SIGILD_PID load mk_ "$API" "$many/addrs" attestation "$CONNS" -l $((r * 100000000))
-	mtp+=("${R[mk_ok_per_s]}"); mcpu+=("${R[mk_cpu_us]}")
-	m50+=("${R[mk_p50_ms]}"); m99+=("${R[mk_p99_ms]}")
+	ktp+=("${R[mk_ok_per_s]}"); kcpu+=("${R[mk_cpu_us]}")
+	k50+=("${R[mk_p50_ms]}"); k99+=("${R[mk_p99_ms]}")
 done
 R[rss_1000_keys_mb]=$(rss_mb "$SIGILD_PID")
 R[hwm_1000_keys_mb]=$(hwm_mb "$SIGILD_PID")
@@ -219,6 +274,7 @@ R[http_generic_tz1_ratio]=$(median "${gratio[@]}")
 R[http_generic_tz1_cpu_ratio]=$(calc "${R[bare_cpu_us_per_sign]} / ${R[http_generic_tz1_cpu_us_per_sign]}")
 R[raw_bls_signs_per_s]=$(median "${rbls[@]}")
 R[sigil_bls_signs_per_s]=$(median "${sbls[@]}")
+R[sigil_bls_ratio]=$(median "${blsratio[@]}")
 R[raw_bls_us_per_sign]=$(calc "1e6 / ${R[raw_bls_signs_per_s]}" 1)
 R[http_tz4_signs_per_s]=$(median "${t4tp[@]}")
 R[http_tz4_cpu_us_per_sign]=$(median "${t4cpu[@]}")
@@ -229,10 +285,19 @@ R[http_tz4_cpu_ratio]=$(median "${t4cratio[@]}")
 R[attestation_p50_ms]=$(median "${a50[@]}")
 R[attestation_p99_ms]=$(median "${a99[@]}")
 R[attestation_p50_ratio]=$(median "${aratio[@]}")
-R[distinct_keys_attestations_per_s]=$(median "${mtp[@]}")
-R[distinct_keys_cpu_us_per_sign]=$(median "${mcpu[@]}")
-R[distinct_keys_p50_ms]=$(median "${m50[@]}")
-R[distinct_keys_p99_ms]=$(median "${m99[@]}")
+R[distinct_keys_attestations_per_s]=$(median "${ktp[@]}")
+R[distinct_keys_cpu_us_per_sign]=$(median "${kcpu[@]}")
+R[distinct_keys_p50_ms]=$(median "${k50[@]}")
+R[distinct_keys_p99_ms]=$(median "${k99[@]}")
+# shellcheck disable=SC2086 # space-separated lists of numbers
+for tz in tz1 tz2 tz3; do
+	R[http_${tz}_signs_per_s]=$(median ${mtp[$tz]})
+	R[http_${tz}_cpu_us_per_sign]=$(median ${mcpu[$tz]})
+	R[http_${tz}_cpu_us_over_raw]=$(median ${mover[$tz]})
+	R[http_${tz}_p50_ms]=$(median ${m50[$tz]})
+	R[http_${tz}_p99_ms]=$(median ${m99[$tz]})
+	R[http_${tz}_to_tz1]=$(median ${mrel[$tz]})
+done
 R[rss_ready_1000_keys_mb]=$(calc "${R[rss_ready_kb]} / 1024" 1)
 R[argon2id_share_of_startup]=$(calc "${R[argon2id_interactive_ms]} / ${R[startup_ms]}")
 R[load_average]=$LOADAVG
@@ -248,9 +313,14 @@ row "figure" "value" "reference / goal"
 row "raw Ed25519 signs/s (1 core)" "${R[raw_ed25519_signs_per_s]}" "libsodium, 32-byte digest"
 row "raw secp256k1 signs/s (1 core)" "${R[raw_secp256k1_signs_per_s]}" "libsecp256k1"
 row "raw P-256 signs/s (1 core)" "${R[raw_p256_signs_per_s]}" "OpenSSL EVP, one context"
-row "sigil_sign_digest Ed25519 / secp / P-256" \
+row "sigil Ed25519 / secp / P-256 signs/s" \
 	"${R[sigil_ed25519_signs_per_s]}/${R[sigil_secp256k1_signs_per_s]}/${R[sigil_p256_signs_per_s]}" \
-	"src/crypto/sig.c, 1 core"
+	"prepared key (crypto/sig.h), 1 core"
+ratios_ok="${R[sigil_ed25519_ratio]} >= 0.95 && ${R[sigil_secp256k1_ratio]} >= 0.95 &&"
+ratios_ok="$ratios_ok ${R[sigil_p256_ratio]} >= 0.95 && ${R[sigil_bls_ratio]} >= 0.95"
+row "  sigil/raw Ed25519 / secp / P-256 / BLS" \
+	"${R[sigil_ed25519_ratio]}/${R[sigil_secp256k1_ratio]}/${R[sigil_p256_ratio]}/${R[sigil_bls_ratio]}" \
+	"goal each >= 0.95: $(ok "$ratios_ok") [BLS $(range "${blsratio[@]}")]"
 row "fdatasync p50 / p99 ms" "${R[fdatasync_p50_ms]} / ${R[fdatasync_p99_ms]}" "256 B in place [$(range "${fs50[@]}")]"
 row "bare server signs/s" "${R[bare_http_sign_per_s]}" "MHD epoll pool 2 [$(range "${btp[@]}")]"
 row "bare server CPU us/sign" "${R[bare_cpu_us_per_sign]}" ""
@@ -259,14 +329,26 @@ row "tz1 generic signs/s" "${R[http_generic_tz1_signs_per_s]}" "[$(range "${gtp[
 row "  ratio to bare server" "${R[http_generic_tz1_ratio]}" "goal >= 0.9: $(ok "${R[http_generic_tz1_ratio]} >= 0.9") [$(range "${gratio[@]}")]"
 row "  CPU us/sign (bare/sigil ratio)" "${R[http_generic_tz1_cpu_us_per_sign]} (${R[http_generic_tz1_cpu_ratio]})" "less disturbed by other load"
 row "raw BLS signs/s (1 core)" "${R[raw_bls_signs_per_s]}" "blst, POP hash-to-G2 + sign, 100 B [$(range "${rbls[@]}")]"
-row "  us/sign; via sigil_bls_sign signs/s" "${R[raw_bls_us_per_sign]}; ${R[sigil_bls_signs_per_s]}" "src/crypto/bls.c, 1 core"
+row "  us/sign; via sigil_key_bls_sign signs/s" "${R[raw_bls_us_per_sign]}; ${R[sigil_bls_signs_per_s]}" "prepared key, 1 core"
 row "tz4 generic signs/s ($(nproc) cores)" "${R[http_tz4_signs_per_s]}" "$SLICES x 1 s a round [$(range "${t4tp[@]}")]"
 row "  ratio to raw BLS (1 core)" "${R[http_tz4_ratio]}" "server on $(nproc) cores [$(range "${t4ratio[@]}")]"
 row "  CPU us/sign (raw/sigil ratio)" "${R[http_tz4_cpu_us_per_sign]} (${R[http_tz4_cpu_ratio]})" "goal >= 0.9: $(ok "${R[http_tz4_cpu_ratio]} >= 0.9") [$(range "${t4cratio[@]}")]"
 row "  p50 / p99 ms" "${R[http_tz4_p50_ms]} / ${R[http_tz4_p99_ms]}" ""
+row "tz1 / tz2 / tz3 generic signs/s" "${R[http_tz1_signs_per_s]}/${R[http_tz2_signs_per_s]}/${R[http_tz3_signs_per_s]}" \
+	"one sigild, one key of each, $SLICES x 1 s each a round"
+# shellcheck disable=SC2086 # space-separated lists of numbers
+row "  tz2 / tz3 to tz1, same rounds" "${R[http_tz2_to_tz1]} / ${R[http_tz3_to_tz1]}" \
+	"[tz2 $(range ${mrel[tz2]}), tz3 $(range ${mrel[tz3]})]"
+row "  CPU us/sign tz1 / tz2 / tz3" \
+	"${R[http_tz1_cpu_us_per_sign]}/${R[http_tz2_cpu_us_per_sign]}/${R[http_tz3_cpu_us_per_sign]}" ""
+row "  less the primitive's us" \
+	"${R[http_tz1_cpu_us_over_raw]}/${R[http_tz2_cpu_us_over_raw]}/${R[http_tz3_cpu_us_over_raw]}" \
+	"what HTTP and sigil add to one signature"
+row "  p50 ms tz1 / tz2 / tz3" "${R[http_tz1_p50_ms]}/${R[http_tz2_p50_ms]}/${R[http_tz3_p50_ms]}" \
+	"p99 ${R[http_tz1_p99_ms]}/${R[http_tz2_p99_ms]}/${R[http_tz3_p99_ms]}"
 row "attestation p50 / p99 ms (1 in flight)" "${R[attestation_p50_ms]} / ${R[attestation_p99_ms]}" "durable file watermark"
 row "  p50 / (bare p50 + fdatasync p50)" "${R[attestation_p50_ratio]}" "goal <= 1.2: $(ok "${R[attestation_p50_ratio]} <= 1.2") [$(range "${aratio[@]}")]"
-row "attestations/s, $NKEYS keys, $CONNS in flight" "${R[distinct_keys_attestations_per_s]}" "goal >= 20000: $(ok "${R[distinct_keys_attestations_per_s]} >= 20000") [$(range "${mtp[@]}")]"
+row "attestations/s, $NKEYS keys, $CONNS in flight" "${R[distinct_keys_attestations_per_s]}" "goal >= 20000: $(ok "${R[distinct_keys_attestations_per_s]} >= 20000") [$(range "${ktp[@]}")]"
 row "  CPU us/sign; p50 / p99 ms" "${R[distinct_keys_cpu_us_per_sign]}; ${R[distinct_keys_p50_ms]} / ${R[distinct_keys_p99_ms]}" ""
 row "RSS MB, $NKEYS keys, after load" "${R[rss_1000_keys_mb]}" "goal <= 32: $(ok "${R[rss_1000_keys_mb]} <= 32") (peak ${R[hwm_1000_keys_mb]})"
 row "RSS MB, $NKEYS keys, just ready" "${R[rss_ready_1000_keys_mb]}" ""
@@ -276,12 +358,18 @@ row "  Argon2id (64 MiB) / whole vault open ms" "${R[argon2id_interactive_ms]} /
 # ---- results.json ---------------------------------------------------------
 fields=(raw_ed25519_signs_per_s raw_secp256k1_signs_per_s raw_p256_signs_per_s
 	sigil_ed25519_signs_per_s sigil_secp256k1_signs_per_s sigil_p256_signs_per_s
+	sigil_ed25519_ratio sigil_secp256k1_ratio sigil_p256_ratio sigil_bls_ratio
 	bare_http_sign_per_s bare_cpu_us_per_sign bare_http_p50_ms fdatasync_p50_ms fdatasync_p99_ms
 	http_generic_tz1_signs_per_s http_generic_tz1_ratio http_generic_tz1_cpu_us_per_sign
 	http_generic_tz1_cpu_ratio http_generic_tz1_p50_ms http_generic_tz1_p99_ms
 	raw_bls_signs_per_s sigil_bls_signs_per_s raw_bls_us_per_sign
 	http_tz4_signs_per_s http_tz4_ratio http_tz4_cpu_us_per_sign http_tz4_cpu_ratio
 	http_tz4_p50_ms http_tz4_p99_ms
+	http_tz1_signs_per_s http_tz2_signs_per_s http_tz3_signs_per_s
+	http_tz2_to_tz1 http_tz3_to_tz1
+	http_tz1_cpu_us_per_sign http_tz2_cpu_us_per_sign http_tz3_cpu_us_per_sign
+	http_tz1_cpu_us_over_raw http_tz2_cpu_us_over_raw http_tz3_cpu_us_over_raw
+	http_tz1_p50_ms http_tz2_p50_ms http_tz3_p50_ms http_tz1_p99_ms http_tz2_p99_ms http_tz3_p99_ms
 	attestation_p50_ms attestation_p99_ms attestation_p50_ratio
 	distinct_keys_attestations_per_s distinct_keys_cpu_us_per_sign distinct_keys_p50_ms
 	distinct_keys_p99_ms rss_1000_keys_mb hwm_1000_keys_mb rss_ready_1000_keys_mb
@@ -295,10 +383,13 @@ json_list() { local IFS=,; echo "[$*]"; }
 	printf '  "cores": %s,\n' "$(nproc)"
 	printf '  "connections": %s,\n  "keys": %s,\n  "warmup_s": %s,\n  "duration_s": %s,\n  "rounds": %s,\n' \
 		"$CONNS" "$NKEYS" "$WARM" "$DUR" "$ROUNDS"
-	printf '  "slices": %s,\n  "slice_s": 1,\n  "tz4_warmup_s": %s,\n' "$SLICES" "$TZ4_WARM"
-	printf '  "per_round": {"http_generic_tz1_ratio": %s, "attestation_p50_ratio": %s, "distinct_keys_attestations_per_s": %s, "http_tz4_ratio": %s, "http_tz4_cpu_ratio": %s},\n' \
-		"$(json_list "${gratio[@]}")" "$(json_list "${aratio[@]}")" "$(json_list "${mtp[@]}")" \
-		"$(json_list "${t4ratio[@]}")" "$(json_list "${t4cratio[@]}")"
+	printf '  "slices": %s,\n  "slice_s": 1,\n  "tz4_warmup_s": %s,\n  "raw_s": %s,\n' \
+		"$SLICES" "$TZ4_WARM" "$RAW_S"
+	# shellcheck disable=SC2086 # space-separated lists of numbers
+	printf '  "per_round": {"http_generic_tz1_ratio": %s, "attestation_p50_ratio": %s, "distinct_keys_attestations_per_s": %s, "http_tz4_ratio": %s, "http_tz4_cpu_ratio": %s, "sigil_bls_ratio": %s, "http_tz2_to_tz1": %s, "http_tz3_to_tz1": %s},\n' \
+		"$(json_list "${gratio[@]}")" "$(json_list "${aratio[@]}")" "$(json_list "${ktp[@]}")" \
+		"$(json_list "${t4ratio[@]}")" "$(json_list "${t4cratio[@]}")" "$(json_list "${blsratio[@]}")" \
+		"$(json_list ${mrel[tz2]})" "$(json_list ${mrel[tz3]})"
 	for i in "${!fields[@]}"; do
 		sep=","; [ "$i" -eq $((${#fields[@]} - 1)) ] && sep=""
 		printf '  "%s": %s%s\n' "${fields[$i]}" "${R[${fields[$i]}]}" "$sep"

@@ -3,7 +3,11 @@
  * octez uses it (draft-irtf-cfrg-bls-signature, "MinPk").
  *
  * A Tezos BLsk holds the scalar little-endian, and octez reduces nothing: a
- * secret outside [1, r) is refused here rather than silently reduced. */
+ * secret outside [1, r) is refused here rather than silently reduced.
+ *
+ * The key type's back end (sig_impl.h): a prepared key is blst's scalar,
+ * checked once, and its public key, which the AUG scheme and the proof of
+ * possession sign over (computing it is a G1 multiplication). */
 #include "crypto/sig.h"
 
 #include <stdbool.h>
@@ -57,8 +61,9 @@ load_scalar(blst_scalar *s, const uint8_t sk[SIGIL_SECRET_LEN])
 	return 0;
 }
 
-int
-bls_impl_keygen(uint8_t sk[SIGIL_SECRET_LEN])
+/* The secret of a prepared key is a blst_scalar. */
+static int
+bls_keygen(uint8_t sk[SIGIL_SECRET_LEN])
 {
 	uint8_t ikm[32];
 	blst_scalar s;
@@ -91,8 +96,8 @@ scalar_pubkey(const blst_scalar *s, uint8_t pk[SIGIL_BLS_PK_LEN])
 	blst_p1_compress(pk, &p);
 }
 
-int
-bls_impl_pubkey(const uint8_t sk[SIGIL_SECRET_LEN], uint8_t pk[SIGIL_BLS_PK_LEN])
+static int
+bls_pubkey(const uint8_t sk[SIGIL_SECRET_LEN], uint8_t pk[SIGIL_PK_MAX])
 {
 	blst_scalar s;
 	int rc;
@@ -104,53 +109,89 @@ bls_impl_pubkey(const uint8_t sk[SIGIL_SECRET_LEN], uint8_t pk[SIGIL_BLS_PK_LEN]
 	return 0;
 }
 
-int
-sigil_bls_sign(const uint8_t sk[static SIGIL_SECRET_LEN], int scheme, const uint8_t *msg,
-               size_t len, uint8_t sig[static SIGIL_BLS_SIG_LEN])
+static int
+bls_prepare(struct sigil_key *k, const uint8_t sk[SIGIL_SECRET_LEN], const uint8_t *pk)
 {
-	uint8_t pk[SIGIL_BLS_PK_LEN];
+	blst_scalar *s = k->secret;
+	int rc;
+
+	if ((rc = load_scalar(s, sk)) != 0)
+		return rc;
+	/* A given pk was derived from this secret by the caller (sig.h). */
+	if (pk != NULL)
+		memcpy(k->pk, pk, SIGIL_BLS_PK_LEN);
+	else
+		scalar_pubkey(s, k->pk);
+	return 0;
+}
+
+const struct sigil_key_impl sigil_bls_impl = {
+	.type = SIGIL_KEY_BLS,
+	.name = "bls",
+	.pk_len = SIGIL_BLS_PK_LEN,
+	.secret_size = sizeof(blst_scalar),
+	.keygen = bls_keygen,
+	.pubkey = bls_pubkey,
+	.prepare = bls_prepare,
+	.sign_digest = NULL, /* BLS signs the raw bytes: sigil_key_bls_sign */
+	.verify_digest = NULL,
+	.free = NULL, /* no library object */
+};
+
+int
+sigil_key_bls_sign(const struct sigil_key *k, int scheme, const uint8_t *msg, size_t len,
+                   uint8_t sig[static SIGIL_BLS_SIG_LEN])
+{
 	const uint8_t *aug = NULL;
 	size_t aug_len = 0, dst_len;
 	const char *dst;
-	blst_scalar s;
 	blst_p2 h, p;
-	int rc;
 
 	memset(sig, 0, SIGIL_BLS_SIG_LEN);
+	if (k == NULL || k->impl != &sigil_bls_impl)
+		return SIGIL_E_UNSUPPORTED;
 	if ((dst = scheme_dst(scheme, &dst_len)) == NULL)
 		return SIGIL_E_INVALID;
 	if (msg == NULL && len != 0)
 		return SIGIL_E_INVALID;
-	if ((rc = sigil_crypto_init()) != 0)
-		return rc;
-	if ((rc = load_scalar(&s, sk)) != 0)
-		return rc;
-	if (scheme == SIGIL_BLS_AUG || scheme == SIGIL_BLS_PROOF)
-		scalar_pubkey(&s, pk);
 	if (scheme == SIGIL_BLS_PROOF) {
 		/* The proof covers this key's own public key and nothing else: a
 		 * caller may name it (len 48, equal) or leave msg empty. */
-		if (len != 0 && (len != sizeof(pk) || memcmp(msg, pk, sizeof(pk)) != 0)) {
-			rc = SIGIL_E_INVALID;
-			goto out;
-		}
-		msg = pk;
-		len = sizeof(pk);
+		if (len != 0 && (len != SIGIL_BLS_PK_LEN || memcmp(msg, k->pk, len) != 0))
+			return SIGIL_E_INVALID;
+		msg = k->pk;
+		len = SIGIL_BLS_PK_LEN;
 	} else if (scheme == SIGIL_BLS_AUG) {
 		/* AUG signs pk ‖ msg; blst's aug argument is hashed in front of
 		 * the message, which is that concatenation without a copy. */
-		aug = pk;
-		aug_len = sizeof(pk);
+		aug = k->pk;
+		aug_len = SIGIL_BLS_PK_LEN;
 	}
 	if (msg == NULL)
 		msg = empty_msg;
 	blst_hash_to_g2(&h, msg, len, (const uint8_t *)dst, dst_len, aug, aug_len);
-	blst_sign_pk_in_g1(&p, &h, &s);
+	blst_sign_pk_in_g1(&p, &h, k->secret);
 	blst_p2_compress(sig, &p);
-	rc = 0;
-out:
-	sodium_memzero(&s, sizeof(s));
 	sodium_stackzero(SIGIL_STACK_SCRUB); /* sig_impl.h */
+	return 0;
+}
+
+int
+sigil_bls_sign(const uint8_t sk[static SIGIL_SECRET_LEN], int scheme, const uint8_t *msg,
+               size_t len, uint8_t sig[static SIGIL_BLS_SIG_LEN])
+{
+	struct sigil_key *k;
+	size_t dst_len;
+	int rc;
+
+	memset(sig, 0, SIGIL_BLS_SIG_LEN);
+	/* The argument errors first, as the prepared path reports them. */
+	if (scheme_dst(scheme, &dst_len) == NULL || (msg == NULL && len != 0))
+		return SIGIL_E_INVALID;
+	if ((rc = sigil_key_new(SIGIL_KEY_BLS, sk, NULL, 0, &k)) != 0)
+		return rc;
+	rc = sigil_key_bls_sign(k, scheme, msg, len, sig);
+	sigil_key_free(k);
 	return rc;
 }
 

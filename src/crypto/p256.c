@@ -4,23 +4,31 @@
  * give the same bytes. A random nonce would give two signatures for one
  * block asked twice, and the block hash covers the signature: two blocks,
  * a double bake. OpenSSL 3.0 cannot be told which nonce to use through EVP,
- * so k comes from RFC 6979 section 3.2 here (HMAC-SHA-256, libsodium), and
- * the signature from OpenSSL's own constant-time code given k^-1 and r
- * (ECDSA_do_sign_ex, deprecated in 3.0 but built by default). s is then
- * normalised to the low half, the only one Tezos accepts (octez and
- * taquito do the same), so the result is what @noble/curves gives with
- * { prehash: false, lowS: true }. */
-#define OPENSSL_SUPPRESS_DEPRECATED /* EC_KEY, ECDSA_do_sign_ex: see above */
+ * so k comes from RFC 6979 section 3.2 here (HMAC-SHA-256 over OpenSSL's
+ * SHA-256, which uses the CPU's SHA extensions: 1 µs where libsodium's
+ * portable code took 5.7), k^-1 from p256_inv.c, and the signature from
+ * OpenSSL's own constant-time code given k^-1 and r (ECDSA_do_sign_ex,
+ * deprecated in 3.0 but built by default). s is then normalised to the low
+ * half, the only one Tezos accepts (octez and taquito do the same), so the
+ * result is what @noble/curves gives with { prehash: false, lowS: true }.
+ *
+ * The key type's back end (sig_impl.h). A prepared key holds the secret
+ * (RFC 6979 hashes its bytes) and OpenSSL's EC_KEY for it, built once: the
+ * EC_KEY's copy of the scalar is a secure BIGNUM, on OpenSSL's secure heap
+ * (p256_secure_heap), and EC_KEY_free clears it. */
+#define OPENSSL_SUPPRESS_DEPRECATED /* EC_KEY, ECDSA_do_sign_ex, SHA256_*: see above */
 #include <pthread.h>
 #include <string.h>
 
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
+#include <openssl/crypto.h>
 #include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/obj_mac.h>
 #include <openssl/params.h>
+#include <openssl/sha.h>
 #include <sodium.h>
 
 #include "base/errors.h"
@@ -41,36 +49,27 @@ static const uint8_t p256_n[32] = {
 	0xbc, 0xe6, 0xfa, 0xad, 0xa7, 0x17, 0x9e, 0x84, 0xf3, 0xb9, 0xca, 0xc2, 0xfc, 0x63, 0x25, 0x51,
 };
 
+#define P256_PK_LEN 33
+
 static EC_GROUP *p256_group;
-static BIGNUM *p256_order, *p256_half, *p256_nm2; /* n, floor(n/2), n - 2 */
-static BN_MONT_CTX *p256_mont;                     /* Montgomery form mod n */
+static BIGNUM *p256_order, *p256_half; /* n, floor(n/2) */
 static pthread_once_t p256_once = PTHREAD_ONCE_INIT;
 
 static void
 p256_setup(void)
 {
 	EC_GROUP *g = EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1);
-	BIGNUM *n = BN_bin2bn(p256_n, sizeof(p256_n), NULL), *h = BN_new(), *m2 = BN_new();
-	BN_MONT_CTX *mont = BN_MONT_CTX_new();
-	BN_CTX *ctx = BN_CTX_new();
+	BIGNUM *n = BN_bin2bn(p256_n, sizeof(p256_n), NULL), *h = BN_new();
 
-	if (g == NULL || n == NULL || h == NULL || m2 == NULL || mont == NULL || ctx == NULL ||
-	    !BN_rshift1(h, n) || BN_copy(m2, n) == NULL || !BN_sub_word(m2, 2) ||
-	    !BN_MONT_CTX_set(mont, n, ctx)) {
+	if (g == NULL || n == NULL || h == NULL || !BN_rshift1(h, n)) {
 		EC_GROUP_free(g);
 		BN_free(n);
 		BN_free(h);
-		BN_free(m2);
-		BN_MONT_CTX_free(mont);
-		BN_CTX_free(ctx);
 		return;
 	}
-	BN_CTX_free(ctx);
 	p256_group = g;
 	p256_order = n;
 	p256_half = h;
-	p256_nm2 = m2;
-	p256_mont = mont;
 }
 
 static int
@@ -97,50 +96,154 @@ scalar_ok(const uint8_t sk[32])
 	return lt && !sodium_is_zero(sk, 32);
 }
 
-int
-p256_impl_keygen(uint8_t sk[32])
+static int
+p256_keygen(uint8_t sk[SIGIL_SECRET_LEN])
 {
 	for (int tries = 0; tries < 64; tries++) {
-		randombytes_buf(sk, 32);
+		randombytes_buf(sk, SIGIL_SECRET_LEN);
 		if (scalar_ok(sk))
 			return 0;
 	}
-	sodium_memzero(sk, 32);
+	sodium_memzero(sk, SIGIL_SECRET_LEN);
 	return SIGIL_E_INTERNAL;
 }
 
-int
-p256_impl_pubkey(const uint8_t sk[32], uint8_t pk[33])
+/* pk = dG, compressed; d is a constant-time BIGNUM in [1, n-1]. */
+static int
+point_of(const BIGNUM *d, uint8_t pk[P256_PK_LEN])
 {
-	BIGNUM *d = NULL;
-	EC_POINT *q = NULL;
+	EC_POINT *q = EC_POINT_new(p256_group);
+	int rc = SIGIL_E_INTERNAL;
+
+	if (q != NULL && EC_POINT_mul(p256_group, q, d, NULL, NULL, NULL) &&
+	    EC_POINT_point2oct(p256_group, q, POINT_CONVERSION_COMPRESSED, pk, P256_PK_LEN,
+	                       NULL) == P256_PK_LEN)
+		rc = 0;
+	EC_POINT_free(q);
+	return rc;
+}
+
+/* A secure BIGNUM holding sk, marked for OpenSSL's constant-time paths. */
+static BIGNUM *
+secret_bn(const uint8_t sk[SIGIL_SECRET_LEN])
+{
+	BIGNUM *d = BN_secure_new();
+
+	if (d == NULL || BN_bin2bn(sk, SIGIL_SECRET_LEN, d) == NULL) {
+		BN_clear_free(d);
+		return NULL;
+	}
+	BN_set_flags(d, BN_FLG_CONSTTIME);
+	return d;
+}
+
+static int
+p256_pubkey(const uint8_t sk[SIGIL_SECRET_LEN], uint8_t pk[SIGIL_PK_MAX])
+{
+	BIGNUM *d;
 	int rc;
 
 	if ((rc = p256_ready()) != 0)
 		return rc;
 	if (!scalar_ok(sk))
 		return SIGIL_E_CRYPTO;
+	if ((d = secret_bn(sk)) == NULL)
+		return SIGIL_E_NOMEM;
+	rc = point_of(d, pk);
+	BN_clear_free(d);
+	return rc;
+}
+
+/* ---- prepared keys ----------------------------------------------------
+ * OpenSSL's secure heap is mmap'ed, mlock'ed and kept out of core dumps
+ * like base/secmem.h's arena; BN_secure_new takes from it once it is set
+ * up, and from the ordinary heap (cleared when freed) before. An EC_KEY
+ * keeps its copy of the scalar for as long as the key lives, so the first
+ * P-256 key sets the heap up, unless the process did already. 1 MiB holds
+ * the scalars of some 16 000 keys (64 bytes each) besides the few that
+ * signatures borrow (past that, preparing a key fails); only the pages
+ * touched are resident. Failing to lock it (a low RLIMIT_MEMLOCK) still
+ * leaves it usable and out of dumps. */
+#define P256_SECURE_HEAP (1u << 20)
+#define P256_SECURE_MIN 16
+
+static pthread_once_t p256_heap_once = PTHREAD_ONCE_INIT;
+
+static void
+p256_heap_setup(void)
+{
+	if (!CRYPTO_secure_malloc_initialized())
+		(void)CRYPTO_secure_malloc_init(P256_SECURE_HEAP, P256_SECURE_MIN);
+}
+
+/* A prepared key: its secret is x, big-endian (RFC 6979 hashes it as is),
+ * and its object the EC_KEY (the group and x, for ECDSA_do_sign_ex). */
+static int
+p256_prepare(struct sigil_key *k, const uint8_t sk[SIGIL_SECRET_LEN], const uint8_t *pk)
+{
+	EC_KEY *ec = NULL;
+	BIGNUM *d = NULL;
+	int rc;
+
+	if ((rc = p256_ready()) != 0)
+		return rc;
+	if (!scalar_ok(sk))
+		return SIGIL_E_CRYPTO;
+	(void)pthread_once(&p256_heap_once, p256_heap_setup);
+	rc = SIGIL_E_NOMEM;
+	/* EC_KEY_set_private_key copies d with BN_dup, which keeps it secure. */
+	if ((d = secret_bn(sk)) == NULL || (k->obj = ec = EC_KEY_new()) == NULL)
+		goto out;
 	rc = SIGIL_E_INTERNAL;
-	/* Secure heap (when configured) and constant-time ladder for the secret. */
-	if ((d = BN_secure_new()) == NULL || BN_bin2bn(sk, 32, d) == NULL)
+	if (!EC_KEY_set_group(ec, p256_group) || !EC_KEY_set_private_key(ec, d))
 		goto out;
-	BN_set_flags(d, BN_FLG_CONSTTIME);
-	if ((q = EC_POINT_new(p256_group)) == NULL ||
-	    !EC_POINT_mul(p256_group, q, d, NULL, NULL, NULL))
+	/* The EC_KEY only signs: ECDSA_do_sign_ex reads the group and x, never
+	 * the public point, so none is set. */
+	if (pk != NULL)
+		memcpy(k->pk, pk, P256_PK_LEN);
+	else if ((rc = point_of(d, k->pk)) != 0)
 		goto out;
-	if (EC_POINT_point2oct(p256_group, q, POINT_CONVERSION_COMPRESSED, pk, 33, NULL) != 33)
-		goto out;
+	memcpy(k->secret, sk, SIGIL_SECRET_LEN);
 	rc = 0;
 out:
 	BN_clear_free(d);
-	EC_POINT_free(q);
 	return rc;
+}
+
+static void
+p256_free(struct sigil_key *k)
+{
+	EC_KEY_free(k->obj); /* clears its copy of x (BN_clear_free) */
+	k->obj = NULL;
 }
 
 /* ---- RFC 6979 section 3.2 with HMAC-SHA-256 --------------------------
  * qlen = hlen = 256, so each candidate T is one HMAC output, and
  * bits2int(T) = T: no truncation. The HMAC key (K) and V are as secret as
- * x: they are wiped by p256_rfc6979_wipe. */
+ * x: they are wiped by p256_rfc6979_wipe, and every SHA-256 state that
+ * held them here before returning. */
+
+/* The SHA-256 states after the inner and outer pad blocks of an HMAC key. */
+struct hmac_pads {
+	SHA256_CTX in, out;
+};
+
+static void
+hmac_pads(struct hmac_pads *p, const uint8_t key[32])
+{
+	uint8_t pad[SHA256_CBLOCK];
+
+	memset(pad, 0x36, sizeof(pad));
+	for (int i = 0; i < 32; i++)
+		pad[i] ^= key[i];
+	SHA256_Init(&p->in);
+	SHA256_Update(&p->in, pad, sizeof(pad));
+	for (size_t i = 0; i < sizeof(pad); i++)
+		pad[i] ^= 0x36 ^ 0x5c;
+	SHA256_Init(&p->out);
+	SHA256_Update(&p->out, pad, sizeof(pad));
+	sodium_memzero(pad, sizeof(pad));
+}
 
 /* out = HMAC_K(V || sep || x || h1) (steps d and f), HMAC_K(V || sep)
  * (step h.3) or HMAC_K(V) (sep < 0, steps e, g, h.2). out may be K or V:
@@ -149,19 +252,22 @@ static void
 rfc6979_hmac(const uint8_t key[32], const uint8_t v[32], int sep, const uint8_t *x,
              const uint8_t *h1, uint8_t out[32])
 {
-	crypto_auth_hmacsha256_state st;
-	uint8_t b = (uint8_t)sep;
+	struct hmac_pads p;
+	uint8_t inner[SHA256_DIGEST_LENGTH], b = (uint8_t)sep;
 
-	crypto_auth_hmacsha256_init(&st, key, 32);
-	crypto_auth_hmacsha256_update(&st, v, 32);
+	hmac_pads(&p, key);
+	SHA256_Update(&p.in, v, 32);
 	if (sep >= 0)
-		crypto_auth_hmacsha256_update(&st, &b, 1);
+		SHA256_Update(&p.in, &b, 1);
 	if (x != NULL) {
-		crypto_auth_hmacsha256_update(&st, x, 32);
-		crypto_auth_hmacsha256_update(&st, h1, 32);
+		SHA256_Update(&p.in, x, 32);
+		SHA256_Update(&p.in, h1, 32);
 	}
-	crypto_auth_hmacsha256_final(&st, out);
-	sodium_memzero(&st, sizeof(st)); /* holds K's inner and outer pads */
+	SHA256_Final(inner, &p.in);
+	SHA256_Update(&p.out, inner, sizeof(inner));
+	SHA256_Final(out, &p.out);
+	sodium_memzero(&p, sizeof(p)); /* holds K's inner and outer pads */
+	sodium_memzero(inner, sizeof(inner));
 }
 
 void
@@ -210,35 +316,45 @@ p256_rfc6979_wipe(struct p256_rfc6979 *st)
 	sodium_memzero(st, sizeof(*st));
 }
 
+/* The BIGNUMs of one signature: k and k^-1 are secret (secure heap). */
+struct p256_sig_ctx {
+	BN_CTX *ctx;
+	BIGNUM *k, *kinv, *x, *r;
+	EC_POINT *kg;
+};
+
 /* One attempt with the candidate kb (step h.3's test): *es is the
  * signature, or stays NULL when k, r or s is out of range and the next
- * candidate must be tried. k and kinv are the caller's secure BIGNUMs. */
+ * candidate must be tried. */
 static int
-p256_try(const uint8_t kb[32], const uint8_t digest[32], EC_KEY *key, BN_CTX *ctx, BIGNUM *k,
-         BIGNUM *kinv, BIGNUM *x, BIGNUM *r, EC_POINT *kg, ECDSA_SIG **es)
+p256_try(const uint8_t kb[32], const uint8_t digest[32], EC_KEY *key, struct p256_sig_ctx *c,
+         ECDSA_SIG **es)
 {
+	uint8_t kib[32];
 	unsigned long e;
+	int ok;
 
 	if (!scalar_ok(kb))
 		return 0;
 	/* kG with k marked constant-time (OpenSSL then takes its fixed-window
 	 * or ladder path), r = x(kG) mod n. */
-	if (BN_bin2bn(kb, 32, k) == NULL || !EC_POINT_mul(p256_group, kg, k, NULL, NULL, ctx) ||
-	    !EC_POINT_get_affine_coordinates(p256_group, kg, x, NULL, ctx) ||
-	    !BN_nnmod(r, x, p256_order, ctx))
+	if (BN_bin2bn(kb, 32, c->k) == NULL ||
+	    !EC_POINT_mul(p256_group, c->kg, c->k, NULL, NULL, c->ctx) ||
+	    !EC_POINT_get_affine_coordinates(p256_group, c->kg, c->x, NULL, c->ctx) ||
+	    !BN_nnmod(c->r, c->x, p256_order, c->ctx))
 		return SIGIL_E_INTERNAL;
-	if (BN_is_zero(r))
+	if (BN_is_zero(c->r))
 		return 0;
-	/* k^-1 = k^(n-2) mod n (Fermat; n is prime): a fixed sequence of
-	 * Montgomery multiplications, where a binary extended GCD would branch
-	 * on the bits of k. */
-	if (!BN_mod_exp_mont_consttime(kinv, k, p256_nm2, p256_order, ctx, p256_mont))
+	p256_scalar_inverse(kib, kb); /* constant time, p256_inv.c */
+	ok = BN_bin2bn(kib, 32, c->kinv) != NULL;
+	sodium_memzero(kib, sizeof(kib));
+	if (!ok)
 		return SIGIL_E_INTERNAL;
 	/* s = k^-1 (h + r x) mod n, OpenSSL's fixed-top code. It answers
 	 * EC_R_NEED_NEW_SETUP_VALUES when s = 0, the last case of step h.3;
 	 * its errors are taken back off the queue. */
 	ERR_set_mark();
-	if ((*es = ECDSA_do_sign_ex(digest, 32, kinv, r, key)) != NULL) {
+	if ((*es = ECDSA_do_sign_ex(digest, 32, c->kinv, c->r, key)) != NULL) {
 		ERR_clear_last_mark();
 		return 0;
 	}
@@ -249,46 +365,34 @@ p256_try(const uint8_t kb[32], const uint8_t digest[32], EC_KEY *key, BN_CTX *ct
 	return SIGIL_E_INTERNAL;
 }
 
-int
-p256_impl_sign(const uint8_t sk[32], const uint8_t digest[32], uint8_t sig[64])
+static int
+p256_sign(const struct sigil_key *k, const uint8_t digest[32], uint8_t sig[64])
 {
 	struct p256_rfc6979 drbg;
+	struct p256_sig_ctx c = {0};
 	uint8_t kb[32];
-	BN_CTX *ctx = NULL;
-	BIGNUM *d = NULL, *k = NULL, *kinv = NULL, *x = NULL, *r = NULL, *s = NULL;
-	EC_KEY *key = NULL;
-	EC_POINT *kg = NULL;
+	BIGNUM *s = NULL;
 	ECDSA_SIG *es = NULL;
 	const BIGNUM *r0, *s0;
-	int rc, tries;
+	int rc = SIGIL_E_INTERNAL, tries;
 
-	if ((rc = p256_ready()) != 0)
-		return rc;
-	if (!scalar_ok(sk))
-		return SIGIL_E_CRYPTO;
-	p256_rfc6979_init(&drbg, sk, digest);
-	rc = SIGIL_E_INTERNAL;
-	/* The secrets (x, k, k^-1 and the temporaries of a secure BN_CTX) live
-	 * on OpenSSL's secure heap when one is configured, and are cleared when
-	 * freed; EC_KEY_free clears its copy of x. */
-	if ((ctx = BN_CTX_secure_new()) == NULL || (d = BN_secure_new()) == NULL ||
-	    (k = BN_secure_new()) == NULL || (kinv = BN_secure_new()) == NULL ||
-	    (x = BN_new()) == NULL || (r = BN_new()) == NULL ||
-	    (kg = EC_POINT_new(p256_group)) == NULL || (key = EC_KEY_new()) == NULL)
+	p256_rfc6979_init(&drbg, k->secret, digest);
+	/* No secret in the context's temporaries (OpenSSL's own ECDSA uses a
+	 * plain one too): the scalar multiplication keeps k's digits on the
+	 * stack, which sig.c scrubs. */
+	if ((c.ctx = BN_CTX_new()) == NULL || (c.k = BN_secure_new()) == NULL ||
+	    (c.kinv = BN_secure_new()) == NULL || (c.x = BN_new()) == NULL ||
+	    (c.r = BN_new()) == NULL || (c.kg = EC_POINT_new(p256_group)) == NULL)
 		goto out;
-	BN_set_flags(d, BN_FLG_CONSTTIME);
-	BN_set_flags(k, BN_FLG_CONSTTIME);
-	BN_set_flags(kinv, BN_FLG_CONSTTIME);
-	if (BN_bin2bn(sk, 32, d) == NULL || !EC_KEY_set_group(key, p256_group) ||
-	    !EC_KEY_set_private_key(key, d))
-		goto out;
+	BN_set_flags(c.k, BN_FLG_CONSTTIME);
+	BN_set_flags(c.kinv, BN_FLG_CONSTTIME);
 	for (tries = 0; es == NULL; tries++) {
 		int step;
 
 		if (tries == P256_SIGN_TRIES)
 			goto out;
 		p256_rfc6979_next(&drbg, kb);
-		if ((step = p256_try(kb, digest, key, ctx, k, kinv, x, r, kg, &es)) != 0) {
+		if ((step = p256_try(kb, digest, k->obj, &c, &es)) != 0) {
 			rc = step;
 			goto out;
 		}
@@ -305,25 +409,23 @@ p256_impl_sign(const uint8_t sk[32], const uint8_t digest[32], uint8_t sig[64])
 out:
 	p256_rfc6979_wipe(&drbg);
 	sodium_memzero(kb, sizeof(kb));
-	BN_clear_free(d);
-	BN_clear_free(k);
-	BN_clear_free(kinv);
-	BN_free(x);
-	BN_free(r);
+	BN_clear_free(c.k);
+	BN_clear_free(c.kinv);
+	BN_free(c.x);
+	BN_free(c.r);
 	BN_free(s);
-	EC_POINT_clear_free(kg);
-	EC_KEY_free(key);
+	EC_POINT_clear_free(c.kg);
 	ECDSA_SIG_free(es);
-	BN_CTX_free(ctx);
+	BN_CTX_free(c.ctx);
 	return rc;
 }
 
 /* An EVP public key from the compressed point (verification only). */
 static EVP_PKEY *
-p256_evp_pubkey(const uint8_t pk[33])
+p256_evp_pubkey(const uint8_t pk[P256_PK_LEN])
 {
 	static char group_name[] = "prime256v1";
-	uint8_t pub[33];
+	uint8_t pub[P256_PK_LEN];
 	OSSL_PARAM params[3];
 	EVP_PKEY_CTX *ctx = NULL;
 	EVP_PKEY *key = NULL;
@@ -355,7 +457,7 @@ p256_impl_verify(const uint8_t *pk, size_t pklen, const uint8_t digest[32],
 
 	if ((rc = p256_ready()) != 0)
 		return rc;
-	if (pklen != 33 || (pk[0] != 0x02 && pk[0] != 0x03))
+	if (pklen != P256_PK_LEN || (pk[0] != 0x02 && pk[0] != 0x03))
 		return SIGIL_E_INVALID;
 	rc = SIGIL_E_CRYPTO;
 	/* oct2point refuses an x that is not on the curve. */
@@ -390,3 +492,16 @@ out:
 	EC_POINT_free(q);
 	return rc;
 }
+
+const struct sigil_key_impl sigil_p256_impl = {
+	.type = SIGIL_KEY_P256,
+	.name = "p256",
+	.pk_len = P256_PK_LEN,
+	.secret_size = SIGIL_SECRET_LEN,
+	.keygen = p256_keygen,
+	.pubkey = p256_pubkey,
+	.prepare = p256_prepare,
+	.sign_digest = p256_sign,
+	.verify_digest = p256_impl_verify,
+	.free = p256_free,
+};

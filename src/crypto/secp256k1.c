@@ -1,8 +1,16 @@
-/* secp256k1 ECDSA (tz2) over libsecp256k1. */
+/* secp256k1 ECDSA (tz2) over libsecp256k1: the key type's back end
+ * (sig_impl.h).
+ *
+ * A prepared key is libsecp256k1's keypair: the secret, checked once, and
+ * its public key, computed once. ECDSA signing itself takes the 32 secret
+ * bytes (secp256k1_ecdsa_sign has no keypair form) and derives nothing
+ * from them but the RFC 6979 nonce, so a signature costs what the library's
+ * costs either way; the keypair saves the checks and the public key. */
 #include <pthread.h>
 #include <string.h>
 
 #include <secp256k1.h>
+#include <secp256k1_extrakeys.h>
 #include <sodium.h>
 
 #include "base/errors.h"
@@ -44,8 +52,11 @@ secp_get(void)
 	return secp_ctx;
 }
 
-int
-secp256k1_impl_keygen(uint8_t sk[32])
+#define SECP_PK_LEN 33
+
+/* The secret of a prepared key is a secp256k1_keypair. */
+static int
+secp_keygen(uint8_t sk[SIGIL_SECRET_LEN])
 {
 	const secp256k1_context *ctx = secp_get();
 
@@ -53,67 +64,117 @@ secp256k1_impl_keygen(uint8_t sk[32])
 		return SIGIL_E_INTERNAL;
 	/* Rejection sampling: a random 32 bytes is >= n with probability ~2^-128. */
 	for (int tries = 0; tries < 64; tries++) {
-		randombytes_buf(sk, 32);
+		randombytes_buf(sk, SIGIL_SECRET_LEN);
 		if (secp256k1_ec_seckey_verify(ctx, sk))
 			return 0;
 	}
-	sodium_memzero(sk, 32);
+	sodium_memzero(sk, SIGIL_SECRET_LEN);
 	return SIGIL_E_INTERNAL;
 }
 
-int
-secp256k1_impl_pubkey(const uint8_t sk[32], uint8_t pk[33])
+static int
+secp_serialize(const secp256k1_context *ctx, const secp256k1_pubkey *pub, uint8_t pk[SECP_PK_LEN])
+{
+	size_t len = SECP_PK_LEN;
+
+	if (!secp256k1_ec_pubkey_serialize(ctx, pk, &len, pub, SECP256K1_EC_COMPRESSED) ||
+	    len != SECP_PK_LEN)
+		return SIGIL_E_INTERNAL;
+	return 0;
+}
+
+static int
+secp_pubkey(const uint8_t sk[SIGIL_SECRET_LEN], uint8_t pk[SIGIL_PK_MAX])
 {
 	const secp256k1_context *ctx = secp_get();
 	secp256k1_pubkey pub;
-	size_t len = 33;
 
 	if (ctx == NULL)
 		return SIGIL_E_INTERNAL;
 	if (!secp256k1_ec_pubkey_create(ctx, &pub, sk))
 		return SIGIL_E_CRYPTO;
-	if (!secp256k1_ec_pubkey_serialize(ctx, pk, &len, &pub, SECP256K1_EC_COMPRESSED) ||
-	    len != 33)
+	return secp_serialize(ctx, &pub, pk);
+}
+
+static int
+secp_prepare(struct sigil_key *k, const uint8_t sk[SIGIL_SECRET_LEN], const uint8_t *pk)
+{
+	secp256k1_keypair *kp = k->secret;
+	const secp256k1_context *ctx = secp_get();
+	secp256k1_pubkey pub;
+	int rc;
+
+	if (ctx == NULL)
 		return SIGIL_E_INTERNAL;
+	/* keypair_create refuses a secret that is zero or >= n. */
+	if (!secp256k1_keypair_create(ctx, kp, sk))
+		return SIGIL_E_CRYPTO;
+	if (!secp256k1_keypair_pub(ctx, &pub, kp))
+		return SIGIL_E_INTERNAL;
+	if ((rc = secp_serialize(ctx, &pub, k->pk)) != 0)
+		return rc;
+	/* The keypair holds the public key anyway: a pk that is not the
+	 * secret's is refused rather than kept. */
+	if (pk != NULL && sodium_memcmp(pk, k->pk, SECP_PK_LEN) != 0)
+		return SIGIL_E_CRYPTO;
 	return 0;
 }
 
-int
-secp256k1_impl_sign(const uint8_t sk[32], const uint8_t digest[32], uint8_t sig[64])
+/* ECDSA with RFC 6979 nonces; extra (32 bytes or NULL) is the RFC's
+ * additional data (section 3.6). */
+static int
+secp_sign_extra(const struct sigil_key *k, const uint8_t digest[32], const uint8_t *extra,
+                uint8_t sig[64])
 {
-	return sigil_secp256k1_sign_hedged(sk, digest, NULL, sig);
-}
-
-int
-sigil_secp256k1_sign_hedged(const uint8_t sk[static 32], const uint8_t digest[static 32],
-                            const uint8_t *extra, uint8_t sig[static 64])
-{
+	const secp256k1_keypair *kp = k->secret;
 	const secp256k1_context *ctx = secp_get();
-	secp256k1_ecdsa_signature s;
+	secp256k1_ecdsa_signature es;
+	uint8_t sk[SIGIL_SECRET_LEN];
 	int rc = SIGIL_E_CRYPTO;
 
 	if (ctx == NULL)
 		return SIGIL_E_INTERNAL;
-	if (!secp256k1_ec_seckey_verify(ctx, sk))
+	if (!secp256k1_keypair_sec(ctx, sk, kp))
 		goto out;
-	/* NULL nonce function = RFC 6979 (HMAC-SHA256), as octez and taquito;
-	 * extra is its additional data (section 3.6). */
-	if (!secp256k1_ecdsa_sign(ctx, &s, digest, sk, NULL, extra))
+	/* NULL nonce function = RFC 6979 (HMAC-SHA256), as octez and taquito. */
+	if (!secp256k1_ecdsa_sign(ctx, &es, digest, sk, NULL, extra))
 		goto out;
 	/* The library already emits low-S; normalising again costs nothing and
 	 * keeps the guarantee if that ever changes. */
-	(void)secp256k1_ecdsa_signature_normalize(ctx, &s, &s);
-	if (!secp256k1_ecdsa_signature_serialize_compact(ctx, sig, &s))
+	(void)secp256k1_ecdsa_signature_normalize(ctx, &es, &es);
+	if (!secp256k1_ecdsa_signature_serialize_compact(ctx, sig, &es))
 		goto out;
 	rc = 0;
 out:
-	sodium_memzero(&s, sizeof(s));
+	sodium_memzero(sk, sizeof(sk));
+	sodium_memzero(&es, sizeof(es));
 	return rc;
 }
 
+static int
+secp_sign(const struct sigil_key *k, const uint8_t digest[32], uint8_t sig[64])
+{
+	return secp_sign_extra(k, digest, NULL, sig);
+}
+
 int
-secp256k1_impl_verify(const uint8_t *pk, size_t pklen, const uint8_t digest[32],
-                      const uint8_t sig[64])
+sigil_secp256k1_sign_hedged(const struct sigil_key *k, const uint8_t digest[static 32],
+                            const uint8_t *extra, uint8_t sig[static 64])
+{
+	int rc;
+
+	memset(sig, 0, 64);
+	if (k == NULL || k->impl != &sigil_secp256k1_impl)
+		return SIGIL_E_UNSUPPORTED;
+	rc = secp_sign_extra(k, digest, extra, sig);
+	sodium_stackzero(SIGIL_STACK_SCRUB); /* sig_impl.h */
+	if (rc != 0)
+		memset(sig, 0, 64);
+	return rc;
+}
+
+static int
+secp_verify(const uint8_t *pk, size_t pklen, const uint8_t digest[32], const uint8_t sig[64])
 {
 	const secp256k1_context *ctx = secp_get();
 	secp256k1_pubkey pub;
@@ -123,7 +184,7 @@ secp256k1_impl_verify(const uint8_t *pk, size_t pklen, const uint8_t digest[32],
 		return SIGIL_E_INTERNAL;
 	/* Tezos keys are compressed; an uncompressed encoding is another string
 	 * for the same key and is not accepted. */
-	if (pklen != 33 || (pk[0] != 0x02 && pk[0] != 0x03))
+	if (pklen != SECP_PK_LEN || (pk[0] != 0x02 && pk[0] != 0x03))
 		return SIGIL_E_INVALID;
 	if (!secp256k1_ec_pubkey_parse(ctx, &pub, pk, pklen))
 		return SIGIL_E_CRYPTO;
@@ -135,3 +196,16 @@ secp256k1_impl_verify(const uint8_t *pk, size_t pklen, const uint8_t digest[32],
 		return SIGIL_E_CRYPTO;
 	return secp256k1_ecdsa_verify(ctx, &s, digest, &pub) ? 0 : SIGIL_E_CRYPTO;
 }
+
+const struct sigil_key_impl sigil_secp256k1_impl = {
+	.type = SIGIL_KEY_SECP256K1,
+	.name = "secp256k1",
+	.pk_len = SECP_PK_LEN,
+	.secret_size = sizeof(secp256k1_keypair),
+	.keygen = secp_keygen,
+	.pubkey = secp_pubkey,
+	.prepare = secp_prepare,
+	.sign_digest = secp_sign,
+	.verify_digest = secp_verify,
+	.free = NULL, /* no library object */
+};

@@ -1,5 +1,6 @@
 /* The signature schemes sigil signs with, behind one small interface.
- * Every secret is a 32-byte scalar or seed; callers keep it in secmem. */
+ * Every secret is a 32-byte scalar or seed; callers keep it in secmem, and
+ * a key that signs more than once is prepared (struct sigil_key). */
 #ifndef SIGIL_CRYPTO_SIG_H
 #define SIGIL_CRYPTO_SIG_H
 #include <stddef.h>
@@ -33,56 +34,69 @@ __attribute__((warn_unused_result)) int
 sigil_pubkey(enum sigil_key_type t, const uint8_t sk[static SIGIL_SECRET_LEN],
              uint8_t pk[static SIGIL_PK_MAX], size_t *pklen);
 
+/* --- prepared keys ------------------------------------------------------
+ * A key as a long-lived holder keeps it: the library's own key object,
+ * built once (libsodium's 64-byte signing key, a libsecp256k1 keypair, an
+ * OpenSSL EC_KEY beside the secret RFC 6979 reads, blst's scalar) and the
+ * public key, so that a signature costs what the primitive costs. The
+ * secret part lives in locked memory (base/secmem.h), the EC_KEY's scalar
+ * on OpenSSL's secure heap (p256.c); sigil_key_free releases and wipes
+ * everything. A key is read-only once made: any number of threads may
+ * sign with it at once. */
+struct sigil_key;
+
+/* Prepares sk (32 bytes, as sigil_keygen makes them) into *out. pk (pklen
+ * bytes) is NULL, or what sigil_pubkey gave for this very secret: it then
+ * saves deriving it a second time. It must be right: an Ed25519 signature
+ * made with a wrong public key, beside a right one of the same bytes,
+ * gives the secret away (secp256k1 checks it; Ed25519, P-256 and BLS keep
+ * it as given). SIGIL_E_CRYPTO when sk is not a valid secret, and *out
+ * stays NULL on any failure. sk is not kept: the caller wipes it. */
+__attribute__((warn_unused_result)) int
+sigil_key_new(enum sigil_key_type t, const uint8_t sk[static SIGIL_SECRET_LEN], const uint8_t *pk,
+              size_t pklen, struct sigil_key **out);
+
+/* Releases and wipes a key; NULL is allowed. */
+void sigil_key_free(struct sigil_key *k);
+
+/* The key's public key, as sigil_pubkey gives it. */
+void sigil_key_pubkey(const struct sigil_key *k, uint8_t pk[static SIGIL_PK_MAX], size_t *pklen);
+
 /* Tezos signing for tz1/tz2/tz3: sign the 32-byte blake2b digest of the
  * request bytes. Ed25519 signs the digest as its message; ECDSA signs the
- * digest directly (RFC 6979 nonces) and returns r||s normalised to low-S. */
+ * digest directly (RFC 6979 nonces) and returns r||s normalised to low-S.
+ * SIGIL_E_UNSUPPORTED for a BLS key (sigil_key_bls_sign). */
+__attribute__((warn_unused_result)) int
+sigil_key_sign_digest(const struct sigil_key *k, const uint8_t digest[static 32],
+                      uint8_t sig[static SIGIL_SIG_MAX], size_t *siglen);
+
+/* sigil_key_sign_digest with a secret that is prepared for this one
+ * signature and dropped: for tests and one-off tools, never the signing
+ * path (it pays what sigil_key_new saves). */
 __attribute__((warn_unused_result)) int
 sigil_sign_digest(enum sigil_key_type t, const uint8_t sk[static SIGIL_SECRET_LEN],
                   const uint8_t digest[static 32], uint8_t sig[static SIGIL_SIG_MAX],
                   size_t *siglen);
 
-/* A secret as a long-lived key holder keeps it: the 32-byte secret, then
- * for Ed25519 its public key, which is libsodium's 64-byte signing key, so
- * signing need not re-derive it from the seed each time (that was a fifth of
- * the sign path's CPU). Other types leave the second half zero. */
-#define SIGIL_PREPARED_LEN 64
-__attribute__((warn_unused_result)) int
-sigil_prepare(enum sigil_key_type t, uint8_t key[static SIGIL_PREPARED_LEN]);
-
-/* sigil_prepare when the public key is already at hand: pk must be what
- * sigil_pubkey gave for this very secret (an Ed25519 signature made with a
- * wrong public key, beside a right one of the same bytes, gives the secret
- * away), which saves deriving it a second time. */
-__attribute__((warn_unused_result)) int
-sigil_prepare_with_pk(enum sigil_key_type t, uint8_t key[static SIGIL_PREPARED_LEN],
-                      const uint8_t *pk, size_t pklen);
-
-/* sigil_sign_digest with a key made by sigil_prepare. */
-__attribute__((warn_unused_result)) int
-sigil_sign_digest_prepared(enum sigil_key_type t, const uint8_t key[static SIGIL_PREPARED_LEN],
-                           const uint8_t digest[static 32], uint8_t sig[static SIGIL_SIG_MAX],
-                           size_t *siglen);
-
-/* Ed25519 in two halves (ed25519_split.c), with a key made by
- * sigil_prepare: commit makes the nonce r, its commitment R = rB and a tag
- * binding the two to the message under a key only the signer holds, into
- * nonce (r, R, then the tag), which is no signature; finish makes the
- * signature (R, S), byte for byte what sigil_sign_digest_prepared gives
- * for the same message. finish refuses (SIGIL_E_INVALID, sig zeroed) a
- * nonce that was not made by commit for this key and message, or that
- * changed since by as much as one bit. r is as secret as the key: keep
- * nonce in locked memory and wipe it after finish (a signature and its r
- * give the key away). The layout is private to ed25519_split.c. */
+/* Ed25519 in two halves (ed25519.c): commit makes the nonce r, its
+ * commitment R = rB and a tag binding the two to the message under a key
+ * only the signer holds, into nonce (r, R, then the tag), which is no
+ * signature; finish makes the signature (R, S), byte for byte what
+ * sigil_key_sign_digest gives for the same message. finish refuses
+ * (SIGIL_E_INVALID, sig zeroed) a nonce that was not made by commit for
+ * this key and message, or that changed since by as much as one bit. r is
+ * as secret as the key: keep nonce in locked memory and wipe it after
+ * finish (a signature and its r give the key away). The layout is private
+ * to ed25519.c. Both answer SIGIL_E_UNSUPPORTED for a key of another type. */
 #define SIGIL_ED25519_NONCE_LEN 96
 __attribute__((warn_unused_result)) int
-sigil_ed25519_commit(const uint8_t key[static SIGIL_PREPARED_LEN], const uint8_t *msg,
-                     size_t len, uint8_t nonce[static SIGIL_ED25519_NONCE_LEN]);
+sigil_ed25519_commit(const struct sigil_key *k, const uint8_t *msg, size_t len,
+                     uint8_t nonce[static SIGIL_ED25519_NONCE_LEN]);
 __attribute__((warn_unused_result)) int
-sigil_ed25519_finish(const uint8_t key[static SIGIL_PREPARED_LEN],
-                     const uint8_t nonce[static SIGIL_ED25519_NONCE_LEN], const uint8_t *msg,
-                     size_t len, uint8_t sig[static 64]);
+sigil_ed25519_finish(const struct sigil_key *k, const uint8_t nonce[static SIGIL_ED25519_NONCE_LEN],
+                     const uint8_t *msg, size_t len, uint8_t sig[static 64]);
 
-/* Verifies a signature made by sigil_sign_digest. 0 when valid,
+/* Verifies a signature made by sigil_key_sign_digest. 0 when valid,
  * SIGIL_E_CRYPTO when not; high-S ECDSA signatures are rejected. */
 __attribute__((warn_unused_result)) int
 sigil_verify_digest(enum sigil_key_type t, const uint8_t *pk, size_t pklen,
@@ -91,8 +105,9 @@ sigil_verify_digest(enum sigil_key_type t, const uint8_t *pk, size_t pklen,
 /* --- BLS12-381 (tz4) -------------------------------------------------
  * Min-pk: 48-byte compressed G1 public keys, 96-byte compressed G2
  * signatures. The secret is a BLsk: a little-endian scalar in [1, r). BLS
- * never signs a digest: sigil_sign_digest and sigil_verify_digest answer
- * SIGIL_E_UNSUPPORTED for it; these two take the raw message. */
+ * never signs a digest: sigil_key_sign_digest, sigil_sign_digest and
+ * sigil_verify_digest answer SIGIL_E_UNSUPPORTED for it; the functions
+ * below take the raw message. */
 #define SIGIL_BLS_PK_LEN 48
 #define SIGIL_BLS_SIG_LEN 96
 
@@ -109,8 +124,15 @@ enum sigil_bls_scheme {
 };
 
 /* Signs msg (len bytes; msg may be NULL when len is 0) with scheme, one of
- * enum sigil_bls_scheme. Deterministic. SIGIL_E_CRYPTO when sk is not in
- * [1, r); SIGIL_E_INVALID for an unknown scheme. sig is zeroed on failure. */
+ * enum sigil_bls_scheme, and a prepared BLS key. Deterministic.
+ * SIGIL_E_INVALID for an unknown scheme; SIGIL_E_UNSUPPORTED for a key of
+ * another type. sig is zeroed on failure. */
+__attribute__((warn_unused_result)) int
+sigil_key_bls_sign(const struct sigil_key *k, int scheme, const uint8_t *msg, size_t len,
+                   uint8_t sig[static SIGIL_BLS_SIG_LEN]);
+
+/* sigil_key_bls_sign with a secret prepared for this one signature (tests,
+ * tools). SIGIL_E_CRYPTO when sk is not in [1, r). */
 __attribute__((warn_unused_result)) int
 sigil_bls_sign(const uint8_t sk[static SIGIL_SECRET_LEN], int scheme, const uint8_t *msg,
                size_t len, uint8_t sig[static SIGIL_BLS_SIG_LEN]);
@@ -124,12 +146,13 @@ sigil_bls_verify(const uint8_t *pk, size_t pklen, int scheme, const uint8_t *msg
                  const uint8_t *sig, size_t siglen);
 
 /* A secp256k1 signature (64 bytes r ‖ s, low-S) of a 32-byte digest by a
- * raw 32-byte secret, with extra (32 bytes, or NULL) as RFC 6979's
+ * prepared secp256k1 key, with extra (32 bytes, or NULL) as RFC 6979's
  * additional data: with fresh random bytes, a hedged signature that is
  * different every time, as an HSM's may be. Tests use it to stand for
- * such signers; tz2 signing passes NULL (plain RFC 6979). */
+ * such signers; tz2 signing passes NULL (plain RFC 6979).
+ * SIGIL_E_UNSUPPORTED for a key of another type. */
 __attribute__((warn_unused_result)) int
-sigil_secp256k1_sign_hedged(const uint8_t sk[static 32], const uint8_t digest[static 32],
+sigil_secp256k1_sign_hedged(const struct sigil_key *k, const uint8_t digest[static 32],
                             const uint8_t *extra, uint8_t sig[static 64]);
 
 /* SHA-256 of SHA-256 of in (the base58check checksum is its first 4 bytes). */

@@ -1,6 +1,8 @@
 /* The file vault: keys encrypted at rest with Argon2id + XChaCha20-Poly1305,
- * decrypted once at start-up into the locked arena (base/secmem.h).
- * Signatory's file-vault format is read as well, so operators can migrate. */
+ * decrypted once at start-up and prepared for signing (crypto/sig.h: the
+ * library's own key object, in the locked arena of base/secmem.h); the
+ * decrypted bytes are wiped as soon as each key is prepared. Signatory's
+ * file-vault format is read as well, so operators can migrate. */
 #include "vault/vault.h"
 #include "vault/file_format.h"
 
@@ -19,7 +21,7 @@ struct vault_file {
 	struct vault base;
 	size_t n;
 	struct vault_key *keys;
-	uint8_t **secrets; /* n pointers into secmem */
+	struct sigil_key **secrets; /* n prepared keys, freed (and wiped) by vf_close */
 };
 
 static size_t
@@ -35,18 +37,45 @@ vf_key(const struct vault *v, size_t i)
 	return i < f->n ? &f->keys[i] : NULL;
 }
 
+/* The BLS ciphersuite of a vault scheme, -1 for none. */
+static int
+vf_bls_scheme(enum vault_scheme scheme)
+{
+	switch (scheme) {
+	case VAULT_SIGN_BLS_POP:
+		return SIGIL_BLS_POP;
+	case VAULT_SIGN_BLS_AUG:
+		return SIGIL_BLS_AUG;
+	case VAULT_SIGN_BLS_PROOF:
+		return SIGIL_BLS_PROOF;
+	case VAULT_SIGN_DIGEST:
+		break;
+	}
+	return -1;
+}
+
 static int
 vf_sign(struct vault *v, size_t i, enum vault_scheme scheme, const uint8_t *msg, size_t len,
         uint8_t sig[static SIGIL_SIG_MAX], size_t *siglen)
 {
 	struct vault_file *f = (struct vault_file *)v;
+	int rc;
 
 	*siglen = 0;
+	memset(sig, 0, SIGIL_SIG_MAX);
 	if (i >= f->n)
 		return SIGIL_E_UNKNOWN_KEY;
-	if (scheme != VAULT_SIGN_DIGEST)
-		return vault_bls_sign(f->keys[i].type, f->secrets[i], f->keys[i].pk,
-		                      f->keys[i].pk_len, scheme, msg, len, sig, siglen);
+	if (scheme != VAULT_SIGN_DIGEST) {
+		int bls = vf_bls_scheme(scheme);
+		/* A BLS scheme asked of a tz1-3 key is the caller's mistake, not a
+		 * signature to attempt. No verify-after-sign: its two pairings
+		 * cost about three signatures, on the baking path. */
+		if (bls < 0 || f->keys[i].type != SIGIL_KEY_BLS)
+			return SIGIL_E_INVALID;
+		if ((rc = sigil_key_bls_sign(f->secrets[i], bls, msg, len, sig)) == 0)
+			*siglen = SIGIL_BLS_SIG_LEN;
+		return rc;
+	}
 	if (len != 32)
 		return SIGIL_E_INVALID;
 	if (!f->keys[i].deterministic && f->keys[i].type == SIGIL_KEY_SECP256K1) {
@@ -54,11 +83,11 @@ vf_sign(struct vault *v, size_t i, enum vault_scheme scheme, const uint8_t *msg,
 		 * each time, as an HSM's may be. */
 		uint8_t extra[32];
 		randombytes_buf(extra, sizeof(extra));
-		int rc = sigil_secp256k1_sign_hedged(f->secrets[i], msg, extra, sig);
+		rc = sigil_secp256k1_sign_hedged(f->secrets[i], msg, extra, sig);
 		*siglen = rc == 0 ? 64 : 0;
 		return rc;
 	}
-	return sigil_sign_digest_prepared(f->keys[i].type, f->secrets[i], msg, sig, siglen);
+	return sigil_key_sign_digest(f->secrets[i], msg, sig, siglen);
 }
 
 static int
@@ -100,7 +129,7 @@ vf_close(struct vault *v)
 	if (f == NULL)
 		return;
 	for (size_t i = 0; i < f->n; i++)
-		secmem_free(f->secrets[i]);
+		sigil_key_free(f->secrets[i]);
 	free(f->secrets);
 	free(f->keys);
 	free(f);
@@ -117,23 +146,20 @@ static const struct vault_ops vault_file_ops = {
 	.close = vf_close,
 };
 
-/* Grows the key arrays by one; the new secret slot is locked memory. */
+/* Grows the key arrays by one; vf_prepare fills the new key. */
 static int
-vf_push(struct vault_file *f, uint8_t **sk_out)
+vf_push(struct vault_file *f)
 {
 	struct vault_key *k = realloc(f->keys, (f->n + 1) * sizeof(*k));
 	if (k == NULL)
 		return SIGIL_E_NOMEM;
 	f->keys = k;
-	uint8_t **s = realloc(f->secrets, (f->n + 1) * sizeof(*s));
+	struct sigil_key **s = realloc(f->secrets, (f->n + 1) * sizeof(*s));
 	if (s == NULL)
 		return SIGIL_E_NOMEM;
 	f->secrets = s;
-	s[f->n] = secmem_alloc(SIGIL_PREPARED_LEN);
-	if (s[f->n] == NULL)
-		return SIGIL_E_NOMEM;
 	memset(&k[f->n], 0, sizeof(*k));
-	*sk_out = s[f->n];
+	s[f->n] = NULL;
 	f->n++;
 	return 0;
 }
@@ -143,7 +169,18 @@ static void
 vf_pop(struct vault_file *f)
 {
 	f->n--;
-	secmem_free(f->secrets[f->n]);
+	sigil_key_free(f->secrets[f->n]);
+	f->secrets[f->n] = NULL;
+}
+
+/* Prepares the last pushed key from sk, which the caller then wipes. The
+ * public key comes from the description: deriving it once is enough. */
+static int
+vf_prepare(struct vault_file *f, const uint8_t sk[static SIGIL_SECRET_LEN])
+{
+	const struct vault_key *k = &f->keys[f->n - 1];
+
+	return sigil_key_new(k->type, sk, k->pk, k->pk_len, &f->secrets[f->n - 1]);
 }
 
 /* Two keys with one address or one name make the vault invalid. Checked
@@ -181,7 +218,7 @@ vf_check_unique(const struct vault_file *f)
  * The label must tell the truth: an "encrypted:" key written in the clear
  * is refused, since whoever wrote it believes it is not. */
 static int
-vf_load_signatory(struct vault_file *f, json_t *arr, const char *passphrase)
+vf_load_signatory(struct vault_file *f, json_t *arr, const char *passphrase, uint8_t *sk)
 {
 	size_t i;
 	json_t *it;
@@ -192,7 +229,6 @@ vf_load_signatory(struct vault_file *f, json_t *arr, const char *passphrase)
 		const char *pp, *b58;
 		bool encrypted;
 		enum sigil_key_type t;
-		uint8_t *sk;
 		int rc;
 
 		if (name == NULL || value == NULL)
@@ -209,14 +245,14 @@ vf_load_signatory(struct vault_file *f, json_t *arr, const char *passphrase)
 		if (tz_sk_is_encrypted(b58, strlen(b58)) != encrypted)
 			return SIGIL_E_INVALID;
 		pp = encrypted ? passphrase : NULL;
-		if ((rc = vf_push(f, &sk)) != 0)
+		if ((rc = vf_push(f)) != 0)
 			return rc;
 		rc = tz_sk_decode(b58, strlen(b58), pp, &t, sk);
 		if (rc == 0)
 			rc = vault_key_describe(t, sk, name, &f->keys[f->n - 1]);
 		if (rc == 0)
-			rc = sigil_prepare_with_pk(t, sk, f->keys[f->n - 1].pk,
-			                           f->keys[f->n - 1].pk_len);
+			rc = vf_prepare(f, sk);
+		sodium_memzero(sk, SIGIL_SECRET_LEN);
 		if (rc != 0) {
 			vf_pop(f);
 			return rc;
@@ -227,7 +263,7 @@ vf_load_signatory(struct vault_file *f, json_t *arr, const char *passphrase)
 
 /* sigil's own format; see vault.h. */
 static int
-vf_load_sigil(struct vault_file *f, json_t *root, const char *passphrase)
+vf_load_sigil(struct vault_file *f, json_t *root, const char *passphrase, uint8_t *sk)
 {
 	struct vf_kdf kdf;
 	uint8_t *kek = NULL;
@@ -245,13 +281,12 @@ vf_load_sigil(struct vault_file *f, json_t *root, const char *passphrase)
 	if ((rc = vf_kdf_derive(&kdf, passphrase, kek)) != 0)
 		goto out;
 	json_array_foreach(keys, i, it) {
-		uint8_t *sk;
-		if ((rc = vf_push(f, &sk)) != 0)
+		if ((rc = vf_push(f)) != 0)
 			goto out;
 		rc = vf_entry_open(it, kek, sk, &f->keys[f->n - 1]);
 		if (rc == 0)
-			rc = sigil_prepare_with_pk(f->keys[f->n - 1].type, sk, f->keys[f->n - 1].pk,
-			                           f->keys[f->n - 1].pk_len);
+			rc = vf_prepare(f, sk);
+		sodium_memzero(sk, SIGIL_SECRET_LEN);
 		if (rc != 0) {
 			vf_pop(f);
 			goto out;
@@ -268,18 +303,24 @@ vault_file_open(const char *path, const char *passphrase, struct vault **out)
 {
 	struct vault_file *f;
 	json_t *root = NULL;
+	uint8_t *sk = NULL;
 	int rc;
 
 	*out = NULL;
 	if ((f = calloc(1, sizeof(*f))) == NULL)
 		return SIGIL_E_NOMEM;
 	f->base.ops = &vault_file_ops;
+	/* Each key's decrypted bytes, one key at a time, until prepared. */
+	if ((sk = secmem_alloc(SIGIL_SECRET_LEN)) == NULL) {
+		rc = SIGIL_E_NOMEM;
+		goto out;
+	}
 	if ((rc = vf_read_json(path, &root)) != 0)
 		goto out;
 	if (json_is_array(root))
-		rc = vf_load_signatory(f, root, passphrase);
+		rc = vf_load_signatory(f, root, passphrase, sk);
 	else
-		rc = vf_load_sigil(f, root, passphrase);
+		rc = vf_load_sigil(f, root, passphrase, sk);
 	if (rc != 0)
 		goto out;
 	if (!secmem_locked())
@@ -292,6 +333,7 @@ vault_file_open(const char *path, const char *passphrase, struct vault **out)
 	*out = &f->base;
 	f = NULL;
 out:
+	secmem_free(sk);
 	json_decref(root);
 	vf_close(f ? &f->base : NULL);
 	return rc;

@@ -36,10 +36,4 @@ int vf_entry_open(json_t *entry, const uint8_t *kek, uint8_t sk[static SIGIL_SEC
 int vf_entry_seal(const struct vault_key *info, const uint8_t *kek,
                   const uint8_t sk[static SIGIL_SECRET_LEN], json_t **out);
 
-/* tz4 signing (vault/bls.c): scheme VAULT_SIGN_BLS_POP, _AUG or _PROOF with a
- * BLS key; SIGIL_E_INVALID for any other scheme or key type. */
-int vault_bls_sign(enum sigil_key_type t, const uint8_t *sk, const uint8_t *pk, size_t pklen,
-                   enum vault_scheme scheme, const uint8_t *msg, size_t len,
-                   uint8_t sig[static SIGIL_SIG_MAX], size_t *siglen);
-
 #endif

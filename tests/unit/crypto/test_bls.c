@@ -401,29 +401,86 @@ test_round_trip(void **state)
 	}
 }
 
-/* Not an assertion: the raw signing rate, for the bench team. */
+/* A prepared key signs as the one-shot calls do, with its public key
+ * derived or given, and only as BLS. */
+static void
+test_prepared_key(void **state)
+{
+	const int schemes[] = {SIGIL_BLS_POP, SIGIL_BLS_AUG, SIGIL_BLS_PROOF};
+	uint8_t sk[32], pk[48], kpk[SIGIL_PK_MAX], msg[300], sig[96], want[96], d[32] = {0};
+	uint8_t dsig[SIGIL_SIG_MAX];
+	struct sigil_key *k[2], *ed;
+	size_t kpklen, siglen = 9;
+
+	(void)state;
+	unhex(SK_LE, sk, sizeof(sk));
+	unhex(PK, pk, sizeof(pk));
+	assert_int_equal(sigil_key_new(SIGIL_KEY_BLS, sk, NULL, 0, &k[0]), 0);
+	assert_int_equal(sigil_key_new(SIGIL_KEY_BLS, sk, pk, sizeof(pk), &k[1]), 0);
+	for (int w = 0; w < 2; w++) {
+		sigil_key_pubkey(k[w], kpk, &kpklen);
+		assert_int_equal(kpklen, 48);
+		assert_memory_equal(kpk, pk, 48);
+		for (size_t i = 0; i < sizeof(kats) / sizeof(kats[0]); i++) {
+			size_t len = kat_msg(i, msg);
+			for (size_t j = 0; j < sizeof(schemes) / sizeof(schemes[0]); j++) {
+				const uint8_t *m = schemes[j] == SIGIL_BLS_PROOF ? NULL : msg;
+				size_t mlen = m ? len : 0;
+
+				assert_int_equal(sigil_bls_sign(sk, schemes[j], m, mlen, want), 0);
+				assert_int_equal(sigil_key_bls_sign(k[w], schemes[j], m, mlen, sig), 0);
+				assert_memory_equal(sig, want, sizeof(want));
+			}
+		}
+		assert_int_equal(sigil_key_bls_sign(k[w], 3, NULL, 0, sig), SIGIL_E_INVALID);
+		assert_int_equal(sigil_key_bls_sign(k[w], SIGIL_BLS_POP, NULL, 1, sig), SIGIL_E_INVALID);
+		assert_int_equal(sigil_key_sign_digest(k[w], d, dsig, &siglen), SIGIL_E_UNSUPPORTED);
+		assert_int_equal(siglen, 0);
+		sigil_key_free(k[w]);
+	}
+	/* A wrong length of public key is refused; an Ed25519 key signs no BLS. */
+	assert_int_equal(sigil_key_new(SIGIL_KEY_BLS, sk, pk, 47, &k[0]), SIGIL_E_INVALID);
+	assert_null(k[0]);
+	assert_int_equal(sigil_key_new(SIGIL_KEY_ED25519, sk, NULL, 0, &ed), 0);
+	memset(sig, 0xa5, sizeof(sig));
+	assert_int_equal(sigil_key_bls_sign(ed, SIGIL_BLS_POP, msg, 4, sig), SIGIL_E_UNSUPPORTED);
+	assert_true(all_zero(sig, sizeof(sig)));
+	sigil_key_free(ed);
+	/* Scalars out of [1, r) are refused when prepared as when signing. */
+	memset(sk, 0, sizeof(sk));
+	assert_int_equal(sigil_key_new(SIGIL_KEY_BLS, sk, NULL, 0, &k[0]), SIGIL_E_CRYPTO);
+	assert_null(k[0]);
+	unhex(R_LE, sk, sizeof(sk));
+	assert_int_equal(sigil_key_new(SIGIL_KEY_BLS, sk, pk, sizeof(pk), &k[0]), SIGIL_E_CRYPTO);
+	assert_null(k[0]);
+}
+
+/* Not an assertion: the signing rate of a prepared key, for the bench team. */
 static void
 test_sign_rate(void **state)
 {
 	uint8_t sk[32], sig[96], msg[128];
+	struct sigil_key *k;
 	struct timespec a, b;
 	int n = 0;
 	double secs = 0;
 
 	(void)state;
 	unhex(SK_LE, sk, sizeof(sk));
+	assert_int_equal(sigil_key_new(SIGIL_KEY_BLS, sk, NULL, 0, &k), 0);
 	memset(msg, 0x13, sizeof(msg));
 	clock_gettime(CLOCK_MONOTONIC, &a);
 	do {
 		for (int i = 0; i < 50; i++, n++) {
 			msg[0] = (uint8_t)n;
-			assert_int_equal(sigil_bls_sign(sk, SIGIL_BLS_POP, msg, sizeof(msg), sig), 0);
+			assert_int_equal(sigil_key_bls_sign(k, SIGIL_BLS_POP, msg, sizeof(msg), sig), 0);
 		}
 		clock_gettime(CLOCK_MONOTONIC, &b);
 		secs = (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9;
 	} while (secs < 1.0);
 	printf("bls: %d POP signs of 128 bytes in %.2f s: %.0f signs/s (one core)\n", n, secs,
 	       n / secs);
+	sigil_key_free(k);
 }
 
 int
@@ -437,6 +494,7 @@ main(void)
 		cmocka_unit_test(test_verify_rejects),
 		cmocka_unit_test(test_bad_scalars),
 		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_prepared_key),
 		cmocka_unit_test(test_sign_rate),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,4 +1,5 @@
-/* Tests for sigil_ed25519_commit / sigil_ed25519_finish (src/crypto/sig.h).
+/* Tests for sigil_ed25519_commit / sigil_ed25519_finish (src/crypto/sig.h)
+ * with prepared keys (sigil_key_new).
  *
  * Known answers are RFC 8032 section 7.1, tests 1 to 3 (messages of 0, 1
  * and 2 bytes). Beyond them, every signature must be byte-identical to
@@ -34,9 +35,29 @@ static const struct {
 	 "f760984dc6594a7c15e9716ed28dc027beceea1ec40a"},
 };
 
+/* A prepared key for seed; pk, if not NULL, gets its public key, and sk,
+ * if not NULL, libsodium's own signing key for the same seed. */
+static struct sigil_key *
+ed_key(const uint8_t seed[32], uint8_t pk[32], uint8_t sk[64])
+{
+	struct sigil_key *k = NULL;
+	uint8_t p[SIGIL_PK_MAX], own[64], ownpk[32];
+	size_t plen;
+
+	assert_int_equal(sigil_key_new(SIGIL_KEY_ED25519, seed, NULL, 0, &k), 0);
+	sigil_key_pubkey(k, p, &plen);
+	assert_int_equal(plen, 32);
+	assert_int_equal(crypto_sign_seed_keypair(ownpk, own, seed), 0);
+	assert_memory_equal(p, ownpk, 32);
+	if (pk != NULL)
+		memcpy(pk, p, 32);
+	if (sk != NULL)
+		memcpy(sk, own, 64);
+	return k;
+}
+
 static void
-two_halves(const uint8_t key[SIGIL_PREPARED_LEN], const uint8_t *msg, size_t len,
-           uint8_t sig[64])
+two_halves(const struct sigil_key *key, const uint8_t *msg, size_t len, uint8_t sig[64])
 {
 	uint8_t nonce[SIGIL_ED25519_NONCE_LEN];
 
@@ -50,16 +71,18 @@ test_rfc8032(void **state)
 	(void)state;
 	assert_true(sodium_init() >= 0);
 	for (size_t i = 0; i < sizeof(rfc8032) / sizeof(rfc8032[0]); i++) {
-		uint8_t key[SIGIL_PREPARED_LEN], pk[32], msg[8], want[64], sig[64];
+		uint8_t seed[32], pk[32], kpk[32], msg[8], want[64], sig[64];
 		size_t len = unhex(rfc8032[i].msg, msg, sizeof(msg));
+		struct sigil_key *key;
 
-		unhex(rfc8032[i].sk, key, 32);
+		unhex(rfc8032[i].sk, seed, 32);
 		unhex(rfc8032[i].pk, pk, 32);
 		unhex(rfc8032[i].sig, want, 64);
-		assert_int_equal(sigil_prepare(SIGIL_KEY_ED25519, key), 0);
-		assert_memory_equal(key + 32, pk, 32);
+		key = ed_key(seed, kpk, NULL);
+		assert_memory_equal(kpk, pk, 32);
 		two_halves(key, msg, len, sig);
 		assert_memory_equal(sig, want, 64);
+		sigil_key_free(key);
 	}
 }
 
@@ -69,15 +92,23 @@ test_same_as_libsodium(void **state)
 	(void)state;
 	assert_true(sodium_init() >= 0);
 	for (int i = 0; i < 2000; i++) {
-		uint8_t seed[32], key[SIGIL_PREPARED_LEN], pk[32], d[32], want[64], sig[64];
+		uint8_t seed[32], sk[64], pk[32], d[32], want[64], sig[64];
+		size_t siglen;
+		struct sigil_key *key;
 
 		randombytes_buf(seed, sizeof(seed));
 		randombytes_buf(d, sizeof(d));
-		assert_int_equal(crypto_sign_seed_keypair(pk, key, seed), 0);
-		assert_int_equal(crypto_sign_detached(want, NULL, d, sizeof(d), key), 0);
+		key = ed_key(seed, pk, sk);
+		assert_int_equal(crypto_sign_detached(want, NULL, d, sizeof(d), sk), 0);
 		two_halves(key, d, sizeof(d), sig);
 		assert_memory_equal(sig, want, 64);
 		assert_int_equal(crypto_sign_verify_detached(sig, d, sizeof(d), pk), 0);
+		/* The whole signature of the prepared key, the same bytes. */
+		uint8_t whole[SIGIL_SIG_MAX];
+		assert_int_equal(sigil_key_sign_digest(key, d, whole, &siglen), 0);
+		assert_int_equal(siglen, 64);
+		assert_memory_equal(whole, want, 64);
+		sigil_key_free(key);
 	}
 }
 
@@ -86,13 +117,14 @@ test_same_as_libsodium(void **state)
 static void
 test_nonce_is_per_message(void **state)
 {
-	uint8_t seed[32], key[SIGIL_PREPARED_LEN], pk[32], d1[32], d2[32];
+	uint8_t seed[32], pk[32], d1[32], d2[32];
 	uint8_t n1[SIGIL_ED25519_NONCE_LEN], n2[SIGIL_ED25519_NONCE_LEN], sig[64];
+	struct sigil_key *key;
 
 	(void)state;
 	assert_true(sodium_init() >= 0);
 	randombytes_buf(seed, sizeof(seed));
-	assert_int_equal(crypto_sign_seed_keypair(pk, key, seed), 0);
+	key = ed_key(seed, pk, NULL);
 	memset(d1, 1, sizeof(d1));
 	memset(d2, 2, sizeof(d2));
 	assert_int_equal(sigil_ed25519_commit(key, d1, 32, n1), 0);
@@ -104,11 +136,14 @@ test_nonce_is_per_message(void **state)
 	for (size_t i = 0; i < sizeof(sig); i++)
 		assert_int_equal(sig[i], 0);
 	/* Another key's nonce for the same message. */
-	uint8_t seed2[32], key2[SIGIL_PREPARED_LEN], pk2[32];
+	uint8_t seed2[32];
+	struct sigil_key *key2;
 	randombytes_buf(seed2, sizeof(seed2));
-	assert_int_equal(crypto_sign_seed_keypair(pk2, key2, seed2), 0);
+	key2 = ed_key(seed2, NULL, NULL);
 	assert_int_equal(sigil_ed25519_commit(key2, d2, 32, n1), 0);
 	assert_int_equal(sigil_ed25519_finish(key, n1, d2, 32, sig), SIGIL_E_INVALID);
+	sigil_key_free(key);
+	sigil_key_free(key2);
 }
 
 /* Any change to a committed nonce is refused, R and the tag included: an
@@ -122,13 +157,14 @@ test_every_bit_flip_refused(void **state)
 	(void)state;
 	assert_true(sodium_init() >= 0);
 	for (int round = 0; round < 4; round++) {
-		uint8_t seed[32], key[SIGIL_PREPARED_LEN], pk[32], d[32], want[64], sig[64];
+		uint8_t seed[32], sk[64], d[32], want[64], sig[64];
 		uint8_t nonce[SIGIL_ED25519_NONCE_LEN], flipped[SIGIL_ED25519_NONCE_LEN];
+		struct sigil_key *key;
 
 		randombytes_buf(seed, sizeof(seed));
 		randombytes_buf(d, sizeof(d));
-		assert_int_equal(crypto_sign_seed_keypair(pk, key, seed), 0);
-		assert_int_equal(crypto_sign_detached(want, NULL, d, sizeof(d), key), 0);
+		key = ed_key(seed, NULL, sk);
+		assert_int_equal(crypto_sign_detached(want, NULL, d, sizeof(d), sk), 0);
 		assert_int_equal(sigil_ed25519_commit(key, d, sizeof(d), nonce), 0);
 		for (size_t bit = 0; bit < 8 * sizeof(nonce); bit++) {
 			memcpy(flipped, nonce, sizeof(flipped));
@@ -141,25 +177,27 @@ test_every_bit_flip_refused(void **state)
 		}
 		assert_int_equal(sigil_ed25519_finish(key, nonce, d, sizeof(d), sig), 0);
 		assert_memory_equal(sig, want, 64);
+		sigil_key_free(key);
 	}
 }
 
 /* The tag is keyed: the right r and R under a tag made without the
  * signer's secret (here: zero, or one computed for another key) fail.
  * White box: r ‖ R are the first 64 bytes, the tag the rest
- * (ed25519_split.c). */
+ * (ed25519.c). */
 static void
 test_tag_is_keyed(void **state)
 {
-	uint8_t seed[32], key[SIGIL_PREPARED_LEN], key2[SIGIL_PREPARED_LEN], pk[32], pk2[32];
+	uint8_t seed[32], pk[32];
 	uint8_t d[32], n[SIGIL_ED25519_NONCE_LEN], n2[SIGIL_ED25519_NONCE_LEN], sig[64];
+	struct sigil_key *key, *key2;
 
 	(void)state;
 	assert_true(sodium_init() >= 0);
 	randombytes_buf(seed, sizeof(seed));
-	assert_int_equal(crypto_sign_seed_keypair(pk, key, seed), 0);
+	key = ed_key(seed, pk, NULL);
 	randombytes_buf(seed, sizeof(seed));
-	assert_int_equal(crypto_sign_seed_keypair(pk2, key2, seed), 0);
+	key2 = ed_key(seed, NULL, NULL);
 	memset(d, 7, sizeof(d));
 	assert_int_equal(sigil_ed25519_commit(key, d, sizeof(d), n), 0);
 	assert_int_equal(sigil_ed25519_commit(key2, d, sizeof(d), n2), 0);
@@ -171,6 +209,23 @@ test_tag_is_keyed(void **state)
 	assert_int_equal(sigil_ed25519_finish(key, n2, d, sizeof(d), sig), SIGIL_E_INVALID);
 	assert_int_equal(sigil_ed25519_finish(key, n, d, sizeof(d), sig), 0);
 	assert_int_equal(crypto_sign_verify_detached(sig, d, sizeof(d), pk), 0);
+	sigil_key_free(key);
+	sigil_key_free(key2);
+}
+
+/* The halves are Ed25519's alone: a key of another type is refused. */
+static void
+test_other_types_refused(void **state)
+{
+	uint8_t sk[32], d[32] = {0}, nonce[SIGIL_ED25519_NONCE_LEN], sig[64];
+	struct sigil_key *key;
+
+	(void)state;
+	assert_int_equal(sigil_keygen(SIGIL_KEY_SECP256K1, sk), 0);
+	assert_int_equal(sigil_key_new(SIGIL_KEY_SECP256K1, sk, NULL, 0, &key), 0);
+	assert_int_equal(sigil_ed25519_commit(key, d, sizeof(d), nonce), SIGIL_E_UNSUPPORTED);
+	assert_int_equal(sigil_ed25519_finish(key, nonce, d, sizeof(d), sig), SIGIL_E_UNSUPPORTED);
+	sigil_key_free(key);
 }
 
 int
@@ -182,6 +237,7 @@ main(void)
 		cmocka_unit_test(test_nonce_is_per_message),
 		cmocka_unit_test(test_every_bit_flip_refused),
 		cmocka_unit_test(test_tag_is_keyed),
+		cmocka_unit_test(test_other_types_refused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

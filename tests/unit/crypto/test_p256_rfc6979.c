@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <openssl/bn.h>
 #include <sodium.h>
 
 #include "base/errors.h"
@@ -196,6 +197,107 @@ test_digest_above_n(void **state)
 	}
 }
 
+/* k^-1 mod n (p256_inv.c) against OpenSSL's BN_mod_inverse: the ends of
+ * the range, powers of two and their neighbours (long carries in every
+ * limb), n minus small numbers, and random scalars; k · k^-1 = 1 too. */
+static void
+check_inverse(BN_CTX *ctx, const BIGNUM *n, const BIGNUM *a)
+{
+	uint8_t k[32], inv[32];
+	BIGNUM *want = BN_new(), *got = BN_new(), *one = BN_new();
+
+	assert_non_null(want);
+	assert_non_null(got);
+	assert_non_null(one);
+	assert_int_equal(BN_bn2binpad(a, k, 32), 32);
+	p256_scalar_inverse(inv, k);
+	assert_non_null(BN_bin2bn(inv, 32, got));
+	assert_non_null(BN_mod_inverse(want, a, n, ctx));
+	assert_int_equal(BN_cmp(got, want), 0);
+	assert_true(BN_mod_mul(one, got, a, n, ctx));
+	assert_true(BN_is_one(one));
+	BN_free(want);
+	BN_free(got);
+	BN_free(one);
+}
+
+static void
+test_scalar_inverse(void **state)
+{
+	BN_CTX *ctx = BN_CTX_new();
+	BIGNUM *n = NULL, *a = BN_new();
+	uint8_t nb[32];
+
+	(void)state;
+	assert_non_null(ctx);
+	assert_non_null(a);
+	unhex(P256_N, nb, 32);
+	assert_non_null(n = BN_bin2bn(nb, 32, NULL));
+	for (unsigned long w = 1; w < 300; w++) {
+		assert_true(BN_set_word(a, w));
+		check_inverse(ctx, n, a);
+		assert_true(BN_sub(a, n, a)); /* n - w */
+		check_inverse(ctx, n, a);
+	}
+	for (int bit = 1; bit < 256; bit++) {
+		for (int delta = -1; delta <= 1; delta++) {
+			assert_true(BN_set_word(a, 0));
+			assert_true(BN_set_bit(a, bit));
+			if (delta < 0)
+				assert_true(BN_sub_word(a, 1));
+			if (delta > 0)
+				assert_true(BN_add_word(a, 1));
+			assert_true(BN_nnmod(a, a, n, ctx));
+			if (!BN_is_zero(a))
+				check_inverse(ctx, n, a);
+		}
+	}
+	for (int i = 0; i < 20000; i++) {
+		assert_true(BN_rand_range(a, n));
+		if (!BN_is_zero(a))
+			check_inverse(ctx, n, a);
+	}
+	BN_free(a);
+	BN_free(n);
+	BN_CTX_free(ctx);
+}
+
+/* A prepared key signs exactly as the one-shot call, the RFC's answers
+ * included, with its public key derived or given. */
+static void
+test_prepared(void **state)
+{
+	uint8_t x[32], u[33], pk[SIGIL_PK_MAX], d[32], a[SIGIL_SIG_MAX], b[SIGIL_SIG_MAX];
+	size_t pklen, alen, blen;
+	struct sigil_key *k[2];
+
+	(void)state;
+	unhex(RFC_X, x, 32);
+	unhex(RFC_U, u, 33);
+	assert_int_equal(sigil_key_new(SIGIL_KEY_P256, x, NULL, 0, &k[0]), 0);
+	assert_int_equal(sigil_key_new(SIGIL_KEY_P256, x, u, 33, &k[1]), 0);
+	for (int w = 0; w < 2; w++) {
+		sigil_key_pubkey(k[w], pk, &pklen);
+		assert_int_equal(pklen, 33);
+		assert_memory_equal(pk, u, 33);
+		for (size_t i = 0; i < sizeof(rfc6979) / sizeof(rfc6979[0]); i++) {
+			unhex(rfc6979[i].digest, d, 32);
+			sign_ok(x, d, a);
+			assert_int_equal(sigil_key_sign_digest(k[w], d, b, &blen), 0);
+			assert_int_equal(blen, 64);
+			assert_memory_equal(a, b, 64);
+		}
+		for (int i = 0; i < 50; i++) {
+			randombytes_buf(d, sizeof(d));
+			assert_int_equal(sigil_sign_digest(SIGIL_KEY_P256, x, d, a, &alen), 0);
+			assert_int_equal(sigil_key_sign_digest(k[w], d, b, &blen), 0);
+			assert_memory_equal(a, b, 64);
+			assert_int_equal(p256_impl_verify(u, 33, d, b), 0);
+		}
+		sigil_key_free(k[w]);
+	}
+}
+
 int
 main(void)
 {
@@ -204,6 +306,8 @@ main(void)
 		cmocka_unit_test(test_rfc_signatures),
 		cmocka_unit_test(test_deterministic),
 		cmocka_unit_test(test_digest_above_n),
+		cmocka_unit_test(test_scalar_inverse),
+		cmocka_unit_test(test_prepared),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <sodium.h>
 
 #include "base/errors.h"
 #include "../unit_util.h"
@@ -137,6 +138,21 @@ check_kat(enum sigil_key_type t, const char *skh, const char *pkh, const char *s
 	if (exact)
 		assert_memory_equal(sig, want, 64);
 	assert_int_equal(sigil_verify_digest(t, pk, pklen, d, sig, siglen), 0);
+	/* A prepared key, its public key derived or given, signs the same. */
+	for (int given = 0; given < 2; given++) {
+		struct sigil_key *k = NULL;
+		uint8_t kpk[SIGIL_PK_MAX], ksig[SIGIL_SIG_MAX];
+		size_t kpklen, ksiglen;
+
+		assert_int_equal(sigil_key_new(t, sk, given ? pk : NULL, pklen, &k), 0);
+		sigil_key_pubkey(k, kpk, &kpklen);
+		assert_int_equal(kpklen, wlen);
+		assert_memory_equal(kpk, want_pk, wlen);
+		assert_int_equal(sigil_key_sign_digest(k, d, ksig, &ksiglen), 0);
+		assert_int_equal(ksiglen, 64);
+		assert_memory_equal(ksig, sig, 64);
+		sigil_key_free(k);
+	}
 	d[0] ^= 1;
 	assert_int_equal(sigil_verify_digest(t, pk, pklen, d, want, 64), SIGIL_E_CRYPTO);
 	assert_int_equal(sigil_verify_digest(t, pk, pklen, d, sig, 64), SIGIL_E_CRYPTO);
@@ -376,6 +392,139 @@ test_threads(void **state)
 	}
 }
 
+/* sigil_key_new refuses what sigil_pubkey and sigil_sign_digest refuse,
+ * leaves *out NULL, and checks what it can of a given public key. */
+static void
+test_prepared_refusals(void **state)
+{
+	static const enum sigil_key_type types[2] = {SIGIL_KEY_SECP256K1, SIGIL_KEY_P256};
+	static const char *const orders[2] = {SECP_N, P256_N};
+	uint8_t sk[32], pk[SIGIL_PK_MAX], d[32] = {3}, sig[SIGIL_SIG_MAX];
+	struct sigil_key *k = (struct sigil_key *)&k;
+	size_t pklen;
+
+	(void)state;
+	for (int i = 0; i < 2; i++) {
+		memset(sk, 0, sizeof(sk));
+		assert_int_equal(sigil_key_new(types[i], sk, NULL, 0, &k), SIGIL_E_CRYPTO);
+		assert_null(k);
+		unhex_exact(orders[i], sk, 32);
+		assert_int_equal(sigil_key_new(types[i], sk, NULL, 0, &k), SIGIL_E_CRYPTO);
+		assert_null(k);
+		sk[31] -= 1; /* n - 1 */
+		assert_int_equal(sigil_pubkey(types[i], sk, pk, &pklen), 0);
+		assert_int_equal(sigil_key_new(types[i], sk, pk, pklen - 1, &k), SIGIL_E_INVALID);
+		assert_null(k);
+		assert_int_equal(sigil_key_new(types[i], sk, pk, pklen, &k), 0);
+		sigil_key_free(k);
+	}
+	assert_int_equal(sigil_key_new((enum sigil_key_type)7, sk, NULL, 0, &k), SIGIL_E_INVALID);
+	assert_null(k);
+	/* secp256k1 derives the public key into its keypair anyway, and
+	 * refuses one that is not the secret's. */
+	unhex_exact(SP_SK, sk, 32);
+	unhex_exact(P2_PK, pk, 33);
+	assert_int_equal(sigil_key_new(SIGIL_KEY_SECP256K1, sk, pk, 33, &k), SIGIL_E_CRYPTO);
+	assert_null(k);
+	sigil_key_free(NULL);
+	/* An Ed25519 key's hedged ECDSA is no such thing. */
+	unhex_exact(ED_SK, sk, 32);
+	assert_int_equal(sigil_key_new(SIGIL_KEY_ED25519, sk, NULL, 0, &k), 0);
+	assert_int_equal(sigil_secp256k1_sign_hedged(k, d, NULL, sig), SIGIL_E_UNSUPPORTED);
+	sigil_key_free(k);
+}
+
+/* The hedged secp256k1 signature: RFC 6979 plain without extra data (the
+ * same bytes as tz2 signing), another valid low-S signature each time with
+ * fresh extra data. */
+static void
+test_secp256k1_hedged(void **state)
+{
+	uint8_t sk[32], pk[SIGIL_PK_MAX], d[32], n[32], extra[32];
+	uint8_t plain[SIGIL_SIG_MAX], a[64], b[64];
+	struct sigil_key *k;
+	size_t pklen, siglen;
+
+	(void)state;
+	unhex_exact(SP_SK, sk, 32);
+	unhex_exact(DIGEST, d, 32);
+	unhex_exact(SECP_N, n, 32);
+	assert_int_equal(sigil_key_new(SIGIL_KEY_SECP256K1, sk, NULL, 0, &k), 0);
+	sigil_key_pubkey(k, pk, &pklen);
+	assert_int_equal(sigil_key_sign_digest(k, d, plain, &siglen), 0);
+	assert_int_equal(sigil_secp256k1_sign_hedged(k, d, NULL, a), 0);
+	assert_memory_equal(a, plain, 64);
+	randombytes_buf(extra, sizeof(extra));
+	assert_int_equal(sigil_secp256k1_sign_hedged(k, d, extra, a), 0);
+	randombytes_buf(extra, sizeof(extra));
+	assert_int_equal(sigil_secp256k1_sign_hedged(k, d, extra, b), 0);
+	assert_memory_not_equal(a, b, 64);
+	assert_memory_not_equal(a, plain, 64);
+	assert_true(is_low_s(a + 32, n) && is_low_s(b + 32, n));
+	assert_int_equal(sigil_verify_digest(SIGIL_KEY_SECP256K1, pk, pklen, d, a, 64), 0);
+	assert_int_equal(sigil_verify_digest(SIGIL_KEY_SECP256K1, pk, pklen, d, b, 64), 0);
+	sigil_key_free(k);
+}
+
+/* One prepared key of each type, shared by several threads signing at
+ * once (as sigild's do): every signature is the one-shot call's. */
+#define SHARED_THREADS 4
+#define SHARED_SIGNS 40
+
+struct shared {
+	const struct sigil_key *k[3];
+	uint8_t want[3][SHARED_SIGNS][64];
+};
+
+static void *
+shared_worker(void *arg)
+{
+	const struct shared *sh = arg;
+	uint8_t d[32], sig[SIGIL_SIG_MAX];
+	size_t siglen;
+
+	for (int i = 0; i < SHARED_SIGNS; i++)
+		for (int t = 0; t < 3; t++) {
+			sigil_blake2b(d, 32, (const uint8_t *)&i, sizeof(i));
+			if (sigil_key_sign_digest(sh->k[t], d, sig, &siglen) != 0 || siglen != 64 ||
+			    memcmp(sig, sh->want[t][i], 64) != 0)
+				return (void *)1;
+		}
+	return NULL;
+}
+
+static void
+test_shared_key_threads(void **state)
+{
+	static struct shared sh;
+	struct sigil_key *keys[3];
+	uint8_t sk[3][32], d[32], sig[SIGIL_SIG_MAX];
+	pthread_t th[SHARED_THREADS];
+	size_t siglen;
+	void *res;
+
+	(void)state;
+	for (int t = 0; t < 3; t++) {
+		assert_int_equal(sigil_keygen((enum sigil_key_type)t, sk[t]), 0);
+		assert_int_equal(sigil_key_new((enum sigil_key_type)t, sk[t], NULL, 0, &keys[t]), 0);
+		sh.k[t] = keys[t];
+		for (int i = 0; i < SHARED_SIGNS; i++) {
+			sigil_blake2b(d, 32, (const uint8_t *)&i, sizeof(i));
+			assert_int_equal(sigil_sign_digest((enum sigil_key_type)t, sk[t], d, sig, &siglen),
+			                 0);
+			memcpy(sh.want[t][i], sig, 64);
+		}
+	}
+	for (int i = 0; i < SHARED_THREADS; i++)
+		assert_int_equal(pthread_create(&th[i], NULL, shared_worker, &sh), 0);
+	for (int i = 0; i < SHARED_THREADS; i++) {
+		assert_int_equal(pthread_join(th[i], &res), 0);
+		assert_null(res);
+	}
+	for (int t = 0; t < 3; t++)
+		sigil_key_free(keys[t]);
+}
+
 int
 main(void)
 {
@@ -395,6 +544,9 @@ main(void)
 		cmocka_unit_test(test_wrong_types_and_lengths),
 		cmocka_unit_test(test_degenerate_signatures),
 		cmocka_unit_test(test_keygen_round_trip),
+		cmocka_unit_test(test_prepared_refusals),
+		cmocka_unit_test(test_secp256k1_hedged),
+		cmocka_unit_test(test_shared_key_threads),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
