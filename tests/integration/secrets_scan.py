@@ -58,7 +58,9 @@ def forms(kind, value):
         h[31] &= 127
         h[31] |= 64
         extra.append(("scalar", bytes(h[:32])))
-    if value.startswith("BLsk"):
+    # blst keeps a BLsk scalar, and OpenSSL a p2sk one (a BIGNUM of 64-bit
+    # little-endian words), in the other byte order.
+    if value.startswith(("BLsk", "p2sk")):
         extra.append(("raw-be", raw[::-1]))
     for label, b in extra:
         out += [(label, b), (label + "-hex", b.hex().encode()),
