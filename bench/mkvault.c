@@ -1,7 +1,7 @@
 /* bench_mkvault: a file vault with N fresh keys, written in one go.
  * `sigil generate` N times would derive Argon2id and rewrite the file N
  * times; here the key-encryption key is derived once and every entry sealed
- * with the vault's own format helpers (vault/file_format.h), so the result
+ * with the vault's own format helpers (vault/file/format.h), so the result
  * is exactly what sigild opens.
  *
  * usage: bench_mkvault PATH N [TYPE[,TYPE...]]
@@ -23,7 +23,8 @@
 #include "base/errors.h"
 #include "base/fileio.h"
 #include "base/secmem.h"
-#include "vault/file_format.h"
+#include "vault/file/format.h"
+#include "vault/file/file.h"
 
 #define MK_MAX_KEYS 100000
 #define MK_MAX_TYPES 8

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "chain/tezos/keys.h"
+#include "vault/file/file.h"
 #include "vault/vault.h"
 
 int

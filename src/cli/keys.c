@@ -11,6 +11,7 @@
 #include "base/errors.h"
 #include "base/fileio.h"
 #include "base/secmem.h"
+#include "vault/file/file.h"
 
 static const char generate_usage[] =
 	"usage: sigil generate <tz1|tz2|tz3|tz4> [--name NAME] [--vault VAULT]\n"

@@ -1,10 +1,9 @@
 /* The vault drivers sigil knows, by name: one line each. */
 #include "vault/vault.h"
 #include "vault/registry_test.h"
+#include "vault/file/file.h"
 
 #include <string.h>
-
-extern const struct vault_driver vault_file_driver;
 
 static const struct vault_driver *const vault_drivers[] = {
 	&vault_file_driver,

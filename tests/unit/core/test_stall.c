@@ -20,6 +20,7 @@
 #include "core_test.h"
 #include "../unit_util.h"
 #include "vault/registry_test.h"
+#include "vault/file/file.h"
 #include "vault/vault.h"
 #include "watermark/file/file.h"
 

@@ -17,6 +17,7 @@
 #include "base/errors.h"
 #include "base/fileio.h"
 #include "base/hex.h"
+#include "vault/file/file.h"
 #include "vault/vault.h"
 
 static const char *const BLSK = "BLsk2EsczrFLS5n1D99b6yGCXu8fFnhKWiQhq9WsSgq4YqxmMUAw7j";

@@ -15,7 +15,8 @@
 #include "base/errors.h"
 #include "base/fileio.h"
 #include "base/hex.h"
-#include "vault/file_format.h"
+#include "vault/file/format.h"
+#include "vault/file/file.h"
 #include "vault/vault.h"
 
 static char dir[64], path[128];
@@ -369,7 +370,7 @@ test_concurrent_add(void **state)
 }
 
 /* A reload opens every vault again: with the same passphrase and salt, the
- * key-encryption key comes from the process's cache (file_kek.c), not from
+ * key-encryption key comes from the process's cache (vault/file/kek.c), not from
  * another Argon2id run; another passphrase or a new vault derives afresh. */
 static void
 test_kek_cache(void **state)

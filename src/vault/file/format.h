@@ -5,6 +5,7 @@
 #include <sodium.h>
 
 #include "vault/vault.h"
+#include "vault/file/file.h"
 
 #define VF_MAX_FILE (16 * 1024 * 1024)
 #define VF_SALT_LEN crypto_pwhash_SALTBYTES
@@ -25,7 +26,7 @@ int vf_kdf_parse(json_t *root, struct vf_kdf *kdf);
 void vf_kdf_new(struct vf_kdf *kdf);
 json_t *vf_kdf_json(const struct vf_kdf *kdf);
 /* Derives the 32-byte key-encryption key (kek in locked memory), or takes
- * it from the process's cache of derived keys (file_kek.c). */
+ * it from the process's cache of derived keys (vault/file/kek.c). */
 int vf_kdf_derive(const struct vf_kdf *kdf, const char *passphrase, uint8_t *kek);
 /* Tests: how many Argon2id derivations this process has run. */
 unsigned long vf_kdf_argon2_runs(void);

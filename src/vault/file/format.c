@@ -1,4 +1,4 @@
-#include "vault/file_format.h"
+#include "vault/file/format.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -13,7 +13,8 @@
 #include "base/errors.h"
 #include "base/fileio.h"
 #include "base/secmem.h"
-#include "vault/file_format.h"
+#include "vault/file/format.h"
+#include "vault/file/file.h"
 
 /* Refuses a second key with the same name or address. */
 static int

@@ -1,6 +1,7 @@
 /* The file vault as a driver (vault.h, registry.c): the encrypted JSON file
- * of vault/file.c. */
+ * of vault/file/vault.c. */
 #include "vault/vault.h"
+#include "vault/file/file.h"
 
 #include <stdio.h>
 

@@ -4,7 +4,8 @@
  * decrypted bytes are wiped as soon as each key is prepared. Signatory's
  * file-vault format is read as well, so operators can migrate. */
 #include "vault/vault.h"
-#include "vault/file_format.h"
+#include "vault/file/file.h"
+#include "vault/file/format.h"
 
 #include <jansson.h>
 #include <sodium.h>

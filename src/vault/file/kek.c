@@ -9,7 +9,7 @@
  * passphrase itself is never kept, and a changed passphrase or a
  * re-encrypted vault (a new salt) derives afresh. A wrong passphrase gives
  * a KEK that opens nothing, cached or not. */
-#include "vault/file_format.h"
+#include "vault/file/format.h"
 
 #include <pthread.h>
 #include <sodium.h>

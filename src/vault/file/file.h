@@ -1,0 +1,40 @@
+/* The file vault: registered as driver "file" (vault/registry.c); the CLI,
+ * tools and tests also reach it directly. */
+#ifndef SIGIL_VAULT_FILE_H
+#define SIGIL_VAULT_FILE_H
+#include "vault/vault.h"
+
+extern const struct vault_driver vault_file_driver;
+
+/* --- the file vault ---------------------------------------------------
+ * A JSON file, mode 0600:
+ *   {"version":1,
+ *    "kdf":{"alg":"argon2id13","salt":hex16,"opslimit":n,"memlimit":n},
+ *    "keys":[{"name":s,"type":"ed25519|secp256k1|p256|bls","address":"tz…",
+ *             "public_key":"edpk…","nonce":hex24,"ciphertext":hex}]}
+ * Each secret is XChaCha20-Poly1305 under one Argon2id key derived from the
+ * passphrase, with name, type and address as associated data. Signatory's
+ * format ([{"name","value":"unencrypted:edsk…|encrypted:edesk…"}]) is read too
+ * (the label must match the key's form); its plaintext secrets are wiped
+ * from every buffer the parse used (vault/file_format.h). */
+
+/* Opens the vault at path and decrypts every key into locked memory. */
+__attribute__((warn_unused_result)) int
+vault_file_open(const char *path, const char *passphrase, struct vault **out);
+
+/* Adds a key to the vault file at path (created 0600 if absent), rewriting it
+ * atomically. Concurrent adds (several `sigil generate` at once) are
+ * serialised by an exclusive flock on "<path>.lock", created 0600 beside
+ * the vault and left there. SIGIL_E_INVALID if the name or address is
+ * already present. On success, info (if not NULL) describes the key. */
+__attribute__((warn_unused_result)) int
+vault_file_add(const char *path, const char *passphrase, const char *name,
+               enum sigil_key_type t, const uint8_t sk[static SIGIL_SECRET_LEN],
+               struct vault_key *info);
+
+/* Fills info from a secret (public key, hash, address, public_key text). */
+__attribute__((warn_unused_result)) int
+vault_key_describe(enum sigil_key_type t, const uint8_t sk[static SIGIL_SECRET_LEN],
+                   const char *name, struct vault_key *info);
+
+#endif
