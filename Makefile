@@ -6,7 +6,7 @@ FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 30
 CHECK_FUZZ_SECONDS ?= 5
 
-.PHONY: all deps build run check fuzz clean bench torture valgrind
+.PHONY: all deps build run check fuzz clean bench torture valgrind bench-compare
 
 all: build
 
@@ -41,6 +41,15 @@ fuzz:
 bench: deps
 	@scripts/deps.sh --test
 	@scripts/bench.sh
+
+# Two versions benchmarked in one run, interleaved: BASE (a commit-ish) against
+# the working tree, or against NEW if given; writes bench/compare.json.
+BASE ?= HEAD~1
+NEW ?=
+COMPARE_ROUNDS ?= 2
+bench-compare: deps
+	@scripts/deps.sh --test
+	@COMPARE_ROUNDS='$(COMPARE_ROUNDS)' scripts/bench_compare.sh '$(BASE)' '$(NEW)'
 
 # The long crash test: kill -9 sigild at random while it signs (TORTURE_ROUNDS).
 TORTURE_ROUNDS ?= 1000

@@ -25,11 +25,11 @@ target_include_directories(bench_bare PRIVATE ${CMAKE_SOURCE_DIR}/src)
 
 # The octez HTTP load generator.
 add_executable(bench_load bench/load.c bench/payload.c)
-target_link_libraries(bench_load PRIVATE sigil_bench_common sigil_tezos)
+target_link_libraries(bench_load PRIVATE sigil_bench_common sigil_chain)
 
 # A vault with N keys in one go (one Argon2id derivation).
 add_executable(bench_mkvault bench/mkvault.c)
-target_link_libraries(bench_mkvault PRIVATE sigil_bench_common sigil_vault)
+target_link_libraries(bench_mkvault PRIVATE sigil_bench_common sigil_app)
 
 # Start-up time and resident memory of sigild.
 add_executable(bench_startup bench/startup.c)

@@ -23,6 +23,7 @@
 #include "base/errors.h"
 #include "base/fileio.h"
 #include "base/secmem.h"
+#include "core/keyring.h"
 #include "vault/file/format.h"
 #include "vault/file/file.h"
 
@@ -34,7 +35,7 @@ mk_open(const char *path, const char *pass)
 {
 	struct vault *v = NULL;
 	uint64_t t0 = bench_now_ns();
-	int rc = vault_file_open(path, pass, &v);
+	int rc = vault_file_open(path, pass, sigil_vault_codec(), &v);
 	double ms = (double)(bench_now_ns() - t0) / 1e6;
 
 	if (rc != 0) {
@@ -70,18 +71,20 @@ mk_create(const char *path, const char *pass, long n, const enum sigil_key_type 
 		enum sigil_key_type t = types[i % ntypes];
 		struct vault_key info;
 		json_t *entry = NULL;
-		char name[32];
+		char name[32], address[CHAIN_ADDRESS_MAX];
 
 		snprintf(name, sizeof(name), "bench-%ld", i);
 		if ((rc = sigil_keygen(t, sk)) != 0 ||
 		    (rc = vault_key_describe(t, sk, name, &info)) != 0 ||
-		    (rc = vf_entry_seal(&info, kek, sk, &entry)) != 0)
+		    (rc = vf_entry_seal(&info, kek, sigil_vault_codec(), sk, &entry)) != 0 ||
+		    (rc = sigil_vault_codec()->address(t, info.pk, info.pk_len, address,
+		                                       sizeof(address))) != 0)
 			goto out;
 		if (json_array_append_new(keys, entry) != 0) {
 			rc = SIGIL_E_NOMEM;
 			goto out;
 		}
-		printf("%s\n", info.address);
+		printf("%s\n", address);
 	}
 	if ((text = json_dumps(root, JSON_INDENT(2))) == NULL) {
 		rc = SIGIL_E_NOMEM;

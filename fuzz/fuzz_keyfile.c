@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "chain/tezos/keys.h"
+#include "core/keyring.h"
 #include "vault/file/file.h"
 #include "vault/vault.h"
 
@@ -25,7 +26,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (fd < 0 || ftruncate(fd, 0) != 0 || pwrite(fd, data, size, 0) != (ssize_t)size)
 		return 0;
-	if (vault_file_open(path, "fuzz", &v) == 0)
+	if (vault_file_open(path, "fuzz", sigil_vault_codec(), &v) == 0)
 		v->ops->close(v);
 	return 0;
 }

@@ -17,6 +17,7 @@ api_status_for(int err)
 	case SIGIL_E_POLICY: return 403;
 	case SIGIL_E_WATERMARK: return 409;
 	case SIGIL_E_NOT_READY: return 503;
+	case SIGIL_E_TIMEOUT: return 503;
 	default: return 500;
 	}
 }

@@ -8,7 +8,9 @@
 
 #include "api/body.h"
 #include "api/status.h"
+#include "chain/tezos/chain.h"
 #include "chain/tezos/decode.h"
+#include "chain/tezos/keys.h"
 #include "base/errors.h"
 #include "core/sign.h"
 
@@ -50,11 +52,11 @@ static void
 api_get_key(struct sigil_ctx *ctx, const char *address, struct api_response *res)
 {
 	struct sigil_state *st = sigil_ctx_hold(ctx);
-	const struct sigil_key *k = sigil_find_key(st, address);
+	const struct sigil_key *k = sigil_find_key(st, &chain_tezos, address);
 	if (k == NULL)
 		api_reply_error(res, 404, "unknown key");
 	else
-		api_reply_field(res, "public_key", k->vk->public_key);
+		api_reply_field(res, "public_key", k->public_key);
 	sigil_state_release(st);
 }
 
@@ -105,8 +107,8 @@ static void
 api_post_key(struct sigil_ctx *ctx, const struct api_request *req, const char *address,
              struct api_response *res)
 {
-	struct sign_req sr = {.address = address, .peer = req->peer, .nonce = req->early,
-	                      .after_reply = true};
+	struct sign_request sr = {.api = "tezos", .chain = &chain_tezos, .address = address,
+	                          .peer = req->peer, .nonce = req->early, .after_reply = true};
 	struct sign_res out;
 	uint8_t *data = NULL;
 	size_t len;
@@ -127,7 +129,7 @@ api_post_key(struct sigil_ctx *ctx, const struct api_request *req, const char *a
 		api_reply_error(res, 400, "version must be 0, 1 or 2");
 		goto out;
 	}
-	sr.data = data;
+	sr.payload = data;
 	sr.len = len;
 	sr.auth = api_query(req, "authentication");
 	rc = sigil_sign(ctx, &sr, &out);
@@ -174,7 +176,8 @@ api_known_keys(struct sigil_ctx *ctx, struct api_response *res)
 	}
 	json_t *arr = json_array();
 	for (size_t i = 0; arr && i < st->n_keys; i++)
-		json_array_append_new(arr, json_string(st->keys[i].vk->address));
+		if (st->keys[i].chain == &chain_tezos)
+			json_array_append_new(arr, json_string(st->keys[i].address));
 	sigil_state_release(st);
 	api_reply_json(res, json_pack("{s:o}", "known_keys", arr));
 }
@@ -184,7 +187,7 @@ api_pop(struct sigil_ctx *ctx, const struct api_request *req, const char *addres
         struct api_response *res)
 {
 	struct sign_res out;
-	int rc = sigil_prove_possession(ctx, address, req->peer, &out);
+	int rc = sigil_prove_possession(ctx, &chain_tezos, address, req->peer, &out);
 	if (rc != 0)
 		api_reply_error(res, api_status_for(rc), out.reason[0] ? out.reason : sigil_strerror(rc));
 	else
@@ -225,11 +228,13 @@ api_tezos_early_begin(void *vctx, const struct api_request *req)
 static void
 api_tezos_early_run(void *vctx, const struct api_request *req, void *token)
 {
-	struct sign_req sr = {.address = req->url + 6, .auth = api_query(req, "authentication")};
+	struct sign_request sr = {.api = "tezos", .chain = &chain_tezos, .address = req->url + 6,
+	                          .auth = api_query(req, "authentication")};
 	uint8_t *data = NULL;
 
-	if (api_sign_bytes(req, &data, &sr.len) == 0)
-		sr.data = data;
+	if (api_sign_bytes(req, &data, &sr.len) == 0 &&
+	    api_parse_version(api_query(req, "version"), &sr.version) == 0)
+		sr.payload = data;
 	sigil_nonce_commit(vctx, &sr, token);
 	free(data);
 }
@@ -277,7 +282,8 @@ api_tezos_start(void *vctx, const struct api_request *req, struct api_response *
                 struct api_async *a)
 {
 	struct sigil_ctx *ctx = vctx;
-	struct sign_req sr = {.peer = req->peer, .nonce = req->early, .after_reply = true};
+	struct sign_request sr = {.api = "tezos", .chain = &chain_tezos, .peer = req->peer,
+	                          .nonce = req->early, .after_reply = true};
 	struct api_tezos_pending *p;
 	struct sign_res out;
 	uint8_t *data = NULL;
@@ -295,13 +301,12 @@ api_tezos_start(void *vctx, const struct api_request *req, struct api_response *
 		return API_START_OFFLOAD;
 	}
 	*p = (struct api_tezos_pending){.ctx = ctx, .a = a, .t0 = api_now_ms()};
-	sr.data = data;
+	sr.payload = data;
 	sr.auth = api_query(req, "authentication");
 	rc = sigil_sign_start(ctx, &sr, &out, api_tezos_done, p);
 	if (rc == SIGIL_SIGN_PENDING) {
-		/* p belongs to api_tezos_done now. The nonce from the bytes at
-		 * hand, while the mark is synced (api_start: this is run). */
-		sigil_nonce_commit(ctx, &sr, sr.nonce);
+		/* p belongs to api_tezos_done now, and the nonce is committed
+		 * (api_start: this was the early work). */
 		free(data);
 		return API_START_PENDING;
 	}

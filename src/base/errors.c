@@ -24,6 +24,7 @@ sigil_strerror(int err)
 	case SIGIL_E_PASSPHRASE: return "wrong passphrase or damaged data";
 	case SIGIL_E_INTERNAL: return "internal error";
 	case SIGIL_E_NOT_READY: return "not ready";
+	case SIGIL_E_TIMEOUT: return "deadline exceeded";
 	}
 	return "unknown error";
 }

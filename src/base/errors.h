@@ -25,6 +25,7 @@ enum sigil_err {
 	SIGIL_E_PASSPHRASE = -17,   /* decryption failed: wrong passphrase or damaged */
 	SIGIL_E_INTERNAL = -18,
 	SIGIL_E_NOT_READY = -19,    /* a vault or store cannot serve now (503) */
+	SIGIL_E_TIMEOUT = -20,      /* a back end did not answer by its deadline (503) */
 };
 
 /* A short, fixed, secret-free description of an error code. */

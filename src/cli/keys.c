@@ -11,6 +11,9 @@
 #include "base/errors.h"
 #include "base/fileio.h"
 #include "base/secmem.h"
+#include "chain/tezos/chain.h"
+#include "chain/tezos/keys.h"
+#include "core/keyring.h"
 #include "vault/file/file.h"
 
 static const char generate_usage[] =
@@ -42,6 +45,14 @@ static const char pubkey_usage[] =
 	"usage: sigil pubkey <tz1…|tz2…|tz3…|tz4…>\n\nPrints the key's public key.\n";
 
 /* Parses --name and --vault; returns the first positional argument. */
+/* A key's Tezos address and public key: the CLI speaks octez's forms. */
+static int
+keys_text(const struct vault_key *k, char *address, size_t acap, char *public_key, size_t pcap)
+{
+	int rc = chain_tezos.address(k->type, k->pk, k->pk_len, address, acap);
+	return rc ? rc : chain_tezos.public_key_text(k->type, k->pk, k->pk_len, public_key, pcap);
+}
+
 static const char *
 keys_opts(int argc, char **argv, const char **name, const char **vault, const char **pem)
 {
@@ -79,9 +90,9 @@ keys_store(const char *vault, const char *name, enum sigil_key_type t, const uin
 		goto out;
 	if (name == NULL) {
 		struct vault_key tmp;
-		if ((rc = vault_key_describe(t, sk, "x", &tmp)) != 0)
+		if ((rc = vault_key_describe(t, sk, "x", &tmp)) != 0 ||
+		    (rc = chain_tezos.address(t, tmp.pk, tmp.pk_len, defname, sizeof(defname))) != 0)
 			goto out;
-		snprintf(defname, sizeof(defname), "%s", tmp.address);
 		name = defname;
 	}
 	char dir[4096];
@@ -91,11 +102,15 @@ keys_store(const char *vault, const char *name, enum sigil_key_type t, const uin
 		*slash = '\0';
 		(void)fileio_mkdirs(dir, 0700);
 	}
-	struct vault_config vc = {.name = cv->name, .path = path, .passphrase = pass};
-	char err[512] = "";
+	struct vault_config vc = {.name = cv->name, .path = path, .passphrase = pass,
+	                          .codec = sigil_vault_codec()};
+	char err[512] = "", address[CHAIN_ADDRESS_MAX], public_key[CHAIN_TEXT_MAX];
 	rc = vault_driver_find(cv->driver)->add(&vc, name, t, sk, &info, err, sizeof(err));
+	if (rc == 0 &&
+	    (rc = keys_text(&info, address, sizeof(address), public_key, sizeof(public_key))) != 0)
+		snprintf(err, sizeof(err), "%s", sigil_strerror(rc));
 	if (rc == 0)
-		printf("%s %s %s\n", info.address, info.public_key, info.name);
+		printf("%s %s %s\n", address, public_key, info.name);
 	else
 		fprintf(stderr, "sigil: %s\n", err);
 out:
@@ -245,9 +260,13 @@ cli_list(int argc, char **argv)
 		struct vault *vt = st->vaults[v];
 		for (size_t i = 0; i < vt->ops->count(vt); i++) {
 			const struct vault_key *k = vt->ops->key(vt, i);
-			printf("%s\t%s\t%s\t%s\t%s\n", k->address, sigil_key_type_name(k->type),
-			       k->public_key, st->cfg->vaults[v].name,
-			       config_find_key(st->cfg, k->address) ? "configured" : "not-configured");
+			char address[CHAIN_ADDRESS_MAX], public_key[CHAIN_TEXT_MAX];
+			if (keys_text(k, address, sizeof(address), public_key, sizeof(public_key)) != 0)
+				continue;
+			printf("%s\t%s\t%s\t%s\t%s\n", address, sigil_key_type_name(k->type),
+			       public_key, st->cfg->vaults[v].name,
+			       config_find_key(st->cfg, &chain_tezos, address) ? "configured"
+			                                                       : "not-configured");
 		}
 	}
 	sigil_state_free(st);
@@ -269,7 +288,8 @@ keys_with(const char *address, int (*fn)(struct vault *, size_t, const struct va
 	for (size_t v = 0; v < st->n_vaults && rc < 0; v++)
 		for (size_t i = 0; i < st->vaults[v]->ops->count(st->vaults[v]) && rc < 0; i++) {
 			const struct vault_key *k = st->vaults[v]->ops->key(st->vaults[v], i);
-			if (strcmp(k->address, address) == 0)
+			char a[CHAIN_ADDRESS_MAX], pk[CHAIN_TEXT_MAX];
+			if (keys_text(k, a, sizeof(a), pk, sizeof(pk)) == 0 && strcmp(a, address) == 0)
 				rc = fn(st->vaults[v], i, k);
 		}
 	if (rc < 0) {
@@ -283,26 +303,28 @@ keys_with(const char *address, int (*fn)(struct vault *, size_t, const struct va
 static int
 keys_print_pk(struct vault *v, size_t i, const struct vault_key *k)
 {
+	char a[CHAIN_ADDRESS_MAX], pk[CHAIN_TEXT_MAX];
 	(void)v, (void)i;
-	printf("%s\n", k->public_key);
+	if (keys_text(k, a, sizeof(a), pk, sizeof(pk)) != 0)
+		return 1;
+	printf("%s\n", pk);
 	return 0;
 }
 
 static int
 keys_print_pop(struct vault *v, size_t i, const struct vault_key *k)
 {
-	uint8_t sig[SIGIL_SIG_MAX];
+	struct vault_sig sig;
 	char out[TZ_B58_MAX];
-	size_t siglen;
 	int rc;
 
 	if (k->type != SIGIL_KEY_BLS) {
 		fprintf(stderr, "sigil: proofs of possession exist only for tz4 keys\n");
 		return 1;
 	}
-	rc = v->ops->sign(v, i, VAULT_SIGN_BLS_PROOF, k->pk, k->pk_len, sig, &siglen);
+	rc = v->ops->sign(v, i, SIGIL_SCHEME_BLS_PROOF, k->pk, k->pk_len, NULL, &sig);
 	if (rc == 0)
-		rc = tz_sig_encode(SIGIL_KEY_BLS, sig, siglen, out, sizeof(out));
+		rc = tz_sig_encode(SIGIL_KEY_BLS, sig.sig, sig.len, out, sizeof(out));
 	if (rc != 0) {
 		fprintf(stderr, "sigil: %s\n", sigil_strerror(rc));
 		return 1;

@@ -11,6 +11,9 @@
 #include "cli/common.h"
 #include "core/context.h"
 #include "base/errors.h"
+#include "chain/tezos/b58.h"
+#include "chain/tezos/chain.h"
+#include "chain/tezos/keys.h"
 #include "watermark/import.h"
 #include "watermark/watermark.h"
 
@@ -96,7 +99,7 @@ wm_print(void *arg, const struct wm_id *id, const struct wm_mark *m)
 {
 	char addr[TZ_B58_MAX], chain[TZ_B58_MAX];
 	(void)arg;
-	if (tz_pkh_encode((enum sigil_key_type)id->pkh[0], id->pkh + 1, addr, sizeof(addr)) != 0 ||
+	if (tz_pkh_encode((enum sigil_key_type)id->key[0], id->key + 1, addr, sizeof(addr)) != 0 ||
 	    tz_b58_encode(TZ_P_NET, id->chain_id, 4, chain, sizeof(chain)) != 0)
 		return SIGIL_E_INVALID;
 	printf("%s\t%s\t%s\t%" PRId32 "\t%" PRId32 "\t%s\n", addr, chain, wm_kind_names[id->kind],
@@ -129,13 +132,13 @@ wm_set(struct wm_store *s, char **argv, bool force)
 	for (int i = 0; i < WM_KINDS; i++)
 		if (strcmp(argv[2], wm_kind_names[i]) == 0)
 			kind = i;
-	if (tz_pkh_decode(argv[0], strlen(argv[0]), &t, id.pkh + 1) != 0 ||
+	if (tz_pkh_decode(argv[0], strlen(argv[0]), &t, id.key + 1) != 0 ||
 	    tz_b58_decode(argv[1], strlen(argv[1]), TZ_P_NET, id.chain_id, 4, &n) != 0 ||
 	    kind < 0) {
 		fprintf(stderr, "sigil: bad address, chain id or kind\n");
 		return SIGIL_E_INVALID;
 	}
-	id.pkh[0] = (uint8_t)t;
+	id.key[0] = (uint8_t)t;
 	id.kind = (enum wm_kind)kind;
 	long level = strtol(argv[3], &end, 10);
 	if (*end || level < 0 || level > INT32_MAX)
@@ -186,7 +189,7 @@ wm_pk_of(void *arg, const uint8_t pkh[21], uint8_t *pk, size_t *pklen)
 {
 	const struct sigil_state *st = arg;
 	for (size_t i = 0; st != NULL && i < st->n_keys; i++)
-		if (memcmp(st->keys[i].pkh_bin, pkh, 21) == 0) {
+		if (memcmp(st->keys[i].key_id, pkh, 21) == 0) {
 			memcpy(pk, st->keys[i].vk->pk, st->keys[i].vk->pk_len);
 			*pklen = st->keys[i].vk->pk_len;
 			return 0;

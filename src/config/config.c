@@ -38,6 +38,7 @@ static const struct field top_fields[] = {
 	{"server.max_connections_per_ip", FT_UINT, CFG(server.max_connections_per_ip), 1, 65536},
 	{"server.max_buffered_bytes", FT_SIZE, CFG(server.max_buffered_bytes), 1024, 1ull << 36},
 	{"server.threads", FT_UINT, CFG(server.threads), 0, 1024},
+	{"server.backend_timeout_ms", FT_UINT, CFG(server.backend_timeout_ms), 1, 600000},
 	{"watermark.driver", FT_WM_DRIVER, CFG(watermark_driver), 0, 0},
 	{"watermark.dir", FT_PATH, CFG(watermark_dir), 0, 0},
 };
@@ -279,10 +280,13 @@ static int
 server_auth_key(struct ctx *x, void *obj, const char *item, const char *full, unsigned line)
 {
 	struct config_server *s = obj;
-	struct policy_pubkey pk, *nk;
+	struct chain_pubkey pk, *nk;
 
 	memset(&pk, 0, sizeof(pk));
-	if (tz_pk_decode(item, strlen(item), &pk.type, pk.pk, &pk.pk_len) != 0 ||
+	/* They authenticate requests of the octez signer protocol, which
+	 * writes public keys as Tezos does. */
+	const struct chain_ops *tezos = chain_find("tezos");
+	if (tezos == NULL || tezos->public_key_parse(item, &pk.type, pk.pk, &pk.pk_len) != 0 ||
 	    pk.pk_len == 0 || pk.pk_len > sizeof(pk.pk)) {
 		cfg_errf(x->err, x->errlen, line, full, "'%.80s' is not a public key", item);
 		return SIGIL_E_INVALID;
@@ -373,8 +377,8 @@ top_special(struct ctx *x, void *obj, const char *rel, const char *full, const s
 		rc = walk_vaults(x, v);
 		return rc ? rc : 1;
 	}
-	if (strcmp(rel, "tezos") == 0) {
-		rc = cfg_walk_tezos(x, v);
+	if (chain_find(rel) != NULL) {
+		rc = cfg_walk_chain_keys(x, chain_find(rel), v);
 		return rc ? rc : 1;
 	}
 	if (strcmp(rel, "server.authorized_keys") == 0) {
@@ -476,7 +480,7 @@ config_apply_env(struct sigil_config *c, char *err, size_t errlen)
 		rc = env_fields(&x, vault_fields, NELEM(vault_fields), &c->vaults[i], prefix);
 	}
 	for (size_t i = 0; rc == 0 && i < c->n_keys; i++) {
-		cfg_join(prefix, sizeof(prefix), "tezos", c->keys[i].address);
+		cfg_join(prefix, sizeof(prefix), c->keys[i].chain->name, c->keys[i].address);
 		strncat(prefix, ".", sizeof(prefix) - strlen(prefix) - 1);
 		rc = env_fields(&x, cfg_key_fields, cfg_n_key_fields, &c->keys[i], prefix);
 	}

@@ -44,6 +44,9 @@
 #define CONFIG_DEFAULT_MAX_CONNECTIONS 1024
 #define CONFIG_DEFAULT_MAX_CONNECTIONS_PER_IP 64
 #define CONFIG_DEFAULT_MAX_BUFFERED (64 * 1024 * 1024)
+/* How long a vault or watermark store that leaves the machine (an HSM, a
+ * key holder, a database) has to answer one call of a request. */
+#define CONFIG_DEFAULT_BACKEND_TIMEOUT_MS 5000
 
 /* Strings are NUL-terminated and owned by the config; NULL when absent. */
 struct config_vault {
@@ -67,8 +70,9 @@ struct config_server {
 	unsigned max_connections_per_ip; /* 127.0.0.1 and ::1 are not counted */
 	size_t max_buffered_bytes;       /* request bodies held in memory, in all */
 	unsigned threads;      /* 0: the server's default */
+	unsigned backend_timeout_ms; /* each vault or store call (base/deadline.h) */
 	/* Empty: authentication is off. */
-	struct policy_pubkey *authorized_keys;
+	struct chain_pubkey *authorized_keys;
 	size_t n_authorized_keys;
 };
 
@@ -81,7 +85,9 @@ struct sigil_config {
 	size_t n_vaults;
 	char *watermark_driver; /* "file" */
 	char *watermark_dir;
-	/* Keys sorted by address; only these keys may be used. */
+	/* Keys sorted by chain name, then address; only these may be used.
+	 * Each chain has its map at the top of the file, named after it
+	 * ("tezos:"), holding one policy per address. */
 	struct policy_key *keys;
 	size_t n_keys;
 };
@@ -104,8 +110,10 @@ config_load_string(const char *yaml, size_t len, struct sigil_config **out, char
 
 void config_free(struct sigil_config *c);
 
-/* The key's policy, or NULL when the key is not configured (not usable). */
-const struct policy_key *config_find_key(const struct sigil_config *c, const char *address);
+/* The policy of the key at address on chain, or NULL when the key is not
+ * configured (not usable). */
+const struct policy_key *config_find_key(const struct sigil_config *c,
+                                         const struct chain_ops *chain, const char *address);
 
 /* The vault by name, or NULL. */
 const struct config_vault *config_find_vault(const struct sigil_config *c, const char *name);
@@ -113,7 +121,7 @@ const struct config_vault *config_find_vault(const struct sigil_config *c, const
 /* The public keys that may authenticate a request for key k (k may be NULL):
  * k's own list when it has one, else server.authorized_keys. *n == 0 means
  * authentication is off. */
-const struct policy_pubkey *config_auth_keys(const struct sigil_config *c,
+const struct chain_pubkey *config_auth_keys(const struct sigil_config *c,
                                              const struct policy_key *k, size_t *n);
 
 /* rel if absolute, else base_dir/rel. SIGIL_E_TOO_BIG when out is short,

@@ -37,6 +37,7 @@ set_defaults(struct sigil_config *c)
 	c->server.max_connections = CONFIG_DEFAULT_MAX_CONNECTIONS;
 	c->server.max_connections_per_ip = CONFIG_DEFAULT_MAX_CONNECTIONS_PER_IP;
 	c->server.max_buffered_bytes = CONFIG_DEFAULT_MAX_BUFFERED;
+	c->server.backend_timeout_ms = CONFIG_DEFAULT_BACKEND_TIMEOUT_MS;
 	rc = rc ? rc : dup_into(&c->base_dir, CONFIG_DEFAULT_BASE_DIR);
 	rc = rc ? rc : dup_into(&c->server.address, CONFIG_DEFAULT_ADDRESS);
 	rc = rc ? rc : dup_into(&c->server.utility_address, CONFIG_DEFAULT_UTILITY_ADDRESS);
@@ -59,15 +60,16 @@ add_default_vault(struct sigil_config *c)
 static int
 key_cmp(const void *a, const void *b)
 {
-	return strcmp(((const struct policy_key *)a)->address,
-	              ((const struct policy_key *)b)->address);
+	const struct policy_key *x = a, *y = b;
+	int c = strcmp(x->chain->name, y->chain->name);
+	return c != 0 ? c : strcmp(x->address, y->address);
 }
 
 static bool
-server_has_key(const struct config_server *s, const struct policy_pubkey *pk)
+server_has_key(const struct config_server *s, const struct chain_pubkey *pk)
 {
 	for (size_t i = 0; i < s->n_authorized_keys; i++) {
-		const struct policy_pubkey *a = &s->authorized_keys[i];
+		const struct chain_pubkey *a = &s->authorized_keys[i];
 		if (a->type == pk->type && a->pk_len == pk->pk_len &&
 		    memcmp(a->pk, pk->pk, pk->pk_len) == 0)
 			return true;
@@ -110,7 +112,7 @@ validate(struct sigil_config *c, char *err, size_t errlen)
 	}
 	for (size_t i = 0; i < c->n_keys; i++) {
 		const struct policy_key *k = &c->keys[i];
-		(void)snprintf(path, sizeof(path), "tezos.%s.authorized_keys", k->address);
+		(void)snprintf(path, sizeof(path), "%s.%s.authorized_keys", k->chain->name, k->address);
 		/* The key's list narrows the server's; it cannot widen it, and
 		 * with authentication off it would silently mean nothing. */
 		if (k->n_auth_keys > 0 && c->server.n_authorized_keys == 0) {
@@ -232,13 +234,14 @@ config_load(const char *path, struct sigil_config **out, char *err, size_t errle
 }
 
 const struct policy_key *
-config_find_key(const struct sigil_config *c, const char *address)
+config_find_key(const struct sigil_config *c, const struct chain_ops *chain, const char *address)
 {
 	struct policy_key probe;
 	size_t len;
 
-	if (c == NULL || address == NULL || c->n_keys == 0)
+	if (c == NULL || chain == NULL || address == NULL || c->n_keys == 0)
 		return NULL;
+	probe.chain = chain;
 	len = strlen(address);
 	if (len >= sizeof(probe.address))
 		return NULL;
@@ -257,7 +260,7 @@ config_find_vault(const struct sigil_config *c, const char *name)
 	return NULL;
 }
 
-const struct policy_pubkey *
+const struct chain_pubkey *
 config_auth_keys(const struct sigil_config *c, const struct policy_key *k, size_t *n)
 {
 	if (k != NULL && k->n_auth_keys > 0) {

@@ -1,5 +1,5 @@
 /* Internal to the config loader: the schema machinery shared by config.c
- * (top level, server, vaults, overrides) and config_tezos.c (per-key
+ * (top level, server, vaults, overrides) and config_keys.c (per-key
  * policy). Not a public interface. */
 #ifndef SIGIL_CONFIG_SCHEMA_H
 #define SIGIL_CONFIG_SCHEMA_H
@@ -55,8 +55,9 @@ int cfg_each_item(struct ctx *x, const char *full, const struct cnode *v,
                             unsigned line),
                   void *obj);
 
-/* config_tezos.c: the `tezos` map, and the per-key scalar fields. */
-int cfg_walk_tezos(struct ctx *x, const struct cnode *v);
+/* config_keys.c: a chain's map of keys (`tezos:`), and the per-key scalar
+ * fields. */
+int cfg_walk_chain_keys(struct ctx *x, const struct chain_ops *chain, const struct cnode *v);
 extern const struct field cfg_key_fields[];
 extern const size_t cfg_n_key_fields;
 

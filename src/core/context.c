@@ -16,7 +16,8 @@
 int (*sigil_passphrase_prompt)(const char *vault, char *out, size_t cap);
 
 struct sigil_key_metrics {
-	char address[POLICY_ADDRESS_MAX];
+	const struct chain_ops *chain;
+	char address[CHAIN_ADDRESS_MAX];
 	struct metrics_key m;
 	struct sigil_key_metrics *next;
 };
@@ -26,13 +27,6 @@ struct sigil_vault_metrics {
 	struct metrics_hist h;
 	struct sigil_vault_metrics *next;
 };
-
-static int
-sigil_key_cmp(const void *a, const void *b)
-{
-	const struct sigil_key *x = a, *y = b;
-	return strcmp(x->vk->address, y->vk->address);
-}
 
 void
 sigil_state_free(struct sigil_state *st)
@@ -87,63 +81,11 @@ sigil_open_vault(struct sigil_state *st, const struct config_vault *cv, struct v
 		secmem_free(pass);
 		return rc;
 	}
-	struct vault_config vc = {.name = cv->name, .path = path, .passphrase = pass};
+	struct vault_config vc = {.name = cv->name, .path = path, .passphrase = pass,
+	                          .codec = sigil_vault_codec()};
 	rc = drv->open(&vc, out, err, errlen);
 	secmem_free(pass);
 	return rc;
-}
-
-/* The key ring: every configured key that some vault holds, sorted by
- * address; a key held by two vaults is used from the first. */
-static int
-sigil_build_ring(struct sigil_state *st)
-{
-	size_t total = 0, n = 0;
-	for (size_t v = 0; v < st->n_vaults; v++)
-		total += st->vaults[v]->ops->count(st->vaults[v]);
-	st->keys = calloc(total ? total : 1, sizeof(*st->keys));
-	if (st->keys == NULL)
-		return SIGIL_E_NOMEM;
-	for (size_t v = 0; v < st->n_vaults; v++) {
-		struct vault *vt = st->vaults[v];
-		for (size_t i = 0; i < vt->ops->count(vt); i++) {
-			const struct vault_key *vk = vt->ops->key(vt, i);
-			const struct policy_key *pk = config_find_key(st->cfg, vk->address);
-			if (pk == NULL) {
-				log_info("key %s (%s) is in vault %s but not configured: not usable",
-				         vk->address, vk->name, st->cfg->vaults[v].name);
-				continue;
-			}
-			struct sigil_key *k = &st->keys[n++];
-			k->vk = vk;
-			k->vault = vt;
-			k->vault_index = i;
-			k->vault_name = st->cfg->vaults[v].name;
-			k->policy = pk;
-			k->pkh_bin[0] = (uint8_t)vk->type;
-			memcpy(k->pkh_bin + 1, vk->pkh, TZ_PKH_LEN);
-		}
-	}
-	/* A stable order keeps "the first vault" meaningful for duplicates. */
-	for (size_t i = 1; i < n; i++)
-		for (size_t j = i; j > 0 && sigil_key_cmp(&st->keys[j - 1], &st->keys[j]) > 0; j--) {
-			struct sigil_key t = st->keys[j];
-			st->keys[j] = st->keys[j - 1];
-			st->keys[j - 1] = t;
-		}
-	for (size_t i = 0; i < n; i++) {
-		if (st->n_keys > 0 && sigil_key_cmp(&st->keys[st->n_keys - 1], &st->keys[i]) == 0) {
-			log_warn("key %s is in more than one vault; using %s",
-			         st->keys[i].vk->address, st->keys[st->n_keys - 1].vault_name);
-			continue;
-		}
-		st->keys[st->n_keys++] = st->keys[i];
-	}
-	for (size_t i = 0; i < st->cfg->n_keys; i++)
-		if (sigil_find_key(st, st->cfg->keys[i].address) == NULL)
-			log_warn("key %s is configured but no vault holds it",
-			         st->cfg->keys[i].address);
-	return 0;
 }
 
 int
@@ -164,8 +106,10 @@ sigil_state_load(const char *config_path, struct sigil_state **out, char *err, s
 			goto out;
 		st->n_vaults++;
 	}
-	if ((rc = sigil_build_ring(st)) != 0)
+	if ((rc = sigil_ring_build(st->cfg, st->vaults, st->n_vaults, &st->keys, &st->n_keys)) != 0) {
+		snprintf(err, errlen, "%s", sigil_strerror(rc));
 		goto out;
+	}
 	atomic_init(&st->refs, 1);
 	*out = st;
 	st = NULL;
@@ -194,20 +138,9 @@ sigil_state_release(struct sigil_state *st)
 }
 
 const struct sigil_key *
-sigil_find_key(const struct sigil_state *st, const char *address)
+sigil_find_key(const struct sigil_state *st, const struct chain_ops *chain, const char *address)
 {
-	size_t lo = 0, hi = st->n_keys;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		int c = strcmp(address, st->keys[mid].vk->address);
-		if (c == 0)
-			return &st->keys[mid];
-		if (c < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return NULL;
+	return sigil_ring_find(st->keys, st->n_keys, chain, address);
 }
 
 /* Per-address counters and per-vault histograms that outlive a reload. */
@@ -233,21 +166,24 @@ sigil_attach_metrics(struct sigil_ctx *ctx, struct sigil_state *st)
 		}
 		st->vault_ms[v] = &m->h;
 	}
-	/* ctx->km is kept sorted by address, as st->keys is, so one walk of
-	 * both matches them (a search per key was 500k strcmp for 1000 keys). */
+	/* ctx->km is kept in the ring's order (chain, address), as st->keys
+	 * is, so one walk of both matches them (a search per key was 500k
+	 * strcmp for 1000 keys). */
 	struct sigil_key_metrics **pp = &ctx->km;
 	for (size_t i = 0; i < st->n_keys; i++) {
-		const char *address = st->keys[i].vk->address;
+		const struct sigil_key *k = &st->keys[i];
 		struct sigil_key_metrics *m;
 		int c = 1;
-		while (*pp && (c = strcmp((*pp)->address, address)) < 0)
+		while (*pp && (c = sigil_ring_cmp((*pp)->chain, (*pp)->address, k->chain,
+		                                  k->address)) < 0)
 			pp = &(*pp)->next;
 		if ((m = *pp) == NULL || c != 0) {
 			if ((m = calloc(1, sizeof(*m))) == NULL) {
 				rc = SIGIL_E_NOMEM;
 				goto out;
 			}
-			snprintf(m->address, sizeof(m->address), "%s", address);
+			m->chain = k->chain;
+			snprintf(m->address, sizeof(m->address), "%s", k->address);
 			m->next = *pp;
 			*pp = m;
 		}
@@ -283,8 +219,8 @@ sigil_ctx_metrics_text(struct sigil_ctx *ctx, char **out, size_t *len)
 			vrows[nv++] = (struct metrics_vault_row){st->cfg->vaults[i].name,
 			                                         st->vault_ms[i]};
 	for (size_t i = 0; i < st->n_keys; i++)
-		krows[i] = (struct metrics_key_row){st->keys[i].vk->address,
-		                                    st->keys[i].vault_name, st->keys[i].metrics};
+		krows[i] = (struct metrics_key_row){st->keys[i].address, st->keys[i].vault_name,
+		                                    st->keys[i].metrics, st->keys[i].chain};
 	if (ctx->wm->ops->syncs != NULL)
 		atomic_store(&ctx->metrics.wm_fsyncs, ctx->wm->ops->syncs(ctx->wm));
 	metrics_render(&b, &ctx->metrics, vrows, nv, krows, st->n_keys);

@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include "config/config.h"
+#include "core/keyring.h"
 #include "core/metrics.h"
 #include "vault/vault.h"
 #include "watermark/watermark.h"
@@ -16,23 +17,11 @@
 struct sigil_key_metrics;
 struct sigil_vault_metrics;
 
-struct sigil_key {
-	const struct vault_key *vk;  /* owned by its vault */
-	struct vault *vault;
-	size_t vault_index;
-	const char *vault_name;      /* owned by the config */
-	const struct policy_key *policy; /* owned by the config */
-	uint8_t pkh_bin[TZ_PKH_BIN_LEN];
-	struct metrics_key *metrics; /* owned by the context, survives reloads */
-	/* Its vault's latency histogram, likewise; NULL outside a context. */
-	struct metrics_hist *vault_ms;
-};
-
 struct sigil_state {
 	struct sigil_config *cfg;
 	struct vault *vaults[CONFIG_MAX_VAULTS];
 	size_t n_vaults;
-	struct sigil_key *keys; /* sorted by address */
+	struct sigil_key *keys; /* the key ring (core/keyring.h) */
 	size_t n_keys;
 	/* Per vault, as sigil_key.vault_ms. */
 	struct metrics_hist *vault_ms[CONFIG_MAX_VAULTS];
@@ -123,7 +112,8 @@ void sigil_fixed_free(struct sigil_fixed *f);
 size_t sigil_fixed_diff(const struct sigil_fixed *a, const struct sigil_fixed *b,
                         const char **changed, size_t cap);
 
-/* The key for an address in st, or NULL (valid while st is held). */
-const struct sigil_key *sigil_find_key(const struct sigil_state *st, const char *address);
+/* The key for (chain, address) in st, or NULL (valid while st is held). */
+const struct sigil_key *sigil_find_key(const struct sigil_state *st, const struct chain_ops *chain,
+                                       const char *address);
 
 #endif

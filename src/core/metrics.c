@@ -125,24 +125,24 @@ metrics_render_keys(struct sbuf *b, const struct metrics_key_row *keys, size_t n
 	for (size_t i = 0; i < n_keys; i++) {
 		const char *addr = metrics_label_value(keys[i].address, ea, sizeof(ea));
 		const char *vault = metrics_label_value(keys[i].vault, ev, sizeof(ev));
-		for (int j = 0; j < TZ_REQ_KINDS; j++) {
+		for (unsigned j = 0; j < keys[i].chain->n_kinds; j++) {
 			uint64_t n = atomic_load(&keys[i].m->signed_ops[j]);
 			if (n)
 				sbuf_printf(b, "signing_ops_total{address=\"%s\",vault=\"%s\","
 				               "kind=\"%s\"} %llu\n", addr, vault,
-				            tz_req_kind_name((enum tz_req_kind)j), (unsigned long long)n);
+				            keys[i].chain->kinds[j], (unsigned long long)n);
 		}
 	}
 	metrics_family(b, "watermark_rejection_total", "counter",
 	               "Requests refused by the high watermark.");
 	for (size_t i = 0; i < n_keys; i++) {
 		const char *addr = metrics_label_value(keys[i].address, ea, sizeof(ea));
-		for (int j = 0; j < TZ_REQ_KINDS; j++) {
+		for (unsigned j = 0; j < keys[i].chain->n_kinds; j++) {
 			uint64_t n = atomic_load(&keys[i].m->wm_rejected[j]);
 			if (n)
 				sbuf_printf(b, "watermark_rejection_total{address=\"%s\",kind=\"%s\"} "
 				               "%llu\n", addr,
-				            tz_req_kind_name((enum tz_req_kind)j), (unsigned long long)n);
+				            keys[i].chain->kinds[j], (unsigned long long)n);
 		}
 	}
 	metrics_family(b, "policy_violation_total", "counter", "Requests refused by policy.");

@@ -11,8 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "chain/tezos/decode.h"
 #include "base/sbuf.h"
+#include "chain/chain.h"
 
 #define METRICS_BUCKETS 14
 
@@ -27,8 +27,9 @@ struct metrics_hist {
 
 /* Per-key counters, kept beside each key in the key ring. */
 struct metrics_key {
-	_Atomic uint64_t signed_ops[TZ_REQ_KINDS];
-	_Atomic uint64_t wm_rejected[TZ_REQ_KINDS];
+	/* By request kind: the index into the key's chain_ops.kinds. */
+	_Atomic uint64_t signed_ops[CHAIN_KINDS_MAX];
+	_Atomic uint64_t wm_rejected[CHAIN_KINDS_MAX];
 	_Atomic uint64_t policy_violations;
 };
 
@@ -51,6 +52,7 @@ struct metrics_key_row {
 	const char *address;
 	const char *vault;
 	const struct metrics_key *m;
+	const struct chain_ops *chain; /* names the kinds */
 };
 
 struct metrics_vault_row {

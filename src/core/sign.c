@@ -1,3 +1,7 @@
+/* The signing pipeline (sign.h), written once: a job goes through its
+ * stages in order, and stops only where it must wait for a durable
+ * watermark without blocking its thread; whoever finishes the wait calls
+ * sign_run again and the job goes on from where it stopped. */
 #include "core/sign.h"
 
 #include <inttypes.h>
@@ -9,7 +13,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "auth/auth.h"
+#include "base/deadline.h"
 #include "base/errors.h"
 #include "base/hex.h"
 #include "base/log.h"
@@ -46,7 +50,7 @@ sign_needs_auth(const struct sigil_state *st, const struct sigil_key *k)
 
 /* ---- nonces made ahead (sign.h) ----
  * state: BUSY while the committing thread works, then READY (n holds r and
- * R for key pkh) or NONE; GONE once the signing side has let go. Whoever
+ * R for key id) or NONE; GONE once the signing side has let go. Whoever
  * moves the state second puts the nonce back. Nonces are kept on a free
  * list of locked memory rather than returned to secmem, whose allocator
  * walks its slots. */
@@ -54,7 +58,8 @@ enum { NONCE_BUSY, NONCE_READY, NONCE_NONE, NONCE_GONE };
 
 struct sign_nonce {
 	_Atomic int state;
-	uint8_t pkh[TZ_PKH_BIN_LEN];
+	const struct sigil_key *key_of; /* compared, never followed */
+	uint8_t id[CHAIN_KEY_ID_LEN];
 	uint8_t n[SIGIL_ED25519_NONCE_LEN];
 	struct sign_nonce *next;
 };
@@ -88,35 +93,14 @@ nonce_put(struct sign_nonce *n)
 	pthread_mutex_unlock(&nonce_mu);
 }
 
-void
-sigil_nonce_commit(struct sigil_ctx *ctx, const struct sign_req *req, struct sign_nonce *n)
+/* Commits n for key k and message msg; leaves it READY or NONE. */
+static void
+nonce_commit_for(const struct sigil_key *k, const uint8_t *msg, size_t len, struct sign_nonce *n)
 {
-	const struct sigil_key *k;
-	uint8_t digest[32];
-	bool ok = false;
-
-	if (n == NULL)
-		return;
-	/* Let go of already (the request was answered without it): no work. */
-	if (atomic_load(&n->state) == NONCE_GONE) {
-		nonce_put(n);
-		return;
-	}
-	struct sigil_state *st = sigil_ctx_hold(ctx);
-	if (req->data == NULL)
-		goto out;
-	k = sigil_find_key(st, req->address);
-	/* Not for a key that asks for authentication: that request is only
-	 * checked later, on its worker, and a caller with a forged one must
-	 * get no work done for it. */
-	if (k && !sign_needs_auth(st, k) && sign_in_memory(k) && k->vault->ops->commit) {
-		sigil_blake2b(digest, sizeof(digest), req->data, req->len);
-		memcpy(n->pkh, k->pkh_bin, sizeof(n->pkh));
-		ok = k->vault->ops->commit(k->vault, k->vault_index, digest, sizeof(digest),
-		                           n->n) == 0;
-	}
-out:
-	sigil_state_release(st);
+	bool ok = k != NULL && msg != NULL && k->vault->ops->commit != NULL &&
+	          k->vault->ops->commit(k->vault, k->vault_index, msg, len, n->n) == 0;
+	if (ok)
+		memcpy(n->id, k->key_id, sizeof(n->id));
 	if (atomic_exchange(&n->state, ok ? NONCE_READY : NONCE_NONE) == NONCE_GONE)
 		nonce_put(n);
 }
@@ -128,35 +112,45 @@ sigil_nonce_drop(struct sign_nonce *n)
 		nonce_put(n);
 }
 
-/* The signature of the digest with key k: from the nonce made ahead when
- * it is ready and for this key (the vault checks it is for these bytes),
- * else in one go. */
-static int
-sign_digest(const struct sigil_key *k, struct sign_nonce *n, const uint8_t digest[32],
-            uint8_t sig[static SIGIL_SIG_MAX], size_t *siglen, bool *ahead)
-{
-	if (n && k->vault->ops->sign_committed &&
-	    atomic_load_explicit(&n->state, memory_order_acquire) == NONCE_READY &&
-	    memcmp(n->pkh, k->pkh_bin, sizeof(n->pkh)) == 0 &&
-	    k->vault->ops->sign_committed(k->vault, k->vault_index, n->n, digest, 32, sig,
-	                                  siglen) == 0) {
-		*ahead = true;
-		return 0;
-	}
-	return k->vault->ops->sign(k->vault, k->vault_index, VAULT_SIGN_DIGEST, digest, 32, sig,
-	                           siglen);
-}
+/* ---- the job ---------------------------------------------------------- */
 
+enum sign_stage {
+	STAGE_ADMIT,     /* key, authentication, decoding, policy */
+	STAGE_WATERMARK, /* consensus requests: the durable mark */
+	STAGE_RESUMED,   /* the mark is durable (or failed): the store's thread */
+	STAGE_SIGN,      /* the vault's signature, unless one was kept */
+	STAGE_ENCODE,    /* the signature as the chain writes it */
+	STAGE_DONE,
+};
 
-static enum wm_kind
-sign_wm_kind(uint8_t magic)
-{
-	switch (magic) {
-	case TZ_MAGIC_BLOCK: return WM_BLOCK;
-	case TZ_MAGIC_PREATTESTATION: return WM_PREATTESTATION;
-	default: return WM_ATTESTATION;
-	}
-}
+/* What sign_run returns besides a request's outcome (0 or an error). */
+#define SIGN_PENDING 1     /* waiting on the store: the job is its now */
+#define SIGN_WOULD_BLOCK 2 /* stopped before anything was done */
+
+struct sign_job {
+	struct wm_async w;            /* first: the store hands it back */
+	struct sigil_ctx *ctx;
+	struct sigil_state *st;       /* held until the job ends */
+	struct sign_request req;
+	const struct sigil_key *k;    /* st's */
+	struct sign_intent in;
+	bool decoded;
+	bool may_block;               /* sigil_sign, or the store's thread */
+	bool reuse;                   /* identical: mark.sig is the answer */
+	enum sign_stage stage;
+	int rc;                       /* the store's outcome, at STAGE_RESUMED */
+	struct wm_id id;
+	struct wm_mark mark;
+	struct sigil_deadline dl;
+	double t0;
+	sigil_sign_done done;         /* sigil_sign_start's continuation */
+	void *arg;
+	struct sign_res res;
+	uint8_t bytes[];              /* sigil_sign_start's copy of the payload */
+};
+
+/* Every call into a back end that may leave the machine has this long. */
+#define SIGN_BACKEND_DEADLINE_MS(st) ((uint64_t)(st)->cfg->server.backend_timeout_ms)
 
 /* One audit line per decision: never key material, payloads only when the
  * key's policy asks for them. It is gathered while the key and the request
@@ -164,8 +158,8 @@ sign_wm_kind(uint8_t magic)
 struct sign_line {
 	const char *address, *peer, *kind;
 	char *payload; /* owned: hex of the bytes, or NULL */
-	bool consensus, has_chain;
-	uint8_t chain_id[4];
+	char network[CHAIN_TEXT_MAX];
+	bool consensus;
 	int32_t level, round;
 	int rc;
 	double ms;
@@ -173,23 +167,27 @@ struct sign_line {
 };
 
 static void
-sign_line_fill(struct sign_line *l, const struct sign_req *req, const struct sigil_key *k,
-               const struct tz_request *tr, bool decoded, int rc, const char *reason, double ms)
+sign_line_fill(struct sign_line *l, const struct sign_job *j, int rc)
 {
+	const struct sign_request *req = &j->req;
+	const struct sigil_key *k = j->k;
+	const struct chain_ops *c = req->chain;
+
 	memset(l, 0, sizeof(*l));
 	l->address = req->address;
 	l->peer = req->peer ? req->peer : "";
-	l->kind = decoded ? tz_req_kind_name(tr->kind) : "";
-	l->consensus = decoded && tr->consensus;
-	l->level = tr->level;
-	l->round = tr->round;
-	l->has_chain = decoded && tr->has_chain_id;
-	memcpy(l->chain_id, tr->chain_id, sizeof(l->chain_id));
+	l->kind = j->decoded && j->in.kind < c->n_kinds ? c->kinds[j->in.kind] : "";
+	l->consensus = j->decoded && j->in.has_slot;
+	l->level = j->in.level;
+	l->round = j->in.round;
+	if (j->decoded && j->in.network_len > 0 && c->network_text != NULL &&
+	    c->network_text(j->in.network, j->in.network_len, l->network, sizeof(l->network)) != 0)
+		l->network[0] = '\0';
 	l->rc = rc;
-	l->ms = ms;
-	snprintf(l->reason, sizeof(l->reason), "%s", reason);
+	l->ms = sign_now_ms() - j->t0;
+	snprintf(l->reason, sizeof(l->reason), "%s", j->res.reason);
 	if (k && k->policy->log_payloads && (l->payload = malloc(2 * req->len + 1)) != NULL &&
-	    hex_encode(req->data, req->len, l->payload, 2 * req->len + 1) != 0) {
+	    hex_encode(req->payload, req->len, l->payload, 2 * req->len + 1) != 0) {
 		free(l->payload);
 		l->payload = NULL;
 	}
@@ -198,16 +196,14 @@ sign_line_fill(struct sign_line *l, const struct sign_req *req, const struct sig
 static void
 sign_line_emit(struct sign_line *l)
 {
-	char level[16] = "", round[16] = "", lat[32], chain[TZ_B58_MAX] = "";
+	char level[16] = "", round[16] = "", lat[32];
 
 	if (l->consensus) {
 		snprintf(level, sizeof(level), "%" PRId32, l->level);
 		snprintf(round, sizeof(round), "%" PRId32, l->round);
 	}
-	if (l->has_chain && tz_b58_encode(TZ_P_NET, l->chain_id, 4, chain, sizeof(chain)) != 0)
-		chain[0] = '\0';
 	snprintf(lat, sizeof(lat), "%.3f", l->ms);
-	log_audit("key", l->address, "kind", l->kind, "chain", chain, "level", level, "round",
+	log_audit("key", l->address, "kind", l->kind, "chain", l->network, "level", level, "round",
 	          round, "decision", l->rc == 0 ? "signed" : "refused", "error",
 	          l->rc == 0 ? "" : sigil_strerror(l->rc), "reason", l->reason, "latency_ms", lat,
 	          "peer", l->peer, l->payload ? "payload" : NULL, l->payload, NULL);
@@ -232,203 +228,128 @@ sigil_sign_after(struct sign_after *a)
 	free(a);
 }
 
-/* The watermark's digest names what was signed, and a tz4 signature depends
- * on the scheme as well as the bytes: the same bytes signed with version 1
- * (AUG) and version 2 (POP) give different signatures, so a stored POP
- * signature must never answer an AUG request. Version 2, octez's default,
- * keeps the plain blake2b of the bytes so that imported marks still match;
- * version 1 hashes that digest once more under its own label, so the same
- * bytes at the same level under the other scheme are "different bytes". */
-static void
-sign_bls_aug_digest(uint8_t digest[static 32])
-{
-	static const char label[] = "sigil: tz4 AUG signature of";
-	uint8_t buf[sizeof(label) + 32];
-
-	memcpy(buf, label, sizeof(label));
-	memcpy(buf + sizeof(label), digest, 32);
-	sigil_blake2b(digest, 32, buf, sizeof(buf));
-}
-
 /* Why a watermark stage refused, in res->reason. k may be NULL (the key
  * went in a reload while its mark was written). */
 static void
-sign_wm_refusal(const struct sigil_key *k, const char *address, const struct tz_request *tr,
-                int rc, struct sign_res *res)
+sign_wm_refusal(struct sign_job *j, const struct sigil_key *k, int rc)
 {
+	struct sign_res *res = &j->res;
+
 	if (rc == SIGIL_E_WATERMARK) {
 		if (k != NULL)
-			atomic_fetch_add(&k->metrics->wm_rejected[tr->kind], 1);
+			atomic_fetch_add(&k->metrics->wm_rejected[j->in.kind], 1);
 		snprintf(res->reason, sizeof(res->reason),
 		         "level %" PRId32 " round %" PRId32 " is not above the high watermark",
-		         tr->level, tr->round);
+		         j->in.level, j->in.round);
 	} else if (rc == SIGIL_E_CORRUPT) {
 		snprintf(res->reason, sizeof(res->reason),
 		         "watermark record is corrupt: consensus signing refused");
-		log_error("watermark for %s is corrupt: refusing consensus signing", address);
+		log_error("watermark for %s is corrupt: refusing consensus signing", j->req.address);
 	} else if (rc != 0) {
 		snprintf(res->reason, sizeof(res->reason), "watermark store: %s", sigil_strerror(rc));
 	}
 }
 
 static void
-sign_wm_ids(const struct sigil_key *k, const struct tz_request *tr, const uint8_t digest[32],
-            struct wm_id *id, struct wm_mark *mark)
+sign_wm_ids(struct sign_job *j)
 {
-	memset(id, 0, sizeof(*id));
-	memcpy(id->chain_id, tr->chain_id, 4);
-	memcpy(id->pkh, k->pkh_bin, sizeof(id->pkh));
-	id->kind = sign_wm_kind(tr->magic);
-	memset(mark, 0, sizeof(*mark));
-	mark->level = tr->level;
-	mark->round = tr->round;
-	memcpy(mark->digest, digest, 32);
-	mark->has_digest = true;
+	const struct sign_intent *in = &j->in;
+
+	memset(&j->id, 0, sizeof(j->id));
+	memcpy(j->id.chain_id, in->network,
+	       in->network_len < sizeof(j->id.chain_id) ? in->network_len : sizeof(j->id.chain_id));
+	memcpy(j->id.key, j->k->key_id, sizeof(j->id.key));
+	j->id.kind = (enum wm_kind)in->slot_class;
+	memset(&j->mark, 0, sizeof(j->mark));
+	j->mark.level = in->level;
+	j->mark.round = in->round;
+	memcpy(j->mark.digest, in->digest, 32);
+	j->mark.has_digest = true;
 }
 
-/* Watermark stage for a key whose signatures are reproducible
- * (watermark.h): check-and-advance before signing. An identical request is
- * signed again (the same signature), unless the store kept one: then
- * *reuse is set and mark->sig holds it. With async, the advance goes
- * through check_advance_async: WM_PENDING and WM_WOULD_BLOCK come back as
- * they are, and so does WM_IDENTICAL without a signature kept, since
- * signing it again is a worker's job. */
+/* STAGE_ADMIT: the key, its authentication, the chain's reading of the
+ * bytes, the key's policy. */
 static int
-sign_watermark(struct sigil_ctx *ctx, const struct sigil_key *k, const struct tz_request *tr,
-               const uint8_t digest[32], struct wm_id *id, struct wm_mark *mark, bool *reuse,
-               struct sign_res *res, struct wm_async *async)
+sign_admit(struct sign_job *j)
 {
-	struct wm_mark prev;
-	int rc;
-
-	sign_wm_ids(k, tr, digest, id, mark);
-	if (async == NULL)
-		rc = ctx->wm->ops->check_advance(ctx->wm, id, mark, &prev);
-	else if ((rc = ctx->wm->ops->check_advance_async(ctx->wm, id, mark, &prev, async)) ==
-	         WM_PENDING || rc == WM_WOULD_BLOCK)
-		return rc;
-	if (rc == WM_IDENTICAL) {
-		if (prev.sig_len > 0) {
-			memcpy(mark->sig, prev.sig, prev.sig_len);
-			mark->sig_len = prev.sig_len;
-			*reuse = true;
-		} else if (async != NULL) {
-			return WM_WOULD_BLOCK;
-		}
-		return 0;
-	}
-	sign_wm_refusal(k, k->vk->address, tr, rc, res);
-	return rc;
-}
-
-/* The stages before the watermark: key, authentication, decoding, policy,
- * and the digest that the watermark and the signature are of. *kout is the
- * request's key when the caller has already found it (under this same
- * st), else NULL. */
-static int
-sign_admit(struct sigil_ctx *ctx, const struct sigil_state *st, const struct sign_req *req,
-           struct sign_res *res,
-           const struct sigil_key **kout, struct tz_request *tr, bool *decoded,
-           uint8_t digest[static 32])
-{
-	const struct sigil_key *k = *kout;
-	const struct policy_pubkey *ak;
+	const struct sign_request *req = &j->req;
+	struct sign_res *res = &j->res;
+	const struct chain_pubkey *ak;
+	const struct sigil_key *k;
 	size_t nak;
 	int rc;
 
-	if (k == NULL && (k = sigil_find_key(st, req->address)) == NULL) {
+	j->decoded = false;
+	if ((k = j->k = sigil_find_key(j->st, req->chain, req->address)) == NULL) {
 		snprintf(res->reason, sizeof(res->reason), "unknown key");
 		return SIGIL_E_UNKNOWN_KEY;
 	}
-	*kout = k;
-	ak = config_auth_keys(st->cfg, k->policy, &nak);
-	if ((rc = auth_check(ak, nak, k->pkh_bin, req->data, req->len, req->auth)) != 0) {
-		atomic_fetch_add(&ctx->metrics.auth_failures, 1);
+	ak = config_auth_keys(j->st->cfg, k->policy, &nak);
+	/* Authentication on, and a chain that cannot check one: refused,
+	 * never let through. */
+	rc = nak == 0 ? 0
+	     : k->chain->authenticate ? k->chain->authenticate(req, k->key_id, ak, nak)
+	                              : SIGIL_E_AUTH_REQUIRED;
+	if (rc != 0) {
+		atomic_fetch_add(&j->ctx->metrics.auth_failures, 1);
 		snprintf(res->reason, sizeof(res->reason), "%s", sigil_strerror(rc));
 		return rc;
 	}
-	if ((rc = tz_decode(req->data, req->len, tr)) != 0) {
-		snprintf(res->reason, sizeof(res->reason), "cannot decode request: %s",
-		         sigil_strerror(rc));
+	rc = k->chain->decode(req, k->vk->type, k->vk->pk, k->vk->pk_len, &j->in, res->reason,
+	                      sizeof(res->reason));
+	if (rc != 0)
 		return rc;
+	j->decoded = true;
+	if (j->in.kind >= k->chain->n_kinds || j->in.slot_class >= CHAIN_SLOT_CLASSES) {
+		snprintf(res->reason, sizeof(res->reason), "chain %s: bad intent", k->chain->name);
+		return SIGIL_E_INTERNAL;
 	}
-	*decoded = true;
-	if ((rc = policy_check(k->policy, tr, res->reason, sizeof(res->reason))) != 0) {
+	if ((rc = policy_check(k->policy, &j->in, res->reason, sizeof(res->reason))) != 0) {
 		atomic_fetch_add(&k->metrics->policy_violations, 1);
 		return rc;
 	}
-	if (k->vk->type == SIGIL_KEY_BLS && req->version == 0) {
-		snprintf(res->reason, sizeof(res->reason), "version 0 is not supported for tz4");
-		return SIGIL_E_INVALID;
-	}
-	sigil_blake2b(digest, 32, req->data, req->len);
-	if (k->vk->type == SIGIL_KEY_BLS && req->version == 1)
-		sign_bls_aug_digest(digest);
 	return 0;
 }
 
-/* The vault's signature of the request: of the digest (tz1-3, from the
- * nonce made ahead when there is one) or of the bytes (tz4). */
+/* The vault's signature of what the intent says, into m: from the nonce
+ * made ahead when it is ready and for this key (the vault checks it is for
+ * these bytes), else in one go. */
 static int
-sign_vault(const struct sigil_key *k, const struct sign_req *req, const uint8_t digest[static 32],
-           struct wm_mark *mark, struct sign_res *res)
+sign_vault(struct sign_job *j, struct wm_mark *m)
 {
+	const struct sigil_key *k = j->k;
+	struct sign_nonce *n = j->req.nonce;
+	struct vault_sig out;
 	double t0 = sign_now_ms();
 	int rc;
 
-	if (k->vk->type == SIGIL_KEY_BLS)
-		rc = k->vault->ops->sign(k->vault, k->vault_index,
-		                         req->version == 1 ? VAULT_SIGN_BLS_AUG : VAULT_SIGN_BLS_POP,
-		                         req->data, req->len, mark->sig, &mark->sig_len);
-	else
-		rc = sign_digest(k, req->nonce, digest, mark->sig, &mark->sig_len, &res->ahead);
+	if (n && k->vault->ops->sign_committed && j->in.scheme == SIGIL_SCHEME_PLAIN &&
+	    atomic_load_explicit(&n->state, memory_order_acquire) == NONCE_READY &&
+	    memcmp(n->id, k->key_id, sizeof(n->id)) == 0 &&
+	    k->vault->ops->sign_committed(k->vault, k->vault_index, n->n, j->in.msg, j->in.msg_len,
+	                                  m->sig, &m->sig_len) == 0) {
+		j->res.ahead = true;
+		rc = 0;
+	} else if ((rc = k->vault->ops->sign(k->vault, k->vault_index, j->in.scheme, j->in.msg,
+	                                     j->in.msg_len, &j->dl, &out)) == 0) {
+		memcpy(m->sig, out.sig, out.len);
+		m->sig_len = out.len;
+	}
+	sodium_memzero(&out, sizeof(out));
 	metrics_hist_observe(k->vault_ms, sign_now_ms() - t0);
 	if (rc != 0)
-		snprintf(res->reason, sizeof(res->reason), "vault: %s", sigil_strerror(rc));
+		snprintf(j->res.reason, sizeof(j->res.reason), "vault: %s", sigil_strerror(rc));
 	/* Tests: a crash between the signature and whatever follows it (its
 	 * store, or the reply). */
 	sigil_test_crash_point("after_sign");
 	return rc;
 }
 
-static int
-sign_encode(const struct sigil_key *k, const struct tz_request *tr, const struct wm_mark *mark,
-            struct sign_res *res)
-{
-	int rc = tz_sig_encode(k->vk->type, mark->sig, mark->sig_len, res->signature,
-	                       sizeof(res->signature));
-	if (rc == 0)
-		atomic_fetch_add(&k->metrics->signed_ops[tr->kind], 1);
-	return rc;
-}
-
-/* The stage after the watermark: the vault's signature (unless reused) and
- * its encoding. */
-static int
-sign_make(const struct sigil_key *k, const struct sign_req *req, const struct tz_request *tr,
-          const uint8_t digest[static 32], struct wm_mark *mark, bool reuse,
-          struct sign_res *res)
-{
-	int rc;
-
-	if (!reuse && (rc = sign_vault(k, req, digest, mark, res)) != 0)
-		return rc;
-	return sign_encode(k, tr, mark, res);
-}
-
 /* check_advance_sign's signer (watermark.h). */
-struct sign_stored_arg {
-	const struct sigil_key *k;
-	const struct sign_req *req;
-	const uint8_t *digest;
-	struct sign_res *res;
-};
-
 static int
-sign_stored_sign(void *varg, struct wm_mark *m)
+sign_stored_sign(void *arg, struct wm_mark *m)
 {
-	struct sign_stored_arg *a = varg;
-	return sign_vault(a->k, a->req, a->digest, m, a->res);
+	return sign_vault(arg, m);
 }
 
 /* Watermark and vault stages for a key whose signatures may not be
@@ -437,245 +358,356 @@ sign_stored_sign(void *varg, struct wm_mark *m)
  * stored signature, or a refusal when there is none: signing it afresh
  * could give a second, different signature for one block. */
 static int
-sign_stored(struct sigil_ctx *ctx, const struct sigil_key *k, const struct sign_req *req,
-            const struct tz_request *tr, const uint8_t digest[static 32], struct sign_res *res)
+sign_stored(struct sign_job *j)
 {
-	struct sign_stored_arg arg = {.k = k, .req = req, .digest = digest, .res = res};
-	struct wm_signer signer = {.sign = sign_stored_sign, .arg = &arg};
-	struct wm_id id;
-	struct wm_mark mark, out;
+	struct wm_signer signer = {.sign = sign_stored_sign, .arg = j};
+	struct wm_store *wm = j->ctx->wm;
+	struct wm_mark out;
 	int rc;
 
-	if (ctx->wm->ops->check_advance_sign == NULL) {
-		snprintf(res->reason, sizeof(res->reason),
+	if (wm->ops->check_advance_sign == NULL) {
+		snprintf(j->res.reason, sizeof(j->res.reason),
 		         "the watermark store cannot keep signatures, which this key's consensus "
 		         "signing needs (its signatures are not reproducible)");
 		return SIGIL_E_UNSUPPORTED;
 	}
-	sign_wm_ids(k, tr, digest, &id, &mark);
-	rc = ctx->wm->ops->check_advance_sign(ctx->wm, &id, &mark, &out, &signer);
+	rc = wm->ops->check_advance_sign(wm, &j->id, &j->mark, &out, &signer, &j->dl);
 	if (rc == WM_IDENTICAL && out.sig_len == 0) {
-		atomic_fetch_add(&k->metrics->wm_rejected[tr->kind], 1);
-		snprintf(res->reason, sizeof(res->reason),
+		atomic_fetch_add(&j->k->metrics->wm_rejected[j->in.kind], 1);
+		snprintf(j->res.reason, sizeof(j->res.reason),
 		         "level %" PRId32 " round %" PRId32 " was signed for these bytes already and "
 		         "no signature is stored; this key's signatures are not reproducible, so it "
-		         "is not signed again", tr->level, tr->round);
+		         "is not signed again", j->in.level, j->in.round);
 		return SIGIL_E_WATERMARK;
 	}
-	if (rc == 0 || rc == WM_IDENTICAL)
-		return sign_encode(k, tr, &out, res);
-	if (res->reason[0] == '\0') /* a vault error has said why already */
-		sign_wm_refusal(k, k->vk->address, tr, rc, res);
+	if (rc == 0 || rc == WM_IDENTICAL) {
+		j->mark = out;
+		j->reuse = true;
+		return 0;
+	}
+	if (j->res.reason[0] == '\0') /* a vault error has said why already */
+		sign_wm_refusal(j, j->k, rc);
 	return rc;
 }
 
+/* STAGE_WATERMARK for a key whose signatures are reproducible: check and
+ * advance before signing. An identical request is signed again (the same
+ * signature), unless the store kept one: then it is the answer. A job
+ * that may not block goes through check_advance_async. */
 static int
-sign_held(struct sigil_ctx *ctx, const struct sigil_state *st, const struct sign_req *req,
-            struct sign_res *res,
-            const struct sigil_key **kout, struct tz_request *tr, bool *decoded)
+sign_watermark(struct sign_job *j)
 {
-	struct wm_id id;
-	struct wm_mark mark;
-	uint8_t digest[32];
-	bool reuse = false;
+	struct wm_store *wm = j->ctx->wm;
+	struct wm_mark prev;
 	int rc;
 
-	if ((rc = sign_admit(ctx, st, req, res, kout, tr, decoded, digest)) != 0)
-		return rc;
-	memset(&mark, 0, sizeof(mark));
-	if (tr->consensus && !(*kout)->vk->deterministic)
-		return sign_stored(ctx, *kout, req, tr, digest, res);
-	if (tr->consensus &&
-	    (rc = sign_watermark(ctx, *kout, tr, digest, &id, &mark, &reuse, res, NULL)) != 0)
-		return rc;
-	return sign_make(*kout, req, tr, digest, &mark, reuse, res);
+	if (j->may_block) {
+		rc = wm->ops->check_advance(wm, &j->id, &j->mark, &prev, &j->dl);
+	} else {
+		rc = wm->ops->check_advance_async(wm, &j->id, &j->mark, &prev, &j->w);
+		if (rc == WM_PENDING)
+			return SIGN_PENDING;
+		if (rc == WM_WOULD_BLOCK)
+			return SIGN_WOULD_BLOCK;
+	}
+	if (rc == WM_IDENTICAL) {
+		if (prev.sig_len > 0) {
+			memcpy(j->mark.sig, prev.sig, prev.sig_len);
+			j->mark.sig_len = prev.sig_len;
+			j->reuse = true;
+		} else if (!j->may_block) {
+			return SIGN_WOULD_BLOCK; /* signing it again is a worker's job */
+		}
+		return 0;
+	}
+	sign_wm_refusal(j, j->k, rc);
+	return rc;
 }
 
-/* The end of every request, once its state is released: the audit line,
- * now or (defer) in res->after. */
-static void
-sign_conclude(bool defer, struct sign_res *res, struct sign_line *line)
+/* STAGE_RESUMED, on the store's thread: the mark is durable (rc 0) or
+ * failed. A reload that came in meanwhile admits the request again under
+ * the new state (its key, authentication and policy); the mark is durable
+ * already, and a refusal now only leaves it unused. */
+static int
+sign_resumed(struct sign_job *j)
 {
+	struct sigil_state *now = sigil_ctx_hold(j->ctx);
+	uint8_t digest[32];
+	int rc = j->rc;
+
+	if (now == j->st) {
+		sigil_state_release(now);
+		if (rc != 0)
+			sign_wm_refusal(j, j->k, rc);
+		return rc;
+	}
+	sigil_state_release(j->st);
+	j->st = now;
+	memcpy(digest, j->in.digest, 32);
+	if (rc != 0) {
+		j->k = sigil_find_key(now, j->req.chain, j->req.address);
+		sign_wm_refusal(j, j->k, rc);
+		return rc;
+	}
+	if ((rc = sign_admit(j)) != 0)
+		return rc;
+	if (memcmp(digest, j->in.digest, 32) != 0 || !j->in.has_slot || !sign_in_memory(j->k)) {
+		snprintf(j->res.reason, sizeof(j->res.reason),
+		         "the key changed while its watermark was written");
+		return SIGIL_E_NOT_READY;
+	}
+	return 0;
+}
+
+static int
+sign_encode(struct sign_job *j)
+{
+	const struct sigil_key *k = j->k;
+	int rc = k->chain->signature_text(k->vk->type, j->mark.sig, j->mark.sig_len,
+	                                  j->res.signature, sizeof(j->res.signature));
+	if (rc == 0)
+		atomic_fetch_add(&k->metrics->signed_ops[j->in.kind], 1);
+	else
+		snprintf(j->res.reason, sizeof(j->res.reason), "cannot write the signature: %s",
+		         sigil_strerror(rc));
+	return rc;
+}
+
+/* The stages, from j->stage on. Returns the request's outcome (0 or an
+ * error code), or SIGN_PENDING / SIGN_WOULD_BLOCK. */
+static int
+sign_run(struct sign_job *j)
+{
+	int rc = 0;
+
+	while (rc == 0 && j->stage != STAGE_DONE) {
+		switch (j->stage) {
+		case STAGE_ADMIT:
+			rc = sign_admit(j);
+			j->stage = STAGE_WATERMARK;
+			break;
+		case STAGE_WATERMARK:
+			j->stage = STAGE_SIGN;
+			if (!j->in.has_slot)
+				break;
+			sign_wm_ids(j);
+			if (!j->k->vk->deterministic) {
+				rc = sign_stored(j); /* signs as well: reuse is set */
+				break;
+			}
+			/* Where the store's report picks the job up: set before
+			 * the job is handed over, never touched after. */
+			j->stage = STAGE_RESUMED;
+			if ((rc = sign_watermark(j)) == SIGN_PENDING)
+				return rc; /* the job is the store's now */
+			j->stage = STAGE_SIGN;
+			break;
+		case STAGE_RESUMED:
+			rc = sign_resumed(j);
+			j->stage = STAGE_SIGN;
+			break;
+		case STAGE_SIGN:
+			if (!j->reuse)
+				rc = sign_vault(j, &j->mark);
+			j->stage = STAGE_ENCODE;
+			break;
+		case STAGE_ENCODE:
+			rc = sign_encode(j);
+			j->stage = STAGE_DONE;
+			break;
+		case STAGE_DONE:
+			break;
+		}
+	}
+	return rc;
+}
+
+static void
+sign_job_init(struct sign_job *j, struct sigil_ctx *ctx, const struct sign_request *req,
+              bool may_block)
+{
+	memset(j, 0, sizeof(*j));
+	j->ctx = ctx;
+	j->req = *req;
+	j->may_block = may_block;
+	j->stage = STAGE_ADMIT;
+	j->t0 = sign_now_ms();
+	j->st = sigil_ctx_hold(ctx);
+	j->dl = sigil_deadline_in(SIGN_BACKEND_DEADLINE_MS(j->st));
+}
+
+/* The end of every job: the audit line, now or (defer) in res->after, and
+ * the state let go. */
+static void
+sign_conclude(struct sign_job *j, int rc, bool defer)
+{
+	struct sign_line line;
 	struct sign_after *a;
 
+	sign_line_fill(&line, j, rc);
+	sigil_state_release(j->st);
+	j->st = NULL;
 	/* The audit line costs a few microseconds: after the reply if the
 	 * caller can. Only where latency is measured in fsyncs, though: a
 	 * generic request on an HTTP thread would pay more in allocations
 	 * than it saves. */
-	if (defer && line->consensus && (a = calloc(1, sizeof(*a))) != NULL) {
-		a->address = strdup(line->address);
-		a->peer = strdup(line->peer);
+	if (defer && line.consensus && (a = calloc(1, sizeof(*a))) != NULL) {
+		a->address = strdup(line.address);
+		a->peer = strdup(line.peer);
 		if (a->address && a->peer) {
-			a->line = *line;
+			a->line = line;
 			a->line.address = a->address;
 			a->line.peer = a->peer;
-			res->after = a;
+			j->res.after = a;
 			return;
 		}
 		free(a->address);
 		free(a->peer);
 		free(a);
 	}
-	sign_line_emit(line);
+	sign_line_emit(&line);
 }
 
 int
-sigil_sign(struct sigil_ctx *ctx, const struct sign_req *req, struct sign_res *res)
+sigil_sign(struct sigil_ctx *ctx, const struct sign_request *req, struct sign_res *res)
 {
-	const struct sigil_key *k = NULL;
-	struct tz_request tr;
-	struct sign_line line;
-	bool decoded = false;
-	double t0 = sign_now_ms();
+	struct sign_job j;
 	int rc;
 
-	memset(res, 0, sizeof(*res));
-	memset(&tr, 0, sizeof(tr));
-	struct sigil_state *st = sigil_ctx_hold(ctx);
-	rc = sign_held(ctx, st, req, res, &k, &tr, &decoded);
-	sign_line_fill(&line, req, k, &tr, decoded, rc, res->reason, sign_now_ms() - t0);
-	sigil_state_release(st);
-	sign_conclude(req->after_reply, res, &line);
+	sign_job_init(&j, ctx, req, true);
+	rc = sign_run(&j);
+	sign_conclude(&j, rc, req->after_reply);
+	*res = j.res;
+	sodium_memzero(&j.mark, sizeof(j.mark));
 	return rc;
 }
 
-/* ---- requests that wait for their watermark without a thread (sign.h) ---- */
-
-struct sign_async {
-	struct wm_async w;
-	struct sigil_ctx *ctx;
-	struct sign_req req;   /* data points into bytes below */
-	struct sigil_state *st;    /* held: the state it was admitted under */
-	const struct sigil_key *k; /* st's */
-	struct tz_request tr;
-	uint8_t digest[32];
-	struct wm_id id;
-	double t0;
-	sigil_sign_done done;
-	void *arg;
-	struct sign_res res;
-	uint8_t bytes[];
-};
-
-/* On the watermark store's syncer, once the mark is durable or has failed:
- * the rest of sign_locked, and then the caller's done. */
+/* The store's report on a pending job: the rest of its stages here, then
+ * the caller's continuation. */
 static void
-sign_async_done(struct wm_async *w, int wrc)
+sign_job_resume(struct wm_async *w, int wrc)
 {
-	struct sign_async *a = (struct sign_async *)w;
-	struct sigil_ctx *ctx = a->ctx;
-	const struct sigil_key *k = a->k;
-	struct sign_line line;
-	bool decoded = true;
-	uint8_t digest[32];
-	int rc = wrc;
+	struct sign_job *j = (struct sign_job *)w;
+	int rc;
 
-	struct sigil_state *st = sigil_ctx_hold(ctx);
-	if (st != a->st) {
-		/* A reload came in meanwhile, and the key it was admitted under
-		 * is gone: admit the request again under the new configuration
-		 * (its key, authentication and policy). The mark is durable
-		 * already; a refusal now only leaves it unused. */
-		k = sigil_find_key(st, a->req.address);
-		if (rc == 0 &&
-		    (rc = sign_admit(ctx, st, &a->req, &a->res, &k, &a->tr, &decoded, digest)) == 0 &&
-		    (memcmp(digest, a->digest, 32) != 0 || !a->tr.consensus ||
-		     !sign_in_memory(k))) {
-			snprintf(a->res.reason, sizeof(a->res.reason),
-			         "the key changed while its watermark was written");
-			rc = SIGIL_E_NOT_READY;
-		}
-	}
-	if (rc == 0)
-		rc = sign_make(k, &a->req, &a->tr, a->digest, &a->w.mark, false, &a->res);
-	else if (wrc != 0)
-		sign_wm_refusal(k, a->req.address, &a->tr, rc, &a->res);
-	sign_line_fill(&line, &a->req, k, &a->tr, decoded, rc, a->res.reason,
-	               sign_now_ms() - a->t0);
-	sigil_state_release(st);
-	sigil_state_release(a->st);
-	sign_conclude(a->req.after_reply, &a->res, &line);
-	a->done(a->arg, rc, &a->res);
-	free(a);
+	j->rc = wrc;
+	j->may_block = true; /* what is left signs in memory */
+	rc = sign_run(j);
+	sign_conclude(j, rc, j->req.after_reply);
+	j->done(j->arg, rc, &j->res);
+	free(j);
 }
 
 int
-sigil_sign_start(struct sigil_ctx *ctx, const struct sign_req *req, struct sign_res *res,
+sigil_sign_start(struct sigil_ctx *ctx, const struct sign_request *req, struct sign_res *res,
                  sigil_sign_done done, void *arg)
 {
-	const struct sigil_key *k = NULL;
-	struct tz_request tr;
-	struct sign_line line;
-	struct sign_async *a;
-	struct wm_mark mark;
-	bool decoded = false, reuse = false;
-	double t0 = sign_now_ms();
+	const struct sigil_key *k;
+	struct sigil_state *st;
+	struct sign_job *j;
+	uint8_t msg[32];
 	int rc;
 
 	memset(res, 0, sizeof(*res));
-	memset(&tr, 0, sizeof(tr));
 	if (ctx->wm->ops->check_advance_async == NULL ||
-	    (a = calloc(1, sizeof(*a) + req->len)) == NULL)
+	    (j = malloc(sizeof(*j) + req->len)) == NULL)
 		return SIGIL_SIGN_WOULD_BLOCK;
-	struct sigil_state *st = sigil_ctx_hold(ctx);
-	/* Only what the syncer can finish in a few microseconds: an Ed25519
-	 * key whose vault signs in memory, and that asks for no
+	sign_job_init(j, ctx, req, false);
+	memcpy(j->bytes, req->payload, req->len);
+	j->req.payload = j->bytes;
+	j->done = done;
+	j->arg = arg;
+	j->w.done = sign_job_resume;
+	/* Only what the store's thread can finish in a few microseconds: an
+	 * Ed25519 key whose vault signs in memory, and that asks for no
 	 * authentication (checking one is a worker's job: it may cost a
 	 * pairing). The rest signs on a worker, and is not even admitted
 	 * here, so that nothing is checked twice. */
-	k = sigil_find_key(st, req->address);
-	if (k != NULL && (!sign_in_memory(k) || sign_needs_auth(st, k))) {
-		rc = SIGIL_SIGN_WOULD_BLOCK;
+	k = sigil_find_key(j->st, req->chain, req->address);
+	if (k != NULL && (!sign_in_memory(k) || sign_needs_auth(j->st, k))) {
+		rc = SIGN_WOULD_BLOCK;
 		goto out;
 	}
-	if ((rc = sign_admit(ctx, st, req, res, &k, &tr, &decoded, a->digest)) != 0)
-		goto concluded;
-	if (!tr.consensus) {
-		rc = SIGIL_SIGN_WOULD_BLOCK;
+	if ((rc = sign_admit(j)) == 0 && !j->in.has_slot) {
+		rc = SIGN_WOULD_BLOCK;
 		goto out;
 	}
-	a->ctx = ctx;
-	a->req = *req;
-	memcpy(a->bytes, req->data, req->len);
-	a->req.data = a->bytes;
-	a->k = k;
-	a->st = st;
-	a->tr = tr;
-	a->t0 = t0;
-	a->done = done;
-	a->arg = arg;
-	a->w.done = sign_async_done;
-	rc = sign_watermark(ctx, k, &tr, a->digest, &a->id, &mark, &reuse, res, &a->w);
-	if (rc == WM_PENDING) {
-		/* a, and with it the hold on st, belongs to the syncer now,
-		 * and may be gone already. */
-		return SIGIL_SIGN_PENDING;
+	if (rc == 0)
+		j->stage = STAGE_WATERMARK;
+	else
+		j->stage = STAGE_DONE;
+	if (rc == 0) {
+		/* What the nonce commits to, and a hold of our own on the state
+		 * for it: once pending, the job is the store's and may be gone. */
+		k = j->k;
+		bool commit = req->nonce != NULL && j->in.msg_len == sizeof(msg);
+		if (commit)
+			memcpy(msg, j->in.msg, sizeof(msg));
+		st = sigil_ctx_hold(ctx);
+		rc = sign_run(j);
+		if (rc == SIGN_PENDING) {
+			/* The nonce while the mark is synced (api_start: this is
+			 * the early work). st holds k. */
+			if (commit)
+				nonce_commit_for(k, msg, sizeof(msg), req->nonce);
+			else if (req->nonce != NULL)
+				nonce_commit_for(NULL, NULL, 0, req->nonce);
+			sigil_state_release(st);
+			return SIGIL_SIGN_PENDING;
+		}
+		sigil_state_release(st);
+		if (rc == SIGN_WOULD_BLOCK)
+			goto out;
 	}
-	if (rc == WM_WOULD_BLOCK) {
-		rc = SIGIL_SIGN_WOULD_BLOCK;
-		goto out;
-	}
-	if (rc == 0) /* identical, its signature kept: no vault call */
-		rc = sign_make(k, req, &tr, a->digest, &mark, reuse, res);
-concluded:
-	sign_line_fill(&line, req, k, &tr, decoded, rc, res->reason, sign_now_ms() - t0);
-	sigil_state_release(st);
-	free(a);
-	sign_conclude(false, res, &line);
+	/* Answered here: a refusal, or an identical request with its kept
+	 * signature. */
+	sign_conclude(j, rc, false);
+	*res = j->res;
+	free(j);
 	return rc;
 out:
+	sigil_state_release(j->st);
+	free(j);
+	return SIGIL_SIGN_WOULD_BLOCK;
+}
+
+void
+sigil_nonce_commit(struct sigil_ctx *ctx, const struct sign_request *req, struct sign_nonce *n)
+{
+	struct sign_intent in;
+	const struct sigil_key *k;
+	char reason[CHAIN_REASON_MAX];
+
+	if (n == NULL)
+		return;
+	/* Let go of already (the request was answered without it): no work. */
+	if (atomic_load(&n->state) == NONCE_GONE) {
+		nonce_put(n);
+		return;
+	}
+	struct sigil_state *st = sigil_ctx_hold(ctx);
+	k = req->payload ? sigil_find_key(st, req->chain, req->address) : NULL;
+	/* Not for a key that asks for authentication: that request is only
+	 * checked later, on its worker, and a caller with a forged one must
+	 * get no work done for it. The chain's reading of the bytes names
+	 * the message; only the plain scheme signs in two halves. */
+	if (k && !sign_needs_auth(st, k) && sign_in_memory(k) &&
+	    k->chain->decode(req, k->vk->type, k->vk->pk, k->vk->pk_len, &in, reason,
+	                     sizeof(reason)) == 0 &&
+	    in.scheme == SIGIL_SCHEME_PLAIN)
+		nonce_commit_for(k, in.msg, in.msg_len, n);
+	else
+		nonce_commit_for(NULL, NULL, 0, n);
 	sigil_state_release(st);
-	free(a);
-	memset(res, 0, sizeof(*res));
-	return rc;
 }
 
 static int
-pop_held(const struct sigil_state *st, const char *address, struct sign_res *res)
+pop_held(const struct sigil_state *st, const struct chain_ops *chain, const char *address,
+         struct sign_res *res)
 {
-	const struct sigil_key *k = sigil_find_key(st, address);
-	uint8_t sig[SIGIL_SIG_MAX];
-	size_t siglen;
+	const struct sigil_key *k = sigil_find_key(st, chain, address);
+	struct sigil_deadline dl;
+	struct vault_sig sig;
 	int rc;
 
 	if (k == NULL) {
@@ -684,25 +716,27 @@ pop_held(const struct sigil_state *st, const char *address, struct sign_res *res
 	}
 	if (k->vk->type != SIGIL_KEY_BLS) {
 		snprintf(res->reason, sizeof(res->reason),
-		         "proofs of possession exist only for tz4 keys");
+		         "proofs of possession exist only for BLS keys");
 		return SIGIL_E_INVALID;
 	}
 	if ((rc = policy_check_pop(k->policy, res->reason, sizeof(res->reason))) != 0) {
 		atomic_fetch_add(&k->metrics->policy_violations, 1);
 		return rc;
 	}
-	rc = k->vault->ops->sign(k->vault, k->vault_index, VAULT_SIGN_BLS_PROOF, k->vk->pk,
-	                         k->vk->pk_len, sig, &siglen);
+	dl = sigil_deadline_in(SIGN_BACKEND_DEADLINE_MS(st));
+	rc = k->vault->ops->sign(k->vault, k->vault_index, SIGIL_SCHEME_BLS_PROOF, k->vk->pk,
+	                         k->vk->pk_len, &dl, &sig);
 	if (rc != 0) {
 		snprintf(res->reason, sizeof(res->reason), "vault: %s", sigil_strerror(rc));
 		return rc;
 	}
-	return tz_sig_encode(SIGIL_KEY_BLS, sig, siglen, res->signature, sizeof(res->signature));
+	return k->chain->signature_text(k->vk->type, sig.sig, sig.len, res->signature,
+	                                sizeof(res->signature));
 }
 
 int
-sigil_prove_possession(struct sigil_ctx *ctx, const char *address, const char *peer,
-                       struct sign_res *res)
+sigil_prove_possession(struct sigil_ctx *ctx, const struct chain_ops *chain, const char *address,
+                       const char *peer, struct sign_res *res)
 {
 	double t0 = sign_now_ms();
 	char lat[32];
@@ -710,7 +744,7 @@ sigil_prove_possession(struct sigil_ctx *ctx, const char *address, const char *p
 
 	memset(res, 0, sizeof(*res));
 	struct sigil_state *st = sigil_ctx_hold(ctx);
-	rc = pop_held(st, address, res);
+	rc = pop_held(st, chain, address, res);
 	sigil_state_release(st);
 	snprintf(lat, sizeof(lat), "%.3f", sign_now_ms() - t0);
 	log_audit("key", address, "kind", "proof_of_possession", "decision",

@@ -193,6 +193,44 @@ sigil_key_sign_digest(const struct sigil_key *k, const uint8_t digest[static 32]
 }
 
 int
+sigil_key_sign(const struct sigil_key *k, enum sigil_scheme scheme, const uint8_t *msg,
+               size_t len, uint8_t sig[static SIGIL_SIG_MAX], size_t *siglen)
+{
+	static const int bls[] = {
+		[SIGIL_SCHEME_BLS_POP] = SIGIL_BLS_POP,
+		[SIGIL_SCHEME_BLS_AUG] = SIGIL_BLS_AUG,
+		[SIGIL_SCHEME_BLS_PROOF] = SIGIL_BLS_PROOF,
+	};
+	uint8_t nonce[SIGIL_ED25519_NONCE_LEN];
+	int rc;
+
+	memset(sig, 0, SIGIL_SIG_MAX);
+	*siglen = 0;
+	if (scheme != SIGIL_SCHEME_PLAIN) {
+		/* A BLS scheme asked of another key is the caller's mistake, not a
+		 * signature to attempt. */
+		if (k->impl->type != SIGIL_KEY_BLS || (unsigned)scheme >= sizeof(bls) / sizeof(bls[0]))
+			return SIGIL_E_INVALID;
+		if ((rc = sigil_key_bls_sign(k, bls[scheme], msg, len, sig)) == 0)
+			*siglen = SIGIL_BLS_SIG_LEN;
+		return rc;
+	}
+	if (k->impl->sign_digest == NULL)
+		return SIGIL_E_UNSUPPORTED; /* BLS has no plain scheme */
+	if (len == 32)
+		return sigil_key_sign_digest(k, msg, sig, siglen);
+	if (k->impl->type != SIGIL_KEY_ED25519)
+		return SIGIL_E_INVALID; /* ECDSA signs 32-byte digests only */
+	/* An Ed25519 message of another length: the same RFC 8032 signature,
+	 * made in the two halves that take any length. */
+	if ((rc = sigil_ed25519_commit(k, msg, len, nonce)) == 0 &&
+	    (rc = sigil_ed25519_finish(k, nonce, msg, len, sig)) == 0)
+		*siglen = DIGEST_SIG_LEN;
+	sodium_memzero(nonce, sizeof(nonce));
+	return rc;
+}
+
+int
 sigil_sign_digest(enum sigil_key_type t, const uint8_t sk[static SIGIL_SECRET_LEN],
                   const uint8_t digest[static 32], uint8_t sig[static SIGIL_SIG_MAX],
                   size_t *siglen)

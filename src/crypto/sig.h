@@ -14,6 +14,17 @@ enum sigil_key_type {
 };
 #define SIGIL_KEY_TYPES 4
 
+/* What a signature is over, whatever asks for it (chain.h's intent, a
+ * vault's sign). */
+enum sigil_scheme {
+	/* The key type's plain scheme: Ed25519 signs msg as its message (any
+	 * length); ECDSA signs msg as a 32-byte digest. */
+	SIGIL_SCHEME_PLAIN = 0,
+	SIGIL_SCHEME_BLS_POP,   /* BLS, proof-of-possession ciphersuite, raw bytes */
+	SIGIL_SCHEME_BLS_AUG,   /* BLS, message augmentation: pk ‖ bytes */
+	SIGIL_SCHEME_BLS_PROOF, /* BLS proof of possession of the key's own public key */
+};
+
 #define SIGIL_SECRET_LEN 32
 #define SIGIL_PK_MAX 48  /* ed25519 32, secp256k1/P-256 33 (compressed), BLS 48 */
 #define SIGIL_SIG_MAX 96 /* ed25519/ECDSA 64 (r||s), BLS 96 */
@@ -95,6 +106,17 @@ sigil_ed25519_commit(const struct sigil_key *k, const uint8_t *msg, size_t len,
 __attribute__((warn_unused_result)) int
 sigil_ed25519_finish(const struct sigil_key *k, const uint8_t nonce[static SIGIL_ED25519_NONCE_LEN],
                      const uint8_t *msg, size_t len, uint8_t sig[static 64]);
+
+/* Signs msg under scheme with k: what a vault does with a prepared key.
+ * SIGIL_SCHEME_PLAIN: Ed25519 signs msg as its message (any length,
+ * RFC 8032, the same signature sigil_key_sign_digest gives for 32 bytes);
+ * ECDSA signs msg as a digest, which must be 32 bytes (SIGIL_E_INVALID
+ * otherwise); a BLS key has none (SIGIL_E_UNSUPPORTED). The BLS schemes
+ * are sigil_key_bls_sign's, for a BLS key only (SIGIL_E_INVALID for
+ * another). */
+__attribute__((warn_unused_result)) int
+sigil_key_sign(const struct sigil_key *k, enum sigil_scheme scheme, const uint8_t *msg,
+               size_t len, uint8_t sig[static SIGIL_SIG_MAX], size_t *siglen);
 
 /* Verifies a signature made by sigil_key_sign_digest. 0 when valid,
  * SIGIL_E_CRYPTO when not; high-S ECDSA signatures are rejected. */

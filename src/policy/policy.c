@@ -4,15 +4,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "chain/tezos/b58.h"
 #include "base/errors.h"
+#include "base/hex.h"
 
-_Static_assert(TZ_OP_KIND_COUNT <= 64, "op kinds must fit the uint64_t mask");
-_Static_assert(TZ_REQ_KINDS <= 32, "request kinds must fit the uint32_t mask");
+_Static_assert(CHAIN_KINDS_MAX <= 32, "request kinds must fit the uint32_t mask");
 
 #define BIT_KIND(k) (1u << (unsigned)(k))
-#define BIT_OP(o) (UINT64_C(1) << (unsigned)(o))
-#define ALL_OPS (TZ_OP_KIND_COUNT == 64 ? UINT64_MAX : (BIT_OP(TZ_OP_KIND_COUNT) - 1))
 
 static void __attribute__((format(printf, 3, 4)))
 reason_set(char *reason, size_t cap, const char *fmt, ...)
@@ -28,25 +25,19 @@ reason_set(char *reason, size_t cap, const char *fmt, ...)
 }
 
 int
-policy_key_init_default(struct policy_key *k, const char *address)
+policy_key_init_default(struct policy_key *k, const struct chain_ops *chain, const char *address)
 {
 	size_t len;
-	int rc;
 
 	memset(k, 0, sizeof(*k));
-	if (address == NULL)
+	if (chain == NULL || address == NULL)
 		return SIGIL_E_INVALID;
 	len = strlen(address);
-	if (len == 0 || len >= sizeof(k->address))
+	if (len == 0 || len >= sizeof(k->address) || chain->address_check(address) != 0)
 		return SIGIL_E_INVALID;
-	rc = tz_pkh_decode(address, len, &k->type, k->pkh);
-	if (rc != 0) {
-		memset(k, 0, sizeof(*k));
-		return rc < 0 ? rc : SIGIL_E_INVALID;
-	}
+	k->chain = chain;
 	memcpy(k->address, address, len + 1);
-	k->allow_kinds = BIT_KIND(TZ_REQ_BLOCK) | BIT_KIND(TZ_REQ_PREATTESTATION) |
-	                 BIT_KIND(TZ_REQ_ATTESTATION);
+	k->allow_kinds = chain->default_kinds;
 	return 0;
 }
 
@@ -57,34 +48,23 @@ policy_clear_allow(struct policy_key *k)
 	k->allow_ops = 0;
 }
 
-/* The names from before protocol 018 (Oxford) renamed endorsements to
- * attestations. Signatory still reads them, as request kinds and as generic
- * operation kinds alike (fixupRequests and PreparePolicy in its
- * pkg/signatory/signatory.go), so a configuration carried over keeps its
- * meaning. Its renames of double_(pre)endorsement_evidence lead to kinds
- * that 023 merged away; those stay unknown here, which stops the start. */
-static const char *
-policy_current_name(const char *name)
-{
-	if (strcmp(name, "endorsement") == 0)
-		return "attestation";
-	if (strcmp(name, "preendorsement") == 0)
-		return "preattestation";
-	return name;
-}
-
 int
-policy_req_kind_from_name(const char *name)
+policy_req_kind_from_name(const struct policy_key *k, const char *name)
 {
-	return name == NULL ? -1 : tz_req_kind_from_name(policy_current_name(name));
+	int kind;
+
+	if (k->chain == NULL || name == NULL)
+		return -1;
+	kind = k->chain->kind_from_name(name);
+	return kind < 0 || (unsigned)kind >= k->chain->n_kinds ? -1 : kind;
 }
 
 int
 policy_allow_name(struct policy_key *k, const char *name)
 {
-	int kind = policy_req_kind_from_name(name);
+	int kind = policy_req_kind_from_name(k, name);
 
-	if (kind < 0 || kind >= TZ_REQ_KINDS)
+	if (kind < 0)
 		return SIGIL_E_INVALID;
 	k->allow_kinds |= BIT_KIND(kind);
 	return 0;
@@ -93,57 +73,48 @@ policy_allow_name(struct policy_key *k, const char *name)
 int
 policy_allow_op_name(struct policy_key *k, const char *op)
 {
-	int kind;
+	uint64_t ops;
 
-	if (op == NULL)
+	if (k->chain == NULL || op == NULL || k->chain->ops_kind < 0)
 		return SIGIL_E_INVALID;
-	/* Signatory's shorthand: a bare "ballot" allows every vote. */
-	if (strcmp(op, "ballot") == 0) {
-		k->allow_ops |= BIT_OP(TZ_OP_BALLOT_YAY) | BIT_OP(TZ_OP_BALLOT_NAY) |
-		                BIT_OP(TZ_OP_BALLOT_PASS);
-	} else {
-		kind = tz_op_kind_from_name(policy_current_name(op));
-		if (kind < 0 || kind >= TZ_OP_KIND_COUNT)
-			return SIGIL_E_INVALID;
-		k->allow_ops |= BIT_OP(kind);
-	}
-	k->allow_kinds |= BIT_KIND(TZ_REQ_GENERIC);
+	if ((ops = k->chain->ops_from_name(op)) == 0)
+		return SIGIL_E_INVALID;
+	k->allow_ops |= ops;
+	k->allow_kinds |= BIT_KIND(k->chain->ops_kind);
 	return 0;
 }
 
 int
-policy_allow_chain(struct policy_key *k, const char *chain_b58)
+policy_allow_chain(struct policy_key *k, const char *network)
 {
-	uint8_t id[4];
+	uint8_t id[CHAIN_NETWORK_MAX];
 	size_t idlen = 0;
 	int rc;
 
-	if (chain_b58 == NULL)
+	if (k->chain == NULL || k->chain->network_parse == NULL || network == NULL)
 		return SIGIL_E_INVALID;
-	rc = tz_b58_decode(chain_b58, strlen(chain_b58), TZ_P_NET, id, sizeof(id), &idlen);
-	if (rc != 0)
+	if ((rc = k->chain->network_parse(network, id, &idlen)) != 0)
 		return rc < 0 ? rc : SIGIL_E_INVALID;
-	if (idlen != sizeof(id))
-		return SIGIL_E_INVALID;
-	for (size_t i = 0; i < k->n_chains; i++)
-		if (memcmp(k->chains[i], id, sizeof(id)) == 0)
+	for (size_t i = 0; i < k->n_networks; i++)
+		if (k->network_len[i] == idlen && memcmp(k->networks[i], id, idlen) == 0)
 			return 0;
-	if (k->n_chains >= POLICY_MAX_CHAINS)
+	if (k->n_networks >= POLICY_MAX_CHAINS)
 		return SIGIL_E_TOO_BIG;
-	memcpy(k->chains[k->n_chains++], id, sizeof(id));
+	memcpy(k->networks[k->n_networks], id, idlen);
+	k->network_len[k->n_networks++] = idlen;
 	return 0;
 }
 
 int
-policy_add_auth_key(struct policy_key *k, const char *pk_b58)
+policy_add_auth_key(struct policy_key *k, const char *public_key)
 {
-	struct policy_pubkey pk;
+	struct chain_pubkey pk;
 	int rc;
 
 	memset(&pk, 0, sizeof(pk));
-	if (pk_b58 == NULL)
+	if (k->chain == NULL || public_key == NULL)
 		return SIGIL_E_INVALID;
-	rc = tz_pk_decode(pk_b58, strlen(pk_b58), &pk.type, pk.pk, &pk.pk_len);
+	rc = k->chain->public_key_parse(public_key, &pk.type, pk.pk, &pk.pk_len);
 	if (rc != 0)
 		return rc < 0 ? rc : SIGIL_E_INVALID;
 	if (pk.pk_len == 0 || pk.pk_len > sizeof(pk.pk))
@@ -163,7 +134,7 @@ policy_auth_key_allowed(const struct policy_key *k, enum sigil_key_type t, const
 	if (k->n_auth_keys == 0)
 		return true;
 	for (size_t i = 0; i < k->n_auth_keys; i++) {
-		const struct policy_pubkey *a = &k->auth_keys[i];
+		const struct chain_pubkey *a = &k->auth_keys[i];
 		/* Public keys: an ordinary comparison leaks nothing secret. */
 		if (a->type == t && a->pk_len == pklen && memcmp(a->pk, pk, pklen) == 0)
 			return true;
@@ -172,66 +143,63 @@ policy_auth_key_allowed(const struct policy_key *k, enum sigil_key_type t, const
 }
 
 static void
-chain_reason(const uint8_t id[4], char *reason, size_t cap)
+network_reason(const struct policy_key *k, const struct sign_intent *in, char *reason, size_t cap)
 {
-	char b58[TZ_B58_MAX];
-	static const char hexd[] = "0123456789abcdef";
+	char text[CHAIN_TEXT_MAX];
 
-	if (tz_b58_encode(TZ_P_NET, id, 4, b58, sizeof(b58)) != 0) {
-		/* Still name the chain, in hex, rather than say nothing. */
-		for (size_t i = 0; i < 4; i++) {
-			b58[2 * i] = hexd[id[i] >> 4];
-			b58[2 * i + 1] = hexd[id[i] & 15];
-		}
-		b58[8] = '\0';
+	if (k->chain->network_text == NULL ||
+	    k->chain->network_text(in->network, in->network_len, text, sizeof(text)) != 0) {
+		/* Still name the network, in hex, rather than say nothing. */
+		if (hex_encode(in->network, in->network_len, text, sizeof(text)) != 0)
+			text[0] = '\0';
 	}
-	reason_set(reason, cap, "chain %s not allowed", b58);
+	reason_set(reason, cap, "chain %s not allowed", text);
 }
 
 int
-policy_check(const struct policy_key *k, const struct tz_request *req, char *reason, size_t cap)
+policy_check(const struct policy_key *k, const struct sign_intent *in, char *reason, size_t cap)
 {
+	const struct chain_ops *c;
 	const char *name;
 
 	if (reason != NULL && cap > 0)
 		reason[0] = '\0';
-	if (k == NULL || req == NULL) {
+	if (k == NULL || in == NULL || k->chain == NULL) {
 		reason_set(reason, cap, "%s", "no policy");
 		return SIGIL_E_POLICY;
 	}
-	if ((unsigned)req->kind >= TZ_REQ_KINDS) {
+	c = k->chain;
+	if (in->kind >= c->n_kinds) {
 		reason_set(reason, cap, "%s", "unknown request kind");
 		return SIGIL_E_POLICY;
 	}
-	if ((k->allow_kinds & BIT_KIND(req->kind)) == 0) {
-		name = tz_req_kind_name(req->kind);
-		reason_set(reason, cap, "request kind %s not allowed", name ? name : "?");
+	if ((k->allow_kinds & BIT_KIND(in->kind)) == 0) {
+		reason_set(reason, cap, "request kind %s not allowed", c->kinds[in->kind]);
 		return SIGIL_E_POLICY;
 	}
-	if (req->has_chain_id && k->n_chains > 0) {
+	if (in->network_len > 0 && k->n_networks > 0) {
 		bool found = false;
-		for (size_t i = 0; i < k->n_chains && !found; i++)
-			found = memcmp(k->chains[i], req->chain_id, 4) == 0;
+		for (size_t i = 0; i < k->n_networks && !found; i++)
+			found = k->network_len[i] == in->network_len &&
+			        memcmp(k->networks[i], in->network, in->network_len) == 0;
 		if (!found) {
-			chain_reason(req->chain_id, reason, cap);
+			network_reason(k, in, reason, cap);
 			return SIGIL_E_POLICY;
 		}
 	}
-	if (req->kind == TZ_REQ_GENERIC) {
-		uint64_t denied = req->op_kinds & ~k->allow_ops;
+	if (c->ops_kind >= 0 && in->kind == (unsigned)c->ops_kind) {
+		uint64_t denied = in->op_kinds & ~k->allow_ops;
 
-		if (req->op_kinds == 0) {
-			reason_set(reason, cap, "%s", "generic request with no operations");
-			return SIGIL_E_POLICY;
-		}
-		if ((req->op_kinds & ~ALL_OPS) != 0) {
-			reason_set(reason, cap, "%s", "unknown operation kind");
+		if (in->op_kinds == 0) {
+			reason_set(reason, cap, "%s request with no operations", c->kinds[in->kind]);
 			return SIGIL_E_POLICY;
 		}
 		if (denied != 0) {
 			unsigned op = (unsigned)__builtin_ctzll(denied);
-			name = tz_op_kind_name((enum tz_op_kind)op);
-			reason_set(reason, cap, "operation kind %s not allowed", name ? name : "?");
+			if ((name = c->op_name(op)) == NULL)
+				reason_set(reason, cap, "%s", "unknown operation kind");
+			else
+				reason_set(reason, cap, "operation kind %s not allowed", name);
 			return SIGIL_E_POLICY;
 		}
 	}

@@ -6,30 +6,47 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "chain/tezos/b58.h"
-#include "chain/tezos/keys.h"
+#include "base/deadline.h"
 #include "crypto/sig.h"
 
-/* What a signature is over. */
-enum vault_scheme {
-	VAULT_SIGN_DIGEST = 0, /* tz1-3: msg is the 32-byte blake2b digest */
-	VAULT_SIGN_BLS_POP,    /* tz4 version 2: raw bytes, POP ciphersuite */
-	VAULT_SIGN_BLS_AUG,    /* tz4 version 1: pk || raw bytes, AUG ciphersuite */
-	VAULT_SIGN_BLS_PROOF,  /* tz4 proof of possession of the public key */
-};
-
+/* A key as its vault describes it: no address (addresses are a chain's
+ * business, core/keyring.h), only what the key is. */
 struct vault_key {
 	char name[64];
 	enum sigil_key_type type;
 	uint8_t pk[SIGIL_PK_MAX];
 	size_t pk_len;
-	uint8_t pkh[TZ_PKH_LEN];
-	char address[40];          /* tz1… */
-	char public_key[TZ_B58_MAX]; /* edpk… */
 	/* The same bytes always give the same signature (RFC 8032, RFC 6979,
 	 * BLS). The signing path relies on it for identical requests, and
 	 * stores the signature durably for keys without it (watermark.h). */
 	bool deterministic;
+};
+
+/* A signature as a vault makes it. */
+struct vault_sig {
+	uint8_t sig[SIGIL_SIG_MAX];
+	size_t len;
+	/* ECDSA's recovery id (0..3: the parity of R's y, and whether R's x
+	 * went past the group order) where the vault knows it, else -1.
+	 * Ethereum writes it into its signatures. */
+	int recid;
+};
+
+/* How a vault's file names keys and reads secrets written as text: a
+ * chain's forms, handed down by whoever opens the vault (core passes the
+ * Tezos chain's). Any member may be NULL: the vault then does without
+ * (no address in new entries; no import of such text). */
+struct vault_codec {
+	int (*address)(enum sigil_key_type t, const uint8_t *pk, size_t pklen, char *out,
+	               size_t cap);
+	int (*public_key_text)(enum sigil_key_type t, const uint8_t *pk, size_t pklen, char *out,
+	                       size_t cap);
+	/* A secret key written as text (with its passphrase when encrypted)
+	 * into sk, which the caller keeps in locked memory. */
+	int (*secret_parse)(const char *text, const char *passphrase, enum sigil_key_type *t,
+	                    uint8_t sk[static SIGIL_SECRET_LEN]);
+	/* Whether that text is in an encrypted form. */
+	bool (*secret_encrypted)(const char *text);
 };
 
 struct vault;
@@ -38,10 +55,12 @@ struct vault_ops {
 	const char *name;
 	size_t (*count)(const struct vault *v);
 	const struct vault_key *(*key)(const struct vault *v, size_t i);
-	/* Signs with key i; sig holds SIGIL_SIG_MAX bytes. */
-	int (*sign)(struct vault *v, size_t i, enum vault_scheme scheme, const uint8_t *msg,
-	            size_t len, uint8_t sig[static SIGIL_SIG_MAX], size_t *siglen);
-	/* Optional (NULL: not offered), Ed25519 keys with VAULT_SIGN_DIGEST only,
+	/* Signs msg with key i under scheme (crypto/sig.h). A back end that
+	 * leaves the machine answers by dl (SIGIL_E_TIMEOUT, nothing signed,
+	 * when it cannot); dl may be NULL (no deadline). */
+	int (*sign)(struct vault *v, size_t i, enum sigil_scheme scheme, const uint8_t *msg,
+	            size_t len, const struct sigil_deadline *dl, struct vault_sig *out);
+	/* Optional (NULL: not offered), Ed25519 keys with SIGIL_SCHEME_PLAIN only,
 	 * SIGIL_E_UNSUPPORTED for others: sign in two halves (sig.h,
 	 * sigil_ed25519_commit/finish), so that the costly half can be done
 	 * while the request waits on its watermark. sign_committed refuses a
@@ -76,6 +95,7 @@ struct vault_config {
 	const char *name;       /* the vault's name in the config */
 	const char *path;       /* config.path */
 	const char *passphrase; /* "" when none was given */
+	const struct vault_codec *codec; /* may be NULL */
 };
 
 struct vault_driver {

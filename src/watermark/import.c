@@ -213,7 +213,7 @@ wm_import_signatory(struct wm_store *s, const char *path)
 
 		memset(&id, 0, sizeof(id));
 		memcpy(id.chain_id, chain, sizeof(chain));
-		if (get_pkh(pkh, id.pkh) != 0) {
+		if (get_pkh(pkh, id.key) != 0) {
 			rc = bad(path, pkh, "not a tz1/tz2/tz3/tz4 address");
 			goto out;
 		}
@@ -362,13 +362,13 @@ wm_import_octez(struct wm_store *s, const char *path, enum wm_kind kind, wm_pk_l
 		}
 		json_object_foreach(keys, pkh, e) {
 			struct wm_mark m;
-			if (get_pkh(pkh, id.pkh) != 0) {
+			if (get_pkh(pkh, id.key) != 0) {
 				rc = bad(path, pkh, "not a tz1/tz2/tz3/tz4 address");
 				goto out;
 			}
-			if ((rc = octez_entry(path, pkh, id.pkh[0], e, &m)) != 0)
+			if ((rc = octez_entry(path, pkh, id.key[0], e, &m)) != 0)
 				goto out;
-			octez_check_sig(path, pkh, id.pkh, &m, lookup, lookup_arg);
+			octez_check_sig(path, pkh, id.key, &m, lookup, lookup_arg);
 			if ((rc = imp_push(&l, &id, &m)) != 0)
 				goto out;
 		}

@@ -20,30 +20,38 @@
  *   still held, and stored durably before the call returns, so before any
  *   reply. An identical request gets that stored signature back; one that
  *   finds none (an imported mark, a crash between signing and storing, a
- *   mark written by the other path) is refused, never signed afresh. */
+ *   mark written by the other path) is refused, never signed afresh.
+ *
+ * The calls on the signing path take a deadline (base/deadline.h; NULL:
+ * none): a store that leaves the machine (a database) gives up with
+ * SIGIL_E_TIMEOUT by then, having advanced nothing it reports, and the
+ * request is refused. The file store, on local disk, ignores them. */
 #ifndef SIGIL_WATERMARK_H
 #define SIGIL_WATERMARK_H
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/deadline.h"
 #include "crypto/sig.h"
 
-/* Watermarks are kept per magic byte, as octez-signer does: an attestation
- * and an attestation_with_dal share one (both are 0x13). */
+/* A mark is kept per (network, key, slot class): the chain decides which
+ * of its request kinds share a class (chain.h, sign_intent.slot_class).
+ * Tezos keeps one per magic byte, as octez-signer does: blocks, then
+ * preattestations, then attestations (with or without DAL content). */
 enum wm_kind { WM_BLOCK = 0, WM_PREATTESTATION = 1, WM_ATTESTATION = 2 };
 #define WM_KINDS 3
 
 struct wm_id {
-	uint8_t chain_id[4];
-	uint8_t pkh[21]; /* key-type tag then blake2b-160 */
-	enum wm_kind kind;
+	uint8_t chain_id[4]; /* the network's id (Tezos: its chain id) */
+	uint8_t key[21];     /* the key's binary identity (chain_ops.key_id) */
+	enum wm_kind kind;   /* the slot class */
 };
 
 struct wm_mark {
 	int32_t level;
 	int32_t round;
-	uint8_t digest[32];      /* blake2b-256 of the signed bytes */
+	uint8_t digest[32];      /* what is signed (sign_intent.digest) */
 	bool has_digest;         /* imported marks may lack it */
 	uint8_t sig[SIGIL_SIG_MAX];
 	size_t sig_len;          /* 0 when the signature is not known */
@@ -71,8 +79,7 @@ struct wm_store;
 struct wm_async {
 	/* Called once, on a thread of the store's, when the mark is durable
 	 * (rc 0: as WM_ADVANCED) or can no longer become so (an error: that
-	 * id, or the whole store, now refuses). The id is no longer held:
-	 * done may call record_signature for it. */
+	 * id, or the whole store, now refuses). The id is no longer held. */
 	void (*done)(struct wm_async *a, int rc);
 	struct wm_async *next;
 	void *rec;
@@ -88,7 +95,8 @@ struct wm_store_ops {
 	 * be 0). Anything else: SIGIL_E_WATERMARK, nothing changed. A record
 	 * that fails its checksum: SIGIL_E_CORRUPT, and that id stays refused. */
 	int (*check_advance)(struct wm_store *s, const struct wm_id *id,
-	                     const struct wm_mark *req, struct wm_mark *prev);
+	                     const struct wm_mark *req, struct wm_mark *prev,
+	                     const struct sigil_deadline *dl);
 	/* Optional: check_advance without blocking, for a thread that must
 	 * not wait on a disk. The same outcomes, except that an advance
 	 * returns WM_PENDING once the mark is written, and a->done reports
@@ -111,12 +119,7 @@ struct wm_store_ops {
 	 * must refuse). Anything else: as check_advance. */
 	int (*check_advance_sign)(struct wm_store *s, const struct wm_id *id,
 	                          const struct wm_mark *req, struct wm_mark *out,
-	                          const struct wm_signer *signer);
-	/* Remembers the signature made for the mark just advanced (same level,
-	 * round, digest); need not be durable before returning. Not for the
-	 * signing path (check_advance_sign stores durably): tests and tools. */
-	int (*record_signature)(struct wm_store *s, const struct wm_id *id,
-	                        const struct wm_mark *signed_mark);
+	                          const struct wm_signer *signer, const struct sigil_deadline *dl);
 	/* Reads the current mark: SIGIL_E_NOT_FOUND when there is none. */
 	int (*get)(struct wm_store *s, const struct wm_id *id, struct wm_mark *out);
 	/* Sets a mark unconditionally and durably (CLI set). */

@@ -21,14 +21,13 @@ ALLOWED = {
     "policy": {"base", "crypto", "chain", "policy"},
     "vault": {"base", "crypto", "vault"},
     "watermark": {"base", "crypto", "chain", "watermark"},
-    "auth": {"base", "crypto", "chain", "policy", "auth"},
     "enclave": {"base", "crypto", "enclave"},
-    "config": {"base", "crypto", "chain", "policy", "vault", "watermark", "auth", "config"},
-    "core": {"base", "crypto", "chain", "policy", "vault", "watermark", "auth", "config",
+    "config": {"base", "crypto", "chain", "policy", "vault", "watermark", "config"},
+    "core": {"base", "crypto", "chain", "policy", "vault", "watermark", "config",
              "core"},
-    "api": {"base", "crypto", "chain", "policy", "vault", "watermark", "auth", "config",
+    "api": {"base", "crypto", "chain", "policy", "vault", "watermark", "config",
             "core", "api"},
-    "cli": {"base", "crypto", "chain", "policy", "vault", "watermark", "auth", "config",
+    "cli": {"base", "crypto", "chain", "policy", "vault", "watermark", "config",
             "core", "api", "cli"},
 }
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"/]+)/[^"]+"')

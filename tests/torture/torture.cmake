@@ -4,5 +4,5 @@
 if(SIGIL_TESTS AND TARGET sigil)
   file(GLOB _torture_srcs CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/torture/*.c)
   add_executable(torture_client ${_torture_srcs})
-  target_link_libraries(torture_client PRIVATE sigil_tezos Threads::Threads)
+  target_link_libraries(torture_client PRIVATE sigil_chain Threads::Threads)
 endif()

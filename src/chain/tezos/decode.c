@@ -188,7 +188,7 @@ tz_decode(const uint8_t *buf, size_t len, struct tz_request *out)
 
 /* ---- names ---------------------------------------------------------------- */
 
-static const char *const req_names[TZ_REQ_KINDS] = {
+const char *const tz_req_names[TZ_REQ_KINDS] = {
 	[TZ_REQ_BLOCK] = "block",
 	[TZ_REQ_PREATTESTATION] = "preattestation",
 	[TZ_REQ_ATTESTATION] = "attestation",
@@ -260,13 +260,13 @@ find_name(const char *const *names, int n, const char *name)
 const char *
 tz_req_kind_name(enum tz_req_kind k)
 {
-	return (unsigned)k < TZ_REQ_KINDS ? req_names[k] : NULL;
+	return (unsigned)k < TZ_REQ_KINDS ? tz_req_names[k] : NULL;
 }
 
 int
 tz_req_kind_from_name(const char *name)
 {
-	return find_name(req_names, TZ_REQ_KINDS, name);
+	return find_name(tz_req_names, TZ_REQ_KINDS, name);
 }
 
 const char *

@@ -130,6 +130,8 @@ tz_decode(const uint8_t *buf, size_t len, struct tz_request *out);
  * Only today's names: the pre-Oxford aliases ("endorsement", …) that a
  * configuration may still use are policy's business (policy.h). */
 const char *tz_req_kind_name(enum tz_req_kind k);
+/* The request kinds' names, by enum tz_req_kind. */
+extern const char *const tz_req_names[TZ_REQ_KINDS];
 int tz_req_kind_from_name(const char *name);
 const char *tz_op_kind_name(enum tz_op_kind k);
 int tz_op_kind_from_name(const char *name);

@@ -16,7 +16,8 @@
 #include "vault/file/format.h"
 #include "vault/file/file.h"
 
-/* Refuses a second key with the same name or address. */
+/* Refuses a second key with the same name, or (once every entry is open,
+ * vault_file_add) the same public key. */
 static int
 vf_add_check(json_t *keys, const struct vault_key *info)
 {
@@ -24,8 +25,7 @@ vf_add_check(json_t *keys, const struct vault_key *info)
 	json_t *it;
 	json_array_foreach(keys, i, it) {
 		const char *n = json_string_value(json_object_get(it, "name"));
-		const char *a = json_string_value(json_object_get(it, "address"));
-		if ((n && strcmp(n, info->name) == 0) || (a && strcmp(a, info->address) == 0))
+		if (n && strcmp(n, info->name) == 0)
 			return SIGIL_E_INVALID;
 	}
 	return 0;
@@ -61,8 +61,8 @@ vf_lock(const char *path, int *fd)
 }
 
 int
-vault_file_add(const char *path, const char *passphrase, const char *name,
-               enum sigil_key_type t, const uint8_t sk[static SIGIL_SECRET_LEN],
+vault_file_add(const char *path, const char *passphrase, const struct vault_codec *codec,
+               const char *name, enum sigil_key_type t, const uint8_t sk[static SIGIL_SECRET_LEN],
                struct vault_key *info)
 {
 	struct vault_key k;
@@ -101,14 +101,20 @@ vault_file_add(const char *path, const char *passphrase, const char *name,
 	}
 	if ((rc = vf_kdf_derive(&kdf, passphrase, kek)) != 0)
 		goto out;
-	/* Every key of a file shares one passphrase: prove this one opens the
-	 * first entry before adding a key that only a different one would. */
-	if (json_array_size(keys) > 0) {
-		struct vault_key first;
-		if ((rc = vf_entry_open(json_array_get(keys, 0), kek, check, &first)) != 0)
+	/* Every key of a file shares one passphrase: prove this one opens
+	 * every entry before adding a key that only a different one would,
+	 * and refuse a key that is there already under another name. */
+	for (size_t i = 0; i < json_array_size(keys); i++) {
+		struct vault_key old;
+		if ((rc = vf_entry_open(json_array_get(keys, i), kek, codec, check, &old)) != 0)
 			goto out;
+		if (old.type == k.type && old.pk_len == k.pk_len &&
+		    memcmp(old.pk, k.pk, k.pk_len) == 0) {
+			rc = SIGIL_E_INVALID;
+			goto out;
+		}
 	}
-	if ((rc = vf_entry_seal(&k, kek, sk, &entry)) != 0)
+	if ((rc = vf_entry_seal(&k, kek, codec, sk, &entry)) != 0)
 		goto out;
 	if (json_array_append_new(keys, entry) != 0) {
 		rc = SIGIL_E_NOMEM;

@@ -10,7 +10,7 @@
 static int
 vf_driver_open(const struct vault_config *cfg, struct vault **out, char *err, size_t errlen)
 {
-	int rc = vault_file_open(cfg->path, cfg->passphrase, out);
+	int rc = vault_file_open(cfg->path, cfg->passphrase, cfg->codec, out);
 	if (rc == SIGIL_E_PASSPHRASE && cfg->passphrase[0] == '\0')
 		snprintf(err, errlen, "vault %s (%s): no passphrase given (set SIGIL_PASSPHRASE, "
 		         "or passphrase_file in the vault's config)", cfg->name, cfg->path);
@@ -24,10 +24,10 @@ vf_driver_add(const struct vault_config *cfg, const char *key_name, enum sigil_k
               const uint8_t sk[static SIGIL_SECRET_LEN], struct vault_key *info, char *err,
               size_t errlen)
 {
-	int rc = vault_file_add(cfg->path, cfg->passphrase, key_name, t, sk, info);
+	int rc = vault_file_add(cfg->path, cfg->passphrase, cfg->codec, key_name, t, sk, info);
 	if (rc != 0)
 		snprintf(err, errlen, "cannot add key to %s: %s%s", cfg->path, sigil_strerror(rc),
-		         rc == SIGIL_E_INVALID ? " (a key with that name or address exists?)" : "");
+		         rc == SIGIL_E_INVALID ? " (a key with that name or public key exists?)" : "");
 	return rc;
 }
 

@@ -13,26 +13,29 @@ extern const struct vault_driver vault_file_driver;
  *    "keys":[{"name":s,"type":"ed25519|secp256k1|p256|bls","address":"tz…",
  *             "public_key":"edpk…","nonce":hex24,"ciphertext":hex}]}
  * Each secret is XChaCha20-Poly1305 under one Argon2id key derived from the
- * passphrase, with name, type and address as associated data. Signatory's
+ * passphrase, with name, type and address as associated data. Addresses and
+ * public keys are written by the codec the caller passes (vault.h; sigil
+ * passes the Tezos chain's, and "" is written without one). Signatory's
  * format ([{"name","value":"unencrypted:edsk…|encrypted:edesk…"}]) is read too
- * (the label must match the key's form); its plaintext secrets are wiped
+ * (through the codec; the label must match the key's form); its plaintext secrets are wiped
  * from every buffer the parse used (vault/file_format.h). */
 
 /* Opens the vault at path and decrypts every key into locked memory. */
 __attribute__((warn_unused_result)) int
-vault_file_open(const char *path, const char *passphrase, struct vault **out);
+vault_file_open(const char *path, const char *passphrase, const struct vault_codec *codec,
+                struct vault **out);
 
 /* Adds a key to the vault file at path (created 0600 if absent), rewriting it
  * atomically. Concurrent adds (several `sigil generate` at once) are
  * serialised by an exclusive flock on "<path>.lock", created 0600 beside
- * the vault and left there. SIGIL_E_INVALID if the name or address is
+ * the vault and left there. SIGIL_E_INVALID if the name or public key is
  * already present. On success, info (if not NULL) describes the key. */
 __attribute__((warn_unused_result)) int
-vault_file_add(const char *path, const char *passphrase, const char *name,
-               enum sigil_key_type t, const uint8_t sk[static SIGIL_SECRET_LEN],
+vault_file_add(const char *path, const char *passphrase, const struct vault_codec *codec,
+               const char *name, enum sigil_key_type t, const uint8_t sk[static SIGIL_SECRET_LEN],
                struct vault_key *info);
 
-/* Fills info from a secret (public key, hash, address, public_key text). */
+/* Fills info from a secret (name, type, public key). */
 __attribute__((warn_unused_result)) int
 vault_key_describe(enum sigil_key_type t, const uint8_t sk[static SIGIL_SECRET_LEN],
                    const char *name, struct vault_key *info);

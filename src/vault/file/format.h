@@ -30,11 +30,12 @@ json_t *vf_kdf_json(const struct vf_kdf *kdf);
 int vf_kdf_derive(const struct vf_kdf *kdf, const char *passphrase, uint8_t *kek);
 /* Tests: how many Argon2id derivations this process has run. */
 unsigned long vf_kdf_argon2_runs(void);
-/* Decrypts one "keys" entry into sk and checks its address against info. */
-int vf_entry_open(json_t *entry, const uint8_t *kek, uint8_t sk[static SIGIL_SECRET_LEN],
-                  struct vault_key *info);
+/* Decrypts one "keys" entry into sk and, with a codec, checks its address. */
+int vf_entry_open(json_t *entry, const uint8_t *kek, const struct vault_codec *codec,
+                  uint8_t sk[static SIGIL_SECRET_LEN], struct vault_key *info);
 /* Encrypts sk into a new "keys" entry (caller owns the reference). */
 int vf_entry_seal(const struct vault_key *info, const uint8_t *kek,
-                  const uint8_t sk[static SIGIL_SECRET_LEN], json_t **out);
+                  const struct vault_codec *codec, const uint8_t sk[static SIGIL_SECRET_LEN],
+                  json_t **out);
 
 #endif

@@ -38,57 +38,33 @@ vf_key(const struct vault *v, size_t i)
 	return i < f->n ? &f->keys[i] : NULL;
 }
 
-/* The BLS ciphersuite of a vault scheme, -1 for none. */
 static int
-vf_bls_scheme(enum vault_scheme scheme)
-{
-	switch (scheme) {
-	case VAULT_SIGN_BLS_POP:
-		return SIGIL_BLS_POP;
-	case VAULT_SIGN_BLS_AUG:
-		return SIGIL_BLS_AUG;
-	case VAULT_SIGN_BLS_PROOF:
-		return SIGIL_BLS_PROOF;
-	case VAULT_SIGN_DIGEST:
-		break;
-	}
-	return -1;
-}
-
-static int
-vf_sign(struct vault *v, size_t i, enum vault_scheme scheme, const uint8_t *msg, size_t len,
-        uint8_t sig[static SIGIL_SIG_MAX], size_t *siglen)
+vf_sign(struct vault *v, size_t i, enum sigil_scheme scheme, const uint8_t *msg, size_t len,
+        const struct sigil_deadline *dl, struct vault_sig *out)
 {
 	struct vault_file *f = (struct vault_file *)v;
 	int rc;
 
-	*siglen = 0;
-	memset(sig, 0, SIGIL_SIG_MAX);
+	(void)dl; /* keys in memory: nothing to wait for */
+	memset(out, 0, sizeof(*out));
+	out->recid = -1;
 	if (i >= f->n)
 		return SIGIL_E_UNKNOWN_KEY;
-	if (scheme != VAULT_SIGN_DIGEST) {
-		int bls = vf_bls_scheme(scheme);
-		/* A BLS scheme asked of a tz1-3 key is the caller's mistake, not a
-		 * signature to attempt. No verify-after-sign: its two pairings
-		 * cost about three signatures, on the baking path. */
-		if (bls < 0 || f->keys[i].type != SIGIL_KEY_BLS)
-			return SIGIL_E_INVALID;
-		if ((rc = sigil_key_bls_sign(f->secrets[i], bls, msg, len, sig)) == 0)
-			*siglen = SIGIL_BLS_SIG_LEN;
-		return rc;
-	}
-	if (len != 32)
-		return SIGIL_E_INVALID;
-	if (!f->keys[i].deterministic && f->keys[i].type == SIGIL_KEY_SECP256K1) {
+	if (!f->keys[i].deterministic && f->keys[i].type == SIGIL_KEY_SECP256K1 &&
+	    scheme == SIGIL_SCHEME_PLAIN) {
 		/* SIGIL_TEST_VAULT_RANDOM (vault_file_open): a fresh signature
 		 * each time, as an HSM's may be. */
 		uint8_t extra[32];
+		if (len != 32)
+			return SIGIL_E_INVALID;
 		randombytes_buf(extra, sizeof(extra));
-		rc = sigil_secp256k1_sign_hedged(f->secrets[i], msg, extra, sig);
-		*siglen = rc == 0 ? 64 : 0;
+		rc = sigil_secp256k1_sign_hedged(f->secrets[i], msg, extra, out->sig);
+		out->len = rc == 0 ? 64 : 0;
 		return rc;
 	}
-	return sigil_key_sign_digest(f->secrets[i], msg, sig, siglen);
+	/* No verify-after-sign: for BLS its two pairings cost about three
+	 * signatures, on the baking path. */
+	return sigil_key_sign(f->secrets[i], scheme, msg, len, out->sig, &out->len);
 }
 
 static int
@@ -184,9 +160,9 @@ vf_prepare(struct vault_file *f, const uint8_t sk[static SIGIL_SECRET_LEN])
 	return sigil_key_new(k->type, sk, k->pk, k->pk_len, &f->secrets[f->n - 1]);
 }
 
-/* Two keys with one address or one name make the vault invalid. Checked
- * once all are read, by sorting: comparing each new key with every earlier
- * one cost 10-20 ms of start-up for 1000 keys. */
+/* Two keys with one public key or one name make the vault invalid.
+ * Checked once all are read, by sorting: comparing each new key with every
+ * earlier one cost 10-20 ms of start-up for 1000 keys. */
 static int
 vf_strp_cmp(const void *a, const void *b)
 {
@@ -194,24 +170,42 @@ vf_strp_cmp(const void *a, const void *b)
 }
 
 static int
+vf_pk_cmp(const void *a, const void *b)
+{
+	const struct vault_key *x = *(const struct vault_key *const *)a;
+	const struct vault_key *y = *(const struct vault_key *const *)b;
+	if (x->pk_len != y->pk_len)
+		return x->pk_len < y->pk_len ? -1 : 1;
+	return memcmp(x->pk, y->pk, x->pk_len);
+}
+
+static int
 vf_check_unique(const struct vault_file *f)
 {
+	const struct vault_key **k;
 	const char **s;
 	int rc = 0;
 
 	if (f->n < 2)
 		return 0;
-	if ((s = malloc(f->n * sizeof(*s))) == NULL)
+	s = malloc(f->n * sizeof(*s));
+	k = malloc(f->n * sizeof(*k));
+	if (s == NULL || k == NULL) {
+		free(s);
+		free(k);
 		return SIGIL_E_NOMEM;
-	for (int field = 0; field < 2 && rc == 0; field++) {
-		for (size_t i = 0; i < f->n; i++)
-			s[i] = field == 0 ? f->keys[i].address : f->keys[i].name;
-		qsort(s, f->n, sizeof(*s), vf_strp_cmp);
-		for (size_t i = 0; i + 1 < f->n && rc == 0; i++)
-			if (strcmp(s[i], s[i + 1]) == 0)
-				rc = SIGIL_E_INVALID;
 	}
+	for (size_t i = 0; i < f->n; i++) {
+		s[i] = f->keys[i].name;
+		k[i] = &f->keys[i];
+	}
+	qsort(s, f->n, sizeof(*s), vf_strp_cmp);
+	qsort(k, f->n, sizeof(*k), vf_pk_cmp);
+	for (size_t i = 0; i + 1 < f->n && rc == 0; i++)
+		if (strcmp(s[i], s[i + 1]) == 0 || vf_pk_cmp(&k[i], &k[i + 1]) == 0)
+			rc = SIGIL_E_INVALID;
 	free(s);
+	free(k);
 	return rc;
 }
 
@@ -219,7 +213,8 @@ vf_check_unique(const struct vault_file *f)
  * The label must tell the truth: an "encrypted:" key written in the clear
  * is refused, since whoever wrote it believes it is not. */
 static int
-vf_load_signatory(struct vault_file *f, json_t *arr, const char *passphrase, uint8_t *sk)
+vf_load_signatory(struct vault_file *f, json_t *arr, const char *passphrase,
+                  const struct vault_codec *codec, uint8_t *sk)
 {
 	size_t i;
 	json_t *it;
@@ -243,12 +238,16 @@ vf_load_signatory(struct vault_file *f, json_t *arr, const char *passphrase, uin
 		} else {
 			return SIGIL_E_INVALID;
 		}
-		if (tz_sk_is_encrypted(b58, strlen(b58)) != encrypted)
+		/* The text of a secret is a chain's form: without the codec
+		 * that reads it, such a file cannot be opened. */
+		if (codec == NULL || codec->secret_parse == NULL || codec->secret_encrypted == NULL)
+			return SIGIL_E_UNSUPPORTED;
+		if (codec->secret_encrypted(b58) != encrypted)
 			return SIGIL_E_INVALID;
 		pp = encrypted ? passphrase : NULL;
 		if ((rc = vf_push(f)) != 0)
 			return rc;
-		rc = tz_sk_decode(b58, strlen(b58), pp, &t, sk);
+		rc = codec->secret_parse(b58, pp, &t, sk);
 		if (rc == 0)
 			rc = vault_key_describe(t, sk, name, &f->keys[f->n - 1]);
 		if (rc == 0)
@@ -264,7 +263,8 @@ vf_load_signatory(struct vault_file *f, json_t *arr, const char *passphrase, uin
 
 /* sigil's own format; see vault.h. */
 static int
-vf_load_sigil(struct vault_file *f, json_t *root, const char *passphrase, uint8_t *sk)
+vf_load_sigil(struct vault_file *f, json_t *root, const char *passphrase,
+              const struct vault_codec *codec, uint8_t *sk)
 {
 	struct vf_kdf kdf;
 	uint8_t *kek = NULL;
@@ -284,7 +284,7 @@ vf_load_sigil(struct vault_file *f, json_t *root, const char *passphrase, uint8_
 	json_array_foreach(keys, i, it) {
 		if ((rc = vf_push(f)) != 0)
 			goto out;
-		rc = vf_entry_open(it, kek, sk, &f->keys[f->n - 1]);
+		rc = vf_entry_open(it, kek, codec, sk, &f->keys[f->n - 1]);
 		if (rc == 0)
 			rc = vf_prepare(f, sk);
 		sodium_memzero(sk, SIGIL_SECRET_LEN);
@@ -300,7 +300,8 @@ out:
 }
 
 int
-vault_file_open(const char *path, const char *passphrase, struct vault **out)
+vault_file_open(const char *path, const char *passphrase, const struct vault_codec *codec,
+                struct vault **out)
 {
 	struct vault_file *f;
 	json_t *root = NULL;
@@ -319,9 +320,9 @@ vault_file_open(const char *path, const char *passphrase, struct vault **out)
 	if ((rc = vf_read_json(path, &root)) != 0)
 		goto out;
 	if (json_is_array(root))
-		rc = vf_load_signatory(f, root, passphrase, sk);
+		rc = vf_load_signatory(f, root, passphrase, codec, sk);
 	else
-		rc = vf_load_sigil(f, root, passphrase, sk);
+		rc = vf_load_sigil(f, root, passphrase, codec, sk);
 	if (rc != 0)
 		goto out;
 	if (!secmem_locked())
@@ -356,8 +357,5 @@ vault_key_describe(enum sigil_key_type t, const uint8_t sk[static SIGIL_SECRET_L
 	/* sigil's own signing: Ed25519 (RFC 8032), secp256k1 and P-256 with
 	 * RFC 6979 nonces, BLS: all reproducible. */
 	info->deterministic = true;
-	tz_pkh(info->pk, info->pk_len, info->pkh);
-	if ((rc = tz_pkh_encode(t, info->pkh, info->address, sizeof(info->address))) != 0)
-		return rc;
-	return tz_pk_encode(t, info->pk, info->pk_len, info->public_key, sizeof(info->public_key));
+	return 0;
 }

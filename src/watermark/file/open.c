@@ -28,7 +28,7 @@ log_key_at(enum log_level lvl, const char *what, size_t index, const struct wm_i
 {
 	char chain[9], pkh[43];
 	if (hex_encode(id->chain_id, sizeof(id->chain_id), chain, sizeof(chain)) != 0 ||
-	    hex_encode(id->pkh, sizeof(id->pkh), pkh, sizeof(pkh)) != 0)
+	    hex_encode(id->key, sizeof(id->key), pkh, sizeof(pkh)) != 0)
 		chain[0] = pkh[0] = '\0';
 	log_msg(lvl, "watermark store: record %zu (chain %s, key %s, kind %d): %s", index, chain,
 	        pkh, (int)id->kind, what);

@@ -80,6 +80,7 @@
 #include "watermark/file/slot.h"
 #include "watermark/file/store.h"
 #include "watermark/file/file.h"
+#include "watermark/file/file_test.h"
 
 #include "base/errors.h"
 #include "base/fileio.h"
@@ -406,11 +407,12 @@ advance_locked(struct wm_file *f, const struct wm_id *id, const struct wm_mark *
 
 static int
 wm_file_check_advance(struct wm_store *s, const struct wm_id *id, const struct wm_mark *req,
-                      struct wm_mark *prev)
+                      struct wm_mark *prev, const struct sigil_deadline *dl)
 {
 	struct wm_rec *rec = NULL;
 	int rc;
 
+	(void)dl; /* local disk: no deadline to keep */
 	if (prev)
 		memset(prev, 0, sizeof(*prev));
 	if (!id_ok(id) || req == NULL)
@@ -506,13 +508,15 @@ rec_sign(struct wm_file *f, struct wm_rec *rec, struct wm_mark *m, const struct 
 
 static int
 wm_file_check_advance_sign(struct wm_store *s, const struct wm_id *id, const struct wm_mark *req,
-                           struct wm_mark *out, const struct wm_signer *signer)
+                           struct wm_mark *out, const struct wm_signer *signer,
+                           const struct sigil_deadline *dl)
 {
 	struct wm_file *f = (struct wm_file *)s;
 	struct wm_mark next;
 	struct wm_rec *rec = NULL;
 	int rc;
 
+	(void)dl; /* local disk: no deadline to keep */
 	memset(out, 0, sizeof(*out));
 	if (!id_ok(id) || req == NULL || signer == NULL || signer->sign == NULL)
 		return SIGIL_E_INVALID;
@@ -531,7 +535,7 @@ wm_file_check_advance_sign(struct wm_store *s, const struct wm_id *id, const str
 	return rc;
 }
 
-static int
+int
 wm_file_record_signature(struct wm_store *s, const struct wm_id *id, const struct wm_mark *sm)
 {
 	struct wm_file *f = (struct wm_file *)s;
@@ -744,7 +748,6 @@ const struct wm_store_ops wm_file_ops = {
 	/* .check_advance = */ wm_file_check_advance,
 	/* .check_advance_async = */ wm_file_check_advance_async,
 	/* .check_advance_sign = */ wm_file_check_advance_sign,
-	/* .record_signature = */ wm_file_record_signature,
 	/* .get = */ wm_file_get,
 	/* .set = */ wm_file_set,
 	/* .raise = */ wm_file_raise,

@@ -50,7 +50,7 @@ void
 wm_key_of(const struct wm_id *id, uint8_t key[static WM_KEY_LEN])
 {
 	memcpy(key, id->chain_id, 4);
-	memcpy(key + 4, id->pkh, 21);
+	memcpy(key + 4, id->key, 21);
 	key[25] = (uint8_t)id->kind;
 }
 
@@ -67,7 +67,7 @@ wm_slot_encode(const struct wm_id *id, const struct wm_mark *m, uint64_t seq,
 	out[OFF_HAS_DIGEST] = m->has_digest ? 1 : 0;
 	out[OFF_SIG_LEN] = (uint8_t)sig_len;
 	memcpy(out + OFF_CHAIN, id->chain_id, 4);
-	memcpy(out + OFF_PKH, id->pkh, 21);
+	memcpy(out + OFF_PKH, id->key, 21);
 	put32(out + OFF_LEVEL, (uint32_t)m->level);
 	put32(out + OFF_ROUND, (uint32_t)m->round);
 	if (m->has_digest)
@@ -107,7 +107,7 @@ wm_slot_decode(const uint8_t in[static WM_SLOT_SIZE], struct wm_slot *out)
 	    in[OFF_HAS_DIGEST] > 1 || in[OFF_SIG_LEN] > SIGIL_SIG_MAX)
 		return WM_SLOT_ALIEN;
 	memcpy(out->id.chain_id, in + OFF_CHAIN, 4);
-	memcpy(out->id.pkh, in + OFF_PKH, 21);
+	memcpy(out->id.key, in + OFF_PKH, 21);
 	out->id.kind = (enum wm_kind)in[OFF_KIND];
 	out->mark.level = (int32_t)get32(in + OFF_LEVEL);
 	out->mark.round = (int32_t)get32(in + OFF_ROUND);
@@ -127,7 +127,7 @@ wm_slot_peek_id(const uint8_t in[static WM_SLOT_SIZE], struct wm_id *id)
 	    in[OFF_VERSION] != WM_SLOT_VERSION || in[OFF_KIND] >= WM_KINDS)
 		return -1;
 	memcpy(id->chain_id, in + OFF_CHAIN, 4);
-	memcpy(id->pkh, in + OFF_PKH, 21);
+	memcpy(id->key, in + OFF_PKH, 21);
 	id->kind = (enum wm_kind)in[OFF_KIND];
 	return 0;
 }

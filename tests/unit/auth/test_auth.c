@@ -18,7 +18,8 @@
 
 #include "../unit_util.h"
 
-#include "auth/auth.h"
+#include "chain/tezos/auth.h"
+#include "chain/tezos/chain.h"
 #include "config/config.h"
 #include "base/errors.h"
 
@@ -49,7 +50,7 @@ static const char *const pks[K_N] = {EDPK, SPPK, P2PK, BLPK};
 static const char *const typed[K_N] = {EDSIG, SPSIG, P2SIG, BLSIG};
 static const char *const generic[K_N] = {ED_GENERIC, SP_GENERIC, P2_GENERIC, NULL};
 
-static struct policy_pubkey keys[K_N];
+static struct chain_pubkey keys[K_N];
 static uint8_t pkh[TZ_PKH_BIN_LEN];
 static uint8_t data[64];
 static size_t data_len;
@@ -133,7 +134,7 @@ test_wrong_key(void **state)
 		}
 	}
 	/* the right type, another key of it */
-	struct policy_pubkey ed2;
+	struct chain_pubkey ed2;
 	const char *edpk2 = "edpkuhEcwoLysLvodRxQLzuM3AVZvCuT6koVkUahS53mNBdE8LbuGo";
 	memset(&ed2, 0, sizeof(ed2));
 	assert_int_equal(tz_pk_decode(edpk2, strlen(edpk2), &ed2.type, ed2.pk, &ed2.pk_len), 0);
@@ -236,21 +237,21 @@ test_per_key_list(void **state)
 	                           "tezos:\n  " TZ1 ":\n    authorized_keys: [" SPPK "]\n"
 	                           "  " TZ2 ":\n";
 	struct sigil_config *c = NULL;
-	const struct policy_pubkey *ak;
+	const struct chain_pubkey *ak;
 	char err[256] = "";
 	size_t n;
 	(void)state;
 
 	if (config_load_string(yaml, strlen(yaml), &c, err, sizeof(err)) != 0)
 		fail_msg("config: %s", err);
-	ak = config_auth_keys(c, config_find_key(c, TZ1), &n);
+	ak = config_auth_keys(c, config_find_key(c, &chain_tezos, TZ1), &n);
 	assert_int_equal(n, 1);
 	assert_int_equal(auth_check(ak, n, pkh, data, data_len, SPSIG), 0);
 	assert_int_equal(auth_check(ak, n, pkh, data, data_len, EDSIG), SIGIL_E_AUTH);
 	assert_int_equal(auth_check(ak, n, pkh, data, data_len, ED_GENERIC), SIGIL_E_AUTH);
 	assert_int_equal(auth_check(ak, n, pkh, data, data_len, NULL), SIGIL_E_AUTH_REQUIRED);
 	/* a key without its own list: the server's */
-	ak = config_auth_keys(c, config_find_key(c, TZ2), &n);
+	ak = config_auth_keys(c, config_find_key(c, &chain_tezos, TZ2), &n);
 	assert_int_equal(n, 2);
 	assert_int_equal(auth_check(ak, n, pkh, data, data_len, EDSIG), 0);
 	assert_int_equal(auth_check(ak, n, pkh, data, data_len, SP_GENERIC), 0);

@@ -16,6 +16,8 @@
 
 #include "config/config.h"
 #include "base/errors.h"
+#include "chain/tezos/chain.h"
+#include "chain/tezos/decode.h"
 
 #define TZ1 "tz1c8PEDNfj6UxoQM2XCyfTHM5KbGGgoqDrH"
 #define TZ1B "tz1RmNmuNm9ygsA17RBzX38GJWG3Bex5U9UT"
@@ -34,6 +36,7 @@ static const char *const override_vars[] = {
 	"SIGIL_SERVER__TLS__CERT_FILE", "SIGIL_SERVER__TLS__KEY_FILE", "SIGIL_PASSPHRASE",
 	"SIGIL_SERVER__HEADER_TIMEOUT_SECONDS", "SIGIL_SERVER__MAX_CONNECTIONS",
 	"SIGIL_SERVER__MAX_CONNECTIONS_PER_IP", "SIGIL_SERVER__MAX_BUFFERED_BYTES",
+	"SIGIL_SERVER__BACKEND_TIMEOUT_MS",
 	"SIGIL_TEZOS__" "TZ1C8PEDNFJ6UXOQM2XCYFTHM5KBGGGOQDRH" "__LOG_PAYLOADS",
 };
 
@@ -94,6 +97,7 @@ test_defaults(void **state)
 	assert_int_equal(c->server.max_connections_per_ip, 64);
 	assert_int_equal(c->server.max_buffered_bytes, 64 * 1024 * 1024);
 	assert_int_equal(c->server.threads, 0);
+	assert_int_equal(c->server.backend_timeout_ms, 5000);
 	assert_int_equal(c->server.n_authorized_keys, 0);
 	assert_int_equal(c->log_level, LOG_INFO);
 	assert_false(c->log_json);
@@ -105,7 +109,7 @@ test_defaults(void **state)
 	assert_string_equal(c->watermark_driver, "file");
 	assert_string_equal(c->watermark_dir, "watermarks");
 	assert_int_equal(c->n_keys, 0);
-	assert_null(config_find_key(c, TZ1));
+	assert_null(config_find_key(c, &chain_tezos, TZ1));
 	assert_int_equal(config_resolve_path(c, c->vaults[0].path, path, sizeof(path)), 0);
 	assert_string_equal(path, "./var/keys.json");
 	assert_int_equal(config_resolve_path(c, "/etc/sigil/k.json", path, sizeof(path)), 0);
@@ -173,7 +177,7 @@ test_full(void **state)
 {
 	struct sigil_config *c;
 	const struct policy_key *k;
-	const struct policy_pubkey *pks;
+	const struct chain_pubkey *pks;
 	char path[256];
 	size_t n;
 	(void)state;
@@ -210,8 +214,10 @@ test_full(void **state)
 	assert_string_equal(c->watermark_dir, "wm");
 	assert_int_equal(c->n_keys, 4);
 
-	k = config_find_key(c, TZ2);
+	k = config_find_key(c, &chain_tezos, TZ2);
 	assert_non_null(k);
+	assert_ptr_equal(k->chain, &chain_tezos);
+	assert_string_equal(k->address, TZ2);
 	assert_true(k->log_payloads);
 	assert_int_equal(k->allow_kinds, KIND(TZ_REQ_GENERIC) | KIND(TZ_REQ_PACK));
 	assert_int_equal(k->allow_ops, BIT(TZ_OP_TRANSACTION) | BIT(TZ_OP_BALLOT_YAY) |
@@ -221,29 +227,31 @@ test_full(void **state)
 	assert_int_equal(n, 2);
 	assert_ptr_equal(pks, c->server.authorized_keys);
 
-	k = config_find_key(c, TZ1);
+	k = config_find_key(c, &chain_tezos, TZ1);
 	assert_non_null(k);
-	assert_int_equal(k->n_chains, 2);
-	assert_memory_equal(k->chains[0], "\x7a\x06\xa7\x70", 4);
-	assert_memory_equal(k->chains[1], "\x01\x02\x03\x04", 4);
+	assert_int_equal(k->n_networks, 2);
+	assert_int_equal(k->network_len[0], 4);
+	assert_memory_equal(k->networks[0], "\x7a\x06\xa7\x70", 4);
+	assert_int_equal(k->network_len[1], 4);
+	assert_memory_equal(k->networks[1], "\x01\x02\x03\x04", 4);
 	assert_int_equal(k->allow_kinds, KIND(TZ_REQ_BLOCK) | KIND(TZ_REQ_PREATTESTATION) |
 	                                     KIND(TZ_REQ_ATTESTATION));
 	pks = config_auth_keys(c, k, &n);
 	assert_int_equal(n, 1);
 	assert_int_equal(pks[0].type, SIGIL_KEY_SECP256K1);
 
-	k = config_find_key(c, TZ4);
+	k = config_find_key(c, &chain_tezos, TZ4);
 	assert_non_null(k);
 	assert_true(k->allow_proof_of_possession);
 	assert_int_equal(k->allow_kinds,
 	                 KIND(TZ_REQ_ATTESTATION) | KIND(TZ_REQ_ATTESTATION_WITH_DAL));
 	assert_int_equal(k->allow_ops, 0);
 
-	k = config_find_key(c, TZ1B); /* null value: defaults */
+	k = config_find_key(c, &chain_tezos, TZ1B); /* null value: defaults */
 	assert_non_null(k);
 	assert_int_equal(k->allow_kinds, KIND(TZ_REQ_BLOCK) | KIND(TZ_REQ_PREATTESTATION) |
 	                                     KIND(TZ_REQ_ATTESTATION));
-	assert_null(config_find_key(c, "tz1notconfigured"));
+	assert_null(config_find_key(c, &chain_tezos, "tz1notconfigured"));
 	config_free(c);
 
 	/* Staking calls are kinds of their own; Signatory's pre-Oxford names
@@ -253,24 +261,26 @@ test_full(void **state)
 	            "      generic: [transaction, stake, unstake, finalize_unstake,\n"
 	            "                set_delegate_parameters, endorsement]\n"
 	            "  " TZ2 ":\n    allow: {generic: [transaction]}\n");
-	k = config_find_key(c, TZ1);
+	k = config_find_key(c, &chain_tezos, TZ1);
 	assert_int_equal(k->allow_kinds, KIND(TZ_REQ_ATTESTATION) | KIND(TZ_REQ_PREATTESTATION) |
 	                                     KIND(TZ_REQ_GENERIC));
 	assert_int_equal(k->allow_ops, BIT(TZ_OP_TRANSACTION) | BIT(TZ_OP_STAKE) |
 	                                   BIT(TZ_OP_UNSTAKE) | BIT(TZ_OP_FINALIZE_UNSTAKE) |
 	                                   BIT(TZ_OP_SET_DELEGATE_PARAMETERS) |
 	                                   BIT(TZ_OP_ATTESTATION));
-	assert_int_equal(config_find_key(c, TZ2)->allow_ops, BIT(TZ_OP_TRANSACTION));
+	assert_int_equal(config_find_key(c, &chain_tezos, TZ2)->allow_ops,
+	                 BIT(TZ_OP_TRANSACTION));
 	config_free(c);
 
 	/* An empty `allow` allows nothing; an empty generic list no generic. */
 	c = load_ok("tezos:\n  " TZ1 ":\n    allow:\n  " TZ2 ":\n    allow: {generic: []}\n"
 	            "  " TZ4 ":\n    allow: {generic: }\n");
-	assert_int_equal(config_find_key(c, TZ1)->allow_kinds, 0);
-	assert_int_equal(config_find_key(c, TZ2)->allow_kinds, 0);
-	assert_int_equal(config_find_key(c, TZ4)->allow_kinds, 0);
-	assert_int_equal(config_find_key(c, TZ4)->allow_ops, 0);
-	assert_null(config_find_key(c, NULL));
+	assert_int_equal(config_find_key(c, &chain_tezos, TZ1)->allow_kinds, 0);
+	assert_int_equal(config_find_key(c, &chain_tezos, TZ2)->allow_kinds, 0);
+	assert_int_equal(config_find_key(c, &chain_tezos, TZ4)->allow_kinds, 0);
+	assert_int_equal(config_find_key(c, &chain_tezos, TZ4)->allow_ops, 0);
+	assert_null(config_find_key(c, &chain_tezos, NULL));
+	assert_null(config_find_key(c, NULL, TZ1));
 	config_free(c);
 }
 
@@ -291,15 +301,16 @@ test_example_file(void **state)
 	assert_string_equal(c->base_dir, "./var");
 	assert_string_equal(c->vaults[0].passphrase_file, "passphrase");
 	assert_int_equal(c->n_keys, 3);
-	k = config_find_key(c, TZ1);
+	k = config_find_key(c, &chain_tezos, TZ1);
 	assert_non_null(k);
-	assert_int_equal(k->n_chains, 1);
+	assert_int_equal(k->n_networks, 1);
 	assert_int_equal(k->n_auth_keys, 1);
 	assert_true(k->allow_ops & BIT(TZ_OP_BALLOT_NAY));
-	assert_true(config_find_key(c, TZ4)->allow_proof_of_possession);
-	assert_true(config_find_key(c, TZ2)->log_payloads);
-	assert_true(config_find_key(c, TZ2)->allow_ops & BIT(TZ_OP_STAKE));
-	assert_false(config_find_key(c, TZ2)->allow_ops & BIT(TZ_OP_SET_DELEGATE_PARAMETERS));
+	assert_true(config_find_key(c, &chain_tezos, TZ4)->allow_proof_of_possession);
+	assert_true(config_find_key(c, &chain_tezos, TZ2)->log_payloads);
+	assert_true(config_find_key(c, &chain_tezos, TZ2)->allow_ops & BIT(TZ_OP_STAKE));
+	assert_false(config_find_key(c, &chain_tezos, TZ2)->allow_ops &
+	             BIT(TZ_OP_SET_DELEGATE_PARAMETERS));
 	config_free(c);
 
 	assert_int_equal(config_load("/nonexistent/sigil.yaml", &c, err, sizeof(err)),
@@ -338,7 +349,8 @@ test_errors(void **state)
 	         "list items must be values");
 	/* Bad values. */
 	load_bad("tezos:\n  tz1c8PEDNfj6UxoQM2XCyfTHM5KbGGgoqDrh:\n", SIGIL_E_INVALID,
-	         "line 2: tezos.tz1c8PEDNfj6UxoQM2XCyfTHM5KbGGgoqDrh: not a key address");
+	         "line 2: tezos.tz1c8PEDNfj6UxoQM2XCyfTHM5KbGGgoqDrh: not a key address "
+	         "(tz1, tz2, tz3 or tz4)");
 	load_bad("tezos:\n  " TZ1 ":\n    allow:\n      generic: [transaction, transfer]\n",
 	         SIGIL_E_INVALID, "line 4: tezos." TZ1 ".allow.generic: unknown operation kind 'transfer'");
 	load_bad("tezos:\n  " TZ1 ":\n    allow: {endorsing: }\n", SIGIL_E_INVALID,
@@ -348,7 +360,7 @@ test_errors(void **state)
 	load_bad("tezos:\n  " TZ1 ":\n    allow: {block: maybe}\n", SIGIL_E_INVALID,
 	         "allow.block: expected no value");
 	load_bad("tezos:\n  " TZ1 ":\n    allowed_chains: [mainnet]\n", SIGIL_E_INVALID,
-	         "line 3: tezos." TZ1 ".allowed_chains: 'mainnet' is not a chain id");
+	         "line 3: tezos." TZ1 ".allowed_chains: 'mainnet' is not a chain id (Net…)");
 	load_bad("tezos:\n  " TZ1 ":\n    allowed_chains: []\n", SIGIL_E_INVALID, "empty list");
 	load_bad("server: {authorized_keys: [" TZ1 "]}\n", SIGIL_E_INVALID, "is not a public key");
 	load_bad("server: {address: localhost}\n", SIGIL_E_INVALID, "not host:port");
@@ -513,7 +525,7 @@ test_env_overrides(void **state)
 	assert_string_equal(c->watermark_dir, "/env/wm");
 	assert_string_equal(c->vaults[0].path, "env.json");
 	assert_true(c->server.tls);
-	assert_true(config_find_key(c, TZ1)->log_payloads);
+	assert_true(config_find_key(c, &chain_tezos, TZ1)->log_payloads);
 	assert_int_equal(c->server.header_timeout_seconds, 2);
 	assert_int_equal(c->server.max_connections, 512);
 	assert_int_equal(c->server.max_connections_per_ip, 8);
@@ -545,6 +557,58 @@ test_env_overrides(void **state)
 	setenv("SIGIL_SERVER__MAX_BUFFERED_BYTES", "2048", 1);
 	assert_int_equal(config_load(NULL, &bad, err, sizeof(err)), SIGIL_E_INVALID);
 	assert_non_null(strstr(err, "max_buffered_bytes: must be at least"));
+	clean_env(NULL);
+}
+
+/* server.backend_timeout_ms: each call to a vault or watermark store. */
+static void
+test_backend_timeout(void **state)
+{
+	struct sigil_config *c;
+	struct sigil_config *bad = NULL;
+	char err[256];
+	(void)state;
+
+	/* The default, from the embedded defaults and from a file without it. */
+	assert_int_equal(config_load(NULL, &c, err, sizeof(err)), 0);
+	assert_int_equal(c->server.backend_timeout_ms, CONFIG_DEFAULT_BACKEND_TIMEOUT_MS);
+	assert_int_equal(c->server.backend_timeout_ms, 5000);
+	config_free(c);
+	c = load_ok("server: {threads: 4}\n");
+	assert_int_equal(c->server.backend_timeout_ms, 5000);
+	config_free(c);
+
+	/* Valid values, the bounds included. */
+	c = load_ok("server:\n  backend_timeout_ms: 250\n");
+	assert_int_equal(c->server.backend_timeout_ms, 250);
+	config_free(c);
+	c = load_ok("server: {backend_timeout_ms: 1}\n");
+	assert_int_equal(c->server.backend_timeout_ms, 1);
+	config_free(c);
+	c = load_ok("server: {backend_timeout_ms: 600000}\n");
+	assert_int_equal(c->server.backend_timeout_ms, 600000);
+	config_free(c);
+
+	/* 0 (no deadline at all) and past ten minutes are refused. */
+	load_bad("server: {backend_timeout_ms: 0}\n", SIGIL_E_INVALID,
+	         "server.backend_timeout_ms: '0' is not a whole number from 1 to 600000");
+	load_bad("server: {backend_timeout_ms: 600001}\n", SIGIL_E_INVALID, "from 1 to 600000");
+	load_bad("server: {backend_timeout_ms: -1}\n", SIGIL_E_INVALID, "server.backend_timeout_ms");
+	load_bad("server: {backend_timeout_ms: 5s}\n", SIGIL_E_INVALID, "server.backend_timeout_ms");
+
+	/* The environment, over the file and over the defaults. */
+	setenv("SIGIL_SERVER__BACKEND_TIMEOUT_MS", "1500", 1);
+	c = load_ok("server: {backend_timeout_ms: 250}\n");
+	assert_int_equal(c->server.backend_timeout_ms, 1500);
+	config_free(c);
+	assert_int_equal(config_load(NULL, &c, err, sizeof(err)), 0);
+	assert_int_equal(c->server.backend_timeout_ms, 1500);
+	config_free(c);
+	/* A bad override names its variable. */
+	setenv("SIGIL_SERVER__BACKEND_TIMEOUT_MS", "0", 1);
+	assert_int_equal(config_load(NULL, &bad, err, sizeof(err)), SIGIL_E_INVALID);
+	assert_null(bad);
+	assert_non_null(strstr(err, "SIGIL_SERVER__BACKEND_TIMEOUT_MS: '0'"));
 	clean_env(NULL);
 }
 
@@ -621,6 +685,7 @@ main(void)
 		cmocka_unit_test_setup(test_limits, clean_env),
 		cmocka_unit_test_setup(test_expansion, clean_env),
 		cmocka_unit_test_setup(test_env_overrides, clean_env),
+		cmocka_unit_test_setup(test_backend_timeout, clean_env),
 		cmocka_unit_test_setup(test_split_address, clean_env),
 		cmocka_unit_test_setup(test_passphrase, clean_env),
 	};

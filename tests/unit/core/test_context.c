@@ -13,9 +13,10 @@
 #include <semaphore.h>
 #include <time.h>
 
-#include "auth/auth.h"
+#include "chain/tezos/auth.h"
 #include "chain/tezos/b58.h"
 #include "chain/tezos/keys.h"
+#include "chain/tezos/chain.h"
 #include "core/context.h"
 #include "watermark/file/file.h"
 #include "base/errors.h"
@@ -257,7 +258,7 @@ test_live_metrics(void **state)
 
 	(void)state;
 	live_open(&l);
-	const struct sigil_key *k = sigil_find_key(l.ctx.st, TZ1);
+	const struct sigil_key *k = sigil_find_key(l.ctx.st, &chain_tezos, TZ1);
 	assert_non_null(k);
 	assert_string_equal(k->vault_name, "a");
 	/* The key's histogram is its own vault's, not the first vault's. */
@@ -269,7 +270,8 @@ test_live_metrics(void **state)
 
 	uint8_t tx[sizeof(TX_HEX) / 2];
 	unhex(TX_HEX, tx, sizeof(tx));
-	struct sign_req req = {.address = TZ1, .data = tx, .len = sizeof(tx), .version = 0};
+	struct sign_request req = {.chain = &chain_tezos,
+	                           .address = TZ1, .payload = tx, .len = sizeof(tx), .version = 0};
 	struct sign_res res;
 	struct capture c;
 	capture_start(&c);
@@ -308,16 +310,19 @@ test_live_nonce(void **state)
 	struct capture c;
 	uint8_t tx[sizeof(TX_HEX) / 2], other[sizeof(TX_HEX) / 2];
 	struct sign_res res;
-	char want[TZ_B58_MAX];
+	char want[CHAIN_TEXT_MAX];
 
 	(void)state;
 	unhex(TX_HEX, tx, sizeof(tx));
 	memcpy(other, tx, sizeof(tx));
 	other[sizeof(other) - 1] ^= 1;
 	live_open(&l);
-	struct sign_req req = {.address = TZ1, .data = tx, .len = sizeof(tx)};
-	struct sign_req req2 = {.address = TZ1, .data = other, .len = sizeof(other)};
-	struct sign_req nokey = {.address = "tz1Unknown", .data = tx, .len = sizeof(tx)};
+	struct sign_request req = {.chain = &chain_tezos,
+	                           .address = TZ1, .payload = tx, .len = sizeof(tx)};
+	struct sign_request req2 = {.chain = &chain_tezos,
+	                            .address = TZ1, .payload = other, .len = sizeof(other)};
+	struct sign_request nokey = {.chain = &chain_tezos,
+	                             .address = "tz1Unknown", .payload = tx, .len = sizeof(tx)};
 	capture_start(&c);
 	assert_int_equal(sigil_sign(&l.ctx, &req, &res), 0);
 	assert_false(res.ahead);
@@ -374,14 +379,15 @@ test_live_nonce_auth(void **state)
 	write_config(&l, extra);
 	capture_start(&c);
 	assert_int_equal(sigil_ctx_reload(&l.ctx, err, sizeof(err)), 0);
-	const struct sigil_key *k = sigil_find_key(l.ctx.st, TZ1);
+	const struct sigil_key *k = sigil_find_key(l.ctx.st, &chain_tezos, TZ1);
 	assert_non_null(k);
-	assert_int_equal(auth_message(k->pkh_bin, tx, sizeof(tx), msg, sizeof(msg), &n), 0);
+	assert_int_equal(auth_message(k->key_id, tx, sizeof(tx), msg, sizeof(msg), &n), 0);
 	sigil_blake2b(d, sizeof(d), msg, n);
 	assert_int_equal(sigil_sign_digest(SIGIL_KEY_ED25519, seed, d, sig, &siglen), 0);
 	assert_int_equal(tz_sig_encode(SIGIL_KEY_ED25519, sig, siglen, edsig, sizeof(edsig)), 0);
 
-	struct sign_req req = {.address = TZ1, .data = tx, .len = sizeof(tx)};
+	struct sign_request req = {.chain = &chain_tezos,
+	                           .address = TZ1, .payload = tx, .len = sizeof(tx)};
 	assert_int_equal(sigil_sign(&l.ctx, &req, &res), SIGIL_E_AUTH_REQUIRED);
 	for (int with_auth = 0; with_auth < 2; with_auth++) {
 		req.auth = with_auth ? edsig : NULL;
@@ -413,9 +419,10 @@ test_live_hostile_key(void **state)
 	(void)state;
 	unhex(TX_HEX, tx, sizeof(tx));
 	live_open(&l);
-	struct sign_req req = {.address = "tz1\n2030-01-01T00:00:00.000Z info  audit key=" TZ1
+	struct sign_request req = {.chain = &chain_tezos,
+	                           .address = "tz1\n2030-01-01T00:00:00.000Z info  audit key=" TZ1
 	                                  " decision=signed",
-	                       .data = tx, .len = sizeof(tx), .version = 0, .peer = "1.2.3.4"};
+	                       .payload = tx, .len = sizeof(tx), .version = 0, .peer = "1.2.3.4"};
 	struct sign_res res;
 	for (int json = 0; json < 2; json++) {
 		log_set_json(json);
@@ -573,7 +580,8 @@ test_live_async(void **state)
 	live_open(&l);
 	live_allow(&l, "{attestation: , generic: [transaction]}");
 	capture_start(&c);
-	struct sign_req req = {.address = TZ1, .data = att, .after_reply = true};
+	struct sign_request req = {.chain = &chain_tezos,
+	                           .address = TZ1, .payload = att, .after_reply = true};
 	/* A key's first mark is a new record: appended by sigil_sign alone. */
 	req.len = n = attestation(100, 0x11, att);
 	assert_int_equal(sigil_sign_start(&l.ctx, &req, &res, started_done, &st),
@@ -607,12 +615,13 @@ test_live_async(void **state)
 	                 SIGIL_E_WATERMARK);
 	assert_non_null(strstr(res.reason, "not above the high watermark"));
 	assert_null(res.after);
-	struct sign_req nokey = req;
+	struct sign_request nokey = req;
 	nokey.address = "tz1Unknown";
 	assert_int_equal(sigil_sign_start(&l.ctx, &nokey, &res, started_done, &st),
 	                 SIGIL_E_UNKNOWN_KEY);
 	unhex(TX_HEX, tx, sizeof(tx));
-	struct sign_req gen = {.address = TZ1, .data = tx, .len = sizeof(tx)};
+	struct sign_request gen = {.chain = &chain_tezos,
+	                           .address = TZ1, .payload = tx, .len = sizeof(tx)};
 	assert_int_equal(sigil_sign_start(&l.ctx, &gen, &res, started_done, &st),
 	                 SIGIL_SIGN_WOULD_BLOCK);
 	char *out = capture_end(&c, NULL);
@@ -638,8 +647,10 @@ test_live_async_reload(void **state)
 	live_open(&l);
 	live_allow(&l, "{attestation: , preattestation: }");
 	capture_start(&c);
-	struct sign_req req = {.address = TZ1, .data = att, .after_reply = true};
-	struct sign_req preq = {.address = TZ1, .data = pre, .after_reply = true};
+	struct sign_request req = {.chain = &chain_tezos,
+	                           .address = TZ1, .payload = att, .after_reply = true};
+	struct sign_request preq = {.chain = &chain_tezos,
+	                            .address = TZ1, .payload = pre, .after_reply = true};
 	req.len = attestation(5, 0x44, att);
 	preq.len = attestation(5, 0x55, pre);
 	pre[0] = 0x12; /* a preattestation: its own watermark */

@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "chain/tezos/chain.h"
+#include "chain/tezos/decode.h"
 #include "core/metrics.h"
 #include "core_test.h"
 
@@ -50,7 +52,7 @@ fixture_fill(struct fixture *f)
 	static const char *const addr[] = {"tz1aaa", "tz1bbb", "tz2ccc"};
 	static const char *const vname[] = {"hot", "cold", "hot"};
 	for (int i = 0; i < 3; i++)
-		f->keys[i] = (struct metrics_key_row){addr[i], vname[i], &f->k[i]};
+		f->keys[i] = (struct metrics_key_row){addr[i], vname[i], &f->k[i], &chain_tezos};
 	f->vaults[0] = (struct metrics_vault_row){"hot", &f->vh[0]};
 	f->vaults[1] = (struct metrics_vault_row){"cold", &f->vh[1]};
 }

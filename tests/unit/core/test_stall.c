@@ -15,6 +15,7 @@
 
 #include "base/errors.h"
 #include "chain/tezos/b58.h"
+#include "chain/tezos/chain.h"
 #include "core/context.h"
 #include "core/sign.h"
 #include "core_test.h"
@@ -47,15 +48,15 @@ stall_key(const struct vault *v, size_t i)
 }
 
 static int
-stall_sign(struct vault *v, size_t i, enum vault_scheme scheme, const uint8_t *msg, size_t len,
-           uint8_t sig[static SIGIL_SIG_MAX], size_t *siglen)
+stall_sign(struct vault *v, size_t i, enum sigil_scheme scheme, const uint8_t *msg, size_t len,
+           const struct sigil_deadline *dl, struct vault_sig *out)
 {
 	struct vault *in = ((struct stall_vault *)v)->inner;
 	if (atomic_exchange(&armed, false)) {
 		sem_post(&entered);
 		sem_wait_5s(&release);
 	}
-	return in->ops->sign(in, i, scheme, msg, len, sig, siglen);
+	return in->ops->sign(in, i, scheme, msg, len, dl, out);
 }
 
 static void
@@ -87,7 +88,7 @@ stall_open(const struct vault_config *cfg, struct vault **out, char *err, size_t
 
 	if (s == NULL)
 		return SIGIL_E_NOMEM;
-	if ((rc = vault_file_open(cfg->path, cfg->passphrase, &s->inner)) != 0) {
+	if ((rc = vault_file_open(cfg->path, cfg->passphrase, cfg->codec, &s->inner)) != 0) {
 		snprintf(err, errlen, "stall: %s", sigil_strerror(rc));
 		free(s);
 		return rc;
@@ -105,9 +106,9 @@ static const struct vault_driver stall_driver = {
 
 struct signer {
 	struct sigil_ctx *ctx;
-	struct sign_req req;
+	struct sign_request req;
 	int rc;
-	char signature[TZ_B58_MAX];
+	char signature[CHAIN_TEXT_MAX];
 	sem_t done;
 };
 
@@ -173,7 +174,8 @@ test_reload_during_a_slow_signature(void **state)
 	/* A request that the vault holds up. */
 	unhex(TX_HEX, tx, sizeof(tx));
 	s.ctx = &ctx;
-	s.req = (struct sign_req){.address = TZ1, .data = tx, .len = sizeof(tx)};
+	s.req = (struct sign_request){.chain = &chain_tezos, .address = TZ1, .payload = tx,
+	                              .len = sizeof(tx), .version = 2};
 	sem_init(&s.done, 0, 0);
 	atomic_store(&armed, true);
 	assert_int_equal(pthread_create(&ts, NULL, signer_main, &s), 0);

@@ -1,4 +1,5 @@
-/* Per-key Tezos policy.
+/* Per-key policy, for Tezos keys: requests are judged by the intent the
+ * Tezos chain makes of them (chain/chain.h).
  *
  * Addresses and public keys below were produced by @taquito/signer 24.2.0
  * (InMemorySigner over the 32-byte secrets 0x01…01, 0x02…02, 0x03…03,
@@ -13,6 +14,9 @@
 #include <cmocka.h>
 
 #include "base/errors.h"
+#include "chain/tezos/chain.h"
+#include "chain/tezos/decode.h"
+#include "chain/tezos/keys.h"
 #include "policy/policy.h"
 
 #define TZ1 "tz1c8PEDNfj6UxoQM2XCyfTHM5KbGGgoqDrH"
@@ -27,8 +31,35 @@
 
 #define BIT(o) (UINT64_C(1) << (o))
 
+/* The intent of a decoded Tezos request, field for field as the Tezos
+ * chain's decode (src/chain/tezos/chain.c, tz_chain_decode) maps it.
+ * decode_hex below checks the two agree on real bytes. */
+static struct sign_intent
+intent_of(const struct tz_request *r)
+{
+	struct sign_intent in;
+
+	memset(&in, 0, sizeof(in));
+	in.kind = r->kind;
+	in.has_slot = r->consensus;
+	in.level = r->level;
+	in.round = r->round;
+	/* One watermark per magic byte: block, preattestation, the rest. */
+	in.slot_class = r->magic == TZ_MAGIC_BLOCK ? 0 : r->magic == TZ_MAGIC_PREATTESTATION ? 1 : 2;
+	if (r->has_chain_id) {
+		memcpy(in.network, r->chain_id, 4);
+		in.network_len = 4;
+	}
+	in.op_kinds = r->op_kinds;
+	in.n_ops = r->n_ops;
+	for (unsigned op = 0, n = 0; op < TZ_OP_KIND_COUNT && n < INTENT_OPS_MAX; op++)
+		if (r->op_kinds & BIT(op))
+			in.ops[n++].kind = op;
+	return in;
+}
+
 static struct tz_request
-req_of(enum tz_req_kind kind)
+tz_req_of(enum tz_req_kind kind)
 {
 	struct tz_request r;
 
@@ -62,13 +93,20 @@ req_of(enum tz_req_kind kind)
 	return r;
 }
 
-static struct tz_request
+static struct sign_intent
+req_of(enum tz_req_kind kind)
+{
+	struct tz_request r = tz_req_of(kind);
+	return intent_of(&r);
+}
+
+static struct sign_intent
 generic_of(uint64_t ops)
 {
-	struct tz_request r = req_of(TZ_REQ_GENERIC);
+	struct tz_request r = tz_req_of(TZ_REQ_GENERIC);
 	r.op_kinds = ops;
 	r.n_ops = (uint32_t)__builtin_popcountll(ops);
-	return r;
+	return intent_of(&r);
 }
 
 static void
@@ -81,11 +119,20 @@ test_init_default(void **state)
 	(void)state;
 
 	for (size_t i = 0; i < 4; i++) {
-		assert_int_equal(policy_key_init_default(&k, addrs[i]), 0);
+		enum sigil_key_type t;
+		uint8_t pkh[TZ_PKH_LEN];
+
+		assert_int_equal(policy_key_init_default(&k, &chain_tezos, addrs[i]), 0);
 		assert_string_equal(k.address, addrs[i]);
-		assert_int_equal(k.type, types[i]);
+		assert_ptr_equal(k.chain, &chain_tezos);
+		assert_int_equal(k.allow_kinds, (1u << TZ_REQ_BLOCK) |
+		                                    (1u << TZ_REQ_PREATTESTATION) |
+		                                    (1u << TZ_REQ_ATTESTATION));
+		/* The key type the policy no longer keeps: read from the address. */
+		assert_int_equal(tz_pkh_decode(k.address, strlen(k.address), &t, pkh), 0);
+		assert_int_equal(t, types[i]);
 	}
-	assert_int_equal(k.n_chains, 0);
+	assert_int_equal(k.n_networks, 0);
 	assert_int_equal(k.n_auth_keys, 0);
 	assert_false(k.log_payloads);
 	assert_false(k.allow_proof_of_possession);
@@ -94,25 +141,32 @@ test_init_default(void **state)
 	                                    (1u << TZ_REQ_ATTESTATION));
 
 	/* Bad addresses: garbage, wrong checksum, a contract, empty, too long. */
-	assert_int_not_equal(policy_key_init_default(&k, "tz1notanaddress"), 0);
-	assert_int_not_equal(policy_key_init_default(&k, "tz1c8PEDNfj6UxoQM2XCyfTHM5KbGGgoqDrh"), 0);
-	assert_int_not_equal(policy_key_init_default(&k, "KT1PWx2mnDueood7fEmfbBDKx1D9BAnnXitn"), 0);
-	assert_int_not_equal(policy_key_init_default(&k, ""), 0);
-	assert_int_not_equal(policy_key_init_default(&k, NULL), 0);
+	assert_int_not_equal(policy_key_init_default(&k, &chain_tezos, "tz1notanaddress"), 0);
 	assert_int_not_equal(
-		policy_key_init_default(&k, TZ1 "tz1c8PEDNfj6UxoQM2XCyfTHM5KbGGgoqDrH"), 0);
+		policy_key_init_default(&k, &chain_tezos, "tz1c8PEDNfj6UxoQM2XCyfTHM5KbGGgoqDrh"), 0);
+	assert_int_not_equal(
+		policy_key_init_default(&k, &chain_tezos, "KT1PWx2mnDueood7fEmfbBDKx1D9BAnnXitn"), 0);
+	assert_int_not_equal(policy_key_init_default(&k, &chain_tezos, ""), 0);
+	assert_int_not_equal(policy_key_init_default(&k, &chain_tezos, NULL), 0);
+	assert_int_not_equal(
+		policy_key_init_default(&k, &chain_tezos, TZ1 "tz1c8PEDNfj6UxoQM2XCyfTHM5KbGGgoqDrH"),
+		0);
 	assert_string_equal(k.address, "");
+	/* No chain, no key. */
+	assert_int_not_equal(policy_key_init_default(&k, NULL, TZ1), 0);
+	assert_string_equal(k.address, "");
+	assert_null(k.chain);
 }
 
 static void
 test_default_set(void **state)
 {
 	struct policy_key k;
-	struct tz_request r;
+	struct sign_intent r;
 	char why[POLICY_REASON_MAX];
 	(void)state;
 
-	assert_int_equal(policy_key_init_default(&k, TZ1), 0);
+	assert_int_equal(policy_key_init_default(&k, &chain_tezos, TZ1), 0);
 	r = req_of(TZ_REQ_BLOCK);
 	assert_int_equal(policy_check(&k, &r, why, sizeof(why)), 0);
 	assert_string_equal(why, "");
@@ -133,7 +187,7 @@ test_default_set(void **state)
 
 	/* Anything outside the enum is refused, not indexed. */
 	r = req_of(TZ_REQ_BLOCK);
-	r.kind = (enum tz_req_kind)TZ_REQ_KINDS;
+	r.kind = TZ_REQ_KINDS;
 	assert_int_equal(policy_check(&k, &r, why, sizeof(why)), SIGIL_E_POLICY);
 	assert_int_equal(policy_check(&k, NULL, why, sizeof(why)), SIGIL_E_POLICY);
 	assert_int_equal(policy_check(NULL, &r, why, sizeof(why)), SIGIL_E_POLICY);
@@ -146,11 +200,11 @@ static void
 test_allow_names(void **state)
 {
 	struct policy_key k;
-	struct tz_request r;
+	struct sign_intent r;
 	char why[POLICY_REASON_MAX];
 	(void)state;
 
-	assert_int_equal(policy_key_init_default(&k, TZ1), 0);
+	assert_int_equal(policy_key_init_default(&k, &chain_tezos, TZ1), 0);
 	policy_clear_allow(&k);
 	r = req_of(TZ_REQ_BLOCK);
 	assert_int_equal(policy_check(&k, &r, why, sizeof(why)), SIGIL_E_POLICY);
@@ -176,11 +230,11 @@ static void
 test_generic_list(void **state)
 {
 	struct policy_key k;
-	struct tz_request r;
+	struct sign_intent r;
 	char why[POLICY_REASON_MAX];
 	(void)state;
 
-	assert_int_equal(policy_key_init_default(&k, TZ2), 0);
+	assert_int_equal(policy_key_init_default(&k, &chain_tezos, TZ2), 0);
 	assert_int_equal(policy_allow_op_name(&k, "transaction"), 0);
 	assert_int_equal(policy_allow_op_name(&k, "reveal"), 0);
 	/* An allowed op makes the generic kind allowed. */
@@ -215,17 +269,17 @@ static void
 test_legacy_names(void **state)
 {
 	struct policy_key k;
-	struct tz_request r;
+	struct sign_intent r;
 	char why[POLICY_REASON_MAX];
 	(void)state;
 
-	assert_int_equal(policy_req_kind_from_name("endorsement"), TZ_REQ_ATTESTATION);
-	assert_int_equal(policy_req_kind_from_name("preendorsement"), TZ_REQ_PREATTESTATION);
-	assert_int_equal(policy_req_kind_from_name("attestation"), TZ_REQ_ATTESTATION);
-	assert_int_equal(policy_req_kind_from_name("endorsement_with_dal"), -1);
-	assert_int_equal(policy_req_kind_from_name(NULL), -1);
+	assert_int_equal(policy_key_init_default(&k, &chain_tezos, TZ1), 0);
+	assert_int_equal(policy_req_kind_from_name(&k, "endorsement"), TZ_REQ_ATTESTATION);
+	assert_int_equal(policy_req_kind_from_name(&k, "preendorsement"), TZ_REQ_PREATTESTATION);
+	assert_int_equal(policy_req_kind_from_name(&k, "attestation"), TZ_REQ_ATTESTATION);
+	assert_int_equal(policy_req_kind_from_name(&k, "endorsement_with_dal"), -1);
+	assert_int_equal(policy_req_kind_from_name(&k, NULL), -1);
 
-	assert_int_equal(policy_key_init_default(&k, TZ1), 0);
 	policy_clear_allow(&k);
 	assert_int_equal(policy_allow_name(&k, "endorsement"), 0);
 	assert_int_equal(k.allow_kinds, 1u << TZ_REQ_ATTESTATION);
@@ -249,12 +303,18 @@ test_legacy_names(void **state)
 	                 SIGIL_E_INVALID);
 }
 
-/* Decodes hex (magic byte first) into r. */
+/* Decodes hex (magic byte first) into r, the intent the Tezos chain makes
+ * of it for a tz1 key; and checks that intent_of above maps tz_decode's
+ * request the same way. */
 static void
-decode_hex(const char *hex, struct tz_request *r)
+decode_hex(const char *hex, struct sign_intent *r)
 {
 	uint8_t buf[256];
 	size_t n = strlen(hex) / 2;
+	struct tz_request tr;
+	struct sign_intent mine;
+	struct sign_request req;
+	char why[CHAIN_REASON_MAX] = "";
 
 	assert_true(strlen(hex) % 2 == 0 && n <= sizeof(buf));
 	for (size_t i = 0; i < n; i++) {
@@ -262,7 +322,29 @@ decode_hex(const char *hex, struct tz_request *r)
 		assert_int_equal(sscanf(hex + 2 * i, "%2x", &v), 1);
 		buf[i] = (uint8_t)v;
 	}
-	assert_int_equal(tz_decode(buf, n, r), 0);
+	assert_int_equal(tz_decode(buf, n, &tr), 0);
+	mine = intent_of(&tr);
+
+	memset(&req, 0, sizeof(req));
+	req.api = "tezos";
+	req.chain = &chain_tezos;
+	req.address = TZ1;
+	req.payload = buf;
+	req.len = n;
+	req.version = 2;
+	if (chain_tezos.decode(&req, SIGIL_KEY_ED25519, NULL, 0, r, why, sizeof(why)) != 0)
+		fail_msg("decode: %s", why);
+	assert_int_equal(r->kind, mine.kind);
+	assert_int_equal(r->has_slot, mine.has_slot);
+	assert_int_equal(r->level, mine.level);
+	assert_int_equal(r->round, mine.round);
+	assert_int_equal(r->slot_class, mine.slot_class);
+	assert_int_equal(r->network_len, mine.network_len);
+	assert_memory_equal(r->network, mine.network, sizeof(r->network));
+	assert_int_equal(r->op_kinds, mine.op_kinds);
+	assert_int_equal(r->n_ops, mine.n_ops);
+	for (size_t i = 0; i < INTENT_OPS_MAX; i++)
+		assert_int_equal(r->ops[i].kind, mine.ops[i].kind);
 }
 
 /* @taquito/local-forging 24.2.0 transactions (test_decode.c has them): to
@@ -283,11 +365,11 @@ test_staking(void **state)
 	static const enum tz_op_kind kinds[] = {TZ_OP_STAKE, TZ_OP_UNSTAKE, TZ_OP_FINALIZE_UNSTAKE,
 	                                        TZ_OP_SET_DELEGATE_PARAMETERS};
 	struct policy_key k;
-	struct tz_request r;
+	struct sign_intent r;
 	char why[POLICY_REASON_MAX], want[POLICY_REASON_MAX];
 	(void)state;
 
-	assert_int_equal(policy_key_init_default(&k, TZ1), 0);
+	assert_int_equal(policy_key_init_default(&k, &chain_tezos, TZ1), 0);
 	assert_int_equal(policy_allow_op_name(&k, "transaction"), 0);
 	for (size_t i = 0; i < 4; i++) {
 		r = generic_of(BIT(kinds[i]));
@@ -304,7 +386,7 @@ test_staking(void **state)
 	assert_int_equal(policy_check(&k, &r, why, sizeof(why)), SIGIL_E_POLICY);
 
 	/* stake alone: staking yes, transfers no, a contract's %stake no */
-	assert_int_equal(policy_key_init_default(&k, TZ1), 0);
+	assert_int_equal(policy_key_init_default(&k, &chain_tezos, TZ1), 0);
 	assert_int_equal(policy_allow_op_name(&k, "stake"), 0);
 	decode_hex(TX_STAKE, &r);
 	assert_int_equal(policy_check(&k, &r, why, sizeof(why)), 0);
@@ -332,11 +414,11 @@ static void
 test_ballot(void **state)
 {
 	struct policy_key k;
-	struct tz_request r;
+	struct sign_intent r;
 	char why[POLICY_REASON_MAX];
 	(void)state;
 
-	assert_int_equal(policy_key_init_default(&k, TZ1), 0);
+	assert_int_equal(policy_key_init_default(&k, &chain_tezos, TZ1), 0);
 	assert_int_equal(policy_allow_op_name(&k, "ballot:yay"), 0);
 	r = generic_of(BIT(TZ_OP_BALLOT_YAY));
 	assert_int_equal(policy_check(&k, &r, why, sizeof(why)), 0);
@@ -344,7 +426,7 @@ test_ballot(void **state)
 	assert_int_equal(policy_check(&k, &r, why, sizeof(why)), SIGIL_E_POLICY);
 	assert_string_equal(why, "operation kind ballot:nay not allowed");
 
-	assert_int_equal(policy_key_init_default(&k, TZ1), 0);
+	assert_int_equal(policy_key_init_default(&k, &chain_tezos, TZ1), 0);
 	assert_int_equal(policy_allow_op_name(&k, "ballot"), 0);
 	assert_int_equal(k.allow_ops,
 	                 BIT(TZ_OP_BALLOT_YAY) | BIT(TZ_OP_BALLOT_NAY) | BIT(TZ_OP_BALLOT_PASS));
@@ -359,21 +441,22 @@ static void
 test_chains(void **state)
 {
 	struct policy_key k;
-	struct tz_request r;
+	struct sign_intent r;
 	char why[POLICY_REASON_MAX];
 	(void)state;
 
-	assert_int_equal(policy_key_init_default(&k, TZ1), 0);
+	assert_int_equal(policy_key_init_default(&k, &chain_tezos, TZ1), 0);
 	assert_int_equal(policy_allow_chain(&k, NET_01020304), 0);
-	assert_int_equal(k.n_chains, 1);
-	assert_memory_equal(k.chains[0], "\x01\x02\x03\x04", 4);
+	assert_int_equal(k.n_networks, 1);
+	assert_int_equal(k.network_len[0], 4);
+	assert_memory_equal(k.networks[0], "\x01\x02\x03\x04", 4);
 	r = req_of(TZ_REQ_BLOCK); /* mainnet */
 	assert_int_equal(policy_check(&k, &r, why, sizeof(why)), SIGIL_E_POLICY);
 	assert_string_equal(why, "chain " MAINNET " not allowed");
 
 	assert_int_equal(policy_allow_chain(&k, MAINNET), 0);
 	assert_int_equal(policy_allow_chain(&k, MAINNET), 0); /* twice is once */
-	assert_int_equal(k.n_chains, 2);
+	assert_int_equal(k.n_networks, 2);
 	assert_int_equal(policy_check(&k, &r, why, sizeof(why)), 0);
 
 	/* Requests without a chain id are not subject to the list. */
@@ -386,7 +469,7 @@ test_chains(void **state)
 	assert_int_not_equal(policy_allow_chain(&k, "NetXdQprcVkpaWV"), 0);
 	assert_int_not_equal(policy_allow_chain(&k, "mainnet"), 0);
 	assert_int_not_equal(policy_allow_chain(&k, NULL), 0);
-	assert_int_equal(k.n_chains, 2);
+	assert_int_equal(k.n_networks, 2);
 }
 
 static void
@@ -395,13 +478,14 @@ test_chain_limit(void **state)
 	struct policy_key k;
 	(void)state;
 
-	assert_int_equal(policy_key_init_default(&k, TZ1), 0);
+	assert_int_equal(policy_key_init_default(&k, &chain_tezos, TZ1), 0);
 	/* Fill the list with copies of one id to reach the ceiling. */
 	for (size_t i = 0; i < POLICY_MAX_CHAINS; i++) {
-		k.chains[i][0] = (uint8_t)i;
-		k.chains[i][1] = 0xee;
+		k.networks[i][0] = (uint8_t)i;
+		k.networks[i][1] = 0xee;
+		k.network_len[i] = 4;
 	}
-	k.n_chains = POLICY_MAX_CHAINS;
+	k.n_networks = POLICY_MAX_CHAINS;
 	assert_int_equal(policy_allow_chain(&k, MAINNET), SIGIL_E_TOO_BIG);
 }
 
@@ -413,7 +497,7 @@ test_pop_and_auth(void **state)
 	uint8_t other[33] = {0};
 	(void)state;
 
-	assert_int_equal(policy_key_init_default(&k, TZ4), 0);
+	assert_int_equal(policy_key_init_default(&k, &chain_tezos, TZ4), 0);
 	assert_int_equal(policy_check_pop(&k, why, sizeof(why)), SIGIL_E_POLICY);
 	assert_string_equal(why, "proof of possession not allowed");
 	k.allow_proof_of_possession = true;

@@ -20,6 +20,8 @@
 #include "vault/file/file.h"
 #include "vault/vault.h"
 
+#include "vault_testlib.h"
+
 static const char *const BLSK = "BLsk2EsczrFLS5n1D99b6yGCXu8fFnhKWiQhq9WsSgq4YqxmMUAw7j";
 static const char *const BLPK = "BLpk1z8C4bWX4aaS1VH6NJM8gqnoQAWXdFxAB8Acydq3FNyp331EWfmc9vsSQehXRriameNoTToD";
 static const char *const TZ4 = "tz4Eguaqt8pp7B5EiUVWBHHPbttUCkjCjZvx";
@@ -79,48 +81,55 @@ static void
 check_signs(struct vault *v, size_t i)
 {
 	const struct vault_key *k = v->ops->key(v, i);
-	uint8_t msg[32], sig[SIGIL_SIG_MAX], want[96], digest[32] = {0};
-	char b58[TZ_B58_MAX];
-	size_t len = strlen(MSG) / 2, siglen;
+	uint8_t msg[32], want[96], digest[32] = {0};
+	struct vault_sig sig;
+	char b58[TZ_B58_MAX], addr[CHAIN_ADDRESS_MAX], pk[CHAIN_TEXT_MAX];
+	size_t len = strlen(MSG) / 2;
 
 	assert_non_null(k);
 	assert_int_equal(k->type, SIGIL_KEY_BLS);
 	assert_int_equal(k->pk_len, 48);
-	assert_string_equal(k->address, TZ4);
-	assert_string_equal(k->public_key, BLPK);
+	assert_string_equal(tz_address_of(k, addr), TZ4);
+	assert_string_equal(tz_public_key_of(k, pk), BLPK);
 	unhex(MSG, msg, len);
 
-	assert_int_equal(v->ops->sign(v, i, VAULT_SIGN_BLS_POP, msg, len, sig, &siglen), 0);
-	assert_int_equal(siglen, 96);
-	assert_int_equal(tz_sig_encode(SIGIL_KEY_BLS, sig, siglen, b58, sizeof(b58)), 0);
+	assert_int_equal(v->ops->sign(v, i, SIGIL_SCHEME_BLS_POP, msg, len, NULL, &sig), 0);
+	assert_int_equal(sig.len, 96);
+	assert_int_equal(chain_tezos.signature_text(SIGIL_KEY_BLS, sig.sig, sig.len, b58, sizeof(b58)),
+	                 0);
 	assert_string_equal(b58, SIG_POP);
-	assert_int_equal(sigil_bls_verify(k->pk, k->pk_len, SIGIL_BLS_POP, msg, len, sig, siglen), 0);
+	assert_int_equal(
+		sigil_bls_verify(k->pk, k->pk_len, SIGIL_BLS_POP, msg, len, sig.sig, sig.len), 0);
 
-	assert_int_equal(v->ops->sign(v, i, VAULT_SIGN_BLS_AUG, msg, len, sig, &siglen), 0);
-	assert_int_equal(siglen, 96);
+	assert_int_equal(v->ops->sign(v, i, SIGIL_SCHEME_BLS_AUG, msg, len, NULL, &sig), 0);
+	assert_int_equal(sig.len, 96);
 	unhex(SIG_AUG_HEX, want, sizeof(want));
-	assert_memory_equal(sig, want, sizeof(want));
-	assert_int_equal(sigil_bls_verify(k->pk, k->pk_len, SIGIL_BLS_AUG, msg, len, sig, siglen), 0);
-	assert_int_equal(sigil_bls_verify(k->pk, k->pk_len, SIGIL_BLS_POP, msg, len, sig, siglen),
-	                 SIGIL_E_CRYPTO);
+	assert_memory_equal(sig.sig, want, sizeof(want));
+	assert_int_equal(
+		sigil_bls_verify(k->pk, k->pk_len, SIGIL_BLS_AUG, msg, len, sig.sig, sig.len), 0);
+	assert_int_equal(
+		sigil_bls_verify(k->pk, k->pk_len, SIGIL_BLS_POP, msg, len, sig.sig, sig.len),
+		SIGIL_E_CRYPTO);
 
-	assert_int_equal(v->ops->sign(v, i, VAULT_SIGN_BLS_PROOF, NULL, 0, sig, &siglen), 0);
-	assert_int_equal(tz_sig_encode(SIGIL_KEY_BLS, sig, siglen, b58, sizeof(b58)), 0);
+	assert_int_equal(v->ops->sign(v, i, SIGIL_SCHEME_BLS_PROOF, NULL, 0, NULL, &sig), 0);
+	assert_int_equal(chain_tezos.signature_text(SIGIL_KEY_BLS, sig.sig, sig.len, b58, sizeof(b58)),
+	                 0);
 	assert_string_equal(b58, SIG_PROOF);
-	assert_int_equal(sigil_bls_verify(k->pk, k->pk_len, SIGIL_BLS_PROOF, NULL, 0, sig, siglen), 0);
+	assert_int_equal(
+		sigil_bls_verify(k->pk, k->pk_len, SIGIL_BLS_PROOF, NULL, 0, sig.sig, sig.len), 0);
 	/* The proof names the key's own public key or nothing. */
-	assert_int_equal(v->ops->sign(v, i, VAULT_SIGN_BLS_PROOF, k->pk, k->pk_len, sig, &siglen), 0);
-	assert_int_equal(v->ops->sign(v, i, VAULT_SIGN_BLS_PROOF, msg, len, sig, &siglen),
+	assert_int_equal(v->ops->sign(v, i, SIGIL_SCHEME_BLS_PROOF, k->pk, k->pk_len, NULL, &sig), 0);
+	assert_int_equal(v->ops->sign(v, i, SIGIL_SCHEME_BLS_PROOF, msg, len, NULL, &sig),
 	                 SIGIL_E_INVALID);
-	assert_int_equal(siglen, 0);
+	assert_int_equal(sig.len, 0);
 
 	/* A tz4 key never signs a digest; unknown schemes are refused. */
-	assert_int_equal(v->ops->sign(v, i, VAULT_SIGN_DIGEST, digest, 32, sig, &siglen),
+	assert_int_equal(v->ops->sign(v, i, SIGIL_SCHEME_PLAIN, digest, 32, NULL, &sig),
 	                 SIGIL_E_UNSUPPORTED);
-	assert_int_equal(siglen, 0);
-	assert_int_equal(v->ops->sign(v, i, (enum vault_scheme)9, msg, len, sig, &siglen),
+	assert_int_equal(sig.len, 0);
+	assert_int_equal(v->ops->sign(v, i, (enum sigil_scheme)9, msg, len, NULL, &sig),
 	                 SIGIL_E_INVALID);
-	assert_int_equal(v->ops->sign(v, i, VAULT_SIGN_BLS_POP, NULL, 4, sig, &siglen),
+	assert_int_equal(v->ops->sign(v, i, SIGIL_SCHEME_BLS_POP, NULL, 4, NULL, &sig),
 	                 SIGIL_E_INVALID);
 }
 
@@ -129,26 +138,30 @@ test_file_vault(void **state)
 {
 	struct vault *v = NULL;
 	struct vault_key info;
-	uint8_t sk[32], edsk[32], sig[SIGIL_SIG_MAX];
-	size_t siglen = 5;
+	struct vault_sig sig;
+	uint8_t sk[32], edsk[32];
+	char addr[CHAIN_ADDRESS_MAX], pk[CHAIN_TEXT_MAX];
 	(void)state;
 
 	load_blsk(sk);
-	assert_int_equal(vault_file_add(path, "pass", "baker", SIGIL_KEY_BLS, sk, &info), 0);
-	assert_string_equal(info.address, TZ4);
-	assert_string_equal(info.public_key, BLPK);
+	assert_int_equal(vault_file_add(path, "pass", tz_codec(), "baker", SIGIL_KEY_BLS, sk, &info),
+	                 0);
+	assert_string_equal(tz_address_of(&info, addr), TZ4);
+	assert_string_equal(tz_public_key_of(&info, pk), BLPK);
 	for (int i = 0; i < 32; i++)
 		edsk[i] = (uint8_t)(i + 1);
-	assert_int_equal(vault_file_add(path, "pass", "tz1", SIGIL_KEY_ED25519, edsk, NULL), 0);
+	assert_int_equal(
+		vault_file_add(path, "pass", tz_codec(), "tz1", SIGIL_KEY_ED25519, edsk, NULL), 0);
 
-	assert_int_equal(vault_file_open(path, "pass", &v), 0);
+	assert_int_equal(vault_file_open(path, "pass", tz_codec(), &v), 0);
 	assert_int_equal(v->ops->count(v), 2);
 	check_signs(v, 0);
 	/* A BLS scheme asked of a tz1 key is refused, not attempted. */
-	assert_int_equal(v->ops->sign(v, 1, VAULT_SIGN_BLS_POP, sk, 1, sig, &siglen),
+	memset(&sig, 0x55, sizeof(sig));
+	assert_int_equal(v->ops->sign(v, 1, SIGIL_SCHEME_BLS_POP, sk, 1, NULL, &sig),
 	                 SIGIL_E_INVALID);
-	assert_int_equal(siglen, 0);
-	assert_int_equal(v->ops->sign(v, 2, VAULT_SIGN_BLS_POP, sk, 1, sig, &siglen),
+	assert_int_equal(sig.len, 0);
+	assert_int_equal(v->ops->sign(v, 2, SIGIL_SCHEME_BLS_POP, sk, 1, NULL, &sig),
 	                 SIGIL_E_UNKNOWN_KEY);
 	v->ops->close(v);
 
@@ -174,8 +187,10 @@ test_bad_secret(void **state)
 	(void)state;
 
 	memset(sk, 0, sizeof(sk));
-	assert_int_not_equal(vault_file_add(path, "pass", "zero", SIGIL_KEY_BLS, sk, &info), 0);
-	assert_int_not_equal(vault_file_add(path, "pass", "r", SIGIL_KEY_BLS, r_le, &info), 0);
+	assert_int_not_equal(vault_file_add(path, "pass", tz_codec(), "zero", SIGIL_KEY_BLS, sk, &info),
+	                     0);
+	assert_int_not_equal(vault_file_add(path, "pass", tz_codec(), "r", SIGIL_KEY_BLS, r_le, &info),
+	                     0);
 	assert_int_not_equal(vault_key_describe(SIGIL_KEY_BLS, r_le, "r", &info), 0);
 }
 
@@ -188,7 +203,7 @@ test_signatory_format(void **state)
 
 	snprintf(text, sizeof(text), "[{\"name\":\"baker\",\"value\":\"unencrypted:%s\"}]", BLSK);
 	assert_int_equal(fileio_write_atomic(path, text, strlen(text), 0600), 0);
-	assert_int_equal(vault_file_open(path, NULL, &v), 0);
+	assert_int_equal(vault_file_open(path, NULL, tz_codec(), &v), 0);
 	assert_int_equal(v->ops->count(v), 1);
 	check_signs(v, 0);
 	v->ops->close(v);

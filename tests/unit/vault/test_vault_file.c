@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include <jansson.h>
+#include <sodium.h>
 
 #include "base/errors.h"
 #include "base/fileio.h"
@@ -18,6 +19,8 @@
 #include "vault/file/format.h"
 #include "vault/file/file.h"
 #include "vault/vault.h"
+
+#include "vault_testlib.h"
 
 static char dir[64], path[128];
 
@@ -52,8 +55,9 @@ test_roundtrip(void **state)
 {
 	struct vault *v;
 	struct vault_key info[3];
-	uint8_t sk[32], digest[32], sig[SIGIL_SIG_MAX];
-	size_t siglen;
+	struct vault_sig sig;
+	uint8_t sk[32], digest[32];
+	char a1[CHAIN_ADDRESS_MAX], a2[CHAIN_ADDRESS_MAX];
 	struct stat st;
 	(void)state;
 
@@ -61,25 +65,38 @@ test_roundtrip(void **state)
 		seed(sk, (uint8_t)(t * 40 + 1));
 		char name[16];
 		snprintf(name, sizeof(name), "k%d", t);
-		assert_int_equal(vault_file_add(path, "pass", name, (enum sigil_key_type)t, sk, &info[t]), 0);
+		assert_int_equal(vault_file_add(path, "pass", tz_codec(), name, (enum sigil_key_type)t,
+		                                sk, &info[t]),
+		                 0);
 	}
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0600);
-	assert_int_equal(vault_file_open(path, "pass", &v), 0);
+	assert_int_equal(vault_file_open(path, "pass", tz_codec(), &v), 0);
 	assert_int_equal(v->ops->count(v), 3);
 	memset(digest, 7, sizeof(digest));
 	for (size_t i = 0; i < 3; i++) {
 		const struct vault_key *k = v->ops->key(v, i);
-		assert_string_equal(k->address, info[i].address);
+		assert_string_equal(tz_address_of(k, a1), tz_address_of(&info[i], a2));
 		assert_string_equal(k->name, info[i].name);
-		assert_int_equal(v->ops->sign(v, i, VAULT_SIGN_DIGEST, digest, 32, sig, &siglen), 0);
-		assert_int_equal(siglen, 64);
-		assert_int_equal(sigil_verify_digest(k->type, k->pk, k->pk_len, digest, sig, siglen), 0);
-		assert_int_equal(v->ops->sign(v, i, VAULT_SIGN_DIGEST, digest, 31, sig, &siglen),
-		                 SIGIL_E_INVALID);
+		assert_int_equal(v->ops->sign(v, i, SIGIL_SCHEME_PLAIN, digest, 32, NULL, &sig), 0);
+		assert_int_equal(sig.len, 64);
+		assert_int_equal(sigil_verify_digest(k->type, k->pk, k->pk_len, digest, sig.sig, sig.len),
+		                 0);
+		if (k->type == SIGIL_KEY_ED25519) {
+			/* SIGIL_SCHEME_PLAIN: Ed25519 signs its message, of any
+			 * length (RFC 8032, vault.h, crypto/sig.h). */
+			assert_int_equal(v->ops->sign(v, i, SIGIL_SCHEME_PLAIN, digest, 31, NULL, &sig), 0);
+			assert_int_equal(sig.len, 64);
+			assert_int_equal(crypto_sign_verify_detached(sig.sig, digest, 31, k->pk), 0);
+		} else {
+			/* ECDSA signs a 32-byte digest, nothing else. */
+			assert_int_equal(v->ops->sign(v, i, SIGIL_SCHEME_PLAIN, digest, 31, NULL, &sig),
+			                 SIGIL_E_INVALID);
+			assert_int_equal(sig.len, 0);
+		}
 	}
 	assert_null(v->ops->key(v, 3));
-	assert_int_equal(v->ops->sign(v, 3, VAULT_SIGN_DIGEST, digest, 32, sig, &siglen),
+	assert_int_equal(v->ops->sign(v, 3, SIGIL_SCHEME_PLAIN, digest, 32, NULL, &sig),
 	                 SIGIL_E_UNKNOWN_KEY);
 	v->ops->close(v);
 
@@ -102,20 +119,23 @@ test_wrong_passphrase_and_duplicates(void **state)
 	(void)state;
 
 	seed(sk, 9);
-	assert_int_equal(vault_file_add(path, "right", "a", SIGIL_KEY_ED25519, sk, NULL), 0);
-	assert_int_equal(vault_file_open(path, "wrong", &v), SIGIL_E_PASSPHRASE);
+	assert_int_equal(vault_file_add(path, "right", tz_codec(), "a", SIGIL_KEY_ED25519, sk, NULL),
+	                 0);
+	assert_int_equal(vault_file_open(path, "wrong", tz_codec(), &v), SIGIL_E_PASSPHRASE);
 	assert_null(v);
-	assert_int_equal(vault_file_open(path, "", &v), SIGIL_E_PASSPHRASE);
+	assert_int_equal(vault_file_open(path, "", tz_codec(), &v), SIGIL_E_PASSPHRASE);
 	/* Adding under another passphrase would make a file nobody can open. */
 	seed(sk, 10);
-	assert_int_equal(vault_file_add(path, "wrong", "b", SIGIL_KEY_ED25519, sk, NULL),
+	assert_int_equal(vault_file_add(path, "wrong", tz_codec(), "b", SIGIL_KEY_ED25519, sk, NULL),
 	                 SIGIL_E_PASSPHRASE);
-	assert_int_equal(vault_file_add(path, "right", "a", SIGIL_KEY_ED25519, sk, NULL),
+	/* A second key under a name already there. */
+	assert_int_equal(vault_file_add(path, "right", tz_codec(), "a", SIGIL_KEY_ED25519, sk, NULL),
 	                 SIGIL_E_INVALID);
+	/* The same key (public key) again under another name. */
 	seed(sk, 9);
-	assert_int_equal(vault_file_add(path, "right", "c", SIGIL_KEY_ED25519, sk, NULL),
+	assert_int_equal(vault_file_add(path, "right", tz_codec(), "c", SIGIL_KEY_ED25519, sk, NULL),
 	                 SIGIL_E_INVALID);
-	assert_int_equal(vault_file_open(path, "right", &v), 0);
+	assert_int_equal(vault_file_open(path, "right", tz_codec(), &v), 0);
 	assert_int_equal(v->ops->count(v), 1);
 	v->ops->close(v);
 }
@@ -143,15 +163,16 @@ test_tampering(void **state)
 	(void)state;
 
 	seed(sk, 3);
-	assert_int_equal(vault_file_add(path, "p", "name1", SIGIL_KEY_ED25519, sk, &info), 0);
+	assert_int_equal(
+		vault_file_add(path, "p", tz_codec(), "name1", SIGIL_KEY_ED25519, sk, &info), 0);
 	/* Relabelling an entry breaks its associated data. */
 	replace_in_file("\"name1\"", "\"name2\"");
-	assert_int_equal(vault_file_open(path, "p", &v), SIGIL_E_PASSPHRASE);
+	assert_int_equal(vault_file_open(path, "p", tz_codec(), &v), SIGIL_E_PASSPHRASE);
 	replace_in_file("\"name2\"", "\"name1\"");
-	assert_int_equal(vault_file_open(path, "p", &v), 0);
+	assert_int_equal(vault_file_open(path, "p", tz_codec(), &v), 0);
 	v->ops->close(v);
 	replace_in_file("\"ed25519\"", "\"ed25520\"");
-	assert_int_not_equal(vault_file_open(path, "p", &v), 0);
+	assert_int_not_equal(vault_file_open(path, "p", tz_codec(), &v), 0);
 }
 
 static void
@@ -170,11 +191,11 @@ test_garbage(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		assert_int_equal(fileio_write_atomic(path, bad[i], strlen(bad[i]), 0600), 0);
-		assert_int_not_equal(vault_file_open(path, "p", &v), 0);
+		assert_int_not_equal(vault_file_open(path, "p", tz_codec(), &v), 0);
 		assert_null(v);
 	}
 	unlink(path);
-	assert_int_equal(vault_file_open(path, "p", &v), SIGIL_E_NOT_FOUND);
+	assert_int_equal(vault_file_open(path, "p", tz_codec(), &v), SIGIL_E_NOT_FOUND);
 }
 
 static void
@@ -184,6 +205,7 @@ test_signatory_format(void **state)
 	uint8_t sk[32];
 	char edsk[TZ_B58_MAX], text[512];
 	struct vault_key info;
+	char a1[CHAIN_ADDRESS_MAX], a2[CHAIN_ADDRESS_MAX];
 	(void)state;
 
 	seed(sk, 5);
@@ -191,12 +213,12 @@ test_signatory_format(void **state)
 	assert_int_equal(vault_key_describe(SIGIL_KEY_ED25519, sk, "baker", &info), 0);
 	snprintf(text, sizeof(text), "[{\"name\":\"baker\",\"value\":\"unencrypted:%s\"}]", edsk);
 	assert_int_equal(fileio_write_atomic(path, text, strlen(text), 0600), 0);
-	assert_int_equal(vault_file_open(path, NULL, &v), 0);
+	assert_int_equal(vault_file_open(path, NULL, tz_codec(), &v), 0);
 	assert_int_equal(v->ops->count(v), 1);
-	assert_string_equal(v->ops->key(v, 0)->address, info.address);
+	assert_string_equal(tz_address_of(v->ops->key(v, 0), a1), tz_address_of(&info, a2));
 	v->ops->close(v);
 	/* Adding to a Signatory file is refused rather than mixing formats. */
-	assert_int_equal(vault_file_add(path, "p", "x", SIGIL_KEY_ED25519, sk, NULL),
+	assert_int_equal(vault_file_add(path, "p", tz_codec(), "x", SIGIL_KEY_ED25519, sk, NULL),
 	                 SIGIL_E_UNSUPPORTED);
 }
 
@@ -227,7 +249,7 @@ test_duplicates_in_file(void **state)
 		}
 		snprintf(text + n, sizeof(text) - n, "]");
 		assert_int_equal(fileio_write_atomic(path, text, strlen(text), 0600), 0);
-		int rc = vault_file_open(path, NULL, &v);
+		int rc = vault_file_open(path, NULL, tz_codec(), &v);
 		if (c == 0) {
 			assert_int_equal(rc, 0);
 			assert_int_equal(v->ops->count(v), 8);
@@ -264,8 +286,9 @@ static void
 test_signatory_encrypted(void **state)
 {
 	struct vault *v = NULL;
-	uint8_t digest[32], sig[SIGIL_SIG_MAX];
-	size_t siglen;
+	uint8_t digest[32];
+	struct vault_sig sig;
+	char text[CHAIN_TEXT_MAX];
 	json_malloc_t m;
 	json_free_t f;
 	(void)state;
@@ -273,18 +296,19 @@ test_signatory_encrypted(void **state)
 	write_text("[{\"name\":\"baker\",\"value\":\"encrypted:" EDESK "\"},"
 	           "{\"name\":\"wallet\",\"value\":\"encrypted:" SPESK "\"},"
 	           "{\"name\":\"hot\",\"value\":\"unencrypted:" EDSK_PLAIN "\"}]");
-	assert_int_equal(vault_file_open(path, SIG_PASS, &v), 0);
+	assert_int_equal(vault_file_open(path, SIG_PASS, tz_codec(), &v), 0);
 	assert_int_equal(v->ops->count(v), 3);
 	assert_string_equal(v->ops->key(v, 0)->name, "baker");
-	assert_string_equal(v->ops->key(v, 0)->address, EDESK_TZ1);
-	assert_string_equal(v->ops->key(v, 0)->public_key, EDESK_PK);
-	assert_string_equal(v->ops->key(v, 1)->address, SPESK_TZ2);
-	assert_string_equal(v->ops->key(v, 2)->address, EDSK_PLAIN_TZ1);
+	assert_string_equal(tz_address_of(v->ops->key(v, 0), text), EDESK_TZ1);
+	assert_string_equal(tz_public_key_of(v->ops->key(v, 0), text), EDESK_PK);
+	assert_string_equal(tz_address_of(v->ops->key(v, 1), text), SPESK_TZ2);
+	assert_string_equal(tz_address_of(v->ops->key(v, 2), text), EDSK_PLAIN_TZ1);
 	memset(digest, 3, sizeof(digest));
 	for (size_t i = 0; i < 3; i++) {
 		const struct vault_key *k = v->ops->key(v, i);
-		assert_int_equal(v->ops->sign(v, i, VAULT_SIGN_DIGEST, digest, 32, sig, &siglen), 0);
-		assert_int_equal(sigil_verify_digest(k->type, k->pk, k->pk_len, digest, sig, siglen), 0);
+		assert_int_equal(v->ops->sign(v, i, SIGIL_SCHEME_PLAIN, digest, 32, NULL, &sig), 0);
+		assert_int_equal(
+			sigil_verify_digest(k->type, k->pk, k->pk_len, digest, sig.sig, sig.len), 0);
 	}
 	v->ops->close(v);
 	/* The file's strings are freed through a wiping free from now on. */
@@ -292,24 +316,24 @@ test_signatory_encrypted(void **state)
 	assert_true(f != free);
 
 	/* Wrong or missing passphrase: nothing opens, nothing is returned. */
-	assert_int_equal(vault_file_open(path, "wrong horse", &v), SIGIL_E_PASSPHRASE);
+	assert_int_equal(vault_file_open(path, "wrong horse", tz_codec(), &v), SIGIL_E_PASSPHRASE);
 	assert_null(v);
-	assert_int_equal(vault_file_open(path, NULL, &v), SIGIL_E_PASSPHRASE);
+	assert_int_equal(vault_file_open(path, NULL, tz_codec(), &v), SIGIL_E_PASSPHRASE);
 	assert_null(v);
 	/* "encrypted:" must hold what it says, and so must "unencrypted:". */
 	write_text("[{\"name\":\"baker\",\"value\":\"unencrypted:" EDESK "\"}]");
-	assert_int_not_equal(vault_file_open(path, SIG_PASS, &v), 0);
+	assert_int_not_equal(vault_file_open(path, SIG_PASS, tz_codec(), &v), 0);
 	assert_null(v);
 	write_text("[{\"name\":\"baker\",\"value\":\"encrypted:" EDSK_PLAIN "\"}]");
-	assert_int_not_equal(vault_file_open(path, SIG_PASS, &v), 0);
+	assert_int_not_equal(vault_file_open(path, SIG_PASS, tz_codec(), &v), 0);
 	assert_null(v);
 	/* A truncated ciphertext does not open. */
 	write_text("[{\"name\":\"baker\",\"value\":\"encrypted:edesk1GBQ31Tu4CffTw7ea\"}]");
-	assert_int_not_equal(vault_file_open(path, SIG_PASS, &v), 0);
+	assert_int_not_equal(vault_file_open(path, SIG_PASS, tz_codec(), &v), 0);
 	/* Two entries for one key. */
 	write_text("[{\"name\":\"a\",\"value\":\"encrypted:" EDESK "\"},"
 	           "{\"name\":\"b\",\"value\":\"encrypted:" EDESK "\"}]");
-	assert_int_equal(vault_file_open(path, SIG_PASS, &v), SIGIL_E_INVALID);
+	assert_int_equal(vault_file_open(path, SIG_PASS, tz_codec(), &v), SIGIL_E_INVALID);
 	assert_null(v);
 }
 
@@ -330,7 +354,7 @@ writer_main(const char *vault, const char *who)
 	for (int j = 0; j < KEYS_PER_WRITER && rc == 0; j++) {
 		seed(sk, (uint8_t)(1 + w * KEYS_PER_WRITER + j));
 		snprintf(name, sizeof(name), "w%d-%d", w, j);
-		rc = vault_file_add(vault, "p", name, SIGIL_KEY_ED25519, sk, NULL);
+		rc = vault_file_add(vault, "p", tz_codec(), name, SIGIL_KEY_ED25519, sk, NULL);
 	}
 	return rc == 0 ? 0 : 1;
 }
@@ -364,7 +388,7 @@ test_concurrent_add(void **state)
 		assert_true(WIFEXITED(status));
 		assert_int_equal(WEXITSTATUS(status), 0);
 	}
-	assert_int_equal(vault_file_open(path, "p", &v), 0);
+	assert_int_equal(vault_file_open(path, "p", tz_codec(), &v), 0);
 	assert_int_equal(v->ops->count(v), N_WRITERS * KEYS_PER_WRITER);
 	v->ops->close(v);
 }
@@ -381,24 +405,26 @@ test_kek_cache(void **state)
 
 	seed(sk, 21);
 	unsigned long n0 = vf_kdf_argon2_runs();
-	assert_int_equal(vault_file_add(path, "kek pass", "a", SIGIL_KEY_ED25519, sk, NULL), 0);
+	assert_int_equal(
+		vault_file_add(path, "kek pass", tz_codec(), "a", SIGIL_KEY_ED25519, sk, NULL), 0);
 	assert_int_equal(vf_kdf_argon2_runs(), n0 + 1);
 	for (int i = 0; i < 3; i++) {
-		assert_int_equal(vault_file_open(path, "kek pass", &v), 0);
+		assert_int_equal(vault_file_open(path, "kek pass", tz_codec(), &v), 0);
 		assert_int_equal(v->ops->count(v), 1);
 		v->ops->close(v);
 	}
 	assert_int_equal(vf_kdf_argon2_runs(), n0 + 1);
 	/* Another passphrase: derived, and still refused; so again. */
-	assert_int_equal(vault_file_open(path, "kek pasS", &v), SIGIL_E_PASSPHRASE);
+	assert_int_equal(vault_file_open(path, "kek pasS", tz_codec(), &v), SIGIL_E_PASSPHRASE);
 	assert_int_equal(vf_kdf_argon2_runs(), n0 + 2);
-	assert_int_equal(vault_file_open(path, "kek pasS", &v), SIGIL_E_PASSPHRASE);
+	assert_int_equal(vault_file_open(path, "kek pasS", tz_codec(), &v), SIGIL_E_PASSPHRASE);
 	assert_null(v);
 	/* A new vault (a new salt) with the same passphrase: derived. */
 	assert_int_equal(unlink(path), 0);
-	assert_int_equal(vault_file_add(path, "kek pass", "a", SIGIL_KEY_ED25519, sk, NULL), 0);
+	assert_int_equal(
+		vault_file_add(path, "kek pass", tz_codec(), "a", SIGIL_KEY_ED25519, sk, NULL), 0);
 	assert_int_equal(vf_kdf_argon2_runs(), n0 + 3);
-	assert_int_equal(vault_file_open(path, "kek pass", &v), 0);
+	assert_int_equal(vault_file_open(path, "kek pass", tz_codec(), &v), 0);
 	v->ops->close(v);
 	assert_int_equal(vf_kdf_argon2_runs(), n0 + 3);
 }

@@ -71,7 +71,7 @@ test_sequences(void **state)
 	struct wm_mark same = m; /* even bytes equal to what is stored */
 	same.has_digest = true;
 	memset(same.digest, 0, sizeof(same.digest));
-	assert_int_equal(s->ops->check_advance(s, &id, &same, &prev), SIGIL_E_WATERMARK);
+	assert_int_equal(s->ops->check_advance(s, &id, &same, &prev, NULL), SIGIL_E_WATERMARK);
 	assert_int_equal(adv(s, 2, WM_BLOCK, 10, 0, 0, NULL), SIGIL_E_WATERMARK);
 	assert_int_equal(adv(s, 2, WM_BLOCK, 10, 1, 0, NULL), WM_ADVANCED);
 
@@ -684,7 +684,7 @@ adv_sign(struct wm_store *s, unsigned n, int32_t level, uint8_t d, struct counti
 	struct wm_id id = mkid(n, WM_BLOCK);
 	struct wm_mark m = mkmark(level, 0, d);
 	struct wm_signer signer = {.sign = counting_sign, .arg = c};
-	return s->ops->check_advance_sign(s, &id, &m, out, &signer);
+	return s->ops->check_advance_sign(s, &id, &m, out, &signer, NULL);
 }
 
 static void

@@ -105,8 +105,8 @@ id_of(const char *chain4, uint8_t tag, uint8_t fill, enum wm_kind kind)
 	struct wm_id id;
 	memset(&id, 0, sizeof(id));
 	memcpy(id.chain_id, chain4, 4);
-	id.pkh[0] = tag;
-	memset(id.pkh + 1, fill, 20);
+	id.key[0] = tag;
+	memset(id.key + 1, fill, 20);
 	id.kind = kind;
 	return id;
 }
@@ -124,7 +124,7 @@ try_adv(struct wm_store *s, struct wm_id id, int32_t level, int32_t round, uint8
 	m.round = round;
 	m.has_digest = true;
 	memset(m.digest, fill, 32);
-	return s->ops->check_advance(s, &id, &m, prev ? prev : &tmp);
+	return s->ops->check_advance(s, &id, &m, prev ? prev : &tmp, NULL);
 }
 
 static int
@@ -376,10 +376,10 @@ test_octez_signature_checked(void **state)
 		assert_int_equal(wm_import_octez(s, p, WM_BLOCK, one_key_lookup, &k), 0);
 		struct wm_id id = {.kind = WM_BLOCK};
 		memcpy(id.chain_id, "\x7a\x06\xa7\x70", 4);
-		memcpy(id.pkh, k.pkh, 21);
+		memcpy(id.key, k.pkh, 21);
 		struct wm_mark m = {.level = 40, .round = round, .has_digest = true};
 		memcpy(m.digest, digest, 32);
-		assert_int_equal(s->ops->check_advance(s, &id, &m, &prev), WM_IDENTICAL);
+		assert_int_equal(s->ops->check_advance(s, &id, &m, &prev, NULL), WM_IDENTICAL);
 		if (round == 0) {
 			assert_int_equal(prev.sig_len, 64);
 			sig[10] ^= 1;

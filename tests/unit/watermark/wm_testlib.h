@@ -62,10 +62,10 @@ mkid(unsigned n, enum wm_kind kind)
 	struct wm_id id;
 	memset(&id, 0, sizeof(id));
 	memcpy(id.chain_id, "\x7a\x06\xa7\x70", 4);
-	id.pkh[0] = 0;
-	id.pkh[1] = (uint8_t)(n >> 8);
-	id.pkh[2] = (uint8_t)n;
-	id.pkh[20] = 0xee;
+	id.key[0] = 0;
+	id.key[1] = (uint8_t)(n >> 8);
+	id.key[2] = (uint8_t)n;
+	id.key[20] = 0xee;
 	id.kind = kind;
 	return id;
 }
@@ -90,7 +90,7 @@ adv(struct wm_store *s, unsigned n, enum wm_kind k, int32_t level, int32_t round
 	struct wm_id id = mkid(n, k);
 	struct wm_mark m = mkmark(level, round, d);
 	struct wm_mark tmp;
-	return s->ops->check_advance(s, &id, &m, prev ? prev : &tmp);
+	return s->ops->check_advance(s, &id, &m, prev ? prev : &tmp, NULL);
 }
 
 static inline int
@@ -101,7 +101,7 @@ sign(struct wm_store *s, unsigned n, enum wm_kind k, int32_t level, int32_t roun
 	struct wm_mark m = mkmark(level, round, d);
 	memset(m.sig, sigbyte, 64);
 	m.sig_len = 64;
-	return s->ops->record_signature(s, &id, &m);
+	return wm_file_record_signature(s, &id, &m);
 }
 
 static inline struct wm_mark

@@ -1,4 +1,5 @@
-/* The `tezos` map of the config: one policy_key per address. */
+/* A chain's map of keys in the config (`tezos:`): one policy_key per
+ * address, its names read through the chain's table. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +21,9 @@ key_chain(struct ctx *x, void *obj, const char *item, const char *full, unsigned
 	if (rc == SIGIL_E_TOO_BIG)
 		cfg_errf(x->err, x->errlen, line, full, "more than %d chains", POLICY_MAX_CHAINS);
 	else if (rc != 0)
-		cfg_errf(x->err, x->errlen, line, full, "'%.80s' is not a chain id (Net…)", item);
+		cfg_errf(x->err, x->errlen, line, full, "'%.80s' is not a %s", item,
+		         ((struct policy_key *)obj)->chain->network_form
+		                 ? ((struct policy_key *)obj)->chain->network_form : "network id");
 	return rc ? SIGIL_E_INVALID : 0;
 }
 
@@ -45,7 +48,6 @@ key_op(struct ctx *x, void *obj, const char *item, const char *full, unsigned li
 	return 0;
 }
 
-/* --- tezos keys ------------------------------------------------------- */
 
 static int
 key_allow(struct ctx *x, struct policy_key *k, const char *full, const struct cnode *v)
@@ -66,7 +68,7 @@ key_allow(struct ctx *x, struct policy_key *k, const char *full, const struct cn
 		const char *name = v->keys[i];
 
 		cfg_join(full2, sizeof(full2), full, name);
-		if (strcmp(name, "generic") == 0) {
+		if (k->chain->ops_kind >= 0 && strcmp(name, k->chain->kinds[k->chain->ops_kind]) == 0) {
 			/* Only a non-empty list allows generic requests at all. */
 			if (it->type == CNODE_SCALAR && it->null)
 				continue;
@@ -81,7 +83,7 @@ key_allow(struct ctx *x, struct policy_key *k, const char *full, const struct cn
 			         "expected no value (or true/false)");
 			return SIGIL_E_INVALID;
 		}
-		if (policy_req_kind_from_name(name) < 0) {
+		if (policy_req_kind_from_name(k, name) < 0) {
 			cfg_errf(x->err, x->errlen, v->key_lines[i], full2, "unknown request kind");
 			return SIGIL_E_INVALID;
 		}
@@ -140,7 +142,7 @@ add_key(struct ctx *x, const struct policy_key *k)
 }
 
 int
-cfg_walk_tezos(struct ctx *x, const struct cnode *v)
+cfg_walk_chain_keys(struct ctx *x, const struct chain_ops *chain, const struct cnode *v)
 {
 	char full[PATHBUF];
 	struct policy_key k;
@@ -149,16 +151,17 @@ cfg_walk_tezos(struct ctx *x, const struct cnode *v)
 	if (v->type == CNODE_SCALAR && v->null)
 		return 0;
 	if (v->type != CNODE_MAP) {
-		cfg_errf(x->err, x->errlen, v->line, "tezos", "expected a map, got %s", cfg_type_name(v));
+		cfg_errf(x->err, x->errlen, v->line, chain->name, "expected a map, got %s",
+		         cfg_type_name(v));
 		return SIGIL_E_INVALID;
 	}
 	for (size_t i = 0; i < v->n; i++) {
 		const struct cnode *kv = v->items[i];
 
-		cfg_join(full, sizeof(full), "tezos", v->keys[i]);
-		if (policy_key_init_default(&k, v->keys[i]) != 0) {
-			cfg_errf(x->err, x->errlen, v->key_lines[i], full,
-			         "not a key address (tz1, tz2, tz3 or tz4)");
+		cfg_join(full, sizeof(full), chain->name, v->keys[i]);
+		if (policy_key_init_default(&k, chain, v->keys[i]) != 0) {
+			cfg_errf(x->err, x->errlen, v->key_lines[i], full, "not a key address (%s)",
+			         chain->address_form);
 			return SIGIL_E_INVALID;
 		}
 		if (!(kv->type == CNODE_SCALAR && kv->null)) {

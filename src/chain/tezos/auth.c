@@ -1,4 +1,4 @@
-#include "auth/auth.h"
+#include "chain/tezos/auth.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +22,7 @@ auth_message(const uint8_t pkh[static TZ_PKH_BIN_LEN], const uint8_t *data, size
 }
 
 int
-auth_check(const struct policy_pubkey *keys, size_t n, const uint8_t pkh[static TZ_PKH_BIN_LEN],
+auth_check(const struct chain_pubkey *keys, size_t n, const uint8_t pkh[static TZ_PKH_BIN_LEN],
            const uint8_t *data, size_t len, const char *sig_b58)
 {
 	uint8_t sig[SIGIL_SIG_MAX], digest[32];

@@ -1,0 +1,29 @@
+/* The chains sigil knows, by name (chain.h). A chain adds one line here. */
+#include "chain/chain.h"
+
+#include <string.h>
+
+#include "chain/raw/raw.h"
+#include "chain/tezos/chain.h"
+
+static const struct chain_ops *const chains[] = {
+	&chain_tezos,
+#ifdef SIGIL_TEST_HOOKS
+	&chain_raw_ed25519, /* the tests' second chain (chain/raw/raw.h) */
+#endif
+};
+
+const struct chain_ops *
+chain_at(size_t i)
+{
+	return i < sizeof(chains) / sizeof(chains[0]) ? chains[i] : NULL;
+}
+
+const struct chain_ops *
+chain_find(const char *name)
+{
+	for (size_t i = 0; name != NULL && i < sizeof(chains) / sizeof(chains[0]); i++)
+		if (strcmp(chains[i]->name, name) == 0)
+			return chains[i];
+	return NULL;
+}
