@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "api/body.h"
+#include "api/chains.h"
 #include "api/status.h"
 #include "chain/tezos/chain.h"
 #include "chain/tezos/decode.h"
@@ -320,7 +321,7 @@ api_tezos_start(void *vctx, const struct api_request *req, struct api_response *
 }
 
 enum api_tezos_route {
-	API_GET_KEY, API_POST_KEY, API_AUTHORIZED_KEYS, API_KNOWN_KEYS, API_POP,
+	API_GET_KEY, API_POST_KEY, API_AUTHORIZED_KEYS, API_KNOWN_KEYS, API_POP, API_CHAINS,
 	API_BAD_METHOD, API_NOT_FOUND,
 };
 
@@ -339,6 +340,8 @@ api_tezos_route(const char *method, const char *url)
 		return API_KNOWN_KEYS;
 	if (strncmp(url, "/bls_prove_possession/", 22) == 0 && get)
 		return API_POP;
+	if (api_chains_match(url))
+		return API_CHAINS;
 	return API_NOT_FOUND;
 }
 
@@ -349,6 +352,7 @@ api_tezos_check(void *vctx, const char *method, const char *url, size_t *max_bod
 	(void)vctx;
 	switch (api_tezos_route(method, url)) {
 	case API_POST_KEY:
+	case API_CHAINS:
 		return true;
 	case API_BAD_METHOD:
 		api_reply_error(res, 405, "method not allowed");
@@ -382,6 +386,9 @@ api_tezos_handle(void *vctx, const struct api_request *req, struct api_response 
 		break;
 	case API_POP:
 		api_pop(ctx, req, req->url + 22, res);
+		break;
+	case API_CHAINS:
+		api_chains_handle(ctx, req, res);
 		break;
 	case API_BAD_METHOD:
 		api_reply_error(res, 405, "method not allowed");

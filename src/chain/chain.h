@@ -152,6 +152,26 @@ struct chain_ops {
 	bool (*secret_encrypted)(const char *text);
 };
 
+/* A watermark as another signer's files hold it (imports): its identity
+ * (network, key id, slot class, as sign_intent and chain_ops.key_id give
+ * them) and the mark. watermark/import.h writes them to a store. */
+struct chain_mark {
+	uint8_t network[4];
+	uint8_t key_id[CHAIN_KEY_ID_LEN];
+	unsigned slot_class;
+	int32_t level, round;
+	uint8_t digest[32];     /* sign_intent.digest of what was signed */
+	bool has_digest;        /* some files keep none */
+	uint8_t sig[SIGIL_SIG_MAX];
+	size_t sig_len;         /* 0: no signature kept */
+};
+
+/* A growable list of them: v is malloc'ed (free it), n in use. */
+struct chain_marks {
+	struct chain_mark *v;
+	size_t n, cap;
+};
+
 /* The chain registered under name, or NULL. */
 const struct chain_ops *chain_find(const char *name);
 /* The registered chains, in registration order: i from 0 until NULL. */

@@ -14,6 +14,7 @@
 #include "chain/tezos/b58.h"
 #include "chain/tezos/chain.h"
 #include "chain/tezos/keys.h"
+#include "chain/tezos/wm_import.h"
 #include "watermark/import.h"
 #include "watermark/watermark.h"
 
@@ -183,7 +184,7 @@ wm_set(struct wm_store *s, char **argv, bool force)
 	return 0;
 }
 
-/* wm_pk_lookup over the configured keys (sigil_state_load). */
+/* tz_pk_lookup over the configured keys (sigil_state_load). */
 static int
 wm_pk_of(void *arg, const uint8_t pkh[21], uint8_t *pk, size_t *pklen)
 {
@@ -195,6 +196,30 @@ wm_pk_of(void *arg, const uint8_t pkh[21], uint8_t *pk, size_t *pklen)
 			return 0;
 		}
 	return SIGIL_E_NOT_FOUND;
+}
+
+/* The Tezos readers' marks, written to the store (watermark/import.h). */
+static int
+wm_import_signatory(struct wm_store *s, const char *path)
+{
+	struct chain_marks l = {0};
+	int rc = tz_marks_signatory(path, &l);
+	if (rc == 0)
+		rc = wm_import_marks(s, path, &l);
+	free(l.v);
+	return rc;
+}
+
+static int
+wm_import_octez(struct wm_store *s, const char *path, unsigned cls, tz_pk_lookup lookup,
+                void *arg)
+{
+	struct chain_marks l = {0};
+	int rc = tz_marks_octez(path, cls, lookup, arg, &l);
+	if (rc == 0)
+		rc = wm_import_marks(s, path, &l);
+	free(l.v);
+	return rc;
 }
 
 static int
@@ -223,7 +248,7 @@ wm_import_dir(struct wm_store *s, const char *flag, const char *dir)
 				if (alt == 1 && k == WM_BLOCK)
 					break;
 				snprintf(path, sizeof(path), "%s/%s_high_watermark", dir, files[k][alt]);
-				rc = wm_import_octez(s, path, (enum wm_kind)k, wm_pk_of, st);
+				rc = wm_import_octez(s, path, (unsigned)k, wm_pk_of, st);
 				if (rc == SIGIL_E_NOT_FOUND)
 					rc = 0;
 				else if (rc == 0)

@@ -316,10 +316,11 @@ p256_rfc6979_wipe(struct p256_rfc6979 *st)
 	sodium_memzero(st, sizeof(*st));
 }
 
-/* The BIGNUMs of one signature: k and k^-1 are secret (secure heap). */
+/* The BIGNUMs of one signature: k and k^-1 are secret (secure heap). x and
+ * y are R = kG's coordinates; y is NULL unless the recovery id is wanted. */
 struct p256_sig_ctx {
 	BN_CTX *ctx;
-	BIGNUM *k, *kinv, *x, *r;
+	BIGNUM *k, *kinv, *x, *y, *r;
 	EC_POINT *kg;
 };
 
@@ -340,7 +341,7 @@ p256_try(const uint8_t kb[32], const uint8_t digest[32], EC_KEY *key, struct p25
 	 * or ladder path), r = x(kG) mod n. */
 	if (BN_bin2bn(kb, 32, c->k) == NULL ||
 	    !EC_POINT_mul(p256_group, c->kg, c->k, NULL, NULL, c->ctx) ||
-	    !EC_POINT_get_affine_coordinates(p256_group, c->kg, c->x, NULL, c->ctx) ||
+	    !EC_POINT_get_affine_coordinates(p256_group, c->kg, c->x, c->y, c->ctx) ||
 	    !BN_nnmod(c->r, c->x, p256_order, c->ctx))
 		return SIGIL_E_INTERNAL;
 	if (BN_is_zero(c->r))
@@ -365,8 +366,18 @@ p256_try(const uint8_t kb[32], const uint8_t digest[32], EC_KEY *key, struct p25
 	return SIGIL_E_INTERNAL;
 }
 
+/* The recovery id of the signature made from R = (x, y): bit 0 is y's
+ * parity, flipped when s was normalised (n - s signs for -R), bit 1 is set
+ * when x was >= n (r = x - n). R is public: the signature gives it away. */
 static int
-p256_sign(const struct sigil_key *k, const uint8_t digest[32], uint8_t sig[64])
+p256_recid(const struct p256_sig_ctx *c, int flipped)
+{
+	return ((BN_is_odd(c->y) ? 1 : 0) ^ (flipped ? 1 : 0)) | (BN_cmp(c->x, c->r) != 0 ? 2 : 0);
+}
+
+/* RFC 6979 ECDSA, low-S; recid (NULL: not wanted) gets the recovery id. */
+static int
+p256_sign_inner(const struct sigil_key *k, const uint8_t digest[32], uint8_t sig[64], int *recid)
 {
 	struct p256_rfc6979 drbg;
 	struct p256_sig_ctx c = {0};
@@ -374,7 +385,7 @@ p256_sign(const struct sigil_key *k, const uint8_t digest[32], uint8_t sig[64])
 	BIGNUM *s = NULL;
 	ECDSA_SIG *es = NULL;
 	const BIGNUM *r0, *s0;
-	int rc = SIGIL_E_INTERNAL, tries;
+	int rc = SIGIL_E_INTERNAL, tries, high;
 
 	p256_rfc6979_init(&drbg, k->secret, digest);
 	/* No secret in the context's temporaries (OpenSSL's own ECDSA uses a
@@ -382,7 +393,8 @@ p256_sign(const struct sigil_key *k, const uint8_t digest[32], uint8_t sig[64])
 	 * stack, which sig.c scrubs. */
 	if ((c.ctx = BN_CTX_new()) == NULL || (c.k = BN_secure_new()) == NULL ||
 	    (c.kinv = BN_secure_new()) == NULL || (c.x = BN_new()) == NULL ||
-	    (c.r = BN_new()) == NULL || (c.kg = EC_POINT_new(p256_group)) == NULL)
+	    (c.r = BN_new()) == NULL || (c.kg = EC_POINT_new(p256_group)) == NULL ||
+	    (recid != NULL && (c.y = BN_new()) == NULL))
 		goto out;
 	BN_set_flags(c.k, BN_FLG_CONSTTIME);
 	BN_set_flags(c.kinv, BN_FLG_CONSTTIME);
@@ -401,10 +413,13 @@ p256_sign(const struct sigil_key *k, const uint8_t digest[32], uint8_t sig[64])
 	if ((s = BN_dup(s0)) == NULL)
 		goto out;
 	/* (r, s) and (r, n - s) both verify; Tezos accepts only the low one. */
-	if (BN_cmp(s, p256_half) > 0 && !BN_sub(s, p256_order, s))
+	high = BN_cmp(s, p256_half) > 0;
+	if (high && !BN_sub(s, p256_order, s))
 		goto out;
 	if (BN_bn2binpad(r0, sig, 32) != 32 || BN_bn2binpad(s, sig + 32, 32) != 32)
 		goto out;
+	if (recid != NULL)
+		*recid = p256_recid(&c, high);
 	rc = 0;
 out:
 	p256_rfc6979_wipe(&drbg);
@@ -412,12 +427,25 @@ out:
 	BN_clear_free(c.k);
 	BN_clear_free(c.kinv);
 	BN_free(c.x);
+	BN_free(c.y);
 	BN_free(c.r);
 	BN_free(s);
 	EC_POINT_clear_free(c.kg);
 	ECDSA_SIG_free(es);
 	BN_CTX_free(c.ctx);
 	return rc;
+}
+
+static int
+p256_sign(const struct sigil_key *k, const uint8_t digest[32], uint8_t sig[64])
+{
+	return p256_sign_inner(k, digest, sig, NULL);
+}
+
+static int
+p256_sign_recid(const struct sigil_key *k, const uint8_t digest[32], uint8_t sig[64], int *recid)
+{
+	return p256_sign_inner(k, digest, sig, recid);
 }
 
 /* An EVP public key from the compressed point (verification only). */
@@ -502,6 +530,7 @@ const struct sigil_key_impl sigil_p256_impl = {
 	.pubkey = p256_pubkey,
 	.prepare = p256_prepare,
 	.sign_digest = p256_sign,
+	.sign_digest_recid = p256_sign_recid,
 	.verify_digest = p256_impl_verify,
 	.free = p256_free,
 };

@@ -11,6 +11,7 @@
 
 #include <secp256k1.h>
 #include <secp256k1_extrakeys.h>
+#include <secp256k1_recovery.h>
 #include <sodium.h>
 
 #include "base/errors.h"
@@ -120,16 +121,34 @@ secp_prepare(struct sigil_key *k, const uint8_t sk[SIGIL_SECRET_LEN], const uint
 	return 0;
 }
 
+/* The signature of es into sig, low-S. The library already emits low-S;
+ * normalising again costs nothing and keeps the guarantee if that ever
+ * changes. recid (NULL: not wanted) is the recovery id of the signature
+ * before normalising: s -> n - s is the signature of -R, whose y has the
+ * other parity. */
+static int
+secp_finish(const secp256k1_context *ctx, secp256k1_ecdsa_signature *es, uint8_t sig[64],
+            int *recid)
+{
+	if (secp256k1_ecdsa_signature_normalize(ctx, es, es) && recid != NULL)
+		*recid ^= 1;
+	return secp256k1_ecdsa_signature_serialize_compact(ctx, sig, es) ? 0 : SIGIL_E_CRYPTO;
+}
+
 /* ECDSA with RFC 6979 nonces; extra (32 bytes or NULL) is the RFC's
- * additional data (section 3.6). */
+ * additional data (section 3.6). With recid (not NULL) the signature is
+ * made by the recovery module's signer, which takes the same nonce
+ * function and data and so gives the same (r, s), and the recovery id with
+ * it; without, by the plain signer, as always. */
 static int
 secp_sign_extra(const struct sigil_key *k, const uint8_t digest[32], const uint8_t *extra,
-                uint8_t sig[64])
+                uint8_t sig[64], int *recid)
 {
 	const secp256k1_keypair *kp = k->secret;
 	const secp256k1_context *ctx = secp_get();
+	secp256k1_ecdsa_recoverable_signature rs;
 	secp256k1_ecdsa_signature es;
-	uint8_t sk[SIGIL_SECRET_LEN];
+	uint8_t sk[SIGIL_SECRET_LEN], rsc[64];
 	int rc = SIGIL_E_CRYPTO;
 
 	if (ctx == NULL)
@@ -137,14 +156,15 @@ secp_sign_extra(const struct sigil_key *k, const uint8_t digest[32], const uint8
 	if (!secp256k1_keypair_sec(ctx, sk, kp))
 		goto out;
 	/* NULL nonce function = RFC 6979 (HMAC-SHA256), as octez and taquito. */
-	if (!secp256k1_ecdsa_sign(ctx, &es, digest, sk, NULL, extra))
+	if (recid == NULL) {
+		if (!secp256k1_ecdsa_sign(ctx, &es, digest, sk, NULL, extra))
+			goto out;
+	} else if (!secp256k1_ecdsa_sign_recoverable(ctx, &rs, digest, sk, NULL, extra) ||
+	           !secp256k1_ecdsa_recoverable_signature_serialize_compact(ctx, rsc, recid, &rs) ||
+	           !secp256k1_ecdsa_signature_parse_compact(ctx, &es, rsc)) {
 		goto out;
-	/* The library already emits low-S; normalising again costs nothing and
-	 * keeps the guarantee if that ever changes. */
-	(void)secp256k1_ecdsa_signature_normalize(ctx, &es, &es);
-	if (!secp256k1_ecdsa_signature_serialize_compact(ctx, sig, &es))
-		goto out;
-	rc = 0;
+	}
+	rc = secp_finish(ctx, &es, sig, recid);
 out:
 	sodium_memzero(sk, sizeof(sk));
 	sodium_memzero(&es, sizeof(es));
@@ -154,23 +174,41 @@ out:
 static int
 secp_sign(const struct sigil_key *k, const uint8_t digest[32], uint8_t sig[64])
 {
-	return secp_sign_extra(k, digest, NULL, sig);
+	return secp_sign_extra(k, digest, NULL, sig, NULL);
+}
+
+static int
+secp_sign_recid(const struct sigil_key *k, const uint8_t digest[32], uint8_t sig[64], int *recid)
+{
+	return secp_sign_extra(k, digest, NULL, sig, recid);
+}
+
+int
+sigil_secp256k1_sign_hedged_recid(const struct sigil_key *k, const uint8_t digest[static 32],
+                                  const uint8_t *extra, uint8_t sig[static 64], int *recid)
+{
+	int rc;
+
+	memset(sig, 0, 64);
+	if (recid != NULL)
+		*recid = -1;
+	if (k == NULL || k->impl != &sigil_secp256k1_impl)
+		return SIGIL_E_UNSUPPORTED;
+	rc = secp_sign_extra(k, digest, extra, sig, recid);
+	sodium_stackzero(SIGIL_STACK_SCRUB); /* sig_impl.h */
+	if (rc != 0) {
+		memset(sig, 0, 64);
+		if (recid != NULL)
+			*recid = -1;
+	}
+	return rc;
 }
 
 int
 sigil_secp256k1_sign_hedged(const struct sigil_key *k, const uint8_t digest[static 32],
                             const uint8_t *extra, uint8_t sig[static 64])
 {
-	int rc;
-
-	memset(sig, 0, 64);
-	if (k == NULL || k->impl != &sigil_secp256k1_impl)
-		return SIGIL_E_UNSUPPORTED;
-	rc = secp_sign_extra(k, digest, extra, sig);
-	sodium_stackzero(SIGIL_STACK_SCRUB); /* sig_impl.h */
-	if (rc != 0)
-		memset(sig, 0, 64);
-	return rc;
+	return sigil_secp256k1_sign_hedged_recid(k, digest, extra, sig, NULL);
 }
 
 static int
@@ -206,6 +244,7 @@ const struct sigil_key_impl sigil_secp256k1_impl = {
 	.pubkey = secp_pubkey,
 	.prepare = secp_prepare,
 	.sign_digest = secp_sign,
+	.sign_digest_recid = secp_sign_recid,
 	.verify_digest = secp_verify,
 	.free = NULL, /* no library object */
 };

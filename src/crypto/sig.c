@@ -231,6 +231,30 @@ sigil_key_sign(const struct sigil_key *k, enum sigil_scheme scheme, const uint8_
 }
 
 int
+sigil_key_sign_recid(const struct sigil_key *k, enum sigil_scheme scheme, const uint8_t *msg,
+                     size_t len, uint8_t sig[static SIGIL_SIG_MAX], size_t *siglen, int *recid)
+{
+	int rc;
+
+	*recid = -1;
+	if (scheme != SIGIL_SCHEME_PLAIN || k->impl->sign_digest_recid == NULL)
+		return sigil_key_sign(k, scheme, msg, len, sig, siglen);
+	memset(sig, 0, SIGIL_SIG_MAX);
+	*siglen = 0;
+	if (len != 32)
+		return SIGIL_E_INVALID; /* ECDSA signs 32-byte digests only */
+	rc = k->impl->sign_digest_recid(k, msg, sig, recid);
+	sodium_stackzero(SIGIL_STACK_SCRUB);
+	if (rc != 0 || (unsigned)*recid > 3) {
+		memset(sig, 0, SIGIL_SIG_MAX);
+		*recid = -1;
+		return rc != 0 ? rc : SIGIL_E_INTERNAL;
+	}
+	*siglen = DIGEST_SIG_LEN;
+	return 0;
+}
+
+int
 sigil_sign_digest(enum sigil_key_type t, const uint8_t sk[static SIGIL_SECRET_LEN],
                   const uint8_t digest[static 32], uint8_t sig[static SIGIL_SIG_MAX],
                   size_t *siglen)

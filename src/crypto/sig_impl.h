@@ -52,6 +52,13 @@ struct sigil_key_impl {
 	/* 64 bytes of signature of a 32-byte digest; NULL when the scheme
 	 * signs messages instead (BLS: sigil_key_bls_sign). */
 	int (*sign_digest)(const struct sigil_key *k, const uint8_t digest[32], uint8_t sig[64]);
+	/* sign_digest's very signature, byte for byte, and its recovery id
+	 * (0..3: bit 0 the parity of R's y, bit 1 set when R's x was >= n),
+	 * counted after low-S normalisation, which flips bit 0. Optional: NULL
+	 * for a type without one (Ed25519, BLS). Only asked for when a caller
+	 * wants it (sigil_key_sign_recid): sign_digest stays the Tezos path. */
+	int (*sign_digest_recid)(const struct sigil_key *k, const uint8_t digest[32],
+	                         uint8_t sig[64], int *recid);
 	/* sigil_verify_digest once type, lengths and NULLs are checked
 	 * (siglen is 64; pklen is not checked); NULL when sign_digest is. */
 	int (*verify_digest)(const uint8_t *pk, size_t pklen, const uint8_t digest[32],

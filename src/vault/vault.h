@@ -26,11 +26,17 @@ struct vault_key {
 struct vault_sig {
 	uint8_t sig[SIGIL_SIG_MAX];
 	size_t len;
-	/* ECDSA's recovery id (0..3: the parity of R's y, and whether R's x
-	 * went past the group order) where the vault knows it, else -1.
-	 * Ethereum writes it into its signatures. */
+	/* ECDSA's recovery id (0..3: bit 0 the parity of R's y, bit 1 set when
+	 * R's x went past the group order), else -1. Ethereum writes it into
+	 * its signatures. It may cost (a back end may have to recover the key
+	 * to find it), so a vault fills it only when asked: the caller sets
+	 * recid to VAULT_RECID_WANTED before sign, and gets the id where the
+	 * vault knows it (ECDSA keys, SIGIL_SCHEME_PLAIN) or -1; with any other
+	 * value on entry (the Tezos path), -1. The signature is the same bytes
+	 * either way. */
 	int recid;
 };
+#define VAULT_RECID_WANTED (-2)
 
 /* How a vault's file names keys and reads secrets written as text: a
  * chain's forms, handed down by whoever opens the vault (core passes the
@@ -76,6 +82,27 @@ struct vault_ops {
 	                      size_t *siglen);
 	/* 0 when the vault can sign now; optional (NULL means always). */
 	int (*ready)(struct vault *v);
+
+	/* ---- optional key management (NULL: not offered) -------------------
+	 * Each answers by dl like sign. A key made, imported or deleted here is
+	 * in the back end's storage at once; a running sigild's key ring sees
+	 * it at its next reload (the open vault's indices never move). */
+	/* Key i's public key as the back end holds it (an HSM's object),
+	 * rather than as key() describes it. */
+	int (*public_key)(struct vault *v, size_t i, const struct sigil_deadline *dl,
+	                  uint8_t pk[static SIGIL_PK_MAX], size_t *pklen);
+	/* A new key of type t under name, made by the back end (inside it,
+	 * where it can); info, when not NULL, describes it. SIGIL_E_INVALID
+	 * when the name or the key is taken. */
+	int (*generate)(struct vault *v, const char *name, enum sigil_key_type t,
+	                const struct sigil_deadline *dl, struct vault_key *info);
+	/* Stores the secret sk of type t under name; as generate. */
+	int (*import)(struct vault *v, const char *name, enum sigil_key_type t,
+	              const uint8_t sk[static SIGIL_SECRET_LEN], const struct sigil_deadline *dl,
+	              struct vault_key *info);
+	/* Deletes the key named name from the back end's storage, for good.
+	 * SIGIL_E_NOT_FOUND when there is none. */
+	int (*delete_key)(struct vault *v, const char *name, const struct sigil_deadline *dl);
 	/* Wipes every secret and frees the vault. */
 	void (*close)(struct vault *v);
 };

@@ -72,9 +72,9 @@ static unsigned
 tz_slot_class(uint8_t magic)
 {
 	switch (magic) {
-	case TZ_MAGIC_BLOCK: return 0;
-	case TZ_MAGIC_PREATTESTATION: return 1;
-	default: return 2;
+	case TZ_MAGIC_BLOCK: return TZ_SLOT_BLOCK;
+	case TZ_MAGIC_PREATTESTATION: return TZ_SLOT_PREATTESTATION;
+	default: return TZ_SLOT_ATTESTATION;
 	}
 }
 

@@ -1,8 +1,11 @@
-/* Adding a key to a file vault (CLI generate and import). */
+/* Adding a key to a file vault and deleting one (the CLI's generate and
+ * import; the open vault's key management, vault.c): each a
+ * read-modify-write of the file under its lock. */
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,19 +19,21 @@
 #include "vault/file/format.h"
 #include "vault/file/file.h"
 
-/* Refuses a second key with the same name, or (once every entry is open,
- * vault_file_add) the same public key. */
-static int
-vf_add_check(json_t *keys, const struct vault_key *info)
+/* Where the entry named name is in keys, if there is one. */
+static bool
+vf_find_name(json_t *keys, const char *name, size_t *at)
 {
 	size_t i;
 	json_t *it;
+
 	json_array_foreach(keys, i, it) {
 		const char *n = json_string_value(json_object_get(it, "name"));
-		if (n && strcmp(n, info->name) == 0)
-			return SIGIL_E_INVALID;
+		if (n && strcmp(n, name) == 0) {
+			*at = i;
+			return true;
+		}
 	}
-	return 0;
+	return false;
 }
 
 /* Two `sigil generate` or `import` at once would each read the vault, add
@@ -60,6 +65,79 @@ vf_lock(const char *path, int *fd)
 	return 0;
 }
 
+/* Reads the vault file for a rewrite, under the lock: root, its kdf and
+ * its "keys" array (borrowed from root). A missing file is a new, empty
+ * vault when create, else SIGIL_E_NOT_FOUND; Signatory's format is not
+ * rewritten (SIGIL_E_UNSUPPORTED). */
+static int
+vf_load_for_write(const char *path, bool create, json_t **root, struct vf_kdf *kdf,
+                  json_t **keys)
+{
+	int rc = vf_read_json(path, root);
+
+	if (rc == SIGIL_E_NOT_FOUND && create) {
+		vf_kdf_new(kdf);
+		*root = json_pack("{s:i, s:o, s:[]}", "version", 1, "kdf", vf_kdf_json(kdf), "keys");
+		rc = *root ? 0 : SIGIL_E_NOMEM;
+	} else if (rc == 0) {
+		rc = json_is_array(*root) ? SIGIL_E_UNSUPPORTED : vf_kdf_parse(*root, kdf);
+	}
+	if (rc != 0)
+		return rc;
+	*keys = json_object_get(*root, "keys");
+	return json_is_array(*keys) ? 0 : SIGIL_E_INVALID;
+}
+
+/* Every key of a file shares one passphrase: proves that kek opens every
+ * entry before the file is rewritten with it (a key added that only a
+ * different passphrase opens, or a file rewritten by someone who cannot
+ * open it), and refuses k (when not NULL) if its public key is there
+ * already under another name. */
+static int
+vf_open_all(json_t *keys, const uint8_t *kek, const struct vault_codec *codec,
+            const struct vault_key *k)
+{
+	uint8_t *check = secmem_alloc(SIGIL_SECRET_LEN);
+	int rc = 0;
+
+	if (check == NULL)
+		return SIGIL_E_NOMEM;
+	for (size_t i = 0; i < json_array_size(keys) && rc == 0; i++) {
+		struct vault_key old;
+		rc = vf_entry_open(json_array_get(keys, i), kek, codec, check, &old);
+		if (rc == 0 && k != NULL && old.type == k->type && old.pk_len == k->pk_len &&
+		    memcmp(old.pk, k->pk, k->pk_len) == 0)
+			rc = SIGIL_E_INVALID;
+	}
+	secmem_free(check); /* wipes */
+	return rc;
+}
+
+/* root over path, atomically, mode 0600. */
+static int
+vf_write(const char *path, json_t *root)
+{
+	char *text = json_dumps(root, JSON_INDENT(2));
+	int rc;
+
+	if (text == NULL)
+		return SIGIL_E_NOMEM;
+	rc = fileio_write_atomic(path, text, strlen(text), 0600);
+	free(text);
+	return rc;
+}
+
+/* The key-encryption key of the file (kdf, passphrase) into kek, once it
+ * is proven to open every entry of keys (vf_open_all). */
+static int
+vf_unlock(json_t *keys, const struct vf_kdf *kdf, const char *passphrase,
+          const struct vault_codec *codec, const struct vault_key *k, uint8_t *kek)
+{
+	int rc = vf_kdf_derive(kdf, passphrase, kek);
+
+	return rc != 0 ? rc : vf_open_all(keys, kek, codec, k);
+}
+
 int
 vault_file_add(const char *path, const char *passphrase, const struct vault_codec *codec,
                const char *name, enum sigil_key_type t, const uint8_t sk[static SIGIL_SECRET_LEN],
@@ -68,8 +146,8 @@ vault_file_add(const char *path, const char *passphrase, const struct vault_code
 	struct vault_key k;
 	struct vf_kdf kdf;
 	json_t *root = NULL, *keys, *entry = NULL;
-	uint8_t *kek = NULL, *check = NULL;
-	char *text = NULL;
+	uint8_t *kek = NULL;
+	size_t at;
 	int lockfd = -1, rc;
 
 	if (info)
@@ -78,61 +156,69 @@ vault_file_add(const char *path, const char *passphrase, const struct vault_code
 		return rc;
 	if ((rc = vf_lock(path, &lockfd)) != 0)
 		return rc;
-	kek = secmem_alloc(crypto_aead_xchacha20poly1305_ietf_KEYBYTES);
-	check = secmem_alloc(SIGIL_SECRET_LEN);
-	if (kek == NULL || check == NULL) {
+	if ((kek = secmem_alloc(crypto_aead_xchacha20poly1305_ietf_KEYBYTES)) == NULL) {
 		rc = SIGIL_E_NOMEM;
 		goto out;
 	}
-	rc = vf_read_json(path, &root);
-	if (rc == SIGIL_E_NOT_FOUND) {
-		vf_kdf_new(&kdf);
-		root = json_pack("{s:i, s:o, s:[]}", "version", 1, "kdf", vf_kdf_json(&kdf), "keys");
-		rc = root ? 0 : SIGIL_E_NOMEM;
-	} else if (rc == 0) {
-		rc = json_is_array(root) ? SIGIL_E_UNSUPPORTED : vf_kdf_parse(root, &kdf);
-	}
-	if (rc != 0)
+	if ((rc = vf_load_for_write(path, true, &root, &kdf, &keys)) != 0)
 		goto out;
-	keys = json_object_get(root, "keys");
-	if (!json_is_array(keys) || (rc = vf_add_check(keys, &k)) != 0) {
-		rc = rc ? rc : SIGIL_E_INVALID;
+	if (vf_find_name(keys, k.name, &at)) {
+		rc = SIGIL_E_INVALID;
 		goto out;
 	}
-	if ((rc = vf_kdf_derive(&kdf, passphrase, kek)) != 0)
-		goto out;
-	/* Every key of a file shares one passphrase: prove this one opens
-	 * every entry before adding a key that only a different one would,
-	 * and refuse a key that is there already under another name. */
-	for (size_t i = 0; i < json_array_size(keys); i++) {
-		struct vault_key old;
-		if ((rc = vf_entry_open(json_array_get(keys, i), kek, codec, check, &old)) != 0)
-			goto out;
-		if (old.type == k.type && old.pk_len == k.pk_len &&
-		    memcmp(old.pk, k.pk, k.pk_len) == 0) {
-			rc = SIGIL_E_INVALID;
-			goto out;
-		}
-	}
-	if ((rc = vf_entry_seal(&k, kek, codec, sk, &entry)) != 0)
+	if ((rc = vf_unlock(keys, &kdf, passphrase, codec, &k, kek)) != 0 ||
+	    (rc = vf_entry_seal(&k, kek, codec, sk, &entry)) != 0)
 		goto out;
 	if (json_array_append_new(keys, entry) != 0) {
 		rc = SIGIL_E_NOMEM;
 		goto out;
 	}
-	if ((text = json_dumps(root, JSON_INDENT(2))) == NULL) {
-		rc = SIGIL_E_NOMEM;
-		goto out;
-	}
-	if ((rc = fileio_write_atomic(path, text, strlen(text), 0600)) != 0)
+	if ((rc = vf_write(path, root)) != 0)
 		goto out;
 	if (info)
 		*info = k;
 out:
-	free(text);
 	json_decref(root);
 	secmem_free(kek);
-	secmem_free(check);
+	if (lockfd >= 0)
+		close(lockfd); /* releases the lock, after the rename */
+	return rc;
+}
+
+int
+vault_file_delete(const char *path, const char *passphrase, const struct vault_codec *codec,
+                  const char *name)
+{
+	struct vf_kdf kdf;
+	json_t *root = NULL, *keys;
+	uint8_t *kek = NULL;
+	size_t at;
+	int lockfd = -1, rc;
+
+	if (name == NULL || name[0] == '\0')
+		return SIGIL_E_INVALID;
+	if ((rc = vf_lock(path, &lockfd)) != 0)
+		return rc;
+	if ((kek = secmem_alloc(crypto_aead_xchacha20poly1305_ietf_KEYBYTES)) == NULL) {
+		rc = SIGIL_E_NOMEM;
+		goto out;
+	}
+	if ((rc = vf_load_for_write(path, false, &root, &kdf, &keys)) != 0)
+		goto out;
+	if (!vf_find_name(keys, name, &at)) {
+		rc = SIGIL_E_NOT_FOUND;
+		goto out;
+	}
+	if ((rc = vf_unlock(keys, &kdf, passphrase, codec, NULL, kek)) != 0)
+		goto out;
+	if (json_array_remove(keys, at) != 0) {
+		rc = SIGIL_E_INTERNAL;
+		goto out;
+	}
+	rc = vf_write(path, root);
+out:
+	json_decref(root);
+	secmem_free(kek);
 	if (lockfd >= 0)
 		close(lockfd); /* releases the lock, after the rename */
 	return rc;

@@ -32,7 +32,7 @@ vf_driver_add(const struct vault_config *cfg, const char *key_name, enum sigil_k
 }
 
 const struct vault_driver vault_file_driver = {
-	/* .name = */ "file",
-	/* .open = */ vf_driver_open,
-	/* .add = */ vf_driver_add,
+	.name = "file",
+	.open = vf_driver_open,
+	.add = vf_driver_add,
 };

@@ -20,7 +20,19 @@ extern const struct vault_driver vault_file_driver;
  * (through the codec; the label must match the key's form); its plaintext secrets are wiped
  * from every buffer the parse used (vault/file_format.h). */
 
-/* Opens the vault at path and decrypts every key into locked memory. */
+/* Opens the vault at path and decrypts every key into locked memory.
+ *
+ * The open vault offers key management (vault.h: public_key, generate,
+ * import, delete_key). It keeps path, a copy of passphrase (in locked
+ * memory, wiped by close; a passphrase of VAULT_FILE_PASSPHRASE_MAX bytes
+ * or more is refused, SIGIL_E_TOO_BIG) and the codec pointer, which must
+ * outlive the vault. generate and import are vault_file_add, delete_key
+ * is vault_file_delete, on that path with that passphrase: the file is
+ * rewritten at once, but the open vault's keys stay as they were opened
+ * (count, key and sign see neither a new key nor the loss of a deleted
+ * one, and indices never move); opening the file again (a reload) picks
+ * the changes up. */
+#define VAULT_FILE_PASSPHRASE_MAX 4096
 __attribute__((warn_unused_result)) int
 vault_file_open(const char *path, const char *passphrase, const struct vault_codec *codec,
                 struct vault **out);
@@ -34,6 +46,16 @@ __attribute__((warn_unused_result)) int
 vault_file_add(const char *path, const char *passphrase, const struct vault_codec *codec,
                const char *name, enum sigil_key_type t, const uint8_t sk[static SIGIL_SECRET_LEN],
                struct vault_key *info);
+
+/* Deletes the key named name from the vault file at path, rewriting it
+ * atomically (0600) under the lock vault_file_add takes. The passphrase
+ * must open every entry of the file first (SIGIL_E_PASSPHRASE otherwise),
+ * as for an add. SIGIL_E_NOT_FOUND when the file has no key of that name
+ * (or there is no file); SIGIL_E_UNSUPPORTED for a Signatory file. On any
+ * failure the file is left as it was. */
+__attribute__((warn_unused_result)) int
+vault_file_delete(const char *path, const char *passphrase, const struct vault_codec *codec,
+                  const char *name);
 
 /* Fills info from a secret (name, type, public key). */
 __attribute__((warn_unused_result)) int

@@ -23,6 +23,12 @@ struct vault_file {
 	size_t n;
 	struct vault_key *keys;
 	struct sigil_key **secrets; /* n prepared keys, freed (and wiped) by vf_close */
+	/* What key management (vf_generate...) rewrites the file with: the
+	 * path, the passphrase it was opened with (locked memory, wiped by
+	 * vf_close; NULL when none was given) and the caller's codec. */
+	char *path;
+	char *passphrase;
+	const struct vault_codec *codec;
 };
 
 static size_t
@@ -43,6 +49,8 @@ vf_sign(struct vault *v, size_t i, enum sigil_scheme scheme, const uint8_t *msg,
         const struct sigil_deadline *dl, struct vault_sig *out)
 {
 	struct vault_file *f = (struct vault_file *)v;
+	/* Read before out is cleared: the caller's wish (vault.h). */
+	int *recid = out->recid == VAULT_RECID_WANTED ? &out->recid : NULL;
 	int rc;
 
 	(void)dl; /* keys in memory: nothing to wait for */
@@ -58,12 +66,15 @@ vf_sign(struct vault *v, size_t i, enum sigil_scheme scheme, const uint8_t *msg,
 		if (len != 32)
 			return SIGIL_E_INVALID;
 		randombytes_buf(extra, sizeof(extra));
-		rc = sigil_secp256k1_sign_hedged(f->secrets[i], msg, extra, out->sig);
+		rc = sigil_secp256k1_sign_hedged_recid(f->secrets[i], msg, extra, out->sig, recid);
 		out->len = rc == 0 ? 64 : 0;
 		return rc;
 	}
 	/* No verify-after-sign: for BLS its two pairings cost about three
 	 * signatures, on the baking path. */
+	if (recid != NULL)
+		return sigil_key_sign_recid(f->secrets[i], scheme, msg, len, out->sig, &out->len,
+		                            recid);
 	return sigil_key_sign(f->secrets[i], scheme, msg, len, out->sig, &out->len);
 }
 
@@ -99,6 +110,61 @@ vf_sign_committed(struct vault *v, size_t i, const uint8_t nonce[static SIGIL_ED
 	return rc;
 }
 
+/* ---- key management (vault.h): the file is rewritten as vault_file_add
+ * does, under its lock; the keys in memory stay as they are (file.h). ---- */
+
+static int
+vf_public_key(struct vault *v, size_t i, const struct sigil_deadline *dl,
+              uint8_t pk[static SIGIL_PK_MAX], size_t *pklen)
+{
+	struct vault_file *f = (struct vault_file *)v;
+
+	(void)dl;
+	memset(pk, 0, SIGIL_PK_MAX);
+	*pklen = 0;
+	if (i >= f->n)
+		return SIGIL_E_UNKNOWN_KEY;
+	sigil_key_pubkey(f->secrets[i], pk, pklen);
+	return 0;
+}
+
+static int
+vf_import(struct vault *v, const char *name, enum sigil_key_type t,
+          const uint8_t sk[static SIGIL_SECRET_LEN], const struct sigil_deadline *dl,
+          struct vault_key *info)
+{
+	struct vault_file *f = (struct vault_file *)v;
+
+	(void)dl; /* a local file: nothing to wait for */
+	return vault_file_add(f->path, f->passphrase, f->codec, name, t, sk, info);
+}
+
+static int
+vf_generate(struct vault *v, const char *name, enum sigil_key_type t,
+            const struct sigil_deadline *dl, struct vault_key *info)
+{
+	uint8_t *sk = secmem_alloc(SIGIL_SECRET_LEN);
+	int rc;
+
+	if (info)
+		memset(info, 0, sizeof(*info));
+	if (sk == NULL)
+		return SIGIL_E_NOMEM;
+	if ((rc = sigil_keygen(t, sk)) == 0)
+		rc = vf_import(v, name, t, sk, dl, info);
+	secmem_free(sk); /* wipes */
+	return rc;
+}
+
+static int
+vf_delete_key(struct vault *v, const char *name, const struct sigil_deadline *dl)
+{
+	struct vault_file *f = (struct vault_file *)v;
+
+	(void)dl;
+	return vault_file_delete(f->path, f->passphrase, f->codec, name);
+}
+
 static void
 vf_close(struct vault *v)
 {
@@ -109,6 +175,8 @@ vf_close(struct vault *v)
 		sigil_key_free(f->secrets[i]);
 	free(f->secrets);
 	free(f->keys);
+	free(f->path);
+	secmem_free(f->passphrase); /* wipes */
 	free(f);
 }
 
@@ -120,8 +188,33 @@ static const struct vault_ops vault_file_ops = {
 	.commit = vf_commit,
 	.sign_committed = vf_sign_committed,
 	.ready = NULL, /* keys are in memory once open succeeded */
+	.public_key = vf_public_key,
+	.generate = vf_generate,
+	.import = vf_import,
+	.delete_key = vf_delete_key,
 	.close = vf_close,
 };
+
+/* Keeps what key management needs (struct vault_file): the passphrase in
+ * locked memory, which holds at most SECMEM_MAX_ALLOC bytes. */
+static int
+vf_remember(struct vault_file *f, const char *path, const char *passphrase,
+            const struct vault_codec *codec)
+{
+	size_t plen;
+
+	f->codec = codec;
+	if ((f->path = strdup(path)) == NULL)
+		return SIGIL_E_NOMEM;
+	if (passphrase == NULL)
+		return 0;
+	if ((plen = strlen(passphrase)) >= VAULT_FILE_PASSPHRASE_MAX)
+		return SIGIL_E_TOO_BIG;
+	if ((f->passphrase = secmem_alloc(plen + 1)) == NULL)
+		return SIGIL_E_NOMEM;
+	memcpy(f->passphrase, passphrase, plen + 1);
+	return 0;
+}
 
 /* Grows the key arrays by one; vf_prepare fills the new key. */
 static int
@@ -312,6 +405,8 @@ vault_file_open(const char *path, const char *passphrase, const struct vault_cod
 	if ((f = calloc(1, sizeof(*f))) == NULL)
 		return SIGIL_E_NOMEM;
 	f->base.ops = &vault_file_ops;
+	if ((rc = vf_remember(f, path, passphrase, codec)) != 0)
+		goto out;
 	/* Each key's decrypted bytes, one key at a time, until prepared. */
 	if ((sk = secmem_alloc(SIGIL_SECRET_LEN)) == NULL) {
 		rc = SIGIL_E_NOMEM;

@@ -542,7 +542,7 @@ wm_file_driver_init(const struct wm_store_config *cfg, bool *created, char *err,
 }
 
 const struct wm_driver wm_file_driver = {
-	/* .name = */ "file",
-	/* .open = */ wm_file_driver_open,
-	/* .init = */ wm_file_driver_init,
+	.name = "file",
+	.open = wm_file_driver_open,
+	.init = wm_file_driver_init,
 };

@@ -744,15 +744,15 @@ wm_file_close(struct wm_store *s)
 }
 
 const struct wm_store_ops wm_file_ops = {
-	/* .name = */ "file",
-	/* .check_advance = */ wm_file_check_advance,
-	/* .check_advance_async = */ wm_file_check_advance_async,
-	/* .check_advance_sign = */ wm_file_check_advance_sign,
-	/* .get = */ wm_file_get,
-	/* .set = */ wm_file_set,
-	/* .raise = */ wm_file_raise,
-	/* .each = */ wm_file_each,
-	/* .ready = */ wm_file_ready,
-	/* .syncs = */ wm_file_sync_count,
-	/* .close = */ wm_file_close,
+	.name = "file",
+	.check_advance = wm_file_check_advance,
+	.check_advance_async = wm_file_check_advance_async,
+	.check_advance_sign = wm_file_check_advance_sign,
+	.get = wm_file_get,
+	.set = wm_file_set,
+	.raise = wm_file_raise,
+	.each = wm_file_each,
+	.ready = wm_file_ready,
+	.syncs = wm_file_sync_count,
+	.close = wm_file_close,
 };

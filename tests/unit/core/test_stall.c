@@ -70,14 +70,11 @@ stall_close(struct vault *v)
 }
 
 static const struct vault_ops stall_ops = {
-	/* .name = */ "stall",
-	/* .count = */ stall_count,
-	/* .key = */ stall_key,
-	/* .sign = */ stall_sign,
-	/* .commit = */ NULL,
-	/* .sign_committed = */ NULL,
-	/* .ready = */ NULL,
-	/* .close = */ stall_close,
+	.name = "stall",
+	.count = stall_count,
+	.key = stall_key,
+	.sign = stall_sign,
+	.close = stall_close,
 };
 
 static int
@@ -99,9 +96,8 @@ stall_open(const struct vault_config *cfg, struct vault **out, char *err, size_t
 }
 
 static const struct vault_driver stall_driver = {
-	/* .name = */ "stall",
-	/* .open = */ stall_open,
-	/* .add = */ NULL,
+	.name = "stall",
+	.open = stall_open,
 };
 
 struct signer {

@@ -25,9 +25,34 @@
 #include "crypto/sig.h"
 #include "watermark/file/file.h"
 #include "watermark/file/file_test.h"
+#include "chain/tezos/wm_import.h"
 #include "watermark/import.h"
 #include "watermark/watermark.h"
 #include <sodium.h>
+
+/* The CLI's imports (cli/watermark.c): a Tezos reader, then the store. */
+static int
+wm_import_signatory(struct wm_store *s, const char *path)
+{
+	struct chain_marks l = {0};
+	int rc = tz_marks_signatory(path, &l);
+	if (rc == 0)
+		rc = wm_import_marks(s, path, &l);
+	free(l.v);
+	return rc;
+}
+
+static int
+wm_import_octez(struct wm_store *s, const char *path, enum wm_kind kind, tz_pk_lookup lookup,
+                void *arg)
+{
+	struct chain_marks l = {0};
+	int rc = tz_marks_octez(path, (unsigned)kind, lookup, arg, &l);
+	if (rc == 0)
+		rc = wm_import_marks(s, path, &l);
+	free(l.v);
+	return rc;
+}
 
 #define NET_MAIN "NetXdQprcVkpaWU"  /* 7a06a770 */
 #define NET_OTHER "NetXHAoG8TyXu4i" /* 01020304 */
