@@ -26,7 +26,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (config_load_string(copy, size, &c, err, sizeof(err)) == 0) {
 		/* Exercise the lookups on whatever was accepted. */
 		for (size_t i = 0; i < c->n_keys; i++)
-			if (config_find_key(c, c->keys[i].address) != &c->keys[i])
+			if (config_find_key(c, c->keys[i].chain, c->keys[i].address) != &c->keys[i])
 				abort();
 		config_free(c);
 	} else if (c != NULL || memchr(err, '\0', sizeof(err)) == NULL) {

@@ -20,6 +20,12 @@ settings_get(const struct settings *s, const char *key)
 int
 settings_set(struct settings *s, const char *key, const char *value)
 {
+	return settings_set_line(s, key, value, 0);
+}
+
+int
+settings_set_line(struct settings *s, const char *key, const char *value, unsigned line)
+{
 	char *v = strdup(value), *k = NULL;
 	size_t i;
 
@@ -43,6 +49,7 @@ settings_set(struct settings *s, const char *key, const char *value)
 	}
 	free(s->v[i].value);
 	s->v[i].value = v;
+	s->v[i].line = line;
 	return 0;
 }
 
@@ -52,7 +59,7 @@ settings_copy(struct settings *dst, const struct settings *src)
 	int rc = 0;
 
 	for (size_t i = 0; rc == 0 && i < src->n; i++)
-		rc = settings_set(dst, src->v[i].key, src->v[i].value);
+		rc = settings_set_line(dst, src->v[i].key, src->v[i].value, src->v[i].line);
 	return rc;
 }
 

@@ -14,7 +14,7 @@ enum setting_type {
 	SETTING_STRING, /* any text */
 	SETTING_PATH,   /* a file or directory; relative to base_dir */
 	SETTING_UINT,   /* a whole number in [min, max] */
-	SETTING_BOOL,   /* true/false, yes/no, on/off, 1/0 */
+	SETTING_BOOL,   /* true/false, yes/no, on/off, 1/0; the driver reads "true"/"false" */
 };
 
 struct setting_spec {
@@ -30,6 +30,7 @@ struct settings {
 	struct {
 		char *key;
 		char *value;
+		unsigned line; /* where the config file set it; 0: elsewhere */
 	} v[SETTINGS_MAX];
 };
 
@@ -39,6 +40,9 @@ const char *settings_get(const struct settings *s, const char *key);
  * or SIGIL_E_TOO_BIG past SETTINGS_MAX keys. */
 __attribute__((warn_unused_result)) int
 settings_set(struct settings *s, const char *key, const char *value);
+/* settings_set, noting the line it came from. */
+__attribute__((warn_unused_result)) int
+settings_set_line(struct settings *s, const char *key, const char *value, unsigned line);
 /* Copies src into dst (dst empty). */
 __attribute__((warn_unused_result)) int
 settings_copy(struct settings *dst, const struct settings *src);

@@ -73,7 +73,11 @@ cli_vault_target(const struct sigil_config *cfg, const char *name, char *path, s
 		return SIGIL_E_NOT_FOUND;
 	}
 	*out = v;
-	if ((rc = config_resolve_path(cfg, v->path, path, pathcap)) != 0) {
+	/* The vault's file, for a driver that keeps one (the file vault). */
+	const char *rel = settings_get(&v->settings, "path");
+	if (rel == NULL)
+		path[0] = '\0';
+	else if ((rc = config_resolve_path(cfg, rel, path, pathcap)) != 0) {
 		fprintf(stderr, "sigil: vault %s: bad path\n", v->name);
 		return rc;
 	}

@@ -102,10 +102,16 @@ keys_store(const char *vault, const char *name, enum sigil_key_type t, const uin
 		*slash = '\0';
 		(void)fileio_mkdirs(dir, 0700);
 	}
-	struct vault_config vc = {.name = cv->name, .path = path, .passphrase = pass,
+	const struct vault_driver *drv = vault_driver_find(cv->driver);
+	struct settings set;
+	if ((rc = sigil_settings_resolve(cfg, drv->settings, drv->n_settings, &cv->settings,
+	                                 &set)) != 0)
+		goto out;
+	struct vault_config vc = {.name = cv->name, .settings = &set, .passphrase = pass,
 	                          .codec = sigil_vault_codec()};
 	char err[512] = "", address[CHAIN_ADDRESS_MAX], public_key[CHAIN_TEXT_MAX];
-	rc = vault_driver_find(cv->driver)->add(&vc, name, t, sk, &info, err, sizeof(err));
+	rc = drv->add(&vc, name, t, sk, &info, err, sizeof(err));
+	settings_free(&set);
 	if (rc == 0 &&
 	    (rc = keys_text(&info, address, sizeof(address), public_key, sizeof(public_key))) != 0)
 		snprintf(err, sizeof(err), "%s", sigil_strerror(rc));

@@ -37,10 +37,10 @@ static const char wm_usage[] =
 
 static const char *const wm_kind_names[WM_KINDS] = {"block", "preattestation", "attestation"};
 
-/* The store the config names: its driver and settings (dir holds the
- * resolved directory). */
+/* The store the config names, and its settings (paths resolved; the
+ * caller frees them). */
 static int
-wm_config(const struct wm_driver **drv, struct wm_store_config *wc, char *dir, size_t cap)
+wm_config(const struct wm_driver **drv, struct settings *set)
 {
 	struct sigil_config *cfg;
 	char err[512] = "";
@@ -48,7 +48,7 @@ wm_config(const struct wm_driver **drv, struct wm_store_config *wc, char *dir, s
 
 	if (cli_load_config(&cfg) != 0)
 		return -1;
-	rc = sigil_wm_config(cfg, drv, wc, dir, cap, err, sizeof(err));
+	rc = sigil_wm_config(cfg, drv, set, err, sizeof(err));
 	config_free(cfg);
 	if (rc != 0)
 		fprintf(stderr, "sigil: %s\n", err);
@@ -59,40 +59,49 @@ static int
 wm_open(struct wm_store **s)
 {
 	const struct wm_driver *drv;
-	struct wm_store_config wc;
-	char dir[4096], err[512] = "";
+	struct settings set = {0};
+	char err[512] = "";
+	int rc;
 
-	if (wm_config(&drv, &wc, dir, sizeof(dir)) != 0)
-		return 1;
-	if (drv->open(&wc, s, err, sizeof(err)) != 0) {
-		fprintf(stderr, "sigil: %s\n", err);
+	if (wm_config(&drv, &set) != 0) {
+		settings_free(&set);
 		return 1;
 	}
-	return 0;
+	struct wm_store_config wc = {.settings = &set};
+	if ((rc = drv->open(&wc, s, err, sizeof(err))) != 0)
+		fprintf(stderr, "sigil: %s\n", err);
+	settings_free(&set);
+	return rc ? 1 : 0;
 }
 
 static int
 wm_init(void)
 {
 	const struct wm_driver *drv;
-	struct wm_store_config wc;
-	char dir[4096], real[PATH_MAX], err[512] = "";
+	struct settings set = {0};
+	char real[PATH_MAX], err[512] = "";
 	bool created;
+	int rc = 1;
 
-	if (wm_config(&drv, &wc, dir, sizeof(dir)) != 0)
-		return 1;
+	if (wm_config(&drv, &set) != 0)
+		goto out;
 	if (drv->init == NULL) {
 		fprintf(stderr, "sigil: watermark driver %s has no init: its stores are made "
 		        "outside sigil\n", drv->name);
-		return 1;
+		goto out;
 	}
+	struct wm_store_config wc = {.settings = &set};
 	if (drv->init(&wc, &created, err, sizeof(err)) != 0) {
 		fprintf(stderr, "sigil: watermark init: %s\n", err);
-		return 1;
+		goto out;
 	}
+	const char *dir = settings_get(&set, "dir");
 	printf("%s watermark store %s\n", created ? "created" : "kept the existing",
-	       realpath(dir, real) ? real : dir);
-	return 0;
+	       dir == NULL ? drv->name : realpath(dir, real) ? real : dir);
+	rc = 0;
+out:
+	settings_free(&set);
+	return rc;
 }
 
 static int

@@ -40,15 +40,12 @@ static const struct field top_fields[] = {
 	{"server.threads", FT_UINT, CFG(server.threads), 0, 1024},
 	{"server.backend_timeout_ms", FT_UINT, CFG(server.backend_timeout_ms), 1, 600000},
 	{"watermark.driver", FT_WM_DRIVER, CFG(watermark_driver), 0, 0},
-	{"watermark.dir", FT_PATH, CFG(watermark_dir), 0, 0},
 };
 static const char *const top_maps[] = {"log", "server", "server.tls", "watermark"};
 
 #define VLT(m) offsetof(struct config_vault, m)
 static const struct field vault_fields[] = {
 	{"driver", FT_DRIVER, VLT(driver), 0, 0},
-	{"config.path", FT_PATH, VLT(path), 0, 0},
-	{"config.passphrase_file", FT_PATH, VLT(passphrase_file), 0, 0},
 };
 static const char *const vault_maps[] = {"config"};
 
@@ -305,8 +302,40 @@ server_auth_key(struct ctx *x, void *obj, const char *item, const char *full, un
 
 /* --- vaults ----------------------------------------------------------- */
 
+/* A value of a back end's map (`config.<key>` of a vault, `watermark.<key>`
+ * of the store) into settings; what the key may be is checked in validate,
+ * once the driver is known for sure. 1 when rel was one, 0 when not. */
+static int
+walk_setting(struct ctx *x, struct settings *s, const char *prefix, const char *rel,
+             const char *full, const struct cnode *v, unsigned line)
+{
+	size_t n = strlen(prefix);
+	int rc;
+
+	if (strncmp(rel, prefix, n) != 0 || rel[n] == '\0' || strchr(rel + n, '.') != NULL)
+		return 0;
+	if (v->type != CNODE_SCALAR || v->null) {
+		cfg_errf(x->err, x->errlen, v->line, full, "expected a value, got %s",
+		         v->null ? "nothing" : cfg_type_name(v));
+		return SIGIL_E_INVALID;
+	}
+	if ((rc = settings_set_line(s, rel + n, v->str, line)) == SIGIL_E_TOO_BIG) {
+		cfg_errf(x->err, x->errlen, line, full, "more than %d settings", SETTINGS_MAX);
+		return SIGIL_E_INVALID;
+	}
+	return rc ? rc : 1;
+}
+
+static int
+vault_special(struct ctx *x, void *obj, const char *rel, const char *full, const struct cnode *v,
+              unsigned line)
+{
+	return walk_setting(x, &((struct config_vault *)obj)->settings, "config.", rel, full, v,
+	                    line);
+}
+
 static const struct schema vault_schema = {vault_fields, NELEM(vault_fields), vault_maps,
-                                           NELEM(vault_maps), NULL};
+                                           NELEM(vault_maps), vault_special};
 
 static bool
 vault_name_ok(const char *s)
@@ -381,6 +410,8 @@ top_special(struct ctx *x, void *obj, const char *rel, const char *full, const s
 		rc = cfg_walk_chain_keys(x, chain_find(rel), v);
 		return rc ? rc : 1;
 	}
+	if ((rc = walk_setting(x, &x->c->watermark, "watermark.", rel, full, v, line)) != 0)
+		return rc;
 	if (strcmp(rel, "server.authorized_keys") == 0) {
 		if (v->type == CNODE_SCALAR && v->null)
 			return 1;
@@ -466,6 +497,26 @@ env_fields(struct ctx *x, const struct field *f, size_t nf, void *obj, const cha
 	return 0;
 }
 
+/* A back end's settings from the environment, by the names its driver
+ * declares (SIGIL_VAULTS__MAIN__CONFIG__PATH, SIGIL_WATERMARK__DIR). */
+static int
+env_settings(struct settings *s, const struct setting_spec *specs, size_t n, const char *prefix,
+             const char *map)
+{
+	char path[PATHBUF], name[PATHBUF];
+	const char *v;
+	int rc;
+
+	for (size_t i = 0; i < n; i++) {
+		(void)snprintf(path, sizeof(path), "%s%s", map, specs[i].key);
+		if (env_name(name, sizeof(name), prefix, path) != 0 || (v = getenv(name)) == NULL)
+			continue;
+		if ((rc = settings_set(s, specs[i].key, v)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
 int
 config_apply_env(struct sigil_config *c, char *err, size_t errlen)
 {
@@ -475,10 +526,17 @@ config_apply_env(struct sigil_config *c, char *err, size_t errlen)
 
 	rc = env_fields(&x, top_fields, NELEM(top_fields), c, NULL);
 	for (size_t i = 0; rc == 0 && i < c->n_vaults; i++) {
+		const struct vault_driver *d;
 		cfg_join(prefix, sizeof(prefix), "vaults", c->vaults[i].name);
 		strncat(prefix, ".", sizeof(prefix) - strlen(prefix) - 1);
 		rc = env_fields(&x, vault_fields, NELEM(vault_fields), &c->vaults[i], prefix);
+		if (rc == 0 && (d = vault_driver_find(c->vaults[i].driver)) != NULL)
+			rc = env_settings(&c->vaults[i].settings, d->settings, d->n_settings, prefix,
+			                  "config.");
 	}
+	const struct wm_driver *wd = wm_driver_find(c->watermark_driver);
+	if (rc == 0 && wd != NULL)
+		rc = env_settings(&c->watermark, wd->settings, wd->n_settings, NULL, "watermark.");
 	for (size_t i = 0; rc == 0 && i < c->n_keys; i++) {
 		cfg_join(prefix, sizeof(prefix), c->keys[i].chain->name, c->keys[i].address);
 		strncat(prefix, ".", sizeof(prefix) - strlen(prefix) - 1);

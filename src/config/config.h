@@ -12,7 +12,9 @@
  * "__" between levels and any character other than [A-Z0-9] as "_", e.g.
  * SIGIL_SERVER__ADDRESS, SIGIL_VAULTS__MAIN__CONFIG__PATH,
  * SIGIL_TEZOS__TZ1ABC…__LOG_PAYLOADS (vaults and keys named in the file or
- * the defaults only). Override values are taken literally. */
+ * the defaults only; a back end's settings by the names its driver
+ * declares, e.g. SIGIL_WATERMARK__DIR). Override values are taken
+ * literally. */
 #ifndef SIGIL_CONFIG_H
 #define SIGIL_CONFIG_H
 #include <stdbool.h>
@@ -20,6 +22,7 @@
 #include <stdint.h>
 
 #include "base/log.h"
+#include "base/settings.h"
 #include "policy/policy.h"
 
 #define CONFIG_MAX_BYTES (1024 * 1024) /* larger files are refused */
@@ -33,7 +36,6 @@
 #define CONFIG_DEFAULT_UTILITY_ADDRESS "127.0.0.1:9583"
 #define CONFIG_DEFAULT_VAULT_NAME "main"
 #define CONFIG_DEFAULT_VAULT_PATH "keys.json"
-#define CONFIG_DEFAULT_WATERMARK_DIR "watermarks"
 /* A Tezos operation is at most 32 KiB (the protocols' max_operation_data_length);
  * as hex in a JSON string, with its magic byte and quotes, about 64 KiB.
  * Twice that leaves room for a larger limit or another chain's requests;
@@ -52,8 +54,10 @@
 struct config_vault {
 	char name[CONFIG_VAULT_NAME_MAX];
 	char *driver;          /* "file" */
-	char *path;            /* config.path, relative to base_dir unless absolute */
-	char *passphrase_file; /* config.passphrase_file; may be NULL */
+	/* Its `config:` map, checked against the driver's settings table
+	 * (vault.h): unknown keys and wrong types are refused, defaults are
+	 * in. Paths are as written (relative to base_dir unless absolute). */
+	struct settings settings;
 };
 
 struct config_server {
@@ -84,7 +88,9 @@ struct sigil_config {
 	struct config_vault vaults[CONFIG_MAX_VAULTS];
 	size_t n_vaults;
 	char *watermark_driver; /* "file" */
-	char *watermark_dir;
+	/* The rest of the `watermark:` map, as the store's driver declared it
+	 * (the file store: dir). */
+	struct settings watermark;
 	/* Keys sorted by chain name, then address; only these may be used.
 	 * Each chain has its map at the top of the file, named after it
 	 * ("tezos:"), holding one policy per address. */

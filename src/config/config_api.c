@@ -17,6 +17,8 @@
 #include "base/fileio.h"
 #include "base/log.h"
 #include "base/secmem.h"
+#include "vault/vault.h"
+#include "watermark/watermark.h"
 
 static int
 dup_into(char **dst, const char *s)
@@ -42,7 +44,6 @@ set_defaults(struct sigil_config *c)
 	rc = rc ? rc : dup_into(&c->server.address, CONFIG_DEFAULT_ADDRESS);
 	rc = rc ? rc : dup_into(&c->server.utility_address, CONFIG_DEFAULT_UTILITY_ADDRESS);
 	rc = rc ? rc : dup_into(&c->watermark_driver, "file");
-	rc = rc ? rc : dup_into(&c->watermark_dir, CONFIG_DEFAULT_WATERMARK_DIR);
 	return rc;
 }
 
@@ -54,7 +55,7 @@ add_default_vault(struct sigil_config *c)
 
 	(void)snprintf(v->name, sizeof(v->name), "%s", CONFIG_DEFAULT_VAULT_NAME);
 	rc = dup_into(&v->driver, "file");
-	return rc ? rc : dup_into(&v->path, CONFIG_DEFAULT_VAULT_PATH);
+	return rc ? rc : settings_set(&v->settings, "path", CONFIG_DEFAULT_VAULT_PATH);
 }
 
 static int
@@ -77,10 +78,63 @@ server_has_key(const struct config_server *s, const struct chain_pubkey *pk)
 	return false;
 }
 
+/* A back end's settings against its driver's table: every key known, of
+ * its type, the required ones there, defaults filled in, then the
+ * driver's own check. where names the map ("vaults.main"), prefix the
+ * keys' path within it ("config." or ""). */
+static int
+validate_settings(struct settings *s, const struct setting_spec *specs, size_t n,
+                  int (*check)(const struct settings *, char *, size_t), const char *driver,
+                  const char *where, const char *prefix, char *err, size_t errlen)
+{
+	char path[256], why[128];
+	int rc;
+
+	for (size_t i = 0; i < s->n; i++) {
+		const struct setting_spec *spec = setting_spec_find(specs, n, s->v[i].key);
+		(void)snprintf(path, sizeof(path), "%s.%s%s", where, prefix, s->v[i].key);
+		if (spec == NULL) {
+			char known[128] = "";
+			for (size_t k = 0; k < n; k++)
+				(void)snprintf(known + strlen(known), sizeof(known) - strlen(known),
+				               "%s%s", k ? ", " : "", specs[k].key);
+			cfg_errf(err, errlen, s->v[i].line, path, "unknown key (the %s driver takes: %s)",
+			         driver, n ? known : "nothing");
+			return SIGIL_E_INVALID;
+		}
+		if (setting_check(spec, s->v[i].value, why, sizeof(why)) != 0) {
+			cfg_errf(err, errlen, s->v[i].line, path, "%s", why);
+			return SIGIL_E_INVALID;
+		}
+		/* Booleans reach the driver as "true" or "false" only. */
+		bool on;
+		if (spec->type == SETTING_BOOL && cfg_parse_bool(s->v[i].value, &on) == 0 &&
+		    (rc = settings_set_line(s, s->v[i].key, on ? "true" : "false", s->v[i].line)) != 0)
+			return rc;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (settings_get(s, specs[i].key) != NULL)
+			continue;
+		if (specs[i].dflt != NULL && (rc = settings_set(s, specs[i].key, specs[i].dflt)) != 0)
+			return rc;
+		if (specs[i].dflt == NULL && specs[i].required) {
+			cfg_errf(err, errlen, 0, where, "%s%s is missing", prefix, specs[i].key);
+			return SIGIL_E_INVALID;
+		}
+	}
+	if (check != NULL && check(s, why, sizeof(why)) != 0) {
+		cfg_errf(err, errlen, 0, where, "%s", why);
+		return SIGIL_E_INVALID;
+	}
+	return 0;
+}
+
 /* Checks that need everything seen, after the environment overrides. */
 static int
 validate(struct sigil_config *c, char *err, size_t errlen)
 {
+	const struct wm_driver *wd;
+	int rc;
 	char path[128];
 
 	if (c->n_vaults == 0) {
@@ -94,11 +148,22 @@ validate(struct sigil_config *c, char *err, size_t errlen)
 			cfg_errf(err, errlen, 0, path, "driver is missing");
 			return SIGIL_E_INVALID;
 		}
-		if (v->path == NULL) {
-			cfg_errf(err, errlen, 0, path, "config.path is missing");
+		const struct vault_driver *d = vault_driver_find(v->driver);
+		if (d == NULL) {
+			cfg_errf(err, errlen, 0, path, "unknown driver %s", v->driver);
 			return SIGIL_E_INVALID;
 		}
+		if ((rc = validate_settings(&c->vaults[i].settings, d->settings, d->n_settings,
+		                            d->check, d->name, path, "config.", err, errlen)) != 0)
+			return rc;
 	}
+	if ((wd = wm_driver_find(c->watermark_driver)) == NULL) {
+		cfg_errf(err, errlen, 0, "watermark.driver", "unknown driver %s", c->watermark_driver);
+		return SIGIL_E_INVALID;
+	}
+	if ((rc = validate_settings(&c->watermark, wd->settings, wd->n_settings, wd->check,
+	                            wd->name, "watermark", "", err, errlen)) != 0)
+		return rc;
 	if ((c->server.tls_cert_file == NULL) != (c->server.tls_key_file == NULL)) {
 		cfg_errf(err, errlen, 0, "server.tls", "needs both cert_file and key_file");
 		return SIGIL_E_INVALID;
@@ -146,11 +211,10 @@ config_free(struct sigil_config *c)
 	free(c->server.authorized_keys);
 	for (size_t i = 0; i < c->n_vaults; i++) {
 		free(c->vaults[i].driver);
-		free(c->vaults[i].path);
-		free(c->vaults[i].passphrase_file);
+		settings_free(&c->vaults[i].settings);
 	}
 	free(c->watermark_driver);
-	free(c->watermark_dir);
+	settings_free(&c->watermark);
 	free(c->keys);
 	free(c);
 }
@@ -399,9 +463,10 @@ config_vault_passphrase(const struct sigil_config *c, const struct config_vault 
 		memcpy(out, env, len + 1);
 		return 0;
 	}
-	if (v == NULL || v->passphrase_file == NULL)
+	if (v == NULL || settings_get(&v->settings, "passphrase_file") == NULL)
 		return SIGIL_E_NOT_FOUND;
-	if ((rc = config_resolve_path(c, v->passphrase_file, path, sizeof(path))) != 0)
+	if ((rc = config_resolve_path(c, settings_get(&v->settings, "passphrase_file"), path,
+	                              sizeof(path))) != 0)
 		return rc;
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)

@@ -41,12 +41,37 @@ sigil_state_free(struct sigil_state *st)
 	free(st);
 }
 
+int
+sigil_settings_resolve(const struct sigil_config *c, const struct setting_spec *specs, size_t n,
+                       const struct settings *in, struct settings *out)
+{
+	char path[4096];
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = settings_copy(out, in)) != 0)
+		goto fail;
+	for (size_t i = 0; i < n; i++) {
+		const char *v = settings_get(in, specs[i].key);
+		if (specs[i].type != SETTING_PATH || v == NULL)
+			continue;
+		if ((rc = config_resolve_path(c, v, path, sizeof(path))) != 0 ||
+		    (rc = settings_set(out, specs[i].key, path)) != 0)
+			goto fail;
+	}
+	return 0;
+fail:
+	settings_free(out);
+	return rc;
+}
+
 static int
 sigil_open_vault(struct sigil_state *st, const struct config_vault *cv, struct vault **out,
                  char *err, size_t errlen)
 {
 	const struct vault_driver *drv = vault_driver_find(cv->driver);
-	char path[4096], *pass;
+	struct settings set;
+	char *pass;
 	const size_t passcap = 1024;
 	int rc;
 
@@ -55,13 +80,15 @@ sigil_open_vault(struct sigil_state *st, const struct config_vault *cv, struct v
 		snprintf(err, errlen, "vault %s: unknown driver %s", cv->name, cv->driver);
 		return SIGIL_E_UNSUPPORTED;
 	}
-	if ((rc = config_resolve_path(st->cfg, cv->path, path, sizeof(path))) != 0) {
+	if ((rc = sigil_settings_resolve(st->cfg, drv->settings, drv->n_settings, &cv->settings,
+	                                 &set)) != 0) {
 		snprintf(err, errlen, "vault %s: bad path", cv->name);
 		return rc;
 	}
 	/* Locked, and wiped on the way out: never on the stack. */
 	if ((pass = secmem_alloc(passcap)) == NULL) {
 		snprintf(err, errlen, "vault %s: %s", cv->name, sigil_strerror(SIGIL_E_NOMEM));
+		settings_free(&set);
 		return SIGIL_E_NOMEM;
 	}
 	rc = config_vault_passphrase(st->cfg, cv, pass, passcap);
@@ -79,12 +106,14 @@ sigil_open_vault(struct sigil_state *st, const struct config_vault *cv, struct v
 		snprintf(err, errlen, "vault %s: cannot read passphrase: %s", cv->name,
 		         sigil_strerror(rc));
 		secmem_free(pass);
+		settings_free(&set);
 		return rc;
 	}
-	struct vault_config vc = {.name = cv->name, .path = path, .passphrase = pass,
+	struct vault_config vc = {.name = cv->name, .settings = &set, .passphrase = pass,
 	                          .codec = sigil_vault_codec()};
 	rc = drv->open(&vc, out, err, errlen);
 	secmem_free(pass);
+	settings_free(&set);
 	return rc;
 }
 
@@ -237,7 +266,7 @@ out:
 static const char *const sigil_fixed_names[SIGIL_FIXED_N] = {
 	"server.address",        "server.utility_address", "server.tls.cert_file",
 	"server.tls.key_file",   "server.max_body_bytes",  "server.timeout_seconds",
-	"server.threads",        "watermark.driver",       "watermark.dir",
+	"server.threads",        "watermark.driver",       "watermark",
 	"server.header_timeout_seconds", "server.max_connections",
 	"server.max_connections_per_ip", "server.max_buffered_bytes",
 };
@@ -282,6 +311,30 @@ sigil_fixed_path(struct sigil_fixed *f, int i, const struct sigil_config *c, con
 	return sigil_fixed_set(f, i, "%s", path);
 }
 
+/* The store's settings, paths resolved, as one text: a reload cannot move
+ * the store, so any change is one to warn about. */
+static int
+sigil_fixed_wm(struct sigil_fixed *f, int i, const struct sigil_config *c)
+{
+	const struct wm_driver *drv;
+	struct settings set;
+	char err[256], text[4096] = "";
+	size_t o = 0;
+	int rc;
+
+	if (sigil_wm_config(c, &drv, &set, err, sizeof(err)) != 0)
+		return sigil_fixed_set(f, i, "%s", "");
+	for (size_t k = 0; k < set.n && o < sizeof(text); k++) {
+		int n = snprintf(text + o, sizeof(text) - o, "%s=%s;", set.v[k].key, set.v[k].value);
+		if (n > 0)
+			o += (size_t)n;
+	}
+	settings_free(&set);
+	rc = sigil_fixed_set(f, i, "%s", text);
+	sodium_memzero(text, sizeof(text)); /* a setting may be a secret */
+	return rc;
+}
+
 int
 sigil_fixed_take(const struct sigil_config *c, struct sigil_fixed *out)
 {
@@ -299,7 +352,7 @@ sigil_fixed_take(const struct sigil_config *c, struct sigil_fixed *out)
 	    (rc = sigil_fixed_set(out, 6, "%u", s->threads)) != 0 ||
 	    (rc = sigil_fixed_set(out, 7, "%s",
 	                          c->watermark_driver ? c->watermark_driver : "")) != 0 ||
-	    (rc = sigil_fixed_path(out, 8, c, c->watermark_dir, false)) != 0 ||
+	    (rc = sigil_fixed_wm(out, 8, c)) != 0 ||
 	    (rc = sigil_fixed_set(out, 9, "%u", s->header_timeout_seconds)) != 0 ||
 	    (rc = sigil_fixed_set(out, 10, "%u", s->max_connections)) != 0 ||
 	    (rc = sigil_fixed_set(out, 11, "%u", s->max_connections_per_ip)) != 0 ||
@@ -334,10 +387,29 @@ sigil_fixed_diff(const struct sigil_fixed *a, const struct sigil_fixed *b, const
 	return n;
 }
 
+/* Which store guards the keys is the first thing to check when a signer
+ * refuses, or signs, what another would not: its driver and the paths it
+ * was given (only paths: another setting may be a secret). */
+static void
+sigil_wm_log(const struct wm_driver *drv, const struct settings *s)
+{
+	char line[1024] = "", real[PATH_MAX];
+	size_t o = 0;
+
+	for (size_t i = 0; i < drv->n_settings && o < sizeof(line); i++) {
+		const char *v = settings_get(s, drv->settings[i].key);
+		if (drv->settings[i].type != SETTING_PATH || v == NULL)
+			continue;
+		int n = snprintf(line + o, sizeof(line) - o, " %s", realpath(v, real) ? real : v);
+		if (n > 0)
+			o += (size_t)n;
+	}
+	log_info("watermark store: %s%s", drv->name, line);
+}
+
 int
 sigil_ctx_open(struct sigil_ctx *ctx, const char *config_path, char *err, size_t errlen)
 {
-	char dir[4096];
 	int rc;
 
 	pthread_rwlockattr_t attr;
@@ -359,33 +431,32 @@ sigil_ctx_open(struct sigil_ctx *ctx, const char *config_path, char *err, size_t
 		return rc;
 	}
 	const struct wm_driver *drv;
-	struct wm_store_config wc;
-	if ((rc = sigil_wm_config(ctx->st->cfg, &drv, &wc, dir, sizeof(dir), err, errlen)) != 0 ||
-	    (rc = drv->open(&wc, &ctx->wm, err, errlen)) != 0)
+	struct settings set;
+	if ((rc = sigil_wm_config(ctx->st->cfg, &drv, &set, err, errlen)) != 0)
 		return rc;
-	/* Which store guards the keys is the first thing to check when a
-	 * signer refuses, or signs, what another would not. */
-	char real[PATH_MAX];
-	log_info("watermark store: %s %s", drv->name, realpath(dir, real) ? real : dir);
-	return 0;
+	struct wm_store_config wc = {.settings = &set};
+	if ((rc = drv->open(&wc, &ctx->wm, err, errlen)) == 0)
+		sigil_wm_log(drv, &set);
+	settings_free(&set);
+	return rc;
 }
 
 int
 sigil_wm_config(const struct sigil_config *c, const struct wm_driver **drv,
-                struct wm_store_config *wc, char *dir, size_t dircap, char *err, size_t errlen)
+                struct settings *settings, char *err, size_t errlen)
 {
 	int rc;
 
-	memset(wc, 0, sizeof(*wc));
+	memset(settings, 0, sizeof(*settings));
 	if ((*drv = wm_driver_find(c->watermark_driver)) == NULL) {
 		snprintf(err, errlen, "watermark: unknown driver %s", c->watermark_driver);
 		return SIGIL_E_UNSUPPORTED;
 	}
-	if ((rc = config_resolve_path(c, c->watermark_dir, dir, dircap)) != 0) {
-		snprintf(err, errlen, "watermark.dir: %s", sigil_strerror(rc));
+	if ((rc = sigil_settings_resolve(c, (*drv)->settings, (*drv)->n_settings, &c->watermark,
+	                                 settings)) != 0) {
+		snprintf(err, errlen, "watermark: %s", sigil_strerror(rc));
 		return rc;
 	}
-	wc->dir = dir;
 	return 0;
 }
 

@@ -85,11 +85,17 @@ sigil_ctx_reload(struct sigil_ctx *ctx, char *err, size_t errlen);
 void sigil_ctx_close(struct sigil_ctx *ctx);
 
 /* The watermark store the config names: its driver, and its settings with
- * paths resolved against base_dir (dir, dircap: room for the directory,
- * which wc points to). err says what is wrong. */
+ * paths resolved against base_dir (the caller frees them with
+ * settings_free, also after an error). err says what is wrong. */
 __attribute__((warn_unused_result)) int
 sigil_wm_config(const struct sigil_config *c, const struct wm_driver **drv,
-                struct wm_store_config *wc, char *dir, size_t dircap, char *err, size_t errlen);
+                struct settings *settings, char *err, size_t errlen);
+
+/* A copy of a back end's settings in, with its SETTING_PATH values (specs)
+ * resolved against c's base_dir; out is the caller's (settings_free). */
+__attribute__((warn_unused_result)) int
+sigil_settings_resolve(const struct sigil_config *c, const struct setting_spec *specs, size_t n,
+                       const struct settings *in, struct settings *out);
 
 /* Loads the config and opens its vaults only (CLI use; no watermark lock). */
 __attribute__((warn_unused_result)) int

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "base/deadline.h"
+#include "base/settings.h"
 #include "crypto/sig.h"
 
 /* A key as its vault describes it: no address (addresses are a chain's
@@ -115,18 +116,29 @@ struct vault {
  * A vault back end fills one struct vault_driver and adds one line to the
  * table in vault/registry.c. */
 
-/* What the configuration says of one vault (paths resolved against
- * base_dir). The passphrase, when the driver uses one, comes from
- * SIGIL_PASSPHRASE, the passphrase file or a prompt (core/context.c). */
+/* What the configuration says of one vault. */
 struct vault_config {
 	const char *name;       /* the vault's name in the config */
-	const char *path;       /* config.path */
-	const char *passphrase; /* "" when none was given */
+	/* Its `config:` map, as the driver's settings table declared it, with
+	 * SETTING_PATH values resolved against base_dir. */
+	const struct settings *settings;
+	/* The passphrase, for a driver that declares passphrase_file: from
+	 * SIGIL_PASSPHRASE, that file or a prompt (core/context.c); "" when
+	 * none was given. */
+	const char *passphrase;
 	const struct vault_codec *codec; /* may be NULL */
 };
 
 struct vault_driver {
 	const char *name;
+	/* What its `config:` map may hold. The config loader refuses any
+	 * other key, a value of the wrong type and a missing required one,
+	 * naming the line; defaults are filled in. */
+	const struct setting_spec *settings;
+	size_t n_settings;
+	/* Optional: checks the settings together (what one key alone cannot
+	 * say) when the config is loaded; err says what is wrong. */
+	int (*check)(const struct settings *s, char *err, size_t errlen);
 	/* Opens the vault; err says why not (no secret in it). */
 	int (*open)(const struct vault_config *cfg, struct vault **out, char *err, size_t errlen);
 	/* Optional: stores a new key (sigil generate, import); info, when

@@ -33,6 +33,7 @@
 #include <stdint.h>
 
 #include "base/deadline.h"
+#include "base/settings.h"
 #include "crypto/sig.h"
 
 /* A mark is kept per (network, key, slot class): the chain decides which
@@ -151,13 +152,20 @@ struct wm_store {
  * A store is one folder under src/watermark/ that fills one struct
  * wm_driver and adds one line to the table in registry.c. */
 
-/* What the configuration says of a store (paths resolved against base_dir). */
+/* What the configuration says of a store: the `watermark:` map but its
+ * driver, as the driver's settings table declared it, with SETTING_PATH
+ * values resolved against base_dir. */
 struct wm_store_config {
-	const char *dir; /* watermark.dir */
+	const struct settings *settings;
 };
 
 struct wm_driver {
 	const char *name;
+	/* What its `watermark:` map may hold besides `driver` (as
+	 * vault_driver.settings), and an optional check of them together. */
+	const struct setting_spec *settings;
+	size_t n_settings;
+	int (*check)(const struct settings *s, char *err, size_t errlen);
 	/* Opens an existing store; never creates one (err says how to
 	 * proceed when there is none). */
 	int (*open)(const struct wm_store_config *cfg, struct wm_store **out, char *err,

@@ -5,6 +5,10 @@
 #include "vault/vault.h"
 
 extern const struct vault_driver vault_file_driver;
+/* Its `config:` map: path (required), passphrase_file. A driver that wraps
+ * the file vault (tests) declares the same. */
+#define VAULT_FILE_N_SETTINGS 2
+extern const struct setting_spec vault_file_settings[VAULT_FILE_N_SETTINGS];
 
 /* --- the file vault ---------------------------------------------------
  * A JSON file, mode 0600:

@@ -518,13 +518,26 @@ wm_file_fail_next_syncs(struct wm_store *s, int n)
 
 /* ---- the driver (watermark.h, registry.c) ---- */
 
+/* The `watermark:` map of the file store: its directory. */
+static const struct setting_spec wm_file_settings[] = {
+	{.key = "dir", .type = SETTING_PATH, .dflt = "watermarks"},
+};
+
+static const char *
+wm_file_dir(const struct wm_store_config *cfg)
+{
+	const char *dir = settings_get(cfg->settings, "dir");
+	return dir ? dir : "watermarks";
+}
+
 static int
 wm_file_driver_open(const struct wm_store_config *cfg, struct wm_store **out, char *err,
                     size_t errlen)
 {
-	int rc = wm_file_open(cfg->dir, out);
+	const char *dir = wm_file_dir(cfg);
+	int rc = wm_file_open(dir, out);
 	if (rc != 0)
-		snprintf(err, errlen, "watermark store %s: %s%s", cfg->dir, sigil_strerror(rc),
+		snprintf(err, errlen, "watermark store %s: %s%s", dir, sigil_strerror(rc),
 		         rc == SIGIL_E_NOT_FOUND ? " (create it with `sigil watermark init`; see "
 		                                   "the message above)"
 		         : rc == SIGIL_E_LOCKED ? " (is sigild running?)"
@@ -535,14 +548,17 @@ wm_file_driver_open(const struct wm_store_config *cfg, struct wm_store **out, ch
 static int
 wm_file_driver_init(const struct wm_store_config *cfg, bool *created, char *err, size_t errlen)
 {
-	int rc = wm_file_init(cfg->dir, created);
+	const char *dir = wm_file_dir(cfg);
+	int rc = wm_file_init(dir, created);
 	if (rc != 0)
-		snprintf(err, errlen, "watermark store %s: %s", cfg->dir, sigil_strerror(rc));
+		snprintf(err, errlen, "watermark store %s: %s", dir, sigil_strerror(rc));
 	return rc;
 }
 
 const struct wm_driver wm_file_driver = {
 	.name = "file",
+	.settings = wm_file_settings,
+	.n_settings = sizeof(wm_file_settings) / sizeof(wm_file_settings[0]),
 	.open = wm_file_driver_open,
 	.init = wm_file_driver_init,
 };

@@ -18,6 +18,8 @@
 #include "base/errors.h"
 #include "chain/tezos/chain.h"
 #include "chain/tezos/decode.h"
+#include "vault/registry_test.h"
+#include "vault/vault.h"
 
 #define TZ1 "tz1c8PEDNfj6UxoQM2XCyfTHM5KbGGgoqDrH"
 #define TZ1B "tz1RmNmuNm9ygsA17RBzX38GJWG3Bex5U9UT"
@@ -104,13 +106,13 @@ test_defaults(void **state)
 	assert_int_equal(c->n_vaults, 1);
 	assert_string_equal(c->vaults[0].name, "main");
 	assert_string_equal(c->vaults[0].driver, "file");
-	assert_string_equal(c->vaults[0].path, "keys.json");
-	assert_null(c->vaults[0].passphrase_file);
+	assert_string_equal(settings_get(&c->vaults[0].settings, "path"), "keys.json");
+	assert_null(settings_get(&c->vaults[0].settings, "passphrase_file"));
 	assert_string_equal(c->watermark_driver, "file");
-	assert_string_equal(c->watermark_dir, "watermarks");
+	assert_string_equal(settings_get(&c->watermark, "dir"), "watermarks");
 	assert_int_equal(c->n_keys, 0);
 	assert_null(config_find_key(c, &chain_tezos, TZ1));
-	assert_int_equal(config_resolve_path(c, c->vaults[0].path, path, sizeof(path)), 0);
+	assert_int_equal(config_resolve_path(c, settings_get(&c->vaults[0].settings, "path"), path, sizeof(path)), 0);
 	assert_string_equal(path, "./var/keys.json");
 	assert_int_equal(config_resolve_path(c, "/etc/sigil/k.json", path, sizeof(path)), 0);
 	assert_string_equal(path, "/etc/sigil/k.json");
@@ -204,14 +206,14 @@ test_full(void **state)
 	assert_int_equal(c->server.authorized_keys[1].type, SIGIL_KEY_SECP256K1);
 	assert_int_equal(c->n_vaults, 2);
 	assert_string_equal(c->vaults[0].name, "hot");
-	assert_string_equal(c->vaults[0].passphrase_file, "pass.txt");
-	assert_string_equal(c->vaults[1].path, "/mnt/cold.json");
-	assert_null(c->vaults[1].passphrase_file);
+	assert_string_equal(settings_get(&c->vaults[0].settings, "passphrase_file"), "pass.txt");
+	assert_string_equal(settings_get(&c->vaults[1].settings, "path"), "/mnt/cold.json");
+	assert_null(settings_get(&c->vaults[1].settings, "passphrase_file"));
 	assert_ptr_equal(config_find_vault(c, "cold"), &c->vaults[1]);
 	assert_null(config_find_vault(c, "main"));
-	assert_int_equal(config_resolve_path(c, c->vaults[0].path, path, sizeof(path)), 0);
+	assert_int_equal(config_resolve_path(c, settings_get(&c->vaults[0].settings, "path"), path, sizeof(path)), 0);
 	assert_string_equal(path, "/srv/sigil/hot.json");
-	assert_string_equal(c->watermark_dir, "wm");
+	assert_string_equal(settings_get(&c->watermark, "dir"), "wm");
 	assert_int_equal(c->n_keys, 4);
 
 	k = config_find_key(c, &chain_tezos, TZ2);
@@ -299,7 +301,7 @@ test_example_file(void **state)
 	if (config_load(path, &c, err, sizeof(err)) != 0)
 		fail_msg("%s: %s", path, err);
 	assert_string_equal(c->base_dir, "./var");
-	assert_string_equal(c->vaults[0].passphrase_file, "passphrase");
+	assert_string_equal(settings_get(&c->vaults[0].settings, "passphrase_file"), "passphrase");
 	assert_int_equal(c->n_keys, 3);
 	k = config_find_key(c, &chain_tezos, TZ1);
 	assert_non_null(k);
@@ -475,7 +477,7 @@ test_expansion(void **state)
 	            "watermark: {dir: 'wm$$1-$x-$'}\n");
 	assert_string_equal(c->base_dir, "/data/sigil/x");
 	assert_string_equal(c->server.address, "127.0.0.1:7777");
-	assert_string_equal(c->watermark_dir, "wm$1-$x-$");
+	assert_string_equal(settings_get(&c->watermark, "dir"), "wm$1-$x-$");
 	config_free(c);
 
 	unsetenv("SIGIL_TEST_UNSET");
@@ -522,8 +524,8 @@ test_env_overrides(void **state)
 	assert_string_equal(c->server.address, "0.0.0.0:1234");
 	assert_string_equal(c->server.utility_address, "[::]:1235");
 	assert_int_equal(c->log_level, LOG_WARN);
-	assert_string_equal(c->watermark_dir, "/env/wm");
-	assert_string_equal(c->vaults[0].path, "env.json");
+	assert_string_equal(settings_get(&c->watermark, "dir"), "/env/wm");
+	assert_string_equal(settings_get(&c->vaults[0].settings, "path"), "env.json");
 	assert_true(c->server.tls);
 	assert_true(config_find_key(c, &chain_tezos, TZ1)->log_payloads);
 	assert_int_equal(c->server.header_timeout_seconds, 2);
@@ -536,7 +538,7 @@ test_env_overrides(void **state)
 	assert_int_equal(config_load(NULL, &c, err, sizeof(err)), 0);
 	assert_string_equal(c->base_dir, "/env/base");
 	assert_int_equal(c->server.max_connections, 512);
-	assert_string_equal(c->vaults[0].path, "env.json");
+	assert_string_equal(settings_get(&c->vaults[0].settings, "path"), "env.json");
 	config_free(c);
 
 	/* A bad override names its variable. */
@@ -674,6 +676,98 @@ test_passphrase(void **state)
 	config_free(c);
 }
 
+/* ---- a driver's own settings ----
+ * A vault driver of the test's own declares what its `config:` map takes;
+ * the loader reads the map through that table and the driver checks the
+ * settings together. */
+static const struct setting_spec hsm_settings[] = {
+	{.key = "module", .type = SETTING_PATH, .required = true},
+	{.key = "slot", .type = SETTING_UINT, .dflt = "0", .min = 0, .max = 100},
+	{.key = "pin_file", .type = SETTING_PATH},
+	{.key = "read_only", .type = SETTING_BOOL, .dflt = "false"},
+};
+
+static int
+hsm_check(const struct settings *s, char *err, size_t errlen)
+{
+	if (strcmp(settings_get(s, "read_only"), "true") == 0 && settings_get(s, "pin_file")) {
+		snprintf(err, errlen, "config.pin_file makes no sense with read_only");
+		return SIGIL_E_INVALID;
+	}
+	return 0;
+}
+
+static int
+hsm_open(const struct vault_config *cfg, struct vault **out, char *err, size_t errlen)
+{
+	(void)cfg, (void)out;
+	snprintf(err, errlen, "not for opening");
+	return SIGIL_E_UNSUPPORTED;
+}
+
+static const struct vault_driver hsm_driver = {
+	.name = "hsm",
+	.settings = hsm_settings,
+	.n_settings = sizeof(hsm_settings) / sizeof(hsm_settings[0]),
+	.check = hsm_check,
+	.open = hsm_open,
+};
+
+static void
+test_driver_settings(void **state)
+{
+	struct sigil_config *c;
+	(void)state;
+
+	vault_driver_add_for_tests(&hsm_driver);
+	c = load_ok("vaults:\n  h:\n    driver: hsm\n    config: {module: lib/p11.so, slot: 7}\n");
+	assert_string_equal(settings_get(&c->vaults[0].settings, "module"), "lib/p11.so");
+	assert_string_equal(settings_get(&c->vaults[0].settings, "slot"), "7");
+	/* Defaults filled in; what is absent without one stays absent. */
+	assert_string_equal(settings_get(&c->vaults[0].settings, "read_only"), "false");
+	assert_null(settings_get(&c->vaults[0].settings, "pin_file"));
+	config_free(c);
+
+	load_bad("vaults:\n  h:\n    driver: hsm\n    config: {slot: 7}\n", SIGIL_E_INVALID,
+	         "vaults.h: config.module is missing");
+	load_bad("vaults:\n  h:\n    driver: hsm\n    config:\n      module: m\n      slot: x\n",
+	         SIGIL_E_INVALID, "line 6: vaults.h.config.slot: 'x' is not a whole number from 0 to 100");
+	load_bad("vaults:\n  h:\n    driver: hsm\n    config: {module: m, slot: 101}\n",
+	         SIGIL_E_INVALID, "from 0 to 100");
+	load_bad("vaults:\n  h:\n    driver: hsm\n    config: {module: m, read_only: maybe}\n",
+	         SIGIL_E_INVALID, "vaults.h.config.read_only: expected true or false");
+	load_bad("vaults:\n  h:\n    driver: hsm\n    config: {module: m, path: x}\n",
+	         SIGIL_E_INVALID,
+	         "vaults.h.config.path: unknown key (the hsm driver takes: module, slot, pin_file, "
+	         "read_only)");
+	load_bad("vaults:\n  h:\n    driver: hsm\n    config: {module: m, slot: {a: 1}}\n",
+	         SIGIL_E_INVALID, "vaults.h.config.slot: expected a value, got a map");
+	/* The driver's own check of the settings together. */
+	load_bad("vaults:\n  h:\n    driver: hsm\n    config: {module: m, read_only: yes, "
+	         "pin_file: p}\n",
+	         SIGIL_E_INVALID, "vaults.h: config.pin_file makes no sense with read_only");
+	/* The file vault's table: a file vault takes no slot. */
+	load_bad("vaults:\n  main:\n    driver: file\n    config: {path: k.json, slot: 1}\n",
+	         SIGIL_E_INVALID, "vaults.main.config.slot: unknown key (the file driver takes: "
+	                          "path, passphrase_file)");
+	/* The store's map likewise. */
+	load_bad("watermark: {driver: file, dsn: x}\n", SIGIL_E_INVALID,
+	         "line 1: watermark.dsn: unknown key (the file driver takes: dir)");
+
+	/* The environment, by the names the driver declares. */
+	setenv("SIGIL_VAULTS__H__CONFIG__SLOT", "9", 1);
+	setenv("SIGIL_VAULTS__H__CONFIG__PIN_FILE", "pin", 1);
+	c = load_ok("vaults:\n  h:\n    driver: hsm\n    config: {module: m, slot: 7}\n");
+	assert_string_equal(settings_get(&c->vaults[0].settings, "slot"), "9");
+	assert_string_equal(settings_get(&c->vaults[0].settings, "pin_file"), "pin");
+	config_free(c);
+	setenv("SIGIL_VAULTS__H__CONFIG__SLOT", "nine", 1);
+	load_bad("vaults:\n  h:\n    driver: hsm\n    config: {module: m}\n", SIGIL_E_INVALID,
+	         "vaults.h.config.slot: 'nine' is not a whole number");
+	unsetenv("SIGIL_VAULTS__H__CONFIG__SLOT");
+	unsetenv("SIGIL_VAULTS__H__CONFIG__PIN_FILE");
+}
+
 int
 main(void)
 {
@@ -686,6 +780,7 @@ main(void)
 		cmocka_unit_test_setup(test_expansion, clean_env),
 		cmocka_unit_test_setup(test_env_overrides, clean_env),
 		cmocka_unit_test_setup(test_backend_timeout, clean_env),
+		cmocka_unit_test_setup(test_driver_settings, clean_env),
 		cmocka_unit_test_setup(test_split_address, clean_env),
 		cmocka_unit_test_setup(test_passphrase, clean_env),
 	};

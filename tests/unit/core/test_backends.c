@@ -154,7 +154,7 @@ slow_open(const struct vault_config *cfg, struct vault **out, char *err, size_t 
 
 	if (s == NULL)
 		return SIGIL_E_NOMEM;
-	if ((rc = vault_file_open(cfg->path, cfg->passphrase, cfg->codec, &s->inner)) != 0) {
+	if ((rc = vault_file_open(settings_get(cfg->settings, "path"), cfg->passphrase, cfg->codec, &s->inner)) != 0) {
 		snprintf(err, errlen, "slow: %s", sigil_strerror(rc));
 		free(s);
 		return rc;
@@ -177,6 +177,8 @@ slow_open(const struct vault_config *cfg, struct vault **out, char *err, size_t 
 
 static const struct vault_driver slow_driver = {
 	.name = "slow",
+	.settings = vault_file_settings,
+	.n_settings = VAULT_FILE_N_SETTINGS,
 	.open = slow_open,
 	.add = NULL,
 };

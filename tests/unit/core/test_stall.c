@@ -85,7 +85,7 @@ stall_open(const struct vault_config *cfg, struct vault **out, char *err, size_t
 
 	if (s == NULL)
 		return SIGIL_E_NOMEM;
-	if ((rc = vault_file_open(cfg->path, cfg->passphrase, cfg->codec, &s->inner)) != 0) {
+	if ((rc = vault_file_open(settings_get(cfg->settings, "path"), cfg->passphrase, cfg->codec, &s->inner)) != 0) {
 		snprintf(err, errlen, "stall: %s", sigil_strerror(rc));
 		free(s);
 		return rc;
@@ -97,6 +97,8 @@ stall_open(const struct vault_config *cfg, struct vault **out, char *err, size_t
 
 static const struct vault_driver stall_driver = {
 	.name = "stall",
+	.settings = vault_file_settings,
+	.n_settings = VAULT_FILE_N_SETTINGS,
 	.open = stall_open,
 };
 
