@@ -15,7 +15,6 @@
 
 #include "api/body.h"
 #include "api/limits.h"
-#include "api/pool.h"
 #include "base/errors.h"
 #include "base/log.h"
 #include "base/sbuf.h"
@@ -23,23 +22,21 @@
 struct api_server {
 	struct MHD_Daemon *d;
 	api_handler handler;
-	api_offload offload;
-	const struct api_early *early;
-	api_start start;
 	api_check check;
 	void *ctx;
 	size_t max_body;
 	unsigned int timeout_s; /* for the whole body, not just silence */
 	uint16_t port;
-	struct api_pool *pool;
 	struct api_limits *limits;
 	_Atomic long inflight; /* requests begun and not yet completed */
-	_Atomic long offloaded; /* handed to a worker and not yet handled */
-	_Atomic long started;   /* left pending by start, not yet done */
-	long early_max;         /* early work only while offloaded is below this */
+	_Atomic long pending;  /* left pending by the handler, not yet answered */
 };
 
-enum api_conn_state { CONN_READING, CONN_QUEUED, CONN_DONE };
+/* READING until the handler runs; RUNNING while it does; a pending request
+ * then SUSPENDED (its connection suspended) until api_async_done makes it
+ * DONE. An answer can come while the handler still runs: RUNNING -> DONE,
+ * and the handler's thread answers at once. */
+enum api_conn_state { CONN_READING, CONN_RUNNING, CONN_SUSPENDED, CONN_DONE };
 
 struct api_conn {
 	struct sbuf body; /* body.max = max once the head is accepted */
@@ -48,7 +45,7 @@ struct api_conn {
 	int drain;        /* refused: the body is thrown away, then refused goes */
 	size_t drained;   /* refused: bytes of body seen, kept before or not */
 	struct api_response refused;
-	enum api_conn_state state;
+	_Atomic int state; /* enum api_conn_state */
 	time_t started; /* CLOCK_MONOTONIC seconds when the headers were in */
 	struct api_server *s;
 	struct MHD_Connection *c;
@@ -127,41 +124,23 @@ api_peer(struct MHD_Connection *c, char *out, size_t cap)
 		          (socklen_t)cap);
 }
 
-static void
-api_run_job(void *arg)
-{
-	struct api_conn *st = arg;
-	struct api_server *s = st->s;
-	s->handler(s->ctx, &st->req, &st->res);
-	void (*after)(void *) = st->res.after;
-	void *after_arg = st->res.after_arg;
-	st->res.after = NULL;
-	if (st->req.early)
-		s->early->end(s->ctx, st->req.early);
-	atomic_fetch_sub(&s->offloaded, 1);
-	st->state = CONN_DONE;
-	MHD_resume_connection(st->c);
-	/* st may be gone from here on: the HTTP thread answers and frees it. */
-	if (after)
-		after(after_arg);
-}
-
 void
 api_async_done(struct api_async *a, struct api_response *res)
 {
 	struct api_conn *st = (struct api_conn *)a;
 	struct api_server *s = st->s;
+	struct MHD_Connection *c = st->c;
 	void (*after)(void *) = res->after;
 	void *after_arg = res->after_arg;
 
 	st->res = *res;
 	st->res.after = NULL;
-	if (st->req.early)
-		s->early->end(s->ctx, st->req.early);
-	st->state = CONN_DONE;
-	MHD_resume_connection(st->c);
-	/* st may be gone from here on, as in api_run_job. */
-	atomic_fetch_sub(&s->started, 1);
+	/* Suspended: resume it, and the HTTP thread answers. Still running
+	 * (the handler has not returned): its thread answers when it does. */
+	if (atomic_exchange(&st->state, CONN_DONE) == CONN_SUSPENDED)
+		MHD_resume_connection(c);
+	/* st may be gone from here on: the HTTP thread answers and frees it. */
+	atomic_fetch_sub(&s->pending, 1);
 	if (after)
 		after(after_arg);
 }
@@ -334,74 +313,33 @@ api_access(void *cls, struct MHD_Connection *c, const char *url, const char *met
 		st->refused.body = NULL;
 		return api_send(c, &res);
 	}
-	if (st->state == CONN_DONE) {
+	if (atomic_load(&st->state) == CONN_DONE) {
 		res = st->res;
 		st->res.body = NULL;
 		return api_send(c, &res);
 	}
-	if (st->state == CONN_QUEUED)
+	if (atomic_load(&st->state) != CONN_READING)
 		return MHD_YES; /* not resumed yet */
 	st->req = (struct api_request){
 		.method = method, .url = url, .body = st->body.p ? st->body.p : "",
 		.body_len = st->body.len, .conn = c,
 	};
 	api_peer(c, st->req.peer, sizeof(st->req.peer));
-	/* A request that may wait on a durable write goes to a worker, and the
-	 * connection is suspended meanwhile, so the HTTP threads keep serving
-	 * everyone else. */
-	if (s->pool && s->offload && s->offload(s->ctx, &st->req)) {
-		st->state = CONN_QUEUED;
-		st->s = s;
-		st->c = c;
-		/* Suspended before anything can answer it from another thread. */
+	st->s = s;
+	st->c = c;
+	atomic_store(&st->state, CONN_RUNNING);
+	if (s->handler(s->ctx, &st->req, &res, (struct api_async *)st) == API_PENDING) {
+		/* The connection waits without holding up this thread. Its
+		 * answer may have come already: then it is resumed at once,
+		 * and answered on the next call. */
+		atomic_fetch_add(&s->pending, 1);
 		MHD_suspend_connection(c);
-		if (s->start) {
-			/* Early work always: the thread that finishes a pending
-			 * request finishes many, and the less it has left to do
-			 * for each, the sooner they all go out. */
-			if (s->early)
-				st->req.early = s->early->begin(s->ctx, &st->req);
-			atomic_fetch_add(&s->started, 1);
-			int how = s->start(s->ctx, &st->req, &res, (struct api_async *)st);
-			if (how == API_START_PENDING)
-				return MHD_YES; /* start ran the early work */
-			atomic_fetch_sub(&s->started, 1);
-			if (how == API_START_DONE) {
-				if (st->req.early) {
-					s->early->end(s->ctx, st->req.early);
-					s->early->run(s->ctx, &st->req, st->req.early);
-					st->req.early = NULL;
-				}
-				st->res = res;
-				st->state = CONN_DONE;
-				MHD_resume_connection(c);
-				return MHD_YES;
-			}
-		}
-		/* Early work is for latency when few requests wait: with a
-		 * backlog it would only take CPU from the HTTP threads, and
-		 * come too late to be of use. */
-		if (atomic_fetch_add(&s->offloaded, 1) < s->early_max && s->early &&
-		    st->req.early == NULL)
-			st->req.early = s->early->begin(s->ctx, &st->req);
-		if (api_pool_submit(s->pool, api_run_job, st) == 0) {
-			/* The connection is this thread's: it is not resumed, let
-			 * alone freed, before this callback returns. */
-			if (st->req.early)
-				s->early->run(s->ctx, &st->req, st->req.early);
-			return MHD_YES;
-		}
-		MHD_resume_connection(c);
-		atomic_fetch_sub(&s->offloaded, 1);
-		st->state = CONN_READING;
-		if (st->req.early) /* begun: run it, so that end can let go */
-			s->early->run(s->ctx, &st->req, st->req.early);
+		int running = CONN_RUNNING;
+		if (!atomic_compare_exchange_strong(&st->state, &running, CONN_SUSPENDED))
+			MHD_resume_connection(c);
+		return MHD_YES;
 	}
-	s->handler(s->ctx, &st->req, &res);
-	if (st->req.early) {
-		s->early->end(s->ctx, st->req.early);
-		st->req.early = NULL;
-	}
+	atomic_store(&st->state, CONN_READING);
 	enum MHD_Result ret = api_send(c, &res);
 	if (res.after)
 		res.after(res.after_arg);
@@ -455,10 +393,6 @@ api_server_start(const struct api_server_opts *o, api_handler h, void *ctx,
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return SIGIL_E_NOMEM;
 	s->handler = h;
-	s->offload = o->offload;
-	s->early = o->early;
-	s->start = o->start;
-	s->early_max = http_threads;
 	s->check = o->check;
 	s->ctx = ctx;
 	s->max_body = o->max_body < API_BODY_MAX ? o->max_body : API_BODY_MAX;
@@ -469,11 +403,6 @@ api_server_start(const struct api_server_opts *o, api_handler h, void *ctx,
 		.max_buffered = o->max_buffered,
 	};
 	if ((rc = api_limits_start(&lo, &s->limits)) != 0) {
-		free(s);
-		return rc;
-	}
-	if (o->offload && (rc = api_pool_start(o->workers ? o->workers : 64, &s->pool)) != 0) {
-		api_limits_stop(s->limits);
 		free(s);
 		return rc;
 	}
@@ -502,7 +431,6 @@ api_server_start(const struct api_server_opts *o, api_handler h, void *ctx,
 	                        MHD_OPTION_NOTIFY_COMPLETED, api_completed, s,
 	                        MHD_OPTION_ARRAY, extra, MHD_OPTION_END);
 	if (s->d == NULL) {
-		api_pool_stop(s->pool);
 		api_limits_stop(s->limits);
 		free(s);
 		return SIGIL_E_IO;
@@ -526,19 +454,15 @@ api_server_stop(struct api_server *s)
 
 	if (s == NULL)
 		return;
-	/* Drain: stop accepting, let the workers finish, and give requests in
-	 * flight up to ten seconds to be answered before connections close. */
+	/* Drain: stop accepting, let pending requests be answered (they
+	 * resume their connections: the daemon must outlive them), and give
+	 * requests in flight up to ten seconds before connections close. */
 	(void)MHD_quiesce_daemon(s->d);
-	if (s->pool)
-		api_pool_drain(s->pool);
-	/* Pending requests resume their connections: the daemon must outlive
-	 * them, as it outlives the workers. */
-	while (atomic_load(&s->started) > 0)
+	while (atomic_load(&s->pending) > 0)
 		nanosleep(&nap, NULL);
 	for (int i = 0; i < 1000 && atomic_load(&s->inflight) > 0; i++)
 		nanosleep(&nap, NULL);
 	MHD_stop_daemon(s->d);
-	api_pool_stop(s->pool);
 	api_limits_stop(s->limits);
 	free(s);
 }

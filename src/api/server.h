@@ -1,11 +1,10 @@
 /* A small HTTP server over libmicrohttpd: a few epoll threads serve every
- * connection; requests that wait on a durable watermark write have their
- * connection suspended, so they never hold up another. Such a request is
- * started on its HTTP thread as far as it goes without waiting (api_start)
- * and answered from whichever thread finishes it (api_async_done), or else
- * handed to a worker pool. Meanwhile the HTTP thread may do early work for
- * the request (struct api_early), and the finishing thread may do work
- * after the reply (api_response.after). */
+ * connection. A handler answers at once, or says the answer comes later
+ * (API_PENDING): the connection is then suspended, so that it holds up no
+ * other, until whichever thread has the answer hands it over
+ * (api_async_done). The server knows nothing of why or where a request
+ * waits (core/sign.h schedules signatures). The thread that answers may do
+ * work after the reply (api_response.after). */
 #ifndef SIGIL_API_SERVER_H
 #define SIGIL_API_SERVER_H
 #include <stdbool.h>
@@ -28,7 +27,6 @@ struct api_request {
 	size_t body_len;
 	struct MHD_Connection *conn;
 	char peer[64]; /* the caller's address, for the audit log */
-	void *early;   /* an offloaded request's api_early token, or NULL */
 };
 
 struct api_response {
@@ -42,41 +40,16 @@ struct api_response {
 	void *after_arg;
 };
 
-typedef void (*api_handler)(void *ctx, const struct api_request *req, struct api_response *res);
-/* True when the request may block (it waits on a durable write) and should
- * run on a worker thread with its connection suspended. */
-typedef bool (*api_offload)(void *ctx, const struct api_request *req);
-
-/* Optional work that an offloaded request's HTTP thread does while a worker
- * runs the handler: begin (before the job is queued) returns a token that
- * the handler finds in req->early, run (once the job is queued) does the
- * work, and end lets go of the token when the handler has returned (on the
- * worker, or inline when no worker could take the job). A NULL token skips
- * run and end. run and the handler may overlap: they share only what the
- * token's own synchronisation covers. Every token's work is done once: by
- * run, or by api_start itself (see there). run may come after end (a
- * request answered at once): it should then do nothing. */
-struct api_early {
-	void *(*begin)(void *ctx, const struct api_request *req);
-	void (*run)(void *ctx, const struct api_request *req, void *token);
-	void (*end)(void *ctx, void *token);
-};
-
-/* Optional, with offload: starts an offloaded request on its HTTP thread,
- * doing nothing that blocks, with the connection suspended and req->early
- * begun. It returns
- * - API_START_PENDING when the request goes on elsewhere: api_async_done(a,
- *   res) is then called once, from another thread, with the answer. start
- *   has then done req->early's work itself (it has the request decoded):
- *   the server does not call run;
- * - API_START_DONE with res holding the answer (and no after);
- * - API_START_OFFLOAD when nothing was done: a worker runs the handler. */
-enum { API_START_OFFLOAD, API_START_DONE, API_START_PENDING };
+/* A handler's outcome: API_DONE with res holding the answer, or API_PENDING:
+ * api_async_done(a, answer) will be called exactly once, from any thread
+ * (even before the handler has returned). req and its strings stay valid
+ * until then. */
+enum { API_DONE, API_PENDING };
 struct api_async;
-typedef int (*api_start)(void *ctx, const struct api_request *req, struct api_response *res,
-                         struct api_async *a);
-/* Answers a request that api_start left pending: takes res (body and
- * after), resumes the connection, then runs res->after on this thread. */
+typedef int (*api_handler)(void *ctx, const struct api_request *req, struct api_response *res,
+                           struct api_async *a);
+/* Answers a request its handler left pending: takes res (body and after),
+ * hands it to the connection, then runs res->after on this thread. */
 void api_async_done(struct api_async *a, struct api_response *res);
 
 /* Optional: looks at a request's method and URL once its head is in,
@@ -103,11 +76,7 @@ struct api_server_opts {
 	unsigned int max_connections_per_ip; /* 0: none */
 	size_t max_buffered;          /* 0: no cap */
 	api_check check;              /* optional */
-	api_offload offload;       /* NULL: every request runs on an HTTP thread */
-	const struct api_early *early; /* optional, with offload */
-	api_start start;           /* optional, with offload */
 	unsigned int http_threads; /* epoll threads; 0: one per CPU */
-	unsigned int workers;      /* threads for offloaded requests; 0: 64 */
 };
 
 struct api_server;

@@ -104,12 +104,33 @@ api_sign_reply(struct sigil_ctx *ctx, int rc, struct sign_res *out, struct api_r
 	metrics_hist_observe(&ctx->metrics.request_ms, api_now_ms() - t0);
 }
 
+/* A signing request left pending: its answer comes from another thread. */
+struct api_tezos_pending {
+	struct sigil_ctx *ctx;
+	struct api_async *a;
+	double t0;
+};
+
 static void
+api_tezos_done(void *arg, int rc, struct sign_res *out)
+{
+	struct api_tezos_pending *p = arg;
+	struct api_response res = {0};
+
+	api_sign_reply(p->ctx, rc, out, &res, p->t0);
+	struct api_async *a = p->a;
+	free(p);
+	api_async_done(a, &res);
+}
+
+/* POST /keys/{pkh}: the pipeline answers now or later (core/sign.h). */
+static int
 api_post_key(struct sigil_ctx *ctx, const struct api_request *req, const char *address,
-             struct api_response *res)
+             struct api_response *res, struct api_async *a)
 {
 	struct sign_request sr = {.api = "tezos", .chain = &chain_tezos, .address = address,
-	                          .peer = req->peer, .nonce = req->early, .after_reply = true};
+	                          .peer = req->peer, .after_reply = true};
+	struct api_tezos_pending *p = NULL;
 	struct sign_res out;
 	uint8_t *data = NULL;
 	size_t len;
@@ -130,17 +151,26 @@ api_post_key(struct sigil_ctx *ctx, const struct api_request *req, const char *a
 		api_reply_error(res, 400, "version must be 0, 1 or 2");
 		goto out;
 	}
+	if ((p = malloc(sizeof(*p))) == NULL) {
+		api_reply_error(res, 500, "out of memory");
+		goto out;
+	}
+	*p = (struct api_tezos_pending){.ctx = ctx, .a = a, .t0 = t0};
 	sr.payload = data;
 	sr.len = len;
 	sr.auth = api_query(req, "authentication");
-	rc = sigil_sign(ctx, &sr, &out);
+	rc = sigil_sign_async(ctx, &sr, &out, api_tezos_done, p);
 	free(data);
+	if (rc == SIGIL_SIGN_PENDING)
+		return API_PENDING; /* p is api_tezos_done's now */
+	free(p);
 	api_sign_reply(ctx, rc, &out, res, t0);
-	return;
+	return API_DONE;
 out:
 	free(data);
 	metrics_count_status(&ctx->metrics, res->status);
 	metrics_hist_observe(&ctx->metrics.request_ms, api_now_ms() - t0);
+	return API_DONE;
 }
 
 static void
@@ -195,131 +225,6 @@ api_pop(struct sigil_ctx *ctx, const struct api_request *req, const char *addres
 		api_reply_json(res, json_pack("{s:s}", "bls_prove_possession", out.signature));
 }
 
-bool
-api_tezos_offload(void *vctx, const struct api_request *req)
-{
-	const char *b = req->body, *end = req->body + req->body_len;
-	(void)vctx;
-	if (strcmp(req->method, "POST") != 0 || strncmp(req->url, "/keys/", 6) != 0)
-		return false;
-	/* Checking an authentication costs a signature verification, a
-	 * pairing for a BLS authorized key: never on an HTTP thread, where a
-	 * caller with a forged one would hold up every connection. */
-	if (api_query(req, "authentication") != NULL)
-		return true;
-	while (b < end && (*b == ' ' || *b == '\t' || *b == '\r' || *b == '\n'))
-		b++;
-	if (end - b < 3 || b[0] != '"' || b[1] != '1')
-		return false;
-	return b[2] == '1' || b[2] == '2' || b[2] == '3';
-}
-
-/* api_early for consensus requests: the Ed25519 nonce commitment is made
- * on the HTTP thread while the worker writes the watermark (sign.h). */
-static void *
-api_tezos_early_begin(void *vctx, const struct api_request *req)
-{
-	(void)vctx, (void)req;
-	return sigil_nonce_new();
-}
-
-/* The worker decodes the same body meanwhile: both threads need the bytes at
- * once, and decoding them (about a microsecond) costs less than waiting for
- * the other thread's copy. */
-static void
-api_tezos_early_run(void *vctx, const struct api_request *req, void *token)
-{
-	struct sign_request sr = {.api = "tezos", .chain = &chain_tezos, .address = req->url + 6,
-	                          .auth = api_query(req, "authentication")};
-	uint8_t *data = NULL;
-
-	if (api_sign_bytes(req, &data, &sr.len) == 0 &&
-	    api_parse_version(api_query(req, "version"), &sr.version) == 0)
-		sr.payload = data;
-	sigil_nonce_commit(vctx, &sr, token);
-	free(data);
-}
-
-static void
-api_tezos_early_end(void *vctx, void *token)
-{
-	(void)vctx;
-	sigil_nonce_drop(token);
-}
-
-const struct api_early api_tezos_early = {
-	.begin = api_tezos_early_begin,
-	.run = api_tezos_early_run,
-	.end = api_tezos_early_end,
-};
-
-/* A consensus request left pending by api_tezos_start. */
-struct api_tezos_pending {
-	struct sigil_ctx *ctx;
-	struct api_async *a;
-	double t0;
-};
-
-static void
-api_tezos_done(void *arg, int rc, struct sign_res *out)
-{
-	struct api_tezos_pending *p = arg;
-	struct api_response res = {0};
-
-	api_sign_reply(p->ctx, rc, out, &res, p->t0);
-	struct api_async *a = p->a;
-	free(p);
-	api_async_done(a, &res);
-}
-
-/* The signing requests that api_tezos_offload picks, as far as the HTTP
- * thread can take them: a tz1 key's consensus request goes on to its
- * watermark write and is finished by the store's syncer (sign.h,
- * sigil_sign_start); anything unusual (a body or version that does not
- * parse, another kind of key, a busy or new watermark) goes to a worker,
- * which answers it as ever. */
-int
-api_tezos_start(void *vctx, const struct api_request *req, struct api_response *res,
-                struct api_async *a)
-{
-	struct sigil_ctx *ctx = vctx;
-	struct sign_request sr = {.api = "tezos", .chain = &chain_tezos, .peer = req->peer,
-	                          .nonce = req->early, .after_reply = true};
-	struct api_tezos_pending *p;
-	struct sign_res out;
-	uint8_t *data = NULL;
-	int rc;
-
-	if (strcmp(req->method, "POST") != 0 || strncmp(req->url, "/keys/", 6) != 0 ||
-	    strchr(req->url + 6, '/') != NULL)
-		return API_START_OFFLOAD;
-	sr.address = req->url + 6;
-	if (api_sign_bytes(req, &data, &sr.len) != 0)
-		return API_START_OFFLOAD;
-	if (api_parse_version(api_query(req, "version"), &sr.version) != 0 ||
-	    (p = malloc(sizeof(*p))) == NULL) {
-		free(data);
-		return API_START_OFFLOAD;
-	}
-	*p = (struct api_tezos_pending){.ctx = ctx, .a = a, .t0 = api_now_ms()};
-	sr.payload = data;
-	sr.auth = api_query(req, "authentication");
-	rc = sigil_sign_start(ctx, &sr, &out, api_tezos_done, p);
-	if (rc == SIGIL_SIGN_PENDING) {
-		/* p belongs to api_tezos_done now, and the nonce is committed
-		 * (api_start: this was the early work). */
-		free(data);
-		return API_START_PENDING;
-	}
-	free(data);
-	double t0 = p->t0;
-	free(p);
-	if (rc == SIGIL_SIGN_WOULD_BLOCK)
-		return API_START_OFFLOAD;
-	api_sign_reply(ctx, rc, &out, res, t0);
-	return API_START_DONE;
-}
-
 enum api_tezos_route {
 	API_GET_KEY, API_POST_KEY, API_AUTHORIZED_KEYS, API_KNOWN_KEYS, API_POP, API_CHAINS,
 	API_BAD_METHOD, API_NOT_FOUND,
@@ -366,8 +271,9 @@ api_tezos_check(void *vctx, const char *method, const char *url, size_t *max_bod
 	}
 }
 
-void
-api_tezos_handle(void *vctx, const struct api_request *req, struct api_response *res)
+int
+api_tezos_handle(void *vctx, const struct api_request *req, struct api_response *res,
+                 struct api_async *a)
 {
 	struct sigil_ctx *ctx = vctx;
 
@@ -376,8 +282,7 @@ api_tezos_handle(void *vctx, const struct api_request *req, struct api_response 
 		api_get_key(ctx, req->url + 6, res);
 		break;
 	case API_POST_KEY:
-		api_post_key(ctx, req, req->url + 6, res);
-		break;
+		return api_post_key(ctx, req, req->url + 6, res, a);
 	case API_AUTHORIZED_KEYS:
 		api_authorized_keys(ctx, res);
 		break;
@@ -397,25 +302,31 @@ api_tezos_handle(void *vctx, const struct api_request *req, struct api_response 
 		api_reply_error(res, 404, "not found");
 		break;
 	}
+	return API_DONE;
 }
 
-void
-api_utility_handle(void *vctx, const struct api_request *req, struct api_response *res)
+int
+api_utility_handle(void *vctx, const struct api_request *req, struct api_response *res,
+                   struct api_async *a)
 {
 	struct sigil_ctx *ctx = vctx;
 
+	(void)a;
 	if (strcmp(req->method, "GET") != 0) {
 		api_reply_error(res, 405, "method not allowed");
 	} else if (strcmp(req->url, "/healthz") == 0) {
 		json_t *bad = json_array();
 		struct sigil_state *st = sigil_ctx_hold(ctx);
+		/* A back end that cannot say within its deadline is not ready. */
+		struct sigil_deadline dl =
+			sigil_deadline_in(st->cfg->server.backend_timeout_ms);
 		for (size_t i = 0; i < st->n_vaults; i++) {
 			struct vault *v = st->vaults[i];
-			if (v->ops->ready && v->ops->ready(v) != 0)
+			if (v->ops->ready && v->ops->ready(v, &dl) != 0)
 				json_array_append_new(bad, json_sprintf("vault %s",
 				                                        st->cfg->vaults[i].name));
 		}
-		if (ctx->wm->ops->ready(ctx->wm) != 0)
+		if (ctx->wm->ops->ready(ctx->wm, &dl) != 0)
 			json_array_append_new(bad, json_string("watermark store"));
 		if (atomic_load(&ctx->draining))
 			json_array_append_new(bad, json_string("draining"));
@@ -437,4 +348,5 @@ api_utility_handle(void *vctx, const struct api_request *req, struct api_respons
 	} else {
 		api_reply_error(res, 404, "not found");
 	}
+	return API_DONE;
 }

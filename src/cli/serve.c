@@ -87,8 +87,6 @@ serve_start(struct sigil_ctx *ctx, struct api_server **api, struct api_server **
 		.max_body = s->max_body_bytes, .max_connections = s->max_connections,
 		.max_connections_per_ip = s->max_connections_per_ip,
 		.max_buffered = s->max_buffered_bytes, .check = api_tezos_check,
-		.offload = api_tezos_offload, .early = &api_tezos_early,
-		.start = api_tezos_start, .workers = s->threads,
 	};
 	if ((rc = api_server_start(&o, api_tezos_handle, ctx, api)) != 0) {
 		log_error("cannot listen on %s", s->address);

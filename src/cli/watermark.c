@@ -160,7 +160,7 @@ wm_set(struct wm_store *s, char **argv, bool force)
 	m.round = (int32_t)round;
 	wm_mark_str(&m, now, sizeof(now));
 
-	rc = s->ops->get(s, &id, &cur);
+	rc = s->ops->get(s, &id, &cur, NULL);
 	if (rc == SIGIL_E_NOT_FOUND) {
 		snprintf(was, sizeof(was), "none");
 	} else if (rc == SIGIL_E_CORRUPT) {
@@ -187,7 +187,7 @@ wm_set(struct wm_store *s, char **argv, bool force)
 			fprintf(stderr, "sigil: warning: lowering the %s mark of %s on %s (--force)\n",
 			        argv[2], argv[0], argv[1]);
 	}
-	if ((rc = s->ops->set(s, &id, &m)) != 0)
+	if ((rc = s->ops->set(s, &id, &m, NULL)) != 0)
 		return rc;
 	printf("%s\t%s\t%s\t%s -> %s\n", argv[0], argv[1], argv[2], was, now);
 	return 0;
@@ -315,7 +315,7 @@ cli_watermark(int argc, char **argv)
 	if (wm_open(&s) != 0)
 		return 1;
 	if (strcmp(argv[1], "show") == 0)
-		rc = s->ops->each(s, wm_print, NULL);
+		rc = s->ops->each(s, wm_print, NULL, NULL);
 	else if (strcmp(argv[1], "set") == 0)
 		rc = wm_set(s, argv + 2, force);
 	else

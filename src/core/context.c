@@ -8,10 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "base/errors.h"
 #include "base/log.h"
 #include "base/secmem.h"
+#include "core/sign.h"
 
 int (*sigil_passphrase_prompt)(const char *vault, char *out, size_t cap);
 
@@ -421,6 +423,10 @@ sigil_ctx_open(struct sigil_ctx *ctx, const char *config_path, char *err, size_t
 	pthread_rwlock_init(&ctx->lock, &attr);
 	pthread_rwlockattr_destroy(&attr);
 	pthread_mutex_init(&ctx->km_mu, NULL);
+	pthread_mutex_init(&ctx->workers_mu, NULL);
+	workq_init(&ctx->workers);
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	ctx->early_max = ncpu > 0 ? ncpu : 2;
 	if (config_path && (ctx->config_path = strdup(config_path)) == NULL)
 		return SIGIL_E_NOMEM;
 	if ((rc = sigil_state_load(config_path, &ctx->st, err, errlen)) != 0)
@@ -499,6 +505,10 @@ out:
 void
 sigil_ctx_close(struct sigil_ctx *ctx)
 {
+	/* The jobs still queued hold the state and use the store. */
+	sigil_sign_workers_stop(ctx);
+	workq_destroy(&ctx->workers);
+	pthread_mutex_destroy(&ctx->workers_mu);
 	sigil_state_release(ctx->st);
 	ctx->st = NULL;
 	if (ctx->wm)

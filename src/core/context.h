@@ -5,9 +5,11 @@
 #ifndef SIGIL_CONTEXT_H
 #define SIGIL_CONTEXT_H
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdatomic.h>
 #include <stddef.h>
 
+#include "base/workq.h"
 #include "config/config.h"
 #include "core/keyring.h"
 #include "core/metrics.h"
@@ -60,6 +62,12 @@ struct sigil_ctx {
 	/* Set when sigild stops taking requests: /healthz answers 503, so a
 	 * load balancer sends new work elsewhere while requests drain. */
 	_Atomic bool draining;
+	/* The signing workers (sigil_sign_async): started on first use. */
+	struct workq workers;
+	pthread_mutex_t workers_mu;
+	_Atomic bool workers_up;
+	_Atomic long queued; /* jobs handed to them and not yet begun */
+	long early_max;      /* nonces made ahead only while queued is below */
 };
 
 /* Set by the CLI: asks for a vault's passphrase when none is configured;

@@ -57,6 +57,28 @@ __attribute__((warn_unused_result)) int
 sigil_sign_start(struct sigil_ctx *ctx, const struct sign_request *req, struct sign_res *res,
                  sigil_sign_done done, void *arg);
 
+/* sigil_sign for a thread that serves connections and must not wait: the
+ * answer now (0 or an error code, res filled), or SIGIL_SIGN_PENDING: then
+ * done(arg, rc, res) is called once, later, from another thread (the
+ * watermark store's, or one of the signing workers). What runs where is
+ * decided here, not by the caller:
+ * - a request without a consensus slot, for a key in a local vault and
+ *   without authentication to check, is signed here at once;
+ * - an Ed25519 consensus request of an in-memory key runs here up to its
+ *   watermark write and is finished by the store's thread once the mark is
+ *   durable, its nonce made here meanwhile (as with sigil_sign_start);
+ * - everything else (authentication to check, a vault that may wait, a
+ *   consensus mark that needs a wait) goes to a worker, from the stage it
+ *   reached; while few jobs wait, this thread makes an Ed25519 nonce ahead.
+ * req's strings must stay valid until done; its bytes are copied, and
+ * req->nonce is not used (the pipeline makes its own). */
+__attribute__((warn_unused_result)) int
+sigil_sign_async(struct sigil_ctx *ctx, const struct sign_request *req, struct sign_res *res,
+                 sigil_sign_done done, void *arg);
+/* Stops the signing workers once every job queued has run (sigil_ctx_close
+ * calls it: the server must have answered every pending request first). */
+void sigil_sign_workers_stop(struct sigil_ctx *ctx);
+
 /* Does and frees what res->after holds (may block on the log: run it
  * where blocking is allowed). NULL is allowed. */
 void sigil_sign_after(struct sign_after *a);

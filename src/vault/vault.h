@@ -60,6 +60,11 @@ struct vault;
 
 struct vault_ops {
 	const char *name;
+	/* Signs in this process, in memory: no call waits on anything outside
+	 * it (an HSM, a key holder, a KMS). Such a vault's requests without a
+	 * watermark are signed on the thread that received them; any other's
+	 * go to a worker (core/sign.h, sigil_sign_async). */
+	bool local;
 	size_t (*count)(const struct vault *v);
 	const struct vault_key *(*key)(const struct vault *v, size_t i);
 	/* Signs msg with key i under scheme (crypto/sig.h). A back end that
@@ -82,7 +87,7 @@ struct vault_ops {
 	                      const uint8_t *msg, size_t len, uint8_t sig[static SIGIL_SIG_MAX],
 	                      size_t *siglen);
 	/* 0 when the vault can sign now; optional (NULL means always). */
-	int (*ready)(struct vault *v);
+	int (*ready)(struct vault *v, const struct sigil_deadline *dl);
 
 	/* ---- optional key management (NULL: not offered) -------------------
 	 * Each answers by dl like sign. A key made, imported or deleted here is

@@ -30,7 +30,7 @@ wm_import_marks(struct wm_store *s, const char *path, const struct chain_marks *
 		m.has_digest = c->has_digest;
 		memcpy(m.sig, c->sig, c->sig_len);
 		m.sig_len = c->sig_len;
-		if ((rc = s->ops->raise(s, &id, &m, &raised)) != 0)
+		if ((rc = s->ops->raise(s, &id, &m, &raised, NULL)) != 0)
 			return rc;
 		if (raised)
 			set++;

@@ -22,10 +22,11 @@
  *   finds none (an imported mark, a crash between signing and storing, a
  *   mark written by the other path) is refused, never signed afresh.
  *
- * The calls on the signing path take a deadline (base/deadline.h; NULL:
- * none): a store that leaves the machine (a database) gives up with
+ * Every call that may leave the machine takes a deadline (base/deadline.h;
+ * NULL: none): a store that leaves the machine (a database) gives up with
  * SIGIL_E_TIMEOUT by then, having advanced nothing it reports, and the
- * request is refused. The file store, on local disk, ignores them. */
+ * request is refused. check_advance_async needs none: it never waits. The
+ * file store, on local disk, ignores them. */
 #ifndef SIGIL_WATERMARK_H
 #define SIGIL_WATERMARK_H
 #include <stdbool.h>
@@ -122,22 +123,24 @@ struct wm_store_ops {
 	                          const struct wm_mark *req, struct wm_mark *out,
 	                          const struct wm_signer *signer, const struct sigil_deadline *dl);
 	/* Reads the current mark: SIGIL_E_NOT_FOUND when there is none. */
-	int (*get)(struct wm_store *s, const struct wm_id *id, struct wm_mark *out);
+	int (*get)(struct wm_store *s, const struct wm_id *id, struct wm_mark *out,
+	           const struct sigil_deadline *dl);
 	/* Sets a mark unconditionally and durably (CLI set). */
-	int (*set)(struct wm_store *s, const struct wm_id *id, const struct wm_mark *m);
+	int (*set)(struct wm_store *s, const struct wm_id *id, const struct wm_mark *m,
+	           const struct sigil_deadline *dl);
 	/* Sets m durably only if its (level, round) is above the stored mark
 	 * (or none is stored), in one step that no other writer can come
 	 * between; *raised says whether it did. A mark at or above m stays
 	 * as it is. Imports (and several signers on one store) use it, so
 	 * that they never lower a mark. A damaged record: its error. */
 	int (*raise)(struct wm_store *s, const struct wm_id *id, const struct wm_mark *m,
-	             bool *raised);
+	             bool *raised, const struct sigil_deadline *dl);
 	/* Calls fn for every stored mark (CLI show); optional. */
 	int (*each)(struct wm_store *s,
 	            int (*fn)(void *arg, const struct wm_id *id, const struct wm_mark *m),
-	            void *arg);
-	/* 0 when the store can serve. */
-	int (*ready)(struct wm_store *s);
+	            void *arg, const struct sigil_deadline *dl);
+	/* 0 when the store can serve (/healthz asks). */
+	int (*ready)(struct wm_store *s, const struct sigil_deadline *dl);
 	/* Optional: how many durable commits (fdatasyncs, transactions) the
 	 * store has made, for /metrics. */
 	uint64_t (*syncs)(struct wm_store *s);

@@ -34,16 +34,35 @@ trap cleanup EXIT
 
 # free_port: a port nothing listens on, never a quick-start port (6732, 9583)
 # and never one this test was given before (API and utility ports differ).
+# It is drawn below the kernel's ephemeral range (ip_local_port_range), so
+# that the client connections of tests running alongside cannot take it
+# before sigild binds it, and it must bind on every address (a test may
+# listen on 0.0.0.0).
 free_port() {
 	python3 - "$T/ports" <<'PY'
-import socket, sys
+import random, socket, sys
 try:
     used = set(open(sys.argv[1]).read().split())
 except FileNotFoundError:
     used = set()
+try:
+    low = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+except (OSError, ValueError, IndexError):
+    low = 32768
+low = max(low, 12000)
+def free(p):
+    for host in ("0.0.0.0", "127.0.0.1"):
+        s = socket.socket()
+        try:
+            s.bind((host, p))
+        except OSError:
+            return False
+        finally:
+            s.close()
+    return True
 while True:
-    s = socket.socket(); s.bind(("127.0.0.1", 0)); p = s.getsockname()[1]; s.close()
-    if p not in (6732, 9583) and str(p) not in used:
+    p = random.randint(10000, low - 1)
+    if p not in (6732, 9583) and str(p) not in used and free(p):
         break
 open(sys.argv[1], "a").write(f"{p}\n")
 print(p)

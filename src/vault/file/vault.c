@@ -182,6 +182,7 @@ vf_close(struct vault *v)
 
 static const struct vault_ops vault_file_ops = {
 	.name = "file",
+	.local = true,
 	.count = vf_count,
 	.key = vf_key,
 	.sign = vf_sign,

@@ -575,13 +575,15 @@ out:
 }
 
 static int
-wm_file_get(struct wm_store *s, const struct wm_id *id, struct wm_mark *out)
+wm_file_get(struct wm_store *s, const struct wm_id *id, struct wm_mark *out,
+            const struct sigil_deadline *dl)
 {
 	struct wm_file *f = (struct wm_file *)s;
 	struct wm_rec *rec;
 	bool created;
 	int rc;
 
+	(void)dl; /* local disk */
 	memset(out, 0, sizeof(*out));
 	if (!id_ok(id))
 		return SIGIL_E_INVALID;
@@ -656,22 +658,28 @@ rec_set(struct wm_file *f, const struct wm_id *id, const struct wm_mark *m, bool
 }
 
 static int
-wm_file_set(struct wm_store *s, const struct wm_id *id, const struct wm_mark *m)
+wm_file_set(struct wm_store *s, const struct wm_id *id, const struct wm_mark *m,
+            const struct sigil_deadline *dl)
 {
 	bool changed;
+	(void)dl; /* local disk */
 	return rec_set((struct wm_file *)s, id, m, false, &changed);
 }
 
 static int
-wm_file_raise(struct wm_store *s, const struct wm_id *id, const struct wm_mark *m, bool *raised)
+wm_file_raise(struct wm_store *s, const struct wm_id *id, const struct wm_mark *m, bool *raised,
+              const struct sigil_deadline *dl)
 {
+	(void)dl; /* local disk */
 	return rec_set((struct wm_file *)s, id, m, true, raised);
 }
 
 static int
 wm_file_each(struct wm_store *s,
-             int (*fn)(void *arg, const struct wm_id *id, const struct wm_mark *m), void *arg)
+             int (*fn)(void *arg, const struct wm_id *id, const struct wm_mark *m), void *arg,
+             const struct sigil_deadline *dl)
 {
+	(void)dl; /* local disk */
 	struct wm_file *f = (struct wm_file *)s;
 	struct wm_rec **list;
 	size_t n;
@@ -705,8 +713,9 @@ wm_file_each(struct wm_store *s,
 }
 
 static int
-wm_file_ready(struct wm_store *s)
+wm_file_ready(struct wm_store *s, const struct sigil_deadline *dl)
 {
+	(void)dl;
 	return atomic_load(&((struct wm_file *)s)->poison);
 }
 

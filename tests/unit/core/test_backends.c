@@ -619,7 +619,7 @@ mark_of(int k, enum wm_kind kind, struct wm_mark *m)
 {
 	struct wm_id id = wm_id_of(k, kind);
 	memset(m, 0, sizeof(*m));
-	return F.ctx.wm->ops->get(F.ctx.wm, &id, m);
+	return F.ctx.wm->ops->get(F.ctx.wm, &id, m, NULL);
 }
 
 /* ---- a. the store stalls past the deadline -------------------------------- */

@@ -300,8 +300,10 @@ out:
 }
 
 static int
-wm_memory_get(struct wm_store *s, const struct wm_id *id, struct wm_mark *out)
+wm_memory_get(struct wm_store *s, const struct wm_id *id, struct wm_mark *out,
+              const struct sigil_deadline *dl)
 {
+	(void)dl;
 	struct wm_memory *m = (struct wm_memory *)s;
 	int rc = SIGIL_E_NOT_FOUND;
 
@@ -316,8 +318,10 @@ wm_memory_get(struct wm_store *s, const struct wm_id *id, struct wm_mark *out)
 }
 
 static int
-wm_memory_set(struct wm_store *s, const struct wm_id *id, const struct wm_mark *mk)
+wm_memory_set(struct wm_store *s, const struct wm_id *id, const struct wm_mark *mk,
+              const struct sigil_deadline *dl)
 {
+	(void)dl;
 	struct wm_memory *m = (struct wm_memory *)s;
 	int rc = SIGIL_E_TOO_BIG;
 
@@ -333,8 +337,10 @@ wm_memory_set(struct wm_store *s, const struct wm_id *id, const struct wm_mark *
 }
 
 static int
-wm_memory_raise(struct wm_store *s, const struct wm_id *id, const struct wm_mark *mk, bool *raised)
+wm_memory_raise(struct wm_store *s, const struct wm_id *id, const struct wm_mark *mk, bool *raised,
+                const struct sigil_deadline *dl)
 {
+	(void)dl;
 	struct wm_memory *m = (struct wm_memory *)s;
 	int rc = SIGIL_E_TOO_BIG;
 
@@ -354,8 +360,10 @@ wm_memory_raise(struct wm_store *s, const struct wm_id *id, const struct wm_mark
 
 static int
 wm_memory_each(struct wm_store *s,
-               int (*fn)(void *arg, const struct wm_id *id, const struct wm_mark *m), void *arg)
+               int (*fn)(void *arg, const struct wm_id *id, const struct wm_mark *m), void *arg,
+               const struct sigil_deadline *dl)
 {
+	(void)dl;
 	struct wm_memory *m = (struct wm_memory *)s;
 	int rc = 0;
 
@@ -368,9 +376,9 @@ wm_memory_each(struct wm_store *s,
 }
 
 static int
-wm_memory_ready(struct wm_store *s)
+wm_memory_ready(struct wm_store *s, const struct sigil_deadline *dl)
 {
-	(void)s;
+	(void)s, (void)dl;
 	return 0;
 }
 

@@ -215,7 +215,7 @@ test_failed_sync_fails_request(void **state)
 	struct wm_mark g = getm(s, 3, WM_ATTESTATION, &rc);
 	assert_int_equal(rc, SIGIL_E_IO);
 	(void)g;
-	assert_int_equal(s->ops->ready(s), SIGIL_E_IO);
+	assert_int_equal(s->ops->ready(s, NULL), SIGIL_E_IO);
 	struct req r2;
 	req_init(&r2, s);
 	assert_int_equal(async_adv(s, &r2, 3, WM_ATTESTATION, 3, 0, 0xd2, NULL), SIGIL_E_IO);

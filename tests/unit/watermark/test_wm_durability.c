@@ -341,7 +341,7 @@ test_crash_anywhere(void **state)
 			acked = rc == WM_ADVANCED;
 		} else {
 			struct wm_mark m = mkmark(ops[i].level, 0, (uint8_t)ops[i].level);
-			assert_int_equal(s->ops->set(s, &id, &m), 0);
+			assert_int_equal(s->ops->set(s, &id, &m, NULL), 0);
 			acked = true;
 		}
 		uint64_t own = acked ? 1 : 0;
@@ -640,7 +640,7 @@ sync_failure_run(unsigned after)
 			assert_int_equal(r[i].acked, 0);
 	}
 	pthread_barrier_destroy(&bar);
-	assert_int_equal(s->ops->ready(s), SIGIL_E_IO);
+	assert_int_equal(s->ops->ready(s, NULL), SIGIL_E_IO);
 	s->ops->close(s);
 	s = open_ok(d);
 	for (unsigned i = 0; i < T; i++) {

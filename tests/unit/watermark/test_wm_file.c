@@ -67,7 +67,7 @@ test_sequences(void **state)
 	struct wm_id id = mkid(2, WM_BLOCK);
 	struct wm_mark m = mkmark(10, 0, 0);
 	m.has_digest = false;
-	assert_int_equal(s->ops->set(s, &id, &m), 0);
+	assert_int_equal(s->ops->set(s, &id, &m, NULL), 0);
 	struct wm_mark same = m; /* even bytes equal to what is stored */
 	same.has_digest = true;
 	memset(same.digest, 0, sizeof(same.digest));
@@ -140,7 +140,7 @@ test_restart_and_lock(void **state)
 	assert_int_equal(g.level, 100);
 	assert_int_equal(g.sig_len, 0);
 	int n = 0;
-	assert_int_equal(s->ops->each(s, count_cb, &n), 0);
+	assert_int_equal(s->ops->each(s, count_cb, &n, NULL), 0);
 	assert_int_equal(n, 3);
 	s->ops->close(s);
 	rmstore(d);
@@ -214,7 +214,7 @@ test_both_slots_damaged(void **state)
 	assert_int_equal(sign(s, 2, WM_BLOCK, 9, 0, 0x23, 1), SIGIL_E_CORRUPT);
 	assert_int_equal(adv(s, 1, WM_BLOCK, 7, 0, 0x32, NULL), WM_ADVANCED);
 	int n = 0;
-	assert_int_equal(s->ops->each(s, count_cb, &n), SIGIL_E_CORRUPT);
+	assert_int_equal(s->ops->each(s, count_cb, &n, NULL), SIGIL_E_CORRUPT);
 	assert_int_equal(n, 1);
 	s->ops->close(s);
 
@@ -223,7 +223,7 @@ test_both_slots_damaged(void **state)
 	assert_int_equal(adv(s, 2, WM_BLOCK, 1000, 0, 0x31, NULL), SIGIL_E_CORRUPT);
 	struct wm_id id = mkid(2, WM_BLOCK);
 	struct wm_mark m = mkmark(20, 0, 0x33);
-	assert_int_equal(s->ops->set(s, &id, &m), 0);
+	assert_int_equal(s->ops->set(s, &id, &m, NULL), 0);
 	assert_int_equal(adv(s, 2, WM_BLOCK, 20, 0, 0x34, NULL), SIGIL_E_WATERMARK);
 	assert_int_equal(adv(s, 2, WM_BLOCK, 21, 0, 0x34, NULL), WM_ADVANCED);
 	s->ops->close(s);
@@ -407,7 +407,7 @@ test_sync_failure(void **state)
 	assert_int_equal(adv(s, 2, WM_BLOCK, 1, 0, 0x54, NULL), SIGIL_E_IO);
 	getm(s, 1, WM_BLOCK, &rc);
 	assert_int_equal(rc, SIGIL_E_IO);
-	assert_int_equal(s->ops->ready(s), SIGIL_E_IO);
+	assert_int_equal(s->ops->ready(s, NULL), SIGIL_E_IO);
 	s->ops->close(s);
 	/* Whatever reached the disk, the mark is never below the last
 	 * acknowledged one. */
@@ -535,7 +535,7 @@ test_race_one_key(void **state)
 	s = open_ok(d);
 	struct wm_id id = mkid(7, WM_ATTESTATION);
 	struct wm_mark m = mkmark(99, 5, 0);
-	assert_int_equal(s->ops->set(s, &id, &m), 0);
+	assert_int_equal(s->ops->set(s, &id, &m, NULL), 0);
 	uint8_t won = race_one_key(s, 100);
 	/* With the winner's signature pending (the next write goes over its
 	 * slot, rule 2b), a race for the next level. */
@@ -642,7 +642,7 @@ group_commit_run(bool sigs)
 		if (sigs)
 			assert_int_equal(g.sig[0], 1 + LEVELS);
 	}
-	assert_int_equal(s->ops->each(s, count_cb, &n), 0);
+	assert_int_equal(s->ops->each(s, count_cb, &n, NULL), 0);
 	assert_int_equal(n, IDS);
 	s->ops->close(s);
 	rmstore(d);
@@ -770,18 +770,18 @@ test_raise(void **state)
 	int rc;
 
 	m = mkmark(50, 1, 0x90);
-	assert_int_equal(s->ops->raise(s, &id, &m, &raised), 0); /* none stored */
+	assert_int_equal(s->ops->raise(s, &id, &m, &raised, NULL), 0); /* none stored */
 	assert_true(raised);
 	m = mkmark(50, 0, 0x91); /* lower round */
-	assert_int_equal(s->ops->raise(s, &id, &m, &raised), 0);
+	assert_int_equal(s->ops->raise(s, &id, &m, &raised, NULL), 0);
 	assert_false(raised);
 	m = mkmark(50, 1, 0x92); /* equal: the stored mark (and digest) stays */
-	assert_int_equal(s->ops->raise(s, &id, &m, &raised), 0);
+	assert_int_equal(s->ops->raise(s, &id, &m, &raised, NULL), 0);
 	assert_false(raised);
 	assert_int_equal(getm(s, 9, WM_ATTESTATION, &rc).digest[0], 0x90);
 	uint64_t n0 = wm_file_sync_count(s);
 	m = mkmark(51, 0, 0x93);
-	assert_int_equal(s->ops->raise(s, &id, &m, &raised), 0);
+	assert_int_equal(s->ops->raise(s, &id, &m, &raised, NULL), 0);
 	assert_true(raised);
 	assert_int_equal(wm_file_sync_count(s) - n0, 1);
 	s->ops->close(s);

@@ -165,7 +165,7 @@ static int
 count(struct wm_store *s)
 {
 	int n = 0;
-	assert_int_equal(s->ops->each(s, count_cb, &n), 0);
+	assert_int_equal(s->ops->each(s, count_cb, &n, NULL), 0);
 	return n;
 }
 
@@ -179,10 +179,10 @@ test_signatory(void **state)
 	/* Already higher than the file: must stay. Lower: must be raised. */
 	struct wm_id pre = id_of(MAIN, 0, 0x11, WM_PREATTESTATION);
 	g = (struct wm_mark){.level = 20};
-	assert_int_equal(s->ops->set(s, &pre, &g), 0);
+	assert_int_equal(s->ops->set(s, &pre, &g, NULL), 0);
 	struct wm_id tz4att = id_of(MAIN, 3, 0x44, WM_ATTESTATION);
 	g = (struct wm_mark){.level = 3, .round = 9};
-	assert_int_equal(s->ops->set(s, &tz4att, &g), 0);
+	assert_int_equal(s->ops->set(s, &tz4att, &g, NULL), 0);
 
 	const char *p = fixture(c, "watermark_v2/" NET_MAIN ".json",
 		"{\"" TZ1 "\": {"
@@ -196,7 +196,7 @@ test_signatory(void **state)
 	/* Block: the level is spent whatever the round (Signatory's block
 	 * round is the payload round). */
 	struct wm_id blk = id_of(MAIN, 0, 0x11, WM_BLOCK);
-	assert_int_equal(s->ops->get(s, &blk, &g), 0);
+	assert_int_equal(s->ops->get(s, &blk, &g, NULL), 0);
 	assert_int_equal(g.level, 7);
 	assert_int_equal(g.round, INT32_MAX);
 	assert_true(g.has_digest);
@@ -206,12 +206,12 @@ test_signatory(void **state)
 	assert_int_equal(try_adv(s, blk, 8, 0, 0x01, NULL), WM_ADVANCED);
 
 	/* Preattestation: the store's 20 stays. */
-	assert_int_equal(s->ops->get(s, &pre, &g), 0);
+	assert_int_equal(s->ops->get(s, &pre, &g, NULL), 0);
 	assert_int_equal(g.level, 20);
 
 	/* Attestation: the higher of attestation and attestation_with_dal. */
 	struct wm_id att = id_of(MAIN, 0, 0x11, WM_ATTESTATION);
-	assert_int_equal(s->ops->get(s, &att, &g), 0);
+	assert_int_equal(s->ops->get(s, &att, &g, NULL), 0);
 	assert_int_equal(g.level, 9);
 	assert_int_equal(g.round, 3);
 	assert_int_equal(try_adv(s, att, 9, 3, 0xab, &prev), WM_IDENTICAL);
@@ -220,7 +220,7 @@ test_signatory(void **state)
 	assert_int_equal(try_adv(s, att, 9, 2, 0xab, NULL), SIGIL_E_WATERMARK);
 
 	/* tz4: raised from (3, 9) to (12, 0), no digest so no identity. */
-	assert_int_equal(s->ops->get(s, &tz4att, &g), 0);
+	assert_int_equal(s->ops->get(s, &tz4att, &g, NULL), 0);
 	assert_int_equal(g.level, 12);
 	assert_int_equal(g.round, 0);
 	assert_false(g.has_digest);
@@ -229,7 +229,7 @@ test_signatory(void **state)
 
 	/* Importing again never lowers what has since advanced. */
 	assert_int_equal(wm_import_signatory(s, p), 0);
-	assert_int_equal(s->ops->get(s, &blk, &g), 0);
+	assert_int_equal(s->ops->get(s, &blk, &g, NULL), 0);
 	assert_int_equal(g.level, 8);
 }
 
@@ -258,21 +258,21 @@ test_octez(void **state)
 
 	/* No round: the whole level stays refused. Generic "sig" accepted. */
 	struct wm_id a2 = id_of(MAIN, 1, 0x22, WM_ATTESTATION);
-	assert_int_equal(s->ops->get(s, &a2, &g), 0);
+	assert_int_equal(s->ops->get(s, &a2, &g, NULL), 0);
 	assert_int_equal(g.level, 31);
 	assert_int_equal(g.round, INT32_MAX);
 	assert_int_equal(g.sig_len, 0);
 	assert_int_equal(g.digest[1], 0x01);
 
 	struct wm_id o1 = id_of(OTHER, 0, 0x11, WM_ATTESTATION);
-	assert_int_equal(s->ops->get(s, &o1, &g), 0);
+	assert_int_equal(s->ops->get(s, &o1, &g, NULL), 0);
 	assert_int_equal(g.level, 5);
 	assert_int_equal(g.sig_len, 0);
 
 	/* The same file as block marks: a separate kind. */
 	assert_int_equal(wm_import_octez(s, p, WM_BLOCK, NULL, NULL), 0);
 	struct wm_id b1 = id_of(MAIN, 0, 0x11, WM_BLOCK);
-	assert_int_equal(s->ops->get(s, &b1, &g), 0);
+	assert_int_equal(s->ops->get(s, &b1, &g, NULL), 0);
 	assert_int_equal(g.level, 30);
 	assert_int_equal(count(s), 6);
 	assert_int_equal(wm_import_octez(s, p, (enum wm_kind)7, NULL, NULL), SIGIL_E_INVALID);

@@ -109,7 +109,7 @@ getm(struct wm_store *s, unsigned n, enum wm_kind k, int *rc)
 {
 	struct wm_id id = mkid(n, k);
 	struct wm_mark m;
-	*rc = s->ops->get(s, &id, &m);
+	*rc = s->ops->get(s, &id, &m, NULL);
 	return m;
 }
 
@@ -119,7 +119,7 @@ open_ok(const char *d)
 	struct wm_store *s = NULL;
 	assert_int_equal(wm_file_open(d, &s), 0);
 	assert_non_null(s);
-	assert_int_equal(s->ops->ready(s), 0);
+	assert_int_equal(s->ops->ready(s, NULL), 0);
 	return s;
 }
 
