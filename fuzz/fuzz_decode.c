@@ -45,6 +45,17 @@ check_intents(const uint8_t *data, size_t size, int tzrc, const struct tz_reques
 			    in.msg == NULL || (t != SIGIL_KEY_BLS && in.msg_len != 32) ||
 			    (t == SIGIL_KEY_BLS && in.msg_len != size))
 				abort();
+			/* The operations described: kinds the decoder saw, numbers
+			 * in decimal, destinations as addresses. */
+			for (uint32_t i = 0; i < in.n_ops && i < INTENT_OPS_MAX; i++) {
+				const struct intent_op *op = &in.ops[i];
+				if (!(in.op_kinds >> op->kind & 1) ||
+				    strspn(op->fee, "0123456789") != strlen(op->fee) ||
+				    strspn(op->amount, "0123456789") != strlen(op->amount) ||
+				    (op->destination[0] != '\0' && strncmp(op->destination, "tz", 2) != 0 &&
+				     strncmp(op->destination, "KT1", 3) != 0))
+					abort();
+			}
 		}
 	}
 	struct sign_request req = {.payload = data, .len = size};

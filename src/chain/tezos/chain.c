@@ -9,6 +9,7 @@
 #include "chain/tezos/auth.h"
 #include "chain/tezos/b58.h"
 #include "chain/tezos/decode.h"
+#include "chain/tezos/intent_ops.h"
 #include "chain/tezos/keys.h"
 
 _Static_assert(TZ_REQ_KINDS <= CHAIN_KINDS_MAX, "request kinds must fit the chain's table");
@@ -120,9 +121,8 @@ tz_chain_decode(const struct sign_request *req, enum sigil_key_type t, const uin
 	}
 	out->op_kinds = tr.op_kinds;
 	out->n_ops = tr.n_ops;
-	for (unsigned op = 0, n = 0; op < TZ_OP_KIND_COUNT && n < INTENT_OPS_MAX; op++)
-		if (tr.op_kinds & BIT_OP(op))
-			out->ops[n++].kind = op; /* one line per kind present */
+	if (tr.kind == TZ_REQ_GENERIC)
+		tz_intent_ops(req->payload, req->len, out);
 	if (t == SIGIL_KEY_BLS && req->version == 0) {
 		snprintf(reason, cap, "version 0 is not supported for tz4");
 		return SIGIL_E_INVALID;
