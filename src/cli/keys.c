@@ -11,8 +11,7 @@
 #include "base/errors.h"
 #include "base/fileio.h"
 #include "base/secmem.h"
-#include "chain/tezos/chain.h"
-#include "chain/tezos/keys.h"
+#include "cli/tezos.h"
 #include "core/keyring.h"
 #include "vault/file/file.h"
 
@@ -45,12 +44,11 @@ static const char pubkey_usage[] =
 	"usage: sigil pubkey <tz1…|tz2…|tz3…|tz4…>\n\nPrints the key's public key.\n";
 
 /* Parses --name and --vault; returns the first positional argument. */
-/* A key's Tezos address and public key: the CLI speaks octez's forms. */
+/* A key's address and public key, in the CLI's forms (cli/tezos.h). */
 static int
 keys_text(const struct vault_key *k, char *address, size_t acap, char *public_key, size_t pcap)
 {
-	int rc = chain_tezos.address(k->type, k->pk, k->pk_len, address, acap);
-	return rc ? rc : chain_tezos.public_key_text(k->type, k->pk, k->pk_len, public_key, pcap);
+	return cli_key_text(k, address, acap, public_key, pcap);
 }
 
 static const char *
@@ -91,7 +89,7 @@ keys_store(const char *vault, const char *name, enum sigil_key_type t, const uin
 	if (name == NULL) {
 		struct vault_key tmp;
 		if ((rc = vault_key_describe(t, sk, "x", &tmp)) != 0 ||
-		    (rc = chain_tezos.address(t, tmp.pk, tmp.pk_len, defname, sizeof(defname))) != 0)
+		    (rc = cli_chain()->address(t, tmp.pk, tmp.pk_len, defname, sizeof(defname))) != 0)
 			goto out;
 		name = defname;
 	}
@@ -175,7 +173,7 @@ keys_strip_label(const char **secret)
 		if (strncmp(s, labels[i].label, n) != 0)
 			continue;
 		s += n;
-		if (tz_sk_is_encrypted(s, strlen(s)) != labels[i].encrypted)
+		if (cli_secret_encrypted(s) != labels[i].encrypted)
 			return SIGIL_E_INVALID;
 		*secret = s;
 		return 0;
@@ -212,7 +210,7 @@ cli_import(int argc, char **argv)
 	}
 	if (pem) {
 		if ((rc = fileio_read(pem, 1 << 16, &pemtext, &pemlen)) == 0)
-			rc = tz_sk_from_pem(pemtext, pemlen, &t, sk);
+			rc = cli_secret_from_pem(pemtext, pemlen, &t, sk);
 	} else {
 		if (strcmp(secret, "-") == 0) {
 			if (fgets(line, CLI_PASS_MAX, stdin) == NULL) {
@@ -230,9 +228,9 @@ cli_import(int argc, char **argv)
 		const char *env = getenv("SIGIL_IMPORT_PASSPHRASE");
 		if (env)
 			snprintf(pass, CLI_PASS_MAX, "%s", env);
-		else if (tz_sk_is_encrypted(secret, strlen(secret)))
+		else if (cli_secret_encrypted(secret))
 			(void)cli_prompt_secret("key passphrase: ", pass, CLI_PASS_MAX);
-		rc = tz_sk_decode(secret, strlen(secret), pass, &t, sk);
+		rc = cli_secret_parse(secret, pass, &t, sk);
 	}
 	if (rc != 0) {
 		fprintf(stderr, "sigil: cannot read the secret key: %s\n", sigil_strerror(rc));
@@ -271,7 +269,7 @@ cli_list(int argc, char **argv)
 				continue;
 			printf("%s\t%s\t%s\t%s\t%s\n", address, sigil_key_type_name(k->type),
 			       public_key, st->cfg->vaults[v].name,
-			       config_find_key(st->cfg, &chain_tezos, address) ? "configured"
+			       config_find_key(st->cfg, cli_chain(), address) ? "configured"
 			                                                       : "not-configured");
 		}
 	}
@@ -321,7 +319,7 @@ static int
 keys_print_pop(struct vault *v, size_t i, const struct vault_key *k)
 {
 	struct vault_sig sig;
-	char out[TZ_B58_MAX];
+	char out[CHAIN_TEXT_MAX];
 	int rc;
 
 	if (k->type != SIGIL_KEY_BLS) {
@@ -330,7 +328,7 @@ keys_print_pop(struct vault *v, size_t i, const struct vault_key *k)
 	}
 	rc = v->ops->sign(v, i, SIGIL_SCHEME_BLS_PROOF, k->pk, k->pk_len, NULL, &sig);
 	if (rc == 0)
-		rc = tz_sig_encode(SIGIL_KEY_BLS, sig.sig, sig.len, out, sizeof(out));
+		rc = cli_chain()->signature_text(SIGIL_KEY_BLS, sig.sig, sig.len, out, sizeof(out));
 	if (rc != 0) {
 		fprintf(stderr, "sigil: %s\n", sigil_strerror(rc));
 		return 1;

@@ -11,10 +11,7 @@
 #include "cli/common.h"
 #include "core/context.h"
 #include "base/errors.h"
-#include "chain/tezos/b58.h"
-#include "chain/tezos/chain.h"
-#include "chain/tezos/keys.h"
-#include "chain/tezos/wm_import.h"
+#include "cli/tezos.h"
 #include "watermark/import.h"
 #include "watermark/watermark.h"
 
@@ -107,10 +104,9 @@ out:
 static int
 wm_print(void *arg, const struct wm_id *id, const struct wm_mark *m)
 {
-	char addr[TZ_B58_MAX], chain[TZ_B58_MAX];
+	char addr[CHAIN_ADDRESS_MAX], chain[CHAIN_TEXT_MAX];
 	(void)arg;
-	if (tz_pkh_encode((enum sigil_key_type)id->key[0], id->key + 1, addr, sizeof(addr)) != 0 ||
-	    tz_b58_encode(TZ_P_NET, id->chain_id, 4, chain, sizeof(chain)) != 0)
+	if (cli_wm_id_text(id, addr, sizeof(addr), chain, sizeof(chain)) != 0)
 		return SIGIL_E_INVALID;
 	printf("%s\t%s\t%s\t%" PRId32 "\t%" PRId32 "\t%s\n", addr, chain, wm_kind_names[id->kind],
 	       m->level, m->round, m->sig_len ? "signature" : "-");
@@ -133,22 +129,17 @@ wm_set(struct wm_store *s, char **argv, bool force)
 {
 	struct wm_id id = {0};
 	struct wm_mark m = {0}, cur;
-	enum sigil_key_type t;
 	char was[64], now[64];
-	size_t n;
 	char *end;
 	int kind = -1, rc;
 
 	for (int i = 0; i < WM_KINDS; i++)
 		if (strcmp(argv[2], wm_kind_names[i]) == 0)
 			kind = i;
-	if (tz_pkh_decode(argv[0], strlen(argv[0]), &t, id.key + 1) != 0 ||
-	    tz_b58_decode(argv[1], strlen(argv[1]), TZ_P_NET, id.chain_id, 4, &n) != 0 ||
-	    kind < 0) {
+	if (cli_wm_id_parse(argv[0], argv[1], &id) != 0 || kind < 0) {
 		fprintf(stderr, "sigil: bad address, chain id or kind\n");
 		return SIGIL_E_INVALID;
 	}
-	id.key[0] = (uint8_t)t;
 	id.kind = (enum wm_kind)kind;
 	long level = strtol(argv[3], &end, 10);
 	if (*end || level < 0 || level > INT32_MAX)
@@ -193,7 +184,7 @@ wm_set(struct wm_store *s, char **argv, bool force)
 	return 0;
 }
 
-/* tz_pk_lookup over the configured keys (sigil_state_load). */
+/* cli_pk_lookup over the configured keys (sigil_state_load). */
 static int
 wm_pk_of(void *arg, const uint8_t pkh[21], uint8_t *pk, size_t *pklen)
 {
@@ -205,30 +196,6 @@ wm_pk_of(void *arg, const uint8_t pkh[21], uint8_t *pk, size_t *pklen)
 			return 0;
 		}
 	return SIGIL_E_NOT_FOUND;
-}
-
-/* The Tezos readers' marks, written to the store (watermark/import.h). */
-static int
-wm_import_signatory(struct wm_store *s, const char *path)
-{
-	struct chain_marks l = {0};
-	int rc = tz_marks_signatory(path, &l);
-	if (rc == 0)
-		rc = wm_import_marks(s, path, &l);
-	free(l.v);
-	return rc;
-}
-
-static int
-wm_import_octez(struct wm_store *s, const char *path, unsigned cls, tz_pk_lookup lookup,
-                void *arg)
-{
-	struct chain_marks l = {0};
-	int rc = tz_marks_octez(path, cls, lookup, arg, &l);
-	if (rc == 0)
-		rc = wm_import_marks(s, path, &l);
-	free(l.v);
-	return rc;
 }
 
 static int
@@ -257,7 +224,7 @@ wm_import_dir(struct wm_store *s, const char *flag, const char *dir)
 				if (alt == 1 && k == WM_BLOCK)
 					break;
 				snprintf(path, sizeof(path), "%s/%s_high_watermark", dir, files[k][alt]);
-				rc = wm_import_octez(s, path, (unsigned)k, wm_pk_of, st);
+				rc = cli_import_octez(s, path, (unsigned)k, wm_pk_of, st);
 				if (rc == SIGIL_E_NOT_FOUND)
 					rc = 0;
 				else if (rc == 0)
@@ -277,7 +244,7 @@ wm_import_dir(struct wm_store *s, const char *flag, const char *dir)
 		if (n < 6 || strcmp(e->d_name + n - 5, ".json") != 0)
 			continue;
 		snprintf(path, sizeof(path), "%s/watermark_v2/%s", dir, e->d_name);
-		if ((rc = wm_import_signatory(s, path)) == 0)
+		if ((rc = cli_import_signatory(s, path)) == 0)
 			printf("imported %s\n", path);
 	}
 	closedir(d);

@@ -15,7 +15,7 @@ fail() { echo "layering: FAIL: $*"; exit 1; }
 for bad in "base/x.c:core/sign.h" "crypto/x.c:chain/tezos/b58.h" "chain/tezos/x.c:vault/vault.h" \
 	"vault/x.c:policy/policy.h" "watermark/x.c:vault/vault.h" "policy/x.c:vault/vault.h" \
 	"core/x.c:api/server.h" "config/x.c:core/context.h" "newdir/x.c:base/errors.h" \
-	"core/x.c:chain/tezos/keys.h" "watermark/x.c:chain/tezos/b58.h" "crypto/x.c:api/server.h"; do
+	"core/x.c:chain/tezos/keys.h" "watermark/x.c:chain/tezos/b58.h" "cli/x.c:chain/tezos/keys.h" "crypto/x.c:api/server.h"; do
 	rm -rf "$T/src"
 	cp -r "$SIGIL_SOURCE_DIR/src" "$T/src"
 	file=${bad%%:*} inc=${bad#*:}

@@ -1,0 +1,90 @@
+#include "cli/tezos.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/errors.h"
+#include "chain/tezos/b58.h"
+#include "chain/tezos/chain.h"
+#include "chain/tezos/keys.h"
+#include "chain/tezos/wm_import.h"
+#include "watermark/import.h"
+
+const struct chain_ops *
+cli_chain(void)
+{
+	return &chain_tezos;
+}
+
+int
+cli_key_text(const struct vault_key *k, char *address, size_t acap, char *public_key,
+             size_t pcap)
+{
+	int rc = chain_tezos.address(k->type, k->pk, k->pk_len, address, acap);
+	return rc ? rc : chain_tezos.public_key_text(k->type, k->pk, k->pk_len, public_key, pcap);
+}
+
+bool
+cli_secret_encrypted(const char *text)
+{
+	return tz_sk_is_encrypted(text, strlen(text));
+}
+
+int
+cli_secret_parse(const char *text, const char *pass, enum sigil_key_type *t,
+                 uint8_t sk[static SIGIL_SECRET_LEN])
+{
+	return tz_sk_decode(text, strlen(text), pass, t, sk);
+}
+
+int
+cli_secret_from_pem(const char *pem, size_t len, enum sigil_key_type *t,
+                    uint8_t sk[static SIGIL_SECRET_LEN])
+{
+	return tz_sk_from_pem(pem, len, t, sk);
+}
+
+int
+cli_wm_id_text(const struct wm_id *id, char *address, size_t acap, char *chain, size_t ccap)
+{
+	if (tz_pkh_encode((enum sigil_key_type)id->key[0], id->key + 1, address, acap) != 0 ||
+	    tz_b58_encode(TZ_P_NET, id->chain_id, 4, chain, ccap) != 0)
+		return SIGIL_E_INVALID;
+	return 0;
+}
+
+int
+cli_wm_id_parse(const char *address, const char *chain, struct wm_id *id)
+{
+	enum sigil_key_type t;
+	size_t n = 0;
+
+	if (tz_pkh_decode(address, strlen(address), &t, id->key + 1) != 0 ||
+	    tz_b58_decode(chain, strlen(chain), TZ_P_NET, id->chain_id, 4, &n) != 0 || n != 4)
+		return SIGIL_E_INVALID;
+	id->key[0] = (uint8_t)t;
+	return 0;
+}
+
+int
+cli_import_signatory(struct wm_store *s, const char *path)
+{
+	struct chain_marks l = {0};
+	int rc = tz_marks_signatory(path, &l);
+	if (rc == 0)
+		rc = wm_import_marks(s, path, &l);
+	free(l.v);
+	return rc;
+}
+
+int
+cli_import_octez(struct wm_store *s, const char *path, unsigned cls, cli_pk_lookup lookup,
+                 void *arg)
+{
+	struct chain_marks l = {0};
+	int rc = tz_marks_octez(path, cls, lookup, arg, &l);
+	if (rc == 0)
+		rc = wm_import_marks(s, path, &l);
+	free(l.v);
+	return rc;
+}
