@@ -111,8 +111,9 @@ sigil_open_vault(struct sigil_state *st, const struct config_vault *cv, struct v
 		settings_free(&set);
 		return rc;
 	}
+	struct sigil_deadline dl = sigil_deadline_in(st->cfg->server.backend_timeout_ms);
 	struct vault_config vc = {.name = cv->name, .settings = &set, .passphrase = pass,
-	                          .codec = sigil_vault_codec()};
+	                          .codec = sigil_vault_codec(), .deadline = &dl};
 	rc = drv->open(&vc, out, err, errlen);
 	secmem_free(pass);
 	settings_free(&set);
@@ -440,7 +441,8 @@ sigil_ctx_open(struct sigil_ctx *ctx, const char *config_path, char *err, size_t
 	struct settings set;
 	if ((rc = sigil_wm_config(ctx->st->cfg, &drv, &set, err, errlen)) != 0)
 		return rc;
-	struct wm_store_config wc = {.settings = &set};
+	struct sigil_deadline dl = sigil_deadline_in(ctx->st->cfg->server.backend_timeout_ms);
+	struct wm_store_config wc = {.settings = &set, .deadline = &dl};
 	if ((rc = drv->open(&wc, &ctx->wm, err, errlen)) == 0)
 		sigil_wm_log(drv, &set);
 	settings_free(&set);

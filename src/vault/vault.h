@@ -132,6 +132,9 @@ struct vault_config {
 	 * none was given. */
 	const char *passphrase;
 	const struct vault_codec *codec; /* may be NULL */
+	/* By when open (or add) must have answered, as vault_ops.sign's dl
+	 * (a back end that logs in somewhere, an HSM, may wait); NULL: none. */
+	const struct sigil_deadline *deadline;
 };
 
 struct vault_driver {

@@ -160,6 +160,8 @@ struct wm_store {
  * values resolved against base_dir. */
 struct wm_store_config {
 	const struct settings *settings;
+	/* By when open (or init) must have answered; NULL: none. */
+	const struct sigil_deadline *deadline;
 };
 
 struct wm_driver {
