@@ -318,7 +318,7 @@ keys_print_pk(struct vault *v, size_t i, const struct vault_key *k)
 static int
 keys_print_pop(struct vault *v, size_t i, const struct vault_key *k)
 {
-	struct vault_sig sig;
+	struct vault_sig sig = {.recid = -1}; /* no recovery id wanted */
 	char out[CHAIN_TEXT_MAX];
 	int rc;
 

@@ -322,7 +322,7 @@ sign_vault(struct sign_job *j, struct wm_mark *m)
 {
 	const struct sigil_key *k = j->k;
 	struct sign_nonce *n = j->req.nonce;
-	struct vault_sig out;
+	struct vault_sig out = {.recid = -1}; /* no recovery id wanted */
 	double t0 = sign_now_ms();
 	int rc;
 
@@ -881,7 +881,7 @@ pop_held(const struct sigil_state *st, const struct chain_ops *chain, const char
 {
 	const struct sigil_key *k = sigil_find_key(st, chain, address);
 	struct sigil_deadline dl;
-	struct vault_sig sig;
+	struct vault_sig sig = {.recid = -1}; /* no recovery id wanted */
 	int rc;
 
 	if (k == NULL) {

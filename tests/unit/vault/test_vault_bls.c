@@ -82,7 +82,7 @@ check_signs(struct vault *v, size_t i)
 {
 	const struct vault_key *k = v->ops->key(v, i);
 	uint8_t msg[32], want[96], digest[32] = {0};
-	struct vault_sig sig;
+	struct vault_sig sig = {.recid = -1}; /* no recovery id wanted */
 	char b58[TZ_B58_MAX], addr[CHAIN_ADDRESS_MAX], pk[CHAIN_TEXT_MAX];
 	size_t len = strlen(MSG) / 2;
 
@@ -138,7 +138,7 @@ test_file_vault(void **state)
 {
 	struct vault *v = NULL;
 	struct vault_key info;
-	struct vault_sig sig;
+	struct vault_sig sig = {.recid = -1}; /* no recovery id wanted */
 	uint8_t sk[32], edsk[32];
 	char addr[CHAIN_ADDRESS_MAX], pk[CHAIN_TEXT_MAX];
 	(void)state;

@@ -55,7 +55,7 @@ test_roundtrip(void **state)
 {
 	struct vault *v;
 	struct vault_key info[3];
-	struct vault_sig sig;
+	struct vault_sig sig = {.recid = -1}; /* no recovery id wanted */
 	uint8_t sk[32], digest[32];
 	char a1[CHAIN_ADDRESS_MAX], a2[CHAIN_ADDRESS_MAX];
 	struct stat st;
@@ -287,7 +287,7 @@ test_signatory_encrypted(void **state)
 {
 	struct vault *v = NULL;
 	uint8_t digest[32];
-	struct vault_sig sig;
+	struct vault_sig sig = {.recid = -1}; /* no recovery id wanted */
 	char text[CHAIN_TEXT_MAX];
 	json_malloc_t m;
 	json_free_t f;

@@ -134,7 +134,7 @@ static void
 assert_signs(struct vault *v, size_t i, const uint8_t *pk, size_t pklen)
 {
 	const struct vault_key *k = v->ops->key(v, i);
-	struct vault_sig sig;
+	struct vault_sig sig = {.recid = -1}; /* no recovery id wanted */
 	uint8_t digest[32];
 
 	randombytes_buf(digest, sizeof(digest));
@@ -218,7 +218,7 @@ test_import_known(void **state)
 	};
 	struct vault *v, *w;
 	struct vault_key info;
-	struct vault_sig sig;
+	struct vault_sig sig = {.recid = -1}; /* no recovery id wanted */
 	uint8_t sk[32], want[SIGIL_PK_MAX], pk[SIGIL_PK_MAX], digest[32], sp_sig[64];
 	size_t wlen, pklen;
 	long i;
