@@ -1,0 +1,304 @@
+/* Where the parts of a signature run (sign.h): sigil_sign_async and its
+ * signing workers, sigil_sign_start, and the nonce made ahead on the
+ * thread that hands a request on. The stages themselves are sign.c's. */
+#include "core/sign.h"
+
+#include <pthread.h>
+#include <sodium.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/errors.h"
+#include "base/secmem.h"
+#include "core/sign_job.h"
+
+/* The end of a job that answers through its continuation. */
+static void
+sign_job_end(struct sign_job *j, int rc)
+{
+	sign_conclude(j, rc, j->req.after_reply);
+	if (j->own_nonce)
+		sigil_nonce_drop(j->req.nonce);
+	j->done(j->arg, rc, &j->res);
+	sodium_memzero(&j->mark, sizeof(j->mark));
+	free(j);
+}
+
+/* The store's report on a pending job: the rest of its stages here, then
+ * the caller's continuation. */
+static void
+sign_job_resume(struct wm_async *w, int wrc)
+{
+	struct sign_job *j = (struct sign_job *)w;
+	int rc;
+
+	j->rc = wrc;
+	j->may_block = true; /* what is left signs in memory */
+	rc = sign_run(j);
+	sign_job_end(j, rc);
+}
+
+int
+sigil_sign_start(struct sigil_ctx *ctx, const struct sign_request *req, struct sign_res *res,
+                 sigil_sign_done done, void *arg)
+{
+	const struct sigil_key *k;
+	struct sigil_state *st;
+	struct sign_job *j;
+	uint8_t msg[32];
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	if (ctx->wm->ops->check_advance_async == NULL ||
+	    (j = malloc(sizeof(*j) + req->len)) == NULL)
+		return SIGIL_SIGN_WOULD_BLOCK;
+	sign_job_init(j, ctx, req, false);
+	memcpy(j->bytes, req->payload, req->len);
+	j->req.payload = j->bytes;
+	j->done = done;
+	j->arg = arg;
+	j->w.done = sign_job_resume;
+	/* Only what the store's thread can finish in a few microseconds: an
+	 * Ed25519 key whose vault signs in memory, and that asks for no
+	 * authentication (checking one is a worker's job: it may cost a
+	 * pairing). The rest signs on a worker, and is not even admitted
+	 * here, so that nothing is checked twice. */
+	k = sigil_find_key(j->st, req->chain, req->address);
+	if (k != NULL && (!sign_in_memory(k) || sign_needs_auth(j->st, k))) {
+		rc = SIGN_WOULD_BLOCK;
+		goto out;
+	}
+	if ((rc = sign_admit(j)) == 0 && !j->in.has_slot) {
+		rc = SIGN_WOULD_BLOCK;
+		goto out;
+	}
+	if (rc == 0)
+		j->stage = STAGE_WATERMARK;
+	else
+		j->stage = STAGE_DONE;
+	if (rc == 0) {
+		/* What the nonce commits to, and a hold of our own on the state
+		 * for it: once pending, the job is the store's and may be gone. */
+		k = j->k;
+		bool commit = req->nonce != NULL && j->in.msg_len == sizeof(msg);
+		if (commit)
+			memcpy(msg, j->in.msg, sizeof(msg));
+		st = sigil_ctx_hold(ctx);
+		rc = sign_run(j);
+		if (rc == SIGN_PENDING) {
+			/* The nonce while the mark is synced (this is
+			 * the early work). st holds k. */
+			if (commit)
+				nonce_commit_for(k, msg, sizeof(msg), req->nonce);
+			else if (req->nonce != NULL)
+				nonce_commit_for(NULL, NULL, 0, req->nonce);
+			sigil_state_release(st);
+			return SIGIL_SIGN_PENDING;
+		}
+		sigil_state_release(st);
+		if (rc == SIGN_WOULD_BLOCK)
+			goto out;
+	}
+	/* Answered here: a refusal, or an identical request with its kept
+	 * signature. */
+	sign_conclude(j, rc, false);
+	*res = j->res;
+	free(j);
+	return rc;
+out:
+	sigil_state_release(j->st);
+	free(j);
+	return SIGIL_SIGN_WOULD_BLOCK;
+}
+
+/* ---- sigil_sign_async (sign.h): who runs what ---------------------------- */
+
+#define SIGN_WORKERS_DEFAULT 64
+
+/* A worker's turn: the job from where it stopped, blocking as it may. */
+static void
+sign_worker(struct workq_item *it, void *vctx)
+{
+	struct sign_job *j = (struct sign_job *)((char *)it - offsetof(struct sign_job, it));
+	struct sigil_ctx *ctx = vctx;
+
+	atomic_fetch_sub(&ctx->queued, 1);
+	j->may_block = true;
+	sign_job_end(j, sign_run(j));
+}
+
+/* The workers, started on first use (server.threads of them, 0: 64). */
+static int
+sign_workers(struct sigil_ctx *ctx)
+{
+	int rc = 0;
+
+	if (atomic_load_explicit(&ctx->workers_up, memory_order_acquire))
+		return 0;
+	pthread_mutex_lock(&ctx->workers_mu);
+	if (!atomic_load(&ctx->workers_up)) {
+		unsigned n = ctx->st->cfg->server.threads;
+		rc = workq_start(&ctx->workers, n ? n : SIGN_WORKERS_DEFAULT, sign_worker, ctx);
+		if (rc == 0)
+			atomic_store_explicit(&ctx->workers_up, true, memory_order_release);
+	}
+	pthread_mutex_unlock(&ctx->workers_mu);
+	return rc;
+}
+
+void
+sigil_sign_workers_stop(struct sigil_ctx *ctx)
+{
+	if (atomic_load(&ctx->workers_up))
+		workq_stop(&ctx->workers);
+	atomic_store(&ctx->workers_up, false);
+}
+
+/* Hands j, stopped before a stage that may block, to a worker: SIGN_PENDING,
+ * or the outcome of running it here when no worker can take it. Meanwhile
+ * this thread makes the Ed25519 nonce of an in-memory consensus signature
+ * ahead (sign.h), while few jobs wait: with a backlog it would only take
+ * CPU from the threads that serve connections, and come too late. */
+static int
+sign_to_worker(struct sign_job *j, bool ahead)
+{
+	struct sigil_ctx *ctx = j->ctx;
+	const struct sigil_key *k = j->k;
+	struct sigil_state *st = NULL;
+	uint8_t msg[32];
+
+	ahead = ahead && j->in.msg_len == sizeof(msg) && j->in.scheme == SIGIL_SCHEME_PLAIN &&
+	        atomic_load(&ctx->queued) < ctx->early_max;
+	if (ahead && j->req.nonce == NULL && (j->req.nonce = sigil_nonce_new()) != NULL)
+		j->own_nonce = true;
+	ahead = ahead && j->req.nonce != NULL;
+	if (!ahead && j->own_nonce)
+		nonce_commit_for(NULL, NULL, 0, j->req.nonce); /* nobody will make it */
+	if (ahead) {
+		memcpy(msg, j->in.msg, sizeof(msg));
+		st = sigil_ctx_hold(ctx); /* k stays valid while the job may be gone */
+	}
+	/* Once submitted, the job is the worker's and may be gone: only the
+	 * nonce (which the two share by its own protocol) is touched here. */
+	struct sign_nonce *n = j->req.nonce;
+	atomic_fetch_add(&ctx->queued, 1);
+	if (sign_workers(ctx) != 0 || workq_submit(&ctx->workers, &j->it) != 0) {
+		atomic_fetch_sub(&ctx->queued, 1);
+		if (ahead)
+			nonce_commit_for(NULL, NULL, 0, n);
+		sigil_state_release(st);
+		j->may_block = true;
+		return sign_run(j);
+	}
+	if (ahead)
+		nonce_commit_for(k, msg, sizeof(msg), n);
+	sigil_state_release(st);
+	return SIGN_PENDING;
+}
+
+int
+sigil_sign_async(struct sigil_ctx *ctx, const struct sign_request *req, struct sign_res *res,
+                 sigil_sign_done done, void *arg)
+{
+	const struct sigil_key *k;
+	struct sign_job *j;
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	if ((j = malloc(sizeof(*j) + req->len)) == NULL)
+		return sigil_sign(ctx, req, res);
+	sign_job_init(j, ctx, req, false);
+	memcpy(j->bytes, req->payload, req->len);
+	j->req.payload = j->bytes;
+	j->req.nonce = NULL;
+	j->done = done;
+	j->arg = arg;
+	j->w.done = sign_job_resume;
+	/* A key that asks for authentication (checking it may cost a
+	 * pairing), or whose vault may wait on something outside: all of it
+	 * on a worker, nothing checked here. */
+	k = sigil_find_key(j->st, req->chain, req->address);
+	if (k != NULL && (sign_needs_auth(j->st, k) || !k->vault->ops->local)) {
+		rc = sign_to_worker(j, false);
+		goto out;
+	}
+	if ((rc = sign_admit(j)) != 0)
+		goto out;
+	j->stage = STAGE_WATERMARK;
+	if (!j->in.has_slot) {
+		/* No mark to wait for, and a vault in memory: done here. */
+		j->may_block = true;
+		rc = sign_run(j);
+		goto out;
+	}
+	if (!sign_in_memory(k) || ctx->wm->ops->check_advance_async == NULL) {
+		rc = sign_to_worker(j, false);
+		goto out;
+	}
+	/* An in-memory Ed25519 consensus request: to its watermark write here,
+	 * finished on the store's thread once the mark is durable, with its
+	 * nonce made here meanwhile. */
+	uint8_t msg[32];
+	bool ahead = j->in.msg_len == sizeof(msg) && (j->req.nonce = sigil_nonce_new()) != NULL;
+	struct sigil_state *st = sigil_ctx_hold(ctx);
+	struct sign_nonce *n = j->req.nonce; /* once pending, j may be gone */
+	j->own_nonce = ahead;
+	if (ahead)
+		memcpy(msg, j->in.msg, sizeof(msg));
+	rc = sign_run(j);
+	if (rc == SIGN_PENDING) {
+		if (ahead)
+			nonce_commit_for(k, msg, sizeof(msg), n);
+		sigil_state_release(st);
+		return SIGIL_SIGN_PENDING;
+	}
+	sigil_state_release(st);
+	if (rc == SIGN_WOULD_BLOCK) {
+		/* Nothing done: a busy or new mark, or an identical request to
+		 * sign again. A worker takes it from the watermark. */
+		j->stage = STAGE_WATERMARK;
+		rc = sign_to_worker(j, true);
+	}
+out:
+	if (rc == SIGN_PENDING)
+		return SIGIL_SIGN_PENDING;
+	/* Answered here: no continuation. */
+	sign_conclude(j, rc, req->after_reply);
+	if (j->own_nonce)
+		sigil_nonce_drop(j->req.nonce);
+	*res = j->res;
+	sodium_memzero(&j->mark, sizeof(j->mark));
+	free(j);
+	return rc;
+}
+
+void
+sigil_nonce_commit(struct sigil_ctx *ctx, const struct sign_request *req, struct sign_nonce *n)
+{
+	struct sign_intent in;
+	const struct sigil_key *k;
+	char reason[CHAIN_REASON_MAX];
+
+	if (n == NULL)
+		return;
+	/* Let go of already (the request was answered without it): no work. */
+	if (atomic_load(&n->state) == NONCE_GONE) {
+		nonce_put(n);
+		return;
+	}
+	struct sigil_state *st = sigil_ctx_hold(ctx);
+	k = req->payload ? sigil_find_key(st, req->chain, req->address) : NULL;
+	/* Not for a key that asks for authentication: that request is only
+	 * checked later, on its worker, and a caller with a forged one must
+	 * get no work done for it. The chain's reading of the bytes names
+	 * the message; only the plain scheme signs in two halves. */
+	if (k && !sign_needs_auth(st, k) && sign_in_memory(k) &&
+	    k->chain->decode(req, k->vk->type, k->vk->pk, k->vk->pk_len, &in, reason,
+	                     sizeof(reason)) == 0 &&
+	    in.scheme == SIGIL_SCHEME_PLAIN)
+		nonce_commit_for(k, in.msg, in.msg_len, n);
+	else
+		nonce_commit_for(NULL, NULL, 0, n);
+	sigil_state_release(st);
+}
