@@ -39,67 +39,80 @@ sign_job_resume(struct wm_async *w, int wrc)
 	sign_job_end(j, rc);
 }
 
-int
-sigil_sign_start(struct sigil_ctx *ctx, const struct sign_request *req, struct sign_res *res,
-                 sigil_sign_done done, void *arg)
+/* A job for req that answers through done(arg) once it is handed on: the
+ * payload copied, the state held. NULL when out of memory. */
+static struct sign_job *
+sign_job_new(struct sigil_ctx *ctx, const struct sign_request *req, sigil_sign_done done,
+             void *arg)
 {
-	const struct sigil_key *k;
-	struct sigil_state *st;
-	struct sign_job *j;
-	uint8_t msg[32];
-	int rc;
+	struct sign_job *j = malloc(sizeof(*j) + req->len);
 
-	memset(res, 0, sizeof(*res));
-	if (ctx->wm->ops->check_advance_async == NULL ||
-	    (j = malloc(sizeof(*j) + req->len)) == NULL)
-		return SIGIL_SIGN_WOULD_BLOCK;
+	if (j == NULL)
+		return NULL;
 	sign_job_init(j, ctx, req, false);
 	memcpy(j->bytes, req->payload, req->len);
 	j->req.payload = j->bytes;
 	j->done = done;
 	j->arg = arg;
 	j->w.done = sign_job_resume;
+	return j;
+}
+
+/* Runs an admitted consensus job from its watermark on this thread, which
+ * must not block: SIGN_PENDING once the mark is written (the job is the
+ * store's then, and may be gone), SIGN_WOULD_BLOCK with nothing done, or
+ * the outcome. Once pending, the Ed25519 nonce n (may be NULL) is made
+ * here, while the mark is synced. When the job's own nonce (own) will not
+ * be made (an answer here), it is settled so that its drop frees it; a
+ * caller's is left to its caller (sign.h). */
+static int
+sign_until_pending(struct sign_job *j, struct sign_nonce *n, bool own)
+{
+	const struct sigil_key *k = j->k;
+	bool commit = n != NULL && j->in.msg_len == 32 && j->in.scheme == SIGIL_SCHEME_PLAIN;
+	uint8_t msg[32];
+	int rc;
+
+	if (commit)
+		memcpy(msg, j->in.msg, sizeof(msg));
+	/* A hold of our own: k must outlive the job, which may end at once. */
+	struct sigil_state *st = sigil_ctx_hold(j->ctx);
+	j->stage = STAGE_WATERMARK;
+	rc = sign_run(j);
+	if (rc == SIGN_PENDING && n != NULL)
+		nonce_commit_for(commit ? k : NULL, msg, commit ? sizeof(msg) : 0, n);
+	else if (rc != SIGN_PENDING && rc != SIGN_WOULD_BLOCK && own && n != NULL)
+		nonce_commit_for(NULL, NULL, 0, n);
+	sigil_state_release(st);
+	return rc;
+}
+
+int
+sigil_sign_start(struct sigil_ctx *ctx, const struct sign_request *req, struct sign_res *res,
+                 sigil_sign_done done, void *arg)
+{
+	const struct sigil_key *k;
+	struct sign_job *j;
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	if (ctx->wm->ops->check_advance_async == NULL ||
+	    (j = sign_job_new(ctx, req, done, arg)) == NULL)
+		return SIGIL_SIGN_WOULD_BLOCK;
 	/* Only what the store's thread can finish in a few microseconds: an
 	 * Ed25519 key whose vault signs in memory, and that asks for no
 	 * authentication (checking one is a worker's job: it may cost a
 	 * pairing). The rest signs on a worker, and is not even admitted
 	 * here, so that nothing is checked twice. */
 	k = sigil_find_key(j->st, req->chain, req->address);
-	if (k != NULL && (!sign_in_memory(k) || sign_needs_auth(j->st, k))) {
-		rc = SIGN_WOULD_BLOCK;
+	if (k != NULL && (!sign_in_memory(k) || sign_needs_auth(j->st, k)))
 		goto out;
-	}
-	if ((rc = sign_admit(j)) == 0 && !j->in.has_slot) {
-		rc = SIGN_WOULD_BLOCK;
+	if ((rc = sign_admit(j)) == 0 && !j->in.has_slot)
 		goto out;
-	}
-	if (rc == 0)
-		j->stage = STAGE_WATERMARK;
-	else
-		j->stage = STAGE_DONE;
-	if (rc == 0) {
-		/* What the nonce commits to, and a hold of our own on the state
-		 * for it: once pending, the job is the store's and may be gone. */
-		k = j->k;
-		bool commit = req->nonce != NULL && j->in.msg_len == sizeof(msg);
-		if (commit)
-			memcpy(msg, j->in.msg, sizeof(msg));
-		st = sigil_ctx_hold(ctx);
-		rc = sign_run(j);
-		if (rc == SIGN_PENDING) {
-			/* The nonce while the mark is synced (this is
-			 * the early work). st holds k. */
-			if (commit)
-				nonce_commit_for(k, msg, sizeof(msg), req->nonce);
-			else if (req->nonce != NULL)
-				nonce_commit_for(NULL, NULL, 0, req->nonce);
-			sigil_state_release(st);
-			return SIGIL_SIGN_PENDING;
-		}
-		sigil_state_release(st);
-		if (rc == SIGN_WOULD_BLOCK)
-			goto out;
-	}
+	if (rc == 0 && (rc = sign_until_pending(j, req->nonce, false)) == SIGN_PENDING)
+		return SIGIL_SIGN_PENDING;
+	if (rc == SIGN_WOULD_BLOCK)
+		goto out;
 	/* Answered here: a refusal, or an identical request with its kept
 	 * signature. */
 	sign_conclude(j, rc, false);
@@ -206,15 +219,9 @@ sigil_sign_async(struct sigil_ctx *ctx, const struct sign_request *req, struct s
 	int rc;
 
 	memset(res, 0, sizeof(*res));
-	if ((j = malloc(sizeof(*j) + req->len)) == NULL)
+	if ((j = sign_job_new(ctx, req, done, arg)) == NULL)
 		return sigil_sign(ctx, req, res);
-	sign_job_init(j, ctx, req, false);
-	memcpy(j->bytes, req->payload, req->len);
-	j->req.payload = j->bytes;
-	j->req.nonce = NULL;
-	j->done = done;
-	j->arg = arg;
-	j->w.done = sign_job_resume;
+	j->req.nonce = NULL; /* the job makes its own */
 	/* A key that asks for authentication (checking it may cost a
 	 * pairing), or whose vault may wait on something outside: all of it
 	 * on a worker, nothing checked here. */
@@ -239,21 +246,10 @@ sigil_sign_async(struct sigil_ctx *ctx, const struct sign_request *req, struct s
 	/* An in-memory Ed25519 consensus request: to its watermark write here,
 	 * finished on the store's thread once the mark is durable, with its
 	 * nonce made here meanwhile. */
-	uint8_t msg[32];
-	bool ahead = j->in.msg_len == sizeof(msg) && (j->req.nonce = sigil_nonce_new()) != NULL;
-	struct sigil_state *st = sigil_ctx_hold(ctx);
-	struct sign_nonce *n = j->req.nonce; /* once pending, j may be gone */
-	j->own_nonce = ahead;
-	if (ahead)
-		memcpy(msg, j->in.msg, sizeof(msg));
-	rc = sign_run(j);
-	if (rc == SIGN_PENDING) {
-		if (ahead)
-			nonce_commit_for(k, msg, sizeof(msg), n);
-		sigil_state_release(st);
+	if (j->in.msg_len == 32 && (j->req.nonce = sigil_nonce_new()) != NULL)
+		j->own_nonce = true;
+	if ((rc = sign_until_pending(j, j->req.nonce, true)) == SIGN_PENDING)
 		return SIGIL_SIGN_PENDING;
-	}
-	sigil_state_release(st);
 	if (rc == SIGN_WOULD_BLOCK) {
 		/* Nothing done: a busy or new mark, or an identical request to
 		 * sign again. A worker takes it from the watermark. */
