@@ -6,9 +6,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 want=(gcc make cmake pkg-config libsodium-dev libsecp256k1-dev libssl-dev
-      libmicrohttpd-dev libjansson-dev libyaml-dev curl ca-certificates)
+      libmicrohttpd-dev libjansson-dev libyaml-dev libcbor-dev libpq-dev libtss2-dev
+      libseccomp-dev curl ca-certificates)
 if [ "${1:-}" = "--test" ]; then
-	want+=(libcmocka-dev clang libclang-rt-14-dev python3 valgrind gdb openssl)
+	want+=(libcmocka-dev clang libclang-rt-14-dev python3 valgrind gdb openssl
+	       swtpm swtpm-tools tpm2-tools postgresql)
 fi
 
 missing=()
@@ -38,7 +40,8 @@ if [ "${1:-}" = "--test" ]; then
 	# Verifiers we did not write. Versions are pinned in tests/js/package.json;
 	# no lock file is kept (it would name the registry host).
 	if ! node -e 'require("./tests/js/node_modules/@taquito/utils/package.json")' 2>/dev/null ||
-	   ! node -e 'require("./tests/js/node_modules/@noble/curves/package.json")' 2>/dev/null; then
+	   ! node -e 'require("./tests/js/node_modules/@noble/curves/package.json")' 2>/dev/null ||
+	   ! node -e 'require("./tests/js/node_modules/cbor-x/package.json")' 2>/dev/null; then
 		echo "deps: installing npm test verifiers"
 		(cd tests/js && npm install --no-package-lock --no-audit --no-fund --loglevel=error >/dev/null)
 	fi

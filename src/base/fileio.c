@@ -149,3 +149,24 @@ fileio_mkdirs(const char *path, mode_t mode)
 	rc = mkdir_one(buf, mode);
 	return rc < 0 ? rc : 0;
 }
+
+int
+fileio_create_new(const char *path, const void *data, size_t len)
+{
+	char tmp[PATH_MAX];
+	int n = snprintf(tmp, sizeof(tmp), "%s.new.%ld", path, (long)getpid());
+	int rc;
+
+	if (n < 0 || (size_t)n >= sizeof(tmp))
+		return SIGIL_E_TOO_BIG;
+	if ((rc = fileio_write_atomic(tmp, data, len, 0600)) != 0)
+		return rc;
+	if (link(tmp, path) != 0) {
+		int e = errno;
+		(void)unlink(tmp);
+		errno = e;
+		return e == EEXIST ? 1 : SIGIL_E_IO;
+	}
+	(void)unlink(tmp);
+	return fileio_sync_parent(path);
+}

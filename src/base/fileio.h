@@ -15,6 +15,14 @@ fileio_read(const char *path, size_t maxlen, char **out, size_t *outlen);
 __attribute__((warn_unused_result)) int
 fileio_write_atomic(const char *path, const void *data, size_t len, mode_t mode);
 
+/* Stores data as path (mode 0600, durable) unless path exists already: 0
+ * when stored, 1 when another process stored its own first (which stays).
+ * A temp file is linked into place rather than renamed over it, so that
+ * two processes creating the same file at once cannot each go on with
+ * their own copy while only the last one's survives. */
+__attribute__((warn_unused_result)) int
+fileio_create_new(const char *path, const void *data, size_t len);
+
 /* fsync of the directory that holds path. */
 int fileio_sync_parent(const char *path);
 

@@ -82,6 +82,12 @@ cli_vault_target(const struct sigil_config *cfg, const char *name, char *path, s
 		return rc;
 	}
 	rc = config_vault_passphrase(cfg, v, pass, passcap);
+	/* A key holder whose KEK comes from elsewhere (a TPM) asks for none. */
+	const char *provider = settings_get(&v->settings, "credentials.provider");
+	if (rc == SIGIL_E_NOT_FOUND && provider != NULL && strcmp(provider, "passphrase") != 0) {
+		pass[0] = '\0';
+		return 0;
+	}
 	if (rc == SIGIL_E_NOT_FOUND && access(path, F_OK) != 0) {
 		/* A new vault: a typo here would make its first key unrecoverable,
 		 * so the passphrase is asked twice. */

@@ -16,14 +16,18 @@
 #include "vault/file/file.h"
 
 static const char generate_usage[] =
-	"usage: sigil generate <tz1|tz2|tz3|tz4> [--name NAME] [--vault VAULT]\n"
+	"usage: sigil generate <tz1|tz2|tz3|tz4> [--name NAME] [--vault VAULT] [-n N]\n"
+	"       sigil generate -t <tz1|tz2|tz3|tz4> [-v VAULT] [-n N]\n"
 	"       (or by curve: ed25519, secp256k1, p256, bls)\n\n"
-	"Generates a key into the file vault and prints its address and public key.\n"
-	"The key is usable once it is listed under `tezos:` in the configuration.\n";
+	"Generates N keys (default 1) into the vault (the first that can store keys\n"
+	"unless -v names one) and prints each one's address and public key. A vault\n"
+	"that can make keys itself (a key holder) makes them: the secret never\n"
+	"exists in this process. A key is usable once it is listed under `tezos:`\n"
+	"in the configuration.\n";
 
 static const char import_usage[] =
 	"usage: sigil import <edsk…|spsk…|p2sk…|BLsk…|edesk…|spesk…|p2esk…|BLesk…> [--name NAME]\n"
-	"                   [--vault VAULT]\n"
+	"                   [--vault VAULT | -v VAULT]\n"
 	"       sigil import --pem FILE [--name NAME] [--vault VAULT]\n"
 	"       sigil import - [...]     (reads the secret from standard input)\n\n"
 	"Imports a secret key into the file vault. Encrypted forms are opened with\n"
@@ -58,7 +62,7 @@ keys_opts(int argc, char **argv, const char **name, const char **vault, const ch
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--name") == 0 && i + 1 < argc)
 			*name = argv[++i];
-		else if (strcmp(argv[i], "--vault") == 0 && i + 1 < argc)
+		else if ((strcmp(argv[i], "--vault") == 0 || strcmp(argv[i], "-v") == 0) && i + 1 < argc)
 			*vault = argv[++i];
 		else if (pem && strcmp(argv[i], "--pem") == 0 && i + 1 < argc)
 			*pem = argv[++i];
@@ -86,7 +90,12 @@ keys_store(const char *vault, const char *name, enum sigil_key_type t, const uin
 	const struct config_vault *cv;
 	if ((rc = cli_vault_target(cfg, vault, path, sizeof(path), pass, CLI_PASS_MAX, &cv)) != 0)
 		goto out;
-	if (name == NULL) {
+	const struct vault_driver *drv = vault_driver_find(cv->driver);
+	if (sk == NULL && drv->generate == NULL) {
+		rc = SIGIL_E_UNSUPPORTED; /* the caller makes the secret then */
+		goto out;
+	}
+	if (name == NULL && sk != NULL) {
 		struct vault_key tmp;
 		if ((rc = vault_key_describe(t, sk, "x", &tmp)) != 0 ||
 		    (rc = cli_chain()->address(t, tmp.pk, tmp.pk_len, defname, sizeof(defname))) != 0)
@@ -100,7 +109,6 @@ keys_store(const char *vault, const char *name, enum sigil_key_type t, const uin
 		*slash = '\0';
 		(void)fileio_mkdirs(dir, 0700);
 	}
-	const struct vault_driver *drv = vault_driver_find(cv->driver);
 	struct settings set;
 	if ((rc = sigil_settings_resolve(cfg, drv->settings, drv->n_settings, &cv->settings,
 	                                 &set)) != 0)
@@ -108,7 +116,10 @@ keys_store(const char *vault, const char *name, enum sigil_key_type t, const uin
 	struct vault_config vc = {.name = cv->name, .settings = &set, .passphrase = pass,
 	                          .codec = sigil_vault_codec()};
 	char err[512] = "", address[CHAIN_ADDRESS_MAX], public_key[CHAIN_TEXT_MAX];
-	rc = drv->add(&vc, name, t, sk, &info, err, sizeof(err));
+	struct sigil_deadline dl = sigil_deadline_in(cfg->server.backend_timeout_ms);
+	vc.deadline = &dl;
+	rc = sk ? drv->add(&vc, name, t, sk, &info, err, sizeof(err))
+	        : drv->generate(&vc, name, t, &info, err, sizeof(err));
 	settings_free(&set);
 	if (rc == 0 &&
 	    (rc = keys_text(&info, address, sizeof(address), public_key, sizeof(public_key))) != 0)
@@ -120,21 +131,70 @@ keys_store(const char *vault, const char *name, enum sigil_key_type t, const uin
 out:
 	secmem_free(pass);
 	config_free(cfg);
-	return rc == 0 ? 0 : 1;
+	return rc;
+}
+
+/* Whether the vault sigil generate stores into (named, or the first that
+ * can store keys, as cli_vault_target picks it) makes keys itself. Asked
+ * before anything prompts for a passphrase. */
+static bool
+keys_vault_generates(const char *vault)
+{
+	struct sigil_config *cfg = NULL;
+	bool yes = false;
+
+	if (cli_load_config(&cfg) != 0)
+		return false;
+	for (size_t i = 0; i < cfg->n_vaults; i++) {
+		const struct vault_driver *d = vault_driver_find(cfg->vaults[i].driver);
+		if (d == NULL || d->add == NULL ||
+		    (vault != NULL && strcmp(cfg->vaults[i].name, vault) != 0))
+			continue;
+		yes = d->generate != NULL;
+		break;
+	}
+	config_free(cfg);
+	return yes;
 }
 
 int
 cli_generate(int argc, char **argv)
 {
-	const char *name = NULL, *vault = NULL, *type;
+	const char *name = NULL, *vault = NULL, *type = NULL;
+	char *rest[64];
+	unsigned long count = 1;
+	int t, rc = 0, nrest = 1;
 	uint8_t *sk;
-	int t, rc;
 
 	if (cli_wants_help(argc, argv, generate_usage))
 		return 0;
-	if ((type = keys_opts(argc, argv, &name, &vault, NULL)) == NULL) {
-		fputs(generate_usage, stderr);
-		return 2;
+	/* -t TYPE and -n N (Signatory's spelling) here; the rest as before. */
+	rest[0] = argv[0];
+	for (int i = 1; i < argc; i++) {
+		if ((strcmp(argv[i], "-t") == 0 || strcmp(argv[i], "--type") == 0) && i + 1 < argc) {
+			type = argv[++i];
+		} else if ((strcmp(argv[i], "-n") == 0 || strcmp(argv[i], "--count") == 0) &&
+		           i + 1 < argc) {
+			char *e;
+			count = strtoul(argv[++i], &e, 10);
+			if (*e != '\0' || count == 0 || count > 1000) {
+				fprintf(stderr, "sigil: -n takes a count from 1 to 1000\n");
+				return 2;
+			}
+		} else if (nrest < (int)(sizeof(rest) / sizeof(rest[0]))) {
+			rest[nrest++] = argv[i];
+		}
+	}
+	{
+		const char *pos = nrest > 1 ? keys_opts(nrest, rest, &name, &vault, NULL) : NULL;
+		if (pos != NULL && type != NULL)
+			pos = NULL, type = NULL; /* the type twice: a mistake */
+		if (type == NULL)
+			type = pos;
+		if (type == NULL || (count > 1 && name != NULL)) {
+			fputs(generate_usage, stderr);
+			return 2;
+		}
 	}
 	if (strcmp(type, "tz1") == 0)
 		type = "ed25519";
@@ -148,12 +208,21 @@ cli_generate(int argc, char **argv)
 		fprintf(stderr, "sigil: cannot generate keys of type %s\n", type);
 		return 2;
 	}
-	if ((sk = secmem_alloc(SIGIL_SECRET_LEN)) == NULL)
-		return 1;
-	rc = sigil_keygen((enum sigil_key_type)t, sk);
-	rc = rc == 0 ? keys_store(vault, name, (enum sigil_key_type)t, sk) : 1;
-	secmem_free(sk);
-	return rc;
+	for (unsigned long i = 0; i < count && rc == 0; i++) {
+		/* Made inside the vault where it can; else here, in locked
+		 * memory, and handed to it. */
+		if (keys_vault_generates(vault)) {
+			rc = keys_store(vault, name, (enum sigil_key_type)t, NULL);
+			continue;
+		}
+		if ((sk = secmem_alloc(SIGIL_SECRET_LEN)) == NULL)
+			return 1;
+		rc = sigil_keygen((enum sigil_key_type)t, sk);
+		if (rc == 0)
+			rc = keys_store(vault, name, (enum sigil_key_type)t, sk);
+		secmem_free(sk);
+	}
+	return rc == 0 ? 0 : 1;
 }
 
 /* octez-client's secret_keys file and Signatory's file vault write a key as

@@ -312,8 +312,26 @@ walk_setting(struct ctx *x, struct settings *s, const char *prefix, const char *
 	size_t n = strlen(prefix);
 	int rc;
 
-	if (strncmp(rel, prefix, n) != 0 || rel[n] == '\0' || strchr(rel + n, '.') != NULL)
+	if (strncmp(rel, prefix, n) != 0 || rel[n] == '\0')
 		return 0;
+	/* A map within the back end's map (the enclave vault's `storage:` and
+	 * `credentials:`) gives dotted keys: storage.driver, storage.config. */
+	if (v->type == CNODE_MAP) {
+		char rel2[PATHBUF], full2[PATHBUF];
+		for (size_t i = 0; i < v->n; i++) {
+			if (strchr(v->keys[i], '.') != NULL || v->keys[i][0] == '\0') {
+				cfg_errf(x->err, x->errlen, v->key_lines[i], full, "bad key \"%s\"",
+				         v->keys[i]);
+				return SIGIL_E_INVALID;
+			}
+			cfg_join(rel2, sizeof(rel2), rel, v->keys[i]);
+			cfg_join(full2, sizeof(full2), full, v->keys[i]);
+			if ((rc = walk_setting(x, s, prefix, rel2, full2, v->items[i],
+			                       v->key_lines[i])) < 0)
+				return rc;
+		}
+		return 1;
+	}
 	if (v->type != CNODE_SCALAR || v->null) {
 		cfg_errf(x->err, x->errlen, v->line, full, "expected a value, got %s",
 		         v->null ? "nothing" : cfg_type_name(v));

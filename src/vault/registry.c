@@ -1,12 +1,14 @@
 /* The vault drivers sigil knows, by name: one line each. */
 #include "vault/vault.h"
 #include "vault/registry_test.h"
+#include "vault/enclave/enclave.h"
 #include "vault/file/file.h"
 
 #include <string.h>
 
 static const struct vault_driver *const vault_drivers[] = {
 	&vault_file_driver,
+	&vault_enclave_driver,
 };
 
 /* registry_test.h: one more driver, set by a test before anything opens. */

@@ -149,6 +149,11 @@ struct vault_driver {
 	int (*check)(const struct settings *s, char *err, size_t errlen);
 	/* Opens the vault; err says why not (no secret in it). */
 	int (*open)(const struct vault_config *cfg, struct vault **out, char *err, size_t errlen);
+	/* Optional: a new key of type t made inside the back end, so that its
+	 * secret is never in this process (sigil generate prefers it to add);
+	 * info, when not NULL, describes it. */
+	int (*generate)(const struct vault_config *cfg, const char *key_name, enum sigil_key_type t,
+	                struct vault_key *info, char *err, size_t errlen);
 	/* Optional: stores a new key (sigil generate, import); info, when
 	 * not NULL, describes it. */
 	int (*add)(const struct vault_config *cfg, const char *key_name, enum sigil_key_type t,

@@ -16,6 +16,10 @@ only whole).
   secrets_scan.py NEEDLES text FILE...       hits in files: exit 1
   secrets_scan.py NEEDLES core FILE [HEX]    hits in a core: exit 1; HEX,
          bytes that must be there (proof that the core holds the heap)
+  secrets_scan.py NEEDLES absent PID [HEX]   live memory of a process that
+         must hold no secret at all (sigild with its keys in a key holder):
+         every readable mapping, don't-dump ones too: exit 1 on any hit, or
+         when HEX is nowhere (proof that the scan reached the heap)
   secrets_scan.py NEEDLES mem PID [locked]   live memory (needs ptrace
          rights): exit 1 on a hit outside a VM_DONTDUMP mapping, or when a
          secret is nowhere (the scan would prove nothing), or when the
@@ -240,6 +244,46 @@ def cmd_mem(needles, pid, want_locked):
     return 1 if bad else 0
 
 
+def cmd_absent(needles, pid, expect_hex=None):
+    """A process that must never hold the secrets: every readable mapping,
+    don't-dump ones too, and the expected bytes somewhere (proof that the
+    scan reached the heap)."""
+    try:
+        mem = open(f"/proc/{pid}/mem", "rb", buffering=0)
+        maps = mappings(pid)
+    except OSError as e:
+        print(f"cannot read the memory of {pid}: {e}")
+        return 3
+    hits, found, scanned = 0, expect_hex is None, 0
+    want = bytes.fromhex(expect_hex) if expect_hex else b""
+    for m in maps:
+        size = m["hi"] - m["lo"]
+        if "r" not in m["perms"] or m["path"] in ("[vvar]", "[vsyscall]") or m["rss"] == 0:
+            continue
+        if size > (1 << 30):
+            continue  # sanitizer shadow and reservations (their touched pages are ours too,
+            # but a key copy there would also be in a smaller mapping's bytes first)
+        scanned += size
+        for off, name, label, ln in scan_mapping(mem, m["lo"], size, needles):
+            hits += 1
+            print(f"LEAK: {name} ({label}, {ln} bytes) at {m['lo'] + off:#x} in "
+                  f"{m['path'] or '[anon]'} VmFlags: {' '.join(m['flags'])}")
+        if not found:
+            for start in range(0, size, 1 << 20):
+                try:
+                    mem.seek(m["lo"] + start)
+                    if want in mem.read(min(size - start, (1 << 20) + len(want))):
+                        found = True
+                        break
+                except OSError:
+                    break
+    print(f"{scanned >> 20} MiB scanned: {hits} hits")
+    if not found:
+        print("the expected bytes are nowhere: the scan would prove nothing")
+        return 1
+    return 1 if hits else 0
+
+
 def main(argv):
     if len(argv) < 4:
         print(__doc__)
@@ -250,6 +294,8 @@ def main(argv):
         return cmd_text(needles, argv[3:])
     if mode == "core":
         return cmd_core(needles, argv[3], argv[4] if len(argv) > 4 else None)
+    if mode == "absent":
+        return cmd_absent(needles, int(argv[3]), argv[4] if len(argv) > 4 else None)
     if mode == "mem":
         return cmd_mem(needles, int(argv[3]), len(argv) > 4 and argv[4] == "locked")
     return 2

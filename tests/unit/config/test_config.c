@@ -740,8 +740,14 @@ test_driver_settings(void **state)
 	         SIGIL_E_INVALID,
 	         "vaults.h.config.path: unknown key (the hsm driver takes: module, slot, pin_file, "
 	         "read_only)");
+	/* A map within the map gives dotted keys (the enclave vault's
+	 * storage.driver): checked against the driver's table like any. */
 	load_bad("vaults:\n  h:\n    driver: hsm\n    config: {module: m, slot: {a: 1}}\n",
-	         SIGIL_E_INVALID, "vaults.h.config.slot: expected a value, got a map");
+	         SIGIL_E_INVALID,
+	         "vaults.h.config.slot.a: unknown key (the hsm driver takes: module, slot, pin_file, "
+	         "read_only)");
+	load_bad("vaults:\n  h:\n    driver: hsm\n    config: {module: m, slot: [1]}\n",
+	         SIGIL_E_INVALID, "vaults.h.config.slot: expected a value, got a list");
 	/* The driver's own check of the settings together. */
 	load_bad("vaults:\n  h:\n    driver: hsm\n    config: {module: m, read_only: yes, "
 	         "pin_file: p}\n",
