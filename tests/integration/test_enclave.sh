@@ -54,6 +54,7 @@ PY
 
 {
 	server_yaml "$T/var"
+	printf '  backend_timeout_ms: 1000\n'
 	vault_yaml
 	echo "tezos:"
 	for a in "${ADDRS[@]}"; do
@@ -74,6 +75,23 @@ node "$JS/enclave_http.mjs" sign "http://127.0.0.1:$API" 11 "${ADDRS[@]}" || fai
 stop_sigild
 start_sigild "$T/sigil.yaml" "$T/sigild.log"
 node "$JS/enclave_http.mjs" sign "http://127.0.0.1:$API" 12 "${ADDRS[@]}" || fail "sign after sigild restarted"
+
+# A key holder that hangs (SIGSTOP): the request is refused by its deadline
+# (server.backend_timeout_ms, 1 s here) with 503 and the reason, and nothing
+# signed then is ever returned; once it runs again, signing goes on.
+kill -STOP "$ENC_PID"
+ATT=$(node -e 'const i32=(n)=>(n>>>0).toString(16).padStart(8,"0");
+console.log("137a06a770"+"ab".repeat(32)+"150000"+i32(50)+i32(0)+Buffer.from("p".padEnd(32,".")).toString("hex"))')
+start=$(date +%s%N)
+code=$(curl -s -o "$T/hang.out" -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
+	--data "\"$ATT\"" "http://127.0.0.1:$API/keys/${ADDRS[0]}")
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+kill -CONT "$ENC_PID"
+[ "$code" = 503 ] || { cat "$T/hang.out"; fail "a hung key holder gave $code, not 503"; }
+grep -qi "deadline\|not ready" "$T/hang.out" || { cat "$T/hang.out"; fail "503 without the reason"; }
+[ "$ms" -lt 4000 ] || fail "the refusal took $ms ms (deadline 1000)"
+echo "hung key holder: 503 after $ms ms: $(cat "$T/hang.out")"
+node "$JS/enclave_http.mjs" sign "http://127.0.0.1:$API" 51 "${ADDRS[@]}" || fail "sign after the holder ran again"
 
 # kill -9 the holder under load: every answer is a verified 200 or a 503.
 node "$JS/enclave_http.mjs" load "http://127.0.0.1:$API" "${ADDRS[0]}" 100 4 > "$T/load.out" &

@@ -310,7 +310,7 @@ harden_rules(scmp_filter_ctx ctx)
 	if ((rc = harden_allow_all(ctx, harden_sanitizer,
 	                           sizeof(harden_sanitizer) / sizeof(harden_sanitizer[0]))) != 0 ||
 	    (rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
-	                           SCMP_A1(SCMP_CMP_EQ, TCGETS))) != 0)
+	                           SCMP_A1(SCMP_CMP_EQ, TCGETS, 0))) != 0)
 		return rc;
 #endif
 	/* glibc 2.34+ tries clone3 first and falls back to clone only on
