@@ -35,5 +35,11 @@ target_link_libraries(bench_mkvault PRIVATE sigil_bench_common sigil_app)
 add_executable(bench_startup bench/startup.c)
 target_link_libraries(bench_startup PRIVATE sigil_bench_common)
 
+# The key holder alone (sigil-enclave): Sign round trips over its socket, as
+# sigild's enclave vault makes them (vault/enclave/client.h).
+add_executable(bench_enclave_rpc bench/enclave_rpc.c)
+target_link_libraries(bench_enclave_rpc PRIVATE sigil_bench_common sigil_enclave_proto
+                      sigil_vault)
+
 add_custom_target(bench_tools DEPENDS bench_raw bench_fsync bench_bare bench_load bench_mkvault
-                  bench_startup)
+                  bench_startup bench_enclave_rpc)

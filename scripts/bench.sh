@@ -16,6 +16,8 @@
 #   this many of each per round.  BENCH_TZ4_WARMUP (1 s): tz4's warm-up.
 #   BENCH_RAW_S (2): seconds of each primitive, raw and through sigil, in
 #   alternating 0.1 s slices (bench/raw.c).
+#   BENCH_ENCLAVE_CONNS (4): the enclave vaults' pool of connections to
+#   their key holder (section 6), 1 to 8.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,14 +31,17 @@ ROUNDS=${BENCH_ROUNDS:-7}
 SLICES=${BENCH_SLICES:-3}
 TZ4_WARM=${BENCH_TZ4_WARMUP:-1}
 RAW_S=${BENCH_RAW_S:-2}
+ENC_CONNS=${BENCH_ENCLAVE_CONNS:-4}
 export SIGIL_PASSPHRASE="bench passphrase, not a secret"
 
 echo "bench: building $BUILD (Release)"
 cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DSIGIL_TESTS=OFF >/dev/null
-cmake --build "$BUILD" --target sigil bench_tools -j"$(nproc)" >/dev/null
+cmake --build "$BUILD" --target sigil sigil-enclave bench_tools -j"$(nproc)" >/dev/null
 B=$BUILD
 
 source bench/lib.sh
+
+case $ENC_CONNS in [1-9]|[12][0-9]|3[0-2]) ;; *) echo "bench: BENCH_ENCLAVE_CONNS is 1 to 32"; exit 2 ;; esac
 
 LOADAVG=$(cut -d' ' -f1 /proc/loadavg)
 if awk "BEGIN { exit !($LOADAVG > $(nproc) / 2) }"; then
@@ -260,6 +265,92 @@ R[rss_1000_keys_mb]=$(rss_mb "$SIGILD_PID")
 R[hwm_1000_keys_mb]=$(hwm_mb "$SIGILD_PID")
 stop "$SIGILD_PID"
 
+# ---- 6. tz1 through the key holder: file vault, unix socket, TCP ----------
+# Two sigil-enclave processes, one on a unix socket and one on TCP
+# (127.0.0.1, a free port), each holding a tz1 key made inside it (sigil
+# generate -v). First bench_enclave_rpc times each holder alone, before
+# sigild connects: a Sign round trip over one connection beside what it is
+# made of (bench/enclave_rpc.c), then ENC_CONNS connections at once. Then
+# one sigild holding three tz1 keys: one in the file vault (the reference,
+# in process as in 2 and 3), one in an enclave vault per holder, each vault
+# with a pool of ENC_CONNS connections. The generic load of 2 and the
+# attestations of 3 (1 in flight), in one-second slices alternating between
+# the three keys (file unix tcp in odd rounds, tcp unix file in even ones),
+# SLICES of each per round: R[enclave_X_ratio] is X's signs/s ÷ the file
+# key's in the same round, R[enclave_X_attestation_p50_diff_us] X's
+# attestation p50 less the file key's, in µs. CPU per request is sigild's
+# (_cpu_us_per_sign) and the holder's (_holder_cpu_us_per_sign).
+echo "bench: sigild with a tz1 key in the file vault and one in each of 2 key holders, $ROUNDS rounds"
+enc=$T/enc
+mkdir -p "$enc/watermarks"
+enclave_dir
+HOLDER_TCP=127.0.0.1:$(free_port)
+start_holder "$ENC_DIR/unix.log" --socket "$ENC_DIR/unix/holder.sock" \
+	--state-dir "$ENC_DIR/unix-state"
+declare -A HPID=([unix]=$HOLDER_PID)
+start_holder "$ENC_DIR/tcp.log" --listen "$HOLDER_TCP" --state-dir "$ENC_DIR/tcp-state"
+HPID[tcp]=$HOLDER_PID
+EVAULTS="$(enclave_vault enc_unix "$ENC_DIR/unix/holder.sock" "$ENC_CONNS")
+$(enclave_vault enc_tcp "$HOLDER_TCP" "$ENC_CONNS")"
+printf 'base_dir: %s\nvaults:\n%s\n' "$enc" "$EVAULTS" >"$enc/boot.yaml"
+for who in unix tcp; do
+	# The first Initialize derives the KEK (Argon2id, about a second).
+	if ! "$B/sigil" -c "$enc/boot.yaml" generate -v "enc_$who" -t tz1 >"$enc/$who.gen" \
+		2>>"$T/tools.log"; then
+		echo "bench: sigil generate -v enc_$who failed:"
+		tail -5 "$T/tools.log" "$ENC_DIR/$who.log"; exit 1
+	fi
+	cut -d' ' -f1 "$enc/$who.gen" >"$enc/$who.addrs"
+done
+run_tool rpc_unix_ "$B/bench_enclave_rpc" -s "$ENC_DIR/unix/holder.sock" -c "$ENC_CONNS"
+run_tool rpc_tcp_ "$B/bench_enclave_rpc" -t "$HOLDER_TCP" -c "$ENC_CONNS"
+"$B/bench_mkvault" "$enc/keys.json" 1 >"$enc/file.addrs"
+cat "$enc/file.addrs" "$enc/unix.addrs" "$enc/tcp.addrs" >"$enc/addrs"
+API=$(free_port); UTIL=$(free_port)
+write_config "$enc" "$API" "$UTIL" "{attestation: , generic: [transaction]}" "$enc/addrs" "$EVAULTS"
+start_sigild "$enc" "$UTIL"
+declare -A etp ecpu ehcpu e50 e99 ea50 ea99 eratio ediff
+for who in file unix tcp; do
+	LOAD_PID2=${HPID[$who]:-} WARM=1 DUR=1 LOAD_PID=$SIGILD_PID load ew_ "$API" "$enc/$who.addrs" generic "$CONNS"
+done
+for r in $(seq 1 "$ROUNDS"); do
+	echo "bench:   round $r"
+	order="file unix tcp"; [ $((r % 2)) = 0 ] && order="tcp unix file"
+	declare -A xok=() xsent=() xcpu=() xhcpu=() x50=() x99=() y50=() y99=()
+	for i in $(seq 1 "$SLICES"); do
+		for who in $order; do
+			LOAD_PID2=${HPID[$who]:-} WARM=0 DUR=1 LOAD_PID=$SIGILD_PID \
+				load ex_ "$API" "$enc/$who.addrs" generic "$CONNS"
+			xok[$who]=$(( ${xok[$who]:-0} + R[ex_ok] ))
+			xsent[$who]=$(( ${xsent[$who]:-0} + R[ex_sent] ))
+			xcpu[$who]=$(calc "${xcpu[$who]:-0} + ${R[ex_cpu_us]} * ${R[ex_sent]}" 1)
+			[ "$who" = file ] || xhcpu[$who]=$(calc "${xhcpu[$who]:-0} + ${R[ex_cpu2_us]} * ${R[ex_sent]}" 1)
+			x50[$who]="${x50[$who]:-} ${R[ex_p50_ms]}"; x99[$who]="${x99[$who]:-} ${R[ex_p99_ms]}"
+		done
+	done
+	for i in $(seq 1 "$SLICES"); do
+		for who in $order; do
+			WARM=0 DUR=1 load ey_ "$API" "$enc/$who.addrs" attestation 1 \
+				-l $((r * 100000000 + i * 1000000))
+			y50[$who]="${y50[$who]:-} ${R[ey_p50_ms]}"; y99[$who]="${y99[$who]:-} ${R[ey_p99_ms]}"
+		done
+	done
+	# shellcheck disable=SC2086 # the lists are space-separated numbers
+	for who in file unix tcp; do
+		etp[$who]="${etp[$who]:-} $((xok[$who] / SLICES))"
+		ecpu[$who]="${ecpu[$who]:-} $(calc "${xcpu[$who]} / ${xsent[$who]}" 1)"
+		e50[$who]="${e50[$who]:-} $(median ${x50[$who]})"; e99[$who]="${e99[$who]:-} $(median ${x99[$who]})"
+		ea50[$who]="${ea50[$who]:-} $(median ${y50[$who]})"; ea99[$who]="${ea99[$who]:-} $(median ${y99[$who]})"
+		[ "$who" = file ] && continue
+		ehcpu[$who]="${ehcpu[$who]:-} $(calc "${xhcpu[$who]} / ${xsent[$who]}" 1)"
+		eratio[$who]="${eratio[$who]:-} $(calc "${xok[$who]} / ${xok[file]}")"
+		ediff[$who]="${ediff[$who]:-} $(calc "($(median ${y50[$who]}) - $(median ${y50[file]})) * 1000" 1)"
+	done
+done
+stop "$SIGILD_PID"
+stop "${HPID[unix]}"
+stop "${HPID[tcp]}"
+
 # ---- the figures: medians over the rounds ---------------------------------
 R[fdatasync_p50_ms]=$(median "${fs50[@]}")
 R[fdatasync_p99_ms]=$(median "${fs99[@]}")
@@ -298,6 +389,20 @@ for tz in tz1 tz2 tz3; do
 	R[http_${tz}_p99_ms]=$(median ${m99[$tz]})
 	R[http_${tz}_to_tz1]=$(median ${mrel[$tz]})
 done
+# shellcheck disable=SC2086 # space-separated lists of numbers
+for who in file unix tcp; do
+	R[enclave_${who}_generic_signs_per_s]=$(median ${etp[$who]})
+	R[enclave_${who}_cpu_us_per_sign]=$(median ${ecpu[$who]})
+	R[enclave_${who}_generic_p50_ms]=$(median ${e50[$who]})
+	R[enclave_${who}_generic_p99_ms]=$(median ${e99[$who]})
+	R[enclave_${who}_attestation_p50_ms]=$(median ${ea50[$who]})
+	R[enclave_${who}_attestation_p99_ms]=$(median ${ea99[$who]})
+	[ "$who" = file ] && continue
+	R[enclave_${who}_holder_cpu_us_per_sign]=$(median ${ehcpu[$who]})
+	R[enclave_${who}_ratio]=$(median ${eratio[$who]})
+	R[enclave_${who}_attestation_p50_diff_us]=$(median ${ediff[$who]})
+done
+R[enclave_connections]=$ENC_CONNS
 R[rss_ready_1000_keys_mb]=$(calc "${R[rss_ready_kb]} / 1024" 1)
 R[argon2id_share_of_startup]=$(calc "${R[argon2id_interactive_ms]} / ${R[startup_ms]}")
 R[load_average]=$LOADAVG
@@ -354,6 +459,44 @@ row "RSS MB, $NKEYS keys, after load" "${R[rss_1000_keys_mb]}" "goal <= 32: $(ok
 row "RSS MB, $NKEYS keys, just ready" "${R[rss_ready_1000_keys_mb]}" ""
 row "start-up ms, $NKEYS keys (median of 5)" "${R[startup_ms]}" "goal <= 200: $(ok "${R[startup_ms]} <= 200") [${R[startup_min_ms]}-${R[startup_max_ms]}]"
 row "  Argon2id (64 MiB) / whole vault open ms" "${R[argon2id_interactive_ms]} / ${R[vault_open_ms]}" "Argon2id share ${R[argon2id_share_of_startup]}"
+echo "tz1 keys in the key holder (sigil-enclave) beside one in the file vault, one sigild,"
+echo "each vault's pool $ENC_CONNS connections; file / unix socket / TCP, $SLICES x 1 s each a round:"
+# shellcheck disable=SC2086 # space-separated lists of numbers
+{
+row "tz1 generic signs/s file / unix / tcp" \
+	"${R[enclave_file_generic_signs_per_s]}/${R[enclave_unix_generic_signs_per_s]}/${R[enclave_tcp_generic_signs_per_s]}" \
+	"$CONNS connections [file $(range ${etp[file]})]"
+row "  enclave / file, unix" "${R[enclave_unix_ratio]}" \
+	"goal >= 0.8: $(ok "${R[enclave_unix_ratio]} >= 0.8") [$(range ${eratio[unix]})]"
+row "  enclave / file, tcp" "${R[enclave_tcp_ratio]}" \
+	"goal >= 0.8: $(ok "${R[enclave_tcp_ratio]} >= 0.8") [$(range ${eratio[tcp]})]"
+row "  sigild CPU us/sign file / unix / tcp" \
+	"${R[enclave_file_cpu_us_per_sign]}/${R[enclave_unix_cpu_us_per_sign]}/${R[enclave_tcp_cpu_us_per_sign]}" \
+	"+ the holder's: unix ${R[enclave_unix_holder_cpu_us_per_sign]}, tcp ${R[enclave_tcp_holder_cpu_us_per_sign]}"
+row "  p50 ms file / unix / tcp" \
+	"${R[enclave_file_generic_p50_ms]}/${R[enclave_unix_generic_p50_ms]}/${R[enclave_tcp_generic_p50_ms]}" \
+	"p99 ${R[enclave_file_generic_p99_ms]}/${R[enclave_unix_generic_p99_ms]}/${R[enclave_tcp_generic_p99_ms]}"
+row "attestation p50 ms file / unix / tcp" \
+	"${R[enclave_file_attestation_p50_ms]}/${R[enclave_unix_attestation_p50_ms]}/${R[enclave_tcp_attestation_p50_ms]}" \
+	"1 in flight; p99 ${R[enclave_file_attestation_p99_ms]}/${R[enclave_unix_attestation_p99_ms]}/${R[enclave_tcp_attestation_p99_ms]}"
+row "  p50 less the file key's, us, unix" "${R[enclave_unix_attestation_p50_diff_us]}" \
+	"goal <= 50: $(ok "${R[enclave_unix_attestation_p50_diff_us]} <= 50") [$(range ${ediff[unix]})]"
+row "  p50 less the file key's, us, tcp" "${R[enclave_tcp_attestation_p50_diff_us]}" \
+	"goal <= 50: $(ok "${R[enclave_tcp_attestation_p50_diff_us]} <= 50") [$(range ${ediff[tcp]})]"
+}
+row "key holder alone, unix / tcp:" "" "bench_enclave_rpc, one connection"
+row "  Sign round trip p50 / p99 us" \
+	"${R[rpc_unix_sign_rtt_p50_us]}/${R[rpc_unix_sign_rtt_p99_us]}, ${R[rpc_tcp_sign_rtt_p50_us]}/${R[rpc_tcp_sign_rtt_p99_us]}" \
+	"signs/s ${R[rpc_unix_signs_per_s]} / ${R[rpc_tcp_signs_per_s]}"
+row "  PublicKey round trip p50 us" "${R[rpc_unix_pk_rtt_p50_us]} / ${R[rpc_tcp_pk_rtt_p50_us]}" \
+	"the same without a signature"
+row "  echo to a process / a thread p50 us" \
+	"${R[rpc_unix_echo_proc_rtt_p50_us]}/${R[rpc_unix_echo_thread_rtt_p50_us]}, ${R[rpc_tcp_echo_proc_rtt_p50_us]}/${R[rpc_tcp_echo_thread_rtt_p50_us]}" \
+	"the floor of any round trip"
+row "  CBOR, both ends; Ed25519 in process us" \
+	"${R[rpc_unix_codec_us]}; ${R[rpc_unix_local_sign_us]}" "per Sign"
+row "  signs/s over $ENC_CONNS connections" "${R[rpc_unix_par_signs_per_s]} / ${R[rpc_tcp_par_signs_per_s]}" \
+	"as many as the vault's pool"
 
 # ---- results.json ---------------------------------------------------------
 fields=(raw_ed25519_signs_per_s raw_secp256k1_signs_per_s raw_p256_signs_per_s
@@ -374,7 +517,24 @@ fields=(raw_ed25519_signs_per_s raw_secp256k1_signs_per_s raw_p256_signs_per_s
 	distinct_keys_attestations_per_s distinct_keys_cpu_us_per_sign distinct_keys_p50_ms
 	distinct_keys_p99_ms rss_1000_keys_mb hwm_1000_keys_mb rss_ready_1000_keys_mb
 	sigild_1key_rss_mb startup_ms startup_min_ms startup_max_ms argon2id_interactive_ms
-	vault_open_ms argon2id_share_of_startup mkvault_ms load_average)
+	vault_open_ms argon2id_share_of_startup mkvault_ms
+	enclave_connections
+	enclave_file_generic_signs_per_s enclave_unix_generic_signs_per_s enclave_tcp_generic_signs_per_s
+	enclave_unix_ratio enclave_tcp_ratio
+	enclave_file_cpu_us_per_sign enclave_unix_cpu_us_per_sign enclave_tcp_cpu_us_per_sign
+	enclave_unix_holder_cpu_us_per_sign enclave_tcp_holder_cpu_us_per_sign
+	enclave_file_generic_p50_ms enclave_unix_generic_p50_ms enclave_tcp_generic_p50_ms
+	enclave_file_generic_p99_ms enclave_unix_generic_p99_ms enclave_tcp_generic_p99_ms
+	enclave_file_attestation_p50_ms enclave_unix_attestation_p50_ms enclave_tcp_attestation_p50_ms
+	enclave_file_attestation_p99_ms enclave_unix_attestation_p99_ms enclave_tcp_attestation_p99_ms
+	enclave_unix_attestation_p50_diff_us enclave_tcp_attestation_p50_diff_us
+	rpc_unix_sign_rtt_p50_us rpc_unix_sign_rtt_p99_us rpc_unix_signs_per_s rpc_unix_pk_rtt_p50_us
+	rpc_unix_echo_proc_rtt_p50_us rpc_unix_echo_thread_rtt_p50_us rpc_unix_codec_us
+	rpc_unix_local_sign_us rpc_unix_par_signs_per_s
+	rpc_tcp_sign_rtt_p50_us rpc_tcp_sign_rtt_p99_us rpc_tcp_signs_per_s rpc_tcp_pk_rtt_p50_us
+	rpc_tcp_echo_proc_rtt_p50_us rpc_tcp_echo_thread_rtt_p50_us rpc_tcp_codec_us
+	rpc_tcp_local_sign_us rpc_tcp_par_signs_per_s
+	load_average)
 json_list() { local IFS=,; echo "[$*]"; }
 {
 	echo "{"
@@ -386,10 +546,12 @@ json_list() { local IFS=,; echo "[$*]"; }
 	printf '  "slices": %s,\n  "slice_s": 1,\n  "tz4_warmup_s": %s,\n  "raw_s": %s,\n' \
 		"$SLICES" "$TZ4_WARM" "$RAW_S"
 	# shellcheck disable=SC2086 # space-separated lists of numbers
-	printf '  "per_round": {"http_generic_tz1_ratio": %s, "attestation_p50_ratio": %s, "distinct_keys_attestations_per_s": %s, "http_tz4_ratio": %s, "http_tz4_cpu_ratio": %s, "sigil_bls_ratio": %s, "http_tz2_to_tz1": %s, "http_tz3_to_tz1": %s},\n' \
+	printf '  "per_round": {"http_generic_tz1_ratio": %s, "attestation_p50_ratio": %s, "distinct_keys_attestations_per_s": %s, "http_tz4_ratio": %s, "http_tz4_cpu_ratio": %s, "sigil_bls_ratio": %s, "http_tz2_to_tz1": %s, "http_tz3_to_tz1": %s, "enclave_unix_ratio": %s, "enclave_tcp_ratio": %s, "enclave_unix_attestation_p50_diff_us": %s, "enclave_tcp_attestation_p50_diff_us": %s},\n' \
 		"$(json_list "${gratio[@]}")" "$(json_list "${aratio[@]}")" "$(json_list "${ktp[@]}")" \
 		"$(json_list "${t4ratio[@]}")" "$(json_list "${t4cratio[@]}")" "$(json_list "${blsratio[@]}")" \
-		"$(json_list ${mrel[tz2]})" "$(json_list ${mrel[tz3]})"
+		"$(json_list ${mrel[tz2]})" "$(json_list ${mrel[tz3]})" \
+		"$(json_list ${eratio[unix]})" "$(json_list ${eratio[tcp]})" \
+		"$(json_list ${ediff[unix]})" "$(json_list ${ediff[tcp]})"
 	for i in "${!fields[@]}"; do
 		sep=","; [ "$i" -eq $((${#fields[@]} - 1)) ] && sep=""
 		printf '  "%s": %s%s\n' "${fields[$i]}" "${R[${fields[$i]}]}" "$sep"

@@ -1,8 +1,10 @@
 /* Frames of the key holder's RPC (proto.h): a 4-byte big-endian length,
  * then that many bytes of CBOR.
  *
- * Every read and write waits in poll() for what is left of the deadline,
- * and the transfer itself never blocks (MSG_DONTWAIT on sockets), so that
+ * On a socket each transfer is tried first and waits in poll() only when
+ * it would block (a round trip is then a few system calls, each about a
+ * microsecond on a VM); it never blocks itself (MSG_DONTWAIT), and every
+ * wait is for what is left of the deadline, so that
  * a peer that stops reading or writing costs the deadline and no more,
  * on a blocking fd as on a non-blocking one. A socket is written with
  * MSG_NOSIGNAL: a peer that went away is SIGIL_E_IO, not SIGPIPE. A fd
@@ -48,21 +50,28 @@ static int
 frame_recv(int fd, uint8_t *p, size_t n, bool eof_ok, const struct sigil_deadline *dl)
 {
 	size_t done = 0;
-	bool sock = true;
+	bool sock = true, wait = false;
 
 	while (done < n) {
 		ssize_t k;
 		int rc;
 
-		if ((rc = frame_wait(fd, POLLIN, dl)) != 0)
+		/* Past its deadline a frame is late, even if it is there. */
+		if (sigil_deadline_passed(dl))
+			return SIGIL_E_TIMEOUT;
+		if ((wait || !sock) && (rc = frame_wait(fd, POLLIN, dl)) != 0)
 			return rc;
+		wait = true;
 		k = sock ? recv(fd, p + done, n - done, MSG_DONTWAIT) : read(fd, p + done, n - done);
 		if (k > 0) {
 			done += (size_t)k;
+			wait = false; /* more may be there already */
 		} else if (k == 0) {
 			return done == 0 && eof_ok ? SIGIL_E_NOT_FOUND : SIGIL_E_IO;
 		} else if (errno == ENOTSOCK && sock) {
 			sock = false;
+		} else if (errno == EINTR) {
+			wait = false;
 		} else if (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK) {
 			return SIGIL_E_IO;
 		}
@@ -122,7 +131,7 @@ enclave_frame_write(int fd, const uint8_t *buf, size_t len, const struct sigil_d
 	 * Nagle's algorithm and the peer's delayed ACK. */
 	struct iovec iov[2] = {{hdr, sizeof(hdr)}, {(void *)buf, len}};
 	struct msghdr m = {.msg_iov = iov, .msg_iovlen = 2};
-	bool sock = true;
+	bool sock = true, wait = false;
 
 	if (len > ENCLAVE_FRAME_MAX)
 		return SIGIL_E_TOO_BIG;
@@ -132,13 +141,18 @@ enclave_frame_write(int fd, const uint8_t *buf, size_t len, const struct sigil_d
 		ssize_t k;
 		int rc;
 
-		if ((rc = frame_wait(fd, POLLOUT, dl)) != 0)
+		if (sigil_deadline_passed(dl))
+			return SIGIL_E_TIMEOUT;
+		if ((wait || !sock) && (rc = frame_wait(fd, POLLOUT, dl)) != 0)
 			return rc;
+		wait = true;
 		k = sock ? sendmsg(fd, &m, MSG_NOSIGNAL | MSG_DONTWAIT)
 		         : writev(fd, m.msg_iov, (int)m.msg_iovlen);
 		if (k < 0) {
 			if (errno == ENOTSOCK && sock)
 				sock = false;
+			else if (errno == EINTR)
+				wait = false;
 			else if (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK)
 				return SIGIL_E_IO;
 			continue;
@@ -146,6 +160,7 @@ enclave_frame_write(int fd, const uint8_t *buf, size_t len, const struct sigil_d
 		if (k == 0) /* nothing taken of something: no progress to wait for */
 			return SIGIL_E_IO;
 		frame_advance(&m, (size_t)k);
+		wait = false;
 	}
 	return 0;
 }

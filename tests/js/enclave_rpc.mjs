@@ -155,6 +155,20 @@ await check('ImportUnencrypted: RFC 8032 test 1 and a big-endian Bls scalar', as
   assert.equal(hex(b.public_key.Bls), hex(L.getPublicKey(sk).toBytes ? L.getPublicKey(sk).toBytes() : L.getPublicKey(sk)));
 });
 
+await check('16 connections at once, and large messages, in the confined holder', async () => {
+  // A ninth thread's arena and a trimmed heap once made glibc open files,
+  // which the seccomp filter answers by killing the holder.
+  const conns = await Promise.all(Array.from({ length: 16 }, () => connect()));
+  const sigs = await Promise.all(conns.map((d) => d.call({ Sign: { handle: held.Ed25519.handle, message: MSG } })));
+  for (const r of sigs) assert.ok(verifyTezos('Ed25519', held.Ed25519.pk, MSG, only(ok(r))[1]));
+  const big = Buffer.alloc(500 * 1024, 7);
+  for (const d of conns.slice(0, 4))
+    for (let i = 0; i < 3; i++)
+      assert.ok(verifyTezos('Bls', held.Bls.pk, big, only(ok(await d.call({ Sign: { handle: held.Bls.handle, message: big } })))[1]));
+  for (const d of conns) d.end();
+  ok(await c.call({ PublicKey: held.Ed25519.handle }));
+});
+
 await check('errors the protocol names', async () => {
   err(await c.call({ Sign: { handle: 987654, message: MSG } }), /^invalid handle$/);
   err(await c.call({ PublicKey: 987654 }), /^invalid handle$/);

@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <grp.h>
+#include <malloc.h>
 #include <pwd.h>
 #include <sched.h>
 #include <seccomp.h>
@@ -333,6 +334,20 @@ harden_rules(scmp_filter_ctx ctx)
 	                        SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
 }
 
+/* glibc's malloc opens files of its own, which the filter forbids: the
+ * number of CPUs (/sys/devices/system/cpu/online) when a ninth thread
+ * first needs an arena, and /proc/sys/vm/overcommit_memory the first time
+ * it trims the heap of a thread's arena. Fixed limits make it ask for
+ * neither: an arena count of its own, large blocks (a 512 KiB message)
+ * mapped apart and given back with munmap, and no trimming of heaps. */
+static void
+harden_malloc(void)
+{
+	(void)mallopt(M_ARENA_MAX, 8);
+	(void)mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+	(void)mallopt(M_TRIM_THRESHOLD, 256 * 1024 * 1024);
+}
+
 int
 enclave_confine(char *err, size_t errlen)
 {
@@ -350,6 +365,7 @@ enclave_confine(char *err, size_t errlen)
 	 * Leaks made before confinement are reported; later ones are not. */
 	__lsan_do_leak_check();
 #endif
+	harden_malloc();
 	if ((ctx = seccomp_init(SCMP_ACT_KILL_PROCESS)) == NULL) {
 		harden_err(err, errlen, "seccomp_init failed");
 		return SIGIL_E_NOMEM;
