@@ -15,7 +15,7 @@ SOCK="$T/run/enclave.sock"
 start_holder() { enclave_start "$T/enclave.log" --socket "$SOCK" --state-dir "$T/enc-state" --tcti "$TCTI"; }
 start_holder
 
-mkdir -p "$T/var"
+# No $T/var yet: the first key stored makes it (0700).
 vault_yaml() {
 	cat <<YAML
 vaults:
@@ -42,6 +42,7 @@ done
 TWO=$("$SIGIL" -c "$T/boot.yaml" generate -v enc -t tz1 -n 2 | cut -d' ' -f1 | wc -l)
 [ "$TWO" = 2 ] || fail "generate -n 2 made $TWO keys"
 [ "$(stat -c %a "$T/var/enclave_keys.json")" = 600 ] || fail "enclave_keys.json is not 0600"
+[ "$(stat -c %a "$T/var")" = 700 ] || fail "the base directory made for the keys is not 0700"
 python3 - "$T/var/enclave_keys.json" <<'PY' || fail "enclave_keys.json is not Signatory's form"
 import json, sys, base64
 e = json.load(open(sys.argv[1]))

@@ -346,6 +346,16 @@ ef_lock(const struct ef_storage *f, const struct sigil_deadline *dl, int *fd, ch
 	int l;
 
 	*fd = -1;
+	/* The first key stored makes the directory (base_dir on a new machine),
+	 * private to its owner as the file vault's is. */
+	{
+		char *dir = strdup(f->lock), *slash = dir ? strrchr(dir, '/') : NULL;
+		if (slash != NULL && slash != dir) {
+			*slash = '\0';
+			(void)fileio_mkdirs(dir, 0700);
+		}
+		free(dir);
+	}
 	if ((l = open(f->lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600)) < 0) {
 		ef_err(err, errlen, "%s: %s", f->lock, strerror(errno));
 		return SIGIL_E_IO; /* not NOT_FOUND: that is remove's "no such key" */
