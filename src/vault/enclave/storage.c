@@ -18,3 +18,14 @@ enclave_storage_find(const char *name)
 			return enclave_storages[i];
 	return NULL;
 }
+
+bool
+enclave_storage_pkh_ok(const char *p, size_t len)
+{
+	if (len == 0 || len >= ENCLAVE_PKH_MAX || strlen(p) != len)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)p[i] < 0x21 || (unsigned char)p[i] > 0x7e)
+			return false;
+	return true;
+}

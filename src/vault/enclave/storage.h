@@ -13,6 +13,7 @@
  *             PG* environment variables). */
 #ifndef SIGIL_VAULT_ENCLAVE_STORAGE_H
 #define SIGIL_VAULT_ENCLAVE_STORAGE_H
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -59,6 +60,11 @@ struct enclave_storage_ops {
 struct enclave_storage {
 	const struct enclave_storage_ops *ops;
 };
+
+/* Whether p (len bytes) may be stored as an entry's address: 1 to
+ * ENCLAVE_PKH_MAX - 1 characters of printable ASCII without spaces, so
+ * that it can be logged and compared as it is. */
+bool enclave_storage_pkh_ok(const char *p, size_t len);
 
 /* The driver named name ("file", "postgres"), or NULL. */
 const struct enclave_storage_ops *enclave_storage_find(const char *name);

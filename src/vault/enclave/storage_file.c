@@ -58,19 +58,6 @@ ef_err(char *err, size_t errlen, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* An address as an entry may carry it: printable ASCII without spaces, so
- * that it can be logged and compared as it is. */
-static bool
-ef_pkh_ok(const char *p, size_t len)
-{
-	if (len == 0 || len >= ENCLAVE_PKH_MAX || strlen(p) != len)
-		return false;
-	for (size_t i = 0; i < len; i++)
-		if ((unsigned char)p[i] < 0x21 || (unsigned char)p[i] > 0x7e)
-			return false;
-	return true;
-}
-
 /* The file's text (malloc'ed, NUL-terminated, the caller's) from one open
  * file, so that the mode checked is the mode of what is read. A file group
  * or others may read or write is refused, not merely warned about: this
@@ -205,7 +192,7 @@ ef_entry(json_t *it, struct enclave_entry *e, const char **pkh, char *why, size_
 		ef_err(why, whylen, "public_key_hash missing");
 		return false;
 	}
-	if (!ef_pkh_ok(json_string_value(jp), json_string_length(jp))) {
+	if (!enclave_storage_pkh_ok(json_string_value(jp), json_string_length(jp))) {
 		ef_err(why, whylen, "public_key_hash is not an address");
 		return false;
 	}
@@ -470,7 +457,7 @@ static int
 ef_put(struct enclave_storage *st, const struct enclave_entry *e,
        const struct sigil_deadline *dl, char *err, size_t errlen)
 {
-	if (!ef_pkh_ok(e->pkh, strnlen(e->pkh, sizeof(e->pkh))) || e->blob_len == 0 ||
+	if (!enclave_storage_pkh_ok(e->pkh, strnlen(e->pkh, sizeof(e->pkh))) || e->blob_len == 0 ||
 	    e->blob_len > sizeof(e->blob)) {
 		ef_err(err, errlen, "an entry without an address or with a blob of %zu bytes",
 		       e->blob_len);
@@ -505,7 +492,7 @@ static int
 ef_remove(struct enclave_storage *st, const char *pkh, const struct sigil_deadline *dl,
           char *err, size_t errlen)
 {
-	if (pkh == NULL || !ef_pkh_ok(pkh, strnlen(pkh, ENCLAVE_PKH_MAX))) {
+	if (pkh == NULL || !enclave_storage_pkh_ok(pkh, strnlen(pkh, ENCLAVE_PKH_MAX))) {
 		ef_err(err, errlen, "not an address");
 		return SIGIL_E_INVALID;
 	}

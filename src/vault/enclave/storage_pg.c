@@ -94,17 +94,6 @@ epg_err_pq(char *err, size_t errlen, const char *what, const char *msg)
 		err[--n] = '\0';
 }
 
-static bool
-epg_pkh_ok(const char *p, size_t len)
-{
-	if (len == 0 || len >= ENCLAVE_PKH_MAX || strlen(p) != len)
-		return false;
-	for (size_t i = 0; i < len; i++)
-		if ((unsigned char)p[i] < 0x21 || (unsigned char)p[i] > 0x7e)
-			return false;
-	return true;
-}
-
 /* [a-z_][a-z0-9_]*: a name that needs no escaping and that the server
  * keeps as written, so quoting it changes nothing but safety. */
 static bool
@@ -402,7 +391,7 @@ epg_load(struct enclave_storage *st, const struct sigil_deadline *dl,
 		size_t plen = (size_t)PQgetlength(res, i, 0);
 		size_t vlen = (size_t)PQgetlength(res, i, 1);
 
-		if (PQgetisnull(res, i, 0) || !epg_pkh_ok(pkh, plen)) {
+		if (PQgetisnull(res, i, 0) || !enclave_storage_pkh_ok(pkh, plen)) {
 			if (report)
 				report(arg, NULL, "a row whose pkh is not an address");
 			continue;
@@ -460,7 +449,7 @@ epg_put(struct enclave_storage *st, const struct enclave_entry *e,
 	int rc;
 
 	epg_err(err, errlen, "%s", "");
-	if (!epg_pkh_ok(e->pkh, strnlen(e->pkh, sizeof(e->pkh))) || e->blob_len == 0 ||
+	if (!enclave_storage_pkh_ok(e->pkh, strnlen(e->pkh, sizeof(e->pkh))) || e->blob_len == 0 ||
 	    e->blob_len > sizeof(e->blob)) {
 		epg_err(err, errlen, "an entry without an address or with a blob of %zu bytes",
 		        e->blob_len);
@@ -499,7 +488,7 @@ epg_remove(struct enclave_storage *st, const char *pkh, const struct sigil_deadl
 	int rc;
 
 	epg_err(err, errlen, "%s", "");
-	if (pkh == NULL || !epg_pkh_ok(pkh, strnlen(pkh, ENCLAVE_PKH_MAX))) {
+	if (pkh == NULL || !enclave_storage_pkh_ok(pkh, strnlen(pkh, ENCLAVE_PKH_MAX))) {
 		epg_err(err, errlen, "not an address");
 		return SIGIL_E_INVALID;
 	}
