@@ -94,7 +94,7 @@ validate_settings(struct settings *s, const struct setting_spec *specs, size_t n
 		const struct setting_spec *spec = setting_spec_find(specs, n, s->v[i].key);
 		(void)snprintf(path, sizeof(path), "%s.%s%s", where, prefix, s->v[i].key);
 		if (spec == NULL) {
-			char known[128] = "";
+			char known[512] = "";
 			for (size_t k = 0; k < n; k++)
 				(void)snprintf(known + strlen(known), sizeof(known) - strlen(known),
 				               "%s%s", k ? ", " : "", specs[k].key);
