@@ -48,6 +48,12 @@ struct kek_provider {
 	              uint8_t kek[static ENCLAVE_KEK_LEN], char *err, size_t errlen);
 };
 
+/* For providers: the path of their file in env's state directory, into
+ * path (cap bytes); SIGIL_E_INVALID, err saying why, when there is no
+ * state directory or the path is too long. */
+int kek_state_path(const struct kek_env *env, const char *provider, const char *file, char *path,
+                   size_t cap, char *err, size_t errlen);
+
 /* The provider named name, or NULL. */
 const struct kek_provider *kek_provider_find(const char *name);
 

@@ -263,15 +263,8 @@ kek_pp_obtain(const struct enclave_credentials *cred, const struct kek_env *env,
 		snprintf(err, errlen, "the passphrase KEK provider needs a non-empty \"passphrase\"");
 		return SIGIL_E_INVALID;
 	}
-	if (env == NULL || env->state_dir == NULL || env->state_dir[0] == '\0') {
-		snprintf(err, errlen, "the passphrase KEK provider needs a state directory");
-		return SIGIL_E_INVALID;
-	}
-	int n = snprintf(path, sizeof(path), "%s/%s", env->state_dir, KEK_PP_FILE);
-	if (n < 0 || (size_t)n >= sizeof(path)) {
-		snprintf(err, errlen, "the state directory's path is too long");
-		return SIGIL_E_INVALID;
-	}
+	if ((rc = kek_state_path(env, "passphrase", KEK_PP_FILE, path, sizeof(path), err, errlen)) != 0)
+		return rc;
 	/* Twice at most: a file another holder made while this one was
 	 * making its own is read back, and its KEK is the one. */
 	for (int attempt = 0; attempt < 2; attempt++) {

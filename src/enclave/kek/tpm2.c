@@ -313,15 +313,8 @@ kek_tpm2_obtain(const struct enclave_credentials *cred, const struct kek_env *en
 	}
 	if ((rc = kek_tpm2_cred(cred, &want, err, errlen)) != 0)
 		return rc;
-	if (env == NULL || env->state_dir == NULL || env->state_dir[0] == '\0') {
-		snprintf(err, errlen, "the tpm2 KEK provider needs a state directory");
-		return SIGIL_E_INVALID;
-	}
-	int n = snprintf(path, sizeof(path), "%s/%s", env->state_dir, KEK_TPM2_FILE);
-	if (n < 0 || (size_t)n >= sizeof(path)) {
-		snprintf(err, errlen, "the state directory's path is too long");
-		return SIGIL_E_INVALID;
-	}
+	if ((rc = kek_state_path(env, "tpm2", KEK_TPM2_FILE, path, sizeof(path), err, errlen)) != 0)
+		return rc;
 	/* Twice at most: an object another holder stored while this one was
 	 * sealing its own is read back, and its KEK is the one. */
 	for (int attempt = 0; attempt < 2; attempt++) {
