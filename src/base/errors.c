@@ -1,5 +1,8 @@
 #include "base/errors.h"
 
+#include <stdarg.h>
+#include <stdio.h>
+
 const char *
 sigil_strerror(int err)
 {
@@ -27,4 +30,16 @@ sigil_strerror(int err)
 	case SIGIL_E_TIMEOUT: return "deadline exceeded";
 	}
 	return "unknown error";
+}
+
+void
+sigil_errf(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	(void)vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
 }

@@ -3,6 +3,7 @@
  * HTTP statuses in one place (api/status.c). */
 #ifndef SIGIL_ERRORS_H
 #define SIGIL_ERRORS_H
+#include <stddef.h>
 
 enum sigil_err {
 	SIGIL_OK = 0,
@@ -30,5 +31,10 @@ enum sigil_err {
 
 /* A short, fixed, secret-free description of an error code. */
 const char *sigil_strerror(int err);
+
+/* Writes a message into a caller's err buffer (errlen bytes; nothing when
+ * err is NULL or errlen 0). A message cut short is still the message. */
+void sigil_errf(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 #endif

@@ -13,7 +13,6 @@
 #include <pwd.h>
 #include <sched.h>
 #include <seccomp.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,22 +44,6 @@
 /* getpwnam_r's buffer grows up to this on ERANGE. */
 #define HARDEN_PW_BUF_MAX (1024 * 1024)
 
-static void
-harden_err(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static void
-harden_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (errlen == 0)
-		return;
-	va_start(ap, fmt);
-	/* A message cut short is still the right message. */
-	(void)vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 int
 enclave_harden_early(char *err, size_t errlen)
 {
@@ -73,18 +56,18 @@ enclave_harden_early(char *err, size_t errlen)
 	 * here it is checked, since everything else relies on it. */
 	secmem_harden_process();
 	if (prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) != 0) {
-		harden_err(err, errlen, "cannot make the process non-dumpable: %s", strerror(errno));
+		sigil_errf(err, errlen, "cannot make the process non-dumpable: %s", strerror(errno));
 		return SIGIL_E_IO;
 	}
 	/* Also the hard limit, so that nothing later raises it again. */
 	if (setrlimit(RLIMIT_CORE, &none) != 0) {
-		harden_err(err, errlen, "setrlimit(RLIMIT_CORE, 0): %s", strerror(errno));
+		sigil_errf(err, errlen, "setrlimit(RLIMIT_CORE, 0): %s", strerror(errno));
 		return SIGIL_E_IO;
 	}
 	/* No exec can ever grant privileges again (setuid binaries, file
 	 * capabilities); the seccomp filter needs it too when not root. */
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
-		harden_err(err, errlen, "PR_SET_NO_NEW_PRIVS: %s", strerror(errno));
+		sigil_errf(err, errlen, "PR_SET_NO_NEW_PRIVS: %s", strerror(errno));
 		return SIGIL_E_IO;
 	}
 	return 0;
@@ -103,7 +86,7 @@ harden_lookup(const char *user, struct passwd *pw, char **buf, char *err, size_t
 	for (;;) {
 		char *nb = realloc(*buf, len);
 		if (nb == NULL) {
-			harden_err(err, errlen, "looking up user %s: out of memory", user);
+			sigil_errf(err, errlen, "looking up user %s: out of memory", user);
 			return SIGIL_E_NOMEM;
 		}
 		*buf = nb;
@@ -115,10 +98,10 @@ harden_lookup(const char *user, struct passwd *pw, char **buf, char *err, size_t
 	if (found == NULL) {
 		/* 0 and the "not found" family all mean there is no such user. */
 		if (e == 0 || e == ENOENT || e == ESRCH || e == EBADF || e == EPERM) {
-			harden_err(err, errlen, "no user named %s", user);
+			sigil_errf(err, errlen, "no user named %s", user);
 			return SIGIL_E_NOT_FOUND;
 		}
-		harden_err(err, errlen, "looking up user %s: %s", user, strerror(e));
+		sigil_errf(err, errlen, "looking up user %s: %s", user, strerror(e));
 		return SIGIL_E_IO;
 	}
 	return 0;
@@ -132,17 +115,17 @@ harden_check_dropped(const char *user, uid_t uid, gid_t gid, char *err, size_t e
 	gid_t rg, eg, sg;
 
 	if (getresuid(&ru, &eu, &su) != 0 || getresgid(&rg, &eg, &sg) != 0) {
-		harden_err(err, errlen, "after dropping to %s: reading ids: %s", user, strerror(errno));
+		sigil_errf(err, errlen, "after dropping to %s: reading ids: %s", user, strerror(errno));
 		return SIGIL_E_IO;
 	}
 	if (ru != uid || eu != uid || su != uid || rg != gid || eg != gid || sg != gid) {
-		harden_err(err, errlen, "after dropping to %s: ids are not all %u:%u", user,
+		sigil_errf(err, errlen, "after dropping to %s: ids are not all %u:%u", user,
 		           (unsigned)uid, (unsigned)gid);
 		return SIGIL_E_INTERNAL;
 	}
 	/* The proof that the drop is for good: root cannot be had back. */
 	if (setuid(0) == 0 || seteuid(0) == 0 || setgid(0) == 0 || setegid(0) == 0) {
-		harden_err(err, errlen, "after dropping to %s: root could be regained", user);
+		sigil_errf(err, errlen, "after dropping to %s: root could be regained", user);
 		return SIGIL_E_INTERNAL;
 	}
 	return 0;
@@ -161,7 +144,7 @@ enclave_drop_privileges(const char *user, char *err, size_t errlen)
 	if (user == NULL)
 		user = HARDEN_DEFAULT_USER;
 	if (getresuid(&ru, &eu, &su) != 0) {
-		harden_err(err, errlen, "getresuid: %s", strerror(errno));
+		sigil_errf(err, errlen, "getresuid: %s", strerror(errno));
 		return SIGIL_E_IO;
 	}
 	if (ru != 0 && eu != 0 && su != 0)
@@ -169,7 +152,7 @@ enclave_drop_privileges(const char *user, char *err, size_t errlen)
 	if ((rc = harden_lookup(user, &pw, &buf, err, errlen)) != 0)
 		goto out;
 	if (pw.pw_uid == 0 || pw.pw_gid == 0) {
-		harden_err(err, errlen, "user %s has root's uid or gid: nothing would be dropped",
+		sigil_errf(err, errlen, "user %s has root's uid or gid: nothing would be dropped",
 		           user);
 		rc = SIGIL_E_INVALID;
 		goto out;
@@ -179,18 +162,18 @@ enclave_drop_privileges(const char *user, char *err, size_t errlen)
 	 * at Initialize, after this drop). Groups first, then the gid, then
 	 * the uid: each step needs the privilege the next one gives up. */
 	if (initgroups(pw.pw_name, pw.pw_gid) != 0) {
-		harden_err(err, errlen, "initgroups for %s: %s", user, strerror(errno));
+		sigil_errf(err, errlen, "initgroups for %s: %s", user, strerror(errno));
 		rc = SIGIL_E_IO;
 		goto out;
 	}
 	if (setresgid(pw.pw_gid, pw.pw_gid, pw.pw_gid) != 0) {
-		harden_err(err, errlen, "setresgid to %s (%u): %s", user, (unsigned)pw.pw_gid,
+		sigil_errf(err, errlen, "setresgid to %s (%u): %s", user, (unsigned)pw.pw_gid,
 		           strerror(errno));
 		rc = SIGIL_E_IO;
 		goto out;
 	}
 	if (setresuid(pw.pw_uid, pw.pw_uid, pw.pw_uid) != 0) {
-		harden_err(err, errlen, "setresuid to %s (%u): %s", user, (unsigned)pw.pw_uid,
+		sigil_errf(err, errlen, "setresuid to %s (%u): %s", user, (unsigned)pw.pw_uid,
 		           strerror(errno));
 		rc = SIGIL_E_IO;
 		goto out;
@@ -201,7 +184,7 @@ enclave_drop_privileges(const char *user, char *err, size_t errlen)
 	 * fs.suid_dumpable): set it again, or a peer running as user could
 	 * ptrace the holder and read its keys. */
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0 || prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) != 0) {
-		harden_err(err, errlen, "after dropping to %s: cannot make the process non-dumpable: %s",
+		sigil_errf(err, errlen, "after dropping to %s: cannot make the process non-dumpable: %s",
 		           user, strerror(errno));
 		rc = SIGIL_E_IO;
 		goto out;
@@ -367,7 +350,7 @@ enclave_confine(char *err, size_t errlen)
 #endif
 	harden_malloc();
 	if ((ctx = seccomp_init(SCMP_ACT_KILL_PROCESS)) == NULL) {
-		harden_err(err, errlen, "seccomp_init failed");
+		sigil_errf(err, errlen, "seccomp_init failed");
 		return SIGIL_E_NOMEM;
 	}
 	/* TSYNC: every thread already running (connections, the log writer)
@@ -390,7 +373,7 @@ enclave_confine(char *err, size_t errlen)
 out:
 	seccomp_release(ctx);
 	if (rc != 0) {
-		harden_err(err, errlen, "seccomp: %s: %s", step, strerror(-rc));
+		sigil_errf(err, errlen, "seccomp: %s: %s", step, strerror(-rc));
 		return SIGIL_E_IO;
 	}
 	return 0;

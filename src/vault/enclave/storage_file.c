@@ -17,7 +17,6 @@
 #include <limits.h>
 #include <pthread.h>
 #include <sodium.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,19 +44,6 @@ struct ef_storage {
 	pthread_mutex_t mu; /* put and remove of this process, one at a time */
 };
 
-__attribute__((format(printf, 3, 4))) static void
-ef_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	/* A message cut short is still a message: truncation is fine here. */
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	(void)vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 /* The file's text (malloc'ed, NUL-terminated, the caller's) from one open
  * file, so that the mode checked is the mode of what is read. A file group
  * or others may read or write is refused, not merely warned about: this
@@ -76,26 +62,26 @@ ef_read(const struct ef_storage *f, char **text, size_t *len, char *err, size_t 
 	if ((fd = open(f->path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0) {
 		if (errno == ENOENT)
 			return SIGIL_E_NOT_FOUND;
-		ef_err(err, errlen, "%s: %s", f->path, strerror(errno));
+		sigil_errf(err, errlen, "%s: %s", f->path, strerror(errno));
 		return SIGIL_E_IO;
 	}
 	if (fstat(fd, &st) != 0) {
-		ef_err(err, errlen, "%s: %s", f->path, strerror(errno));
+		sigil_errf(err, errlen, "%s: %s", f->path, strerror(errno));
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		ef_err(err, errlen, "%s: not a regular file", f->path);
+		sigil_errf(err, errlen, "%s: not a regular file", f->path);
 		rc = SIGIL_E_INVALID;
 		goto out;
 	}
 	if ((st.st_mode & 077) != 0) {
-		ef_err(err, errlen, "%s: mode %04o lets group or others at it; it must be 0600",
+		sigil_errf(err, errlen, "%s: mode %04o lets group or others at it; it must be 0600",
 		       f->path, (unsigned)(st.st_mode & 07777));
 		rc = SIGIL_E_INVALID;
 		goto out;
 	}
 	if ((uintmax_t)st.st_size > EF_FILE_MAX) {
-		ef_err(err, errlen, "%s: over %zu bytes", f->path, EF_FILE_MAX);
+		sigil_errf(err, errlen, "%s: over %zu bytes", f->path, EF_FILE_MAX);
 		rc = SIGIL_E_TOO_BIG;
 		goto out;
 	}
@@ -109,7 +95,7 @@ ef_read(const struct ef_storage *f, char **text, size_t *len, char *err, size_t 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
-			ef_err(err, errlen, "%s: %s", f->path, n < 0 ? strerror(errno) : "shrank while read");
+			sigil_errf(err, errlen, "%s: %s", f->path, n < 0 ? strerror(errno) : "shrank while read");
 			goto out;
 		}
 		got += (size_t)n;
@@ -158,10 +144,10 @@ ef_read_array(const struct ef_storage *f, json_t **arr, char *err, size_t errlen
 		return rc;
 	*arr = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (*arr == NULL) {
-		ef_err(err, errlen, "%s: line %d: %s", f->path, jerr.line, jerr.text);
+		sigil_errf(err, errlen, "%s: line %d: %s", f->path, jerr.line, jerr.text);
 		rc = SIGIL_E_INVALID;
 	} else if (!json_is_array(*arr)) {
-		ef_err(err, errlen, "%s: line %u: not a JSON array of keys", f->path,
+		sigil_errf(err, errlen, "%s: line %u: not a JSON array of keys", f->path,
 		       ef_first_line(text, len));
 		json_decref(*arr);
 		*arr = NULL;
@@ -185,40 +171,40 @@ ef_entry(json_t *it, struct enclave_entry *e, const char **pkh, char *why, size_
 	*pkh = NULL;
 	memset(e, 0, sizeof(*e));
 	if (!json_is_object(it)) {
-		ef_err(why, whylen, "an entry that is not an object");
+		sigil_errf(why, whylen, "an entry that is not an object");
 		return false;
 	}
 	if (!json_is_string(jp)) {
-		ef_err(why, whylen, "public_key_hash missing");
+		sigil_errf(why, whylen, "public_key_hash missing");
 		return false;
 	}
 	if (!enclave_storage_pkh_ok(json_string_value(jp), json_string_length(jp))) {
-		ef_err(why, whylen, "public_key_hash is not an address");
+		sigil_errf(why, whylen, "public_key_hash is not an address");
 		return false;
 	}
 	*pkh = json_string_value(jp);
 	if (!json_is_string(jb)) {
-		ef_err(why, whylen, "encrypted_private_key missing");
+		sigil_errf(why, whylen, "encrypted_private_key missing");
 		return false;
 	}
 	b64 = json_string_value(jb);
 	blen = json_string_length(jb);
 	if (blen > EF_B64_MAX) {
-		ef_err(why, whylen, "encrypted_private_key over %d bytes", ENCLAVE_STORED_BLOB_MAX);
+		sigil_errf(why, whylen, "encrypted_private_key over %d bytes", ENCLAVE_STORED_BLOB_MAX);
 		return false;
 	}
 	if (sodium_base642bin(buf, sizeof(buf), b64, blen, NULL, &n, &end,
 	                      sodium_base64_VARIANT_ORIGINAL) != 0 ||
 	    end != b64 + blen) {
-		ef_err(why, whylen, "encrypted_private_key is not base64");
+		sigil_errf(why, whylen, "encrypted_private_key is not base64");
 		return false;
 	}
 	if (n == 0) {
-		ef_err(why, whylen, "encrypted_private_key is empty");
+		sigil_errf(why, whylen, "encrypted_private_key is empty");
 		return false;
 	}
 	if (n > ENCLAVE_STORED_BLOB_MAX) {
-		ef_err(why, whylen, "encrypted_private_key over %d bytes", ENCLAVE_STORED_BLOB_MAX);
+		sigil_errf(why, whylen, "encrypted_private_key over %d bytes", ENCLAVE_STORED_BLOB_MAX);
 		return false;
 	}
 	memcpy(e->pkh, *pkh, strlen(*pkh) + 1);
@@ -291,7 +277,7 @@ ef_load(struct enclave_storage *st, const struct sigil_deadline *dl,
 	(void)dl; /* a local file */
 	*out = NULL;
 	*n = 0;
-	ef_err(err, errlen, "%s", "");
+	sigil_errf(err, errlen, "%s", "");
 	if ((rc = ef_read_array(f, &arr, err, errlen)) != 0)
 		return rc;
 	if (json_array_size(arr) == 0)
@@ -344,7 +330,7 @@ ef_lock(const struct ef_storage *f, const struct sigil_deadline *dl, int *fd, ch
 		free(dir);
 	}
 	if ((l = open(f->lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600)) < 0) {
-		ef_err(err, errlen, "%s: %s", f->lock, strerror(errno));
+		sigil_errf(err, errlen, "%s: %s", f->lock, strerror(errno));
 		return SIGIL_E_IO; /* not NOT_FOUND: that is remove's "no such key" */
 	}
 	for (;;) {
@@ -356,12 +342,12 @@ ef_lock(const struct ef_storage *f, const struct sigil_deadline *dl, int *fd, ch
 		if (errno == EINTR)
 			continue;
 		if (errno != EWOULDBLOCK) {
-			ef_err(err, errlen, "%s: %s", f->lock, strerror(errno));
+			sigil_errf(err, errlen, "%s: %s", f->lock, strerror(errno));
 			close(l);
 			return SIGIL_E_IO;
 		}
 		if (sigil_deadline_passed(dl)) {
-			ef_err(err, errlen, "%s: held by another writer past the deadline", f->lock);
+			sigil_errf(err, errlen, "%s: held by another writer past the deadline", f->lock);
 			close(l);
 			return SIGIL_E_TIMEOUT;
 		}
@@ -390,7 +376,7 @@ ef_write(const struct ef_storage *f, json_t *arr, char *err, size_t errlen)
 	text[len++] = '\n';
 	text[len] = '\0';
 	if ((rc = fileio_write_atomic(f->path, text, len, 0600)) != 0)
-		ef_err(err, errlen, "%s: cannot rewrite it: %s", f->path, sigil_strerror(rc));
+		sigil_errf(err, errlen, "%s: cannot rewrite it: %s", f->path, sigil_strerror(rc));
 	free(text);
 	return rc;
 }
@@ -406,7 +392,7 @@ ef_rewrite(struct ef_storage *f, const struct sigil_deadline *dl,
 	json_t *arr = NULL;
 	int lockfd = -1, rc;
 
-	ef_err(err, errlen, "%s", "");
+	sigil_errf(err, errlen, "%s", "");
 	pthread_mutex_lock(&f->mu);
 	if ((rc = ef_lock(f, dl, &lockfd, err, errlen)) != 0)
 		goto out;
@@ -442,7 +428,7 @@ ef_edit_put(json_t *arr, const void *ctx, char *err, size_t errlen)
 
 	json_array_foreach(arr, i, it) {
 		if (ef_is(it, e->pkh)) {
-			ef_err(err, errlen, "%s is stored already", e->pkh);
+			sigil_errf(err, errlen, "%s is stored already", e->pkh);
 			return SIGIL_E_INVALID;
 		}
 	}
@@ -459,7 +445,7 @@ ef_put(struct enclave_storage *st, const struct enclave_entry *e,
 {
 	if (!enclave_storage_pkh_ok(e->pkh, strnlen(e->pkh, sizeof(e->pkh))) || e->blob_len == 0 ||
 	    e->blob_len > sizeof(e->blob)) {
-		ef_err(err, errlen, "an entry without an address or with a blob of %zu bytes",
+		sigil_errf(err, errlen, "an entry without an address or with a blob of %zu bytes",
 		       e->blob_len);
 		return SIGIL_E_INVALID;
 	}
@@ -482,7 +468,7 @@ ef_edit_remove(json_t *arr, const void *ctx, char *err, size_t errlen)
 		removed++;
 	}
 	if (removed == 0) {
-		ef_err(err, errlen, "%s is not stored", pkh);
+		sigil_errf(err, errlen, "%s is not stored", pkh);
 		return SIGIL_E_NOT_FOUND;
 	}
 	return 0;
@@ -493,7 +479,7 @@ ef_remove(struct enclave_storage *st, const char *pkh, const struct sigil_deadli
           char *err, size_t errlen)
 {
 	if (pkh == NULL || !enclave_storage_pkh_ok(pkh, strnlen(pkh, ENCLAVE_PKH_MAX))) {
-		ef_err(err, errlen, "not an address");
+		sigil_errf(err, errlen, "not an address");
 		return SIGIL_E_INVALID;
 	}
 	return ef_rewrite((struct ef_storage *)st, dl, ef_edit_remove, pkh, err, errlen);
@@ -520,7 +506,7 @@ ef_open(const struct settings *s, const struct sigil_deadline *dl, struct enclav
 
 	(void)dl;
 	*out = NULL;
-	ef_err(err, errlen, "%s", "");
+	sigil_errf(err, errlen, "%s", "");
 	if (path == NULL || path[0] == '\0')
 		path = EF_DEFAULT_PATH;
 	if ((f = calloc(1, sizeof(*f))) == NULL)
@@ -528,7 +514,7 @@ ef_open(const struct settings *s, const struct sigil_deadline *dl, struct enclav
 	n = snprintf(f->path, sizeof(f->path), "%s", path);
 	m = snprintf(f->lock, sizeof(f->lock), "%s.lock", path);
 	if (n < 0 || (size_t)n >= sizeof(f->path) || m < 0 || (size_t)m >= sizeof(f->lock)) {
-		ef_err(err, errlen, "storage.config: a path over %zu bytes", sizeof(f->path) - 6);
+		sigil_errf(err, errlen, "storage.config: a path over %zu bytes", sizeof(f->path) - 6);
 		free(f);
 		return SIGIL_E_TOO_BIG;
 	}

@@ -20,7 +20,6 @@
 #include <poll.h>
 #include <pthread.h>
 #include <sodium.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,26 +66,13 @@ struct epg_params {
 	int fmt[2];
 };
 
-__attribute__((format(printf, 3, 4))) static void
-epg_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	/* A message cut short is still a message: truncation is fine here. */
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	(void)vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 /* libpq's message on one line: it ends in a newline and may hold more. */
 static void
 epg_err_pq(char *err, size_t errlen, const char *what, const char *msg)
 {
 	size_t n;
 
-	epg_err(err, errlen, "PostgreSQL: %s: %s", what, msg && msg[0] ? msg : "no answer");
+	sigil_errf(err, errlen, "PostgreSQL: %s: %s", what, msg && msg[0] ? msg : "no answer");
 	for (n = 0; err != NULL && n < errlen && err[n] != '\0'; n++)
 		if (err[n] == '\n' || err[n] == '\r' || err[n] == '\t')
 			err[n] = ' ';
@@ -207,7 +193,7 @@ epg_connect(struct epg_storage *g, const struct sigil_deadline *dl, char *err, s
 			              ps == PGRES_POLLING_WRITING, dl);
 			if (rc != 0) {
 				if (rc == SIGIL_E_TIMEOUT)
-					epg_err(err, errlen, "PostgreSQL: no connection by the deadline");
+					sigil_errf(err, errlen, "PostgreSQL: no connection by the deadline");
 				else
 					epg_err_pq(err, errlen, "cannot connect", PQerrorMessage(c));
 				PQfinish(c);
@@ -244,7 +230,7 @@ epg_run(struct epg_storage *g, const char *sql, const struct epg_params *p,
 
 	state[0] = '\0';
 	if (sigil_deadline_passed(dl)) {
-		epg_err(err, errlen, "PostgreSQL: the deadline passed before the statement");
+		sigil_errf(err, errlen, "PostgreSQL: the deadline passed before the statement");
 		return SIGIL_E_TIMEOUT; /* nothing sent, nothing to cancel */
 	}
 	if (!PQsendQueryParams(c, sql, p ? p->n : 0, NULL, p ? p->v : NULL, p ? p->len : NULL,
@@ -292,7 +278,7 @@ fail:
 timeout:
 	PQclear(res);
 	epg_drop(g, true);
-	epg_err(err, errlen, "PostgreSQL: no answer by the deadline");
+	sigil_errf(err, errlen, "PostgreSQL: no answer by the deadline");
 	return SIGIL_E_TIMEOUT;
 }
 
@@ -364,18 +350,18 @@ epg_load(struct enclave_storage *st, const struct sigil_deadline *dl,
 
 	*out = NULL;
 	*n = 0;
-	epg_err(err, errlen, "%s", "");
+	sigil_errf(err, errlen, "%s", "");
 	pthread_mutex_lock(&g->mu);
 	rc = epg_exec(g, g->sql[EPG_SELECT], NULL, dl, &res, NULL, state, err, errlen);
 	pthread_mutex_unlock(&g->mu);
 	if (rc != 0 && strcmp(state, "42P01") == 0) {
-		epg_err(err, errlen, "%s", "");
+		sigil_errf(err, errlen, "%s", "");
 		return 0; /* no table: no keys */
 	}
 	if (rc != 0)
 		return rc;
 	if ((rows = PQntuples(res)) > EPG_ROWS_MAX) {
-		epg_err(err, errlen, "PostgreSQL: %s: over %d rows", g->table, EPG_ROWS_MAX);
+		sigil_errf(err, errlen, "PostgreSQL: %s: over %d rows", g->table, EPG_ROWS_MAX);
 		rc = SIGIL_E_TOO_BIG;
 		goto out;
 	}
@@ -448,10 +434,10 @@ epg_put(struct enclave_storage *st, const struct enclave_entry *e,
 	long rows;
 	int rc;
 
-	epg_err(err, errlen, "%s", "");
+	sigil_errf(err, errlen, "%s", "");
 	if (!enclave_storage_pkh_ok(e->pkh, strnlen(e->pkh, sizeof(e->pkh))) || e->blob_len == 0 ||
 	    e->blob_len > sizeof(e->blob)) {
-		epg_err(err, errlen, "an entry without an address or with a blob of %zu bytes",
+		sigil_errf(err, errlen, "an entry without an address or with a blob of %zu bytes",
 		        e->blob_len);
 		return SIGIL_E_INVALID;
 	}
@@ -467,7 +453,7 @@ epg_put(struct enclave_storage *st, const struct enclave_entry *e,
 	if (resent && (rc = epg_same(g, e, dl, &same, err, errlen)) != 0)
 		goto out;
 	if (!same) {
-		epg_err(err, errlen, "%s is stored already", e->pkh);
+		sigil_errf(err, errlen, "%s is stored already", e->pkh);
 		rc = SIGIL_E_INVALID;
 	}
 out:
@@ -487,9 +473,9 @@ epg_remove(struct enclave_storage *st, const char *pkh, const struct sigil_deadl
 	long rows;
 	int rc;
 
-	epg_err(err, errlen, "%s", "");
+	sigil_errf(err, errlen, "%s", "");
 	if (pkh == NULL || !enclave_storage_pkh_ok(pkh, strnlen(pkh, ENCLAVE_PKH_MAX))) {
-		epg_err(err, errlen, "not an address");
+		sigil_errf(err, errlen, "not an address");
 		return SIGIL_E_INVALID;
 	}
 	pthread_mutex_lock(&g->mu);
@@ -501,7 +487,7 @@ epg_remove(struct enclave_storage *st, const char *pkh, const struct sigil_deadl
 	PQclear(res);
 	/* Sent twice, the first may have deleted it: gone is what was asked. */
 	if (rows == 0 && !resent) {
-		epg_err(err, errlen, "%s is not stored", pkh);
+		sigil_errf(err, errlen, "%s is not stored", pkh);
 		return SIGIL_E_NOT_FOUND;
 	}
 	return 0;
@@ -551,13 +537,13 @@ epg_open(const struct settings *s, const struct sigil_deadline *dl, struct encla
 	int rc;
 
 	*out = NULL;
-	epg_err(err, errlen, "%s", "");
+	sigil_errf(err, errlen, "%s", "");
 	if (ci == NULL)
 		ci = ""; /* libpq takes the PG* environment variables */
 	if (table == NULL || table[0] == '\0')
 		table = EPG_DEFAULT_TABLE;
 	if (!epg_ident_ok(table)) {
-		epg_err(err, errlen,
+		sigil_errf(err, errlen,
 		        "storage.config.table: \"%.64s\" is not a plain SQL name "
 		        "([a-z_][a-z0-9_]*, at most %d characters)",
 		        table, EPG_IDENT_MAX);
@@ -566,7 +552,7 @@ epg_open(const struct settings *s, const struct sigil_deadline *dl, struct encla
 	/* Checked here, because libpq's own message may quote the string,
 	 * password and all. */
 	if ((opts = PQconninfoParse(ci, NULL)) == NULL) {
-		epg_err(err, errlen, "storage.config.conninfo: not a libpq connection string");
+		sigil_errf(err, errlen, "storage.config.conninfo: not a libpq connection string");
 		return SIGIL_E_INVALID;
 	}
 	PQconninfoFree(opts);
