@@ -55,19 +55,25 @@ cli_vault_can_add(const struct config_vault *v)
 	return d != NULL && d->add != NULL;
 }
 
+const struct config_vault *
+cli_vault_pick(const struct sigil_config *cfg, const char *name)
+{
+	for (size_t i = 0; i < cfg->n_vaults; i++)
+		if ((name == NULL && cli_vault_can_add(&cfg->vaults[i])) ||
+		    (name && strcmp(cfg->vaults[i].name, name) == 0))
+			return cli_vault_can_add(&cfg->vaults[i]) ? &cfg->vaults[i] : NULL;
+	return NULL;
+}
+
 int
 cli_vault_target(const struct sigil_config *cfg, const char *name, char *path, size_t pathcap,
                  char *pass, size_t passcap, const struct config_vault **out)
 {
-	const struct config_vault *v = NULL;
+	const struct config_vault *v = cli_vault_pick(cfg, name);
 	int rc;
 
 	*out = NULL;
-	for (size_t i = 0; i < cfg->n_vaults && v == NULL; i++)
-		if ((name == NULL && cli_vault_can_add(&cfg->vaults[i])) ||
-		    (name && strcmp(cfg->vaults[i].name, name) == 0))
-			v = &cfg->vaults[i];
-	if (v == NULL || !cli_vault_can_add(v)) {
+	if (v == NULL) {
 		fprintf(stderr, "sigil: no vault%s%s that can store keys in the configuration\n",
 		        name ? " named " : "", name ? name : "");
 		return SIGIL_E_NOT_FOUND;

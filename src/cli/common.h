@@ -9,6 +9,11 @@ int cli_load_config(struct sigil_config **cfg);
 /* Room for a passphrase (and for a secret key line read from stdin). */
 #define CLI_PASS_MAX 1024
 
+/* The vault sigil generate and import store into: the one named, or the
+ * first whose driver can store keys; NULL when there is none (or the one
+ * named cannot). */
+const struct config_vault *cli_vault_pick(const struct sigil_config *cfg, const char *name);
+
 /* The file vault to write to (the one named, or the first) and its
  * passphrase (in a buffer the caller wipes). A passphrase prompted for a
  * vault that does not exist yet is asked twice and must match. Prints

@@ -141,18 +141,13 @@ static bool
 keys_vault_generates(const char *vault)
 {
 	struct sigil_config *cfg = NULL;
-	bool yes = false;
+	const struct config_vault *v;
+	bool yes;
 
 	if (cli_load_config(&cfg) != 0)
 		return false;
-	for (size_t i = 0; i < cfg->n_vaults; i++) {
-		const struct vault_driver *d = vault_driver_find(cfg->vaults[i].driver);
-		if (d == NULL || d->add == NULL ||
-		    (vault != NULL && strcmp(cfg->vaults[i].name, vault) != 0))
-			continue;
-		yes = d->generate != NULL;
-		break;
-	}
+	v = cli_vault_pick(cfg, vault);
+	yes = v != NULL && vault_driver_find(v->driver)->generate != NULL;
 	config_free(cfg);
 	return yes;
 }
