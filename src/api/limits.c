@@ -12,6 +12,7 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include "base/deadline.h"
 #include "base/errors.h"
 #include "base/log.h"
 
@@ -194,13 +195,7 @@ api_limits_sweep(void *arg)
 
 	pthread_mutex_lock(&l->mu);
 	while (!l->stopping) {
-		struct timespec until;
-		clock_gettime(CLOCK_MONOTONIC, &until);
-		until.tv_nsec += API_SWEEP_MS * 1000000L;
-		if (until.tv_nsec >= 1000000000L) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000L;
-		}
+		struct timespec until = sigil_monotonic_timespec_in(API_SWEEP_MS);
 		(void)pthread_cond_timedwait(&l->wake, &l->mu, &until);
 		if (l->stopping)
 			break;

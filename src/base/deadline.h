@@ -41,6 +41,22 @@ sigil_deadline_left_ms(const struct sigil_deadline *d)
 	return now >= d->at_ms ? 0 : d->at_ms - now;
 }
 
+/* CLOCK_MONOTONIC ms from now as a timespec, for pthread_cond_timedwait on
+ * a condition variable set to that clock. */
+static inline struct timespec
+sigil_monotonic_timespec_in(uint64_t ms)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_sec += (time_t)(ms / 1000);
+	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	return ts;
+}
+
 static inline bool
 sigil_deadline_passed(const struct sigil_deadline *d)
 {

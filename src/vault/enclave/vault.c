@@ -76,19 +76,13 @@ conn_take(struct ev_vault *v, const struct sigil_deadline *dl, bool wait, size_t
 		if (sigil_deadline_left_ms(dl) == UINT64_MAX) {
 			pthread_cond_wait(&v->cv, &v->mu);
 		} else {
-			struct timespec ts;
 			uint64_t left = sigil_deadline_left_ms(dl);
+			struct timespec ts;
 			if (left == 0) {
 				rc = SIGIL_E_TIMEOUT;
 				goto out;
 			}
-			clock_gettime(CLOCK_MONOTONIC, &ts);
-			ts.tv_sec += (time_t)(left / 1000);
-			ts.tv_nsec += (long)(left % 1000) * 1000000L;
-			if (ts.tv_nsec >= 1000000000L) {
-				ts.tv_sec++;
-				ts.tv_nsec -= 1000000000L;
-			}
+			ts = sigil_monotonic_timespec_in(left);
 			pthread_cond_timedwait(&v->cv, &v->mu, &ts);
 		}
 	}
@@ -154,17 +148,20 @@ import_all(struct ev_vault *v, int fd, const struct sigil_deadline *dl, bool dro
 		v->n_keys = kept;
 }
 
-/* Makes connection idx usable: as it is when alive, else connected and
- * set up afresh. *fresh says which. */
+/* Makes connection idx usable: as it is, else connected and set up
+ * afresh; *fresh says which. With probe, a kept connection is first asked
+ * whether the holder closed it (one poll); the signing path does not ask,
+ * since a call on a dead connection fails without effect and is tried
+ * once more on a fresh one (ev_sign). */
 static int
-conn_ready(struct ev_vault *v, size_t idx, const struct sigil_deadline *dl, bool *fresh,
-           char *err, size_t errlen)
+conn_ready(struct ev_vault *v, size_t idx, const struct sigil_deadline *dl, bool probe,
+           bool *fresh, char *err, size_t errlen)
 {
 	struct ev_conn *c = &v->conns[idx];
 	int fd, rc;
 
 	*fresh = false;
-	if (c->fd >= 0 && !ev_conn_dead(c->fd))
+	if (c->fd >= 0 && !(probe && ev_conn_dead(c->fd)))
 		return 0;
 	if (c->fd >= 0) {
 		close(c->fd);
@@ -250,7 +247,7 @@ ev_sign(struct vault *vv, size_t i, enum sigil_scheme scheme, const uint8_t *msg
 			log_warn("vault %s: no connection to the key holder free in time", v->name);
 			return SIGIL_E_TIMEOUT;
 		}
-		if ((rc = conn_ready(v, idx, dl, &fresh, err, sizeof(err))) != 0) {
+		if ((rc = conn_ready(v, idx, dl, false, &fresh, err, sizeof(err))) != 0) {
 			conn_give(v, idx, true);
 			return rc;
 		}
@@ -302,7 +299,7 @@ ev_ready(struct vault *vv, const struct sigil_deadline *dl)
 	/* Every connection in use: the holder is answering someone. */
 	if (conn_take(v, dl, false, &idx) != 0)
 		return 0;
-	rc = conn_ready(v, idx, dl, &fresh, err, sizeof(err));
+	rc = conn_ready(v, idx, dl, true, &fresh, err, sizeof(err));
 	conn_give(v, idx, rc != 0);
 	return rc;
 }
