@@ -20,8 +20,9 @@
 #include "enclave/holder/blob.h"
 #include "enclave/holder/harden.h"
 
+/* A key's handle is its place in the table plus one: keys are only ever
+ * appended, so a handle, once given, names its key for the holder's life. */
 struct holder_key {
-	uint64_t handle;
 	enum sigil_key_type type;
 	struct sigil_key *key;
 	uint8_t pk[SIGIL_PK_MAX];
@@ -40,7 +41,6 @@ struct holder {
 	uint8_t *kek; /* ENCLAVE_KEK_LEN bytes of secmem once initialised */
 	struct holder_key *keys;
 	size_t n_keys, cap_keys;
-	uint64_t next_handle;
 };
 
 static __attribute__((format(printf, 2, 3))) void
@@ -72,7 +72,6 @@ holder_new(const struct holder_options *o, struct holder **out)
 	if (h == NULL)
 		return SIGIL_E_NOMEM;
 	h->opt = *o;
-	h->next_handle = 1;
 	pthread_mutex_init(&h->init_mu, NULL);
 	pthread_rwlock_init(&h->mu, NULL);
 	*out = h;
@@ -164,10 +163,7 @@ op_initialize(struct holder *h, const struct enclave_request *req, struct enclav
 static struct holder_key *
 key_find(struct holder *h, uint64_t handle)
 {
-	for (size_t i = 0; i < h->n_keys; i++)
-		if (h->keys[i].handle == handle)
-			return &h->keys[i];
-	return NULL;
+	return handle >= 1 && handle <= h->n_keys ? &h->keys[handle - 1] : NULL;
 }
 
 /* Adds the key sk (whose public key is pk) and gives its handle: the one
@@ -183,7 +179,7 @@ key_add(struct holder *h, enum sigil_key_type t, const uint8_t sk[static SIGIL_S
 	for (size_t i = 0; i < h->n_keys; i++) {
 		if (h->keys[i].type == t && h->keys[i].pk_len == pklen &&
 		    memcmp(h->keys[i].pk, pk, pklen) == 0) {
-			*handle = h->keys[i].handle;
+			*handle = i + 1;
 			goto out;
 		}
 	}
@@ -203,11 +199,10 @@ key_add(struct holder *h, enum sigil_key_type t, const uint8_t sk[static SIGIL_S
 	}
 	if ((rc = sigil_key_new(t, sk, pk, pklen, &k)) != 0)
 		goto out;
-	h->keys[h->n_keys] = (struct holder_key){.handle = h->next_handle++, .type = t, .key = k,
-	                                         .pk_len = pklen};
+	h->keys[h->n_keys] = (struct holder_key){.type = t, .key = k, .pk_len = pklen};
 	memcpy(h->keys[h->n_keys].pk, pk, pklen);
-	*handle = h->keys[h->n_keys].handle;
 	h->n_keys++;
+	*handle = h->n_keys;
 out:
 	pthread_rwlock_unlock(&h->mu);
 	return rc;
