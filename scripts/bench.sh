@@ -16,8 +16,8 @@
 #   this many of each per round.  BENCH_TZ4_WARMUP (1 s): tz4's warm-up.
 #   BENCH_RAW_S (2): seconds of each primitive, raw and through sigil, in
 #   alternating 0.1 s slices (bench/raw.c).
-#   BENCH_ENCLAVE_CONNS (4): the enclave vaults' pool of connections to
-#   their key holder (section 6), 1 to 8.
+#   BENCH_ENCLAVE_CONNS (2): the enclave vaults' connections to
+#   their key holder (section 6), 1 to 32 (the default, as the vault's).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -31,7 +31,7 @@ ROUNDS=${BENCH_ROUNDS:-7}
 SLICES=${BENCH_SLICES:-3}
 TZ4_WARM=${BENCH_TZ4_WARMUP:-1}
 RAW_S=${BENCH_RAW_S:-2}
-ENC_CONNS=${BENCH_ENCLAVE_CONNS:-4}
+ENC_CONNS=${BENCH_ENCLAVE_CONNS:-2}
 export SIGIL_PASSPHRASE="bench passphrase, not a secret"
 
 echo "bench: building $BUILD (Release)"

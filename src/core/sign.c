@@ -42,6 +42,12 @@ sign_in_memory(const struct sigil_key *k)
 }
 
 bool
+sign_vault_async(const struct sigil_key *k)
+{
+	return !k->vault->ops->local && k->vault->ops->sign_async != NULL;
+}
+
+bool
 sign_needs_auth(const struct sigil_state *st, const struct sigil_key *k)
 {
 	size_t nak = 0;
@@ -263,11 +269,39 @@ sign_admit(struct sign_job *j)
 	return 0;
 }
 
+/* What follows every vault's signature: its latency, the reason of a
+ * refusal, a crash point for tests. */
+static int
+sign_vault_after(struct sign_job *j, double t0, int rc)
+{
+	metrics_hist_observe(j->k->vault_ms, sign_now_ms() - t0);
+	if (rc != 0)
+		snprintf(j->res.reason, sizeof(j->res.reason), "vault: %s", sigil_strerror(rc));
+	/* Tests: a crash between the signature and whatever follows it (its
+	 * store, or the reply). */
+	sigil_test_crash_point("after_sign");
+	return rc;
+}
+
+int
+sign_vault_finish(struct sign_job *j, int rc)
+{
+	if (rc == 0) {
+		memcpy(j->mark.sig, j->vsig.sig, j->vsig.len);
+		j->mark.sig_len = j->vsig.len;
+	}
+	sodium_memzero(&j->vsig, sizeof(j->vsig));
+	return sign_vault_after(j, j->tv, rc);
+}
+
 /* The vault's signature of what the intent says, into m: from the nonce
  * made ahead when it is ready and for this key (the vault checks it is for
- * these bytes), else in one go. */
+ * these bytes), else in one go. With async (STAGE_SIGN of a job that may
+ * not wait), a vault that answers later is handed the call: SIGN_PENDING
+ * (the job is the vault's, which calls j->va.done) or SIGN_WOULD_BLOCK
+ * (nothing done). */
 static int
-sign_vault(struct sign_job *j, struct wm_mark *m)
+sign_vault(struct sign_job *j, struct wm_mark *m, bool async)
 {
 	const struct sigil_key *k = j->k;
 	struct sign_nonce *n = j->req.nonce;
@@ -275,6 +309,17 @@ sign_vault(struct sign_job *j, struct wm_mark *m)
 	double t0 = sign_now_ms();
 	int rc;
 
+	if (async && j->async_vault && sign_vault_async(k)) {
+		j->vsig = out;
+		j->tv = t0;
+		rc = k->vault->ops->sign_async(k->vault, k->vault_index, j->in.scheme, j->in.msg,
+		                               j->in.msg_len, &j->dl, &j->vsig, &j->va);
+		if (rc == VAULT_PENDING)
+			return SIGN_PENDING; /* j may be gone already */
+		if (rc == VAULT_WOULD_BLOCK)
+			return SIGN_WOULD_BLOCK;
+		return sign_vault_finish(j, rc);
+	}
 	if (n && k->vault->ops->sign_committed && j->in.scheme == SIGIL_SCHEME_PLAIN &&
 	    atomic_load_explicit(&n->state, memory_order_acquire) == NONCE_READY &&
 	    memcmp(n->id, k->key_id, sizeof(n->id)) == 0 &&
@@ -288,20 +333,14 @@ sign_vault(struct sign_job *j, struct wm_mark *m)
 		m->sig_len = out.len;
 	}
 	sodium_memzero(&out, sizeof(out));
-	metrics_hist_observe(k->vault_ms, sign_now_ms() - t0);
-	if (rc != 0)
-		snprintf(j->res.reason, sizeof(j->res.reason), "vault: %s", sigil_strerror(rc));
-	/* Tests: a crash between the signature and whatever follows it (its
-	 * store, or the reply). */
-	sigil_test_crash_point("after_sign");
-	return rc;
+	return sign_vault_after(j, t0, rc);
 }
 
 /* check_advance_sign's signer (watermark.h). */
 static int
 sign_stored_sign(void *arg, struct wm_mark *m)
 {
-	return sign_vault(arg, m);
+	return sign_vault(arg, m, false);
 }
 
 /* Watermark and vault stages for a key whose signatures may not be
@@ -403,7 +442,8 @@ sign_resumed(struct sign_job *j)
 	}
 	if ((rc = sign_admit(j)) != 0)
 		return rc;
-	if (memcmp(digest, j->in.digest, 32) != 0 || !j->in.has_slot || !sign_in_memory(j->k)) {
+	if (memcmp(digest, j->in.digest, 32) != 0 || !j->in.has_slot ||
+	    !(sign_in_memory(j->k) || (j->async_vault && sign_vault_async(j->k)))) {
 		snprintf(j->res.reason, sizeof(j->res.reason),
 		         "the key changed while its watermark was written");
 		return SIGIL_E_NOT_READY;
@@ -459,9 +499,14 @@ sign_run(struct sign_job *j)
 			j->stage = STAGE_SIGN;
 			break;
 		case STAGE_SIGN:
-			if (!j->reuse)
-				rc = sign_vault(j, &j->mark);
+			/* Set before a vault that answers later has the job. */
 			j->stage = STAGE_ENCODE;
+			if (j->reuse)
+				break;
+			if ((rc = sign_vault(j, &j->mark, true)) == SIGN_PENDING)
+				return rc; /* the job is the vault's now */
+			if (rc == SIGN_WOULD_BLOCK)
+				j->stage = STAGE_SIGN;
 			break;
 		case STAGE_ENCODE:
 			rc = sign_encode(j);

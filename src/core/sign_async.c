@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <sodium.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,17 +26,50 @@ sign_job_end(struct sign_job *j, int rc)
 	free(j);
 }
 
-/* The store's report on a pending job: the rest of its stages here, then
- * the caller's continuation. */
+static int sign_to_worker(struct sign_job *j, bool ahead);
+
+/* The rest of a job on a thread that must not block (the store's, a
+ * vault's): its stages, handed on where one would wait, then the caller's
+ * continuation. */
+static void
+sign_job_go_on(struct sign_job *j)
+{
+	int rc = sign_run(j);
+
+	if (rc == SIGN_WOULD_BLOCK)
+		rc = sign_to_worker(j, false);
+	if (rc != SIGN_PENDING)
+		sign_job_end(j, rc);
+}
+
+/* The store's report on a pending job. What is left signs in memory, or
+ * goes to a vault that answers later. */
 static void
 sign_job_resume(struct wm_async *w, int wrc)
 {
 	struct sign_job *j = (struct sign_job *)w;
-	int rc;
 
 	j->rc = wrc;
-	j->may_block = true; /* what is left signs in memory */
-	rc = sign_run(j);
+	j->may_block = true;
+	sign_job_go_on(j);
+}
+
+/* A vault's answer to sign_async (vault.h), on its thread. */
+static void
+sign_job_vault_done(struct vault_async *a, int rc)
+{
+	struct sign_job *j = (struct sign_job *)((char *)a - offsetof(struct sign_job, va));
+
+	if (rc == VAULT_WOULD_BLOCK) {
+		/* Nothing signed: a worker calls the vault's sign, which waits
+		 * (never this thread: it may be the one the vault waits on). */
+		j->stage = STAGE_SIGN;
+		if ((rc = sign_to_worker(j, false)) != SIGN_PENDING)
+			sign_job_end(j, rc);
+		return;
+	}
+	if ((rc = sign_vault_finish(j, rc)) == 0)
+		rc = sign_run(j); /* from STAGE_ENCODE */
 	sign_job_end(j, rc);
 }
 
@@ -55,6 +89,7 @@ sign_job_new(struct sigil_ctx *ctx, const struct sign_request *req, sigil_sign_d
 	j->done = done;
 	j->arg = arg;
 	j->w.done = sign_job_resume;
+	j->va.done = sign_job_vault_done;
 	return j;
 }
 
@@ -138,6 +173,7 @@ sign_worker(struct workq_item *it, void *vctx)
 
 	atomic_fetch_sub(&ctx->queued, 1);
 	j->may_block = true;
+	j->async_vault = false;
 	sign_job_end(j, sign_run(j));
 }
 
@@ -181,8 +217,8 @@ sign_to_worker(struct sign_job *j, bool ahead)
 	struct sigil_state *st = NULL;
 	uint8_t msg[32];
 
-	ahead = ahead && j->in.msg_len == sizeof(msg) && j->in.scheme == SIGIL_SCHEME_PLAIN &&
-	        atomic_load(&ctx->queued) < ctx->early_max;
+	ahead = ahead && sign_in_memory(k) && j->in.msg_len == sizeof(msg) &&
+	        j->in.scheme == SIGIL_SCHEME_PLAIN && atomic_load(&ctx->queued) < ctx->early_max;
 	if (ahead && j->req.nonce == NULL && (j->req.nonce = sigil_nonce_new()) != NULL)
 		j->own_nonce = true;
 	ahead = ahead && j->req.nonce != NULL;
@@ -201,6 +237,12 @@ sign_to_worker(struct sign_job *j, bool ahead)
 		if (ahead)
 			nonce_commit_for(NULL, NULL, 0, n);
 		sigil_state_release(st);
+		/* No worker: on this thread, unless a vault that answers later
+		 * is what it would wait for (this may be that vault's thread). */
+		if (j->async_vault && j->stage == STAGE_SIGN) {
+			snprintf(j->res.reason, sizeof(j->res.reason), "no signing worker free");
+			return SIGIL_E_NOT_READY;
+		}
 		j->may_block = true;
 		return sign_run(j);
 	}
@@ -226,27 +268,36 @@ sigil_sign_async(struct sigil_ctx *ctx, const struct sign_request *req, struct s
 	 * pairing), or whose vault may wait on something outside: all of it
 	 * on a worker, nothing checked here. */
 	k = sigil_find_key(j->st, req->chain, req->address);
-	if (k != NULL && (sign_needs_auth(j->st, k) || !k->vault->ops->local)) {
+	if (k != NULL && (sign_needs_auth(j->st, k) ||
+	                  !(k->vault->ops->local || sign_vault_async(k)))) {
 		rc = sign_to_worker(j, false);
 		goto out;
 	}
 	if ((rc = sign_admit(j)) != 0)
 		goto out;
 	j->stage = STAGE_WATERMARK;
+	/* A vault that answers later is called from here, or from the
+	 * store's thread, without waiting; a worker only when it cannot. */
+	k = j->k;
+	j->async_vault = sign_vault_async(k);
 	if (!j->in.has_slot) {
-		/* No mark to wait for, and a vault in memory: done here. */
-		j->may_block = true;
-		rc = sign_run(j);
+		/* No mark to wait for, and a vault in memory (done here) or one
+		 * that answers later. */
+		j->may_block = !j->async_vault;
+		if ((rc = sign_run(j)) == SIGN_WOULD_BLOCK)
+			rc = sign_to_worker(j, false);
 		goto out;
 	}
-	if (!sign_in_memory(k) || ctx->wm->ops->check_advance_async == NULL) {
+	if (!(sign_in_memory(k) || (j->async_vault && k->vk->deterministic)) ||
+	    ctx->wm->ops->check_advance_async == NULL) {
 		rc = sign_to_worker(j, false);
 		goto out;
 	}
-	/* An in-memory Ed25519 consensus request: to its watermark write here,
-	 * finished on the store's thread once the mark is durable, with its
-	 * nonce made here meanwhile. */
-	if (j->in.msg_len == 32 && (j->req.nonce = sigil_nonce_new()) != NULL)
+	/* A consensus request for an in-memory Ed25519 key or a vault that
+	 * answers later: to its watermark write here, finished on the store's
+	 * thread once the mark is durable, with an in-memory key's nonce made
+	 * here meanwhile. */
+	if (sign_in_memory(k) && j->in.msg_len == 32 && (j->req.nonce = sigil_nonce_new()) != NULL)
 		j->own_nonce = true;
 	if ((rc = sign_until_pending(j, j->req.nonce, true)) == SIGN_PENDING)
 		return SIGIL_SIGN_PENDING;

@@ -49,6 +49,13 @@ struct sign_job {
 	struct sign_intent in;
 	bool decoded;
 	bool may_block;               /* sigil_sign, or the store's thread */
+	/* STAGE_SIGN may hand the call to a vault that answers later
+	 * (vault_ops.sign_async) rather than wait for it: set by the threads
+	 * that must not block, never on a worker. */
+	bool async_vault;
+	struct vault_async va;        /* the vault's call back (sign_async.c) */
+	struct vault_sig vsig;        /* what it signs into */
+	double tv;                    /* when the vault's call began */
 	bool reuse;                   /* identical: mark.sig is the answer */
 	enum sign_stage stage;
 	int rc;                       /* the store's outcome, at STAGE_RESUMED */
@@ -67,6 +74,11 @@ struct sign_job {
 
 /* sign.c: the stages and what they share. */
 bool sign_in_memory(const struct sigil_key *k);
+/* A key whose vault can sign without blocking its caller (sign_async). */
+bool sign_vault_async(const struct sigil_key *k);
+/* The end of a vault's sign_async for j: the signature into j->mark, the
+ * vault's latency measured; rc, or another error (with its reason). */
+int sign_vault_finish(struct sign_job *j, int rc);
 bool sign_needs_auth(const struct sigil_state *st, const struct sigil_key *k);
 void nonce_put(struct sign_nonce *n);
 /* Commits n for key k and message msg (k NULL: nothing to commit); leaves

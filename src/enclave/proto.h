@@ -174,4 +174,36 @@ int enclave_frame_read(int fd, size_t max, const struct sigil_deadline *dl, uint
                        size_t *outlen);
 int enclave_frame_write(int fd, const uint8_t *buf, size_t len, const struct sigil_deadline *dl);
 
+/* ---- streams: frames read in bulk and written in batches ---------------
+ * For a connection that carries several calls at once: either end may
+ * send frames one after another without waiting (replies come in the
+ * order of their requests), and a reader takes whatever has arrived in one
+ * call. A stream is a buffer of bytes, wiped wherever it lets bytes go (a
+ * frame may hold a secret). None of these blocks: the caller waits for
+ * its socket (poll, epoll) when one says SIGIL_E_AGAIN_STREAM. */
+struct enclave_stream {
+	uint8_t *p;
+	size_t off, len, cap; /* the bytes held: p[off] to p[len - 1] */
+};
+#define SIGIL_E_AGAIN_STREAM 1 /* would block: nothing lost, try when ready */
+
+/* Reads what fd has (up to 64 KiB past what s holds): 0 when something
+ * came, SIGIL_E_AGAIN_STREAM when nothing was there, SIGIL_E_NOT_FOUND at
+ * the end of the stream, SIGIL_E_IO or SIGIL_E_NOMEM. */
+int enclave_stream_recv(int fd, struct enclave_stream *s);
+/* The first frame in s when all of it has come: 1 and its body in
+ * (*body, *len), valid until s changes; 0 when it has not; SIGIL_E_TOO_BIG
+ * when its length is over max. */
+int enclave_stream_frame(const struct enclave_stream *s, size_t max, const uint8_t **body,
+                         size_t *len);
+/* Lets the first frame go (after enclave_stream_frame said 1), wiped. */
+void enclave_stream_pop(struct enclave_stream *s);
+/* Appends body as one frame: 0, SIGIL_E_TOO_BIG or SIGIL_E_NOMEM. */
+int enclave_stream_put(struct enclave_stream *s, const uint8_t *body, size_t len);
+/* Sends what fd takes of s now: 0 when all of it went,
+ * SIGIL_E_AGAIN_STREAM when some is left, SIGIL_E_IO. */
+int enclave_stream_send(int fd, struct enclave_stream *s);
+/* Wipes and frees s's buffer; s is then empty and may be used again. */
+void enclave_stream_free(struct enclave_stream *s);
+
 #endif

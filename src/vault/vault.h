@@ -58,6 +58,18 @@ struct vault_codec {
 
 struct vault;
 
+/* A signature that a vault answers later (vault_ops.sign_async). */
+struct vault_async {
+	/* Called once, on the vault's own thread (never inside sign_async),
+	 * with what sign would have returned, its signature in the out given
+	 * to sign_async; or VAULT_WOULD_BLOCK: nothing was signed that will
+	 * ever be handed out, and sign is the way on. The vault no longer
+	 * touches a or out once it has called. */
+	void (*done)(struct vault_async *a, int rc);
+};
+#define VAULT_PENDING 1     /* sign_async: a->done will say */
+#define VAULT_WOULD_BLOCK 2 /* sign_async: nothing done; use sign */
+
 struct vault_ops {
 	const char *name;
 	/* Signs in this process, in memory: no call waits on anything outside
@@ -72,6 +84,14 @@ struct vault_ops {
 	 * when it cannot); dl may be NULL (no deadline). */
 	int (*sign)(struct vault *v, size_t i, enum sigil_scheme scheme, const uint8_t *msg,
 	            size_t len, const struct sigil_deadline *dl, struct vault_sig *out);
+	/* Optional (NULL: not offered), for a vault that is not local: sign
+	 * without waiting. VAULT_PENDING when a->done will answer (msg is
+	 * copied; out and a stay the vault's until then), VAULT_WOULD_BLOCK
+	 * when it cannot start without waiting (nothing done), else the
+	 * outcome at once. Whoever calls it need not be allowed to block. */
+	int (*sign_async)(struct vault *v, size_t i, enum sigil_scheme scheme, const uint8_t *msg,
+	                  size_t len, const struct sigil_deadline *dl, struct vault_sig *out,
+	                  struct vault_async *a);
 	/* Optional (NULL: not offered), Ed25519 keys with SIGIL_SCHEME_PLAIN only,
 	 * SIGIL_E_UNSUPPORTED for others: sign in two halves (sig.h,
 	 * sigil_ed25519_commit/finish), so that the costly half can be done

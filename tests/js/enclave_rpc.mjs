@@ -169,6 +169,31 @@ await check('16 connections at once, and large messages, in the confined holder'
   ok(await c.call({ PublicKey: held.Ed25519.handle }));
 });
 
+await check('many calls in flight on one connection: answered in order', async () => {
+  // 64 Sign frames in one write, then 64 more cut into 7-byte pieces: the
+  // replies come in the order of the requests, each for its own message.
+  const d = await connect();
+  const msgs = Array.from({ length: 128 }, (_, i) => Buffer.from(`in flight ${i}`));
+  const frame = (m) => {
+    const body = cbor.encode({ Sign: { handle: held.Ed25519.handle, message: m } });
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(body.length);
+    return Buffer.concat([len, body]);
+  };
+  const waits = msgs.map(() => d.next());
+  d.raw(Buffer.concat(msgs.slice(0, 64).map(frame)));
+  const rest = Buffer.concat(msgs.slice(64).map(frame));
+  for (let i = 0; i < rest.length; i += 7) d.raw(rest.subarray(i, i + 7));
+  const replies = await Promise.all(waits);
+  replies.forEach((r, i) => assert.ok(verifyTezos('Ed25519', held.Ed25519.pk, msgs[i], only(ok(r))[1]), `reply ${i}`));
+  // A bad frame after good ones: those before it are still answered.
+  const w2 = [d.next(), d.next()];
+  d.raw(Buffer.concat([frame(msgs[0]), Buffer.from([0, 0, 0, 3, 0xff, 0xff, 0xff])]));
+  assert.ok(verifyTezos('Ed25519', held.Ed25519.pk, msgs[0], only(ok(await w2[0]))[1]));
+  err(await w2[1], /./);
+  await d.closed();
+});
+
 await check('errors the protocol names', async () => {
   err(await c.call({ Sign: { handle: 987654, message: MSG } }), /^invalid handle$/);
   err(await c.call({ PublicKey: 987654 }), /^invalid handle$/);

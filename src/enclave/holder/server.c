@@ -118,63 +118,125 @@ struct conn {
 
 static atomic_uint server_conns;
 
-/* Waits for a frame to begin: 1 when one has, 0 on hang-up. */
+/* Waits up to ms (-1: no limit) for fd to be readable (events POLLIN) or
+ * writable (POLLOUT): 1 when it is (or has hung up, which the next call
+ * says), 0 when the time ran out, -1 on error. */
 static int
-conn_wait(int fd)
+conn_wait(int fd, short events, int ms)
 {
-	struct pollfd p = {.fd = fd, .events = POLLIN};
+	struct pollfd p = {.fd = fd, .events = events};
 	for (;;) {
-		int n = poll(&p, 1, -1);
+		int n = poll(&p, 1, ms);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			return 0;
-		return (p.revents & (POLLIN | POLLHUP | POLLERR)) ? 1 : 0;
+			return -1;
+		return n > 0 ? 1 : 0;
 	}
 }
 
+/* What is left of a deadline, as poll's timeout. */
+static int
+conn_left_ms(const struct sigil_deadline *dl)
+{
+	uint64_t left = sigil_deadline_left_ms(dl);
+	return left > 60000 ? 60000 : (int)left;
+}
+
+/* Sends every reply in out, waiting by SERVER_FRAME_MS for a peer that
+ * reads slowly: NULL, or why the connection ends. */
+static const char *
+conn_flush(int fd, struct enclave_stream *out)
+{
+	struct sigil_deadline dl = sigil_deadline_in(SERVER_FRAME_MS);
+	int rc;
+
+	while ((rc = enclave_stream_send(fd, out)) == SIGIL_E_AGAIN_STREAM) {
+		if (sigil_deadline_passed(&dl) || conn_wait(fd, POLLOUT, conn_left_ms(&dl)) < 0)
+			return "reply not taken in time";
+	}
+	return rc == 0 ? NULL : "write failed";
+}
+
+/* Answers every whole frame in in, replies to out in order: NULL, or why
+ * the connection ends (after what was answered is sent). */
+static const char *
+conn_answer(struct conn *c, struct enclave_stream *in, struct enclave_stream *out,
+            unsigned long *frames)
+{
+	const uint8_t *body;
+	size_t len;
+	int rc;
+
+	while ((rc = enclave_stream_frame(in, ENCLAVE_FRAME_MAX, &body, &len)) == 1) {
+		uint8_t *reply = NULL;
+		size_t replylen = 0;
+		int bad;
+
+		(*frames)++;
+		bad = holder_frame(c->h, body, len, &reply, &replylen);
+		/* The frame may hold a secret (ImportUnencrypted) or a
+		 * passphrase (Initialize): wiped as it goes. */
+		enclave_stream_pop(in);
+		if (reply == NULL)
+			return "out of memory";
+		rc = enclave_stream_put(out, reply, replylen);
+		sodium_memzero(reply, replylen);
+		free(reply);
+		if (rc != 0)
+			return "out of memory";
+		if (bad != 0)
+			return "bad request";
+	}
+	return rc == SIGIL_E_TOO_BIG ? "frame over the ceiling" : NULL;
+}
+
+/* One connection: every frame that has come is answered, and the replies
+ * go out together when nothing more is waiting, so that a client with
+ * several calls in flight gets them answered in a few system calls. */
 static void *
 conn_main(void *arg)
 {
 	struct conn *c = arg;
+	struct enclave_stream in = {0}, out = {0};
+	struct sigil_deadline dl = {0};
 	unsigned long frames = 0;
-	const char *why = "closed by the peer";
+	const char *why = NULL;
+	bool partial = false; /* a frame has begun: it has SERVER_FRAME_MS to end */
 
-	while (conn_wait(c->fd)) {
-		struct sigil_deadline dl = sigil_deadline_in(SERVER_FRAME_MS);
-		uint8_t *in = NULL, *out = NULL;
-		size_t inlen = 0, outlen = 0;
-		int rc = enclave_frame_read(c->fd, ENCLAVE_FRAME_MAX, &dl, &in, &inlen), bad;
+	while (why == NULL) {
+		int rc = enclave_stream_recv(c->fd, &in);
 
-		if (rc == SIGIL_E_NOT_FOUND)
-			break;
-		if (rc != 0) {
-			why = rc == SIGIL_E_TOO_BIG ? "frame over the ceiling"
-			      : rc == SIGIL_E_TIMEOUT ? "frame not finished in time"
-			                               : "read failed";
-			break;
+		if (rc == 0) {
+			why = conn_answer(c, &in, &out, &frames);
+			if (in.len > in.off && !partial)
+				dl = sigil_deadline_in(SERVER_FRAME_MS);
+			partial = in.len > in.off;
+			continue;
 		}
-		frames++;
-		bad = holder_frame(c->h, in, inlen, &out, &outlen);
-		/* The frame may hold a secret (ImportUnencrypted) or a
-		 * passphrase (Initialize): gone before anything else. */
-		sodium_memzero(in, inlen);
-		free(in);
-		if (out != NULL) {
-			dl = sigil_deadline_in(SERVER_FRAME_MS);
-			rc = enclave_frame_write(c->fd, out, outlen, &dl);
-			free(out);
-		}
-		if (bad != 0) {
-			why = "bad request";
+		if (rc != SIGIL_E_AGAIN_STREAM) {
+			why = rc == SIGIL_E_NOT_FOUND ? (partial ? "frame cut short" : "closed by the peer")
+			      : rc == SIGIL_E_TOO_BIG ? "frame over the ceiling"
+			      : rc == SIGIL_E_NOMEM  ? "out of memory"
+			                             : "read failed";
 			break;
 		}
-		if (out == NULL || rc != 0) {
-			why = "write failed";
+		/* Nothing more has come: the replies go, then a wait. */
+		if (out.len > out.off && (why = conn_flush(c->fd, &out)) != NULL)
+			break;
+		if (partial && sigil_deadline_passed(&dl)) {
+			why = "frame not finished in time";
 			break;
 		}
+		if (conn_wait(c->fd, POLLIN, partial ? conn_left_ms(&dl) : -1) < 0)
+			why = "wait failed";
 	}
+	/* What was answered before a bad frame still goes out. */
+	if (out.len > out.off)
+		(void)conn_flush(c->fd, &out);
 	log_info("connection %lu closed after %lu requests: %s", c->id, frames, why);
+	enclave_stream_free(&in);
+	enclave_stream_free(&out);
 	close(c->fd);
 	free(c);
 	atomic_fetch_sub(&server_conns, 1);

@@ -153,11 +153,3 @@ ev_call(int fd, const struct enclave_request *req, struct enclave_reply *rep,
 	}
 	return 0;
 }
-
-int
-ev_conn_dead(int fd)
-{
-	struct pollfd p = {.fd = fd, .events = POLLIN};
-	int n = poll(&p, 1, 0);
-	return n != 0;
-}

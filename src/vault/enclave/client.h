@@ -27,8 +27,4 @@ int ev_connect(const struct ev_endpoint *ep, const struct sigil_deadline *dl, in
 int ev_call(int fd, const struct enclave_request *req, struct enclave_reply *rep,
             const struct sigil_deadline *dl, char *err, size_t errlen);
 
-/* True when an idle connection has been closed by the holder (or has
- * something unasked for on it, which is as bad). */
-int ev_conn_dead(int fd);
-
 #endif

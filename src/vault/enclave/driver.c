@@ -28,7 +28,7 @@ static const struct setting_spec ev_settings[] = {
 	{.key = "storage.config", .type = SETTING_PATH, .dflt = "enclave_keys.json"},
 	{.key = "storage.config.conninfo", .type = SETTING_STRING},
 	{.key = "storage.config.table", .type = SETTING_STRING, .dflt = "enclave_keys"},
-	{.key = "connections", .type = SETTING_UINT, .dflt = "4", .min = 1, .max = EV_CONNS_MAX},
+	{.key = "connections", .type = SETTING_UINT, .dflt = "2", .min = 1, .max = EV_CONNS_MAX},
 };
 #define EV_N_SETTINGS (sizeof(ev_settings) / sizeof(ev_settings[0]))
 /* sigil-enclave's own default (enclave/holder/main.c). */
@@ -72,9 +72,9 @@ ev_params_read(const struct vault_config *cfg, struct ev_params *p, char *err, s
 		snprintf(err, errlen, "vault %s: socket path too long", cfg->name);
 		return SIGIL_E_INVALID;
 	}
-	p->connections = conns ? (unsigned)strtoul(conns, NULL, 10) : 4;
+	p->connections = conns ? (unsigned)strtoul(conns, NULL, 10) : 2;
 	if (p->connections == 0 || p->connections > EV_CONNS_MAX)
-		p->connections = 4;
+		p->connections = 2;
 	p->storage = enclave_storage_find(settings_get(s, "storage.driver") ? settings_get(s, "storage.driver")
 	                                                                   : "file");
 	if ((p->cred = secmem_alloc(sizeof(*p->cred))) == NULL)

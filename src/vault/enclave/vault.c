@@ -1,13 +1,15 @@
 /* The enclave vault (enclave.h): keys by handle in sigil-enclave.
  *
- * A pool of connections, each used by one call at a time (the protocol
- * has no request ids). A connection found closed, or failing, is made
- * again: connect, Initialize, and Import of every key, which gives each
- * key its handle in the holder now answering (Import of a key the holder
- * holds gives the handle it has), so that a handle is never used with a
- * holder that gave it to another key. Every call answers by its deadline;
- * one that does not is dropped with its connection, and nothing it might
- * still sign is ever returned. */
+ * Its connections carry many calls at once (pipe.h): a signature is sent
+ * by whichever thread has it, without waiting, and its reply comes back
+ * on the pipe's thread. A connection is set up before it joins the pipe:
+ * connect, Initialize, and Import of every key, which gives each key its
+ * handle in the holder now answering (Import of a key the holder holds
+ * gives the handle it has), so that a handle is never used with a holder
+ * that gave it to another key. When the holder goes away every connection
+ * is dropped, and the next call that may wait sets them up again. Every
+ * call answers by its deadline; one that does not fails, and nothing it
+ * might still sign is ever returned. */
 #include "vault/enclave/enclave.h"
 
 #include <errno.h>
@@ -21,6 +23,7 @@
 
 #include "base/errors.h"
 #include "base/log.h"
+#include "vault/enclave/pipe.h"
 
 struct ev_key {
 	struct vault_key info; /* name: the address it is stored under */
@@ -29,19 +32,14 @@ struct ev_key {
 	uint64_t handle; /* in the holder now answering; 0: none (under mu) */
 };
 
-struct ev_conn {
-	int fd; /* -1: not connected */
-	bool busy;
-};
-
 struct ev_vault {
 	struct vault base;
 	char name[64];
 	struct ev_params p;
 	struct enclave_storage *st;
 	pthread_mutex_t mu;
-	pthread_cond_t cv; /* a connection was given back */
-	struct ev_conn conns[EV_CONNS_MAX];
+	struct ev_pipe *pipe;
+	bool setting_up[EV_CONNS_MAX]; /* under mu */
 	struct ev_key *keys;
 	size_t n_keys;
 	bool down; /* the last attempt to reach the holder failed (for logging once) */
@@ -54,55 +52,6 @@ ev(struct vault *v)
 }
 
 /* ---- connections ------------------------------------------------------- */
-
-static int
-conn_take(struct ev_vault *v, const struct sigil_deadline *dl, bool wait, size_t *idx)
-{
-	int rc = 0;
-
-	pthread_mutex_lock(&v->mu);
-	for (;;) {
-		for (size_t i = 0; i < v->p.connections; i++) {
-			if (!v->conns[i].busy) {
-				v->conns[i].busy = true;
-				*idx = i;
-				goto out;
-			}
-		}
-		if (!wait) {
-			rc = SIGIL_E_LOCKED;
-			goto out;
-		}
-		if (sigil_deadline_left_ms(dl) == UINT64_MAX) {
-			pthread_cond_wait(&v->cv, &v->mu);
-		} else {
-			uint64_t left = sigil_deadline_left_ms(dl);
-			struct timespec ts;
-			if (left == 0) {
-				rc = SIGIL_E_TIMEOUT;
-				goto out;
-			}
-			ts = sigil_monotonic_timespec_in(left);
-			pthread_cond_timedwait(&v->cv, &v->mu, &ts);
-		}
-	}
-out:
-	pthread_mutex_unlock(&v->mu);
-	return rc;
-}
-
-static void
-conn_give(struct ev_vault *v, size_t idx, bool broken)
-{
-	pthread_mutex_lock(&v->mu);
-	if (broken && v->conns[idx].fd >= 0) {
-		close(v->conns[idx].fd);
-		v->conns[idx].fd = -1;
-	}
-	v->conns[idx].busy = false;
-	pthread_cond_signal(&v->cv);
-	pthread_mutex_unlock(&v->mu);
-}
 
 /* Imports every key over fd and notes its handle. With drop set (at
  * open), a key the holder refuses is reported and left out for good;
@@ -148,46 +97,58 @@ import_all(struct ev_vault *v, int fd, const struct sigil_deadline *dl, bool dro
 		v->n_keys = kept;
 }
 
-/* Makes connection idx usable: as it is, else connected and set up
- * afresh; *fresh says which. With probe, a kept connection is first asked
- * whether the holder closed it (one poll); the signing path does not ask,
- * since a call on a dead connection fails without effect and is tried
- * once more on a fresh one (ev_sign). */
+/* Sets up connection idx (connect, Initialize, every key imported) and
+ * hands it to the pipe. drop: as import_all's. */
 static int
-conn_ready(struct ev_vault *v, size_t idx, const struct sigil_deadline *dl, bool probe,
-           bool *fresh, char *err, size_t errlen)
+conn_setup(struct ev_vault *v, size_t idx, const struct sigil_deadline *dl, bool drop,
+           char *err, size_t errlen)
 {
-	struct ev_conn *c = &v->conns[idx];
 	int fd, rc;
 
-	*fresh = false;
-	if (c->fd >= 0 && !(probe && ev_conn_dead(c->fd)))
-		return 0;
-	if (c->fd >= 0) {
-		close(c->fd);
-		c->fd = -1;
-	}
 	if ((rc = ev_connect(&v->p.ep, dl, &fd, err, errlen)) != 0)
-		goto fail;
+		return rc;
 	if ((rc = ev_session_init(fd, v->p.cred, dl, err, errlen)) != 0) {
 		close(fd);
-		goto fail;
+		return rc;
 	}
-	import_all(v, fd, dl, false);
-	c->fd = fd;
-	*fresh = true;
+	import_all(v, fd, dl, drop);
+	if ((rc = ev_pipe_adopt(v->pipe, idx, fd)) != 0) {
+		snprintf(err, errlen, "cannot watch the connection to the key holder");
+		close(fd);
+	}
+	return rc;
+}
+
+/* Sets up every connection that is not live and that no other thread is
+ * setting up: 0 when at least one is live then, else why not
+ * (SIGIL_E_TIMEOUT or SIGIL_E_NOT_READY), logged once until it answers. */
+static int
+conns_up(struct ev_vault *v, const struct sigil_deadline *dl)
+{
+	char err[400] = "";
+	int rc = 0;
+
+	for (size_t i = 0; i < v->p.connections && rc == 0; i++) {
+		pthread_mutex_lock(&v->mu);
+		bool mine = !v->setting_up[i] && !ev_pipe_live(v->pipe, i);
+		v->setting_up[i] = v->setting_up[i] || mine;
+		pthread_mutex_unlock(&v->mu);
+		if (!mine)
+			continue;
+		rc = conn_setup(v, i, dl, false, err, sizeof(err));
+		pthread_mutex_lock(&v->mu);
+		v->setting_up[i] = false;
+		pthread_mutex_unlock(&v->mu);
+	}
 	pthread_mutex_lock(&v->mu);
-	if (v->down)
+	if (rc == 0 && v->down)
 		log_info("vault %s: the key holder answers again; keys imported", v->name);
-	v->down = false;
-	pthread_mutex_unlock(&v->mu);
-	return 0;
-fail:
-	pthread_mutex_lock(&v->mu);
-	if (!v->down)
+	else if (rc != 0 && !v->down)
 		log_warn("vault %s: %s", v->name, err);
-	v->down = true;
+	v->down = rc != 0;
 	pthread_mutex_unlock(&v->mu);
+	if (ev_pipe_live_count(v->pipe) > 0)
+		return 0;
 	return rc == SIGIL_E_TIMEOUT ? SIGIL_E_TIMEOUT : SIGIL_E_NOT_READY;
 }
 
@@ -218,90 +179,154 @@ scheme_name(enum sigil_scheme s)
 	return "?";
 }
 
+/* sign's and sign_async's arguments: 0, or why they cannot sign. */
+static int
+sign_args(const struct ev_vault *v, size_t i, size_t len, struct vault_sig *out)
+{
+	out->len = 0;
+	out->recid = -1;
+	if (i >= v->n_keys)
+		return SIGIL_E_UNKNOWN_KEY;
+	return len > ENCLAVE_MSG_MAX ? SIGIL_E_TOO_BIG : 0;
+}
+
+/* The request that signs msg with key k, or handle 0 when k is not in
+ * the holder now. */
+static struct enclave_request
+sign_request(struct ev_vault *v, const struct ev_key *k, enum sigil_scheme scheme,
+             const uint8_t *msg, size_t len)
+{
+	struct enclave_request req = {.op = ENCLAVE_SIGN, .msg = (uint8_t *)msg, .msg_len = len,
+	                              .scheme = (int)scheme};
+	pthread_mutex_lock(&v->mu);
+	req.handle = k->handle;
+	pthread_mutex_unlock(&v->mu);
+	return req;
+}
+
+/* A call's outcome (pipe.h) as sign's, with the signature in out. */
+static int
+sign_outcome(struct ev_vault *v, const struct ev_key *k, enum sigil_scheme scheme, int rc,
+             const struct enclave_reply *rep, struct vault_sig *out)
+{
+	if (rc == SIGIL_E_TIMEOUT) {
+		log_warn("vault %s: key %s: key holder Sign: no answer in time", v->name, k->info.name);
+		return SIGIL_E_TIMEOUT;
+	}
+	if (rc != 0) {
+		log_warn("vault %s: key %s: key holder Sign: %s", v->name, k->info.name,
+		         rc == EV_LOST ? "connection lost" : "bad reply");
+		return SIGIL_E_NOT_READY;
+	}
+	if (!rep->ok) {
+		log_warn("vault %s: key %s: the key holder refused to sign (%s): %s", v->name,
+		         k->info.name, scheme_name(scheme), rep->message);
+		return strstr(rep->message, "invalid handle") ? SIGIL_E_NOT_READY : SIGIL_E_CRYPTO;
+	}
+	if (!rep->has_sig || rep->key_type != k->info.type || rep->sig_len == 0 ||
+	    rep->sig_len > sizeof(out->sig)) {
+		log_error("vault %s: key %s: the key holder answered a signature of the wrong kind",
+		          v->name, k->info.name);
+		return SIGIL_E_CRYPTO;
+	}
+	memcpy(out->sig, rep->sig, rep->sig_len);
+	out->len = rep->sig_len;
+	return 0;
+}
+
 static int
 ev_sign(struct vault *vv, size_t i, enum sigil_scheme scheme, const uint8_t *msg, size_t len,
         const struct sigil_deadline *dl, struct vault_sig *out)
 {
 	struct ev_vault *v = ev(vv);
 	const struct ev_key *k;
-	char err[400] = "";
-	int rc = SIGIL_E_NOT_READY;
+	int rc;
 
-	out->len = 0;
-	out->recid = -1;
-	if (i >= v->n_keys)
-		return SIGIL_E_UNKNOWN_KEY;
-	if (len > ENCLAVE_MSG_MAX)
-		return SIGIL_E_TOO_BIG;
+	if ((rc = sign_args(v, i, len, out)) != 0)
+		return rc;
 	k = &v->keys[i];
-	/* A second try only when a connection kept from before turns out
-	 * dead on use: the holder restarted, and nothing reached it. */
+	rc = SIGIL_E_NOT_READY;
+	/* A second try when the connection is lost under the call (the
+	 * holder restarted): nothing it signed was handed out. */
 	for (int attempt = 0; attempt < 2; attempt++) {
-		struct enclave_request req = {.op = ENCLAVE_SIGN, .msg = (uint8_t *)msg,
-		                              .msg_len = len, .scheme = (int)scheme};
 		struct enclave_reply rep;
-		size_t idx;
-		bool fresh;
+		struct enclave_request req;
 
-		if ((rc = conn_take(v, dl, true, &idx)) != 0) {
-			log_warn("vault %s: no connection to the key holder free in time", v->name);
-			return SIGIL_E_TIMEOUT;
-		}
-		if ((rc = conn_ready(v, idx, dl, false, &fresh, err, sizeof(err))) != 0) {
-			conn_give(v, idx, true);
+		if (ev_pipe_live_count(v->pipe) < v->p.connections && (rc = conns_up(v, dl)) != 0)
 			return rc;
-		}
-		pthread_mutex_lock(&v->mu);
-		req.handle = k->handle;
-		pthread_mutex_unlock(&v->mu);
+		req = sign_request(v, k, scheme, msg, len);
 		if (req.handle == 0) {
-			conn_give(v, idx, false);
 			log_warn("vault %s: key %s is not in the key holder", v->name, k->info.name);
 			return SIGIL_E_NOT_READY;
 		}
-		rc = ev_call(v->conns[idx].fd, &req, &rep, dl, err, sizeof(err));
-		if (rc != 0) {
-			conn_give(v, idx, true);
-			if (rc == SIGIL_E_IO && !fresh && attempt == 0 && !sigil_deadline_passed(dl))
-				continue;
-			log_warn("vault %s: key %s: %s", v->name, k->info.name, err);
-			return rc == SIGIL_E_TIMEOUT ? SIGIL_E_TIMEOUT : SIGIL_E_NOT_READY;
-		}
-		conn_give(v, idx, false);
-		if (!rep.ok) {
-			log_warn("vault %s: key %s: the key holder refused to sign (%s): %s", v->name,
-			         k->info.name, scheme_name(scheme), rep.message);
-			return strstr(rep.message, "invalid handle") ? SIGIL_E_NOT_READY
-			                                              : SIGIL_E_CRYPTO;
-		}
-		if (!rep.has_sig || rep.key_type != k->info.type || rep.sig_len == 0 ||
-		    rep.sig_len > sizeof(out->sig)) {
-			log_error("vault %s: key %s: the key holder answered a signature of the wrong "
-			          "kind", v->name, k->info.name);
-			return SIGIL_E_CRYPTO;
-		}
-		memcpy(out->sig, rep.sig, rep.sig_len);
-		out->len = rep.sig_len;
-		return 0;
+		rc = ev_pipe_call(v->pipe, &req, &rep, dl);
+		if ((rc == EV_LOST || rc == SIGIL_E_NOT_READY) && attempt == 0 &&
+		    !sigil_deadline_passed(dl))
+			continue;
+		if (rc == SIGIL_E_NOT_READY)
+			return rc;
+		rc = sign_outcome(v, k, scheme, rc, &rep, out);
+		sodium_memzero(&rep, sizeof(rep));
+		return rc;
 	}
 	return rc;
+}
+
+/* One sign_async in flight. */
+struct ev_async {
+	struct ev_pending pend; /* first */
+	struct ev_vault *v;
+	const struct ev_key *k;
+	enum sigil_scheme scheme;
+	struct vault_sig *out;
+	struct vault_async *a;
+};
+
+static void
+ev_async_done(struct ev_pending *e, int rc, const struct enclave_reply *rep)
+{
+	struct ev_async *x = (struct ev_async *)e;
+	struct vault_async *a = x->a;
+
+	/* A lost connection: the waiting path sets it up again and tries. */
+	rc = rc == EV_LOST ? VAULT_WOULD_BLOCK : sign_outcome(x->v, x->k, x->scheme, rc, rep, x->out);
+	free(x);
+	a->done(a, rc);
+}
+
+static int
+ev_sign_async(struct vault *vv, size_t i, enum sigil_scheme scheme, const uint8_t *msg,
+              size_t len, const struct sigil_deadline *dl, struct vault_sig *out,
+              struct vault_async *a)
+{
+	struct ev_vault *v = ev(vv);
+	struct enclave_request req;
+	struct ev_async *x;
+	int rc;
+
+	if ((rc = sign_args(v, i, len, out)) != 0)
+		return rc;
+	req = sign_request(v, &v->keys[i], scheme, msg, len);
+	if (req.handle == 0 || (x = malloc(sizeof(*x))) == NULL)
+		return VAULT_WOULD_BLOCK;
+	*x = (struct ev_async){.pend = {.done = ev_async_done, .dl = dl ? *dl : (struct sigil_deadline){0}},
+	                       .v = v, .k = &v->keys[i], .scheme = scheme, .out = out, .a = a};
+	if ((rc = ev_pipe_send(v->pipe, &req, &x->pend)) == 0)
+		return VAULT_PENDING;
+	free(x);
+	return rc == SIGIL_E_NOT_READY ? VAULT_WOULD_BLOCK : rc;
 }
 
 static int
 ev_ready(struct vault *vv, const struct sigil_deadline *dl)
 {
 	struct ev_vault *v = ev(vv);
-	char err[400];
-	size_t idx;
-	bool fresh;
-	int rc;
 
-	/* Every connection in use: the holder is answering someone. */
-	if (conn_take(v, dl, false, &idx) != 0)
+	/* A live connection is watched by the pipe's thread, which drops it
+	 * as soon as the holder closes it. */
+	if (ev_pipe_live_count(v->pipe) == v->p.connections)
 		return 0;
-	rc = conn_ready(v, idx, dl, true, &fresh, err, sizeof(err));
-	conn_give(v, idx, rc != 0);
-	return rc;
+	return conns_up(v, dl);
 }
 
 static void
@@ -310,14 +335,11 @@ ev_close(struct vault *vv)
 	struct ev_vault *v = ev(vv);
 	if (v == NULL)
 		return;
-	for (size_t i = 0; i < EV_CONNS_MAX; i++)
-		if (v->conns[i].fd >= 0)
-			close(v->conns[i].fd);
+	ev_pipe_stop(v->pipe);
 	if (v->st != NULL)
 		v->st->ops->close(v->st);
 	ev_params_free(&v->p);
 	free(v->keys);
-	pthread_cond_destroy(&v->cv);
 	pthread_mutex_destroy(&v->mu);
 	free(v);
 }
@@ -328,6 +350,7 @@ static const struct vault_ops ev_ops = {
 	.count = ev_count,
 	.key = ev_key,
 	.sign = ev_sign,
+	.sign_async = ev_sign_async,
 	.ready = ev_ready,
 	.close = ev_close,
 };
@@ -381,7 +404,6 @@ vault_enclave_open(const struct vault_config *cfg, struct vault **out, char *err
 {
 	struct ev_vault *v = calloc(1, sizeof(*v));
 	struct enclave_entry *entries = NULL;
-	pthread_condattr_t ca;
 	size_t n = 0;
 	int rc;
 
@@ -390,15 +412,13 @@ vault_enclave_open(const struct vault_config *cfg, struct vault **out, char *err
 		return SIGIL_E_NOMEM;
 	v->base.ops = &ev_ops;
 	snprintf(v->name, sizeof(v->name), "%s", cfg->name);
-	for (size_t i = 0; i < EV_CONNS_MAX; i++)
-		v->conns[i].fd = -1;
 	pthread_mutex_init(&v->mu, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&v->cv, &ca);
-	pthread_condattr_destroy(&ca);
 	if ((rc = ev_params_read(cfg, &v->p, err, errlen)) != 0)
 		goto fail;
+	if ((rc = ev_pipe_start(v->name, v->p.connections, &v->pipe)) != 0) {
+		snprintf(err, errlen, "cannot start the thread that reads the key holder's replies");
+		goto fail;
+	}
 	if ((rc = v->p.storage->open(cfg->settings, cfg->deadline, &v->st, err, errlen)) != 0 ||
 	    (rc = v->st->ops->load(v->st, cfg->deadline, ev_report, v->name, &entries, &n, err,
 	                           errlen)) != 0)
@@ -423,7 +443,9 @@ vault_enclave_open(const struct vault_config *cfg, struct vault **out, char *err
 			goto fail;
 		} else {
 			import_all(v, fd, cfg->deadline, true);
-			v->conns[0].fd = fd;
+			if (ev_pipe_adopt(v->pipe, 0, fd) != 0)
+				close(fd);
+			(void)conns_up(v, cfg->deadline); /* the others */
 		}
 	}
 	*out = &v->base;

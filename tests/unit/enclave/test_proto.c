@@ -326,7 +326,7 @@ test_request_round_trips(void **state)
 	assert_int_equal(enclave_credentials_set(&r.cred, "raw", "\xff\xfe\x80"), 0);
 	assert_int_equal(enclave_credentials_set(&r.cred, "empty", ""), 0);
 	for (int i = 0; r.cred.n < ENCLAVE_CRED_MAX; i++) {
-		char k[8];
+		char k[16];
 		snprintf(k, sizeof(k), "k%d", i);
 		assert_int_equal(enclave_credentials_set(&r.cred, k, "0,7"), 0);
 	}
