@@ -25,20 +25,23 @@
  *          thread of it (echo_thread: the same within one process).
  * Then -c CONNS threads, each with its own connection and signing in a
  * loop for -d seconds: the holder's rate through as many connections as
- * the vault's pool has (4 by default).
+ * the vault has (2 by default), one call at a time on each (par), then
+ * with 32 calls in flight on each, as the vault keeps them (pipe).
  *
  * usage: bench_enclave_rpc (-s SOCKET | -t HOST:PORT) [-n N] [-c CONNS] [-d SECONDS]
  *   N (20000): Sign round trips on one connection, as many PublicKey ones,
  *   in 10 slices. Prints "name value" lines: sign_rtt_p50_us,
  *   sign_rtt_p99_us, sign_rtt_mean_us, signs_per_s (one connection, one
  *   call at a time), pk_rtt_p50_us, echo_proc_rtt_p50_us,
- *   echo_thread_rtt_p50_us, codec_us, local_sign_us, conns, par_signs_per_s.
+ *   echo_thread_rtt_p50_us, codec_us, local_sign_us, conns, par_signs_per_s,
+ *   pipe_signs_per_s.
  *   A holder started as root serves at most 8 connections at once (more
  *   kill it, see docs/BENCHMARKS.md): with a sigild's pool connected too,
  *   keep CONNS + the pool at 8 or under. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sodium.h>
 #include <stdatomic.h>
@@ -60,6 +63,7 @@
 #define ER_MAX_CONNS 64
 #define ER_TIMEOUT_MS 5000
 #define ER_WARMUP 500
+#define ER_WINDOW 32 /* Signs in flight on one connection (pipelined) */
 /* What a Sign of 32 bytes and its reply weigh on the wire, frame header
  * included (4 + 70 and 4 + 79 bytes with a small handle). */
 #define ER_ECHO_REQ 74
@@ -392,8 +396,70 @@ er_par_main(void *arg)
 	return NULL;
 }
 
+/* One connection with ER_WINDOW Signs in flight at all times, as the
+ * enclave vault keeps them (vault/enclave/pipe.h): a reply read, a new
+ * request sent. */
+static void *
+er_pipe_main(void *arg)
+{
+	struct er_par *p = arg;
+	struct enclave_stream in = {0}, out = {0};
+	uint64_t seq = (uint64_t)pthread_self() << 20;
+	long n = 0, flying = 0;
+	int fd, rc = 0;
+
+	if (er_connect(p->e, &fd) != 0) {
+		atomic_store(&p->failed, 1);
+		atomic_fetch_add(&p->ready, 1);
+		return NULL;
+	}
+	atomic_fetch_add(&p->ready, 1);
+	while (!atomic_load(&p->go))
+		usleep(100);
+	while (rc == 0 && (bench_now_ns() < p->end_ns || flying > 0)) {
+		const uint8_t *body;
+		size_t len;
+
+		while (rc == 0 && flying < ER_WINDOW && bench_now_ns() < p->end_ns) {
+			uint8_t m[32], *buf = NULL;
+			size_t buflen = 0;
+			struct enclave_request req = {.op = ENCLAVE_SIGN, .handle = p->e->handle,
+			                              .msg = m, .msg_len = sizeof(m),
+			                              .scheme = SIGIL_SCHEME_PLAIN};
+			er_msg(m, seq++);
+			if ((rc = enclave_request_encode(&req, &buf, &buflen)) == 0)
+				rc = enclave_stream_put(&out, buf, buflen);
+			free(buf);
+			flying++;
+		}
+		if (rc == 0 && (rc = enclave_stream_send(fd, &out)) == SIGIL_E_AGAIN_STREAM)
+			rc = 0;
+		struct pollfd pf = {.fd = fd, .events = POLLIN};
+		if (rc != 0 || poll(&pf, 1, ER_TIMEOUT_MS) != 1 ||
+		    (rc = enclave_stream_recv(fd, &in)) != 0)
+			break;
+		while (enclave_stream_frame(&in, ENCLAVE_FRAME_MAX, &body, &len) == 1) {
+			struct enclave_reply rep;
+			char why[ENCLAVE_ERR_MAX];
+			if (enclave_reply_decode(ENCLAVE_SIGN, body, len, &rep, why, sizeof(why)) != 0 ||
+			    !rep.has_sig)
+				rc = SIGIL_E_INVALID;
+			enclave_stream_pop(&in);
+			flying--;
+			n++;
+		}
+	}
+	if (rc != 0 || flying > 0)
+		atomic_store(&p->failed, 1);
+	enclave_stream_free(&in);
+	enclave_stream_free(&out);
+	close(fd);
+	atomic_fetch_add(&p->done, n);
+	return NULL;
+}
+
 static int
-er_parallel(const struct er *e, int conns, double seconds, double *per_s)
+er_parallel(const struct er *e, int conns, double seconds, bool pipelined, double *per_s)
 {
 	struct er_par p = {.e = e};
 	pthread_t t[ER_MAX_CONNS];
@@ -401,7 +467,7 @@ er_parallel(const struct er *e, int conns, double seconds, double *per_s)
 	uint64_t t0;
 
 	for (; started < conns; started++)
-		if (pthread_create(&t[started], NULL, er_par_main, &p) != 0)
+		if (pthread_create(&t[started], NULL, pipelined ? er_pipe_main : er_par_main, &p) != 0)
 			break;
 	while (atomic_load(&p.ready) < started)
 		usleep(100);
@@ -438,8 +504,8 @@ main(int argc, char **argv)
 {
 	const char *pass = getenv("SIGIL_PASSPHRASE"), *sock = NULL;
 	char *tcp = NULL;
-	long n = 20000, conns = 4;
-	double seconds = 1, par = 0;
+	long n = 20000, conns = 2;
+	double seconds = 1, par = 0, piped = 0;
 	uint8_t *sk = NULL, pk[SIGIL_PK_MAX];
 	size_t pklen = 0;
 	struct sigil_key *k = NULL;
@@ -494,7 +560,8 @@ main(int argc, char **argv)
 	 * of ours (and no more threads) below. */
 	close(fd);
 	fd = -1;
-	if (er_parallel(&e, (int)conns, seconds, &par) != 0)
+	if (er_parallel(&e, (int)conns, seconds, false, &par) != 0 ||
+	    er_parallel(&e, (int)conns, seconds, true, &piped) != 0)
 		goto out;
 	bench_emit("sign_rtt_p50_us", bench_samples_pct_ms(&e.sign, 50) * 1e3, 1);
 	bench_emit("sign_rtt_p99_us", bench_samples_pct_ms(&e.sign, 99) * 1e3, 1);
@@ -507,6 +574,7 @@ main(int argc, char **argv)
 	bench_emit("local_sign_us", e.local_ns / (double)e.local_n / 1e3, 2);
 	bench_emit("conns", (double)conns, 0);
 	bench_emit("par_signs_per_s", par, 0);
+	bench_emit("pipe_signs_per_s", piped, 0);
 	rc = 0;
 out:
 	if (fd >= 0)

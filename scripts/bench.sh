@@ -496,7 +496,9 @@ row "  echo to a process / a thread p50 us" \
 row "  CBOR, both ends; Ed25519 in process us" \
 	"${R[rpc_unix_codec_us]}; ${R[rpc_unix_local_sign_us]}" "per Sign"
 row "  signs/s over $ENC_CONNS connections" "${R[rpc_unix_par_signs_per_s]} / ${R[rpc_tcp_par_signs_per_s]}" \
-	"as many as the vault's pool"
+	"as many as the vault's, one call at a time"
+row "  the same, 32 calls in flight on each" "${R[rpc_unix_pipe_signs_per_s]} / ${R[rpc_tcp_pipe_signs_per_s]}" \
+	"as the vault keeps them"
 
 # ---- results.json ---------------------------------------------------------
 fields=(raw_ed25519_signs_per_s raw_secp256k1_signs_per_s raw_p256_signs_per_s
@@ -530,10 +532,10 @@ fields=(raw_ed25519_signs_per_s raw_secp256k1_signs_per_s raw_p256_signs_per_s
 	enclave_unix_attestation_p50_diff_us enclave_tcp_attestation_p50_diff_us
 	rpc_unix_sign_rtt_p50_us rpc_unix_sign_rtt_p99_us rpc_unix_signs_per_s rpc_unix_pk_rtt_p50_us
 	rpc_unix_echo_proc_rtt_p50_us rpc_unix_echo_thread_rtt_p50_us rpc_unix_codec_us
-	rpc_unix_local_sign_us rpc_unix_par_signs_per_s
+	rpc_unix_local_sign_us rpc_unix_par_signs_per_s rpc_unix_pipe_signs_per_s
 	rpc_tcp_sign_rtt_p50_us rpc_tcp_sign_rtt_p99_us rpc_tcp_signs_per_s rpc_tcp_pk_rtt_p50_us
 	rpc_tcp_echo_proc_rtt_p50_us rpc_tcp_echo_thread_rtt_p50_us rpc_tcp_codec_us
-	rpc_tcp_local_sign_us rpc_tcp_par_signs_per_s
+	rpc_tcp_local_sign_us rpc_tcp_par_signs_per_s rpc_tcp_pipe_signs_per_s
 	load_average)
 json_list() { local IFS=,; echo "[$*]"; }
 {

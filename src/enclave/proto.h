@@ -189,7 +189,8 @@ struct enclave_stream {
 
 /* Reads what fd has (up to 64 KiB past what s holds): 0 when something
  * came, SIGIL_E_AGAIN_STREAM when nothing was there, SIGIL_E_NOT_FOUND at
- * the end of the stream, SIGIL_E_IO or SIGIL_E_NOMEM. */
+ * the end of the stream, SIGIL_E_IO, SIGIL_E_NOMEM, or SIGIL_E_TOO_BIG when
+ * s holds more than two whole frames' worth (a reader that does not pop). */
 int enclave_stream_recv(int fd, struct enclave_stream *s);
 /* The first frame in s when all of it has come: 1 and its body in
  * (*body, *len), valid until s changes; 0 when it has not; SIGIL_E_TOO_BIG

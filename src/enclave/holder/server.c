@@ -118,6 +118,9 @@ struct conn {
 
 static atomic_uint server_conns;
 
+/* Replies held before they are sent anyway (bytes). */
+#define SERVER_OUT_MAX 65536
+
 /* Waits up to ms (-1: no limit) for fd to be readable (events POLLIN) or
  * writable (POLLOUT): 1 when it is (or has hung up, which the next call
  * says), 0 when the time ran out, -1 on error. */
@@ -212,6 +215,10 @@ conn_main(void *arg)
 			if (in.len > in.off && !partial)
 				dl = sigil_deadline_in(SERVER_FRAME_MS);
 			partial = in.len > in.off;
+			/* A peer that sends without reading gets its replies
+			 * now, so that they never pile up here. */
+			if (why == NULL && out.len - out.off > SERVER_OUT_MAX)
+				why = conn_flush(c->fd, &out);
 			continue;
 		}
 		if (rc != SIGIL_E_AGAIN_STREAM) {

@@ -39,10 +39,14 @@ struct ev_pipe {
 	pthread_t thr;
 	bool started;
 	atomic_bool stop;
-	/* The thread may wait with no limit (no call was in flight when it
-	 * looked): the first call sent then wakes it, so that its deadline is
-	 * kept. */
-	atomic_bool idle;
+	/* When the thread will look at the deadlines next (monotonic ms;
+	 * UINT64_MAX: not before something comes): a call due sooner wakes
+	 * it, so that its deadline is kept. Under load every new call is due
+	 * after those in flight, and nobody is woken. */
+	_Atomic uint64_t wake_at; /* 0 while it is awake */
+	/* Calls queued so far: the thread looks again when one came while
+	 * it looked. */
+	_Atomic uint64_t queued;
 	atomic_uint next;
 	size_t n;
 	struct pipe_conn c[];
@@ -165,38 +169,35 @@ pipe_flush(struct ev_pipe *p, size_t idx)
 }
 
 /* Milliseconds until the first call in flight is due (-1: none), and
- * every connection whose oldest call is past due dropped: the holder has
- * not answered it in all the time it had. */
+ * every connection with a call past due dropped: the holder has not
+ * answered it in all the time it had (and every call behind it waits on
+ * it). */
 static int
 pipe_due(struct ev_pipe *p)
 {
-	uint64_t first = UINT64_MAX;
+	uint64_t first = UINT64_MAX, now = sigil_monotonic_ms();
 
 	for (size_t i = 0; i < p->n; i++) {
 		struct pipe_conn *c = &p->c[i];
-		struct sigil_deadline dl;
-		bool has;
+		uint64_t soonest = UINT64_MAX;
 
 		if (atomic_load(&c->fd) < 0)
 			continue;
 		pthread_mutex_lock(&c->mu);
-		has = c->head != NULL;
-		if (has)
-			dl = c->head->dl;
+		for (const struct ev_pending *e = c->head; e != NULL; e = e->next)
+			if (e->dl.at_ms < soonest)
+				soonest = e->dl.at_ms;
 		pthread_mutex_unlock(&c->mu);
-		if (!has)
-			continue;
-		if (sigil_deadline_passed(&dl)) {
+		if (soonest <= now) {
 			pipe_fail(p, i, "no answer in time");
 			continue;
 		}
-		uint64_t left = sigil_deadline_left_ms(&dl);
-		if (left < first)
-			first = left;
+		if (soonest < first)
+			first = soonest;
 	}
 	if (first == UINT64_MAX)
 		return -1;
-	return first > 1000 ? 1000 : (int)first + 1;
+	return first - now > 1000 ? 1000 : (int)(first - now) + 1;
 }
 
 static void *
@@ -206,12 +207,19 @@ pipe_main(void *arg)
 	struct epoll_event evs[32];
 
 	while (!atomic_load(&p->stop)) {
+		uint64_t seen;
 		int ms, n;
 
-		/* Said before looking: a call sent after the look wakes us. */
-		atomic_store(&p->idle, true);
-		if ((ms = pipe_due(p)) >= 0)
-			atomic_store(&p->idle, false);
+		/* A call queued while we look makes us look again; one queued
+		 * after that sees when we wake, and wakes us if it is due
+		 * sooner. */
+		atomic_store(&p->wake_at, 0);
+		do {
+			seen = atomic_load(&p->queued);
+			ms = pipe_due(p);
+			atomic_store(&p->wake_at,
+			             ms < 0 ? UINT64_MAX : sigil_monotonic_ms() + (uint64_t)ms);
+		} while (atomic_load(&p->queued) != seen);
 		n = epoll_wait(p->ep, evs, 32, ms);
 
 		if (n < 0 && errno != EINTR) {
@@ -232,6 +240,9 @@ pipe_main(void *arg)
 				pipe_read(p, (size_t)tag);
 		}
 	}
+	/* Calls still in flight hear of it here, on this thread, as always. */
+	for (size_t i = 0; i < p->n; i++)
+		pipe_fail(p, i, NULL);
 	return NULL;
 }
 
@@ -350,6 +361,8 @@ pipe_queue(struct ev_pipe *p, size_t idx, const uint8_t *buf, size_t len,
            struct ev_pending *pend)
 {
 	struct pipe_conn *c = &p->c[idx];
+	/* pend may be answered and gone as soon as mu is let go. */
+	const uint64_t due = pend->dl.at_ms;
 	bool idle;
 	int fd, rc;
 
@@ -361,7 +374,8 @@ pipe_queue(struct ev_pipe *p, size_t idx, const uint8_t *buf, size_t len,
 	idle = c->out.len == c->out.off;
 	if ((rc = enclave_stream_put(&c->out, buf, len)) != 0) {
 		pthread_mutex_unlock(&c->mu);
-		return rc;
+		/* Too much waits to be sent already: busy, try another. */
+		return rc == SIGIL_E_TOO_BIG ? SIGIL_E_NOT_READY : rc;
 	}
 	pend->next = NULL;
 	if (c->tail)
@@ -378,7 +392,12 @@ pipe_queue(struct ev_pipe *p, size_t idx, const uint8_t *buf, size_t len,
 		epoll_ctl(p->ep, EPOLL_CTL_MOD, fd, &ev);
 	}
 	pthread_mutex_unlock(&c->mu);
-	if (atomic_load(&p->idle) && atomic_exchange(&p->idle, false)) {
+	/* Due before the thread will look: it must look sooner. */
+	atomic_fetch_add(&p->queued, 1);
+	uint64_t at = atomic_load(&p->wake_at);
+	while (due < at && !atomic_compare_exchange_weak(&p->wake_at, &at, due))
+		;
+	if (due < at) {
 		uint64_t one = 1;
 		if (write(p->wake, &one, sizeof(one)) < 0 && errno != EAGAIN)
 			log_warn("vault %s: eventfd: %s", p->name, strerror(errno));
@@ -396,7 +415,9 @@ ev_pipe_send(struct ev_pipe *p, const struct enclave_request *req, struct ev_pen
 	pend->op = req->op;
 	if (pend->dl.at_ms == 0)
 		pend->dl = sigil_deadline_in(EV_PIPE_DEFAULT_MS);
-	if (pipe_pick(p) < 0)
+	if (sigil_deadline_passed(&pend->dl))
+		return SIGIL_E_TIMEOUT;
+	if (ev_pipe_live_count(p) == 0)
 		return SIGIL_E_NOT_READY;
 	if ((rc = enclave_request_encode(req, &buf, &len)) != 0)
 		return rc;

@@ -32,7 +32,8 @@ struct ev_pipe;
 
 /* A pipe of n connections (none live yet), named for its log lines. */
 int ev_pipe_start(const char *name, size_t n, struct ev_pipe **out);
-/* Fails every call in flight (EV_LOST) and stops the thread. */
+/* Fails every call in flight (EV_LOST, on the pipe's thread) and stops
+ * the thread. */
 void ev_pipe_stop(struct ev_pipe *p);
 
 /* Connection idx takes fd, set up (Initialize, keys imported): from now
@@ -45,8 +46,9 @@ size_t ev_pipe_live_count(struct ev_pipe *p);
 
 /* Sends req over a live connection (the one with the fewest calls in
  * flight): 0, and pend->done gets the reply; SIGIL_E_NOT_READY when no
- * connection is live, or another error, with nothing sent and done never
- * called. pend->dl is set by the caller; a call without one has
+ * connection is live (or each has too much waiting to be sent),
+ * SIGIL_E_TIMEOUT when pend->dl has passed already, or another error,
+ * with nothing sent and done never called. pend->dl is set by the caller; a call without one has
  * EV_PIPE_DEFAULT_MS (a connection whose oldest call is due is dropped,
  * so every call needs a deadline). */
 #define EV_PIPE_DEFAULT_MS 60000
