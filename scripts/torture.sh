@@ -49,8 +49,8 @@ echo "== crash test, $mode build ($ROUNDS rounds)"
 TT_BIN="$ROOT/$BUILD" bash tests/torture/run.sh "$ROUNDS"
 if [ "$mode" = release ]; then
 	# Without sanitizers a core of sigild is small enough to take: the key
-	# holder test's gcore step runs here (make check reads the same memory
-	# directly, its ASan build dumping terabytes).
+	# holder test's gcore step runs here on this build too (make check runs
+	# it on the release build, make release-secrets).
 	echo "== sigild with its keys in sigil-enclave: memory, gcore, files, logs"
 	SIGIL_BIN_DIR="$ROOT/$BUILD" SIGIL_SOURCE_DIR="$ROOT" \
 		bash tests/integration/test_enclave_secrets.sh 2>&1 | grep -v '^20[0-9][0-9]-'

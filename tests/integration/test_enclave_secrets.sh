@@ -95,7 +95,7 @@ esac
 #    allocator reservations make a core of terabytes: step 2 read the same
 #    memory directly).
 if grep -aq __asan_init "$SIGIL_BIN_DIR/sigil"; then
-	skip "gcore: an AddressSanitizer process dumps terabytes; the memory scan above covered it"
+	skip "gcore: an AddressSanitizer process dumps terabytes; the memory scan above covered it (make check takes the core in the release build: make release-secrets)"
 elif ! command -v gcore >/dev/null; then
 	skip "gcore: gdb is not installed"
 else
