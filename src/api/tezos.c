@@ -322,7 +322,12 @@ api_utility_handle(void *vctx, const struct api_request *req, struct api_respons
 			sigil_deadline_in(st->cfg->server.backend_timeout_ms);
 		for (size_t i = 0; i < st->n_vaults; i++) {
 			struct vault *v = st->vaults[i];
-			if (v->ops->ready && v->ops->ready(v, &dl) != 0)
+			if (atomic_load(&st->vault_faulty[i]))
+				json_array_append_new(
+					bad, json_sprintf("vault %s: a signature failed its check "
+					                  "(verify_signatures); reload to sign again",
+					                  st->cfg->vaults[i].name));
+			else if (v->ops->ready && v->ops->ready(v, &dl) != 0)
 				json_array_append_new(bad, json_sprintf("vault %s",
 				                                        st->cfg->vaults[i].name));
 		}

@@ -22,6 +22,14 @@ sigil_test_flag(const char *name)
 	return v != NULL && strcmp(v, "1") == 0;
 }
 
+/* True when the environment variable name holds exactly value. */
+static inline bool
+sigil_test_named(const char *name, const char *value)
+{
+	const char *v = getenv(name);
+	return v != NULL && strcmp(v, value) == 0;
+}
+
 /* SIGKILLs the process when SIGIL_TEST_CRASH_AT names this point: the
  * harshest crash, with nothing flushed or stored after it. */
 static inline void
@@ -36,6 +44,14 @@ static inline bool
 sigil_test_flag(const char *name)
 {
 	(void)name;
+	return false;
+}
+
+static inline bool
+sigil_test_named(const char *name, const char *value)
+{
+	(void)name;
+	(void)value;
 	return false;
 }
 

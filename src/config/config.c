@@ -46,6 +46,7 @@ static const char *const top_maps[] = {"log", "server", "server.tls", "watermark
 #define VLT(m) offsetof(struct config_vault, m)
 static const struct field vault_fields[] = {
 	{"driver", FT_DRIVER, VLT(driver), 0, 0},
+	{"verify_signatures", FT_TRI, VLT(verify_signatures), 0, 0},
 };
 static const char *const vault_maps[] = {"config"};
 
@@ -134,11 +135,15 @@ cfg_set_field(struct ctx *x, const struct field *f, void *obj, const char *v, co
 		}
 		return 0;
 	case FT_BOOL:
+	case FT_TRI:
 		if (cfg_parse_bool(v, &b) != 0) {
 			cfg_errf(x->err, x->errlen, line, where, "'%.40s' is not true or false", v);
 			return SIGIL_E_INVALID;
 		}
-		*(bool *)(void *)(base + f->off) = b;
+		if (f->t == FT_TRI)
+			*(enum config_tri *)(void *)(base + f->off) = b ? CONFIG_YES : CONFIG_NO;
+		else
+			*(bool *)(void *)(base + f->off) = b;
 		return 0;
 	case FT_SIZE:
 	case FT_UINT:

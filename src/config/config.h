@@ -50,10 +50,16 @@
  * key holder, a database) has to answer one call of a request. */
 #define CONFIG_DEFAULT_BACKEND_TIMEOUT_MS 5000
 
+/* A yes or no that may be left unsaid: then the default is someone else's. */
+enum config_tri { CONFIG_UNSAID = 0, CONFIG_NO, CONFIG_YES };
+
 /* Strings are NUL-terminated and owned by the config; NULL when absent. */
 struct config_vault {
 	char name[CONFIG_VAULT_NAME_MAX];
 	char *driver;          /* "file" */
+	/* Every signature of this vault verified against its key before it
+	 * is returned; unsaid: the driver's verify_default (vault.h). */
+	enum config_tri verify_signatures;
 	/* Its `config:` map, checked against the driver's settings table
 	 * (vault.h): unknown keys and wrong types are refused, defaults are
 	 * in. Paths are as written (relative to base_dir unless absolute). */

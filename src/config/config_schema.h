@@ -12,7 +12,9 @@
 #define PATHBUF 256
 
 /* FT_DRIVER: a vault driver; FT_WM_DRIVER: a watermark store (by registry). */
-enum ftype { FT_PATH, FT_ADDR, FT_DRIVER, FT_WM_DRIVER, FT_BOOL, FT_SIZE, FT_UINT, FT_LOGLEVEL };
+/* FT_TRI: true or false into an enum config_tri (CONFIG_UNSAID when absent). */
+enum ftype { FT_PATH, FT_ADDR, FT_DRIVER, FT_WM_DRIVER, FT_BOOL, FT_TRI, FT_SIZE, FT_UINT,
+             FT_LOGLEVEL };
 
 struct field {
 	const char *path; /* relative to the section, dotted */

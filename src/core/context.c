@@ -27,6 +27,7 @@ struct sigil_key_metrics {
 struct sigil_vault_metrics {
 	char name[CONFIG_VAULT_NAME_MAX];
 	struct metrics_hist h;
+	_Atomic uint64_t bad_signatures; /* failed verify_signatures */
 	struct sigil_vault_metrics *next;
 };
 
@@ -179,6 +180,7 @@ sigil_find_key(const struct sigil_state *st, const struct chain_ops *chain, cons
 static int
 sigil_attach_metrics(struct sigil_ctx *ctx, struct sigil_state *st)
 {
+	struct sigil_vault_metrics *vm[CONFIG_MAX_VAULTS] = {0};
 	int rc = 0;
 
 	pthread_mutex_lock(&ctx->km_mu);
@@ -197,6 +199,7 @@ sigil_attach_metrics(struct sigil_ctx *ctx, struct sigil_state *st)
 			ctx->vm = m;
 		}
 		st->vault_ms[v] = &m->h;
+		vm[v] = m;
 	}
 	/* ctx->km is kept in the ring's order (chain, address), as st->keys
 	 * is, so one walk of both matches them (a search per key was 500k
@@ -221,9 +224,18 @@ sigil_attach_metrics(struct sigil_ctx *ctx, struct sigil_state *st)
 		}
 		pp = &m->next;
 		st->keys[i].metrics = &m->m;
-		for (size_t v = 0; v < st->n_vaults; v++)
-			if (st->keys[i].vault == st->vaults[v])
-				st->keys[i].vault_ms = st->vault_ms[v];
+		for (size_t v = 0; v < st->n_vaults; v++) {
+			const struct config_vault *cv = &st->cfg->vaults[v];
+			const struct vault_driver *d = vault_driver_find(cv->driver);
+			if (st->keys[i].vault != st->vaults[v])
+				continue;
+			st->keys[i].vault_ms = st->vault_ms[v];
+			st->keys[i].bad_signatures = &vm[v]->bad_signatures;
+			st->keys[i].vault_faulty = &st->vault_faulty[v];
+			st->keys[i].verify = cv->verify_signatures == CONFIG_UNSAID
+			                     ? d != NULL && d->verify_default
+			                     : cv->verify_signatures == CONFIG_YES;
+		}
 	}
 out:
 	pthread_mutex_unlock(&ctx->km_mu);
@@ -248,8 +260,11 @@ sigil_ctx_metrics_text(struct sigil_ctx *ctx, char **out, size_t *len)
 	}
 	for (size_t i = 0; i < st->n_vaults; i++)
 		if (st->vault_ms[i])
-			vrows[nv++] = (struct metrics_vault_row){st->cfg->vaults[i].name,
-			                                         st->vault_ms[i]};
+			vrows[nv++] = (struct metrics_vault_row){
+				st->cfg->vaults[i].name, st->vault_ms[i],
+				atomic_load(&((struct sigil_vault_metrics *)(void *)
+				              ((char *)st->vault_ms[i] -
+				               offsetof(struct sigil_vault_metrics, h)))->bad_signatures)};
 	for (size_t i = 0; i < st->n_keys; i++)
 		krows[i] = (struct metrics_key_row){st->keys[i].address, st->keys[i].vault_name,
 		                                    st->keys[i].metrics, st->keys[i].chain};

@@ -25,6 +25,8 @@ struct sigil_state {
 	size_t n_vaults;
 	struct sigil_key *keys; /* the key ring (core/keyring.h) */
 	size_t n_keys;
+	/* Per vault, as sigil_key.vault_faulty. */
+	_Atomic bool vault_faulty[CONFIG_MAX_VAULTS];
 	/* Per vault, as sigil_key.vault_ms. */
 	struct metrics_hist *vault_ms[CONFIG_MAX_VAULTS];
 	/* One reference for whoever loaded it (the context, while it is

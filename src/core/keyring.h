@@ -26,6 +26,14 @@ struct sigil_key {
 	struct metrics_key *metrics;     /* owned by the context, survives reloads */
 	/* Its vault's latency histogram, likewise; NULL outside a context. */
 	struct metrics_hist *vault_ms;
+	/* Its vault's signatures are verified before they are returned
+	 * (verify_signatures). One that fails counts in bad_signatures (the
+	 * context's, surviving reloads) and marks the vault faulty (the
+	 * state's: not ready until a reload opens it again). Both NULL outside
+	 * a context. */
+	bool verify;
+	_Atomic uint64_t *bad_signatures;
+	_Atomic bool *vault_faulty;
 };
 
 /* The codec a vault gets for the text forms in its files (vault.h): the

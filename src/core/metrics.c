@@ -167,6 +167,13 @@ metrics_render(struct sbuf *b, const struct metrics *m, const struct metrics_vau
 		metrics_render_hist(b, "vault_sign_request_duration_milliseconds", labels,
 		                    vaults[i].h);
 	}
+	metrics_family(b, "vault_bad_signatures_total", "counter",
+	               "Signatures from the vault that failed their check (verify_signatures), "
+	               "never returned.");
+	for (size_t i = 0; i < n_vaults; i++)
+		sbuf_printf(b, "vault_bad_signatures_total{vault=\"%s\"} %llu\n",
+		            metrics_label_value(vaults[i].vault, ev, sizeof(ev)),
+		            (unsigned long long)vaults[i].bad_signatures);
 	metrics_render_auth(b, m);
 	metrics_render_keys(b, keys, n_keys);
 }

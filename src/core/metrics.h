@@ -58,6 +58,7 @@ struct metrics_key_row {
 struct metrics_vault_row {
 	const char *vault;
 	const struct metrics_hist *h;
+	uint64_t bad_signatures; /* signatures that failed verify_signatures */
 };
 
 /* h may be NULL (nothing is counted). */

@@ -225,6 +225,37 @@ sign_wm_ids(struct sign_job *j)
 	j->mark.has_digest = true;
 }
 
+/* A vault marked faulty by a signature that failed its check
+ * (verify_signatures) signs nothing more until a reload: SIGIL_E_NOT_READY
+ * with the reason, or 0. */
+static int
+sign_vault_faulty(const struct sigil_key *k, char *reason, size_t len)
+{
+	if (k->vault_faulty == NULL || !atomic_load(k->vault_faulty))
+		return 0;
+	snprintf(reason, len,
+	         "vault %s returned a signature that failed its check; it signs nothing more "
+	         "until it is reloaded", k->vault_name);
+	return SIGIL_E_NOT_READY;
+}
+
+/* A signature of k's vault failed its check: wiped, counted, logged, the
+ * vault marked faulty. SIGIL_E_CRYPTO with the reason. */
+static int
+sign_bad_signature(const struct sigil_key *k, uint8_t *sig, size_t siglen, char *reason,
+                   size_t len)
+{
+	sodium_memzero(sig, siglen);
+	if (k->bad_signatures)
+		atomic_fetch_add(k->bad_signatures, 1);
+	if (k->vault_faulty)
+		atomic_store(k->vault_faulty, true);
+	log_error("vault %s: key %s: the vault's signature failed its check and was not returned; "
+	          "the vault is not ready until it is reloaded", k->vault_name, k->address);
+	snprintf(reason, len, "vault: its signature failed verification and was not returned");
+	return SIGIL_E_CRYPTO;
+}
+
 /* STAGE_ADMIT: the key, its authentication, the chain's reading of the
  * bytes, the key's policy. */
 int
@@ -266,16 +297,43 @@ sign_admit(struct sign_job *j)
 		atomic_fetch_add(&k->metrics->policy_violations, 1);
 		return rc;
 	}
-	return 0;
+	/* Last, so that a refusal says what was wrong with the request first;
+	 * before the watermark, so that no mark moves for it. */
+	return sign_vault_faulty(k, res->reason, sizeof(res->reason));
 }
 
-/* What follows every vault's signature: its latency, the reason of a
- * refusal, a crash point for tests. */
+/* verify_signatures: the vault's signature of the intent's message,
+ * checked against the key before anything else sees it. One that fails is
+ * wiped, counted, logged, and its vault marked faulty (not ready). */
 static int
-sign_vault_after(struct sign_job *j, double t0, int rc)
+sign_verify(struct sign_job *j, uint8_t *sig, size_t *siglen)
 {
+	const struct sigil_key *k = j->k;
+	int rc;
+
+	/* Tests: a vault that returns a wrong signature. */
+	if (sigil_test_named("SIGIL_TEST_CORRUPT_SIGNATURES", k->vault_name) && *siglen > 5)
+		sig[5] ^= 0x01;
+	if (!k->verify)
+		return 0;
+	rc = sigil_verify(k->vk->type, k->vk->pk, k->vk->pk_len, j->in.scheme, j->in.msg,
+	                  j->in.msg_len, sig, *siglen);
+	if (rc == 0)
+		return 0;
+	rc = sign_bad_signature(k, sig, *siglen, j->res.reason, sizeof(j->res.reason));
+	*siglen = 0;
+	return rc;
+}
+
+/* What follows every vault's signature (in sig, when rc is 0): its check,
+ * its latency, the reason of a refusal, a crash point for tests. */
+static int
+sign_vault_after(struct sign_job *j, double t0, int rc, uint8_t *sig, size_t *siglen)
+{
+	if (rc == 0)
+		rc = sign_verify(j, sig, siglen);
 	metrics_hist_observe(j->k->vault_ms, sign_now_ms() - t0);
-	if (rc != 0)
+	if (rc != 0 && j->res.reason[0] == '\0')
 		snprintf(j->res.reason, sizeof(j->res.reason), "vault: %s", sigil_strerror(rc));
 	/* Tests: a crash between the signature and whatever follows it (its
 	 * store, or the reply). */
@@ -291,7 +349,7 @@ sign_vault_finish(struct sign_job *j, int rc)
 		j->mark.sig_len = j->vsig.len;
 	}
 	sodium_memzero(&j->vsig, sizeof(j->vsig));
-	return sign_vault_after(j, j->tv, rc);
+	return sign_vault_after(j, j->tv, rc, j->mark.sig, &j->mark.sig_len);
 }
 
 /* The vault's signature of what the intent says, into m: from the nonce
@@ -333,7 +391,7 @@ sign_vault(struct sign_job *j, struct wm_mark *m, bool async)
 		m->sig_len = out.len;
 	}
 	sodium_memzero(&out, sizeof(out));
-	return sign_vault_after(j, t0, rc);
+	return sign_vault_after(j, t0, rc, m->sig, &m->sig_len);
 }
 
 /* check_advance_sign's signer (watermark.h). */
@@ -602,8 +660,15 @@ pop_held(const struct sigil_state *st, const struct chain_ops *chain, const char
 		return rc;
 	}
 	dl = sigil_deadline_in(SIGN_BACKEND_DEADLINE_MS(st));
+	if ((rc = sign_vault_faulty(k, res->reason, sizeof(res->reason))) != 0)
+		return rc;
 	rc = k->vault->ops->sign(k->vault, k->vault_index, SIGIL_SCHEME_BLS_PROOF, k->vk->pk,
 	                         k->vk->pk_len, &dl, &sig);
+	if (rc == 0 && k->verify &&
+	    sigil_verify(k->vk->type, k->vk->pk, k->vk->pk_len, SIGIL_SCHEME_BLS_PROOF, k->vk->pk,
+	                 k->vk->pk_len, sig.sig, sig.len) != 0)
+		return sign_bad_signature(k, sig.sig, sizeof(sig.sig), res->reason,
+		                          sizeof(res->reason));
 	if (rc != 0) {
 		snprintf(res->reason, sizeof(res->reason), "vault: %s", sigil_strerror(rc));
 		return rc;

@@ -231,6 +231,38 @@ sigil_key_sign(const struct sigil_key *k, enum sigil_scheme scheme, const uint8_
 }
 
 int
+sigil_verify(enum sigil_key_type t, const uint8_t *pk, size_t pklen, enum sigil_scheme scheme,
+             const uint8_t *msg, size_t len, const uint8_t *sig, size_t siglen)
+{
+	static const int bls[] = {
+		[SIGIL_SCHEME_BLS_POP] = SIGIL_BLS_POP,
+		[SIGIL_SCHEME_BLS_AUG] = SIGIL_BLS_AUG,
+		[SIGIL_SCHEME_BLS_PROOF] = SIGIL_BLS_PROOF,
+	};
+	int rc;
+
+	if ((rc = sigil_crypto_init()) != 0)
+		return rc;
+	if (pk == NULL || sig == NULL || (msg == NULL && len > 0))
+		return SIGIL_E_INVALID;
+	if (scheme != SIGIL_SCHEME_PLAIN) {
+		if (t != SIGIL_KEY_BLS || (unsigned)scheme >= sizeof(bls) / sizeof(bls[0]))
+			return SIGIL_E_INVALID;
+		return sigil_bls_verify(pk, pklen, bls[scheme], msg, len, sig, siglen);
+	}
+	if (t == SIGIL_KEY_ED25519 && len != 32) {
+		/* Any length: RFC 8032 over the message itself. */
+		if (pklen != crypto_sign_PUBLICKEYBYTES || siglen != crypto_sign_BYTES)
+			return SIGIL_E_INVALID;
+		return crypto_sign_verify_detached(sig, msg ? msg : (const uint8_t *)"", len, pk) == 0
+		       ? 0 : SIGIL_E_CRYPTO;
+	}
+	if (len != 32)
+		return SIGIL_E_INVALID;
+	return sigil_verify_digest(t, pk, pklen, msg, sig, siglen);
+}
+
+int
 sigil_key_sign_recid(const struct sigil_key *k, enum sigil_scheme scheme, const uint8_t *msg,
                      size_t len, uint8_t sig[static SIGIL_SIG_MAX], size_t *siglen, int *recid)
 {

@@ -137,6 +137,15 @@ __attribute__((warn_unused_result)) int
 sigil_verify_digest(enum sigil_key_type t, const uint8_t *pk, size_t pklen,
                     const uint8_t digest[static 32], const uint8_t *sig, size_t siglen);
 
+/* Verifies sig of msg under scheme by the public key pk of type t, as
+ * sigil_key_sign makes it: Ed25519 over msg of any length, ECDSA over a
+ * 32-byte digest (high-S rejected), BLS under its scheme. 0 when valid,
+ * SIGIL_E_CRYPTO when not, SIGIL_E_INVALID for a scheme or length that
+ * does not apply to t. */
+__attribute__((warn_unused_result)) int
+sigil_verify(enum sigil_key_type t, const uint8_t *pk, size_t pklen, enum sigil_scheme scheme,
+             const uint8_t *msg, size_t len, const uint8_t *sig, size_t siglen);
+
 /* --- BLS12-381 (tz4) -------------------------------------------------
  * Min-pk: 48-byte compressed G1 public keys, 96-byte compressed G2
  * signatures. The secret is a BLsk: a little-endian scalar in [1, r). BLS

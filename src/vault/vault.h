@@ -159,6 +159,11 @@ struct vault_config {
 
 struct vault_driver {
 	const char *name;
+	/* Whether the signatures of a vault of this driver are verified
+	 * before they are returned when its config does not say
+	 * (verify_signatures): on where a fault could go unseen (an HSM), off
+	 * where sigil makes the signature itself. */
+	bool verify_default;
 	/* What its `config:` map may hold. The config loader refuses any
 	 * other key, a value of the wrong type and a missing required one,
 	 * naming the line; defaults are filled in. */

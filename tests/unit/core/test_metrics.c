@@ -14,7 +14,8 @@
 
 static const char *const families[] = {
 	"sign_handler_requests_total",      "sign_handler_request_duration_milliseconds",
-	"vault_sign_request_duration_milliseconds", "authentication_failure_total",
+	"vault_sign_request_duration_milliseconds", "vault_bad_signatures_total",
+	"authentication_failure_total",
 	"watermark_fsync_total",            "signing_ops_total",
 	"watermark_rejection_total",        "policy_violation_total",
 };
@@ -53,8 +54,8 @@ fixture_fill(struct fixture *f)
 	static const char *const vname[] = {"hot", "cold", "hot"};
 	for (int i = 0; i < 3; i++)
 		f->keys[i] = (struct metrics_key_row){addr[i], vname[i], &f->k[i], &chain_tezos};
-	f->vaults[0] = (struct metrics_vault_row){"hot", &f->vh[0]};
-	f->vaults[1] = (struct metrics_vault_row){"cold", &f->vh[1]};
+	f->vaults[0] = (struct metrics_vault_row){"hot", &f->vh[0], 0};
+	f->vaults[1] = (struct metrics_vault_row){"cold", &f->vh[1], 3};
 }
 
 static char *
@@ -139,6 +140,8 @@ test_per_vault(void **state)
 	prom_check(&p, text);
 	assert_non_null(strstr(text, "vault_sign_request_duration_milliseconds_count{vault=\"hot\"} 2\n"));
 	assert_non_null(strstr(text, "vault_sign_request_duration_milliseconds_count{vault=\"cold\"} 1\n"));
+	assert_non_null(strstr(text, "vault_bad_signatures_total{vault=\"hot\"} 0\n"));
+	assert_non_null(strstr(text, "vault_bad_signatures_total{vault=\"cold\"} 3\n"));
 	assert_non_null(strstr(text, "vault_sign_request_duration_milliseconds_bucket{vault=\"hot\","
 	                             "le=\"1000\"} 1\n"));
 	assert_non_null(strstr(text, "vault_sign_request_duration_milliseconds_bucket{vault=\"hot\","
