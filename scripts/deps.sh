@@ -7,10 +7,10 @@ cd "$(dirname "$0")/.."
 
 want=(gcc make cmake pkg-config libsodium-dev libsecp256k1-dev libssl-dev
       libmicrohttpd-dev libjansson-dev libyaml-dev libcbor-dev libpq-dev libtss2-dev
-      libseccomp-dev curl ca-certificates)
+      libseccomp-dev libp11-kit-dev curl ca-certificates)
 if [ "${1:-}" = "--test" ]; then
 	want+=(libcmocka-dev clang libclang-rt-14-dev python3 valgrind gdb openssl
-	       swtpm swtpm-tools tpm2-tools postgresql)
+	       swtpm swtpm-tools tpm2-tools postgresql softhsm2 opensc)
 fi
 
 missing=()

@@ -230,6 +230,59 @@ sigil_key_sign(const struct sigil_key *k, enum sigil_scheme scheme, const uint8_
 	return rc;
 }
 
+/* The group orders, big-endian. */
+static const uint8_t secp256k1_n[32] = {
+	0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfe,
+	0xba, 0xae, 0xdc, 0xe6, 0xaf, 0x48, 0xa0, 0x3b, 0xbf, 0xd2, 0x5e, 0x8c, 0xd0, 0x36, 0x41, 0x41,
+};
+static const uint8_t p256_n[32] = {
+	0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	0xbc, 0xe6, 0xfa, 0xad, 0xa7, 0x17, 0x9e, 0x84, 0xf3, 0xb9, 0xca, 0xc2, 0xfc, 0x63, 0x25, 0x51,
+};
+
+/* a <=> b, 32 bytes big-endian (not secret: a signature's s). */
+static int
+be32_cmp(const uint8_t a[32], const uint8_t b[32])
+{
+	return memcmp(a, b, 32);
+}
+
+static bool
+be32_zero(const uint8_t a[32])
+{
+	for (int i = 0; i < 32; i++)
+		if (a[i])
+			return false;
+	return true;
+}
+
+int
+sigil_ecdsa_low_s(enum sigil_key_type t, uint8_t sig[static 64])
+{
+	const uint8_t *n = t == SIGIL_KEY_SECP256K1 ? secp256k1_n : t == SIGIL_KEY_P256 ? p256_n : NULL;
+	uint8_t half[32], *sv = sig + 32;
+	unsigned carry = 0;
+
+	if (n == NULL || be32_zero(sig) || be32_zero(sv) || be32_cmp(sig, n) >= 0 ||
+	    be32_cmp(sv, n) >= 0)
+		return SIGIL_E_INVALID;
+	/* half = n >> 1 */
+	for (int i = 0; i < 32; i++) {
+		half[i] = (uint8_t)((n[i] >> 1) | (carry << 7));
+		carry = n[i] & 1;
+	}
+	if (be32_cmp(sv, half) <= 0)
+		return 0;
+	/* s = n - s */
+	unsigned borrow = 0;
+	for (int i = 31; i >= 0; i--) {
+		int d = (int)n[i] - (int)sv[i] - (int)borrow;
+		borrow = d < 0;
+		sv[i] = (uint8_t)(d < 0 ? d + 256 : d);
+	}
+	return 0;
+}
+
 int
 sigil_verify(enum sigil_key_type t, const uint8_t *pk, size_t pklen, enum sigil_scheme scheme,
              const uint8_t *msg, size_t len, const uint8_t *sig, size_t siglen)

@@ -146,6 +146,13 @@ __attribute__((warn_unused_result)) int
 sigil_verify(enum sigil_key_type t, const uint8_t *pk, size_t pklen, enum sigil_scheme scheme,
              const uint8_t *msg, size_t len, const uint8_t *sig, size_t siglen);
 
+/* An ECDSA signature r ‖ s (64 bytes, big-endian) of a key of type t
+ * (secp256k1 or P-256) made low-S in place: s replaced by n - s when over
+ * n / 2, as Tezos and Bitcoin require (a signature from a device that does
+ * not). SIGIL_E_INVALID for another type, or r or s zero or not under n. */
+__attribute__((warn_unused_result)) int
+sigil_ecdsa_low_s(enum sigil_key_type t, uint8_t sig[static 64]);
+
 /* --- BLS12-381 (tz4) -------------------------------------------------
  * Min-pk: 48-byte compressed G1 public keys, 96-byte compressed G2
  * signatures. The secret is a BLsk: a little-endian scalar in [1, r). BLS

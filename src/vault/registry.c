@@ -3,12 +3,14 @@
 #include "vault/registry_test.h"
 #include "vault/enclave/enclave.h"
 #include "vault/file/file.h"
+#include "vault/pkcs11/pkcs11.h"
 
 #include <string.h>
 
 static const struct vault_driver *const vault_drivers[] = {
 	&vault_file_driver,
 	&vault_enclave_driver,
+	&vault_pkcs11_driver,
 };
 
 /* registry_test.h: one more driver, set by a test before anything opens. */

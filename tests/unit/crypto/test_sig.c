@@ -241,6 +241,46 @@ test_high_s_kat(void **state)
 	assert_int_equal(sigil_verify_digest(SIGIL_KEY_P256, pk, 33, d, sig, 64), SIGIL_E_CRYPTO);
 }
 
+/* sigil_ecdsa_low_s (a device's signature made low-S): the high-S twin of
+ * a known signature comes back to it, byte for byte, and verifies; a low-S
+ * one is left as it is; r or s zero or not under n, and other key types,
+ * are refused. sigil_verify takes the same signatures. */
+static void
+test_make_low_s(void **state)
+{
+	static const char *const pks[2] = {SP_PK, P2_PK}, *const sigs[2] = {SP_SIG, P2_SIG};
+	static const char *const orders[2] = {SECP_N, P256_N};
+	static const enum sigil_key_type types[2] = {SIGIL_KEY_SECP256K1, SIGIL_KEY_P256};
+	uint8_t pk[33], d[32], sig[64], low[64], n[32];
+
+	(void)state;
+	unhex_exact(DIGEST, d, 32);
+	for (int i = 0; i < 2; i++) {
+		unhex_exact(pks[i], pk, 33);
+		unhex_exact(sigs[i], low, 64);
+		unhex_exact(orders[i], n, 32);
+		memcpy(sig, low, 64);
+		assert_int_equal(sigil_ecdsa_low_s(types[i], sig), 0);
+		assert_memory_equal(sig, low, 64);
+		sub32(n, sig + 32, sig + 32); /* the high-S twin */
+		assert_int_equal(sigil_verify(types[i], pk, 33, SIGIL_SCHEME_PLAIN, d, 32, sig, 64),
+		                 SIGIL_E_CRYPTO);
+		assert_int_equal(sigil_ecdsa_low_s(types[i], sig), 0);
+		assert_memory_equal(sig, low, 64);
+		assert_int_equal(sigil_verify(types[i], pk, 33, SIGIL_SCHEME_PLAIN, d, 32, sig, 64), 0);
+		memset(sig + 32, 0, 32);
+		assert_int_equal(sigil_ecdsa_low_s(types[i], sig), SIGIL_E_INVALID);
+		memcpy(sig, low, 64);
+		memcpy(sig, n, 32); /* r = n */
+		assert_int_equal(sigil_ecdsa_low_s(types[i], sig), SIGIL_E_INVALID);
+		memcpy(sig, low, 64);
+		memcpy(sig + 32, n, 32); /* s = n */
+		assert_int_equal(sigil_ecdsa_low_s(types[i], sig), SIGIL_E_INVALID);
+	}
+	assert_int_equal(sigil_ecdsa_low_s(SIGIL_KEY_ED25519, sig), SIGIL_E_INVALID);
+	assert_int_equal(sigil_ecdsa_low_s(SIGIL_KEY_BLS, sig), SIGIL_E_INVALID);
+}
+
 static void
 test_bad_scalars(void **state)
 {
@@ -540,6 +580,7 @@ main(void)
 		cmocka_unit_test(test_low_s_secp256k1),
 		cmocka_unit_test(test_low_s_p256),
 		cmocka_unit_test(test_high_s_kat),
+		cmocka_unit_test(test_make_low_s),
 		cmocka_unit_test(test_bad_scalars),
 		cmocka_unit_test(test_wrong_types_and_lengths),
 		cmocka_unit_test(test_degenerate_signatures),
