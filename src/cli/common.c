@@ -52,7 +52,7 @@ static bool
 cli_vault_can_add(const struct config_vault *v)
 {
 	const struct vault_driver *d = vault_driver_find(v->driver);
-	return d != NULL && d->add != NULL;
+	return d != NULL && (d->add != NULL || d->generate != NULL);
 }
 
 const struct config_vault *
@@ -86,6 +86,15 @@ cli_vault_target(const struct sigil_config *cfg, const char *name, char *path, s
 	else if ((rc = config_resolve_path(cfg, rel, path, pathcap)) != 0) {
 		fprintf(stderr, "sigil: vault %s: bad path\n", v->name);
 		return rc;
+	}
+	/* A driver that reads no passphrase (an HSM has its PIN) asks for none. */
+	const struct vault_driver *d = vault_driver_find(v->driver);
+	bool reads_pass = false;
+	for (size_t i = 0; d != NULL && i < d->n_settings; i++)
+		reads_pass = reads_pass || strcmp(d->settings[i].key, "passphrase_file") == 0;
+	if (!reads_pass) {
+		pass[0] = '\0';
+		return 0;
 	}
 	rc = config_vault_passphrase(cfg, v, pass, passcap);
 	/* A key holder whose KEK comes from elsewhere (a TPM) asks for none. */

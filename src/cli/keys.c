@@ -95,6 +95,12 @@ keys_store(const char *vault, const char *name, enum sigil_key_type t, const uin
 		rc = SIGIL_E_UNSUPPORTED; /* the caller makes the secret then */
 		goto out;
 	}
+	if (sk != NULL && drv->add == NULL) {
+		fprintf(stderr, "sigil: vault %s (%s) cannot import keys; generate them in it\n",
+		        cv->name, cv->driver);
+		rc = SIGIL_E_UNSUPPORTED;
+		goto out;
+	}
 	if (name == NULL && sk != NULL) {
 		struct vault_key tmp;
 		if ((rc = vault_key_describe(t, sk, "x", &tmp)) != 0 ||

@@ -34,9 +34,24 @@ vault_yaml() { # vault_yaml EXTRA-CONFIG-LINES
 }
 { printf 'base_dir: %s\n' "$T/var"; vault_yaml "      pin: $PIN
 "; } > "$T/boot.yaml"
+# sigil generate makes a key pair of each type in the token: no passphrase
+# asked, the private half sensitive and not extractable.
+for t in tz1 tz2 tz3; do
+	"$SIGIL" -c "$T/boot.yaml" generate -v hsm -t "$t" --name "gen-$t" > "$T/gen-$t" 2>"$T/gen.err" \
+		< /dev/null || { cat "$T/gen.err"; fail "sigil generate -t $t"; }
+	grep -q "^$t" "$T/gen-$t" || { cat "$T/gen-$t"; fail "generate printed no $t address"; }
+	# The token's own word on it: CKA_SENSITIVE, CKA_ALWAYS_SENSITIVE,
+	# CKA_NEVER_EXTRACTABLE, made on the token (CKA_LOCAL).
+	p11 --list-objects --type privkey --label "gen-$t" > "$T/obj" 2>/dev/null
+	grep -q "Access: *sensitive, always sensitive, never extractable, local" "$T/obj" ||
+		{ cat "$T/obj"; fail "gen-$t is not sensitive and never extractable"; }
+done
+echo edsk3sDP6GEtZDNCNa7cAKHnRUVoN5i9K3baFkienK9LDq2yQzfhnA | "$SIGIL" -c "$T/boot.yaml" import -v hsm - > /dev/null 2>"$T/imp.err" && fail "import into a token"
+grep -q "cannot import" "$T/imp.err" || { cat "$T/imp.err"; fail "import: no reason"; }
 "$SIGIL" -c "$T/boot.yaml" list > "$T/list" 2>"$T/list.err" || { cat "$T/list.err"; fail "sigil list"; }
 mapfile -t ADDRS < <(grep -o 'tz[123][1-9A-HJ-NP-Za-km-z]\{33\}' "$T/list" | sort -u)
-[ ${#ADDRS[@]} = 3 ] || { cat "$T/list"; fail "sigil list shows ${#ADDRS[@]} keys, not 3"; }
+[ ${#ADDRS[@]} = 6 ] || { cat "$T/list"; fail "sigil list shows ${#ADDRS[@]} keys, not 6"; }
+for t in tz1 tz2 tz3; do grep -q "$(cut -d' ' -f1 "$T/gen-$t")" "$T/list" || fail "gen-$t not listed"; done
 for p in tz1 tz2 tz3; do printf '%s\n' "${ADDRS[@]}" | grep -q "^$p" || fail "no $p key listed"; done
 
 # The PIN from PKCS11_PIN (Signatory's variable), not the file.

@@ -148,4 +148,5 @@ const struct vault_driver vault_pkcs11_driver = {
 	.settings = p11_settings,
 	.n_settings = P11_N_SETTINGS,
 	.open = vault_pkcs11_open,
+	.generate = vault_pkcs11_generate,
 };

@@ -39,5 +39,11 @@ extern const struct vault_driver vault_pkcs11_driver;
 
 int vault_pkcs11_open(const struct vault_config *cfg, struct vault **out, char *err,
                       size_t errlen);
+/* A key pair of type t made in the token, labelled key_name, with a random
+ * CKA_ID, its private half sensitive and not extractable (vault.h,
+ * vault_driver.generate). */
+int vault_pkcs11_generate(const struct vault_config *cfg, const char *key_name,
+                          enum sigil_key_type t, struct vault_key *info, char *err,
+                          size_t errlen);
 
 #endif

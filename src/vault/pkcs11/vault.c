@@ -480,6 +480,72 @@ static const struct vault_ops p11_ops = {
 	.close = p11_close,
 };
 
+/* ---- sigil generate ------------------------------------------------------- */
+
+/* The DER ECParameters sigil names each curve by. */
+static const uint8_t p11_oid_secp256k1[] = {0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x0a};
+static const uint8_t p11_oid_p256[] = {0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07};
+/* SoftHSM2 and OpenSC name Ed25519 so (PKCS#11 3.0 also allows the OID). */
+static const uint8_t p11_name_ed25519[] = {0x13, 0x0c, 'e', 'd', 'w', 'a', 'r', 'd', 's',
+                                           '2', '5', '5', '1', '9'};
+
+int
+vault_pkcs11_generate(const struct vault_config *cfg, const char *key_name,
+                      enum sigil_key_type t, struct vault_key *info, char *err, size_t errlen)
+{
+	struct vault *vv = NULL;
+	struct p11_vault *v;
+	CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
+	CK_MECHANISM m = {t == SIGIL_KEY_ED25519 ? CKM_EC_EDWARDS_KEY_PAIR_GEN : CKM_EC_KEY_PAIR_GEN,
+	                  NULL, 0};
+	const uint8_t *params = t == SIGIL_KEY_ED25519 ? p11_name_ed25519
+	                        : t == SIGIL_KEY_SECP256K1 ? p11_oid_secp256k1 : p11_oid_p256;
+	size_t plen = t == SIGIL_KEY_ED25519 ? sizeof(p11_name_ed25519)
+	              : t == SIGIL_KEY_SECP256K1 ? sizeof(p11_oid_secp256k1) : sizeof(p11_oid_p256);
+	uint8_t id[16];
+	CK_OBJECT_HANDLE pub, priv;
+	struct p11_key k;
+	char why[128];
+	CK_RV rv;
+	int rc;
+
+	if (t != SIGIL_KEY_ED25519 && t != SIGIL_KEY_SECP256K1 && t != SIGIL_KEY_P256) {
+		snprintf(err, errlen, "vault %s: a PKCS#11 token holds tz1, tz2 and tz3 keys only",
+		         cfg->name);
+		return SIGIL_E_UNSUPPORTED;
+	}
+	if ((rc = vault_pkcs11_open(cfg, &vv, err, errlen)) != 0)
+		return rc;
+	v = pv(vv);
+	randombytes_buf(id, sizeof(id));
+	/* Born in the token, and never to leave it: sensitive, not
+	 * extractable, a token object. */
+	CK_ATTRIBUTE pubt[] = {
+		{CKA_TOKEN, &yes, sizeof(yes)},           {CKA_VERIFY, &yes, sizeof(yes)},
+		{CKA_EC_PARAMS, (void *)params, plen},    {CKA_ID, id, sizeof(id)},
+		{CKA_LABEL, (void *)key_name, strlen(key_name)},
+	};
+	CK_ATTRIBUTE privt[] = {
+		{CKA_TOKEN, &yes, sizeof(yes)},       {CKA_PRIVATE, &yes, sizeof(yes)},
+		{CKA_SENSITIVE, &yes, sizeof(yes)},   {CKA_EXTRACTABLE, &no, sizeof(no)},
+		{CKA_SIGN, &yes, sizeof(yes)},        {CKA_ID, id, sizeof(id)},
+		{CKA_LABEL, (void *)key_name, strlen(key_name)},
+	};
+	rv = v->f->C_GenerateKeyPair(v->sess[0], &m, pubt, sizeof(pubt) / sizeof(pubt[0]), privt,
+	                             sizeof(privt) / sizeof(privt[0]), &pub, &priv);
+	if (rv != CKR_OK) {
+		snprintf(err, errlen, "vault %s: the token did not make the key pair: 0x%lx", cfg->name,
+		         (unsigned long)rv);
+		rc = SIGIL_E_IO;
+	} else if ((rc = p11_key_read(v, v->sess[0], priv, &k, why, sizeof(why))) != 0) {
+		snprintf(err, errlen, "vault %s: the new key cannot be read back: %s", cfg->name, why);
+	} else if (info != NULL) {
+		*info = k.info;
+	}
+	p11_close(vv);
+	return rc;
+}
+
 int
 vault_pkcs11_open(const struct vault_config *cfg, struct vault **out, char *err, size_t errlen)
 {
