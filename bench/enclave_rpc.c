@@ -368,6 +368,23 @@ struct er_par {
 	atomic_int ready, go;
 };
 
+/* A thread's connection, once every thread has one: 0, or -1 (counted as
+ * a failure) when it cannot connect. */
+static int
+er_par_connect(struct er_par *p, int *fd)
+{
+	int rc = er_connect(p->e, fd);
+
+	if (rc != 0)
+		atomic_store(&p->failed, 1);
+	atomic_fetch_add(&p->ready, 1);
+	if (rc != 0)
+		return -1;
+	while (!atomic_load(&p->go))
+		usleep(100);
+	return 0;
+}
+
 static void *
 er_par_main(void *arg)
 {
@@ -376,14 +393,8 @@ er_par_main(void *arg)
 	long n = 0;
 	int fd;
 
-	if (er_connect(p->e, &fd) != 0) {
-		atomic_store(&p->failed, 1);
-		atomic_fetch_add(&p->ready, 1);
+	if (er_par_connect(p, &fd) != 0)
 		return NULL;
-	}
-	atomic_fetch_add(&p->ready, 1);
-	while (!atomic_load(&p->go))
-		usleep(100);
 	while (bench_now_ns() < p->end_ns) {
 		if (er_sign(fd, p->e->handle, seq++) != 0) {
 			atomic_store(&p->failed, 1);
@@ -408,14 +419,8 @@ er_pipe_main(void *arg)
 	long n = 0, flying = 0;
 	int fd, rc = 0;
 
-	if (er_connect(p->e, &fd) != 0) {
-		atomic_store(&p->failed, 1);
-		atomic_fetch_add(&p->ready, 1);
+	if (er_par_connect(p, &fd) != 0)
 		return NULL;
-	}
-	atomic_fetch_add(&p->ready, 1);
-	while (!atomic_load(&p->go))
-		usleep(100);
 	while (rc == 0 && (bench_now_ns() < p->end_ns || flying > 0)) {
 		const uint8_t *body;
 		size_t len;

@@ -445,28 +445,33 @@ blocking_wait(struct blocking *b, pthread_t thr, uint64_t wait_ms, struct enclav
 
 /* ---- setup ------------------------------------------------------------------ */
 
+/* A pipe of n connections, none live yet. */
+static int
+setup_n(size_t n)
+{
+	total_done = 0;
+	return ev_pipe_start("test", n, &pipe_);
+}
+
 static int
 setup1(void **state)
 {
 	(void)state;
-	total_done = 0;
-	return ev_pipe_start("test", 1, &pipe_);
+	return setup_n(1);
 }
 
 static int
 setup2(void **state)
 {
 	(void)state;
-	total_done = 0;
-	return ev_pipe_start("test", 2, &pipe_);
+	return setup_n(2);
 }
 
 static int
 setup4(void **state)
 {
 	(void)state;
-	total_done = 0;
-	return ev_pipe_start("test", 4, &pipe_);
+	return setup_n(4);
 }
 
 static int
