@@ -247,6 +247,54 @@ for r in $(seq 1 "$ROUNDS"); do
 done
 stop "$SIGILD_PID"
 
+# ---- 2d. verify_signatures: the check's cost on the file vault -------------
+# One sigild, two tz1 keys: one in the file vault "main" (no check, the
+# default), one in a second file vault with verify_signatures: true. The
+# generic load of 2, in one-second slices alternating between the two keys
+# (plain checked in odd rounds, checked plain in even ones), SLICES of each
+# per round. R[verify_tz1_ratio] is the checked key's signs/s ÷ the plain
+# key's; the CPU figures show the verification's cost per request.
+echo "bench: sigild with a tz1 key checked by verify_signatures and one not, $ROUNDS rounds"
+vf=$T/verify
+mkdir -p "$vf/watermarks"
+"$B/bench_mkvault" "$vf/keys.json" 1 >"$vf/plain.addrs"
+"$B/bench_mkvault" "$vf/checked.json" 1 >"$vf/checked.addrs"
+cat "$vf/plain.addrs" "$vf/checked.addrs" >"$vf/addrs"
+API=$(free_port); UTIL=$(free_port)
+write_config "$vf" "$API" "$UTIL" "{generic: [transaction]}" "$vf/addrs" "  checked:
+    driver: file
+    verify_signatures: true
+    config:
+      path: checked.json"
+start_sigild "$vf" "$UTIL"
+declare -A vtp vcpu v50
+for who in plain checked; do
+	WARM=1 DUR=1 LOAD_PID=$SIGILD_PID load vw_ "$API" "$vf/$who.addrs" generic "$CONNS"
+done
+declare -a vratio
+for r in $(seq 1 "$ROUNDS"); do
+	echo "bench:   round $r"
+	order="plain checked"; [ $((r % 2)) = 0 ] && order="checked plain"
+	declare -A xok=() xsent=() xcpu=() x50=()
+	for i in $(seq 1 "$SLICES"); do
+		for who in $order; do
+			WARM=0 DUR=1 LOAD_PID=$SIGILD_PID load vx_ "$API" "$vf/$who.addrs" generic "$CONNS"
+			xok[$who]=$(( ${xok[$who]:-0} + R[vx_ok] ))
+			xsent[$who]=$(( ${xsent[$who]:-0} + R[vx_sent] ))
+			xcpu[$who]=$(calc "${xcpu[$who]:-0} + ${R[vx_cpu_us]} * ${R[vx_sent]}" 1)
+			x50[$who]="${x50[$who]:-} ${R[vx_p50_ms]}"
+		done
+	done
+	# shellcheck disable=SC2086 # the lists are space-separated numbers
+	for who in plain checked; do
+		vtp[$who]="${vtp[$who]:-} $((xok[$who] / SLICES))"
+		vcpu[$who]="${vcpu[$who]:-} $(calc "${xcpu[$who]} / ${xsent[$who]}" 1)"
+		v50[$who]="${v50[$who]:-} $(median ${x50[$who]})"
+	done
+	vratio+=("$(calc "${xok[checked]} / ${xok[plain]}")")
+done
+stop "$SIGILD_PID"
+
 # ---- 4 and 5. NKEYS keys: start-up, memory, attestations over all -------
 echo "bench: sigild with $NKEYS keys"
 API=$(free_port); UTIL=$(free_port)
@@ -402,6 +450,13 @@ for who in file unix tcp; do
 	R[enclave_${who}_ratio]=$(median ${eratio[$who]})
 	R[enclave_${who}_attestation_p50_diff_us]=$(median ${ediff[$who]})
 done
+# shellcheck disable=SC2086 # space-separated lists of numbers
+for who in plain checked; do
+	R[verify_${who}_signs_per_s]=$(median ${vtp[$who]})
+	R[verify_${who}_cpu_us_per_sign]=$(median ${vcpu[$who]})
+	R[verify_${who}_p50_ms]=$(median ${v50[$who]})
+done
+R[verify_tz1_ratio]=$(median "${vratio[@]}")
 R[enclave_connections]=$ENC_CONNS
 R[rss_ready_1000_keys_mb]=$(calc "${R[rss_ready_kb]} / 1024" 1)
 R[argon2id_share_of_startup]=$(calc "${R[argon2id_interactive_ms]} / ${R[startup_ms]}")
@@ -451,6 +506,11 @@ row "  less the primitive's us" \
 	"what HTTP and sigil add to one signature"
 row "  p50 ms tz1 / tz2 / tz3" "${R[http_tz1_p50_ms]}/${R[http_tz2_p50_ms]}/${R[http_tz3_p50_ms]}" \
 	"p99 ${R[http_tz1_p99_ms]}/${R[http_tz2_p99_ms]}/${R[http_tz3_p99_ms]}"
+row "tz1 signs/s, verify_signatures off / on" "${R[verify_plain_signs_per_s]}/${R[verify_checked_signs_per_s]}" \
+	"file vault, one sigild, 3 x 1 s each a round"
+row "  on / off, same rounds" "${R[verify_tz1_ratio]}" "[$(range "${vratio[@]}")]"
+row "  CPU us/sign off / on" "${R[verify_plain_cpu_us_per_sign]}/${R[verify_checked_cpu_us_per_sign]}" \
+	"p50 ms ${R[verify_plain_p50_ms]}/${R[verify_checked_p50_ms]}"
 row "attestation p50 / p99 ms (1 in flight)" "${R[attestation_p50_ms]} / ${R[attestation_p99_ms]}" "durable file watermark"
 row "  p50 / (bare p50 + fdatasync p50)" "${R[attestation_p50_ratio]}" "goal <= 1.2: $(ok "${R[attestation_p50_ratio]} <= 1.2") [$(range "${aratio[@]}")]"
 row "attestations/s, $NKEYS keys, $CONNS in flight" "${R[distinct_keys_attestations_per_s]}" "goal >= 20000: $(ok "${R[distinct_keys_attestations_per_s]} >= 20000") [$(range "${ktp[@]}")]"
@@ -536,6 +596,9 @@ fields=(raw_ed25519_signs_per_s raw_secp256k1_signs_per_s raw_p256_signs_per_s
 	rpc_tcp_sign_rtt_p50_us rpc_tcp_sign_rtt_p99_us rpc_tcp_signs_per_s rpc_tcp_pk_rtt_p50_us
 	rpc_tcp_echo_proc_rtt_p50_us rpc_tcp_echo_thread_rtt_p50_us rpc_tcp_codec_us
 	rpc_tcp_local_sign_us rpc_tcp_par_signs_per_s rpc_tcp_pipe_signs_per_s
+	verify_plain_signs_per_s verify_checked_signs_per_s verify_tz1_ratio
+	verify_plain_cpu_us_per_sign verify_checked_cpu_us_per_sign verify_plain_p50_ms
+	verify_checked_p50_ms
 	load_average)
 json_list() { local IFS=,; echo "[$*]"; }
 {
