@@ -305,6 +305,17 @@ api_tezos_handle(void *vctx, const struct api_request *req, struct api_response 
 	return API_DONE;
 }
 
+/* "vault NAME", and why it cannot sign where it says. */
+static json_t *
+api_vault_not_ready(struct vault *v, const char *name)
+{
+	char why[192];
+
+	if (v->ops->why_not_ready && v->ops->why_not_ready(v, why, sizeof(why)) > 0)
+		return json_sprintf("vault %s: %s", name, why);
+	return json_sprintf("vault %s", name);
+}
+
 int
 api_utility_handle(void *vctx, const struct api_request *req, struct api_response *res,
                    struct api_async *a)
@@ -328,8 +339,7 @@ api_utility_handle(void *vctx, const struct api_request *req, struct api_respons
 					                  "(verify_signatures); reload to sign again",
 					                  st->cfg->vaults[i].name));
 			else if (v->ops->ready && v->ops->ready(v, &dl) != 0)
-				json_array_append_new(bad, json_sprintf("vault %s",
-				                                        st->cfg->vaults[i].name));
+				json_array_append_new(bad, api_vault_not_ready(v, st->cfg->vaults[i].name));
 		}
 		if (ctx->wm->ops->ready(ctx->wm, &dl) != 0)
 			json_array_append_new(bad, json_string("watermark store"));

@@ -37,8 +37,10 @@ static const char import_usage[] =
 	"command line can be seen by other users of this machine.\n";
 
 static const char list_usage[] =
-	"usage: sigil list\n\nLists the keys of every configured vault and whether the "
-	"configuration allows them.\n";
+	"usage: sigil list\n\nLists the keys of every configured vault, one a line, tab-separated:\n"
+	"address, type, public key, vault, whether the configuration allows it\n"
+	"(configured, not-configured), the key's name in its vault (a token's label),\n"
+	"and where the vault keeps it (a token's object id; - for none).\n";
 
 static const char pop_usage[] =
 	"usage: sigil pop <tz4…>\n\nPrints the key's BLS proof of possession (BLsig…), as\n"
@@ -337,10 +339,11 @@ cli_list(int argc, char **argv)
 			char address[CHAIN_ADDRESS_MAX], public_key[CHAIN_TEXT_MAX];
 			if (keys_text(k, address, sizeof(address), public_key, sizeof(public_key)) != 0)
 				continue;
-			printf("%s\t%s\t%s\t%s\t%s\n", address, sigil_key_type_name(k->type),
+			printf("%s\t%s\t%s\t%s\t%s\t%s\t%s\n", address, sigil_key_type_name(k->type),
 			       public_key, st->cfg->vaults[v].name,
 			       config_find_key(st->cfg, cli_chain(), address) ? "configured"
-			                                                       : "not-configured");
+			                                                       : "not-configured",
+			       k->name[0] ? k->name : "-", k->where[0] ? k->where : "-");
 		}
 	}
 	sigil_state_free(st);

@@ -325,6 +325,21 @@ sign_verify(struct sign_job *j, uint8_t *sig, size_t *siglen)
 	return rc;
 }
 
+/* Why key k's vault refused (rc): what the vault says of itself when it
+ * cannot sign now, else the error's name. */
+static void
+sign_vault_reason(const struct sigil_key *k, int rc, char *reason, size_t len)
+{
+	char why[128];
+	struct vault *v = k->vault;
+
+	if (rc == SIGIL_E_NOT_READY && v->ops->why_not_ready &&
+	    v->ops->why_not_ready(v, why, sizeof(why)) > 0)
+		snprintf(reason, len, "vault: not ready: %s", why);
+	else
+		snprintf(reason, len, "vault: %s", sigil_strerror(rc));
+}
+
 /* What follows every vault's signature (in sig, when rc is 0): its check,
  * its latency, the reason of a refusal, a crash point for tests. */
 static int
@@ -334,7 +349,7 @@ sign_vault_after(struct sign_job *j, double t0, int rc, uint8_t *sig, size_t *si
 		rc = sign_verify(j, sig, siglen);
 	metrics_hist_observe(j->k->vault_ms, sign_now_ms() - t0);
 	if (rc != 0 && j->res.reason[0] == '\0')
-		snprintf(j->res.reason, sizeof(j->res.reason), "vault: %s", sigil_strerror(rc));
+		sign_vault_reason(j->k, rc, j->res.reason, sizeof(j->res.reason));
 	/* Tests: a crash between the signature and whatever follows it (its
 	 * store, or the reply). */
 	sigil_test_crash_point("after_sign");
@@ -670,7 +685,7 @@ pop_held(const struct sigil_state *st, const struct chain_ops *chain, const char
 		return sign_bad_signature(k, sig.sig, sizeof(sig.sig), res->reason,
 		                          sizeof(res->reason));
 	if (rc != 0) {
-		snprintf(res->reason, sizeof(res->reason), "vault: %s", sigil_strerror(rc));
+		sign_vault_reason(k, rc, res->reason, sizeof(res->reason));
 		return rc;
 	}
 	return k->chain->signature_text(k->vk->type, sig.sig, sig.len, res->signature,

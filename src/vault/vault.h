@@ -14,6 +14,9 @@
  * business, core/keyring.h), only what the key is. */
 struct vault_key {
 	char name[64];
+	/* Where the back end keeps it, for people (sigil list): a token's
+	 * object id ("id=0a1b…"); "" when the name says it all. */
+	char where[72];
 	enum sigil_key_type type;
 	uint8_t pk[SIGIL_PK_MAX];
 	size_t pk_len;
@@ -108,6 +111,10 @@ struct vault_ops {
 	                      size_t *siglen);
 	/* 0 when the vault can sign now; optional (NULL means always). */
 	int (*ready)(struct vault *v, const struct sigil_deadline *dl);
+	/* Optional: while the vault cannot sign, why (secret-free, for
+	 * /healthz and the requests it refuses) into buf; its length, 0 when
+	 * it has nothing to say. */
+	size_t (*why_not_ready)(struct vault *v, char *buf, size_t cap);
 
 	/* ---- optional key management (NULL: not offered) -------------------
 	 * Each answers by dl like sign. A key made, imported or deleted here is

@@ -48,7 +48,7 @@ if grep -q "$EDSK" "$T/var/keys.json"; then fail "secret in vault file"; fi
 
 # list and pubkey
 [ "$(S list | wc -l)" -eq 6 ] || fail "list count"
-S list | grep -q "^$A1	ed25519	edpk.*	main	not-configured$" || fail "list format"
+S list | grep -q "^$A1	ed25519	edpk.*	main	not-configured	[^	]*	-$" || fail "list format"
 S pubkey tz1N7tYGMGs3GGjeJAJKtbycAWcvoPNSUYgu | grep -qx edpkvH4rzbmfvAEgiJQU1TKYfrTvBbpVJGHmQByh9Nph4BzvRh8aXP
 expect_fail 1 S pubkey tz1gjaF81ZRRvdzjobyfVNsAeSC6PScjfQwN
 SIGIL_PASSPHRASE=nope expect_fail 1 S list

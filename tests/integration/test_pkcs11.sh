@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # The pkcs11 vault against a real SoftHSM2 token made by the test: key pairs
-# of Ed25519, secp256k1 and P-256 generated in the token (pkcs11-tool), sigil
-# list shows them as addresses, sigild signs with each over HTTP and every
-# signature is verified with @taquito/utils (and by sigild itself first:
-# verify_signatures is on by default for pkcs11). Bad set-ups are clear
-# errors that never show the PIN: a wrong PIN, a missing module, a library
-# that is not PKCS#11, a label no key has.
+# of Ed25519, secp256k1 and P-256 generated in the token (by pkcs11-tool and
+# by sigil generate) and imported into it (sigil import); the token itself
+# (p11_probe, past sigil) refuses every private key's secret; sigil list
+# shows them as addresses with their labels and ids; sigild signs with each
+# over HTTP and every signature is verified with @taquito/utils (and by
+# sigild itself first: verify_signatures is on by default for pkcs11). The
+# token taken away mid-run: /healthz not ready and requests 503, both
+# saying why; put back: signing again without a restart. Bad set-ups are
+# clear errors that never show the PIN: a wrong PIN, a missing module, a
+# library that is not PKCS#11, a label no key has.
 source "$(dirname "$0")/lib.sh"
 
 fail() { echo "FAIL: $*"; [ -f "$T/sigild.log" ] && { echo "--- sigild"; cat "$T/sigild.log"; }; exit 1; }
@@ -46,12 +50,43 @@ for t in tz1 tz2 tz3; do
 	grep -q "Access: *sensitive, always sensitive, never extractable, local" "$T/obj" ||
 		{ cat "$T/obj"; fail "gen-$t is not sensitive and never extractable"; }
 done
-echo edsk3sDP6GEtZDNCNa7cAKHnRUVoN5i9K3baFkienK9LDq2yQzfhnA | "$SIGIL" -c "$T/boot.yaml" import -v hsm - > /dev/null 2>"$T/imp.err" && fail "import into a token"
-grep -q "cannot import" "$T/imp.err" || { cat "$T/imp.err"; fail "import: no reason"; }
+# sigil import writes a key of each type into the token, where it is
+# sensitive and not extractable too.
+declare -A SK=([tz1]=edsk3sDP6GEtZDNCNa7cAKHnRUVoN5i9K3baFkienK9LDq2yQzfhnA
+	[tz2]=spsk1sFNjEhfZgMkK9K9Km2ahfMuD8s8iADcMuFdd8m4pyDr8NXxR2
+	[tz3]=p2sk34NgUKTQG56xJt6UQCv2UaBajLuhDs29D479ffcaVF4LbhYvdA)
+for t in tz1 tz2 tz3; do
+	echo "${SK[$t]}" | "$SIGIL" -c "$T/boot.yaml" import -v hsm --name "imp-$t" - > "$T/imp-$t" \
+		2>"$T/imp.err" || { cat "$T/imp.err"; fail "sigil import -v hsm ($t)"; }
+	grep -q "^$t" "$T/imp-$t" || { cat "$T/imp-$t"; fail "import printed no $t address"; }
+	grep -q "${SK[$t]}" "$T/imp-$t" "$T/imp.err" && fail "import printed the secret"
+done
+# The same key twice, or a label taken: refused, and nothing more on the token.
+echo "${SK[tz2]}" | "$SIGIL" -c "$T/boot.yaml" import -v hsm --name again - >/dev/null 2>"$T/imp.err" &&
+	fail "the same key imported twice"
+grep -q "holds this key already" "$T/imp.err" || { cat "$T/imp.err"; fail "import twice: no reason"; }
+"$SIGIL" -c "$T/boot.yaml" generate -v hsm -t tz1 --name imp-tz1 >/dev/null 2>"$T/imp.err" &&
+	fail "a label taken twice"
+grep -q "labelled imp-tz1 already" "$T/imp.err" || { cat "$T/imp.err"; fail "label taken: no reason"; }
+# The token's own word, past sigil: no private key's secret can be read.
+for l in ed k1 p256 gen-tz1 gen-tz2 gen-tz3 imp-tz1 imp-tz2 imp-tz3; do
+	P11_PIN=$PIN "$SIGIL_BIN_DIR/p11_probe" "$MODULE" sigil-test "$l" > "$T/probe" 2>&1 ||
+		{ cat "$T/probe"; fail "the secret of $l can be read from the token"; }
+	grep -q "CKA_VALUE refused" "$T/probe" || { cat "$T/probe"; fail "p11_probe $l"; }
+done
+echo "pkcs11: $(cat "$T/probe")"
 "$SIGIL" -c "$T/boot.yaml" list > "$T/list" 2>"$T/list.err" || { cat "$T/list.err"; fail "sigil list"; }
 mapfile -t ADDRS < <(grep -o 'tz[123][1-9A-HJ-NP-Za-km-z]\{33\}' "$T/list" | sort -u)
-[ ${#ADDRS[@]} = 6 ] || { cat "$T/list"; fail "sigil list shows ${#ADDRS[@]} keys, not 6"; }
-for t in tz1 tz2 tz3; do grep -q "$(cut -d' ' -f1 "$T/gen-$t")" "$T/list" || fail "gen-$t not listed"; done
+[ ${#ADDRS[@]} = 9 ] || { cat "$T/list"; fail "sigil list shows ${#ADDRS[@]} keys, not 9"; }
+for t in tz1 tz2 tz3; do
+	for w in gen imp; do
+		a=$(cut -d' ' -f1 "$T/$w-$t")
+		# address, type, key, vault, configured, label, id
+		grep -q "^$a	.*	hsm	not-configured	$w-$t	id=[0-9a-f]\{32\}$" "$T/list" ||
+			{ cat "$T/list"; fail "$w-$t not listed with its label and id"; }
+	done
+done
+grep -q "	ed	id=01$" "$T/list" || { cat "$T/list"; fail "pkcs11-tool's key ed not listed with id 01"; }
 for p in tz1 tz2 tz3; do printf '%s\n' "${ADDRS[@]}" | grep -q "^$p" || fail "no $p key listed"; done
 
 # The PIN from PKCS11_PIN (Signatory's variable), not the file.
@@ -66,6 +101,40 @@ done
 PKCS11_PIN=$PIN start_sigild "$T/sigil.yaml" "$T/sigild.log" || fail "sigild with the token"
 node "$JS/enclave_http.mjs" sign "http://127.0.0.1:$API" 10 "${ADDRS[@]}" || fail "sign through the token"
 node "$JS/enclave_http.mjs" sign "http://127.0.0.1:$API" 11 "${ADDRS[@]}" || fail "sign again"
+
+# The token taken away mid-run (its directory moved: SoftHSM2 then answers
+# for no object): /healthz not ready and requests 503, both with the reason.
+# Put back: sigild signs again, with no restart.
+TOKDIR=$(find "$T/tokens" -mindepth 1 -maxdepth 1 -type d | head -1)
+mv "$TOKDIR" "$T/token-away"
+HZ="http://127.0.0.1:$UTIL/healthz"
+KEY1=$(cut -d' ' -f1 "$T/imp-tz1")
+# A transaction (as enclave_http.mjs sends): no watermark is involved.
+TX_HEX=038fcf233671b6a04fcf679d2a381c2544ea6c1ea29ba6157776ed8424c7ccd00b6c0002298c03ed7d454a101eb7022bc95f7e5f41ac78e80701dc0b00c0843d0000e7670f32038107a59a2b9cfefae36ea21f5aa63c00
+code=$(curl -s -o "$T/resp" -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
+	--data "\"$TX_HEX\"" "http://127.0.0.1:$API/keys/$KEY1")
+[ "$code" = 503 ] || { cat "$T/resp"; fail "a request with the token gone: $code, not 503"; }
+grep -q "not ready: .*token" "$T/resp" || { cat "$T/resp"; fail "the 503 does not say why"; }
+echo "pkcs11: token gone: request $code $(cat "$T/resp")"
+code=$(curl -s -o "$T/hz" -w '%{http_code}' "$HZ")
+[ "$code" = 503 ] && grep -q '"vault hsm: ' "$T/hz" || { cat "$T/hz"; fail "/healthz with the token gone: $code"; }
+echo "pkcs11: token gone: /healthz $code $(cat "$T/hz")"
+for _ in 1 2 3; do # still gone, asked again: still refused, no crash
+	curl -s -o /dev/null "$HZ"
+	sleep 0.4
+done
+kill -0 "$SIGILD_PID" || fail "sigild died with the token gone"
+mv "$T/token-away" "$TOKDIR"
+ok=0
+for _ in $(seq 1 50); do # back within P11_RETRY_MS of a look; 10 s at most
+	[ "$(curl -s -o "$T/hz" -w '%{http_code}' "$HZ")" = 200 ] && { ok=1; break; }
+	sleep 0.2
+done
+[ $ok = 1 ] || { cat "$T/hz"; fail "/healthz not ready after the token came back"; }
+node "$JS/enclave_http.mjs" sign "http://127.0.0.1:$API" 12 "${ADDRS[@]}" || fail "sign after the token came back"
+grep -q "token is out of reach" "$T/sigild.log" || fail "sigild did not log the token going"
+grep -q "the token answers again" "$T/sigild.log" || fail "sigild did not log the token's return"
+grep -E "out of reach|answers again" "$T/sigild.log" | sed 's/^/pkcs11: log: /'
 stop_sigild
 grep -q "$PIN" "$T/sigild.log" && fail "the PIN is in sigild's log"
 

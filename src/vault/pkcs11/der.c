@@ -295,3 +295,54 @@ p11_ec_point(enum sigil_key_type t, const uint8_t *der, size_t len,
 	}
 	return rc;
 }
+
+/* ---- writing: the CKA_EC_POINT of a key sigil imports ------------------- */
+
+int
+p11_ec_point_der(enum sigil_key_type t, const uint8_t *pk, size_t pklen,
+                 uint8_t out[static P11_EC_POINT_MAX], size_t *outlen)
+{
+	*outlen = 0;
+	if (t == SIGIL_KEY_ED25519) {
+		if (pklen != 32)
+			return SIGIL_E_INVALID;
+		out[0] = 0x04;
+		out[1] = 32;
+		memcpy(out + 2, pk, 32);
+		*outlen = 34;
+		return 0;
+	}
+	if (pklen != EC_COMPRESSED_LEN || (t != SIGIL_KEY_SECP256K1 && t != SIGIL_KEY_P256))
+		return t == SIGIL_KEY_SECP256K1 || t == SIGIL_KEY_P256 ? SIGIL_E_INVALID
+		                                                       : SIGIL_E_UNSUPPORTED;
+	/* Uncompressed, as every token reads it (X9.62 allows both forms; some
+	 * modules take only this one). */
+	out[0] = 0x04;
+	out[1] = 65;
+	if (t == SIGIL_KEY_SECP256K1) {
+		secp256k1_pubkey pub;
+		size_t len = 65;
+		if (!secp256k1_ec_pubkey_parse(secp256k1_context_static, &pub, pk, pklen) ||
+		    !secp256k1_ec_pubkey_serialize(secp256k1_context_static, out + 2, &len, &pub,
+		                                   SECP256K1_EC_UNCOMPRESSED) ||
+		    len != 65)
+			return SIGIL_E_INVALID;
+	} else {
+		EC_POINT *q;
+		int ok;
+		if (pthread_once(&p11_p256_once, p11_p256_setup) != 0 || p11_p256 == NULL)
+			return SIGIL_E_INTERNAL;
+		if ((q = EC_POINT_new(p11_p256)) == NULL)
+			return SIGIL_E_NOMEM;
+		ok = EC_POINT_oct2point(p11_p256, q, pk, pklen, NULL) &&
+		     EC_POINT_point2oct(p11_p256, q, POINT_CONVERSION_UNCOMPRESSED, out + 2, 65,
+		                        NULL) == 65;
+		EC_POINT_free(q);
+		if (!ok) {
+			ERR_clear_error();
+			return SIGIL_E_INVALID;
+		}
+	}
+	*outlen = 67;
+	return 0;
+}

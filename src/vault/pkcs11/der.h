@@ -43,4 +43,12 @@ __attribute__((warn_unused_result)) int
 p11_ec_point(enum sigil_key_type t, const uint8_t *der, size_t len,
              uint8_t pk[static SIGIL_PK_MAX], size_t *pklen);
 
+/* The other way, for a key sigil writes into a token: pk (in sigil_pubkey's
+ * form) as a CKA_EC_POINT, a DER OCTET STRING of the point (Ed25519 its 32
+ * bytes, ECDSA 04 ‖ X ‖ Y) into out, *outlen bytes. SIGIL_E_INVALID for a
+ * point that is not on its curve. */
+__attribute__((warn_unused_result)) int
+p11_ec_point_der(enum sigil_key_type t, const uint8_t *pk, size_t pklen,
+                 uint8_t out[static P11_EC_POINT_MAX], size_t *outlen);
+
 #endif

@@ -149,4 +149,5 @@ const struct vault_driver vault_pkcs11_driver = {
 	.n_settings = P11_N_SETTINGS,
 	.open = vault_pkcs11_open,
 	.generate = vault_pkcs11_generate,
+	.add = vault_pkcs11_add,
 };

@@ -45,5 +45,12 @@ int vault_pkcs11_open(const struct vault_config *cfg, struct vault **out, char *
 int vault_pkcs11_generate(const struct vault_config *cfg, const char *key_name,
                           enum sigil_key_type t, struct vault_key *info, char *err,
                           size_t errlen);
+/* sk, a secret of type t, written into the token as a key pair labelled
+ * key_name (vault_driver.add): the private half sensitive and not
+ * extractable, read back and checked against sk's public key; on any
+ * failure nothing of it stays on the token. */
+int vault_pkcs11_add(const struct vault_config *cfg, const char *key_name, enum sigil_key_type t,
+                     const uint8_t sk[static SIGIL_SECRET_LEN], struct vault_key *info,
+                     char *err, size_t errlen);
 
 #endif

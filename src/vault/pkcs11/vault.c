@@ -1,12 +1,18 @@
-/* The pkcs11 vault (pkcs11.h). One module, one slot, one logged-in user;
- * a pool of sessions taken one per signature. A session found invalid, or
- * a token that logged out, is opened and logged in again and the
- * signature tried once more: a call that failed so produced none. */
+/* The pkcs11 vault (pkcs11.h). One module (module.h), one slot, one
+ * logged-in user; a pool of sessions taken one per signature. A session
+ * found invalid, or a token that logged out, is opened and logged in again
+ * and the signature tried once more: a call that failed so produced none.
+ * A token that does not answer at all (gone, its objects gone) marks the
+ * vault down, with the reason: requests and /healthz get it, and each, at
+ * most once every P11_RETRY_MS, tries to bring the vault up again, first
+ * by opening a session and finding the keys anew, then by finalising and
+ * initialising the module. The keys found must be the ones the vault
+ * opened with (the same public keys); their handles may differ. */
 #include "vault/pkcs11/pkcs11.h"
 
-#include <dlfcn.h>
 #include <pthread.h>
 #include <sodium.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,27 +24,40 @@
 #include "base/hex.h"
 #include "base/log.h"
 #include "vault/pkcs11/der.h"
+#include "vault/pkcs11/module.h"
+
+/* How long a vault that is down waits between two tries to come up. */
+#define P11_RETRY_MS 1000
+/* p11_sign_try: the module was restarted under it; nothing was asked. */
+#define P11_AGAIN 1
 
 struct p11_key {
 	struct vault_key info;
 	uint8_t id[P11_ID_MAX];
 	size_t id_len;
-	CK_OBJECT_HANDLE priv; /* in this login's sessions */
+	CK_OBJECT_HANDLE priv; /* under m->life */
 };
 
 struct p11_vault {
 	struct vault base;
 	char name[64];
 	struct p11_params p;
-	void *dl;
+	struct p11_module *m;
 	CK_FUNCTION_LIST_PTR f;
+	/* Under m->life: written only with it held for writing. */
 	CK_SLOT_ID slot;
+	uint64_t gen; /* the m->gen its sessions and handles are of */
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
+	/* A session's handle and open flag are its taker's (p11_take), else
+	 * m->life's writer's; busy is under mu. */
 	CK_SESSION_HANDLE sess[P11_SESSIONS_MAX];
 	bool open[P11_SESSIONS_MAX], busy[P11_SESSIONS_MAX];
 	size_t n_sess;
-	bool down; /* logged once until it answers again */
+	/* Under mu. */
+	bool down;
+	char why[192]; /* while down: why, for requests and /healthz */
+	uint64_t next_try_ms;
 	struct p11_key *keys;
 	size_t n_keys;
 };
@@ -54,38 +73,21 @@ static bool
 p11_session_lost(CK_RV rv)
 {
 	return rv == CKR_SESSION_HANDLE_INVALID || rv == CKR_SESSION_CLOSED ||
-	       rv == CKR_DEVICE_REMOVED || rv == CKR_TOKEN_NOT_PRESENT ||
-	       rv == CKR_USER_NOT_LOGGED_IN || rv == CKR_DEVICE_ERROR;
+	       rv == CKR_USER_NOT_LOGGED_IN;
 }
 
-/* ---- module, slot, login ------------------------------------------------- */
-
-static int
-p11_load(struct p11_vault *v, char *err, size_t errlen)
+/* The errors that say the token itself is out of reach (removed, its
+ * objects gone with it, the module not initialised): the vault is down. */
+static bool
+p11_token_lost(CK_RV rv)
 {
-	CK_C_GetFunctionList get;
-	CK_C_INITIALIZE_ARGS args = {.flags = CKF_OS_LOCKING_OK};
-	CK_RV rv;
-
-	if ((v->dl = dlopen(v->p.library, RTLD_NOW | RTLD_LOCAL)) == NULL) {
-		/* dlerror names the file. */
-		snprintf(err, errlen, "vault %s: cannot load the PKCS#11 module: %s", v->name,
-		         dlerror());
-		return SIGIL_E_NOT_FOUND;
-	}
-	*(void **)(&get) = dlsym(v->dl, "C_GetFunctionList");
-	if (get == NULL || get(&v->f) != CKR_OK || v->f == NULL) {
-		snprintf(err, errlen, "vault %s: %s is not a PKCS#11 module (no C_GetFunctionList)",
-		         v->name, v->p.library);
-		return SIGIL_E_INVALID;
-	}
-	rv = v->f->C_Initialize(&args);
-	if (rv != CKR_OK && rv != CKR_CRYPTOKI_ALREADY_INITIALIZED) {
-		snprintf(err, errlen, "vault %s: C_Initialize: 0x%lx", v->name, (unsigned long)rv);
-		return SIGIL_E_IO;
-	}
-	return 0;
+	return rv == CKR_DEVICE_REMOVED || rv == CKR_TOKEN_NOT_PRESENT ||
+	       rv == CKR_DEVICE_ERROR || rv == CKR_OBJECT_HANDLE_INVALID ||
+	       rv == CKR_KEY_HANDLE_INVALID || rv == CKR_CRYPTOKI_NOT_INITIALIZED ||
+	       rv == CKR_TOKEN_NOT_RECOGNIZED;
 }
+
+/* ---- slot, login ---------------------------------------------------------- */
 
 /* The slot: by token label, else by number, else the first with a token. */
 static int
@@ -228,6 +230,11 @@ p11_key_read(struct p11_vault *v, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE priv, st
 		snprintf(why, whylen, "its public key does not parse");
 		return rc;
 	}
+	if (k->id_len > 0 && k->id_len * 2 + 4 <= sizeof(k->info.where)) {
+		memcpy(k->info.where, "id=", 3);
+		if (hex_encode(k->id, k->id_len, k->info.where + 3, sizeof(k->info.where) - 3) != 0)
+			k->info.where[0] = '\0';
+	}
 	if (llen > 0 && llen < sizeof(k->info.name))
 		memcpy(k->info.name, label, llen + 1);
 	else if (k->id_len > 0 && k->id_len * 2 < sizeof(k->info.name) &&
@@ -242,17 +249,31 @@ p11_key_read(struct p11_vault *v, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE priv, st
 	return 0;
 }
 
+/* The handles of the private keys the vault's settings choose (a label,
+ * an id, or all), at most P11_KEYS_MAX; why says what went wrong. */
+#define P11_KEYS_MAX 1024
+static int
+p11_private_keys(struct p11_vault *v, CK_OBJECT_HANDLE objs[static P11_KEYS_MAX], CK_ULONG *n,
+                 char *why, size_t whylen)
+{
+	CK_RV rv = p11_find(v, v->sess[0], CKO_PRIVATE_KEY, v->p.id, v->p.id_len, v->p.label, objs,
+	                    P11_KEYS_MAX, n);
+	if (rv != CKR_OK) {
+		snprintf(why, whylen, "cannot list the token's keys: 0x%lx", (unsigned long)rv);
+		return SIGIL_E_NOT_READY;
+	}
+	return 0;
+}
+
 static int
 p11_keys_load(struct p11_vault *v, char *err, size_t errlen)
 {
-	CK_OBJECT_HANDLE objs[1024];
+	CK_OBJECT_HANDLE objs[P11_KEYS_MAX];
 	CK_ULONG n = 0;
-	CK_RV rv = p11_find(v, v->sess[0], CKO_PRIVATE_KEY, v->p.id, v->p.id_len, v->p.label, objs,
-	                    1024, &n);
+	char why[128];
 
-	if (rv != CKR_OK) {
-		snprintf(err, errlen, "vault %s: cannot list the token's keys: 0x%lx", v->name,
-		         (unsigned long)rv);
+	if (p11_private_keys(v, objs, &n, why, sizeof(why)) != 0) {
+		snprintf(err, errlen, "vault %s: %s", v->name, why);
 		return SIGIL_E_IO;
 	}
 	if (n == 0 && (v->p.label[0] || v->p.id_len)) {
@@ -263,7 +284,6 @@ p11_keys_load(struct p11_vault *v, char *err, size_t errlen)
 	if ((v->keys = calloc(n ? n : 1, sizeof(*v->keys))) == NULL)
 		return SIGIL_E_NOMEM;
 	for (CK_ULONG i = 0; i < n; i++) {
-		char why[128];
 		if (p11_key_read(v, v->sess[0], objs[i], &v->keys[v->n_keys], why, sizeof(why)) == 0)
 			v->n_keys++;
 		else
@@ -273,8 +293,167 @@ p11_keys_load(struct p11_vault *v, char *err, size_t errlen)
 	return 0;
 }
 
+/* ---- down and up ---------------------------------------------------------- */
+
+/* Marks the vault down for the reason given (secret-free), logged when it
+ * was up; the first try to come up again may follow at once. */
+__attribute__((format(printf, 2, 3))) static void
+p11_mark_down(struct p11_vault *v, const char *fmt, ...)
+{
+	char why[sizeof(v->why)];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	pthread_mutex_lock(&v->mu);
+	if (!v->down) {
+		log_error("vault %s: the token is out of reach, signing nothing until it "
+		          "answers: %s", v->name, why);
+		v->next_try_ms = 0;
+	}
+	v->down = true;
+	memcpy(v->why, why, sizeof(why));
+	pthread_mutex_unlock(&v->mu);
+}
+
+/* Finds, among the token's private keys, each key the vault opened with,
+ * by its public key: its handle in this login. */
+static int
+p11_keys_rebind(struct p11_vault *v, char *why, size_t whylen)
+{
+	CK_OBJECT_HANDLE objs[P11_KEYS_MAX];
+	CK_ULONG n = 0;
+	bool *found;
+	int rc;
+
+	if ((rc = p11_private_keys(v, objs, &n, why, whylen)) != 0)
+		return rc;
+	if ((found = calloc(v->n_keys ? v->n_keys : 1, sizeof(*found))) == NULL)
+		return SIGIL_E_NOMEM;
+	for (CK_ULONG i = 0; i < n; i++) {
+		struct p11_key k;
+		char skip[128];
+		if (p11_key_read(v, v->sess[0], objs[i], &k, skip, sizeof(skip)) != 0)
+			continue;
+		for (size_t j = 0; j < v->n_keys; j++) {
+			struct p11_key *o = &v->keys[j];
+			if (!found[j] && o->info.type == k.info.type && o->info.pk_len == k.info.pk_len &&
+			    memcmp(o->info.pk, k.info.pk, k.info.pk_len) == 0) {
+				o->priv = objs[i];
+				found[j] = true;
+				break;
+			}
+		}
+	}
+	for (size_t j = 0; j < v->n_keys && rc == 0; j++) {
+		if (!found[j]) {
+			snprintf(why, whylen, "key %s is no longer on the token", v->keys[j].info.name);
+			rc = SIGIL_E_NOT_FOUND;
+		}
+	}
+	free(found);
+	return rc;
+}
+
+/* With m->life held for writing: sessions and key handles anew, the
+ * module restarted first when that alone does not do (and may_restart).
+ * why says what stands in the way. */
+static int
+p11_resetup(struct p11_vault *v, bool may_restart, char *why, size_t whylen)
+{
+	struct p11_module *m = v->m;
+	int rc = SIGIL_E_NOT_READY;
+
+	for (int pass = 0; pass < 2; pass++) {
+		if (pass == 1) {
+			if (!may_restart)
+				break;
+			/* Unless another vault on the module restarted it since
+			 * this one's sessions were opened. */
+			if (v->gen == m->gen) {
+				CK_RV rv = p11_module_restart(m);
+				log_debug("vault %s: module initialised again: 0x%lx", v->name,
+				         (unsigned long)rv);
+			}
+		}
+		for (size_t i = 0; i < P11_SESSIONS_MAX; i++) {
+			/* A restart ended them all, and their numbers may be
+			 * another vault's sessions' now. */
+			if (v->open[i] && v->gen == m->gen)
+				v->f->C_CloseSession(v->sess[i]);
+			v->open[i] = false;
+		}
+		v->gen = m->gen;
+		if (!m->initialized) {
+			snprintf(why, whylen, "the module does not initialise");
+			continue;
+		}
+		char err[256];
+		if ((rc = p11_find_slot(v, err, sizeof(err))) == 0 &&
+		    (rc = p11_session_open(v, 0, err, sizeof(err))) == 0 &&
+		    (rc = p11_keys_rebind(v, err, sizeof(err))) == 0)
+			return 0;
+		/* p11_find_slot and p11_session_open name the vault. */
+		const char *e = strncmp(err, "vault ", 6) == 0 && strchr(err, ':') ? strchr(err, ':') + 2
+		                                                                   : err;
+		size_t n = strnlen(e, whylen - 1);
+		memcpy(why, e, n);
+		why[n] = '\0';
+	}
+	return rc != 0 ? rc : SIGIL_E_NOT_READY;
+}
+
+/* 0 when the vault is up (or was brought up now); else SIGIL_E_NOT_READY,
+ * its reason in v->why. */
+static int
+p11_bring_up(struct p11_vault *v)
+{
+	struct p11_module *m = v->m;
+	char why[sizeof(v->why)] = "";
+	bool stale, down;
+	int rc;
+
+	pthread_rwlock_rdlock(&m->life);
+	stale = v->gen != m->gen;
+	pthread_rwlock_unlock(&m->life);
+	pthread_mutex_lock(&v->mu);
+	down = v->down;
+	uint64_t now = sigil_monotonic_ms();
+	if ((!down && !stale) || (down && now < v->next_try_ms)) {
+		pthread_mutex_unlock(&v->mu);
+		return down ? SIGIL_E_NOT_READY : 0;
+	}
+	if (down)
+		v->next_try_ms = now + P11_RETRY_MS;
+	pthread_mutex_unlock(&v->mu);
+
+	pthread_rwlock_wrlock(&m->life);
+	if (!down && v->gen == m->gen)
+		rc = 0; /* someone else set it up again meanwhile */
+	else
+		rc = p11_resetup(v, down, why, sizeof(why));
+	pthread_rwlock_unlock(&m->life);
+
+	pthread_mutex_lock(&v->mu);
+	if (rc == 0) {
+		if (v->down)
+			log_info("vault %s: the token answers again; signing", v->name);
+		v->down = false;
+		v->why[0] = '\0';
+	} else {
+		if (!v->down || strcmp(v->why, why) != 0)
+			log_warn("vault %s: still out of reach: %s", v->name, why);
+		v->down = true;
+		memcpy(v->why, why, sizeof(why));
+	}
+	pthread_mutex_unlock(&v->mu);
+	return rc == 0 ? 0 : SIGIL_E_NOT_READY;
+}
+
 /* ---- the pool ----------------------------------------------------------- */
 
+/* With m->life held for reading: a session of the pool, by dl. */
 static int
 p11_take(struct p11_vault *v, const struct sigil_deadline *dl, size_t *idx)
 {
@@ -311,32 +490,31 @@ p11_give(struct p11_vault *v, size_t idx)
 	pthread_mutex_unlock(&v->mu);
 }
 
-/* Session idx, usable: opened (and logged in) again when it was lost. */
+/* A session taken: opened (and the user logged in) when it is not. */
 static int
-p11_session_ready(struct p11_vault *v, size_t idx, bool reopen)
+p11_session_ensure(struct p11_vault *v, size_t idx)
 {
 	char err[256];
 	int rc;
 
-	if (v->open[idx] && !reopen)
+	if (v->open[idx])
 		return 0;
+	if ((rc = p11_session_open(v, idx, err, sizeof(err))) != 0) {
+		const char *e = strchr(err, ':') ? strchr(err, ':') + 2 : err;
+		p11_mark_down(v, "%s", e);
+		return SIGIL_E_NOT_READY; /* a PIN refused now is the token's state */
+	}
+	return 0;
+}
+
+/* A taken session that failed: closed, to be opened again by its next
+ * taker. */
+static void
+p11_session_drop(struct p11_vault *v, size_t idx)
+{
 	if (v->open[idx])
 		v->f->C_CloseSession(v->sess[idx]);
 	v->open[idx] = false;
-	if ((rc = p11_session_open(v, idx, err, sizeof(err))) != 0) {
-		pthread_mutex_lock(&v->mu);
-		if (!v->down)
-			log_warn("%s", err);
-		v->down = true;
-		pthread_mutex_unlock(&v->mu);
-		return rc == SIGIL_E_AUTH ? SIGIL_E_NOT_READY : rc;
-	}
-	pthread_mutex_lock(&v->mu);
-	if (v->down)
-		log_info("vault %s: the token answers again", v->name);
-	v->down = false;
-	pthread_mutex_unlock(&v->mu);
-	return 0;
 }
 
 /* ---- vault_ops ------------------------------------------------------------ */
@@ -367,6 +545,46 @@ p11_sign_once(struct p11_vault *v, CK_SESSION_HANDLE s, const struct p11_key *k,
 	return v->f->C_Sign(s, (CK_BYTE_PTR)msg, (CK_ULONG)len, sig, siglen);
 }
 
+/* One try: CKR_OK with the signature in sig, or why not in *rv; rc for
+ * what stood in the way before the token was asked. */
+static int
+p11_sign_try(struct p11_vault *v, const struct p11_key *k, const uint8_t *msg, size_t len,
+             const struct sigil_deadline *dl, uint8_t *sig, CK_ULONG *siglen, CK_RV *rv)
+{
+	struct p11_module *m = v->m;
+	CK_TOKEN_INFO ti;
+	size_t idx;
+	int rc;
+
+	*rv = CKR_GENERAL_ERROR;
+	pthread_rwlock_rdlock(&m->life);
+	if (v->gen != m->gen) {
+		/* Restarted since p11_bring_up looked. */
+		pthread_rwlock_unlock(&m->life);
+		return P11_AGAIN;
+	}
+	if ((rc = p11_take(v, dl, &idx)) != 0) {
+		pthread_rwlock_unlock(&m->life);
+		return rc;
+	}
+	if ((rc = p11_session_ensure(v, idx)) == 0) {
+		*rv = p11_sign_once(v, v->sess[idx], k, msg, len, sig, siglen);
+		if (p11_session_lost(*rv) || p11_token_lost(*rv)) {
+			p11_session_drop(v, idx);
+		} else if (*rv != CKR_OK && v->f->C_GetTokenInfo(v->slot, &ti) != CKR_OK) {
+			/* An error the token gave no cause for: is it there? */
+			p11_session_drop(v, idx);
+			p11_mark_down(v, "the token does not answer C_GetTokenInfo (after 0x%lx)",
+			              (unsigned long)*rv);
+		}
+		if (p11_token_lost(*rv))
+			p11_mark_down(v, "the token does not answer (0x%lx)", (unsigned long)*rv);
+	}
+	p11_give(v, idx);
+	pthread_rwlock_unlock(&m->life);
+	return rc;
+}
+
 static int
 p11_sign(struct vault *vv, size_t i, enum sigil_scheme scheme, const uint8_t *msg, size_t len,
          const struct sigil_deadline *dl, struct vault_sig *out)
@@ -376,7 +594,6 @@ p11_sign(struct vault *vv, size_t i, enum sigil_scheme scheme, const uint8_t *ms
 	uint8_t sig[SIGIL_SIG_MAX];
 	CK_ULONG siglen = 0;
 	CK_RV rv = CKR_OK;
-	size_t idx;
 	int rc;
 
 	out->len = 0;
@@ -388,25 +605,32 @@ p11_sign(struct vault *vv, size_t i, enum sigil_scheme scheme, const uint8_t *ms
 		return SIGIL_E_UNSUPPORTED;
 	if (k->info.type != SIGIL_KEY_ED25519 && len != 32)
 		return SIGIL_E_INVALID; /* ECDSA signs a 32-byte digest */
-	if ((rc = p11_take(v, dl, &idx)) != 0)
-		return rc;
-	for (int attempt = 0; attempt < 2; attempt++) {
-		if ((rc = p11_session_ready(v, idx, attempt > 0)) != 0)
-			break;
+	/* A call that failed so produced no signature: tried once more. */
+	for (int attempt = 0;; attempt++) {
+		if ((rc = p11_bring_up(v)) != 0)
+			return rc;
 		siglen = sizeof(sig);
-		rv = p11_sign_once(v, v->sess[idx], k, msg, len, sig, &siglen);
-		if (rv == CKR_OK || !p11_session_lost(rv) || sigil_deadline_passed(dl))
+		rc = p11_sign_try(v, k, msg, len, dl, sig, &siglen, &rv);
+		if (rc == 0 && rv == CKR_OK)
 			break;
-		log_warn("vault %s: session lost (0x%lx); logging in again", v->name,
-		         (unsigned long)rv);
+		bool again = rc == P11_AGAIN || rc == SIGIL_E_NOT_READY ||
+		             (rc == 0 && (p11_session_lost(rv) || p11_token_lost(rv)));
+		if (attempt > 0 || !again || sigil_deadline_passed(dl)) {
+			if (rc == P11_AGAIN)
+				rc = SIGIL_E_NOT_READY;
+			break;
+		}
+		if (rc == 0)
+			log_warn("vault %s: key %s: %s (0x%lx); trying once more", v->name,
+			         k->info.name, p11_session_lost(rv) ? "session lost" : "token lost",
+			         (unsigned long)rv);
 	}
-	p11_give(v, idx);
 	if (rc != 0)
 		return rc;
 	if (rv != CKR_OK) {
 		log_warn("vault %s: key %s: the token refused to sign: 0x%lx", v->name, k->info.name,
 		         (unsigned long)rv);
-		return p11_session_lost(rv) ? SIGIL_E_NOT_READY : SIGIL_E_CRYPTO;
+		return p11_session_lost(rv) || p11_token_lost(rv) ? SIGIL_E_NOT_READY : SIGIL_E_CRYPTO;
 	}
 	if (siglen != 64 ||
 	    (k->info.type != SIGIL_KEY_ED25519 && sigil_ecdsa_low_s(k->info.type, sig) != 0)) {
@@ -420,32 +644,70 @@ p11_sign(struct vault *vv, size_t i, enum sigil_scheme scheme, const uint8_t *ms
 	return 0;
 }
 
+/* Whether the token answers: a session of the pool logged in, the token
+ * present, the first key's object there. */
 static int
 p11_ready(struct vault *vv, const struct sigil_deadline *dl)
 {
 	struct p11_vault *v = pv(vv);
+	struct p11_module *m = v->m;
 	CK_SESSION_INFO si;
+	CK_TOKEN_INFO ti;
+	CK_KEY_TYPE kt;
+	CK_ATTRIBUTE a = {CKA_KEY_TYPE, &kt, sizeof(kt)};
 	size_t idx;
 	int rc;
+	bool any_free = false;
 
+	if ((rc = p11_bring_up(v)) != 0)
+		return rc;
+	pthread_rwlock_rdlock(&m->life);
 	/* Every session busy: the token is answering someone. */
 	pthread_mutex_lock(&v->mu);
-	bool any_free = false;
 	for (size_t i = 0; i < v->n_sess; i++)
 		any_free = any_free || !v->busy[i];
 	pthread_mutex_unlock(&v->mu);
-	if (!any_free)
+	if (!any_free || v->gen != m->gen || p11_take(v, dl, &idx) != 0) {
+		pthread_rwlock_unlock(&m->life);
 		return 0;
-	if ((rc = p11_take(v, dl, &idx)) != 0)
-		return 0;
-	rc = p11_session_ready(v, idx, false);
-	if (rc == 0) {
+	}
+	if ((rc = p11_session_ensure(v, idx)) == 0) {
 		CK_RV rv = v->f->C_GetSessionInfo(v->sess[idx], &si);
-		if (rv != CKR_OK || (si.state != CKS_RW_USER_FUNCTIONS && si.state != CKS_RO_USER_FUNCTIONS))
-			rc = p11_session_ready(v, idx, true);
+		if (rv != CKR_OK ||
+		    (si.state != CKS_RW_USER_FUNCTIONS && si.state != CKS_RO_USER_FUNCTIONS)) {
+			/* Opened and logged in again by its next taker. */
+			p11_session_drop(v, idx);
+		} else if ((rv = v->f->C_GetTokenInfo(v->slot, &ti)) != CKR_OK) {
+			p11_session_drop(v, idx);
+			p11_mark_down(v, "the token does not answer C_GetTokenInfo: 0x%lx",
+			              (unsigned long)rv);
+			rc = SIGIL_E_NOT_READY;
+		} else if (v->n_keys > 0 && (rv = v->f->C_GetAttributeValue(
+		                                 v->sess[idx], v->keys[0].priv, &a, 1)) != CKR_OK) {
+			p11_session_drop(v, idx);
+			p11_mark_down(v, "key %s's object does not answer: 0x%lx", v->keys[0].info.name,
+			              (unsigned long)rv);
+			rc = SIGIL_E_NOT_READY;
+		}
 	}
 	p11_give(v, idx);
+	pthread_rwlock_unlock(&m->life);
 	return rc;
+}
+
+static size_t
+p11_why_not_ready(struct vault *vv, char *buf, size_t cap)
+{
+	struct p11_vault *v = pv(vv);
+	size_t n = 0;
+
+	pthread_mutex_lock(&v->mu);
+	if (v->down && cap > 0) {
+		snprintf(buf, cap, "%s", v->why);
+		n = strlen(buf);
+	}
+	pthread_mutex_unlock(&v->mu);
+	return n;
 }
 
 static void
@@ -455,14 +717,14 @@ p11_close(struct vault *vv)
 
 	if (v == NULL)
 		return;
-	if (v->f != NULL) {
+	if (v->m != NULL) {
+		pthread_rwlock_wrlock(&v->m->life);
 		for (size_t i = 0; i < P11_SESSIONS_MAX; i++)
-			if (v->open[i])
+			if (v->open[i] && v->gen == v->m->gen)
 				v->f->C_CloseSession(v->sess[i]);
-		v->f->C_Finalize(NULL);
+		pthread_rwlock_unlock(&v->m->life);
+		p11_module_put(v->m);
 	}
-	if (v->dl != NULL)
-		dlclose(v->dl);
 	p11_params_free(&v->p);
 	free(v->keys);
 	pthread_cond_destroy(&v->cv);
@@ -477,10 +739,11 @@ static const struct vault_ops p11_ops = {
 	.key = p11_key,
 	.sign = p11_sign,
 	.ready = p11_ready,
+	.why_not_ready = p11_why_not_ready,
 	.close = p11_close,
 };
 
-/* ---- sigil generate ------------------------------------------------------- */
+/* ---- sigil generate, sigil import ------------------------------------------ */
 
 /* The DER ECParameters sigil names each curve by. */
 static const uint8_t p11_oid_secp256k1[] = {0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x0a};
@@ -489,19 +752,62 @@ static const uint8_t p11_oid_p256[] = {0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d,
 static const uint8_t p11_name_ed25519[] = {0x13, 0x0c, 'e', 'd', 'w', 'a', 'r', 'd', 's',
                                            '2', '5', '5', '1', '9'};
 
+static void
+p11_curve(enum sigil_key_type t, const uint8_t **params, size_t *len)
+{
+	*params = t == SIGIL_KEY_ED25519     ? p11_name_ed25519
+	          : t == SIGIL_KEY_SECP256K1 ? p11_oid_secp256k1
+	                                     : p11_oid_p256;
+	*len = t == SIGIL_KEY_ED25519     ? sizeof(p11_name_ed25519)
+	       : t == SIGIL_KEY_SECP256K1 ? sizeof(p11_oid_secp256k1)
+	                                  : sizeof(p11_oid_p256);
+}
+
+/* The vault for a new key of type t named key_name: open, and no key of
+ * that label on the token yet. */
+static int
+p11_new_key_vault(const struct vault_config *cfg, const char *key_name, enum sigil_key_type t,
+                  struct p11_vault **out, char *err, size_t errlen)
+{
+	struct vault *vv = NULL;
+	CK_OBJECT_HANDLE o;
+	CK_ULONG n = 0;
+	int rc;
+
+	*out = NULL;
+	if (t != SIGIL_KEY_ED25519 && t != SIGIL_KEY_SECP256K1 && t != SIGIL_KEY_P256) {
+		snprintf(err, errlen, "vault %s: a PKCS#11 token holds tz1, tz2 and tz3 keys only",
+		         cfg->name);
+		return SIGIL_E_UNSUPPORTED;
+	}
+	if (key_name == NULL || key_name[0] == '\0' || strlen(key_name) >= sizeof(((struct vault_key *)0)->name)) {
+		snprintf(err, errlen, "vault %s: a key's label is 1 to 63 bytes", cfg->name);
+		return SIGIL_E_INVALID;
+	}
+	if ((rc = vault_pkcs11_open(cfg, &vv, err, errlen)) != 0)
+		return rc;
+	struct p11_vault *v = pv(vv);
+	if (p11_find(v, v->sess[0], CKO_PRIVATE_KEY, NULL, 0, key_name, &o, 1, &n) != CKR_OK ||
+	    n > 0) {
+		snprintf(err, errlen, "vault %s: the token has a key labelled %s already", cfg->name,
+		         key_name);
+		p11_close(vv);
+		return SIGIL_E_INVALID;
+	}
+	*out = v;
+	return 0;
+}
+
 int
 vault_pkcs11_generate(const struct vault_config *cfg, const char *key_name,
                       enum sigil_key_type t, struct vault_key *info, char *err, size_t errlen)
 {
-	struct vault *vv = NULL;
 	struct p11_vault *v;
 	CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
 	CK_MECHANISM m = {t == SIGIL_KEY_ED25519 ? CKM_EC_EDWARDS_KEY_PAIR_GEN : CKM_EC_KEY_PAIR_GEN,
 	                  NULL, 0};
-	const uint8_t *params = t == SIGIL_KEY_ED25519 ? p11_name_ed25519
-	                        : t == SIGIL_KEY_SECP256K1 ? p11_oid_secp256k1 : p11_oid_p256;
-	size_t plen = t == SIGIL_KEY_ED25519 ? sizeof(p11_name_ed25519)
-	              : t == SIGIL_KEY_SECP256K1 ? sizeof(p11_oid_secp256k1) : sizeof(p11_oid_p256);
+	const uint8_t *params;
+	size_t plen;
 	uint8_t id[16];
 	CK_OBJECT_HANDLE pub, priv;
 	struct p11_key k;
@@ -509,14 +815,9 @@ vault_pkcs11_generate(const struct vault_config *cfg, const char *key_name,
 	CK_RV rv;
 	int rc;
 
-	if (t != SIGIL_KEY_ED25519 && t != SIGIL_KEY_SECP256K1 && t != SIGIL_KEY_P256) {
-		snprintf(err, errlen, "vault %s: a PKCS#11 token holds tz1, tz2 and tz3 keys only",
-		         cfg->name);
-		return SIGIL_E_UNSUPPORTED;
-	}
-	if ((rc = vault_pkcs11_open(cfg, &vv, err, errlen)) != 0)
+	if ((rc = p11_new_key_vault(cfg, key_name, t, &v, err, errlen)) != 0)
 		return rc;
-	v = pv(vv);
+	p11_curve(t, &params, &plen);
 	randombytes_buf(id, sizeof(id));
 	/* Born in the token, and never to leave it: sensitive, not
 	 * extractable, a token object. */
@@ -542,7 +843,89 @@ vault_pkcs11_generate(const struct vault_config *cfg, const char *key_name,
 	} else if (info != NULL) {
 		*info = k.info;
 	}
-	p11_close(vv);
+	p11_close(&v->base);
+	return rc;
+}
+
+int
+vault_pkcs11_add(const struct vault_config *cfg, const char *key_name, enum sigil_key_type t,
+                 const uint8_t sk[static SIGIL_SECRET_LEN], struct vault_key *info, char *err,
+                 size_t errlen)
+{
+	struct p11_vault *v;
+	CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
+	CK_OBJECT_CLASS cpriv = CKO_PRIVATE_KEY, cpub = CKO_PUBLIC_KEY;
+	CK_KEY_TYPE kt = t == SIGIL_KEY_ED25519 ? CKK_EC_EDWARDS : CKK_EC;
+	const uint8_t *params;
+	size_t plen, pklen = 0, ptlen = 0;
+	uint8_t pk[SIGIL_PK_MAX], point[P11_EC_POINT_MAX], id[16];
+	CK_OBJECT_HANDLE pub = CK_INVALID_HANDLE, priv = CK_INVALID_HANDLE;
+	struct p11_key k;
+	char why[128];
+	CK_RV rv;
+	int rc;
+
+	if ((rc = p11_new_key_vault(cfg, key_name, t, &v, err, errlen)) != 0)
+		return rc;
+	if ((rc = sigil_pubkey(t, sk, pk, &pklen)) != 0 ||
+	    (rc = p11_ec_point_der(t, pk, pklen, point, &ptlen)) != 0) {
+		snprintf(err, errlen, "vault %s: not a valid secret key", cfg->name);
+		goto out;
+	}
+	for (size_t i = 0; i < v->n_keys; i++) {
+		if (v->keys[i].info.type == t && v->keys[i].info.pk_len == pklen &&
+		    memcmp(v->keys[i].info.pk, pk, pklen) == 0) {
+			snprintf(err, errlen, "vault %s: the token holds this key already, as %s",
+			         cfg->name, v->keys[i].info.name);
+			rc = SIGIL_E_INVALID;
+			goto out;
+		}
+	}
+	p11_curve(t, &params, &plen);
+	randombytes_buf(id, sizeof(id));
+	/* In the token it is sensitive and not extractable, like a key made
+	 * there (though the token knows it was not: CKA_ALWAYS_SENSITIVE and
+	 * CKA_NEVER_EXTRACTABLE are false). The secret goes to the module
+	 * straight from the caller's locked memory. */
+	CK_ATTRIBUTE privt[] = {
+		{CKA_CLASS, &cpriv, sizeof(cpriv)},   {CKA_KEY_TYPE, &kt, sizeof(kt)},
+		{CKA_TOKEN, &yes, sizeof(yes)},       {CKA_PRIVATE, &yes, sizeof(yes)},
+		{CKA_SENSITIVE, &yes, sizeof(yes)},   {CKA_EXTRACTABLE, &no, sizeof(no)},
+		{CKA_SIGN, &yes, sizeof(yes)},        {CKA_ID, id, sizeof(id)},
+		{CKA_LABEL, (void *)key_name, strlen(key_name)},
+		{CKA_EC_PARAMS, (void *)params, plen},
+		{CKA_VALUE, (void *)sk, SIGIL_SECRET_LEN},
+	};
+	CK_ATTRIBUTE pubt[] = {
+		{CKA_CLASS, &cpub, sizeof(cpub)},     {CKA_KEY_TYPE, &kt, sizeof(kt)},
+		{CKA_TOKEN, &yes, sizeof(yes)},       {CKA_VERIFY, &yes, sizeof(yes)},
+		{CKA_ID, id, sizeof(id)},             {CKA_LABEL, (void *)key_name, strlen(key_name)},
+		{CKA_EC_PARAMS, (void *)params, plen}, {CKA_EC_POINT, point, ptlen},
+	};
+	rv = v->f->C_CreateObject(v->sess[0], privt, sizeof(privt) / sizeof(privt[0]), &priv);
+	if (rv == CKR_OK)
+		rv = v->f->C_CreateObject(v->sess[0], pubt, sizeof(pubt) / sizeof(pubt[0]), &pub);
+	if (rv != CKR_OK) {
+		snprintf(err, errlen, "vault %s: the token did not take the key: 0x%lx", cfg->name,
+		         (unsigned long)rv);
+		rc = SIGIL_E_IO;
+	} else if ((rc = p11_key_read(v, v->sess[0], priv, &k, why, sizeof(why))) != 0) {
+		snprintf(err, errlen, "vault %s: the key cannot be read back: %s", cfg->name, why);
+	} else if (k.info.pk_len != pklen || memcmp(k.info.pk, pk, pklen) != 0) {
+		snprintf(err, errlen, "vault %s: the token reads the key as another", cfg->name);
+		rc = SIGIL_E_CRYPTO;
+	} else if (info != NULL) {
+		*info = k.info;
+	}
+	if (rc != 0) {
+		/* Nothing half-made stays. */
+		if (pub != CK_INVALID_HANDLE)
+			v->f->C_DestroyObject(v->sess[0], pub);
+		if (priv != CK_INVALID_HANDLE)
+			v->f->C_DestroyObject(v->sess[0], priv);
+	}
+out:
+	p11_close(&v->base);
 	return rc;
 }
 
@@ -564,11 +947,17 @@ vault_pkcs11_open(const struct vault_config *cfg, struct vault **out, char *err,
 	pthread_cond_init(&v->cv, &ca);
 	pthread_condattr_destroy(&ca);
 	if ((rc = p11_params_read(cfg, &v->p, err, errlen)) != 0 ||
-	    (rc = p11_load(v, err, errlen)) != 0 || (rc = p11_find_slot(v, err, errlen)) != 0)
+	    (rc = p11_module_get(v->p.library, v->name, &v->m, err, errlen)) != 0)
 		goto fail;
+	v->f = v->m->f;
 	v->n_sess = v->p.sessions;
-	if ((rc = p11_session_open(v, 0, err, errlen)) != 0 ||
-	    (rc = p11_keys_load(v, err, errlen)) != 0)
+	/* Not yet anyone else's: the lock only keeps a restart out. */
+	pthread_rwlock_rdlock(&v->m->life);
+	v->gen = v->m->gen;
+	if ((rc = p11_find_slot(v, err, errlen)) == 0 && (rc = p11_session_open(v, 0, err, errlen)) == 0)
+		rc = p11_keys_load(v, err, errlen);
+	pthread_rwlock_unlock(&v->m->life);
+	if (rc != 0)
 		goto fail;
 	*out = &v->base;
 	return 0;

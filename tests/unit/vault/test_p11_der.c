@@ -672,6 +672,49 @@ test_point_types(void **state)
 	assert_int_equal(p11_ec_point(SIGIL_KEY_P256, NULL, 33, pk, &pklen), SIGIL_E_INVALID);
 }
 
+/* ---- CKA_EC_POINT written (sigil import) ------------------------------------ */
+
+/* p11_ec_point_der writes what a token expects (04 len ‖ the point, ECDSA
+ * uncompressed) and what p11_ec_point reads back as the same key. */
+static void
+test_point_written(void **state)
+{
+	uint8_t pk[32], sk[crypto_sign_SECRETKEYBYTES], out[P11_EC_POINT_MAX];
+	size_t n;
+	(void)state;
+
+	assert_int_equal(crypto_sign_keypair(pk, sk), 0);
+	assert_int_equal(p11_ec_point_der(SIGIL_KEY_ED25519, pk, 32, out, &n), 0);
+	assert_int_equal(n, 34);
+	assert_int_equal(out[0], 0x04);
+	assert_int_equal(out[1], 32);
+	point_gives(SIGIL_KEY_ED25519, out, n, pk, 32);
+	assert_int_equal(p11_ec_point_der(SIGIL_KEY_ED25519, pk, 31, out, &n), SIGIL_E_INVALID);
+	for (size_t k = 0; k < 2; k++) {
+		enum sigil_key_type t = EC_TYPES[k];
+		for (int i = 0; i < 16; i++) {
+			uint8_t comp[33], unc[65];
+			ec_key(t, comp, unc);
+			assert_int_equal(p11_ec_point_der(t, comp, 33, out, &n), 0);
+			assert_int_equal(n, 67);
+			assert_int_equal(out[0], 0x04);
+			assert_int_equal(out[1], 65);
+			assert_memory_equal(out + 2, unc, 65);
+			point_gives(t, out, n, comp, 33);
+		}
+		/* Not a point: an X with no Y, a bad prefix, the wrong length. */
+		uint8_t bad[33];
+		memset(bad, 0xff, sizeof(bad));
+		bad[0] = 0x02;
+		assert_int_equal(p11_ec_point_der(t, bad, 33, out, &n), SIGIL_E_INVALID);
+		bad[0] = 0x05;
+		assert_int_equal(p11_ec_point_der(t, bad, 33, out, &n), SIGIL_E_INVALID);
+		assert_int_equal(p11_ec_point_der(t, bad, 32, out, &n), SIGIL_E_INVALID);
+	}
+	assert_int_equal(p11_ec_point_der(SIGIL_KEY_BLS, pk, 32, out, &n), SIGIL_E_UNSUPPORTED);
+	sodium_memzero(sk, sizeof(sk));
+}
+
 static int
 setup(void **state)
 {
@@ -708,6 +751,7 @@ main(void)
 		cmocka_unit_test(test_point_ed25519_bad),
 		cmocka_unit_test(test_point_off_curve),
 		cmocka_unit_test(test_point_types),
+		cmocka_unit_test(test_point_written),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
