@@ -521,6 +521,54 @@ out:
 	return rc;
 }
 
+/* recid_of: R itself, as verification finds it: R = (e s^-1) G + (r s^-1) Q.
+ * Its x mod n must be r (else the signature is not Q's); bit 0 of the id is
+ * y's parity, bit 1 says x was >= n. */
+static int
+p256_recid_of(const uint8_t *pk, size_t pklen, const uint8_t digest[32], const uint8_t sig[64],
+              int *recid)
+{
+	EC_POINT *q = NULL, *rp = NULL;
+	BN_CTX *ctx = NULL;
+	BIGNUM *r, *s, *e, *u1, *u2, *x, *y, *xr;
+	int rc;
+
+	if ((rc = p256_ready()) != 0)
+		return rc;
+	rc = SIGIL_E_INTERNAL;
+	if ((ctx = BN_CTX_new()) == NULL)
+		return SIGIL_E_NOMEM;
+	BN_CTX_start(ctx);
+	r = BN_CTX_get(ctx), s = BN_CTX_get(ctx), e = BN_CTX_get(ctx);
+	u1 = BN_CTX_get(ctx), u2 = BN_CTX_get(ctx);
+	x = BN_CTX_get(ctx), y = BN_CTX_get(ctx), xr = BN_CTX_get(ctx);
+	if (xr == NULL || (q = EC_POINT_new(p256_group)) == NULL ||
+	    (rp = EC_POINT_new(p256_group)) == NULL)
+		goto out;
+	rc = SIGIL_E_CRYPTO;
+	if (pklen != P256_PK_LEN || !EC_POINT_oct2point(p256_group, q, pk, pklen, ctx) ||
+	    BN_bin2bn(sig, 32, r) == NULL || BN_bin2bn(sig + 32, 32, s) == NULL ||
+	    BN_bin2bn(digest, 32, e) == NULL || BN_is_zero(r) || BN_is_zero(s) ||
+	    BN_cmp(r, p256_order) >= 0 || BN_cmp(s, p256_half) > 0)
+		goto out;
+	/* Public values only: the variable-time paths are fine. */
+	if (BN_mod_inverse(s, s, p256_order, ctx) == NULL || !BN_mod_mul(u1, e, s, p256_order, ctx) ||
+	    !BN_mod_mul(u2, r, s, p256_order, ctx) ||
+	    !EC_POINT_mul(p256_group, rp, u1, q, u2, ctx) ||
+	    !EC_POINT_get_affine_coordinates(p256_group, rp, x, y, ctx) ||
+	    !BN_nnmod(xr, x, p256_order, ctx) || BN_cmp(xr, r) != 0)
+		goto out;
+	*recid = (BN_is_odd(y) ? 1 : 0) | (BN_cmp(x, r) != 0 ? 2 : 0);
+	rc = 0;
+out:
+	EC_POINT_free(q);
+	EC_POINT_free(rp);
+	BN_CTX_end(ctx);
+	BN_CTX_free(ctx);
+	ERR_clear_error();
+	return rc;
+}
+
 const struct sigil_key_impl sigil_p256_impl = {
 	.type = SIGIL_KEY_P256,
 	.name = "p256",
@@ -531,6 +579,7 @@ const struct sigil_key_impl sigil_p256_impl = {
 	.prepare = p256_prepare,
 	.sign_digest = p256_sign,
 	.sign_digest_recid = p256_sign_recid,
+	.recid_of = p256_recid_of,
 	.verify_digest = p256_impl_verify,
 	.free = p256_free,
 };

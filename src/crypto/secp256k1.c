@@ -235,6 +235,32 @@ secp_verify(const uint8_t *pk, size_t pklen, const uint8_t digest[32], const uin
 	return secp256k1_ecdsa_verify(ctx, &s, digest, &pub) ? 0 : SIGIL_E_CRYPTO;
 }
 
+/* recid_of: libsecp256k1 recovers the key for each candidate id. */
+static int
+secp_recid_of(const uint8_t *pk, size_t pklen, const uint8_t digest[32], const uint8_t sig[64],
+              int *recid)
+{
+	const secp256k1_context *ctx = secp_get();
+	secp256k1_ecdsa_recoverable_signature rs;
+	secp256k1_pubkey q;
+	uint8_t got[33];
+	size_t len;
+
+	if (ctx == NULL)
+		return SIGIL_E_INTERNAL;
+	for (int id = 0; id < 4; id++) {
+		len = sizeof(got);
+		if (secp256k1_ecdsa_recoverable_signature_parse_compact(ctx, &rs, sig, id) &&
+		    secp256k1_ecdsa_recover(ctx, &q, &rs, digest) &&
+		    secp256k1_ec_pubkey_serialize(ctx, got, &len, &q, SECP256K1_EC_COMPRESSED) &&
+		    len == pklen && memcmp(got, pk, pklen) == 0) {
+			*recid = id;
+			return 0;
+		}
+	}
+	return SIGIL_E_CRYPTO;
+}
+
 const struct sigil_key_impl sigil_secp256k1_impl = {
 	.type = SIGIL_KEY_SECP256K1,
 	.name = "secp256k1",
@@ -245,6 +271,7 @@ const struct sigil_key_impl sigil_secp256k1_impl = {
 	.prepare = secp_prepare,
 	.sign_digest = secp_sign,
 	.sign_digest_recid = secp_sign_recid,
+	.recid_of = secp_recid_of,
 	.verify_digest = secp_verify,
 	.free = NULL, /* no library object */
 };

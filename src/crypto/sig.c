@@ -378,3 +378,17 @@ sigil_verify_digest(enum sigil_key_type t, const uint8_t *pk, size_t pklen,
 		return SIGIL_E_INVALID;
 	return impl->verify_digest(pk, pklen, digest, sig);
 }
+
+int
+sigil_ecdsa_recid(enum sigil_key_type t, const uint8_t *pk, size_t pklen,
+                  const uint8_t digest[static 32], const uint8_t sig[static 64], int *recid)
+{
+	const struct sigil_key_impl *impl = sigil_key_impl_of(t);
+
+	*recid = -1;
+	if (impl == NULL || impl->recid_of == NULL)
+		return SIGIL_E_UNSUPPORTED;
+	if (pk == NULL || pklen != impl->pk_len)
+		return SIGIL_E_INVALID;
+	return impl->recid_of(pk, pklen, digest, sig, recid);
+}

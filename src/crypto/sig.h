@@ -131,6 +131,16 @@ __attribute__((warn_unused_result)) int
 sigil_key_sign_recid(const struct sigil_key *k, enum sigil_scheme scheme, const uint8_t *msg,
                      size_t len, uint8_t sig[static SIGIL_SIG_MAX], size_t *siglen, int *recid);
 
+/* The recovery id (as sigil_key_sign_recid gives it) of sig, a low-S
+ * ECDSA signature (r ‖ s, 64 bytes) of digest by pk, made where sigil could
+ * not see (an HSM, the key holder): found by recovering the key for each
+ * candidate and keeping the one that gives pk. SIGIL_E_CRYPTO when none
+ * does (the signature is not pk's); SIGIL_E_UNSUPPORTED for Ed25519 and
+ * BLS. */
+__attribute__((warn_unused_result)) int
+sigil_ecdsa_recid(enum sigil_key_type t, const uint8_t *pk, size_t pklen,
+                  const uint8_t digest[static 32], const uint8_t sig[static 64], int *recid);
+
 /* Verifies a signature made by sigil_key_sign_digest. 0 when valid,
  * SIGIL_E_CRYPTO when not; high-S ECDSA signatures are rejected. */
 __attribute__((warn_unused_result)) int

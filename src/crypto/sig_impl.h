@@ -59,6 +59,12 @@ struct sigil_key_impl {
 	 * wants it (sigil_key_sign_recid): sign_digest stays the Tezos path. */
 	int (*sign_digest_recid)(const struct sigil_key *k, const uint8_t digest[32],
 	                         uint8_t sig[64], int *recid);
+	/* The recovery id (as sign_digest_recid counts it) of a valid low-S
+	 * signature by pk over digest, made elsewhere (an HSM, the key
+	 * holder): the candidate whose recovered key is pk. Optional, as
+	 * sign_digest_recid. */
+	int (*recid_of)(const uint8_t *pk, size_t pklen, const uint8_t digest[32],
+	                const uint8_t sig[64], int *recid);
 	/* sigil_verify_digest once type, lengths and NULLs are checked
 	 * (siglen is 64; pklen is not checked); NULL when sign_digest is. */
 	int (*verify_digest)(const uint8_t *pk, size_t pklen, const uint8_t digest[32],

@@ -42,6 +42,15 @@ struct vault_sig {
 };
 #define VAULT_RECID_WANTED (-2)
 
+/* For a back end whose signatures are made elsewhere (an HSM, the key
+ * holder): when the caller wanted the recovery id (wanted: out->recid was
+ * VAULT_RECID_WANTED on entry) and key k signs with ECDSA under scheme,
+ * out->recid from the signature in out and k's public key (sig.h,
+ * sigil_ecdsa_recid); else -1. SIGIL_E_CRYPTO when no id recovers k's key:
+ * the signature is not k's, and must not be returned. */
+int vault_sig_recid(const struct vault_key *k, enum sigil_scheme scheme, const uint8_t *msg,
+                    size_t len, bool wanted, struct vault_sig *out);
+
 /* How a vault's file names keys and reads secrets written as text: a
  * chain's forms, handed down by whoever opens the vault (core passes the
  * Tezos chain's). Any member may be NULL: the vault then does without

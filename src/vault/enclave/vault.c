@@ -179,10 +179,12 @@ scheme_name(enum sigil_scheme s)
 	return "?";
 }
 
-/* sign's and sign_async's arguments: 0, or why they cannot sign. */
+/* sign's and sign_async's arguments: 0, or why they cannot sign. Whether
+ * the caller wants the recovery id goes to *want. */
 static int
-sign_args(const struct ev_vault *v, size_t i, size_t len, struct vault_sig *out)
+sign_args(const struct ev_vault *v, size_t i, size_t len, struct vault_sig *out, bool *want)
 {
+	*want = out->recid == VAULT_RECID_WANTED;
 	out->len = 0;
 	out->recid = -1;
 	if (i >= v->n_keys)
@@ -204,10 +206,12 @@ sign_request(struct ev_vault *v, const struct ev_key *k, enum sigil_scheme schem
 	return req;
 }
 
-/* A call's outcome (pipe.h) as sign's, with the signature in out. */
+/* A call's outcome (pipe.h) as sign's, with the signature in out (and
+ * its recovery id when want: msg is the 32-byte digest then). */
 static int
 sign_outcome(struct ev_vault *v, const struct ev_key *k, enum sigil_scheme scheme, int rc,
-             const struct enclave_reply *rep, struct vault_sig *out)
+             const struct enclave_reply *rep, const uint8_t *msg, size_t len, bool want,
+             struct vault_sig *out)
 {
 	if (rc == SIGIL_E_TIMEOUT) {
 		log_warn("vault %s: key %s: key holder Sign: no answer in time", v->name, k->info.name);
@@ -231,7 +235,9 @@ sign_outcome(struct ev_vault *v, const struct ev_key *k, enum sigil_scheme schem
 	}
 	memcpy(out->sig, rep->sig, rep->sig_len);
 	out->len = rep->sig_len;
-	return 0;
+	if ((rc = vault_sig_recid(&k->info, scheme, msg, len, want, out)) != 0)
+		out->len = 0;
+	return rc;
 }
 
 static int
@@ -240,9 +246,10 @@ ev_sign(struct vault *vv, size_t i, enum sigil_scheme scheme, const uint8_t *msg
 {
 	struct ev_vault *v = ev(vv);
 	const struct ev_key *k;
+	bool want;
 	int rc;
 
-	if ((rc = sign_args(v, i, len, out)) != 0)
+	if ((rc = sign_args(v, i, len, out, &want)) != 0)
 		return rc;
 	k = &v->keys[i];
 	rc = SIGIL_E_NOT_READY;
@@ -265,7 +272,7 @@ ev_sign(struct vault *vv, size_t i, enum sigil_scheme scheme, const uint8_t *msg
 			continue;
 		if (rc == SIGIL_E_NOT_READY)
 			return rc;
-		rc = sign_outcome(v, k, scheme, rc, &rep, out);
+		rc = sign_outcome(v, k, scheme, rc, &rep, msg, len, want, out);
 		sodium_memzero(&rep, sizeof(rep));
 		return rc;
 	}
@@ -280,6 +287,8 @@ struct ev_async {
 	enum sigil_scheme scheme;
 	struct vault_sig *out;
 	struct vault_async *a;
+	bool want;          /* the recovery id, of the digest kept here */
+	uint8_t digest[32];
 };
 
 static void
@@ -289,7 +298,9 @@ ev_async_done(struct ev_pending *e, int rc, const struct enclave_reply *rep)
 	struct vault_async *a = x->a;
 
 	/* A lost connection: the waiting path sets it up again and tries. */
-	rc = rc == EV_LOST ? VAULT_WOULD_BLOCK : sign_outcome(x->v, x->k, x->scheme, rc, rep, x->out);
+	rc = rc == EV_LOST ? VAULT_WOULD_BLOCK
+	                   : sign_outcome(x->v, x->k, x->scheme, rc, rep, x->digest,
+	                                  sizeof(x->digest), x->want, x->out);
 	free(x);
 	a->done(a, rc);
 }
@@ -302,15 +313,22 @@ ev_sign_async(struct vault *vv, size_t i, enum sigil_scheme scheme, const uint8_
 	struct ev_vault *v = ev(vv);
 	struct enclave_request req;
 	struct ev_async *x;
+	bool want;
 	int rc;
 
-	if ((rc = sign_args(v, i, len, out)) != 0)
+	if ((rc = sign_args(v, i, len, out, &want)) != 0)
 		return rc;
+	/* The id is of a 32-byte digest (vault_sig_recid): kept for the
+	 * reply, as msg is not. */
+	want = want && len == 32;
 	req = sign_request(v, &v->keys[i], scheme, msg, len);
 	if (req.handle == 0 || (x = malloc(sizeof(*x))) == NULL)
 		return VAULT_WOULD_BLOCK;
 	*x = (struct ev_async){.pend = {.done = ev_async_done, .dl = dl ? *dl : (struct sigil_deadline){0}},
-	                       .v = v, .k = &v->keys[i], .scheme = scheme, .out = out, .a = a};
+	                       .v = v, .k = &v->keys[i], .scheme = scheme, .out = out, .a = a,
+	                       .want = want};
+	if (want)
+		memcpy(x->digest, msg, 32);
 	if ((rc = ev_pipe_send(v->pipe, &req, &x->pend)) == 0)
 		return VAULT_PENDING;
 	free(x);

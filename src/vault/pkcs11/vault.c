@@ -594,6 +594,7 @@ p11_sign(struct vault *vv, size_t i, enum sigil_scheme scheme, const uint8_t *ms
 	uint8_t sig[SIGIL_SIG_MAX];
 	CK_ULONG siglen = 0;
 	CK_RV rv = CKR_OK;
+	bool want_recid = out->recid == VAULT_RECID_WANTED;
 	int rc;
 
 	out->len = 0;
@@ -641,7 +642,9 @@ p11_sign(struct vault *vv, size_t i, enum sigil_scheme scheme, const uint8_t *ms
 	memcpy(out->sig, sig, 64);
 	out->len = 64;
 	sodium_memzero(sig, sizeof(sig));
-	return 0;
+	if ((rc = vault_sig_recid(&k->info, scheme, msg, len, want_recid, out)) != 0)
+		out->len = 0;
+	return rc;
 }
 
 /* Whether the token answers: a session of the pool logged in, the token

@@ -144,6 +144,28 @@ check_one(const struct sigil_key *k, enum sigil_key_type t, const uint8_t digest
 	/* Not vacuous: the id's other parity names another key. */
 	if (recover(t, digest, sig, recid ^ 1, got) == 0)
 		assert_memory_not_equal(got, pk, 33);
+	/* The id of a signature made elsewhere (an HSM's), found from the
+	 * signature and the key alone, is the same; the key the other parity
+	 * recovers has that other id; an unrelated key has none, and neither
+	 * has a tampered signature. */
+	int found = 9;
+	assert_int_equal(sigil_ecdsa_recid(t, pk, 33, digest, sig, &found), 0);
+	assert_int_equal(found, recid);
+	if (recover(t, digest, sig, recid ^ 1, got) == 0) {
+		assert_int_equal(sigil_ecdsa_recid(t, got, 33, digest, sig, &found), 0);
+		assert_int_equal(found, recid ^ 1);
+	}
+	uint8_t osk[SIGIL_SECRET_LEN], opk[SIGIL_PK_MAX];
+	size_t opklen;
+	assert_int_equal(sigil_keygen(t, osk), 0);
+	assert_int_equal(sigil_pubkey(t, osk, opk, &opklen), 0);
+	assert_int_equal(sigil_ecdsa_recid(t, opk, opklen, digest, sig, &found), SIGIL_E_CRYPTO);
+	assert_int_equal(found, -1);
+	uint8_t bad[64];
+	memcpy(bad, sig, 64);
+	bad[40] ^= 0x01;
+	assert_int_not_equal(sigil_ecdsa_recid(t, pk, 33, digest, bad, &found), 0);
+	assert_int_not_equal(sigil_ecdsa_recid(t, pk, 32, digest, sig, &found), 0);
 	return recid;
 }
 
@@ -229,6 +251,14 @@ test_no_recid(void **state)
 		assert_int_equal(sigil_keygen((enum sigil_key_type)t, sk), 0);
 		assert_int_equal(sigil_key_new((enum sigil_key_type)t, sk, NULL, 0, &k), 0);
 		if (t == SIGIL_KEY_ED25519 || t == SIGIL_KEY_BLS) {
+			uint8_t pk[SIGIL_PK_MAX];
+			size_t pklen;
+			sigil_key_pubkey(k, pk, &pklen);
+			memset(a, 0, sizeof(a));
+			recid = 5;
+			assert_int_equal(sigil_ecdsa_recid((enum sigil_key_type)t, pk, pklen, msg, a, &recid),
+			                 SIGIL_E_UNSUPPORTED);
+			assert_int_equal(recid, -1);
 			enum sigil_scheme sc = t == SIGIL_KEY_BLS ? SIGIL_SCHEME_BLS_POP : SIGIL_SCHEME_PLAIN;
 			recid = 5;
 			assert_int_equal(sigil_key_sign(k, sc, msg, sizeof(msg), a, &alen), 0);
