@@ -41,5 +41,19 @@ add_executable(bench_enclave_rpc bench/enclave_rpc.c)
 target_link_libraries(bench_enclave_rpc PRIVATE sigil_bench_common sigil_enclave_proto
                       sigil_vault)
 
-add_custom_target(bench_tools DEPENDS bench_raw bench_fsync bench_bare bench_load bench_mkvault
-                  bench_startup bench_enclave_rpc)
+set(_bench_tools bench_raw bench_fsync bench_bare bench_load bench_mkvault bench_startup
+    bench_enclave_rpc)
+
+# A PKCS#11 token alone (SoftHSM2 in make bench): C_SignInit + C_Sign per
+# second. Built only where p11-kit's PKCS#11 header is; the module itself
+# is dlopen()ed at run time, as the pkcs11 vault does.
+pkg_check_modules(BENCH_P11KIT QUIET p11-kit-1)
+if(BENCH_P11KIT_FOUND)
+  add_executable(bench_p11_raw bench/p11_raw.c)
+  target_include_directories(bench_p11_raw PRIVATE ${BENCH_P11KIT_INCLUDE_DIRS})
+  target_link_libraries(bench_p11_raw PRIVATE sigil_bench_common Threads::Threads
+                        ${CMAKE_DL_LIBS})
+  list(APPEND _bench_tools bench_p11_raw)
+endif()
+
+add_custom_target(bench_tools DEPENDS ${_bench_tools})

@@ -173,3 +173,19 @@ enclave_vault() {
 	echo "      storage: {driver: file, config: ${name}_keys.json}"
 	echo "      connections: $conns"
 }
+
+# ---- a PKCS#11 token (SoftHSM2) --------------------------------------------
+# p11_vault NAME MODULE TOKEN [LABEL SESSIONS]: the YAML lines of a pkcs11
+# vault (for write_config's VAULTS) on the token labelled TOKEN, with only
+# the keys labelled LABEL and a pool of SESSIONS sessions when given. The
+# PIN comes from PKCS11_PIN; verify_signatures stays at its default (on).
+p11_vault() {
+	local name=$1 module=$2 token=$3 label=${4:-} sessions=${5:-}
+	echo "  $name:"
+	echo "    driver: pkcs11"
+	echo "    config:"
+	echo "      library_path: $module"
+	echo "      token_label: $token"
+	[ -z "$label" ] || echo "      label: $label"
+	[ -z "$sessions" ] || echo "      sessions: $sessions"
+}

@@ -18,6 +18,12 @@
 #   alternating 0.1 s slices (bench/raw.c).
 #   BENCH_ENCLAVE_CONNS (2): the enclave vaults' connections to
 #   their key holder (section 6), 1 to 32 (the default, as the vault's).
+#   BENCH_P11_SLICES (1): one-second slices of each key per round in the
+#   PKCS#11 section (7), where nine keys take turns.
+#   BENCH_P11_POOL_TYPE (tz2): the type of the keys that compare the pkcs11
+#   vault's pool sizes (sessions: 1, 2 and 4) in section 7.
+#   BENCH_P11_MODULE (/usr/lib/softhsm/libsofthsm2.so): SoftHSM2's module;
+#   section 7 is skipped, and says so, when it or softhsm2-util is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -32,6 +38,8 @@ SLICES=${BENCH_SLICES:-3}
 TZ4_WARM=${BENCH_TZ4_WARMUP:-1}
 RAW_S=${BENCH_RAW_S:-2}
 ENC_CONNS=${BENCH_ENCLAVE_CONNS:-2}
+P11_SLICES=${BENCH_P11_SLICES:-1}
+P11_POOL_TYPE=${BENCH_P11_POOL_TYPE:-tz2}
 export SIGIL_PASSPHRASE="bench passphrase, not a secret"
 
 echo "bench: building $BUILD (Release)"
@@ -42,6 +50,8 @@ B=$BUILD
 source bench/lib.sh
 
 case $ENC_CONNS in [1-9]|[12][0-9]|3[0-2]) ;; *) echo "bench: BENCH_ENCLAVE_CONNS is 1 to 32"; exit 2 ;; esac
+case $P11_SLICES in [1-9]) ;; *) echo "bench: BENCH_P11_SLICES is 1 to 9"; exit 2 ;; esac
+case $P11_POOL_TYPE in tz[123]) ;; *) echo "bench: BENCH_P11_POOL_TYPE is tz1, tz2 or tz3"; exit 2 ;; esac
 
 LOADAVG=$(cut -d' ' -f1 /proc/loadavg)
 if awk "BEGIN { exit !($LOADAVG > $(nproc) / 2) }"; then
@@ -399,6 +409,118 @@ stop "$SIGILD_PID"
 stop "${HPID[unix]}"
 stop "${HPID[tcp]}"
 
+# ---- 7. tz1, tz2 and tz3 in a PKCS#11 token (SoftHSM2) -----------------------
+# A SoftHSM2 token made for the run (its own SOFTHSM2_CONF and token
+# directory under $T), two of them in fact: "sigil-bench" with a tz1, a tz2
+# and a tz3 key, "sigil-pool" with three keys of P11_POOL_TYPE labelled
+# pool1, pool2 and pool4, all made inside the token (sigil generate -v).
+# First bench_p11_raw times the token alone: C_SignInit + C_Sign on one
+# session, then on 2 and 4 sessions from as many threads (and on nproc if
+# that is neither). Then one sigild holding a tz1, a tz2 and a tz3 key in
+# the file vault (bench_mkvault), the "sigil-bench" keys in a pkcs11 vault
+# at its defaults (one session per core, verify_signatures on), and three
+# more pkcs11 vaults, each with one pool key and sessions: 1, 2 and 4. The
+# generic load of 2, in one-second slices: per round P11_SLICES of each
+# key, the file key and the token key of one type side by side (tz1 file
+# tz1 token tz2 file … in odd rounds, the reverse in even ones), then the
+# pool keys likewise. R[p11_tzN_ratio] is the token key's signs/s ÷ the
+# file key's in the same round. All five vaults share one SoftHSM2 (one
+# C_Initialize for the process), as two vaults on one module always do;
+# only one key is under load at a time, and the sessions of the others sit
+# idle. A slice per key and round keeps the section near 80 s (90 on a
+# busy host).
+P11_MODULE=${BENCH_P11_MODULE:-/usr/lib/softhsm/libsofthsm2.so}
+P11=0
+if [ ! -e "$P11_MODULE" ] || ! command -v softhsm2-util >/dev/null; then
+	echo "bench: SoftHSM2 is not installed ($P11_MODULE, softhsm2-util): section 7 (PKCS#11) skipped"
+else
+	P11=1
+fi
+if [ "$P11" = 1 ]; then
+	echo "bench: sigild with tz1-3 keys in the file vault and in a SoftHSM2 token, $ROUNDS rounds"
+	p11=$T/p11
+	mkdir -p "$p11/watermarks" "$p11/tokens"
+	printf 'directories.tokendir = %s\nobjectstore.backend = file\nlog.level = ERROR\n' \
+		"$p11/tokens" >"$p11/softhsm2.conf"
+	export SOFTHSM2_CONF=$p11/softhsm2.conf
+	export PKCS11_PIN="bench-pin-not-a-secret"
+	for tok in sigil-bench sigil-pool; do
+		softhsm2-util --init-token --free --label "$tok" --pin "$PKCS11_PIN" \
+			--so-pin "bench-so-pin" >/dev/null 2>>"$T/tools.log" ||
+			{ echo "bench: softhsm2-util --init-token failed:"; tail -5 "$T/tools.log"; exit 1; }
+	done
+	printf 'base_dir: %s\nvaults:\n%s\n%s\n' "$p11" "$(p11_vault hsm "$P11_MODULE" sigil-bench)" \
+		"$(p11_vault pool "$P11_MODULE" sigil-pool)" >"$p11/boot.yaml"
+	p11_gen() { # p11_gen VAULT TYPE LABEL WHO: the key's address in $p11/WHO.addrs
+		if ! "$B/sigil" -c "$p11/boot.yaml" generate -v "$1" -t "$2" --name "$3" \
+			>"$p11/$4.gen" 2>>"$T/tools.log" </dev/null; then
+			echo "bench: sigil generate -v $1 -t $2 failed:"; tail -5 "$T/tools.log"; exit 1
+		fi
+		cut -d' ' -f1 "$p11/$4.gen" >"$p11/$4.addrs"
+	}
+	for tz in tz1 tz2 tz3; do p11_gen hsm "$tz" "$tz" "token_$tz"; done
+	for n in 1 2 4; do p11_gen pool "$P11_POOL_TYPE" "pool$n" "pool$n"; done
+	p11_threads="2,4"; case $(nproc) in 1|2|4) ;; *) p11_threads="2,4,$(nproc)" ;; esac
+	if [ -x "$B/bench_p11_raw" ]; then
+		run_tool p11raw_ "$B/bench_p11_raw" -m "$P11_MODULE" -t sigil-bench -d 1 \
+			-c "$p11_threads" tz1 tz2 tz3
+	fi
+	"$B/bench_mkvault" "$p11/keys.json" 3 ed25519,secp256k1,p256 >"$p11/file.addrs"
+	for tz in tz1 tz2 tz3; do grep "^$tz" "$p11/file.addrs" >"$p11/file_$tz.addrs"; done
+	cat "$p11/file.addrs" "$p11"/token_tz[123].addrs "$p11"/pool[124].addrs >"$p11/addrs"
+	P11VAULTS="$(p11_vault hsm "$P11_MODULE" sigil-bench)"
+	for n in 1 2 4; do
+		P11VAULTS="$P11VAULTS
+$(p11_vault "pool$n" "$P11_MODULE" sigil-pool "pool$n" "$n")"
+	done
+	API=$(free_port); UTIL=$(free_port)
+	write_config "$p11" "$API" "$UTIL" "{generic: [transaction]}" "$p11/addrs" "$P11VAULTS"
+	start_sigild "$p11" "$UTIL"
+	# who: file_tzN (file vault), token_tzN (token), poolN (token, sessions N).
+	p11_keys="file_tz1 token_tz1 file_tz2 token_tz2 file_tz3 token_tz3"
+	p11_pools="pool1 pool2 pool4"
+	# Warm-up outside the figures: connections, and the signing workers that
+	# a vault that is not in process starts on first use.
+	for who in file_tz1 token_tz1; do
+		WARM=0 DUR=1 LOAD_PID=$SIGILD_PID load pw_ "$API" "$p11/$who.addrs" generic "$CONNS"
+	done
+	declare -A ptp pcpu p50 p99 pratio
+	for r in $(seq 1 "$ROUNDS"); do
+		echo "bench:   round $r"
+		order="$p11_keys $p11_pools"
+		# shellcheck disable=SC2086 # word lists
+		[ $((r % 2)) = 0 ] && order=$(printf '%s\n' $order | tac | xargs)
+		declare -A xok=() xsent=() xcpu=() x50=() x99=()
+		for i in $(seq 1 "$P11_SLICES"); do
+			for who in $order; do
+				WARM=0 DUR=1 LOAD_PID=$SIGILD_PID load px_ "$API" "$p11/$who.addrs" generic "$CONNS"
+				xok[$who]=$(( ${xok[$who]:-0} + R[px_ok] ))
+				xsent[$who]=$(( ${xsent[$who]:-0} + R[px_sent] ))
+				xcpu[$who]=$(calc "${xcpu[$who]:-0} + ${R[px_cpu_us]} * ${R[px_sent]}" 1)
+				x50[$who]="${x50[$who]:-} ${R[px_p50_ms]}"; x99[$who]="${x99[$who]:-} ${R[px_p99_ms]}"
+			done
+		done
+		# shellcheck disable=SC2086 # the lists are space-separated numbers
+		for who in $p11_keys $p11_pools; do
+			ptp[$who]="${ptp[$who]:-} $((xok[$who] / P11_SLICES))"
+			pcpu[$who]="${pcpu[$who]:-} $(calc "${xcpu[$who]} / ${xsent[$who]}" 1)"
+			p50[$who]="${p50[$who]:-} $(median ${x50[$who]})"; p99[$who]="${p99[$who]:-} $(median ${x99[$who]})"
+		done
+		for tz in tz1 tz2 tz3; do
+			pratio[$tz]="${pratio[$tz]:-} $(calc "${xok[token_$tz]} / ${xok[file_$tz]}")"
+		done
+	done
+	# Every request answered (load stops the run otherwise), but a session
+	# lost and signed again on another would show here only.
+	if grep -E '^[^ ]+ (warn|error) ' "$p11/sigild.log" | grep -q "vault"; then
+		echo "bench: WARNING: the vaults logged warnings under load:"
+		grep -E '^[^ ]+ (warn|error) ' "$p11/sigild.log" | grep "vault" | cut -d' ' -f2- |
+			sort | uniq -c | sort -rn | head -5
+	fi
+	stop "$SIGILD_PID"
+	unset SOFTHSM2_CONF PKCS11_PIN
+fi
+
 # ---- the figures: medians over the rounds ---------------------------------
 R[fdatasync_p50_ms]=$(median "${fs50[@]}")
 R[fdatasync_p99_ms]=$(median "${fs99[@]}")
@@ -458,6 +580,26 @@ for who in plain checked; do
 done
 R[verify_tz1_ratio]=$(median "${vratio[@]}")
 R[enclave_connections]=$ENC_CONNS
+if [ "$P11" = 1 ]; then
+	# shellcheck disable=SC2086 # space-separated lists of numbers
+	for who in $p11_keys $p11_pools; do
+		R[p11_${who}_signs_per_s]=$(median ${ptp[$who]})
+		R[p11_${who}_cpu_us_per_sign]=$(median ${pcpu[$who]})
+		R[p11_${who}_p50_ms]=$(median ${p50[$who]})
+		R[p11_${who}_p99_ms]=$(median ${p99[$who]})
+	done
+	# shellcheck disable=SC2086 # space-separated lists of numbers
+	for tz in tz1 tz2 tz3; do
+		R[p11_${tz}_ratio]=$(median ${pratio[$tz]})
+		[ -n "${R[p11raw_${tz}_1_signs_per_s]:-}" ] || continue
+		# SoftHSM2 alone against the library the file vault signs with
+		# (section 1), and what sigild spends on a token request beyond
+		# the token's own time for one signature (the check included).
+		R[p11raw_${tz}_to_lib]=$(calc "${R[p11raw_${tz}_1_signs_per_s]} / ${R[raw_${rawname[$tz]}_signs_per_s]}")
+		R[p11_token_${tz}_cpu_us_over_raw]=$(calc "${R[p11_token_${tz}_cpu_us_per_sign]} - 1e6 / ${R[p11raw_${tz}_1_signs_per_s]}" 1)
+	done
+	R[p11_pool_type]="\"$P11_POOL_TYPE\""
+fi
 R[rss_ready_1000_keys_mb]=$(calc "${R[rss_ready_kb]} / 1024" 1)
 R[argon2id_share_of_startup]=$(calc "${R[argon2id_interactive_ms]} / ${R[startup_ms]}")
 R[load_average]=$LOADAVG
@@ -560,7 +702,45 @@ row "  signs/s over $ENC_CONNS connections" "${R[rpc_unix_par_signs_per_s]} / ${
 row "  the same, 32 calls in flight on each" "${R[rpc_unix_pipe_signs_per_s]} / ${R[rpc_tcp_pipe_signs_per_s]}" \
 	"as the vault keeps them"
 
+if [ "$P11" = 1 ]; then
+	pt=$P11_POOL_TYPE
+	echo "tz1-3 keys in a SoftHSM2 token (pkcs11 vault at its defaults: $(nproc) sessions, one a core,"
+	echo "verify_signatures on) beside the same types in the file vault, one sigild, $P11_SLICES x 1 s each a round:"
+	if [ -n "${R[p11raw_tz1_1_signs_per_s]:-}" ]; then
+		row "SoftHSM2 alone signs/s tz1 / tz2 / tz3" \
+			"${R[p11raw_tz1_1_signs_per_s]}/${R[p11raw_tz2_1_signs_per_s]}/${R[p11raw_tz3_1_signs_per_s]}" \
+			"bench_p11_raw, 1 session, 1 thread"
+		row "  C_SignInit + C_Sign us tz1" "${R[p11raw_tz1_init_us]} + ${R[p11raw_tz1_sign_us]}" \
+			"tz2 ${R[p11raw_tz2_init_us]} + ${R[p11raw_tz2_sign_us]}, tz3 ${R[p11raw_tz3_init_us]} + ${R[p11raw_tz3_sign_us]}"
+		row "  ÷ the raw primitive (section 1)" \
+			"${R[p11raw_tz1_to_lib]}/${R[p11raw_tz2_to_lib]}/${R[p11raw_tz3_to_lib]}" \
+			"libsodium / libsecp256k1 / OpenSSL"
+		row "  2 / 4 sessions, threads: tz1" "${R[p11raw_tz1_2_signs_per_s]}/${R[p11raw_tz1_4_signs_per_s]}" \
+			"tz2 ${R[p11raw_tz2_2_signs_per_s]}/${R[p11raw_tz2_4_signs_per_s]}, tz3 ${R[p11raw_tz3_2_signs_per_s]}/${R[p11raw_tz3_4_signs_per_s]}"
+	fi
+	# shellcheck disable=SC2086 # space-separated lists of numbers
+	for tz in tz1 tz2 tz3; do
+		row "$tz generic signs/s file / token" \
+			"${R[p11_file_${tz}_signs_per_s]}/${R[p11_token_${tz}_signs_per_s]}" \
+			"$CONNS connections [token $(range ${ptp[token_$tz]})]"
+		row "  token / file, same rounds" "${R[p11_${tz}_ratio]}" "[$(range ${pratio[$tz]})]"
+		row "  sigild CPU us/sign file / token" \
+			"${R[p11_file_${tz}_cpu_us_per_sign]}/${R[p11_token_${tz}_cpu_us_per_sign]}" \
+			"${R[p11_token_${tz}_cpu_us_over_raw]:+token less SoftHSM2 alone: ${R[p11_token_${tz}_cpu_us_over_raw]}}"
+		row "  p50 ms file / token" "${R[p11_file_${tz}_p50_ms]}/${R[p11_token_${tz}_p50_ms]}" \
+			"p99 ${R[p11_file_${tz}_p99_ms]}/${R[p11_token_${tz}_p99_ms]}"
+	done
+	row "$pt token key, sessions 1 / 2 / 4 signs/s" \
+		"${R[p11_pool1_signs_per_s]}/${R[p11_pool2_signs_per_s]}/${R[p11_pool4_signs_per_s]}" \
+		"${R[p11raw_${pt}_1_signs_per_s]:+SoftHSM2 alone, 1/2/4 threads: ${R[p11raw_${pt}_1_signs_per_s]}/${R[p11raw_${pt}_2_signs_per_s]}/${R[p11raw_${pt}_4_signs_per_s]}}"
+	row "  sigild CPU us/sign" \
+		"${R[p11_pool1_cpu_us_per_sign]}/${R[p11_pool2_cpu_us_per_sign]}/${R[p11_pool4_cpu_us_per_sign]}" ""
+	row "  p50 ms" "${R[p11_pool1_p50_ms]}/${R[p11_pool2_p50_ms]}/${R[p11_pool4_p50_ms]}" \
+		"p99 ${R[p11_pool1_p99_ms]}/${R[p11_pool2_p99_ms]}/${R[p11_pool4_p99_ms]}"
+fi
+
 # ---- results.json ---------------------------------------------------------
+json_list() { local IFS=,; echo "[$*]"; }
 fields=(raw_ed25519_signs_per_s raw_secp256k1_signs_per_s raw_p256_signs_per_s
 	sigil_ed25519_signs_per_s sigil_secp256k1_signs_per_s sigil_p256_signs_per_s
 	sigil_ed25519_ratio sigil_secp256k1_ratio sigil_p256_ratio sigil_bls_ratio
@@ -600,7 +780,24 @@ fields=(raw_ed25519_signs_per_s raw_secp256k1_signs_per_s raw_p256_signs_per_s
 	verify_plain_cpu_us_per_sign verify_checked_cpu_us_per_sign verify_plain_p50_ms
 	verify_checked_p50_ms
 	load_average)
-json_list() { local IFS=,; echo "[$*]"; }
+# Section 7's figures, when it ran.
+p11_round=""
+if [ "$P11" = 1 ]; then
+	fields+=(p11_pool_type)
+	for who in $p11_keys $p11_pools; do
+		for f in signs_per_s cpu_us_per_sign p50_ms p99_ms; do fields+=("p11_${who}_$f"); done
+	done
+	for tz in tz1 tz2 tz3; do
+		fields+=("p11_${tz}_ratio")
+		[ -n "${R[p11raw_${tz}_1_signs_per_s]:-}" ] || continue
+		fields+=("p11_token_${tz}_cpu_us_over_raw" "p11raw_${tz}_to_lib" "p11raw_${tz}_init_us"
+			"p11raw_${tz}_sign_us")
+		for n in 1 ${p11_threads//,/ }; do fields+=("p11raw_${tz}_${n}_signs_per_s"); done
+	done
+	# shellcheck disable=SC2086 # space-separated lists of numbers
+	p11_round=$(printf ', "p11_tz1_ratio": %s, "p11_tz2_ratio": %s, "p11_tz3_ratio": %s' \
+		"$(json_list ${pratio[tz1]})" "$(json_list ${pratio[tz2]})" "$(json_list ${pratio[tz3]})")
+fi
 {
 	echo "{"
 	printf '  "generated": "%s",\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
@@ -611,12 +808,12 @@ json_list() { local IFS=,; echo "[$*]"; }
 	printf '  "slices": %s,\n  "slice_s": 1,\n  "tz4_warmup_s": %s,\n  "raw_s": %s,\n' \
 		"$SLICES" "$TZ4_WARM" "$RAW_S"
 	# shellcheck disable=SC2086 # space-separated lists of numbers
-	printf '  "per_round": {"http_generic_tz1_ratio": %s, "attestation_p50_ratio": %s, "distinct_keys_attestations_per_s": %s, "http_tz4_ratio": %s, "http_tz4_cpu_ratio": %s, "sigil_bls_ratio": %s, "http_tz2_to_tz1": %s, "http_tz3_to_tz1": %s, "enclave_unix_ratio": %s, "enclave_tcp_ratio": %s, "enclave_unix_attestation_p50_diff_us": %s, "enclave_tcp_attestation_p50_diff_us": %s},\n' \
+	printf '  "per_round": {"http_generic_tz1_ratio": %s, "attestation_p50_ratio": %s, "distinct_keys_attestations_per_s": %s, "http_tz4_ratio": %s, "http_tz4_cpu_ratio": %s, "sigil_bls_ratio": %s, "http_tz2_to_tz1": %s, "http_tz3_to_tz1": %s, "enclave_unix_ratio": %s, "enclave_tcp_ratio": %s, "enclave_unix_attestation_p50_diff_us": %s, "enclave_tcp_attestation_p50_diff_us": %s%s},\n' \
 		"$(json_list "${gratio[@]}")" "$(json_list "${aratio[@]}")" "$(json_list "${ktp[@]}")" \
 		"$(json_list "${t4ratio[@]}")" "$(json_list "${t4cratio[@]}")" "$(json_list "${blsratio[@]}")" \
 		"$(json_list ${mrel[tz2]})" "$(json_list ${mrel[tz3]})" \
 		"$(json_list ${eratio[unix]})" "$(json_list ${eratio[tcp]})" \
-		"$(json_list ${ediff[unix]})" "$(json_list ${ediff[tcp]})"
+		"$(json_list ${ediff[unix]})" "$(json_list ${ediff[tcp]})" "$p11_round"
 	for i in "${!fields[@]}"; do
 		sep=","; [ "$i" -eq $((${#fields[@]} - 1)) ] && sep=""
 		printf '  "%s": %s%s\n' "${fields[$i]}" "${R[${fields[$i]}]}" "$sep"

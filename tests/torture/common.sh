@@ -2,6 +2,13 @@
 # (tz1, tz2, tz3, tz1) in a file vault, a config with file watermarks on
 # free ports, and helpers to start and kill sigild. Needs TT_BIN: the build
 # directory holding sigil, sigild and torture_client.
+#
+# TT_VAULT_YAML and TT_KEYS (optional, both or neither): keys the caller
+# already has in another vault (a PKCS#11 token, say) instead of the file
+# vault's. TT_VAULT_YAML is a file holding a `vaults:` section, copied into
+# the config as it is; TT_KEYS four of its addresses, tz1 tz2 tz3 tz1 in
+# that order. Whatever the vault reads from the environment (PKCS11_PIN)
+# the caller exports.
 set -euo pipefail
 : "${TT_BIN:?}"
 SIGIL="$TT_BIN/sigil"
@@ -52,13 +59,22 @@ while [ "$UTIL" = "$API" ]; do UTIL=$(tt_free_port); done
 mkdir -p "$T/var"
 printf 'base_dir: %s/var\n' "$T" > "$T/boot.yaml"
 KEYS=()
-for t in ed25519 secp256k1 p256 ed25519; do
-	KEYS+=("$("$SIGIL" -c "$T/boot.yaml" generate "$t" --name "k${#KEYS[@]}" 2>/dev/null | awk '{print $1}')")
-done
+if [ -n "${TT_KEYS:-}${TT_VAULT_YAML:-}" ]; then
+	[ -n "${TT_KEYS:-}" ] && [ -r "${TT_VAULT_YAML:-}" ] ||
+		{ echo "torture: TT_KEYS and TT_VAULT_YAML (a readable file) go together"; exit 2; }
+	read -r -a KEYS <<<"$TT_KEYS"
+	[[ "${KEYS[*]}" =~ ^tz1[^\ ]+\ tz2[^\ ]+\ tz3[^\ ]+\ tz1[^\ ]+$ ]] ||
+		{ echo "torture: TT_KEYS is not four addresses, tz1 tz2 tz3 tz1: $TT_KEYS"; exit 2; }
+else
+	for t in ed25519 secp256k1 p256 ed25519; do
+		KEYS+=("$("$SIGIL" -c "$T/boot.yaml" generate "$t" --name "k${#KEYS[@]}" 2>/dev/null | awk '{print $1}')")
+	done
+fi
 {
 	printf 'base_dir: %s/var\n' "$T"
 	printf 'log:\n  level: info\n'
 	printf 'server:\n  address: 127.0.0.1:%s\n  utility_address: 127.0.0.1:%s\n' "$API" "$UTIL"
+	if [ -n "${TT_VAULT_YAML:-}" ]; then cat "$TT_VAULT_YAML"; fi
 	printf 'watermark:\n  driver: file\n  dir: watermarks\n'
 	printf 'tezos:\n'
 	for k in "${KEYS[@]}"; do

@@ -6,6 +6,8 @@
 # (key, kind) also races the creation of its watermark record.
 #
 # usage: TT_BIN=build-dir tests/torture/race.sh [CONNS [REQS]]   (200 x 50)
+#   TT_VAULT_YAML, TT_KEYS   race keys held by another vault, e.g. a PKCS#11
+#                token, instead of the file vault's (see common.sh)
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 
