@@ -7,7 +7,8 @@
 # over HTTP and every signature is verified with @taquito/utils (and by
 # sigild itself first: verify_signatures is on by default for pkcs11). The
 # token taken away mid-run: /healthz not ready and requests 503, both
-# saying why; put back: signing again without a restart. Bad set-ups are
+# saying why; put back: signing again without a restart; a reload (SIGHUP)
+# goes on signing. Bad set-ups are
 # clear errors that never show the PIN: a wrong PIN, a missing module, a
 # library that is not PKCS#11, a label no key has.
 source "$(dirname "$0")/lib.sh"
@@ -135,6 +136,13 @@ node "$JS/enclave_http.mjs" sign "http://127.0.0.1:$API" 12 "${ADDRS[@]}" || fai
 grep -q "token is out of reach" "$T/sigild.log" || fail "sigild did not log the token going"
 grep -q "the token answers again" "$T/sigild.log" || fail "sigild did not log the token's return"
 grep -E "out of reach|answers again" "$T/sigild.log" | sed 's/^/pkcs11: log: /'
+# A reload (SIGHUP) opens the vault anew on the same module while the old
+# one closes: signing goes on, with every key.
+kill -HUP "$SIGILD_PID"
+for _ in $(seq 1 50); do grep -q reloaded "$T/sigild.log" && break; sleep 0.1; done
+grep -q reloaded "$T/sigild.log" || fail "no reload"
+node "$JS/enclave_http.mjs" sign "http://127.0.0.1:$API" 13 "${ADDRS[@]}" || fail "sign after a reload"
+[ "$(curl -s -o /dev/null -w '%{http_code}' "$HZ")" = 200 ] || fail "/healthz after a reload"
 stop_sigild
 grep -q "$PIN" "$T/sigild.log" && fail "the PIN is in sigild's log"
 
