@@ -40,8 +40,9 @@ static const struct field top_fields[] = {
 	{"server.threads", FT_UINT, CFG(server.threads), 0, 1024},
 	{"server.backend_timeout_ms", FT_UINT, CFG(server.backend_timeout_ms), 1, 600000},
 	{"watermark.driver", FT_WM_DRIVER, CFG(watermark_driver), 0, 0},
+	{"auth.octez_requires_token", FT_BOOL, CFG(auth.octez_requires_token), 0, 0},
 };
-static const char *const top_maps[] = {"log", "server", "server.tls", "watermark"};
+static const char *const top_maps[] = {"log", "server", "server.tls", "watermark", "auth"};
 
 #define VLT(m) offsetof(struct config_vault, m)
 static const struct field vault_fields[] = {
@@ -435,6 +436,10 @@ top_special(struct ctx *x, void *obj, const char *rel, const char *full, const s
 	}
 	if ((rc = walk_setting(x, &x->c->watermark, "watermark.", rel, full, v, line)) != 0)
 		return rc;
+	if (strcmp(rel, "auth.tokens") == 0) {
+		rc = cfg_walk_auth_tokens(x, v);
+		return rc ? rc : 1;
+	}
 	if (strcmp(rel, "server.authorized_keys") == 0) {
 		if (v->type == CNODE_SCALAR && v->null)
 			return 1;
@@ -548,6 +553,8 @@ config_apply_env(struct sigil_config *c, char *err, size_t errlen)
 	int rc;
 
 	rc = env_fields(&x, top_fields, NELEM(top_fields), c, NULL);
+	if (rc == 0)
+		rc = cfg_auth_env(c);
 	for (size_t i = 0; rc == 0 && i < c->n_vaults; i++) {
 		const struct vault_driver *d;
 		cfg_join(prefix, sizeof(prefix), "vaults", c->vaults[i].name);

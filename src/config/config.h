@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "auth/token.h"
 #include "base/log.h"
 #include "base/settings.h"
 #include "policy/policy.h"
@@ -30,6 +31,7 @@
 #define CONFIG_MAX_VAULTS 16
 #define CONFIG_MAX_AUTH_KEYS 256
 #define CONFIG_VAULT_NAME_MAX 64
+#define CONFIG_MAX_TOKENS 64
 
 #define CONFIG_DEFAULT_BASE_DIR "./var"
 #define CONFIG_DEFAULT_ADDRESS "127.0.0.1:6732"
@@ -86,11 +88,32 @@ struct config_server {
 	size_t n_authorized_keys;
 };
 
+/* Where a token's secret comes from, as the config says: exactly one of
+ * the three (the secret itself is never written in the file). */
+struct config_token_src {
+	char *secret_sha256; /* 64 hex digits */
+	char *secret_file;   /* its first line; relative to base_dir */
+	char *secret_env;    /* the name of an environment variable */
+	unsigned line;
+};
+
+/* `auth:`. Bearer tokens for the v1 and Atto APIs (auth/token.h); tokens[i]
+ * has its hash once the config is loaded. */
+struct config_auth {
+	struct auth_token *tokens;
+	struct config_token_src *src;
+	size_t n_tokens;
+	/* The octez API also wants a token (with the request's capability),
+	 * besides its own authentication. */
+	bool octez_requires_token;
+};
+
 struct sigil_config {
 	char *base_dir;
 	enum log_level log_level;
 	bool log_json;
 	struct config_server server;
+	struct config_auth auth;
 	struct config_vault vaults[CONFIG_MAX_VAULTS];
 	size_t n_vaults;
 	char *watermark_driver; /* "file" */

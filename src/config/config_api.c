@@ -195,7 +195,7 @@ validate(struct sigil_config *c, char *err, size_t errlen)
 	}
 	if (c->n_keys > 1)
 		qsort(c->keys, c->n_keys, sizeof(*c->keys), key_cmp);
-	return 0;
+	return cfg_auth_resolve(c, err, errlen);
 }
 
 void
@@ -216,6 +216,7 @@ config_free(struct sigil_config *c)
 	free(c->watermark_driver);
 	settings_free(&c->watermark);
 	free(c->keys);
+	cfg_auth_free(&c->auth);
 	free(c);
 }
 

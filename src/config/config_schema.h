@@ -63,6 +63,13 @@ int cfg_walk_chain_keys(struct ctx *x, const struct chain_ops *chain, const stru
 extern const struct field cfg_key_fields[];
 extern const size_t cfg_n_key_fields;
 
+/* config_auth.c: `auth.tokens`, their environment overrides, their
+ * secrets (read and hashed once the overrides are in), and freeing. */
+int cfg_walk_auth_tokens(struct ctx *x, const struct cnode *v);
+int cfg_auth_env(struct sigil_config *c);
+int cfg_auth_resolve(struct sigil_config *c, char *err, size_t errlen);
+void cfg_auth_free(struct config_auth *a);
+
 /* config.c to config_api.c. */
 int config_walk_root(struct sigil_config *c, const struct cnode *root, char *err, size_t errlen,
                      bool *saw_vaults);
