@@ -36,6 +36,7 @@ struct chain_pubkey {
 };
 
 struct sign_nonce;
+struct auth_token;
 
 /* One signing request, as its API hands it over. The strings and bytes
  * are the caller's and stay valid until the request is answered. */
@@ -51,6 +52,13 @@ struct sign_request {
 	const char *auth;             /* an authentication the API carried, or NULL */
 	const char *peer;             /* the caller's address, for the audit log */
 	const char *token;            /* a bearer token's name, or NULL */
+	/* The bearer token the API found for the caller (auth/token.h), or
+	 * NULL. The pipeline signs only what its capabilities allow, with the
+	 * keys it may use. With bearer_only the token is the whole of the
+	 * caller's authentication (the v1 and Atto APIs): the chain's own
+	 * (octez's authorized keys) is not asked for. */
+	const struct auth_token *bearer;
+	bool bearer_only;
 	/* Optional: an Ed25519 nonce made ahead for these bytes (core/sign.h). */
 	struct sign_nonce *nonce;
 	/* The caller runs sigil_sign_after(res->after) once it has replied. */

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "auth/token.h"
 #include "base/deadline.h"
 #include "base/errors.h"
 #include "base/hex.h"
@@ -122,6 +123,7 @@ struct sign_line {
 	int rc;
 	double ms;
 	char reason[sizeof(((struct sign_res *)0)->reason)];
+	char token[AUTH_TOKEN_NAME_MAX]; /* the bearer token's name, or "" */
 };
 
 static void
@@ -134,6 +136,8 @@ sign_line_fill(struct sign_line *l, const struct sign_job *j, int rc)
 	memset(l, 0, sizeof(*l));
 	l->address = req->address;
 	l->peer = req->peer ? req->peer : "";
+	if (req->bearer != NULL)
+		snprintf(l->token, sizeof(l->token), "%s", req->bearer->name);
 	l->kind = j->decoded && j->in.kind < c->n_kinds ? c->kinds[j->in.kind] : "";
 	l->consensus = j->decoded && j->in.has_slot;
 	l->level = j->in.level;
@@ -164,7 +168,8 @@ sign_line_emit(struct sign_line *l)
 	log_audit("key", l->address, "kind", l->kind, "chain", l->network, "level", level, "round",
 	          round, "decision", l->rc == 0 ? "signed" : "refused", "error",
 	          l->rc == 0 ? "" : sigil_strerror(l->rc), "reason", l->reason, "latency_ms", lat,
-	          "peer", l->peer, l->payload ? "payload" : NULL, l->payload, NULL);
+	          "peer", l->peer, "token", l->token, l->payload ? "payload" : NULL, l->payload,
+	          NULL);
 	free(l->payload);
 	l->payload = NULL;
 }
@@ -275,10 +280,18 @@ sign_admit(struct sign_job *j)
 	}
 	ak = config_auth_keys(j->st->cfg, k->policy, &nak);
 	/* Authentication on, and a chain that cannot check one: refused,
-	 * never let through. */
-	rc = nak == 0 ? 0
-	     : k->chain->authenticate ? k->chain->authenticate(req, k->key_id, ak, nak)
-	                              : SIGIL_E_AUTH_REQUIRED;
+	 * never let through. A caller known by a bearer token alone (the v1
+	 * API) is not asked for the chain's own. */
+	rc = nak == 0 || req->bearer_only ? 0
+	     : k->chain->authenticate     ? k->chain->authenticate(req, k->key_id, ak, nak)
+	                                  : SIGIL_E_AUTH_REQUIRED;
+	if (rc == 0 && req->bearer_only && req->bearer == NULL)
+		rc = SIGIL_E_AUTH_REQUIRED; /* an API that forgot its check */
+	if (rc == 0 && req->bearer != NULL && !auth_token_may_use(req->bearer, k->address, NULL)) {
+		snprintf(res->reason, sizeof(res->reason), "token %.40s may not use key %.96s",
+		         req->bearer->name, k->address);
+		return SIGIL_E_POLICY;
+	}
 	if (rc != 0) {
 		atomic_fetch_add(&j->ctx->metrics.auth_failures, 1);
 		snprintf(res->reason, sizeof(res->reason), "%s", sigil_strerror(rc));
@@ -292,6 +305,15 @@ sign_admit(struct sign_job *j)
 	if (j->in.kind >= k->chain->n_kinds || j->in.slot_class >= CHAIN_SLOT_CLASSES) {
 		snprintf(res->reason, sizeof(res->reason), "chain %s: bad intent", k->chain->name);
 		return SIGIL_E_INTERNAL;
+	}
+	snprintf(res->kind, sizeof(res->kind), "%s", k->chain->kinds[j->in.kind]);
+	res->n_ops = j->in.n_ops;
+	if (j->in.n_ops > 0)
+		res->op = j->in.ops[0];
+	if (req->bearer != NULL && !auth_token_may_sign(req->bearer, k->chain, j->in.kind)) {
+		snprintf(res->reason, sizeof(res->reason), "token %.40s lacks the capability %.32s:%.40s",
+		         req->bearer->name, k->chain->name, k->chain->kinds[j->in.kind]);
+		return SIGIL_E_POLICY;
 	}
 	if ((rc = policy_check(k->policy, &j->in, res->reason, sizeof(res->reason))) != 0) {
 		atomic_fetch_add(&k->metrics->policy_violations, 1);

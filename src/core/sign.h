@@ -22,6 +22,12 @@ struct sign_res {
 	char signature[CHAIN_TEXT_MAX]; /* as the chain writes signatures */
 	char reason[160];               /* why it was refused; secret-free */
 	bool ahead;                     /* finished from sign_request.nonce */
+	/* What the request was, once decoded (kind "" before): its kind's
+	 * name, how many operations it carries and the first of them (asset,
+	 * amount, destination as the chain read them from the bytes). */
+	char kind[32];
+	uint32_t n_ops;
+	struct intent_op op;
 	/* With sign_request.after_reply: what is left to do once the reply
 	 * is out (the audit line), or NULL when sigil_sign did it all. A
 	 * signature that must be kept for identical requests is stored

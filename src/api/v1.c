@@ -1,0 +1,397 @@
+/* The v1 API (v1.h). */
+#include "api/v1.h"
+
+#include <jansson.h>
+#include <sodium.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <strings.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "api/status.h"
+#include "auth/token.h"
+#include "base/errors.h"
+#include "base/hex.h"
+#include "core/sign.h"
+
+#define V1_KEY_ID_LEN 20 /* bytes; 40 hex digits */
+#define V1_PAYLOAD_MAX (256 * 1024)
+
+static double
+v1_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* The stable code for an HTTP status. */
+static const char *
+v1_code(unsigned status)
+{
+	switch (status) {
+	case 400: return "bad_request";
+	case 401: return "unauthorized";
+	case 403: return "forbidden";
+	case 404: return "not_found";
+	case 405: return "method_not_allowed";
+	case 409: return "conflict";
+	case 413: return "too_large";
+	case 501: return "unsupported";
+	case 503: return "not_ready";
+	case 504: return "timeout";
+	default: return status >= 500 ? "internal" : "bad_request";
+	}
+}
+
+static void
+v1_reply_json(struct api_response *res, unsigned status, json_t *j)
+{
+	char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
+
+	json_decref(j);
+	if (s == NULL) {
+		api_reply(res, 500, strdup("{\"error\":{\"code\":\"internal\",\"message\":\"out of memory\"}}"));
+		return;
+	}
+	api_reply(res, status, s);
+}
+
+static void
+v1_error(struct api_response *res, unsigned status, const char *msg)
+{
+	v1_reply_json(res, status,
+	              json_pack("{s:{s:s,s:s}}", "error", "code", v1_code(status), "message", msg));
+}
+
+/* ---- routes --------------------------------------------------------------- */
+
+enum v1_route { V1_KEYS, V1_KEY, V1_SIGN, V1_BAD_METHOD, V1_NOT_FOUND };
+
+static enum v1_route
+v1_route(const char *method, const char *url)
+{
+	const char *p = url + strlen(API_V1_PREFIX);
+
+	if (strcmp(p, "keys") == 0)
+		return strcmp(method, "GET") == 0 ? V1_KEYS : V1_BAD_METHOD;
+	if (strncmp(p, "keys/", 5) == 0 && p[5] != '\0' && strchr(p + 5, '/') == NULL)
+		return strcmp(method, "GET") == 0 ? V1_KEY : V1_BAD_METHOD;
+	if (strcmp(p, "sign") == 0)
+		return strcmp(method, "POST") == 0 ? V1_SIGN : V1_BAD_METHOD;
+	return V1_NOT_FOUND;
+}
+
+bool
+api_v1_match(const char *url)
+{
+	return strncmp(url, API_V1_PREFIX, strlen(API_V1_PREFIX)) == 0;
+}
+
+bool
+api_v1_check(const char *method, const char *url, size_t *max_body, struct api_response *res)
+{
+	switch (v1_route(method, url)) {
+	case V1_SIGN:
+		return true;
+	case V1_BAD_METHOD:
+		v1_error(res, 405, "method not allowed");
+		return false;
+	case V1_NOT_FOUND:
+		v1_error(res, 404, "not found");
+		return false;
+	default:
+		*max_body = 0;
+		return true;
+	}
+}
+
+/* ---- keys ----------------------------------------------------------------- */
+
+/* A key's id: blake2b-160 of its type byte and public key, in hex. */
+static void
+v1_key_id(const struct vault_key *k, char out[2 * V1_KEY_ID_LEN + 1])
+{
+	crypto_generichash_state h;
+	uint8_t t = (uint8_t)k->type, id[V1_KEY_ID_LEN];
+
+	crypto_generichash_init(&h, NULL, 0, sizeof(id));
+	crypto_generichash_update(&h, &t, 1);
+	crypto_generichash_update(&h, k->pk, k->pk_len);
+	crypto_generichash_final(&h, id, sizeof(id));
+	if (hex_encode(id, sizeof(id), out, 2 * V1_KEY_ID_LEN + 1) != 0)
+		out[0] = '\0';
+}
+
+/* The key's description: id, type, public key, vault, addresses. */
+static json_t *
+v1_key_json(const struct sigil_state *st, size_t v, const struct vault_key *k)
+{
+	char id[2 * V1_KEY_ID_LEN + 1], pk[2 * SIGIL_PK_MAX + 1], addr[CHAIN_ADDRESS_MAX];
+	json_t *addrs = json_object();
+
+	v1_key_id(k, id);
+	if (hex_encode(k->pk, k->pk_len, pk, sizeof(pk)) != 0)
+		pk[0] = '\0';
+	for (size_t c = 0; addrs && chain_at(c) != NULL; c++) {
+		const struct chain_ops *ch = chain_at(c);
+		if (ch->key_type_ok(k->type) && ch->address(k->type, k->pk, k->pk_len, addr,
+		                                            sizeof(addr)) == 0)
+			json_object_set_new(addrs, ch->name, json_string(addr));
+	}
+	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:o}", "key_id", id, "type",
+	                 sigil_key_type_name(k->type), "public_key", pk, "vault",
+	                 st->cfg->vaults[v].name, "label", k->name, "addresses", addrs);
+}
+
+/* Finds a vault key by key id, or by one of its addresses (any chain's).
+ * Returns the vault's index, or -1. */
+static long
+v1_find_key(const struct sigil_state *st, const char *ref, const struct vault_key **out)
+{
+	char id[2 * V1_KEY_ID_LEN + 1], addr[CHAIN_ADDRESS_MAX];
+
+	for (size_t v = 0; v < st->n_vaults; v++) {
+		struct vault *vt = st->vaults[v];
+		for (size_t i = 0; i < vt->ops->count(vt); i++) {
+			const struct vault_key *k = vt->ops->key(vt, i);
+			v1_key_id(k, id);
+			if (strcasecmp(id, ref) == 0) {
+				*out = k;
+				return (long)v;
+			}
+			for (size_t c = 0; chain_at(c) != NULL; c++) {
+				const struct chain_ops *ch = chain_at(c);
+				if (ch->key_type_ok(k->type) &&
+				    ch->address(k->type, k->pk, k->pk_len, addr, sizeof(addr)) == 0 &&
+				    strcmp(addr, ref) == 0) {
+					*out = k;
+					return (long)v;
+				}
+			}
+		}
+	}
+	return -1;
+}
+
+static void
+v1_keys(const struct sigil_state *st, struct api_response *res)
+{
+	json_t *arr = json_array();
+
+	for (size_t v = 0; arr && v < st->n_vaults; v++) {
+		struct vault *vt = st->vaults[v];
+		for (size_t i = 0; i < vt->ops->count(vt); i++)
+			json_array_append_new(arr, v1_key_json(st, v, vt->ops->key(vt, i)));
+	}
+	v1_reply_json(res, 200, json_pack("{s:o}", "keys", arr));
+}
+
+static void
+v1_key(const struct sigil_state *st, const char *ref, struct api_response *res)
+{
+	const struct vault_key *k;
+	long v = v1_find_key(st, ref, &k);
+
+	if (v < 0)
+		v1_error(res, 404, "unknown key");
+	else
+		v1_reply_json(res, 200, v1_key_json(st, (size_t)v, k));
+}
+
+/* ---- sign ----------------------------------------------------------------- */
+
+/* A request waiting on the pipeline: the state it was authenticated on
+ * stays held (its token is part of it) until the answer. */
+struct v1_pending {
+	struct sigil_ctx *ctx;
+	struct sigil_state *st;
+	struct api_async *a;
+	double t0;
+	char chain[32];
+};
+
+static void
+v1_sign_after(void *arg)
+{
+	sigil_sign_after(arg);
+}
+
+static void
+v1_sign_reply(struct v1_pending *p, int rc, struct sign_res *out, struct api_response *res)
+{
+	if (out->after) {
+		res->after = v1_sign_after;
+		res->after_arg = out->after;
+	}
+	if (rc != 0) {
+		v1_error(res, api_status_for(rc), out->reason[0] ? out->reason : sigil_strerror(rc));
+	} else {
+		const struct intent_op *op = out->n_ops > 0 ? &out->op : NULL;
+		v1_reply_json(res, 200,
+		              json_pack("{s:s,s:{s:s,s:s,s:I,s:s,s:s,s:s}}", "signature", out->signature,
+		                        "intent", "chain", p->chain, "kind", out->kind, "operations",
+		                        (json_int_t)out->n_ops, "asset", op ? op->asset : "", "amount",
+		                        op ? op->amount : "", "destination",
+		                        op ? op->destination : ""));
+	}
+	metrics_count_status(&p->ctx->metrics, res->status);
+	metrics_hist_observe(&p->ctx->metrics.request_ms, v1_now_ms() - p->t0);
+}
+
+static void
+v1_sign_done(void *arg, int rc, struct sign_res *out)
+{
+	struct v1_pending *p = arg;
+	struct api_response res = {0};
+	struct api_async *a = p->a;
+
+	v1_sign_reply(p, rc, out, &res);
+	sigil_state_release(p->st);
+	free(p);
+	api_async_done(a, &res);
+}
+
+/* The payload's bytes from its text: hex (an optional 0x) or base64. */
+static int
+v1_payload(const char *text, const char *encoding, uint8_t **out, size_t *len)
+{
+	size_t n = strlen(text);
+	int rc = SIGIL_E_INVALID;
+
+	*out = NULL;
+	if (n == 0 || n > 2 * V1_PAYLOAD_MAX)
+		return n == 0 ? SIGIL_E_INVALID : SIGIL_E_TOO_BIG;
+	/* Base64 gives 3 bytes for 4 digits, hex 1 for 2: n bytes hold both. */
+	size_t cap = n + 2;
+	if ((*out = malloc(cap)) == NULL)
+		return SIGIL_E_NOMEM;
+	if (encoding == NULL || strcmp(encoding, "hex") == 0) {
+		if (n >= 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X'))
+			text += 2, n -= 2;
+		rc = n > 0 && hex_decode(text, n, *out, cap, len) == 0 ? 0 : SIGIL_E_INVALID;
+	} else if (strcmp(encoding, "base64") == 0) {
+		rc = sodium_base642bin(*out, cap, text, n, NULL, len, NULL,
+		                       sodium_base64_VARIANT_ORIGINAL) == 0 && *len > 0
+		             ? 0
+		             : SIGIL_E_INVALID;
+	}
+	if (rc != 0) {
+		free(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
+static int
+v1_sign(struct sigil_ctx *ctx, struct sigil_state *st, const struct auth_token *tok,
+        const struct api_request *req, struct api_response *res, struct api_async *a)
+{
+	json_error_t jerr;
+	json_t *body = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
+	const char *chain_name = NULL, *key_ref = NULL, *payload = NULL, *encoding = NULL;
+	const char *policy_id = NULL;
+	const struct chain_ops *chain;
+	const struct vault_key *vk;
+	char address[CHAIN_ADDRESS_MAX];
+	uint8_t *data = NULL;
+	size_t len = 0;
+	struct v1_pending *p = NULL;
+	struct sign_res out;
+	double t0 = v1_now_ms();
+	int rc;
+
+	if (body == NULL || !json_is_object(body) ||
+	    json_unpack_ex(body, &jerr, JSON_STRICT, "{s:s,s:s,s:s,s?s,s?s}", "chain", &chain_name,
+	                   "key_id", &key_ref, "payload", &payload, "encoding", &encoding,
+	                   "policy_id", &policy_id) != 0) {
+		v1_error(res, 400, "the body must be {\"chain\", \"key_id\", \"payload\"[, "
+		                   "\"encoding\": \"hex\"|\"base64\"]}");
+		goto out;
+	}
+	if ((chain = chain_find(chain_name)) == NULL) {
+		v1_error(res, 404, "unknown chain");
+		goto out;
+	}
+	if (v1_find_key(st, key_ref, &vk) < 0 || !chain->key_type_ok(vk->type) ||
+	    chain->address(vk->type, vk->pk, vk->pk_len, address, sizeof(address)) != 0) {
+		v1_error(res, 404, "unknown key");
+		goto out;
+	}
+	if ((rc = v1_payload(payload, encoding, &data, &len)) != 0) {
+		v1_error(res, rc == SIGIL_E_NOMEM ? 500 : rc == SIGIL_E_TOO_BIG ? 413 : 400,
+		         rc == SIGIL_E_TOO_BIG ? "payload too large"
+		                               : "payload must be hex (encoding \"hex\", the default) "
+		                                 "or base64 (encoding \"base64\")");
+		goto out;
+	}
+	if ((p = calloc(1, sizeof(*p))) == NULL) {
+		v1_error(res, 500, "out of memory");
+		goto out;
+	}
+	*p = (struct v1_pending){.ctx = ctx, .st = st, .a = a, .t0 = t0};
+	snprintf(p->chain, sizeof(p->chain), "%s", chain->name);
+	struct sign_request sr = {.api = "v1", .chain = chain, .address = address,
+	                          .payload = data, .len = len, .peer = req->peer,
+	                          .token = tok->name, .bearer = tok, .bearer_only = true,
+	                          .after_reply = true};
+	json_decref(body);
+	body = NULL;
+	rc = sigil_sign_async(ctx, &sr, &out, v1_sign_done, p);
+	free(data);
+	if (rc == SIGIL_SIGN_PENDING)
+		return API_PENDING; /* p, and the state it holds, are v1_sign_done's now */
+	v1_sign_reply(p, rc, &out, res);
+	free(p);
+	sigil_state_release(st);
+	return API_DONE;
+out:
+	json_decref(body);
+	free(data);
+	metrics_count_status(&ctx->metrics, res->status);
+	sigil_state_release(st);
+	return API_DONE;
+}
+
+/* ---- the handler ---------------------------------------------------------- */
+
+int
+api_v1_handle(struct sigil_ctx *ctx, const struct api_request *req, struct api_response *res,
+              struct api_async *a)
+{
+	enum v1_route r = v1_route(req->method, req->url);
+	struct sigil_state *st;
+	const struct auth_token *tok;
+	const char *secret;
+	size_t len;
+
+	if (r == V1_BAD_METHOD || r == V1_NOT_FOUND) {
+		api_v1_check(req->method, req->url, &len, res);
+		return API_DONE;
+	}
+	st = sigil_ctx_hold(ctx);
+	secret = auth_bearer(api_header(req, "Authorization"), &len);
+	tok = auth_token_find(st->cfg->auth.tokens, st->cfg->auth.n_tokens, secret, len);
+	if (tok == NULL) {
+		atomic_fetch_add(&ctx->metrics.auth_failures, 1);
+		v1_error(res, 401, st->cfg->auth.n_tokens == 0 ? "the v1 API needs a token, and none "
+		                                                 "is configured (auth.tokens)"
+		                   : secret == NULL ? "a token is needed (Authorization: Bearer …)"
+		                                    : "unknown token");
+		sigil_state_release(st);
+		return API_DONE;
+	}
+	if (r == V1_SIGN)
+		return v1_sign(ctx, st, tok, req, res, a);
+	if (!(tok->flags & AUTH_KEYS_READ)) {
+		v1_error(res, 403, "this token lacks the capability keys:read");
+	} else if (r == V1_KEYS) {
+		v1_keys(st, res);
+	} else {
+		v1_key(st, req->url + strlen(API_V1_PREFIX) + 5, res);
+	}
+	sigil_state_release(st);
+	return API_DONE;
+}

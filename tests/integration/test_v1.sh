@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# The v1 API (api/v1.h) with bearer tokens, end to end: tokens from a hash,
+# a file and an environment variable; 401 without or with a wrong token,
+# 403 for a capability or key the token lacks, the error codes; keys listed
+# with their ids and addresses; signatures by key id or address, hex or
+# base64, verified by @taquito/utils (tests/js/v1_http.mjs); watermarks and
+# policy as on the octez API, which is unchanged. No secret in the log.
+source "$(dirname "$0")/lib.sh"
+
+export SIGIL_PASSPHRASE="integration test passphrase"
+mkdir -p "$T/var"
+printf 'base_dir: %s\n' "$T/var" > "$T/boot.yaml"
+"$SIGIL" -c "$T/boot.yaml" generate tz1 --name a >/dev/null
+"$SIGIL" -c "$T/boot.yaml" generate tz2 --name b >/dev/null
+"$SIGIL" -c "$T/boot.yaml" generate tz1 --name c >/dev/null
+"$SIGIL" -c "$T/boot.yaml" list > "$T/keys.tsv"
+TZ1=$(awk -F'\t' '$6 == "a" {print $1}' "$T/keys.tsv")
+TZ2=$(awk -F'\t' '$6 == "b" {print $1}' "$T/keys.tsv")
+OTHER=$(awk -F'\t' '$6 == "c" {print $1}' "$T/keys.tsv")
+[ -n "$TZ1" ] && [ -n "$TZ2" ] && [ -n "$OTHER" ] || { cat "$T/keys.tsv"; echo "FAIL: keys"; exit 1; }
+
+FULL=full-token-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
+READ=read-token-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
+ATT=att-token-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
+printf '%s\n' "$READ" > "$T/read.token"
+chmod 600 "$T/read.token"
+ATT_SHA=$(printf '%s' "$ATT" | sha256sum | cut -d' ' -f1)
+{
+server_yaml "$T/var"
+cat <<YAML
+auth:
+  tokens:
+    full:
+      secret_env: TEST_V1_FULL
+      capabilities: ['tezos:*', keys:read]
+    reader:
+      secret_file: $T/read.token
+      capabilities: [keys:read]
+    attester:
+      secret_sha256: $ATT_SHA
+      capabilities: [tezos:attestation]
+      keys: [$TZ1]
+tezos:
+  $TZ1:
+    allow: {attestation: , generic: [transaction]}
+  $TZ2:
+    allow: {attestation: }
+  $OTHER:
+    allow: {attestation: }
+YAML
+} > "$T/sigil.yaml"
+TEST_V1_FULL=$FULL start_sigild "$T/sigil.yaml" "$T/sigild.log"
+FULL=$FULL READ=$READ ATT=$ATT node "$JS/v1_http.mjs" "http://127.0.0.1:$API" "$TZ1" "$TZ2" "$OTHER" ||
+	{ tail -30 "$T/sigild.log"; echo "FAIL: v1_http.mjs"; exit 1; }
+# The octez API is as it was: no token asked.
+code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$API/keys/$TZ1")
+[ "$code" = 200 ] || { echo "FAIL: GET /keys on the octez API: $code"; exit 1; }
+# The token's name is in the audit line; no secret anywhere in the log, and
+# the variable's value is wiped from sigild's environment.
+grep -q 'token=attester' "$T/sigild.log" || { echo "FAIL: no token name in the audit line"; exit 1; }
+for s in "$FULL" "$READ" "$ATT"; do
+	grep -qF "$s" "$T/sigild.log" && { echo "FAIL: a token's secret is in the log"; exit 1; }
+done
+if tr '\0' '\n' < "/proc/$SIGILD_PID/environ" | grep -qF "$FULL"; then
+	echo "FAIL: the token's secret is still in sigild's environment"; exit 1
+fi
+stop_sigild
+echo "integration: v1 ok"

@@ -1,0 +1,99 @@
+// The v1 API with bearer tokens, from outside: every answer's status and
+// error code, and every signature checked by @taquito/utils (not ours).
+// Usage: node v1_http.mjs API TZ1 TZ2 OTHER_TZ1   (tokens in the environment:
+//   FULL (tezos:*, keys:read), READ (keys:read only), ATT (tezos:attestation,
+//   only key TZ1))
+import assert from 'node:assert/strict';
+import { verifySignature } from '@taquito/utils';
+
+const [API, TZ1, TZ2, OTHER] = process.argv.slice(2);
+const { FULL, READ, ATT } = process.env;
+// A transaction forged by @taquito/local-forging 24.2.0 (branch, then contents).
+const TX = '038fcf233671b6a04fcf679d2a381c2544ea6c1ea29ba6157776ed8424c7ccd00b6c0002298c03ed7d454a101eb7022bc95f7e5f41ac78e80701dc0b00c0843d0000e7670f32038107a59a2b9cfefae36ea21f5aa63c00';
+const i32 = (n) => (n >>> 0).toString(16).padStart(8, '0');
+const att = (level) => '13' + '7a06a770' + 'ab'.repeat(32) + '15' + '0000' + i32(level) + i32(0) + 'cd'.repeat(32);
+
+async function call(method, path, { token, auth, body, raw } = {}) {
+  const headers = {};
+  if (token !== undefined) headers.Authorization = `Bearer ${token}`;
+  if (auth !== undefined) headers.Authorization = auth;
+  if (body !== undefined || raw !== undefined) headers['Content-Type'] = 'application/json';
+  const r = await fetch(`${API}${path}`, { method, headers, body: raw ?? (body === undefined ? undefined : JSON.stringify(body)) });
+  const text = await r.text();
+  let json; try { json = JSON.parse(text); } catch { json = text; }
+  return { status: r.status, json };
+}
+const refused = (r, status, code) => {
+  assert.equal(r.status, status, JSON.stringify(r.json));
+  assert.equal(r.json.error.code, code, JSON.stringify(r.json));
+  assert.equal(typeof r.json.error.message, 'string');
+};
+let checks = 0;
+const ok = () => checks++;
+
+// Who you are: nothing, something wrong, a near miss.
+refused(await call('GET', '/v1/keys'), 401, 'unauthorized'); ok();
+refused(await call('GET', '/v1/keys', { token: 'not-a-token-of-ours-at-all' }), 401, 'unauthorized'); ok();
+refused(await call('GET', '/v1/keys', { token: FULL.slice(0, -1) }), 401, 'unauthorized'); ok();
+refused(await call('POST', '/v1/sign', { token: FULL + 'x', body: { chain: 'tezos', key_id: TZ1, payload: TX } }), 401, 'unauthorized'); ok();
+// The bare form (as the Atto node sends it) and Bearer in another case.
+assert.equal((await call('GET', '/v1/keys', { auth: READ })).status, 200); ok();
+assert.equal((await call('GET', '/v1/keys', { auth: `bearer ${READ}` })).status, 200); ok();
+
+// keys:read.
+const keys = await call('GET', '/v1/keys', { token: READ });
+assert.equal(keys.status, 200);
+const k1 = keys.json.keys.find((k) => k.addresses.tezos === TZ1);
+assert.ok(k1, 'TZ1 listed');
+assert.match(k1.key_id, /^[0-9a-f]{40}$/);
+assert.equal(k1.type, 'ed25519');
+assert.match(k1.public_key, /^[0-9a-f]{64}$/);
+ok();
+const one = await call('GET', `/v1/keys/${k1.key_id}`, { token: READ });
+assert.equal(one.status, 200);
+assert.deepEqual(one.json, k1); ok();
+assert.deepEqual((await call('GET', `/v1/keys/${TZ1}`, { token: READ })).json, k1); ok();
+refused(await call('GET', '/v1/keys/00112233445566778899aabbccddeeff00112233', { token: READ }), 404, 'not_found'); ok();
+refused(await call('GET', '/v1/keys', { token: ATT }), 403, 'forbidden'); ok();
+refused(await call('DELETE', '/v1/keys', { token: FULL }), 405, 'method_not_allowed'); ok();
+refused(await call('GET', '/v1/nothing', { token: FULL }), 404, 'not_found'); ok();
+
+// Signing, by key id and by address, hex and base64; the signature is the
+// chain's own form and Taquito verifies it.
+const pk = (await call('GET', `/keys/${TZ1}`)).json.public_key;
+for (const [key_id, payload, encoding] of [[k1.key_id, TX], [TZ1, '0x' + TX], [TZ1, Buffer.from(TX, 'hex').toString('base64'), 'base64']]) {
+  const r = await call('POST', '/v1/sign', { token: FULL, body: { chain: 'tezos', key_id, payload, encoding } });
+  assert.equal(r.status, 200, JSON.stringify(r.json));
+  assert.ok(verifySignature(TX, pk, r.json.signature), 'signature verifies');
+  assert.equal(r.json.intent.chain, 'tezos');
+  assert.equal(r.json.intent.kind, 'generic');
+  assert.equal(r.json.intent.operations, 1);
+  assert.equal(r.json.intent.amount, '1000000');
+  ok();
+}
+// What the token may not do: another kind, another key, no signing at all.
+let r = await call('POST', '/v1/sign', { token: ATT, body: { chain: 'tezos', key_id: TZ1, payload: TX } });
+refused(r, 403, 'forbidden'); assert.match(r.json.error.message, /capability tezos:generic/); ok();
+r = await call('POST', '/v1/sign', { token: ATT, body: { chain: 'tezos', key_id: TZ1, payload: att(100) } });
+assert.equal(r.status, 200, JSON.stringify(r.json));
+assert.ok(verifySignature(att(100), pk, r.json.signature)); ok();
+r = await call('POST', '/v1/sign', { token: ATT, body: { chain: 'tezos', key_id: OTHER, payload: att(100) } });
+refused(r, 403, 'forbidden'); assert.match(r.json.error.message, /may not use key/); ok();
+refused(await call('POST', '/v1/sign', { token: READ, body: { chain: 'tezos', key_id: TZ1, payload: TX } }), 403, 'forbidden'); ok();
+// The watermark holds over the v1 API too: a lower level is refused.
+refused(await call('POST', '/v1/sign', { token: FULL, body: { chain: 'tezos', key_id: TZ1, payload: att(99) } }), 409, 'conflict'); ok();
+// Policy still applies: TZ2 may not sign generic operations.
+refused(await call('POST', '/v1/sign', { token: FULL, body: { chain: 'tezos', key_id: TZ2, payload: TX } }), 403, 'forbidden'); ok();
+
+// Bad requests.
+for (const body of [{ chain: 'tezos', key_id: TZ1 }, { chain: 'tezos', key_id: TZ1, payload: TX, extra: 1 },
+  { chain: 'tezos', key_id: TZ1, payload: 12 }]) {
+  refused(await call('POST', '/v1/sign', { token: FULL, body }), 400, 'bad_request'); ok();
+}
+refused(await call('POST', '/v1/sign', { token: FULL, raw: '{"chain": "tezos", ' }), 400, 'bad_request'); ok();
+refused(await call('POST', '/v1/sign', { token: FULL, body: { chain: 'tezos', key_id: TZ1, payload: 'zz' } }), 400, 'bad_request'); ok();
+refused(await call('POST', '/v1/sign', { token: FULL, body: { chain: 'tezos', key_id: TZ1, payload: TX, encoding: 'rot13' } }), 400, 'bad_request'); ok();
+refused(await call('POST', '/v1/sign', { token: FULL, body: { chain: 'dogecoin', key_id: TZ1, payload: TX } }), 404, 'not_found'); ok();
+refused(await call('POST', '/v1/sign', { token: FULL, body: { chain: 'tezos', key_id: 'tz1nope', payload: TX } }), 404, 'not_found'); ok();
+refused(await call('POST', '/v1/sign', { token: FULL, body: { chain: 'tezos', key_id: TZ1, payload: '05' + '00'.repeat(4) } }), 403, 'forbidden'); ok();
+console.log(`v1_http: ${checks} checks passed`);
