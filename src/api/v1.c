@@ -211,6 +211,7 @@ struct v1_pending {
 	struct api_async *a;
 	double t0;
 	char chain[32];
+	char token[AUTH_TOKEN_NAME_MAX];
 };
 
 static void
@@ -238,6 +239,7 @@ v1_sign_reply(struct v1_pending *p, int rc, struct sign_res *out, struct api_res
 		                        op ? op->destination : ""));
 	}
 	metrics_count_status(&p->ctx->metrics, res->status);
+	metrics_count_token(&p->ctx->metrics, p->token, res->status);
 	metrics_hist_observe(&p->ctx->metrics.request_ms, v1_now_ms() - p->t0);
 }
 
@@ -333,6 +335,7 @@ v1_sign(struct sigil_ctx *ctx, struct sigil_state *st, const struct auth_token *
 	}
 	*p = (struct v1_pending){.ctx = ctx, .st = st, .a = a, .t0 = t0};
 	snprintf(p->chain, sizeof(p->chain), "%s", chain->name);
+	snprintf(p->token, sizeof(p->token), "%s", tok->name);
 	struct sign_request sr = {.api = "v1", .chain = chain, .address = address,
 	                          .payload = data, .len = len, .peer = req->peer,
 	                          .token = tok->name, .bearer = tok, .bearer_only = true,
@@ -351,6 +354,7 @@ out:
 	json_decref(body);
 	free(data);
 	metrics_count_status(&ctx->metrics, res->status);
+	metrics_count_token(&ctx->metrics, tok->name, res->status);
 	sigil_state_release(st);
 	return API_DONE;
 }
@@ -376,6 +380,7 @@ api_v1_handle(struct sigil_ctx *ctx, const struct api_request *req, struct api_r
 	tok = auth_token_find(st->cfg->auth.tokens, st->cfg->auth.n_tokens, secret, len);
 	if (tok == NULL) {
 		atomic_fetch_add(&ctx->metrics.auth_failures, 1);
+		metrics_count_status(&ctx->metrics, 401);
 		v1_error(res, 401, st->cfg->auth.n_tokens == 0 ? "the v1 API needs a token, and none "
 		                                                 "is configured (auth.tokens)"
 		                   : secret == NULL ? "a token is needed (Authorization: Bearer …)"
@@ -392,6 +397,8 @@ api_v1_handle(struct sigil_ctx *ctx, const struct api_request *req, struct api_r
 	} else {
 		v1_key(st, req->url + strlen(API_V1_PREFIX) + 5, res);
 	}
+	metrics_count_status(&ctx->metrics, res->status);
+	metrics_count_token(&ctx->metrics, tok->name, res->status);
 	sigil_state_release(st);
 	return API_DONE;
 }

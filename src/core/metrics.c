@@ -1,5 +1,6 @@
 #include "core/metrics.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -37,6 +38,59 @@ metrics_count_status(struct metrics *m, unsigned int http_status)
 			return;
 		}
 	atomic_fetch_add_explicit(&m->requests[MS_500], 1, memory_order_relaxed);
+}
+
+static int
+metrics_status_index(unsigned int http_status)
+{
+	for (int i = 0; i < MS_COUNT; i++)
+		if (metrics_codes[i] == http_status)
+			return i;
+	return MS_500;
+}
+
+/* Rows are named in order under this lock, once each; counting reads the
+ * names without it (a row is named before it is marked used). */
+static pthread_mutex_t metrics_token_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static struct metrics_token *
+metrics_token_row(struct metrics *m, const char *name)
+{
+	for (size_t i = 0; i < METRICS_TOKENS_MAX; i++) {
+		struct metrics_token *t = &m->tokens[i];
+		if (!atomic_load(&t->used))
+			return NULL;
+		if (strcmp(t->name, name) == 0)
+			return t;
+	}
+	return NULL;
+}
+
+void
+metrics_count_token(struct metrics *m, const char *name, unsigned int http_status)
+{
+	struct metrics_token *t;
+	size_t n = strlen(name);
+
+	if (n == 0 || n >= sizeof(m->tokens[0].name))
+		return;
+	if ((t = metrics_token_row(m, name)) == NULL) {
+		pthread_mutex_lock(&metrics_token_mu);
+		if ((t = metrics_token_row(m, name)) == NULL) {
+			for (size_t i = 0; i < METRICS_TOKENS_MAX && t == NULL; i++) {
+				if (!atomic_load(&m->tokens[i].used)) {
+					t = &m->tokens[i];
+					memcpy(t->name, name, n + 1);
+					atomic_store(&t->used, 1);
+				}
+			}
+		}
+		pthread_mutex_unlock(&metrics_token_mu);
+		if (t == NULL)
+			return; /* every row taken */
+	}
+	atomic_fetch_add_explicit(&t->requests[metrics_status_index(http_status)], 1,
+	                          memory_order_relaxed);
 }
 
 /* A label value as the exposition format wants it: '\\', '"' and newline
@@ -107,6 +161,21 @@ metrics_render_auth(struct sbuf *b, const struct metrics *m)
 	               "Requests whose authentication failed.");
 	sbuf_printf(b, "authentication_failure_total %llu\n",
 	            (unsigned long long)atomic_load(&m->auth_failures));
+	metrics_family(b, "token_requests_total", "counter",
+	               "Requests by bearer token (its name, never its secret) and status.");
+	for (size_t i = 0; i < METRICS_TOKENS_MAX; i++) {
+		const struct metrics_token *t = &m->tokens[i];
+		char en[128];
+		if (!atomic_load(&t->used))
+			break;
+		for (int s = 0; s < MS_COUNT; s++) {
+			uint64_t v = atomic_load(&t->requests[s]);
+			if (v > 0)
+				sbuf_printf(b, "token_requests_total{token=\"%s\",status=\"%u\"} %llu\n",
+				            metrics_label_value(t->name, en, sizeof(en)), metrics_codes[s],
+				            (unsigned long long)v);
+		}
+	}
 	metrics_family(b, "watermark_fsync_total", "counter",
 	               "fdatasync calls of the watermark store; concurrent marks share one.");
 	sbuf_printf(b, "watermark_fsync_total %llu\n",

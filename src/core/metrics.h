@@ -36,8 +36,18 @@ struct metrics_key {
 enum metrics_status { MS_200, MS_400, MS_401, MS_403, MS_404, MS_409, MS_413, MS_500, MS_503,
 	                  MS_COUNT };
 
+/* Requests by bearer token (auth/token.h), by name: the first
+ * METRICS_TOKENS_MAX names seen since start keep a row each. */
+#define METRICS_TOKENS_MAX 64
+struct metrics_token {
+	_Atomic int used; /* named (metrics.c) */
+	char name[64];
+	_Atomic uint64_t requests[MS_COUNT];
+};
+
 struct metrics {
 	_Atomic uint64_t requests[MS_COUNT];
+	struct metrics_token tokens[METRICS_TOKENS_MAX];
 	_Atomic uint64_t auth_failures;
 	/* The watermark store's fdatasyncs so far, copied in from the store
 	 * when the page is drawn: consensus signatures per fsync is how well
@@ -64,6 +74,8 @@ struct metrics_vault_row {
 /* h may be NULL (nothing is counted). */
 void metrics_hist_observe(struct metrics_hist *h, double ms);
 void metrics_count_status(struct metrics *m, unsigned int http_status);
+/* One answer to a request made with the token named name. */
+void metrics_count_token(struct metrics *m, const char *name, unsigned int http_status);
 /* The whole /metrics page: global families, then vault_sign_request_
  * duration_milliseconds one series per vault row, then the per-key
  * families one row per key. A failed append leaves b->err set. */

@@ -55,6 +55,15 @@ FULL=$FULL READ=$READ ATT=$ATT node "$JS/v1_http.mjs" "http://127.0.0.1:$API" "$
 # The octez API is as it was: no token asked.
 code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$API/keys/$TZ1")
 [ "$code" = 200 ] || { echo "FAIL: GET /keys on the octez API: $code"; exit 1; }
+# /metrics counts requests by token name, and failed authentications.
+curl -sf "http://127.0.0.1:$UTIL/metrics" > "$T/metrics" || { echo "FAIL: /metrics"; exit 1; }
+grep -q '^token_requests_total{token="full",status="200"} [1-9]' "$T/metrics" &&
+	grep -q '^token_requests_total{token="attester",status="403"} [1-9]' "$T/metrics" &&
+	grep -q '^authentication_failure_total [1-9]' "$T/metrics" ||
+	{ grep token_ "$T/metrics"; echo "FAIL: /metrics by token"; exit 1; }
+for s in "$FULL" "$READ" "$ATT"; do
+	grep -qF "$s" "$T/metrics" && { echo "FAIL: a token's secret is in /metrics"; exit 1; }
+done
 # The token's name is in the audit line; no secret anywhere in the log, and
 # the variable's value is wiped from sigild's environment.
 grep -q 'token=attester' "$T/sigild.log" || { echo "FAIL: no token name in the audit line"; exit 1; }
