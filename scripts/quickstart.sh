@@ -16,6 +16,17 @@ if [ -z "${SIGIL_PASSPHRASE:-}" ] && [ ! -f "$var/passphrase" ]; then
 	echo "quickstart: generated a demo passphrase in $var/passphrase (mode 0600)"
 fi
 
+# The demo token for the v1 API: made once. sigild knows only its SHA-256
+# (in the config); the token itself stays in $var/demo-token (mode 0600)
+# so that every `make run` can print it.
+if [ ! -f "$var/demo-token" ]; then
+	printf 'sigil-demo-%s\n' "$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')" > "$var/demo-token"
+	chmod 600 "$var/demo-token"
+	echo "quickstart: made a demo token for the v1 API in $var/demo-token (mode 0600)"
+fi
+token=$(head -1 "$var/demo-token")
+token_sha=$(printf '%s' "$token" | sha256sum | cut -d' ' -f1)
+
 write_config() {
 	cat > "$var/sigil.yaml.tmp" <<YAML
 # Written by scripts/quickstart.sh for the demo; see deploy/sigil.example.yaml.
@@ -32,6 +43,11 @@ vaults:
 watermark:
   driver: file
   dir: watermarks
+auth:
+  tokens:
+    demo:
+      secret_sha256: $token_sha
+      capabilities: ['tezos:*', keys:read]
 tezos:
 YAML
 	for a in "$@"; do
@@ -61,6 +77,7 @@ mapfile -t addrs < <("$sigil" --log-level warn -c "$var/sigil.yaml" list |
 	awk -F'\t' '$4=="main"{print $1}')
 configured=1
 for a in "${addrs[@]}"; do grep -q "^  $a:" "$var/sigil.yaml" || configured=0; done
+grep -q "secret_sha256: $token_sha" "$var/sigil.yaml" || configured=0
 [ "$configured" = 1 ] || write_config "${addrs[@]}"
 
 # sigild never creates a watermark store (a wrong path must not start from
@@ -86,5 +103,11 @@ if [ -n "$tz4" ]; then
 	echo "The tz4 key's proof of possession:"
 	echo "  curl -s http://127.0.0.1:6732/bls_prove_possession/$tz4"
 fi
+echo "The v1 API, with the demo token (every Tezos request kind, keys:read):"
+echo "  export SIGIL_TOKEN=$token"
+echo "  curl -s -H \"Authorization: Bearer \$SIGIL_TOKEN\" http://127.0.0.1:6732/v1/keys"
+echo "  curl -s -H \"Authorization: Bearer \$SIGIL_TOKEN\" -H 'Content-Type: application/json' \\"
+echo "    --data '{\"chain\":\"tezos\",\"key_id\":\"${addrs[0]}\",\"payload\":\"038fcf233671b6a04fcf679d2a381c2544ea6c1ea29ba6157776ed8424c7ccd00b6c0002298c03ed7d454a101eb7022bc95f7e5f41ac78e80701dc0b00c0843d0000e7670f32038107a59a2b9cfefae36ea21f5aa63c00\"}' \\"
+echo "    http://127.0.0.1:6732/v1/sign"
 echo
 exec "$build/sigild" -c "$var/sigil.yaml"

@@ -10,6 +10,7 @@
 #include "api/chains.h"
 #include "api/status.h"
 #include "api/v1.h"
+#include "auth/token.h"
 #include "chain/tezos/chain.h"
 #include "chain/tezos/decode.h"
 #include "chain/tezos/keys.h"
@@ -105,9 +106,12 @@ api_sign_reply(struct sigil_ctx *ctx, int rc, struct sign_res *out, struct api_r
 	metrics_hist_observe(&ctx->metrics.request_ms, api_now_ms() - t0);
 }
 
-/* A signing request left pending: its answer comes from another thread. */
+/* A signing request left pending: its answer comes from another thread.
+ * st: the state its bearer token was found in (auth.octez_requires_token),
+ * held until the answer, or NULL. */
 struct api_tezos_pending {
 	struct sigil_ctx *ctx;
+	struct sigil_state *st;
 	struct api_async *a;
 	double t0;
 };
@@ -120,8 +124,38 @@ api_tezos_done(void *arg, int rc, struct sign_res *out)
 
 	api_sign_reply(p->ctx, rc, out, &res, p->t0);
 	struct api_async *a = p->a;
+	if (p->st != NULL)
+		sigil_state_release(p->st);
 	free(p);
 	api_async_done(a, &res);
+}
+
+/* With auth.octez_requires_token: the caller's token, found in a state
+ * held in *st (the caller releases it), or NULL with *st NULL when the
+ * config asks for none. SIGIL_E_AUTH_REQUIRED when one is needed and
+ * missing or unknown. */
+static int
+api_octez_token(struct sigil_ctx *ctx, const struct api_request *req, struct sigil_state **st,
+                const struct auth_token **tok)
+{
+	size_t len;
+	const char *secret;
+
+	*tok = NULL;
+	*st = sigil_ctx_hold(ctx);
+	if (!(*st)->cfg->auth.octez_requires_token) {
+		sigil_state_release(*st);
+		*st = NULL;
+		return 0;
+	}
+	secret = auth_bearer(api_header(req, "Authorization"), &len);
+	*tok = auth_token_find((*st)->cfg->auth.tokens, (*st)->cfg->auth.n_tokens, secret, len);
+	if (*tok != NULL)
+		return 0;
+	atomic_fetch_add(&ctx->metrics.auth_failures, 1);
+	sigil_state_release(*st);
+	*st = NULL;
+	return SIGIL_E_AUTH_REQUIRED;
 }
 
 /* POST /keys/{pkh}: the pipeline answers now or later (core/sign.h). */
@@ -157,6 +191,13 @@ api_post_key(struct sigil_ctx *ctx, const struct api_request *req, const char *a
 		goto out;
 	}
 	*p = (struct api_tezos_pending){.ctx = ctx, .a = a, .t0 = t0};
+	if (api_octez_token(ctx, req, &p->st, &sr.bearer) != 0) {
+		free(p);
+		api_reply_error(res, 401, "a token is needed (Authorization: Bearer …)");
+		goto out;
+	}
+	if (sr.bearer != NULL)
+		sr.token = sr.bearer->name;
 	sr.payload = data;
 	sr.len = len;
 	sr.auth = api_query(req, "authentication");
@@ -164,6 +205,8 @@ api_post_key(struct sigil_ctx *ctx, const struct api_request *req, const char *a
 	free(data);
 	if (rc == SIGIL_SIGN_PENDING)
 		return API_PENDING; /* p is api_tezos_done's now */
+	if (p->st != NULL)
+		sigil_state_release(p->st);
 	free(p);
 	api_sign_reply(ctx, rc, &out, res, t0);
 	return API_DONE;

@@ -4,7 +4,9 @@
 # 403 for a capability or key the token lacks, the error codes; keys listed
 # with their ids and addresses; signatures by key id or address, hex or
 # base64, verified by @taquito/utils (tests/js/v1_http.mjs); watermarks and
-# policy as on the octez API, which is unchanged. No secret in the log.
+# policy as on the octez API, which is unchanged unless
+# auth.octez_requires_token asks for a token there too. No secret in the
+# log or /metrics.
 source "$(dirname "$0")/lib.sh"
 
 export SIGIL_PASSPHRASE="integration test passphrase"
@@ -73,5 +75,23 @@ done
 if tr '\0' '\n' < "/proc/$SIGILD_PID/environ" | grep -qF "$FULL"; then
 	echo "FAIL: the token's secret is still in sigild's environment"; exit 1
 fi
+# auth.octez_requires_token (after a reload): the octez API wants a token
+# too, with the capability for what it signs, besides its own checks.
+sed -i 's/^auth:$/auth:\n  octez_requires_token: true/' "$T/sigil.yaml"
+kill -HUP "$SIGILD_PID"
+for _ in $(seq 1 50); do grep -q reloaded "$T/sigild.log" && break; sleep 0.1; done
+grep -q reloaded "$T/sigild.log" || { echo "FAIL: no reload"; exit 1; }
+TX=038fcf233671b6a04fcf679d2a381c2544ea6c1ea29ba6157776ed8424c7ccd00b6c0002298c03ed7d454a101eb7022bc95f7e5f41ac78e80701dc0b00c0843d0000e7670f32038107a59a2b9cfefae36ea21f5aa63c00
+octez() { # octez AUTH-HEADER...: the status of POST /keys/TZ1 with the transaction
+	curl -s -o "$T/octez.out" -w '%{http_code}' -X POST -H 'Content-Type: application/json' "$@" \
+		--data "\"$TX\"" "http://127.0.0.1:$API/keys/$TZ1"
+}
+[ "$(octez)" = 401 ] || { cat "$T/octez.out"; echo "FAIL: octez API without a token"; exit 1; }
+[ "$(octez -H "Authorization: Bearer wrong-token-wrong-token")" = 401 ] ||
+	{ echo "FAIL: octez API with a wrong token"; exit 1; }
+[ "$(octez -H "Authorization: Bearer $ATT")" = 403 ] ||
+	{ cat "$T/octez.out"; echo "FAIL: octez API, token without tezos:generic"; exit 1; }
+[ "$(octez -H "Authorization: Bearer $FULL")" = 200 ] ||
+	{ cat "$T/octez.out"; echo "FAIL: octez API with the full token"; exit 1; }
 stop_sigild
 echo "integration: v1 ok"

@@ -15,7 +15,7 @@
 static const char *const families[] = {
 	"sign_handler_requests_total",      "sign_handler_request_duration_milliseconds",
 	"vault_sign_request_duration_milliseconds", "vault_bad_signatures_total",
-	"authentication_failure_total",
+	"authentication_failure_total",     "token_requests_total",
 	"watermark_fsync_total",            "signing_ops_total",
 	"watermark_rejection_total",        "policy_violation_total",
 };
@@ -78,11 +78,20 @@ test_grouping(void **state)
 
 	(void)state;
 	fixture_fill(&f);
+	/* Requests by token: a row per name, a series per status seen. */
+	metrics_count_token(&f.m, "ops", 200);
+	metrics_count_token(&f.m, "ops", 200);
+	metrics_count_token(&f.m, "ops", 403);
+	metrics_count_token(&f.m, "we\"ird", 404);
 	char *text = render(&f, 2, 3);
 	prom_check(&p, text);
 	assert_int_equal(p.n, sizeof(families) / sizeof(families[0]));
 	for (size_t i = 0; i < p.n; i++)
 		assert_string_equal(p.families[i], families[i]);
+	assert_non_null(strstr(text, "\ntoken_requests_total{token=\"ops\",status=\"200\"} 2\n"));
+	assert_non_null(strstr(text, "\ntoken_requests_total{token=\"ops\",status=\"403\"} 1\n"));
+	assert_non_null(strstr(text, "\ntoken_requests_total{token=\"we\\\"ird\",status=\"404\"} 1\n"));
+	assert_null(strstr(text, "token=\"ops\",status=\"500\""));
 	free(text);
 }
 
