@@ -212,6 +212,8 @@ struct v1_pending {
 	double t0;
 	char chain[32];
 	char token[AUTH_TOKEN_NAME_MAX];
+	char kind[32]; /* sign_request.kind points here: it outlives the body */
+	char address[CHAIN_ADDRESS_MAX]; /* and .address */
 };
 
 static void
@@ -294,7 +296,7 @@ v1_sign(struct sigil_ctx *ctx, struct sigil_state *st, const struct auth_token *
 	json_error_t jerr;
 	json_t *body = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
 	const char *chain_name = NULL, *key_ref = NULL, *payload = NULL, *encoding = NULL;
-	const char *policy_id = NULL;
+	const char *policy_id = NULL, *kind = NULL;
 	const struct chain_ops *chain;
 	const struct vault_key *vk;
 	char address[CHAIN_ADDRESS_MAX];
@@ -306,11 +308,11 @@ v1_sign(struct sigil_ctx *ctx, struct sigil_state *st, const struct auth_token *
 	int rc;
 
 	if (body == NULL || !json_is_object(body) ||
-	    json_unpack_ex(body, &jerr, JSON_STRICT, "{s:s,s:s,s:s,s?s,s?s}", "chain", &chain_name,
-	                   "key_id", &key_ref, "payload", &payload, "encoding", &encoding,
-	                   "policy_id", &policy_id) != 0) {
+	    json_unpack_ex(body, &jerr, JSON_STRICT, "{s:s,s:s,s:s,s?s,s?s,s?s}", "chain",
+	                   &chain_name, "key_id", &key_ref, "payload", &payload, "encoding",
+	                   &encoding, "kind", &kind, "policy_id", &policy_id) != 0) {
 		v1_error(res, 400, "the body must be {\"chain\", \"key_id\", \"payload\"[, "
-		                   "\"encoding\": \"hex\"|\"base64\"]}");
+		                   "\"encoding\": \"hex\"|\"base64\", \"kind\"]}");
 		goto out;
 	}
 	if ((chain = chain_find(chain_name)) == NULL) {
@@ -336,8 +338,19 @@ v1_sign(struct sigil_ctx *ctx, struct sigil_state *st, const struct auth_token *
 	*p = (struct v1_pending){.ctx = ctx, .st = st, .a = a, .t0 = t0};
 	snprintf(p->chain, sizeof(p->chain), "%s", chain->name);
 	snprintf(p->token, sizeof(p->token), "%s", tok->name);
-	struct sign_request sr = {.api = "v1", .chain = chain, .address = address,
+	snprintf(p->address, sizeof(p->address), "%s", address);
+	if (kind != NULL && (strlen(kind) == 0 || strlen(kind) >= sizeof(p->kind))) {
+		free(p);
+		p = NULL;
+		v1_error(res, 400, "no such kind");
+		goto out;
+	}
+	snprintf(p->kind, sizeof(p->kind), "%s", kind ? kind : "");
+	/* Its strings live in p, which lives until the answer: the body does
+	 * not (sigil_sign_async copies the bytes only). */
+	struct sign_request sr = {.api = "v1", .chain = chain, .address = p->address,
 	                          .payload = data, .len = len, .peer = req->peer,
+	                          .kind = kind ? p->kind : NULL,
 	                          .token = tok->name, .bearer = tok, .bearer_only = true,
 	                          .after_reply = true};
 	json_decref(body);

@@ -8,7 +8,9 @@
  *   POST /v1/sign            the request's <chain>:<kind> (checked once the
  *                            chain has decoded the payload)
  *        {"chain", "key_id" (a key id or an address), "payload",
- *         "encoding": "hex" (default; "0x" allowed) | "base64"}
+ *         "encoding": "hex" (default; "0x" allowed) | "base64",
+ *         "kind": what the payload is, where the chain cannot tell from the
+ *         bytes (sign_request.kind)}
  *        → {"signature" (the chain's own form), "intent": {"chain",
  *           "kind", "operations", "asset", "amount", "destination"}}
  *

@@ -49,6 +49,12 @@ struct sign_request {
 	/* The API's scheme selector, where it has one (octez: ?version=0..2,
 	 * 2 when absent); the chain's decode reads it. */
 	int version;
+	/* The request kind the API says the bytes are, by the chain's name for
+	 * it, where the bytes alone cannot tell (an Ethereum transaction or a
+	 * message; an Atto block, vote or challenge), or NULL: the chain tells
+	 * from the bytes. The chain refuses a kind it does not know, and bytes
+	 * that are not of that kind. */
+	const char *kind;
 	const char *auth;             /* an authentication the API carried, or NULL */
 	const char *peer;             /* the caller's address, for the audit log */
 	const char *token;            /* a bearer token's name, or NULL */
@@ -93,7 +99,7 @@ struct sign_intent {
 	enum sigil_scheme scheme;
 	const uint8_t *msg;
 	size_t msg_len;
-	uint8_t sign_buf[32];
+	uint8_t sign_buf[64]; /* Atto's challenges sign a 64-byte hash */
 	/* The identity of what is signed: equal digests mean "the same
 	 * signature", whatever the scheme (watermarks and identical requests
 	 * go by it). */

@@ -306,6 +306,12 @@ sign_admit(struct sign_job *j)
 		snprintf(res->reason, sizeof(res->reason), "chain %s: bad intent", k->chain->name);
 		return SIGIL_E_INTERNAL;
 	}
+	/* The API's word on the kind (sign_request.kind) must be the bytes'. */
+	if (req->kind != NULL && k->chain->kind_from_name(req->kind) != (int)j->in.kind) {
+		snprintf(res->reason, sizeof(res->reason), "the payload is a %s request, not %.40s",
+		         k->chain->kinds[j->in.kind], req->kind);
+		return SIGIL_E_INVALID;
+	}
 	snprintf(res->kind, sizeof(res->kind), "%s", k->chain->kinds[j->in.kind]);
 	res->n_ops = j->in.n_ops;
 	if (j->in.n_ops > 0)

@@ -71,8 +71,13 @@ for (const [key_id, payload, encoding] of [[k1.key_id, TX], [TZ1, '0x' + TX], [T
   assert.equal(r.json.intent.amount, '1000000');
   ok();
 }
+// The caller's word on the kind must be the bytes'.
+let r = await call('POST', '/v1/sign', { token: FULL, body: { chain: 'tezos', key_id: TZ1, payload: TX, kind: 'generic' } });
+assert.equal(r.status, 200, JSON.stringify(r.json)); ok();
+r = await call('POST', '/v1/sign', { token: FULL, body: { chain: 'tezos', key_id: TZ1, payload: TX, kind: 'attestation' } });
+refused(r, 400, 'bad_request'); assert.match(r.json.error.message, /not attestation/); ok();
 // What the token may not do: another kind, another key, no signing at all.
-let r = await call('POST', '/v1/sign', { token: ATT, body: { chain: 'tezos', key_id: TZ1, payload: TX } });
+r = await call('POST', '/v1/sign', { token: ATT, body: { chain: 'tezos', key_id: TZ1, payload: TX } });
 refused(r, 403, 'forbidden'); assert.match(r.json.error.message, /capability tezos:generic/); ok();
 r = await call('POST', '/v1/sign', { token: ATT, body: { chain: 'tezos', key_id: TZ1, payload: att(100) } });
 assert.equal(r.status, 200, JSON.stringify(r.json));
