@@ -103,6 +103,11 @@ api_send(struct MHD_Connection *c, struct api_response *res)
 	}
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
 	                        res->content_type ? res->content_type : "application/json");
+	if (res->retry_after > 0) {
+		char ra[16];
+		snprintf(ra, sizeof(ra), "%u", res->retry_after);
+		MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, ra);
+	}
 	ret = MHD_queue_response(c, res->status ? res->status : 500, r);
 	MHD_destroy_response(r);
 	return ret;

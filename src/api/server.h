@@ -34,6 +34,7 @@ struct api_response {
 	char *body; /* malloc'ed, owned by the server once set */
 	size_t len;
 	const char *content_type;
+	unsigned retry_after; /* seconds: a Retry-After header; 0: none */
 	/* Optional: after(after_arg) runs once the response is handed back
 	 * (its connection resumed), on a thread that may block. */
 	void (*after)(void *arg);

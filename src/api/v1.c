@@ -14,9 +14,10 @@
 #include "auth/token.h"
 #include "base/errors.h"
 #include "base/hex.h"
+#include "core/keyring.h"
 #include "core/sign.h"
 
-#define V1_KEY_ID_LEN 20 /* bytes; 40 hex digits */
+#define V1_KEY_ID_LEN SIGIL_KEY_ID_LEN /* bytes; 40 hex digits */
 #define V1_PAYLOAD_MAX (256 * 1024)
 
 static double
@@ -110,19 +111,11 @@ api_v1_check(const char *method, const char *url, size_t *max_body, struct api_r
 
 /* ---- keys ----------------------------------------------------------------- */
 
-/* A key's id: blake2b-160 of its type byte and public key, in hex. */
+/* A key's id (core/keyring.h). */
 static void
 v1_key_id(const struct vault_key *k, char out[2 * V1_KEY_ID_LEN + 1])
 {
-	crypto_generichash_state h;
-	uint8_t t = (uint8_t)k->type, id[V1_KEY_ID_LEN];
-
-	crypto_generichash_init(&h, NULL, 0, sizeof(id));
-	crypto_generichash_update(&h, &t, 1);
-	crypto_generichash_update(&h, k->pk, k->pk_len);
-	crypto_generichash_final(&h, id, sizeof(id));
-	if (hex_encode(id, sizeof(id), out, 2 * V1_KEY_ID_LEN + 1) != 0)
-		out[0] = '\0';
+	sigil_key_id_text(k, out);
 }
 
 /* The key's description: id, type, public key, vault, addresses. */
@@ -231,14 +224,16 @@ v1_sign_reply(struct v1_pending *p, int rc, struct sign_res *out, struct api_res
 	}
 	if (rc != 0) {
 		v1_error(res, api_status_for(rc), out->reason[0] ? out->reason : sigil_strerror(rc));
+		res->retry_after = out->retry_after;
 	} else {
 		const struct intent_op *op = out->n_ops > 0 ? &out->op : NULL;
 		v1_reply_json(res, 200,
-		              json_pack("{s:s,s:{s:s,s:s,s:I,s:s,s:s,s:s}}", "signature", out->signature,
-		                        "intent", "chain", p->chain, "kind", out->kind, "operations",
-		                        (json_int_t)out->n_ops, "asset", op ? op->asset : "", "amount",
-		                        op ? op->amount : "", "destination",
-		                        op ? op->destination : ""));
+		              json_pack("{s:s,s:{s:s,s:s,s:I,s:s,s:s,s:s,s:s}}", "signature",
+		                        out->signature, "intent", "chain", p->chain, "kind", out->kind,
+		                        "operations", (json_int_t)out->n_ops, "asset",
+		                        op ? op->asset : "", "amount", op ? op->amount : "",
+		                        "destination", op ? op->destination : "", "route",
+		                        out->route));
 	}
 	metrics_count_status(&p->ctx->metrics, res->status);
 	metrics_count_token(&p->ctx->metrics, p->token, res->status);

@@ -75,10 +75,11 @@ struct sign_request {
  * Fields the chain cannot tell are empty strings. */
 struct intent_op {
 	unsigned kind;                          /* index for chain_ops.op_name */
-	char asset[16];                         /* "" for the chain's own coin */
-	char amount[40];                        /* decimal, smallest unit */
+	char asset[48];                         /* "" for the chain's own coin; else its
+	                                           contract (an Ethereum token: 0x…) */
+	char amount[80];                        /* decimal, smallest unit (up to 2^256) */
 	char destination[CHAIN_ADDRESS_MAX];
-	char fee[40];
+	char fee[160];                          /* decimal; Ethereum's gas × price is wide */
 };
 
 /* What signing a request would mean: the chain's decode fills it. */
@@ -93,6 +94,10 @@ struct sign_intent {
 	size_t network_len;    /* 0: the bytes name no network */
 	uint64_t op_kinds;     /* bit (1 << intent_op.kind) per kind present */
 	uint32_t n_ops;        /* how many operations, described or not */
+	/* The chain cannot account for the request's whole effect (a contract
+	 * call of unknown meaning): routes take it only where they say
+	 * "unknown" (policy/routes.h). */
+	bool opaque;
 	struct intent_op ops[INTENT_OPS_MAX]; /* the first few of them */
 	/* What the vault signs: msg (msg_len bytes, pointing into the request
 	 * or into sign_buf below) under scheme. */

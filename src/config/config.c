@@ -436,6 +436,10 @@ top_special(struct ctx *x, void *obj, const char *rel, const char *full, const s
 	}
 	if ((rc = walk_setting(x, &x->c->watermark, "watermark.", rel, full, v, line)) != 0)
 		return rc;
+	if (strcmp(rel, "routes") == 0) {
+		rc = cfg_walk_routes(x, v);
+		return rc ? rc : 1;
+	}
 	if (strcmp(rel, "auth.tokens") == 0) {
 		rc = cfg_walk_auth_tokens(x, v);
 		return rc ? rc : 1;

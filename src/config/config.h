@@ -25,6 +25,7 @@
 #include "base/log.h"
 #include "base/settings.h"
 #include "policy/policy.h"
+#include "policy/routes.h"
 
 #define CONFIG_MAX_BYTES (1024 * 1024) /* larger files are refused */
 #define CONFIG_MAX_DEPTH 10            /* nesting of maps and lists */
@@ -125,6 +126,9 @@ struct sigil_config {
 	 * ("tezos:"), holding one policy per address. */
 	struct policy_key *keys;
 	size_t n_keys;
+	/* `routes:`, in order (policy/routes.h); none: no routing. */
+	struct route *routes;
+	size_t n_routes;
 };
 
 /* Loads path, or the embedded defaults when path is NULL: base_dir ./var,

@@ -195,6 +195,8 @@ validate(struct sigil_config *c, char *err, size_t errlen)
 	}
 	if (c->n_keys > 1)
 		qsort(c->keys, c->n_keys, sizeof(*c->keys), key_cmp);
+	if ((rc = cfg_routes_validate(c, err, errlen)) != 0)
+		return rc;
 	return cfg_auth_resolve(c, err, errlen);
 }
 
@@ -217,6 +219,7 @@ config_free(struct sigil_config *c)
 	settings_free(&c->watermark);
 	free(c->keys);
 	cfg_auth_free(&c->auth);
+	free(c->routes);
 	free(c);
 }
 

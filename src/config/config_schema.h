@@ -70,6 +70,10 @@ int cfg_auth_env(struct sigil_config *c);
 int cfg_auth_resolve(struct sigil_config *c, char *err, size_t errlen);
 void cfg_auth_free(struct config_auth *a);
 
+/* config_routes.c: `routes:`, and the checks that need the vaults. */
+int cfg_walk_routes(struct ctx *x, const struct cnode *v);
+int cfg_routes_validate(const struct sigil_config *c, char *err, size_t errlen);
+
 /* config.c to config_api.c. */
 int config_walk_root(struct sigil_config *c, const struct cnode *root, char *err, size_t errlen,
                      bool *saw_vaults);

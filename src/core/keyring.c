@@ -5,7 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "base/errors.h"
+#include "base/hex.h"
 #include "base/log.h"
 
 static struct vault_codec ring_codec;
@@ -149,4 +152,18 @@ sigil_ring_find(const struct sigil_key *keys, size_t n, const struct chain_ops *
 			lo = mid + 1;
 	}
 	return NULL;
+}
+
+void
+sigil_key_id_text(const struct vault_key *k, char out[static 2 * SIGIL_KEY_ID_LEN + 1])
+{
+	crypto_generichash_state h;
+	uint8_t t = (uint8_t)k->type, id[SIGIL_KEY_ID_LEN];
+
+	crypto_generichash_init(&h, NULL, 0, sizeof(id));
+	crypto_generichash_update(&h, &t, 1);
+	crypto_generichash_update(&h, k->pk, k->pk_len);
+	crypto_generichash_final(&h, id, sizeof(id));
+	if (hex_encode(id, sizeof(id), out, 2 * SIGIL_KEY_ID_LEN + 1) != 0)
+		out[0] = '\0';
 }

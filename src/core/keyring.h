@@ -48,6 +48,11 @@ __attribute__((warn_unused_result)) int
 sigil_ring_build(const struct sigil_config *cfg, struct vault *const *vaults, size_t n,
                  struct sigil_key **keys, size_t *n_keys);
 
+/* A key's id, chain-neutral (the v1 API's, routes'): blake2b-160 of its
+ * type byte and public key, in hex. */
+#define SIGIL_KEY_ID_LEN 20
+void sigil_key_id_text(const struct vault_key *k, char out[static 2 * SIGIL_KEY_ID_LEN + 1]);
+
 /* The entry for (chain, address) in keys, or NULL. */
 const struct sigil_key *sigil_ring_find(const struct sigil_key *keys, size_t n,
                                         const struct chain_ops *chain, const char *address);

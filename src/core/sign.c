@@ -21,6 +21,8 @@
 #include "base/secmem.h"
 #include "base/testhook.h"
 #include "policy/policy.h"
+#include "policy/routes.h"
+#include "core/keyring.h"
 #include "core/sign_job.h"
 
 static double
@@ -124,6 +126,7 @@ struct sign_line {
 	double ms;
 	char reason[sizeof(((struct sign_res *)0)->reason)];
 	char token[AUTH_TOKEN_NAME_MAX]; /* the bearer token's name, or "" */
+	char route[sizeof(((struct sign_res *)0)->route)];
 };
 
 static void
@@ -138,6 +141,7 @@ sign_line_fill(struct sign_line *l, const struct sign_job *j, int rc)
 	l->peer = req->peer ? req->peer : "";
 	if (req->bearer != NULL)
 		snprintf(l->token, sizeof(l->token), "%s", req->bearer->name);
+	snprintf(l->route, sizeof(l->route), "%s", j->res.route);
 	l->kind = j->decoded && j->in.kind < c->n_kinds ? c->kinds[j->in.kind] : "";
 	l->consensus = j->decoded && j->in.has_slot;
 	l->level = j->in.level;
@@ -168,8 +172,8 @@ sign_line_emit(struct sign_line *l)
 	log_audit("key", l->address, "kind", l->kind, "chain", l->network, "level", level, "round",
 	          round, "decision", l->rc == 0 ? "signed" : "refused", "error",
 	          l->rc == 0 ? "" : sigil_strerror(l->rc), "reason", l->reason, "latency_ms", lat,
-	          "peer", l->peer, "token", l->token, l->payload ? "payload" : NULL, l->payload,
-	          NULL);
+	          "peer", l->peer, "token", l->token, "route", l->route,
+	          l->payload ? "payload" : NULL, l->payload, NULL);
 	free(l->payload);
 	l->payload = NULL;
 }
@@ -261,6 +265,43 @@ sign_bad_signature(const struct sigil_key *k, uint8_t *sig, size_t siglen, char 
 	return SIGIL_E_CRYPTO;
 }
 
+/* The routes (policy/routes.h), when the config has any: the first that
+ * takes the request names it and says what follows; none refuses it. */
+static int
+sign_route(struct sign_job *j)
+{
+	const struct sigil_config *cfg = j->st->cfg;
+	const struct sigil_key *k = j->k;
+	struct sign_res *res = &j->res;
+	char key_id[2 * SIGIL_KEY_ID_LEN + 1];
+	const struct route *r;
+
+	if (cfg->n_routes == 0)
+		return 0;
+	sigil_key_id_text(k->vk, key_id);
+	if ((r = j->route = route_match(cfg->routes, cfg->n_routes, k->chain, &j->in, k->address,
+	                                key_id)) == NULL) {
+		snprintf(res->reason, sizeof(res->reason), "no route takes this request%s",
+		         j->in.opaque || j->in.n_ops > INTENT_OPS_MAX
+		                 ? " (its effect is not fully known: only a route for kind unknown "
+		                   "takes it)"
+		                 : "");
+		return SIGIL_E_POLICY;
+	}
+	snprintf(res->route, sizeof(res->route), "%s", r->id);
+	if (r->vault[0] && strcmp(r->vault, k->vault_name) != 0) {
+		snprintf(res->reason, sizeof(res->reason), "route %.60s signs with keys of vault %.60s "
+		         "only", r->id, r->vault);
+		return SIGIL_E_POLICY;
+	}
+	if (r->require_approvals > 0) {
+		snprintf(res->reason, sizeof(res->reason), "route %.60s needs %u approvals, and sigil "
+		         "takes none yet: refused", r->id, r->require_approvals);
+		return SIGIL_E_POLICY;
+	}
+	return 0;
+}
+
 /* STAGE_ADMIT: the key, its authentication, the chain's reading of the
  * bytes, the key's policy. */
 int
@@ -325,6 +366,10 @@ sign_admit(struct sign_job *j)
 		atomic_fetch_add(&k->metrics->policy_violations, 1);
 		return rc;
 	}
+	if ((rc = sign_route(j)) != 0) {
+		atomic_fetch_add(&k->metrics->policy_violations, 1);
+		return rc;
+	}
 	/* Last, so that a refusal says what was wrong with the request first;
 	 * before the watermark, so that no mark moves for it. */
 	return sign_vault_faulty(k, res->reason, sizeof(res->reason));
@@ -378,6 +423,19 @@ sign_vault_after(struct sign_job *j, double t0, int rc, uint8_t *sig, size_t *si
 	metrics_hist_observe(j->k->vault_ms, sign_now_ms() - t0);
 	if (rc != 0 && j->res.reason[0] == '\0')
 		sign_vault_reason(j->k, rc, j->res.reason, sizeof(j->res.reason));
+	/* A vault that cannot serve now, under a route: defer asks the caller
+	 * to come back; fail_closed refuses outright. */
+	if ((rc == SIGIL_E_NOT_READY || rc == SIGIL_E_TIMEOUT) && j->route != NULL) {
+		size_t n = strlen(j->res.reason);
+		if (j->route->fail_mode == ROUTE_DEFER) {
+			j->res.retry_after = SIGN_RETRY_AFTER_S;
+			rc = SIGIL_E_NOT_READY;
+		} else {
+			rc = SIGIL_E_POLICY;
+		}
+		snprintf(j->res.reason + n, sizeof(j->res.reason) - n, " (route %.40s: %s)",
+		         j->route->id, j->route->fail_mode == ROUTE_DEFER ? "deferred" : "fails closed");
+	}
 	/* Tests: a crash between the signature and whatever follows it (its
 	 * store, or the reply). */
 	sigil_test_crash_point("after_sign");
@@ -410,6 +468,9 @@ sign_vault(struct sign_job *j, struct wm_mark *m, bool async)
 	double t0 = sign_now_ms();
 	int rc;
 
+	/* Tests: a vault that cannot serve (routes' fail_mode). */
+	if (sigil_test_named("SIGIL_TEST_VAULT_DOWN", k->vault_name))
+		return sign_vault_after(j, t0, SIGIL_E_NOT_READY, m->sig, &m->sig_len);
 	if (async && j->async_vault && sign_vault_async(k)) {
 		j->vsig = out;
 		j->tv = t0;

@@ -18,6 +18,9 @@
 
 struct sign_after;
 
+/* Retry-After, in seconds, of a request a route defers (policy/routes.h). */
+#define SIGN_RETRY_AFTER_S 5
+
 struct sign_res {
 	char signature[CHAIN_TEXT_MAX]; /* as the chain writes signatures */
 	char reason[160];               /* why it was refused; secret-free */
@@ -28,6 +31,8 @@ struct sign_res {
 	char kind[32];
 	uint32_t n_ops;
 	struct intent_op op;
+	char route[64];        /* the route that took it (policy/routes.h), or "" */
+	unsigned retry_after;  /* seconds, for a refusal worth retrying; 0: none */
 	/* With sign_request.after_reply: what is left to do once the reply
 	 * is out (the audit line), or NULL when sigil_sign did it all. A
 	 * signature that must be kept for identical requests is stored

@@ -10,6 +10,7 @@
 #include "base/deadline.h"
 #include "base/workq.h"
 #include "core/sign.h"
+#include "policy/routes.h"
 #include "watermark/watermark.h"
 
 /* A nonce made ahead (sign.h): see the state machine in sign.c. */
@@ -48,6 +49,7 @@ struct sign_job {
 	const struct sigil_key *k;    /* st's */
 	struct sign_intent in;
 	bool decoded;
+	const struct route *route;    /* st's: the route that took it, or NULL */
 	bool may_block;               /* sigil_sign, or the store's thread */
 	/* STAGE_SIGN may hand the call to a vault that answers later
 	 * (vault_ops.sign_async) rather than wait for it: set by the threads
