@@ -206,6 +206,9 @@ struct v1_pending {
 	char chain[32];
 	char token[AUTH_TOKEN_NAME_MAX];
 	char kind[32]; /* sign_request.kind points here: it outlives the body */
+	const struct chain_ops *chain_ops;
+	uint8_t *payload; /* a copy, for a chain with signed_payload */
+	size_t len;
 	char address[CHAIN_ADDRESS_MAX]; /* and .address */
 };
 
@@ -227,14 +230,28 @@ v1_sign_reply(struct v1_pending *p, int rc, struct sign_res *out, struct api_res
 		res->retry_after = out->retry_after;
 	} else {
 		const struct intent_op *op = out->n_ops > 0 ? &out->op : NULL;
-		v1_reply_json(res, 200,
+		char *signed_text = NULL;
+		/* The payload with the signature in it, where the chain has one
+		 * (a signed Ethereum transaction). */
+		if (p->payload != NULL &&
+		    p->chain_ops->signed_payload(p->payload, p->len, out->kind, out->signature,
+		                                 &signed_text) == SIGIL_E_NOMEM) {
+			v1_error(res, 500, "out of memory");
+			goto counted;
+		}
+		json_t *j =
 		              json_pack("{s:s,s:{s:s,s:s,s:I,s:s,s:s,s:s,s:s}}", "signature",
 		                        out->signature, "intent", "chain", p->chain, "kind", out->kind,
 		                        "operations", (json_int_t)out->n_ops, "asset",
 		                        op ? op->asset : "", "amount", op ? op->amount : "",
 		                        "destination", op ? op->destination : "", "route",
-		                        out->route));
+		                        out->route);
+		if (j != NULL && signed_text != NULL)
+			json_object_set_new(j, "signed", json_string(signed_text));
+		free(signed_text);
+		v1_reply_json(res, 200, j);
 	}
+counted:
 	metrics_count_status(&p->ctx->metrics, res->status);
 	metrics_count_token(&p->ctx->metrics, p->token, res->status);
 	metrics_hist_observe(&p->ctx->metrics.request_ms, v1_now_ms() - p->t0);
@@ -249,6 +266,7 @@ v1_sign_done(void *arg, int rc, struct sign_res *out)
 
 	v1_sign_reply(p, rc, out, &res);
 	sigil_state_release(p->st);
+	free(p->payload);
 	free(p);
 	api_async_done(a, &res);
 }
@@ -341,6 +359,17 @@ v1_sign(struct sigil_ctx *ctx, struct sigil_state *st, const struct auth_token *
 		goto out;
 	}
 	snprintf(p->kind, sizeof(p->kind), "%s", kind ? kind : "");
+	p->chain_ops = chain;
+	if (chain->signed_payload != NULL) {
+		if ((p->payload = malloc(len)) == NULL) {
+			free(p);
+			p = NULL;
+			v1_error(res, 500, "out of memory");
+			goto out;
+		}
+		memcpy(p->payload, data, len);
+		p->len = len;
+	}
 	/* Its strings live in p, which lives until the answer: the body does
 	 * not (sigil_sign_async copies the bytes only). */
 	struct sign_request sr = {.api = "v1", .chain = chain, .address = p->address,
@@ -355,6 +384,7 @@ v1_sign(struct sigil_ctx *ctx, struct sigil_state *st, const struct auth_token *
 	if (rc == SIGIL_SIGN_PENDING)
 		return API_PENDING; /* p, and the state it holds, are v1_sign_done's now */
 	v1_sign_reply(p, rc, &out, res);
+	free(p->payload);
 	free(p);
 	sigil_state_release(st);
 	return API_DONE;

@@ -155,6 +155,15 @@ struct chain_ops {
 	                        uint8_t pk[static SIGIL_PK_MAX], size_t *pklen);
 	int (*signature_text)(enum sigil_key_type t, const uint8_t *sig, size_t siglen, char *out,
 	                      size_t cap);
+	/* Its signatures carry ECDSA's recovery id (Ethereum's v): the vault
+	 * is asked for it, and signature_text gets r ‖ s ‖ id (65 bytes). */
+	bool recid;
+	/* Optional: the payload with the signature in it, as the chain sends
+	 * it on (a signed Ethereum transaction), for a request of kind (its
+	 * name) signed as signature (signature_text's form): *out is
+	 * malloc'ed text. SIGIL_E_UNSUPPORTED for a kind that has none. */
+	int (*signed_payload)(const uint8_t *payload, size_t len, const char *kind,
+	                      const char *signature, char **out);
 	/* Network ids: text to bytes and back (NULL: the chain has none). */
 	int (*network_parse)(const char *text, uint8_t out[static CHAIN_NETWORK_MAX], size_t *len);
 	int (*network_text)(const uint8_t *net, size_t len, char *out, size_t cap);

@@ -414,12 +414,27 @@ sign_vault_reason(const struct sigil_key *k, int rc, char *reason, size_t len)
 }
 
 /* What follows every vault's signature (in sig, when rc is 0): its check,
- * its latency, the reason of a refusal, a crash point for tests. */
+ * the recovery id appended for a chain whose signatures carry it (recid,
+ * as the vault gave it), its latency, the reason of a refusal, a crash
+ * point for tests. */
 static int
-sign_vault_after(struct sign_job *j, double t0, int rc, uint8_t *sig, size_t *siglen)
+sign_vault_after(struct sign_job *j, double t0, int rc, uint8_t *sig, size_t *siglen, int recid)
 {
 	if (rc == 0)
 		rc = sign_verify(j, sig, siglen);
+	if (rc == 0 && j->k->chain->recid) {
+		if (recid < 0 || recid > 3 || *siglen != 64) {
+			snprintf(j->res.reason, sizeof(j->res.reason),
+			         "vault %.60s gives no recovery id, which %.40s signatures carry",
+			         j->k->vault_name, j->k->chain->name);
+			sodium_memzero(sig, *siglen);
+			*siglen = 0;
+			rc = SIGIL_E_UNSUPPORTED;
+		} else {
+			sig[64] = (uint8_t)recid;
+			*siglen = 65;
+		}
+	}
 	metrics_hist_observe(j->k->vault_ms, sign_now_ms() - t0);
 	if (rc != 0 && j->res.reason[0] == '\0')
 		sign_vault_reason(j->k, rc, j->res.reason, sizeof(j->res.reason));
@@ -445,12 +460,14 @@ sign_vault_after(struct sign_job *j, double t0, int rc, uint8_t *sig, size_t *si
 int
 sign_vault_finish(struct sign_job *j, int rc)
 {
+	int recid = j->vsig.recid;
+
 	if (rc == 0) {
 		memcpy(j->mark.sig, j->vsig.sig, j->vsig.len);
 		j->mark.sig_len = j->vsig.len;
 	}
 	sodium_memzero(&j->vsig, sizeof(j->vsig));
-	return sign_vault_after(j, j->tv, rc, j->mark.sig, &j->mark.sig_len);
+	return sign_vault_after(j, j->tv, rc, j->mark.sig, &j->mark.sig_len, recid);
 }
 
 /* The vault's signature of what the intent says, into m: from the nonce
@@ -464,13 +481,14 @@ sign_vault(struct sign_job *j, struct wm_mark *m, bool async)
 {
 	const struct sigil_key *k = j->k;
 	struct sign_nonce *n = j->req.nonce;
-	struct vault_sig out = {.recid = -1}; /* no recovery id wanted */
+	/* The recovery id only for a chain that writes it (vault.h). */
+	struct vault_sig out = {.recid = k->chain->recid ? VAULT_RECID_WANTED : -1};
 	double t0 = sign_now_ms();
-	int rc;
+	int rc, recid;
 
 	/* Tests: a vault that cannot serve (routes' fail_mode). */
 	if (sigil_test_named("SIGIL_TEST_VAULT_DOWN", k->vault_name))
-		return sign_vault_after(j, t0, SIGIL_E_NOT_READY, m->sig, &m->sig_len);
+		return sign_vault_after(j, t0, SIGIL_E_NOT_READY, m->sig, &m->sig_len, -1);
 	if (async && j->async_vault && sign_vault_async(k)) {
 		j->vsig = out;
 		j->tv = t0;
@@ -494,8 +512,9 @@ sign_vault(struct sign_job *j, struct wm_mark *m, bool async)
 		memcpy(m->sig, out.sig, out.len);
 		m->sig_len = out.len;
 	}
+	recid = out.recid;
 	sodium_memzero(&out, sizeof(out));
-	return sign_vault_after(j, t0, rc, m->sig, &m->sig_len);
+	return sign_vault_after(j, t0, rc, m->sig, &m->sig_len, recid);
 }
 
 /* check_advance_sign's signer (watermark.h). */
