@@ -47,7 +47,19 @@ auth:
   tokens:
     demo:
       secret_sha256: $token_sha
-      capabilities: ['tezos:*', keys:read]
+      capabilities: ['tezos:*', 'ethereum:*', keys:read]
+YAML
+	# The secp256k1 demo key also serves Ethereum: every kind, chain ids 1
+	# (mainnet) and 11155111 (Sepolia).
+	if [ -n "${eth:-}" ]; then
+		cat >> "$var/sigil.yaml.tmp" <<YAML
+ethereum:
+  $eth:
+    allow: {transaction: [transfer, erc20_transfer, erc20_transfer_from, erc20_approve], message: , typed_data: }
+    allowed_chains: ['1', '11155111']
+YAML
+	fi
+	cat >> "$var/sigil.yaml.tmp" <<YAML
 tezos:
 YAML
 	for a in "$@"; do
@@ -75,7 +87,10 @@ fi
 # Quiet: until the config lists them, the keys are "not configured".
 mapfile -t addrs < <("$sigil" --log-level warn -c "$var/sigil.yaml" list |
 	awk -F'\t' '$4=="main"{print $1}')
+eth=$("$sigil" --log-level warn -c "$var/sigil.yaml" list --chain ethereum |
+	awk -F'\t' '$4=="main"{print $1; exit}')
 configured=1
+grep -q "^  $eth:" "$var/sigil.yaml" || configured=0
 for a in "${addrs[@]}"; do grep -q "^  $a:" "$var/sigil.yaml" || configured=0; done
 grep -q "secret_sha256: $token_sha" "$var/sigil.yaml" || configured=0
 [ "$configured" = 1 ] || write_config "${addrs[@]}"
@@ -103,11 +118,15 @@ if [ -n "$tz4" ]; then
 	echo "The tz4 key's proof of possession:"
 	echo "  curl -s http://127.0.0.1:6732/bls_prove_possession/$tz4"
 fi
-echo "The v1 API, with the demo token (every Tezos request kind, keys:read):"
+echo "The v1 API, with the demo token (every Tezos and Ethereum request kind, keys:read):"
 echo "  export SIGIL_TOKEN=$token"
 echo "  curl -s -H \"Authorization: Bearer \$SIGIL_TOKEN\" http://127.0.0.1:6732/v1/keys"
 echo "  curl -s -H \"Authorization: Bearer \$SIGIL_TOKEN\" -H 'Content-Type: application/json' \\"
 echo "    --data '{\"chain\":\"tezos\",\"key_id\":\"${addrs[0]}\",\"payload\":\"038fcf233671b6a04fcf679d2a381c2544ea6c1ea29ba6157776ed8424c7ccd00b6c0002298c03ed7d454a101eb7022bc95f7e5f41ac78e80701dc0b00c0843d0000e7670f32038107a59a2b9cfefae36ea21f5aa63c00\"}' \\"
+echo "    http://127.0.0.1:6732/v1/sign"
+echo "Ethereum: personal_sign of \"hello\" by the secp256k1 demo key ($eth):"
+echo "  curl -s -H \"Authorization: Bearer \$SIGIL_TOKEN\" -H 'Content-Type: application/json' \\"
+echo "    --data '{\"chain\":\"ethereum\",\"key_id\":\"$eth\",\"kind\":\"message\",\"payload\":\"68656c6c6f\"}' \\"
 echo "    http://127.0.0.1:6732/v1/sign"
 echo
 exec "$build/sigild" -c "$var/sigil.yaml"

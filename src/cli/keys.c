@@ -37,8 +37,9 @@ static const char import_usage[] =
 	"command line can be seen by other users of this machine.\n";
 
 static const char list_usage[] =
-	"usage: sigil list\n\nLists the keys of every configured vault, one a line, tab-separated:\n"
-	"address, type, public key, vault, whether the configuration allows it\n"
+	"usage: sigil list [--chain NAME]\n\nLists the keys of every configured vault, one a line, tab-separated:\n"
+	"address, type, public key (as NAME writes them; default tezos), vault, whether\n"
+	"the configuration allows it for that chain\n"
 	"(configured, not-configured), the key's name in its vault (a token's label),\n"
 	"and where the vault keeps it (a token's object id; - for none).\n";
 
@@ -326,8 +327,19 @@ cli_list(int argc, char **argv)
 	struct sigil_state *st;
 	char err[512] = "";
 
+	const struct chain_ops *chain = NULL;
+
 	if (cli_wants_help(argc, argv, list_usage))
 		return 0;
+	if (argc == 3 && strcmp(argv[1], "--chain") == 0) {
+		if ((chain = chain_find(argv[2])) == NULL) {
+			fprintf(stderr, "sigil: no chain %s\n", argv[2]);
+			return 1;
+		}
+	} else if (argc != 1) {
+		fputs(list_usage, stderr);
+		return 1;
+	}
 	if (sigil_state_load(cli_opts.config, &st, err, sizeof(err)) != 0) {
 		fprintf(stderr, "sigil: %s\n", err);
 		return 1;
@@ -337,12 +349,20 @@ cli_list(int argc, char **argv)
 		for (size_t i = 0; i < vt->ops->count(vt); i++) {
 			const struct vault_key *k = vt->ops->key(vt, i);
 			char address[CHAIN_ADDRESS_MAX], public_key[CHAIN_TEXT_MAX];
-			if (keys_text(k, address, sizeof(address), public_key, sizeof(public_key)) != 0)
+			if (chain != NULL
+			            ? !chain->key_type_ok(k->type) ||
+			                      chain->address(k->type, k->pk, k->pk_len, address,
+			                                     sizeof(address)) != 0 ||
+			                      chain->public_key_text(k->type, k->pk, k->pk_len, public_key,
+			                                             sizeof(public_key)) != 0
+			            : keys_text(k, address, sizeof(address), public_key,
+			                        sizeof(public_key)) != 0)
 				continue;
 			printf("%s\t%s\t%s\t%s\t%s\t%s\t%s\n", address, sigil_key_type_name(k->type),
 			       public_key, st->cfg->vaults[v].name,
-			       config_find_key(st->cfg, cli_chain(), address) ? "configured"
-			                                                       : "not-configured",
+			       config_find_key(st->cfg, chain ? chain : cli_chain(), address)
+			               ? "configured"
+			               : "not-configured",
 			       k->name[0] ? k->name : "-", k->where[0] ? k->where : "-");
 		}
 	}
