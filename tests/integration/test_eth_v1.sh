@@ -26,6 +26,10 @@ ADDR=$(curl -sf -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$API/v1/keys
 	node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).keys[0].addresses.ethereum))')
 stop_sigild
 [[ "$ADDR" == 0x* ]] || { echo "FAIL: no Ethereum address in /v1/keys: $ADDR"; exit 1; }
+# The CLI shows the same address for the chain.
+"$SIGIL" -c "$T/base.yaml" list --chain ethereum | grep -q "^$ADDR	secp256k1	0x0[23]" ||
+	{ "$SIGIL" -c "$T/base.yaml" list --chain ethereum; echo "FAIL: sigil list --chain ethereum"; exit 1; }
+"$SIGIL" -c "$T/base.yaml" list --chain nochain 2>/dev/null && { echo "FAIL: list --chain nochain"; exit 1; }
 {
 cat "$T/base.yaml"
 cat <<YAML
