@@ -47,9 +47,25 @@ auth:
   tokens:
     demo:
       secret_sha256: $token_sha
-      capabilities: ['tezos:*', keys:read]
-tezos:
+      capabilities: ['tezos:*', 'atto:*', keys:read]
 YAML
+	# The Atto signer's API, with the tz1 key (Ed25519) under its Atto
+	# address, once the key exists.
+	if [ -n "${atto_addr:-}" ]; then
+		cat >> "$var/sigil.yaml.tmp" <<YAML
+atto_api:
+  address: 127.0.0.1:8080
+  management_address: 127.0.0.1:8081
+  key: $atto_addr
+atto:
+  $atto_addr:
+    allow:
+      block:
+      vote:
+      challenge:
+YAML
+	fi
+	echo "tezos:" >> "$var/sigil.yaml.tmp"
 	for a in "$@"; do
 		cat >> "$var/sigil.yaml.tmp" <<YAML
   $a:
@@ -75,8 +91,23 @@ fi
 # Quiet: until the config lists them, the keys are "not configured".
 mapfile -t addrs < <("$sigil" --log-level warn -c "$var/sigil.yaml" list |
 	awk -F'\t' '$4=="main"{print $1}')
+# The tz1 key's public key in hex and its Atto address (atto:// and the
+# base32 of algorithm, key and a BLAKE2b-40 checksum).
+tz1_edpk=$("$sigil" --log-level warn -c "$var/sigil.yaml" list |
+	awk -F'\t' '$4=="main" && $2=="ed25519" {print $3; exit}')
+read -r atto_pk atto_addr < <(python3 - "$tz1_edpk" <<'PY'
+import base64, hashlib, sys
+abc = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz'
+n = 0
+for ch in sys.argv[1]:
+    n = n * 58 + abc.index(ch)
+pk = n.to_bytes((n.bit_length() + 7) // 8, 'big')[4:-4]
+raw = b'\0' + pk + hashlib.blake2b(b'\0' + pk, digest_size=5).digest()
+print(pk.hex().upper(), 'atto://' + base64.b32encode(raw).decode().lower().rstrip('='))
+PY
+)
 configured=1
-for a in "${addrs[@]}"; do grep -q "^  $a:" "$var/sigil.yaml" || configured=0; done
+for a in "${addrs[@]}" "$atto_addr"; do grep -q "^  $a:" "$var/sigil.yaml" || configured=0; done
 grep -q "secret_sha256: $token_sha" "$var/sigil.yaml" || configured=0
 [ "$configured" = 1 ] || write_config "${addrs[@]}"
 
@@ -109,5 +140,17 @@ echo "  curl -s -H \"Authorization: Bearer \$SIGIL_TOKEN\" http://127.0.0.1:6732
 echo "  curl -s -H \"Authorization: Bearer \$SIGIL_TOKEN\" -H 'Content-Type: application/json' \\"
 echo "    --data '{\"chain\":\"tezos\",\"key_id\":\"${addrs[0]}\",\"payload\":\"038fcf233671b6a04fcf679d2a381c2544ea6c1ea29ba6157776ed8424c7ccd00b6c0002298c03ed7d454a101eb7022bc95f7e5f41ac78e80701dc0b00c0843d0000e7670f32038107a59a2b9cfefae36ea21f5aa63c00\"}' \\"
 echo "    http://127.0.0.1:6732/v1/sign"
+echo "The Atto signer's API (127.0.0.1:8080; /health and /prometheus on 127.0.0.1:8081),"
+echo "the tz1 key as $atto_addr, the demo token as the node sends it:"
+echo "  curl -s http://127.0.0.1:8080/public-keys"
+echo "  curl -s -X POST -H \"Authorization: \$SIGIL_TOKEN\" -H 'Content-Type: application/json' \\"
+echo "    --data '{\"target\":{\"version\":0,\"algorithm\":\"V1\",\"publicKey\":\"$atto_pk\",\"blockAlgorithm\":\"V1\",\"blockHash\":\"6CC2D3A7513723B1BA59DE784BA546BAF6447464D0BA3D80004752D6F9F4BA23\",\"timestamp\":1704616009211}}' \\"
+echo "    http://127.0.0.1:8080/votes"
+echo "  curl -s -X POST -H \"Authorization: \$SIGIL_TOKEN\" -H 'Content-Type: application/json' \\"
+echo "    --data '{\"target\":{\"type\":\"OPEN\",\"network\":\"LOCAL\",\"version\":0,\"algorithm\":\"V1\",\"publicKey\":\"$atto_pk\",\"balance\":18000000000000000000,\"timestamp\":1704616009211,\"sendHashAlgorithm\":\"V1\",\"sendHash\":\"6CC2D3A7513723B1BA59DE784BA546BAF6447464D0BA3D80004752D6F9F4BA23\",\"representativeAlgorithm\":\"V1\",\"representativePublicKey\":\"552254E101B51B22080D084C12C94BF7DFC5BE0D973025D62C0BC1FF4D9B145F\"}}' \\"
+echo "    http://127.0.0.1:8080/blocks"
+echo "  curl -s -X POST -H \"Authorization: \$SIGIL_TOKEN\" -H 'Content-Type: application/json' \\"
+echo "    --data '{\"target\":\"$(printf '0%.0s' $(seq 128))\",\"timestamp\":1704616009211}' \\"
+echo "    http://127.0.0.1:8080/challenges"
 echo
 exec "$build/sigild" -c "$var/sigil.yaml"
