@@ -47,7 +47,7 @@ auth:
   tokens:
     demo:
       secret_sha256: $token_sha
-      capabilities: ['tezos:*', 'ethereum:*', keys:read]
+      capabilities: ['tezos:*', 'ethereum:*', 'atto:*', keys:read]
 YAML
 	# The secp256k1 demo key also serves Ethereum: every kind, chain ids 1
 	# (mainnet) and 11155111 (Sepolia).
@@ -59,9 +59,23 @@ ethereum:
     allowed_chains: ['1', '11155111']
 YAML
 	fi
-	cat >> "$var/sigil.yaml.tmp" <<YAML
-tezos:
+	# The Atto signer's API, with the tz1 key (Ed25519) under its Atto
+	# address, once the key exists.
+	if [ -n "${atto_addr:-}" ]; then
+		cat >> "$var/sigil.yaml.tmp" <<YAML
+atto_api:
+  address: 127.0.0.1:8080
+  management_address: 127.0.0.1:8081
+  key: $atto_addr
+atto:
+  $atto_addr:
+    allow:
+      block:
+      vote:
+      challenge:
 YAML
+	fi
+	echo "tezos:" >> "$var/sigil.yaml.tmp"
 	for a in "$@"; do
 		cat >> "$var/sigil.yaml.tmp" <<YAML
   $a:
@@ -89,9 +103,11 @@ mapfile -t addrs < <("$sigil" --log-level warn -c "$var/sigil.yaml" list |
 	awk -F'\t' '$4=="main"{print $1}')
 eth=$("$sigil" --log-level warn -c "$var/sigil.yaml" list --chain ethereum |
 	awk -F'\t' '$4=="main"{print $1; exit}')
+# The Ed25519 demo key as Atto writes it: its address and public key.
+read -r atto_addr atto_pk < <("$sigil" --log-level warn -c "$var/sigil.yaml" list --chain atto |
+	awk -F'\t' '$4=="main" && $2=="ed25519" {print $1, $3; exit}')
 configured=1
-grep -q "^  $eth:" "$var/sigil.yaml" || configured=0
-for a in "${addrs[@]}"; do grep -q "^  $a:" "$var/sigil.yaml" || configured=0; done
+for a in "${addrs[@]}" "$eth" "$atto_addr"; do grep -q "^  $a:" "$var/sigil.yaml" || configured=0; done
 grep -q "secret_sha256: $token_sha" "$var/sigil.yaml" || configured=0
 [ "$configured" = 1 ] || write_config "${addrs[@]}"
 
@@ -128,5 +144,17 @@ echo "Ethereum: personal_sign of \"hello\" by the secp256k1 demo key ($eth):"
 echo "  curl -s -H \"Authorization: Bearer \$SIGIL_TOKEN\" -H 'Content-Type: application/json' \\"
 echo "    --data '{\"chain\":\"ethereum\",\"key_id\":\"$eth\",\"kind\":\"message\",\"payload\":\"68656c6c6f\"}' \\"
 echo "    http://127.0.0.1:6732/v1/sign"
+echo "The Atto signer's API (127.0.0.1:8080; /health and /prometheus on 127.0.0.1:8081),"
+echo "the tz1 key as $atto_addr, the demo token as the node sends it:"
+echo "  curl -s http://127.0.0.1:8080/public-keys"
+echo "  curl -s -X POST -H \"Authorization: \$SIGIL_TOKEN\" -H 'Content-Type: application/json' \\"
+echo "    --data '{\"target\":{\"version\":0,\"algorithm\":\"V1\",\"publicKey\":\"$atto_pk\",\"blockAlgorithm\":\"V1\",\"blockHash\":\"6CC2D3A7513723B1BA59DE784BA546BAF6447464D0BA3D80004752D6F9F4BA23\",\"timestamp\":1704616009211}}' \\"
+echo "    http://127.0.0.1:8080/votes"
+echo "  curl -s -X POST -H \"Authorization: \$SIGIL_TOKEN\" -H 'Content-Type: application/json' \\"
+echo "    --data '{\"target\":{\"type\":\"OPEN\",\"network\":\"LOCAL\",\"version\":0,\"algorithm\":\"V1\",\"publicKey\":\"$atto_pk\",\"balance\":18000000000000000000,\"timestamp\":1704616009211,\"sendHashAlgorithm\":\"V1\",\"sendHash\":\"6CC2D3A7513723B1BA59DE784BA546BAF6447464D0BA3D80004752D6F9F4BA23\",\"representativeAlgorithm\":\"V1\",\"representativePublicKey\":\"552254E101B51B22080D084C12C94BF7DFC5BE0D973025D62C0BC1FF4D9B145F\"}}' \\"
+echo "    http://127.0.0.1:8080/blocks"
+echo "  curl -s -X POST -H \"Authorization: \$SIGIL_TOKEN\" -H 'Content-Type: application/json' \\"
+echo "    --data '{\"target\":\"$(printf '0%.0s' $(seq 128))\",\"timestamp\":1704616009211}' \\"
+echo "    http://127.0.0.1:8080/challenges"
 echo
 exec "$build/sigild" -c "$var/sigil.yaml"

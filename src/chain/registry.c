@@ -4,12 +4,14 @@
 #include <string.h>
 
 #include "chain/ethereum/chain.h"
+#include "chain/atto/chain.h"
 #include "chain/raw/raw.h"
 #include "chain/tezos/chain.h"
 
 static const struct chain_ops *const chains[] = {
 	&chain_tezos,
 	&chain_ethereum,
+	&chain_atto,
 #ifdef SIGIL_TEST_HOOKS
 	&chain_raw_ed25519, /* the tests' second chain (chain/raw/raw.h) */
 #endif

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "api/atto.h"
 #include "api/server.h"
 #include "api/tezos.h"
 #include "cli/cli.h"
@@ -71,6 +72,49 @@ serve_apply_log(const struct sigil_config *cfg)
 	log_set_json(cfg->log_json || cli_opts.json_log);
 }
 
+/* The Atto signer's API and its management address (api/atto.h), when
+ * atto_api or the ATTO_SIGNER_* variables ask for them. */
+static int
+serve_start_atto(struct sigil_ctx *ctx, struct api_server **atto, struct api_server **mgmt)
+{
+	const struct config_server *s = &ctx->st->cfg->server;
+	const struct config_atto_api *aa = &ctx->st->cfg->atto_api;
+	int rc;
+
+	if (aa->address == NULL)
+		return 0;
+	if (sigil_find_key(ctx->st, chain_find("atto"), aa->key) == NULL) {
+		log_error("the Atto API's key %s is in no vault", aa->key);
+		return SIGIL_E_UNKNOWN_KEY;
+	}
+	struct api_server_opts o = {
+		.address = aa->address, .timeout_s = s->timeout_seconds,
+		.head_timeout_s = s->header_timeout_seconds, .max_body = s->max_body_bytes,
+		.max_connections = s->max_connections,
+		.max_connections_per_ip = s->max_connections_per_ip,
+		.max_buffered = s->max_buffered_bytes, .check = api_atto_check,
+	};
+	if ((rc = api_server_start(&o, api_atto_handle, ctx, atto)) != 0) {
+		log_error("cannot listen on %s (Atto API)", aa->address);
+		return rc;
+	}
+	struct api_server_opts m = {
+		.address = aa->management_address, .timeout_s = s->timeout_seconds,
+		.head_timeout_s = s->header_timeout_seconds, .max_body = 4096,
+		.max_connections = 64, .max_connections_per_ip = 16, .http_threads = 1,
+	};
+	if ((rc = api_server_start(&m, api_atto_management_handle, ctx, mgmt)) != 0) {
+		log_error("cannot listen on %s (Atto management)", aa->management_address);
+		return rc;
+	}
+	if (!serve_is_loopback(aa->address))
+		log_warn("the Atto API listens on %s beyond loopback: only its token keeps others "
+		         "from asking for signatures", aa->address);
+	log_info("atto api %s (port %u), management %s (port %u), key %s", aa->address,
+	         api_server_port(*atto), aa->management_address, api_server_port(*mgmt), aa->key);
+	return 0;
+}
+
 static int
 serve_start(struct sigil_ctx *ctx, struct api_server **api, struct api_server **util)
 {
@@ -133,7 +177,7 @@ int
 cli_serve(int argc, char **argv)
 {
 	struct sigil_ctx ctx;
-	struct api_server *api = NULL, *util = NULL;
+	struct api_server *api = NULL, *util = NULL, *atto = NULL, *mgmt = NULL;
 	char err[512];
 	sigset_t set;
 	int sig, rc;
@@ -163,8 +207,11 @@ cli_serve(int argc, char **argv)
 	serve_apply_log(ctx.st->cfg);
 	if (!secmem_locked())
 		log_warn("key memory is not locked (raise `ulimit -l`): secrets could reach swap");
-	if ((rc = serve_start(&ctx, &api, &util)) != 0) {
+	if ((rc = serve_start(&ctx, &api, &util)) != 0 ||
+	    (rc = serve_start_atto(&ctx, &atto, &mgmt)) != 0) {
 		api_server_stop(api);
+		api_server_stop(util);
+		api_server_stop(atto);
 		sigil_ctx_close(&ctx);
 		return 1;
 	}
@@ -191,6 +238,8 @@ cli_serve(int argc, char **argv)
 	atomic_store(&ctx.draining, true);
 	api_server_stop(api);
 	api_server_stop(util);
+	api_server_stop(atto);
+	api_server_stop(mgmt);
 	sigil_ctx_close(&ctx);
 	log_info("stopped");
 	log_out_async_stop();

@@ -41,8 +41,12 @@ static const struct field top_fields[] = {
 	{"server.backend_timeout_ms", FT_UINT, CFG(server.backend_timeout_ms), 1, 600000},
 	{"watermark.driver", FT_WM_DRIVER, CFG(watermark_driver), 0, 0},
 	{"auth.octez_requires_token", FT_BOOL, CFG(auth.octez_requires_token), 0, 0},
+	{"atto_api.address", FT_ADDR, CFG(atto_api.address), 0, 0},
+	{"atto_api.management_address", FT_ADDR, CFG(atto_api.management_address), 0, 0},
+	{"atto_api.key", FT_STRING, CFG(atto_api.key), 0, 0},
 };
-static const char *const top_maps[] = {"log", "server", "server.tls", "watermark", "auth"};
+static const char *const top_maps[] = {"log", "server", "server.tls", "watermark", "auth",
+                                       "atto_api"};
 
 #define VLT(m) offsetof(struct config_vault, m)
 static const struct field vault_fields[] = {
@@ -105,6 +109,7 @@ cfg_set_field(struct ctx *x, const struct field *f, void *obj, const char *v, co
 
 	switch (f->t) {
 	case FT_PATH:
+	case FT_STRING:
 	case FT_ADDR:
 	case FT_DRIVER:
 	case FT_WM_DRIVER:

@@ -95,6 +95,9 @@ struct config_token_src {
 	char *secret_sha256; /* 64 hex digits */
 	char *secret_file;   /* its first line; relative to base_dir */
 	char *secret_env;    /* the name of an environment variable */
+	/* A secret of any length from 1 byte: the Atto signer's token, which
+	 * sets no minimum (ATTO_SIGNER_TOKEN). */
+	bool any_len;
 	unsigned line;
 };
 
@@ -109,12 +112,28 @@ struct config_auth {
 	bool octez_requires_token;
 };
 
+/* `atto_api:` (config_atto.c): the Atto signer's HTTP API, off unless an
+ * address is configured or the ATTO_SIGNER_* variables ask for it. */
+#define CONFIG_ATTO_DEFAULT_HOST "127.0.0.1"
+#define CONFIG_ATTO_DEFAULT_PORT 8080
+#define CONFIG_ATTO_DEFAULT_MANAGEMENT_PORT 8081
+#define CONFIG_ATTO_TOKEN_NAME "atto-signer" /* the token of ATTO_SIGNER_TOKEN */
+struct config_atto_api {
+	char *address;            /* NULL: the Atto API is off */
+	char *management_address; /* /health, /prometheus */
+	char *key;                /* the one key it signs with: its atto:// address */
+	/* Started from the ATTO_SIGNER_* variables with no config file: the
+	 * watermark store is created when there is none (core/context.c). */
+	bool env_only;
+};
+
 struct sigil_config {
 	char *base_dir;
 	enum log_level log_level;
 	bool log_json;
 	struct config_server server;
 	struct config_auth auth;
+	struct config_atto_api atto_api;
 	struct config_vault vaults[CONFIG_MAX_VAULTS];
 	size_t n_vaults;
 	char *watermark_driver; /* "file" */
@@ -153,6 +172,14 @@ void config_free(struct sigil_config *c);
  * configured (not usable). */
 const struct policy_key *config_find_key(const struct sigil_config *c,
                                          const struct chain_ops *chain, const char *address);
+
+/* ATTO_SIGNER_CAPABILITIES: a comma list of CHALLENGE, BLOCK and VOTE,
+ * each trimmed of blanks and in any case, duplicates merged (as Spring
+ * binds a Set of enums), into *kinds (bit (1u << kind) of the atto chain's
+ * kinds). SIGIL_E_INVALID, why saying which, for an unknown or empty
+ * name. */
+__attribute__((warn_unused_result)) int
+config_atto_capabilities(const char *text, uint32_t *kinds, char *why, size_t cap);
 
 /* The vault by name, or NULL. */
 const struct config_vault *config_find_vault(const struct sigil_config *c, const char *name);

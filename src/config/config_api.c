@@ -220,6 +220,7 @@ config_free(struct sigil_config *c)
 	free(c->keys);
 	cfg_auth_free(&c->auth);
 	free(c->routes);
+	cfg_atto_free(&c->atto_api);
 	free(c);
 }
 
@@ -255,9 +256,13 @@ config_load_string(const char *yaml, size_t len, struct sigil_config **out, char
 	}
 	if ((rc = config_walk_root(c, root, err, errlen, &saw_vaults)) != 0)
 		goto out;
-	if (!saw_vaults && (rc = add_default_vault(c)) != 0)
+	/* The Atto signer's LOCAL back end, from its variables alone, is the
+	 * whole of the keys: no default file vault to be missing. */
+	if (!saw_vaults && !cfg_atto_replaces_default_vault() && (rc = add_default_vault(c)) != 0)
 		goto out;
 	if ((rc = config_apply_env(c, err, errlen)) != 0)
+		goto out;
+	if ((rc = cfg_atto_env(c, len > 0, err, errlen)) != 0)
 		goto out;
 	if ((rc = validate(c, err, errlen)) != 0)
 		goto out;

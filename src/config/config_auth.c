@@ -226,7 +226,7 @@ static size_t n_env_hashes;
 static pthread_mutex_t env_hash_mu = PTHREAD_MUTEX_INITIALIZER;
 
 static int
-token_from_env(struct auth_token *t, const char *var)
+token_from_env(struct auth_token *t, const char *var, bool any_len)
 {
 	int rc = SIGIL_E_NOT_FOUND;
 
@@ -234,7 +234,12 @@ token_from_env(struct auth_token *t, const char *var)
 	char *v = getenv(var);
 	if (v != NULL) {
 		size_t len = strlen(v);
-		rc = auth_token_set_secret(t, v, len);
+		if (any_len && len > 0 && len <= AUTH_SECRET_MAX) {
+			crypto_hash_sha256(t->hash, (const unsigned char *)v, len);
+			rc = 0;
+		} else {
+			rc = auth_token_set_secret(t, v, len);
+		}
 		sodium_memzero(v, len);
 		unsetenv(var);
 		if (rc == 0 && strlen(var) < sizeof(env_hashes[0].name)) {
@@ -319,7 +324,7 @@ cfg_auth_resolve(struct sigil_config *c, char *err, size_t errlen)
 			continue;
 		}
 		if (s->secret_env != NULL) {
-			rc = token_from_env(t, s->secret_env);
+			rc = token_from_env(t, s->secret_env, s->any_len);
 			if (rc != 0) {
 				cfg_errf(err, errlen, s->line, path, rc == SIGIL_E_NOT_FOUND
 				                                             ? "secret_env: %.80s is not set"

@@ -13,7 +13,8 @@
 
 /* FT_DRIVER: a vault driver; FT_WM_DRIVER: a watermark store (by registry). */
 /* FT_TRI: true or false into an enum config_tri (CONFIG_UNSAID when absent). */
-enum ftype { FT_PATH, FT_ADDR, FT_DRIVER, FT_WM_DRIVER, FT_BOOL, FT_TRI, FT_SIZE, FT_UINT,
+/* FT_STRING: any text, kept as written. */
+enum ftype { FT_PATH, FT_STRING, FT_ADDR, FT_DRIVER, FT_WM_DRIVER, FT_BOOL, FT_TRI, FT_SIZE, FT_UINT,
              FT_LOGLEVEL };
 
 struct field {
@@ -73,6 +74,11 @@ void cfg_auth_free(struct config_auth *a);
 /* config_routes.c: `routes:`, and the checks that need the vaults. */
 int cfg_walk_routes(struct ctx *x, const struct cnode *v);
 int cfg_routes_validate(const struct sigil_config *c, char *err, size_t errlen);
+/* config_atto.c: the ATTO_SIGNER_* variables into the config (after the
+ * SIGIL_* overrides), and whether they replace the default vault. */
+int cfg_atto_env(struct sigil_config *c, bool from_file, char *err, size_t errlen);
+bool cfg_atto_replaces_default_vault(void);
+void cfg_atto_free(struct config_atto_api *a);
 
 /* config.c to config_api.c. */
 int config_walk_root(struct sigil_config *c, const struct cnode *root, char *err, size_t errlen,

@@ -458,7 +458,20 @@ sigil_ctx_open(struct sigil_ctx *ctx, const char *config_path, char *err, size_t
 		return rc;
 	struct sigil_deadline dl = sigil_deadline_in(ctx->st->cfg->server.backend_timeout_ms);
 	struct wm_store_config wc = {.settings = &set, .deadline = &dl};
-	if ((rc = drv->open(&wc, &ctx->wm, err, errlen)) == 0)
+	/* Started from the Atto signer's variables alone (a container that
+	 * had no state): no `sigil watermark init` ran, and nothing could
+	 * have been mistyped, so the store is made here when there is none,
+	 * and said so. */
+	bool created = false;
+	rc = 0;
+	if (ctx->st->cfg->atto_api.env_only && drv->init != NULL &&
+	    (rc = drv->init(&wc, &created, err, errlen)) == 0 && created)
+		log_warn("watermark store created (ATTO_SIGNER_* alone, no config): it keeps block "
+		         "watermarks only as long as %s lives; keep it on a volume",
+		         ctx->st->cfg->base_dir);
+	if (rc == 0)
+		rc = drv->open(&wc, &ctx->wm, err, errlen);
+	if (rc == 0)
 		sigil_wm_log(drv, &set);
 	settings_free(&set);
 	return rc;

@@ -3,6 +3,7 @@
 #include "vault/registry_test.h"
 #include "vault/enclave/enclave.h"
 #include "vault/file/file.h"
+#include "vault/memory/memory.h"
 #include "vault/pkcs11/pkcs11.h"
 
 #include <string.h>
@@ -11,6 +12,7 @@ static const struct vault_driver *const vault_drivers[] = {
 	&vault_file_driver,
 	&vault_enclave_driver,
 	&vault_pkcs11_driver,
+	&vault_memory_driver,
 };
 
 /* registry_test.h: one more driver, set by a test before anything opens. */
