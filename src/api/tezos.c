@@ -9,6 +9,7 @@
 #include "api/body.h"
 #include "api/chains.h"
 #include "api/status.h"
+#include "api/ethrpc.h"
 #include "api/v1.h"
 #include "auth/token.h"
 #include "chain/tezos/chain.h"
@@ -271,7 +272,7 @@ api_pop(struct sigil_ctx *ctx, const struct api_request *req, const char *addres
 
 enum api_tezos_route {
 	API_GET_KEY, API_POST_KEY, API_AUTHORIZED_KEYS, API_KNOWN_KEYS, API_POP, API_CHAINS,
-	API_V1, API_BAD_METHOD, API_NOT_FOUND,
+	API_V1, API_ETHRPC, API_BAD_METHOD, API_NOT_FOUND,
 };
 
 /* The one place that maps a method and URL to what answers them: both the
@@ -293,6 +294,8 @@ api_tezos_route(const char *method, const char *url)
 		return API_CHAINS;
 	if (api_v1_match(url))
 		return API_V1;
+	if (api_ethrpc_match(url))
+		return API_ETHRPC;
 	return API_NOT_FOUND;
 }
 
@@ -307,6 +310,8 @@ api_tezos_check(void *vctx, const char *method, const char *url, size_t *max_bod
 		return true;
 	case API_V1:
 		return api_v1_check(method, url, max_body, res);
+	case API_ETHRPC:
+		return api_ethrpc_check(method, max_body, res);
 	case API_BAD_METHOD:
 		api_reply_error(res, 405, "method not allowed");
 		return false;
@@ -345,6 +350,9 @@ api_tezos_handle(void *vctx, const struct api_request *req, struct api_response 
 		break;
 	case API_V1:
 		return api_v1_handle(ctx, req, res, a);
+	case API_ETHRPC:
+		api_ethrpc_handle(ctx, req, res);
+		break;
 	case API_BAD_METHOD:
 		api_reply_error(res, 405, "method not allowed");
 		break;

@@ -39,6 +39,7 @@ static const struct field top_fields[] = {
 	{"server.max_buffered_bytes", FT_SIZE, CFG(server.max_buffered_bytes), 1024, 1ull << 36},
 	{"server.threads", FT_UINT, CFG(server.threads), 0, 1024},
 	{"server.backend_timeout_ms", FT_UINT, CFG(server.backend_timeout_ms), 1, 600000},
+	{"server.ethereum_chain_id", FT_UINT, CFG(server.ethereum_chain_id), 1, 4294967295ull},
 	{"watermark.driver", FT_WM_DRIVER, CFG(watermark_driver), 0, 0},
 	{"auth.octez_requires_token", FT_BOOL, CFG(auth.octez_requires_token), 0, 0},
 	{"atto_api.address", FT_ADDR, CFG(atto_api.address), 0, 0},

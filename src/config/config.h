@@ -84,6 +84,7 @@ struct config_server {
 	size_t max_buffered_bytes;       /* request bodies held in memory, in all */
 	unsigned threads;      /* 0: the server's default */
 	unsigned backend_timeout_ms; /* each vault or store call (base/deadline.h) */
+	unsigned ethereum_chain_id;  /* what POST /ethereum's eth_chainId answers */
 	/* Empty: authentication is off. */
 	struct chain_pubkey *authorized_keys;
 	size_t n_authorized_keys;

@@ -40,6 +40,7 @@ set_defaults(struct sigil_config *c)
 	c->server.max_connections_per_ip = CONFIG_DEFAULT_MAX_CONNECTIONS_PER_IP;
 	c->server.max_buffered_bytes = CONFIG_DEFAULT_MAX_BUFFERED;
 	c->server.backend_timeout_ms = CONFIG_DEFAULT_BACKEND_TIMEOUT_MS;
+	c->server.ethereum_chain_id = 1; /* mainnet */
 	rc = rc ? rc : dup_into(&c->base_dir, CONFIG_DEFAULT_BASE_DIR);
 	rc = rc ? rc : dup_into(&c->server.address, CONFIG_DEFAULT_ADDRESS);
 	rc = rc ? rc : dup_into(&c->server.utility_address, CONFIG_DEFAULT_UTILITY_ADDRESS);

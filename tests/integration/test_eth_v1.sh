@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Ethereum through the v1 API, end to end (tests/js/eth_v1.mjs): a secp256k1
+# Ethereum through the v1 API (tests/js/eth_v1.mjs) and the JSON-RPC endpoint
+# (tests/js/eth_rpc.mjs: ethers' JsonRpcSigner unchanged), end to end: a secp256k1
 # key of the file vault under its Ethereum address, a policy that allows
 # ether and ERC-20 transfers on chains 1 and 11155111, messages and typed
 # data; every signature and signed transaction checked by ethers.
@@ -42,5 +43,8 @@ YAML
 start_sigild "$T/sigil.yaml" "$T/sigild.log"
 TOKEN=$TOKEN node "$JS/eth_v1.mjs" "http://127.0.0.1:$API" "$ADDR" ||
 	{ tail -20 "$T/sigild.log"; echo "FAIL: eth_v1.mjs"; exit 1; }
+# The JSON-RPC endpoint, through ethers' JsonRpcProvider and JsonRpcSigner.
+TOKEN=$TOKEN node "$JS/eth_rpc.mjs" "http://127.0.0.1:$API" "$ADDR" ||
+	{ tail -20 "$T/sigild.log"; echo "FAIL: eth_rpc.mjs"; exit 1; }
 stop_sigild
 echo "integration: ethereum over v1 ok"
