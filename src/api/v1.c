@@ -14,6 +14,8 @@
 #include "auth/token.h"
 #include "base/errors.h"
 #include "base/hex.h"
+#include "base/deadline.h"
+#include "base/log.h"
 #include "core/keyring.h"
 #include "core/sign.h"
 
@@ -69,7 +71,7 @@ v1_error(struct api_response *res, unsigned status, const char *msg)
 
 /* ---- routes --------------------------------------------------------------- */
 
-enum v1_route { V1_KEYS, V1_KEY, V1_SIGN, V1_BAD_METHOD, V1_NOT_FOUND };
+enum v1_route { V1_KEYS, V1_KEY, V1_SIGN, V1_GENERATE, V1_DELETE, V1_BAD_METHOD, V1_NOT_FOUND };
 
 static enum v1_route
 v1_route(const char *method, const char *url)
@@ -77,9 +79,13 @@ v1_route(const char *method, const char *url)
 	const char *p = url + strlen(API_V1_PREFIX);
 
 	if (strcmp(p, "keys") == 0)
-		return strcmp(method, "GET") == 0 ? V1_KEYS : V1_BAD_METHOD;
+		return strcmp(method, "GET") == 0    ? V1_KEYS
+		       : strcmp(method, "POST") == 0 ? V1_GENERATE
+		                                     : V1_BAD_METHOD;
 	if (strncmp(p, "keys/", 5) == 0 && p[5] != '\0' && strchr(p + 5, '/') == NULL)
-		return strcmp(method, "GET") == 0 ? V1_KEY : V1_BAD_METHOD;
+		return strcmp(method, "GET") == 0      ? V1_KEY
+		       : strcmp(method, "DELETE") == 0 ? V1_DELETE
+		                                       : V1_BAD_METHOD;
 	if (strcmp(p, "sign") == 0)
 		return strcmp(method, "POST") == 0 ? V1_SIGN : V1_BAD_METHOD;
 	return V1_NOT_FOUND;
@@ -96,6 +102,7 @@ api_v1_check(const char *method, const char *url, size_t *max_body, struct api_r
 {
 	switch (v1_route(method, url)) {
 	case V1_SIGN:
+	case V1_GENERATE:
 		return true;
 	case V1_BAD_METHOD:
 		v1_error(res, 405, "method not allowed");
@@ -192,6 +199,103 @@ v1_key(const struct sigil_state *st, const char *ref, struct api_response *res)
 		v1_error(res, 404, "unknown key");
 	else
 		v1_reply_json(res, 200, v1_key_json(st, (size_t)v, k));
+}
+
+/* ---- keys:admin ----------------------------------------------------------- */
+
+/* The new or deleted key is in the vault's storage at once; the running
+ * key ring sees it once the state is loaded again (vault.h). */
+static void
+v1_reload(struct sigil_ctx *ctx)
+{
+	char err[256];
+	if (sigil_ctx_reload(ctx, err, sizeof(err)) != 0)
+		log_warn("v1: keys changed, but the reload after it failed: %s", err);
+}
+
+/* POST /v1/keys {"type", "vault", "label"}: a new key made by the vault. */
+static void
+v1_generate(struct sigil_ctx *ctx, struct sigil_state *st, const struct auth_token *tok,
+            const struct api_request *req, struct api_response *res)
+{
+	json_error_t jerr;
+	json_t *body = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
+	const char *type = NULL, *vault_name = NULL, *label = NULL;
+	enum sigil_key_type t;
+	struct vault_key info;
+	long vi = -1;
+
+	if (body == NULL || json_unpack_ex(body, &jerr, JSON_STRICT, "{s:s,s?s,s:s}", "type", &type,
+	                                   "vault", &vault_name, "label", &label) != 0 ||
+	    sigil_key_type_from_name(type) < 0) {
+		v1_error(res, 400, "the body must be {\"type\": \"ed25519\"|\"secp256k1\"|\"p256\"|"
+		                   "\"bls\", \"vault\", \"label\"}");
+		goto out;
+	}
+	t = (enum sigil_key_type)sigil_key_type_from_name(type);
+	for (size_t v = 0; v < st->n_vaults; v++)
+		if (vault_name == NULL ? v == 0 : strcmp(st->cfg->vaults[v].name, vault_name) == 0)
+			vi = (long)v;
+	if (vi < 0) {
+		v1_error(res, 404, "no such vault");
+		goto out;
+	}
+	struct vault *v = st->vaults[vi];
+	struct sigil_deadline dl = sigil_deadline_in(st->cfg->server.backend_timeout_ms);
+	if (v->ops->generate == NULL) {
+		v1_error(res, 501, "this vault makes no keys here (sigil generate does, for a token)");
+		goto out;
+	}
+	int rc = v->ops->generate(v, label, t, &dl, &info);
+	if (rc != 0) {
+		v1_error(res, api_status_for(rc), rc == SIGIL_E_INVALID ? "the label or the key is taken"
+		                                                        : sigil_strerror(rc));
+		goto out;
+	}
+	log_audit("event", "key_generated", "vault", st->cfg->vaults[vi].name, "label", label,
+	          "type", type, "token", tok->name, "peer", req->peer, NULL);
+	v1_reply_json(res, 200, v1_key_json(st, (size_t)vi, &info));
+	v1_reload(ctx);
+out:
+	json_decref(body);
+}
+
+/* DELETE /v1/keys/{id}: for good; refused while the config names the key. */
+static void
+v1_delete(struct sigil_ctx *ctx, struct sigil_state *st, const struct auth_token *tok,
+          const struct api_request *req, const char *ref, struct api_response *res)
+{
+	const struct vault_key *k;
+	long vi = v1_find_key(st, ref, &k);
+	char id[2 * V1_KEY_ID_LEN + 1], name[sizeof(k->name)];
+
+	if (vi < 0) {
+		v1_error(res, 404, "unknown key");
+		return;
+	}
+	for (size_t i = 0; i < st->n_keys; i++) {
+		if (st->keys[i].vk == k) {
+			v1_error(res, 409, "the config's policy lists this key: take it out first");
+			return;
+		}
+	}
+	struct vault *v = st->vaults[vi];
+	struct sigil_deadline dl = sigil_deadline_in(st->cfg->server.backend_timeout_ms);
+	if (v->ops->delete_key == NULL) {
+		v1_error(res, 501, "this vault deletes no keys");
+		return;
+	}
+	v1_key_id(k, id);
+	memcpy(name, k->name, sizeof(name));
+	int rc = v->ops->delete_key(v, name, &dl);
+	if (rc != 0) {
+		v1_error(res, api_status_for(rc), sigil_strerror(rc));
+		return;
+	}
+	log_audit("event", "key_deleted", "vault", st->cfg->vaults[vi].name, "key_id", id, "label",
+	          name, "token", tok->name, "peer", req->peer, NULL);
+	v1_reply_json(res, 200, json_pack("{s:s}", "deleted", id));
+	v1_reload(ctx);
 }
 
 /* ---- sign ----------------------------------------------------------------- */
@@ -428,7 +532,14 @@ api_v1_handle(struct sigil_ctx *ctx, const struct api_request *req, struct api_r
 	}
 	if (r == V1_SIGN)
 		return v1_sign(ctx, st, tok, req, res, a);
-	if (!(tok->flags & AUTH_KEYS_READ)) {
+	if (r == V1_GENERATE || r == V1_DELETE) {
+		if (!(tok->flags & AUTH_KEYS_ADMIN))
+			v1_error(res, 403, "this token lacks the capability keys:admin");
+		else if (r == V1_GENERATE)
+			v1_generate(ctx, st, tok, req, res);
+		else
+			v1_delete(ctx, st, tok, req, req->url + strlen(API_V1_PREFIX) + 5, res);
+	} else if (!(tok->flags & AUTH_KEYS_READ)) {
 		v1_error(res, 403, "this token lacks the capability keys:read");
 	} else if (r == V1_KEYS) {
 		v1_keys(st, res);

@@ -5,6 +5,13 @@
  *                                       id, type, public key (hex), vault,
  *                                       and the address each chain makes of it
  *   GET  /v1/keys/{id}       keys:read  one of them, by key id or address
+ *   POST /v1/keys            keys:admin {"type": ed25519|secp256k1|p256|bls,
+ *                                       "vault" (default: the first), "label"}:
+ *                                       a key made by the vault, as GET gives it
+ *   DELETE /v1/keys/{id}     keys:admin the key, for good (audit-logged);
+ *                                       409 while the config's policy lists it
+ * A key made or deleted so is in the running key ring at once (the state
+ * is loaded again, as by SIGHUP); it signs once the config allows it.
  *   POST /v1/sign            the request's <chain>:<kind> (checked once the
  *                            chain has decoded the payload)
  *        {"chain", "key_id" (a key id or an address), "payload",

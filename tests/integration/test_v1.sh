@@ -34,7 +34,7 @@ auth:
   tokens:
     full:
       secret_env: TEST_V1_FULL
-      capabilities: ['tezos:*', keys:read]
+      capabilities: ['tezos:*', keys:read, keys:admin]
     reader:
       secret_file: $T/read.token
       capabilities: [keys:read]
@@ -69,6 +69,9 @@ done
 # The token's name is in the audit line; no secret anywhere in the log, and
 # the variable's value is wiped from sigild's environment.
 grep -q 'token=attester' "$T/sigild.log" || { echo "FAIL: no token name in the audit line"; exit 1; }
+grep -q 'event=key_generated.*label=api-made.*token=full' "$T/sigild.log" &&
+	grep -q 'event=key_deleted.*label=api-made.*token=full' "$T/sigild.log" ||
+	{ grep -E 'key_generated|key_deleted' "$T/sigild.log"; echo "FAIL: key admin not audit-logged"; exit 1; }
 for s in "$FULL" "$READ" "$ATT"; do
 	grep -qF "$s" "$T/sigild.log" && { echo "FAIL: a token's secret is in the log"; exit 1; }
 done

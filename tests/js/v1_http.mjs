@@ -1,7 +1,7 @@
 // The v1 API with bearer tokens, from outside: every answer's status and
 // error code, and every signature checked by @taquito/utils (not ours).
 // Usage: node v1_http.mjs API TZ1 TZ2 OTHER_TZ1   (tokens in the environment:
-//   FULL (tezos:*, keys:read), READ (keys:read only), ATT (tezos:attestation,
+//   FULL (tezos:*, keys:read, keys:admin), READ (keys:read only), ATT (tezos:attestation,
 //   only key TZ1))
 import assert from 'node:assert/strict';
 import { verifySignature } from '@taquito/utils';
@@ -101,4 +101,23 @@ refused(await call('POST', '/v1/sign', { token: FULL, body: { chain: 'tezos', ke
 refused(await call('POST', '/v1/sign', { token: FULL, body: { chain: 'dogecoin', key_id: TZ1, payload: TX } }), 404, 'not_found'); ok();
 refused(await call('POST', '/v1/sign', { token: FULL, body: { chain: 'tezos', key_id: 'tz1nope', payload: TX } }), 404, 'not_found'); ok();
 refused(await call('POST', '/v1/sign', { token: FULL, body: { chain: 'tezos', key_id: TZ1, payload: '05' + '00'.repeat(4) } }), 403, 'forbidden'); ok();
+// keys:admin: make a key, see it, refuse what must be refused, delete it.
+refused(await call('POST', '/v1/keys', { token: READ, body: { type: 'ed25519', label: 'api-made' } }), 403, 'forbidden'); ok();
+r = await call('POST', '/v1/keys', { token: FULL, body: { type: 'ed25519', label: 'api-made' } });
+assert.equal(r.status, 200, JSON.stringify(r.json));
+assert.match(r.json.key_id, /^[0-9a-f]{40}$/);
+assert.match(r.json.addresses.tezos, /^tz1/);
+assert.equal(r.json.label, 'api-made');
+const made = r.json; ok();
+assert.deepEqual((await call('GET', `/v1/keys/${made.key_id}`, { token: READ })).json, made); ok();
+refused(await call('POST', '/v1/keys', { token: FULL, body: { type: 'ed25519', label: 'api-made' } }), 400, 'bad_request'); ok();
+refused(await call('POST', '/v1/keys', { token: FULL, body: { type: 'rsa', label: 'x' } }), 400, 'bad_request'); ok();
+refused(await call('POST', '/v1/keys', { token: FULL, body: { type: 'ed25519', label: 'x', vault: 'nowhere' } }), 404, 'not_found'); ok();
+refused(await call('DELETE', `/v1/keys/${TZ1}`, { token: FULL }), 409, 'conflict'); ok();
+refused(await call('DELETE', `/v1/keys/${made.key_id}`, { token: READ }), 403, 'forbidden'); ok();
+r = await call('DELETE', `/v1/keys/${made.key_id}`, { token: FULL });
+assert.equal(r.status, 200, JSON.stringify(r.json));
+assert.equal(r.json.deleted, made.key_id); ok();
+refused(await call('GET', `/v1/keys/${made.key_id}`, { token: READ }), 404, 'not_found'); ok();
+refused(await call('DELETE', `/v1/keys/${made.key_id}`, { token: FULL }), 404, 'not_found'); ok();
 console.log(`v1_http: ${checks} checks passed`);
