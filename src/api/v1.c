@@ -71,7 +71,8 @@ v1_error(struct api_response *res, unsigned status, const char *msg)
 
 /* ---- routes --------------------------------------------------------------- */
 
-enum v1_route { V1_KEYS, V1_KEY, V1_SIGN, V1_GENERATE, V1_DELETE, V1_BAD_METHOD, V1_NOT_FOUND };
+enum v1_route { V1_KEYS, V1_KEY, V1_SIGN, V1_DIGEST, V1_GENERATE, V1_DELETE, V1_BAD_METHOD,
+	        V1_NOT_FOUND };
 
 static enum v1_route
 v1_route(const char *method, const char *url)
@@ -88,6 +89,8 @@ v1_route(const char *method, const char *url)
 		                                       : V1_BAD_METHOD;
 	if (strcmp(p, "sign") == 0)
 		return strcmp(method, "POST") == 0 ? V1_SIGN : V1_BAD_METHOD;
+	if (strcmp(p, "sign_digest") == 0)
+		return strcmp(method, "POST") == 0 ? V1_DIGEST : V1_BAD_METHOD;
 	return V1_NOT_FOUND;
 }
 
@@ -102,6 +105,7 @@ api_v1_check(const char *method, const char *url, size_t *max_body, struct api_r
 {
 	switch (v1_route(method, url)) {
 	case V1_SIGN:
+	case V1_DIGEST:
 	case V1_GENERATE:
 		return true;
 	case V1_BAD_METHOD:
@@ -296,6 +300,91 @@ v1_delete(struct sigil_ctx *ctx, struct sigil_state *st, const struct auth_token
 	          name, "token", tok->name, "peer", req->peer, NULL);
 	v1_reply_json(res, 200, json_pack("{s:s}", "deleted", id));
 	v1_reload(ctx);
+}
+
+/* ---- sign:digest ------------------------------------------------------------ */
+
+/* POST /v1/sign_digest {"key_id", "digest": 32 bytes of hex}: the digest
+ * signed as it is, with no chain to say what it means, so no policy kind
+ * and no watermark can judge it: only a token holding sign:digest, for a
+ * key it may use that the config lists for some chain. */
+static void
+v1_sign_digest(struct sigil_ctx *ctx, struct sigil_state *st, const struct auth_token *tok,
+               const struct api_request *req, struct api_response *res)
+{
+	json_error_t jerr;
+	json_t *body = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
+	const char *ref = NULL, *hex = NULL;
+	const struct sigil_key *k = NULL;
+	const struct vault_key *vk;
+	uint8_t digest[32];
+	size_t n = 0;
+	char id[2 * V1_KEY_ID_LEN + 1];
+	struct vault_sig out = {.recid = VAULT_RECID_WANTED};
+	int rc;
+
+	if (!(tok->flags & AUTH_SIGN_DIGEST)) {
+		v1_error(res, 403, "this token lacks the capability sign:digest");
+		goto out;
+	}
+	if (body == NULL || json_unpack_ex(body, &jerr, JSON_STRICT, "{s:s,s:s}", "key_id", &ref,
+	                                   "digest", &hex) != 0 ||
+	    (strncmp(hex, "0x", 2) == 0 ? (hex += 2, 0) : 0) || strlen(hex) != 64 ||
+	    hex_decode(hex, 64, digest, sizeof(digest), &n) != 0) {
+		v1_error(res, 400, "the body must be {\"key_id\", \"digest\": 32 bytes of hex}");
+		goto out;
+	}
+	if (v1_find_key(st, ref, &vk) < 0) {
+		v1_error(res, 404, "unknown key");
+		goto out;
+	}
+	for (size_t i = 0; i < st->n_keys && k == NULL; i++)
+		if (st->keys[i].vk == vk && auth_token_may_use(tok, st->keys[i].address, NULL))
+			k = &st->keys[i];
+	v1_key_id(vk, id);
+	if (k == NULL && !auth_token_may_use(tok, NULL, id)) {
+		v1_error(res, 403, "the config lists this key for no chain, or this token may not "
+		                   "use it");
+		goto out;
+	}
+	for (size_t i = 0; i < st->n_keys && k == NULL; i++)
+		if (st->keys[i].vk == vk)
+			k = &st->keys[i];
+	if (k == NULL) {
+		v1_error(res, 403, "the config lists this key for no chain");
+		goto out;
+	}
+	if (vk->type == SIGIL_KEY_BLS) {
+		v1_error(res, 400, "a BLS key signs messages, not digests");
+		goto out;
+	}
+	struct sigil_deadline dl = sigil_deadline_in(st->cfg->server.backend_timeout_ms);
+	rc = k->vault->ops->sign(k->vault, k->vault_index, SIGIL_SCHEME_PLAIN, digest, 32, &dl, &out);
+	if (rc == 0 && k->verify &&
+	    sigil_verify(vk->type, vk->pk, vk->pk_len, SIGIL_SCHEME_PLAIN, digest, 32, out.sig,
+	                 out.len) != 0)
+		rc = SIGIL_E_CRYPTO;
+	log_audit("event", "sign_digest", "key", k->address, "decision", rc == 0 ? "signed" : "refused",
+	          "error", rc == 0 ? "" : sigil_strerror(rc), "token", tok->name, "peer", req->peer,
+	          NULL);
+	if (rc != 0) {
+		v1_error(res, api_status_for(rc), sigil_strerror(rc));
+		goto out;
+	}
+	char sig[2 * SIGIL_SIG_MAX + 3] = "0x";
+	if (hex_encode(out.sig, out.len, sig + 2, sizeof(sig) - 2) != 0) {
+		v1_error(res, 500, "internal error");
+		goto out;
+	}
+	json_t *j = json_pack("{s:s}", "signature", sig);
+	if (j != NULL && out.recid >= 0)
+		json_object_set_new(j, "recovery_id", json_integer(out.recid));
+	v1_reply_json(res, 200, j);
+out:
+	sodium_memzero(&out, sizeof(out));
+	sodium_memzero(digest, sizeof(digest));
+	json_decref(body);
+	(void)ctx;
 }
 
 /* ---- sign ----------------------------------------------------------------- */
@@ -532,7 +621,9 @@ api_v1_handle(struct sigil_ctx *ctx, const struct api_request *req, struct api_r
 	}
 	if (r == V1_SIGN)
 		return v1_sign(ctx, st, tok, req, res, a);
-	if (r == V1_GENERATE || r == V1_DELETE) {
+	if (r == V1_DIGEST) {
+		v1_sign_digest(ctx, st, tok, req, res);
+	} else if (r == V1_GENERATE || r == V1_DELETE) {
 		if (!(tok->flags & AUTH_KEYS_ADMIN))
 			v1_error(res, 403, "this token lacks the capability keys:admin");
 		else if (r == V1_GENERATE)

@@ -12,6 +12,10 @@
  *                                       409 while the config's policy lists it
  * A key made or deleted so is in the running key ring at once (the state
  * is loaded again, as by SIGHUP); it signs once the config allows it.
+ *   POST /v1/sign_digest     sign:digest {"key_id", "digest": 32 bytes of hex}:
+ *                                       the digest signed as it is (no decoding,
+ *                                       no watermark), for a key the config lists
+ *                                       → {"signature": hex, "recovery_id"?}
  *   POST /v1/sign            the request's <chain>:<kind> (checked once the
  *                            chain has decoded the payload)
  *        {"chain", "key_id" (a key id or an address), "payload",

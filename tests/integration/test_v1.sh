@@ -34,7 +34,7 @@ auth:
   tokens:
     full:
       secret_env: TEST_V1_FULL
-      capabilities: ['tezos:*', keys:read, keys:admin]
+      capabilities: ['tezos:*', keys:read, keys:admin, sign:digest]
     reader:
       secret_file: $T/read.token
       capabilities: [keys:read]

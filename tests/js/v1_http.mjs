@@ -5,6 +5,8 @@
 //   only key TZ1))
 import assert from 'node:assert/strict';
 import { verifySignature } from '@taquito/utils';
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { secp256k1 } from '@noble/curves/secp256k1.js';
 
 const [API, TZ1, TZ2, OTHER] = process.argv.slice(2);
 const { FULL, READ, ATT } = process.env;
@@ -120,4 +122,19 @@ assert.equal(r.status, 200, JSON.stringify(r.json));
 assert.equal(r.json.deleted, made.key_id); ok();
 refused(await call('GET', `/v1/keys/${made.key_id}`, { token: READ }), 404, 'not_found'); ok();
 refused(await call('DELETE', `/v1/keys/${made.key_id}`, { token: FULL }), 404, 'not_found'); ok();
+// sign:digest: the bytes as they are, checked by @noble/curves.
+const digest = 'ab'.repeat(32);
+refused(await call('POST', '/v1/sign_digest', { token: ATT, body: { key_id: TZ1, digest } }), 403, 'forbidden'); ok();
+r = await call('POST', '/v1/sign_digest', { token: FULL, body: { key_id: TZ1, digest: '0x' + digest } });
+assert.equal(r.status, 200, JSON.stringify(r.json));
+assert.ok(ed25519.verify(Buffer.from(r.json.signature.slice(2), 'hex'), Buffer.from(digest, 'hex'), Buffer.from(k1.public_key, 'hex')));
+assert.equal(r.json.recovery_id, undefined); ok();
+const k2 = keys.json.keys.find((k) => k.addresses.tezos === TZ2);
+r = await call('POST', '/v1/sign_digest', { token: FULL, body: { key_id: k2.key_id, digest } });
+assert.equal(r.status, 200, JSON.stringify(r.json));
+const sig = secp256k1.Signature.fromBytes(Buffer.from(r.json.signature.slice(2), 'hex'), 'compact').addRecoveryBit(r.json.recovery_id);
+assert.ok(secp256k1.verify(sig.toBytes('compact'), Buffer.from(digest, 'hex'), Buffer.from(k2.public_key, 'hex'), { prehash: false }));
+assert.equal(Buffer.from(sig.recoverPublicKey(Buffer.from(digest, 'hex')).toBytes(true)).toString('hex'), k2.public_key); ok();
+refused(await call('POST', '/v1/sign_digest', { token: FULL, body: { key_id: TZ1, digest: 'abcd' } }), 400, 'bad_request'); ok();
+refused(await call('POST', '/v1/sign_digest', { token: FULL, body: { key_id: '00'.repeat(20), digest } }), 404, 'not_found'); ok();
 console.log(`v1_http: ${checks} checks passed`);
