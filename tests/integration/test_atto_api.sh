@@ -108,6 +108,16 @@ raw = n.to_bytes((n.bit_length() + 7) // 8, 'big')
 print(raw[4:-4].hex().upper())  # edpk prefix (4 bytes) and checksum off
 PY
 )
+# atto_up PORT: start_sigild waits for the utility address; the Atto API's
+# own servers start after it (slowly under a sanitizer): wait for /health
+# to answer at all (200 or 503), 10 s at most.
+atto_up() {
+	for _ in $(seq 1 100); do
+		[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$1/health")" != 000 ] && return 0
+		sleep 0.1
+	done
+	echo "FAIL: the Atto management port $1 never answered"; exit 1
+}
 V1=v1-atto-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
 NARROW=narrow-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
 AP=$(free_port)
@@ -138,6 +148,7 @@ export ATTO_SIGNER_TOKEN=$TOKEN ATTO_SIGNER_CAPABILITIES=VOTE,challenge ATTO_SIG
 	ATTO_SIGNER_KEY=$PKHEX
 start_sigild "$T/sigil.yaml" "$T/cfg.log"
 unset ATTO_SIGNER_TOKEN
+atto_up "$MP"
 [ "$(curl -s "http://127.0.0.1:$AP/public-keys")" = "{\"publicKey\":\"$PKHEX\"}" ] ||
 	{ echo "FAIL: the vault's key is not the one served"; exit 1; }
 node "$JS/atto_api.mjs" "http://127.0.0.1:$AP" "$TOKEN" vote challenge no_capability_block ||
@@ -156,7 +167,9 @@ stop_sigild
 # is told to come back (429), not to give up; /health says DOWN.
 export ATTO_SIGNER_TOKEN=$TOKEN
 SIGIL_TEST_CORRUPT_SIGNATURES=hot start_sigild "$T/sigil.yaml" "$T/cfg.log"
+atto_up "$MP"
 unset ATTO_SIGNER_TOKEN
+atto_up "$MP"
 code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: $TOKEN" -X POST \
 	-d '{"target":"'"$(printf '0%.0s' $(seq 128))"'","timestamp":1}' "http://127.0.0.1:$AP/challenges")
 [ "$code" = 500 ] || { echo "FAIL: a bad signature: $code"; exit 1; }
