@@ -207,11 +207,13 @@ cli_serve(int argc, char **argv)
 	serve_apply_log(ctx.st->cfg);
 	if (!secmem_locked())
 		log_warn("key memory is not locked (raise `ulimit -l`): secrets could reach swap");
-	if ((rc = serve_start(&ctx, &api, &util)) != 0 ||
-	    (rc = serve_start_atto(&ctx, &atto, &mgmt)) != 0) {
+	/* The Atto API first: once /healthz answers, every API does. */
+	if ((rc = serve_start_atto(&ctx, &atto, &mgmt)) != 0 ||
+	    (rc = serve_start(&ctx, &api, &util)) != 0) {
 		api_server_stop(api);
 		api_server_stop(util);
 		api_server_stop(atto);
+		api_server_stop(mgmt);
 		sigil_ctx_close(&ctx);
 		return 1;
 	}
