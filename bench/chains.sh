@@ -76,6 +76,11 @@ chains_setup() {
 		echo "bench: sigil list --chain failed:"; tail -5 "$T/tools.log"; exit 1
 	fi
 	echo "$eth" >"$ch/eth.addrs"
+	# The load's transactions, checked by a decoder we did not write.
+	if [ -d tests/js/node_modules/ethers ]; then
+		"$B/bench_load" -x 200 -k "$ch/eth.addrs" -m eth | node bench/check_eth_payloads.mjs tests/js \
+			>/dev/null || { echo "bench: invalid Ethereum payloads"; exit 1; }
+	fi
 	echo "$atto_pk" >"$ch/atto.pk"
 	CH_TOKEN="bench-token-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 	sha=$(printf '%s' "$CH_TOKEN" | sha256sum | cut -d' ' -f1)
