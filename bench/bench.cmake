@@ -17,13 +17,14 @@ target_link_libraries(bench_raw PRIVATE sigil_bench_common sigil_crypto sigil::b
 add_executable(bench_fsync bench/fsync.c)
 target_link_libraries(bench_fsync PRIVATE sigil_bench_common)
 
-# The bare reference server: libmicrohttpd + blake2b + Ed25519, nothing else.
+# The bare reference servers: libmicrohttpd + one chain's hash and primitive
+# (blake2b + Ed25519; keccak-256 + libsecp256k1), nothing else.
 add_executable(bench_bare bench/bare.c)
-target_link_libraries(bench_bare PRIVATE sigil_bench_common PkgConfig::MHD PkgConfig::SODIUM
+target_link_libraries(bench_bare PRIVATE sigil_bench_common sigil_crypto PkgConfig::MHD PkgConfig::SODIUM
                       Threads::Threads)
 target_include_directories(bench_bare PRIVATE ${CMAKE_SOURCE_DIR}/src)
 
-# The octez HTTP load generator.
+# The HTTP load generator (octez, v1 Ethereum, Atto votes).
 add_executable(bench_load bench/load.c bench/payload.c)
 target_link_libraries(bench_load PRIVATE sigil_bench_common sigil_chain)
 

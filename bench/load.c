@@ -1,21 +1,29 @@
-/* bench_load: an octez-signer HTTP load generator. One thread, epoll, C
- * keep-alive connections each with one request in flight (what a baker's
- * client does); every request carries distinct, valid bytes for
- * POST /keys/{pkh}.
+/* bench_load: an HTTP load generator for sigild's signing APIs. One thread,
+ * epoll, C keep-alive connections each with one request in flight (what a
+ * baker's client does); every request carries distinct, valid bytes for
+ * POST /keys/{pkh} (octez), POST /v1/sign (Ethereum) or POST /votes (Atto).
  *
- * usage: bench_load -p PORT -k KEYFILE [-m generic|attestation] [-c CONNS]
- *                   [-w WARMUP_S] [-d DURATION_S] [-n MAX_REQUESTS] [-l LEVEL]
+ * usage: bench_load -p PORT -k KEYFILE [-m generic|attestation|eth|atto]
+ *                   [-c CONNS] [-w WARMUP_S] [-d DURATION_S] [-n MAX_REQUESTS]
+ *                   [-l LEVEL] [-a AUTHORIZATION]
  *        bench_load -x N -k KEYFILE [-m …] [-l LEVEL]
- *   -x prints the first N payloads (hex, one a line) and sends nothing, so
- *   that an independent decoder can check them.
- *   KEYFILE: one implicit address (tz1…tz4) a line; requests go round-robin
- *   over them.
+ *   -x prints the first N payloads (hex, one a line; atto: the JSON bodies)
+ *   and sends nothing, so that an independent decoder can check them.
+ *   -a: the Authorization header's value, sent with every request.
+ *   KEYFILE: one key a line, requests round-robin over them: an implicit
+ *   address (tz1…tz4); eth: an Ethereum address (0x…, the key_id); atto:
+ *   the key's Ed25519 public key (64 hex digits).
  *   generic: a transaction from the key's own address (a tz4 source is tag 3,
  *   as octez encodes it) whose counter is the request's sequence number.
  *   attestation: keys taken round-robin, skipping any key whose previous
  *   request is still in flight, each at its own next level (from LEVEL up):
  *   every key sees strictly rising levels, in order, whatever the server's
  *   scheduling (needs CONNS <= K).
+ *   eth: POST /v1/sign {"chain":"ethereum","key_id":ADDRESS,"payload":"0x02…"},
+ *   an unsigned EIP-1559 transfer on chain 1 whose nonce is the request's
+ *   sequence number (Ethereum has no watermark: any order is fine).
+ *   atto: POST /votes {"target":{AttoVote}} of the key, the block hash and
+ *   timestamp from the sequence number.
  * Only requests completed inside the measured window count; latencies are
  * those of requests sent and answered inside it. Prints "name value" lines:
  * ok_per_s, p50_ms, p90_ms, p99_ms, mean_ms, max_ms, ok, errors, reconnects. */
@@ -43,10 +51,10 @@
 #define LD_SAMPLES_MAX 5000000u
 #define LD_GRACE_NS 5000000000ull /* how long to wait for stragglers */
 
-enum ld_mode { LD_GENERIC, LD_ATTESTATION };
+enum ld_mode { LD_GENERIC, LD_ATTESTATION, LD_ETH, LD_ATTO };
 
 struct ld_key {
-	char addr[40];
+	char addr[72]; /* the address, or (atto) the public key in hex */
 	uint8_t pkh[TZ_PKH_BIN_LEN];
 	bool busy;     /* a request for this key is in flight */
 	int32_t level; /* the last level asked for (attestations) */
@@ -66,6 +74,7 @@ struct ld_conn {
 struct ld {
 	enum ld_mode mode;
 	uint16_t port;
+	const char *auth; /* the Authorization header's value, or NULL */
 	int ep;
 	struct ld_key *keys;
 	size_t nkeys;
@@ -77,6 +86,25 @@ struct ld {
 	int shown_errors;
 	struct bench_samples lat;
 };
+
+/* Whether line (n bytes) is a key of the mode's kind; a Tezos address is
+ * decoded into *t and pkh. The others are sent as they are written, and
+ * only their shape is checked here: sigild says whether it knows them. */
+static bool
+ld_key_ok(enum ld_mode m, const char *line, size_t n, enum sigil_key_type *t, uint8_t *pkh)
+{
+	size_t want = m == LD_ETH ? 42 : 64, i = m == LD_ETH ? 2 : 0;
+
+	if (m == LD_GENERIC || m == LD_ATTESTATION)
+		return tz_pkh_decode(line, n, t, pkh) == 0;
+	if (n != want || (m == LD_ETH && memcmp(line, "0x", 2) != 0))
+		return false;
+	for (; i < n; i++)
+		if (strchr("0123456789abcdefABCDEF", line[i]) == NULL)
+			return false;
+	*t = SIGIL_KEY_ED25519; /* unused */
+	return true;
+}
 
 static int
 ld_load_keys(struct ld *L, const char *path)
@@ -96,7 +124,7 @@ ld_load_keys(struct ld *L, const char *path)
 		line[n] = '\0';
 		if (n == 0)
 			continue;
-		if (n >= sizeof(k->addr) || tz_pkh_decode(line, n, &t, k->pkh + 1) != 0) {
+		if (n >= sizeof(k->addr) || !ld_key_ok(L->mode, line, n, &t, k->pkh + 1)) {
 			fprintf(stderr, "bench_load: bad address %s\n", line);
 			fclose(f);
 			return -1;
@@ -183,28 +211,74 @@ ld_pick_key(struct ld *L)
 	return k;
 }
 
+/* The path and body of request number s for key k: 0, or -1 when a buffer
+ * is too small. */
+static int
+ld_body(struct ld *L, struct ld_key *k, uint64_t s, char *path, size_t pcap, char *body,
+        size_t bcap)
+{
+	char hex[BENCH_PAYLOAD_HEX_MAX];
+	int rc = 0, n, m;
+
+	switch (L->mode) {
+	case LD_GENERIC:
+		rc = bench_tx_hex(k->pkh, s + 1, hex, sizeof(hex));
+		break;
+	case LD_ATTESTATION:
+		k->level = k->level < L->level0 ? L->level0 : k->level + 1;
+		rc = bench_attestation_hex(k->level, (uint16_t)(s % 4096), s, hex, sizeof(hex));
+		break;
+	case LD_ETH:
+		rc = bench_eth_tx_hex(s, hex, sizeof(hex));
+		break;
+	case LD_ATTO:
+		break;
+	}
+	if (rc != 0)
+		return -1;
+	switch (L->mode) {
+	case LD_ETH:
+		m = snprintf(path, pcap, "/v1/sign");
+		n = snprintf(body, bcap, "{\"chain\":\"ethereum\",\"key_id\":\"%s\",\"payload\":\"0x%s\"}",
+		             k->addr, hex);
+		break;
+	case LD_ATTO:
+		/* A block hash of the sequence number and a 2026 timestamp
+		 * that moves with it: distinct votes, as a node sends them. */
+		m = snprintf(path, pcap, "/votes");
+		n = snprintf(body, bcap,
+		             "{\"target\":{\"version\":0,\"algorithm\":\"V1\",\"publicKey\":\"%s\","
+		             "\"blockAlgorithm\":\"V1\",\"blockHash\":\"%048X%016llX\","
+		             "\"timestamp\":%llu}}",
+		             k->addr, 0u, (unsigned long long)s, 1780000000000ull + (unsigned long long)s);
+		break;
+	default:
+		m = snprintf(path, pcap, "/keys/%s", k->addr);
+		n = snprintf(body, bcap, "\"%s\"", hex);
+		break;
+	}
+	if (m < 0 || (size_t)m >= pcap || n < 0 || (size_t)n >= bcap)
+		return -1;
+	return 0;
+}
+
 /* Builds and sends the next request on c. */
 static int
 ld_send(struct ld *L, struct ld_conn *c)
 {
-	char hex[BENCH_PAYLOAD_HEX_MAX];
+	char path[128], body[LD_OUT_CAP / 2];
 	uint64_t s = L->seq++;
 	size_t ki = ld_pick_key(L);
 	struct ld_key *k = &L->keys[ki];
-	int rc, n;
+	int n;
 
-	if (L->mode == LD_GENERIC) {
-		rc = bench_tx_hex(k->pkh, s + 1, hex, sizeof(hex));
-	} else {
-		k->level = k->level < L->level0 ? L->level0 : k->level + 1;
-		rc = bench_attestation_hex(k->level, (uint16_t)(s % 4096), s, hex, sizeof(hex));
-	}
-	if (rc != 0)
+	if (ld_body(L, k, s, path, sizeof(path), body, sizeof(body)) != 0)
 		return -1;
 	n = snprintf(c->out, sizeof(c->out),
-	             "POST /keys/%s HTTP/1.1\r\nHost: 127.0.0.1:%u\r\n"
-	             "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n\"%s\"",
-	             k->addr, L->port, strlen(hex) + 2, hex);
+	             "POST %s HTTP/1.1\r\nHost: 127.0.0.1:%u\r\n%s%s%s"
+	             "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
+	             path, L->port, L->auth ? "Authorization: " : "", L->auth ? L->auth : "",
+	             L->auth ? "\r\n" : "", strlen(body), body);
 	if (n < 0 || (size_t)n >= sizeof(c->out))
 		return -1;
 	c->olen = (size_t)n;
@@ -337,15 +411,22 @@ ld_dump(struct ld *L, long n)
 		return 1;
 	c->fd = -1;
 	for (long i = 0; i < n; i++) {
-		char *body;
+		char *body, *hex;
 		/* ld_send's flush fails on fd -1 after the request is built. */
 		(void)ld_send(L, c);
 		L->keys[c->key].busy = false;
-		if ((body = strstr(c->out, "\r\n\r\n\"")) == NULL) {
+		if ((body = strstr(c->out, "\r\n\r\n")) == NULL) {
 			free(c);
 			return 1;
 		}
-		printf("%.*s\n", (int)strlen(body + 5) - 1, body + 5);
+		body += 4;
+		if (L->mode == LD_ATTO) {
+			printf("%s\n", body);
+		} else if (L->mode == LD_ETH && (hex = strstr(body, "\"payload\":\"")) != NULL) {
+			printf("%.*s\n", (int)strcspn(hex + 11, "\""), hex + 11);
+		} else {
+			printf("%.*s\n", (int)strlen(body + 1) - 1, body + 1);
+		}
 	}
 	free(c);
 	return 0;
@@ -354,8 +435,9 @@ ld_dump(struct ld *L, long n)
 static void
 ld_usage(void)
 {
-	fprintf(stderr, "usage: bench_load -p PORT -k KEYFILE [-m generic|attestation] [-c CONNS]\n"
-	                "                  [-w WARMUP_S] [-d DURATION_S] [-n MAX] [-l LEVEL]\n");
+	fprintf(stderr, "usage: bench_load -p PORT -k KEYFILE [-m generic|attestation|eth|atto]\n"
+	                "                  [-c CONNS] [-w WARMUP_S] [-d DURATION_S] [-n MAX] [-l LEVEL]\n"
+	                "                  [-a AUTHORIZATION]\n");
 	exit(2);
 }
 
@@ -375,7 +457,7 @@ main(int argc, char **argv)
 	L.level0 = 1;
 	L.max_requests = 50000000;
 	long dump = 0;
-	while ((opt = getopt(argc, argv, "p:k:m:c:w:d:n:l:x:")) != -1) {
+	while ((opt = getopt(argc, argv, "p:k:m:c:w:d:n:l:x:a:")) != -1) {
 		switch (opt) {
 		case 'p': L.port = (uint16_t)bench_parse_long("-p", optarg, 1, 65535); break;
 		case 'k': keyfile = optarg; break;
@@ -384,6 +466,10 @@ main(int argc, char **argv)
 				L.mode = LD_GENERIC;
 			else if (strcmp(optarg, "attestation") == 0)
 				L.mode = LD_ATTESTATION;
+			else if (strcmp(optarg, "eth") == 0)
+				L.mode = LD_ETH;
+			else if (strcmp(optarg, "atto") == 0)
+				L.mode = LD_ATTO;
 			else
 				ld_usage();
 			break;
@@ -392,6 +478,7 @@ main(int argc, char **argv)
 		case 'd': dur = bench_parse_long("-d", optarg, 1, 600); break;
 		case 'n': L.max_requests = (uint64_t)bench_parse_long("-n", optarg, 1, 1L << 40); break;
 		case 'l': L.level0 = (int32_t)bench_parse_long("-l", optarg, 1, 1L << 30); break;
+		case 'a': L.auth = optarg; break;
 		case 'x': dump = bench_parse_long("-x", optarg, 1, 1000000); break;
 		default: ld_usage();
 		}

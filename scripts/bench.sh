@@ -24,6 +24,11 @@
 #   vault's pool sizes (sessions: 1, 2 and 4) in section 7.
 #   BENCH_P11_MODULE (/usr/lib/softhsm/libsofthsm2.so): SoftHSM2's module;
 #   section 7 is skipped, and says so, when it or softhsm2-util is missing.
+#   BENCH_CHAIN_SLICES (2): one-second slices of each load per round in
+#   section 8 (Ethereum and Atto, each beside its bare server).
+#   BENCH_ONLY (unset): 8 runs section 8 alone (its setup, rounds, table)
+#   and writes its figures to BENCH_OUT, by default BENCH_BUILD/results-8.json
+#   (bench/results.json keeps the whole run's).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -40,6 +45,10 @@ RAW_S=${BENCH_RAW_S:-2}
 ENC_CONNS=${BENCH_ENCLAVE_CONNS:-2}
 P11_SLICES=${BENCH_P11_SLICES:-1}
 P11_POOL_TYPE=${BENCH_P11_POOL_TYPE:-tz2}
+CHAIN_SLICES=${BENCH_CHAIN_SLICES:-2}
+ONLY=${BENCH_ONLY:-}
+case $ONLY in '') ;; 8) OUT=${BENCH_OUT:-$BUILD/results-8.json} ;;
+	*) echo "bench: BENCH_ONLY is 8 (or unset)"; exit 2 ;; esac
 export SIGIL_PASSPHRASE="bench passphrase, not a secret"
 
 echo "bench: building $BUILD (Release)"
@@ -48,14 +57,33 @@ cmake --build "$BUILD" --target sigil sigil-enclave bench_tools -j"$(nproc)" >/d
 B=$BUILD
 
 source bench/lib.sh
+source bench/chains.sh
+
+row() { printf '  %-42s %15s  %s\n' "$1" "$2" "$3"; }
+ok() { awk "BEGIN { exit !($1) }" && echo "ok" || echo "MISSED"; }
+json_list() { local IFS=,; echo "[$*]"; }
 
 case $ENC_CONNS in [1-9]|[12][0-9]|3[0-2]) ;; *) echo "bench: BENCH_ENCLAVE_CONNS is 1 to 32"; exit 2 ;; esac
 case $P11_SLICES in [1-9]) ;; *) echo "bench: BENCH_P11_SLICES is 1 to 9"; exit 2 ;; esac
 case $P11_POOL_TYPE in tz[123]) ;; *) echo "bench: BENCH_P11_POOL_TYPE is tz1, tz2 or tz3"; exit 2 ;; esac
+case $CHAIN_SLICES in [1-9]) ;; *) echo "bench: BENCH_CHAIN_SLICES is 1 to 9"; exit 2 ;; esac
 
 LOADAVG=$(cut -d' ' -f1 /proc/loadavg)
 if awk "BEGIN { exit !($LOADAVG > $(nproc) / 2) }"; then
 	echo "bench: WARNING: load average $LOADAVG on $(nproc) cores: other work will skew the figures"
+fi
+
+if [ "$ONLY" = 8 ]; then
+	chains_run
+	echo
+	echo "sigil benchmarks, section 8 alone: $(nproc) cores, load average $LOADAVG at start,"
+	echo "$CONNS connections, $CHAIN_SLICES alternating 1 s slices each, median of $ROUNDS rounds"
+	row "figure" "value" "reference / goal"
+	chains_table
+	chains_json "$OUT"
+	echo
+	echo "bench: wrote $OUT"
+	exit 0
 fi
 
 # ---- 1. references that need no server ------------------------------------
@@ -521,6 +549,16 @@ $(p11_vault "pool$n" "$P11_MODULE" sigil-pool "pool$n" "$n")"
 	unset SOFTHSM2_CONF PKCS11_PIN
 fi
 
+# ---- 8. Ethereum over /v1 and Atto votes, each beside its bare server ------
+# bench/chains.sh: one sigild with a secp256k1 key (ethereum:, transfers on
+# chain 1) and an ed25519 key (atto:, votes, atto_api on a port of its own),
+# one token with ethereum:* and atto:*; bench_bare eth (keccak-256 +
+# libsecp256k1 recoverable) and bench_bare atto (blake2b-256 + Ed25519) on
+# the same HTTP library and threads. CHAIN_SLICES one-second slices of each
+# of the four loads a round, alternating; R[eth_ratio], R[atto_ratio]:
+# sigild ÷ bare in the same round.
+chains_run
+
 # ---- the figures: medians over the rounds ---------------------------------
 R[fdatasync_p50_ms]=$(median "${fs50[@]}")
 R[fdatasync_p99_ms]=$(median "${fs99[@]}")
@@ -605,8 +643,6 @@ R[argon2id_share_of_startup]=$(calc "${R[argon2id_interactive_ms]} / ${R[startup
 R[load_average]=$LOADAVG
 
 # ---- the table ----------------------------------------------------------
-row() { printf '  %-42s %15s  %s\n' "$1" "$2" "$3"; }
-ok() { awk "BEGIN { exit !($1) }" && echo "ok" || echo "MISSED"; }
 echo
 echo "sigil benchmarks: $(nproc) cores, load average $LOADAVG at start, $CONNS connections,"
 echo "${WARM} s warm-up + ${DUR} s per run, comparisons in $SLICES alternating 1 s slices each,"
@@ -738,9 +774,11 @@ if [ "$P11" = 1 ]; then
 	row "  p50 ms" "${R[p11_pool1_p50_ms]}/${R[p11_pool2_p50_ms]}/${R[p11_pool4_p50_ms]}" \
 		"p99 ${R[p11_pool1_p99_ms]}/${R[p11_pool2_p99_ms]}/${R[p11_pool4_p99_ms]}"
 fi
+echo "Ethereum over /v1 and Atto votes, one sigild, each beside its bare server (same HTTP"
+echo "library and threads, only that chain's hash and primitive), $CHAIN_SLICES x 1 s each a round:"
+chains_table
 
 # ---- results.json ---------------------------------------------------------
-json_list() { local IFS=,; echo "[$*]"; }
 fields=(raw_ed25519_signs_per_s raw_secp256k1_signs_per_s raw_p256_signs_per_s
 	sigil_ed25519_signs_per_s sigil_secp256k1_signs_per_s sigil_p256_signs_per_s
 	sigil_ed25519_ratio sigil_secp256k1_ratio sigil_p256_ratio sigil_bls_ratio
@@ -779,6 +817,7 @@ fields=(raw_ed25519_signs_per_s raw_secp256k1_signs_per_s raw_p256_signs_per_s
 	verify_plain_signs_per_s verify_checked_signs_per_s verify_tz1_ratio
 	verify_plain_cpu_us_per_sign verify_checked_cpu_us_per_sign verify_plain_p50_ms
 	verify_checked_p50_ms
+	"${CHAIN_FIELDS[@]}"
 	load_average)
 # Section 7's figures, when it ran.
 p11_round=""
@@ -808,12 +847,12 @@ fi
 	printf '  "slices": %s,\n  "slice_s": 1,\n  "tz4_warmup_s": %s,\n  "raw_s": %s,\n' \
 		"$SLICES" "$TZ4_WARM" "$RAW_S"
 	# shellcheck disable=SC2086 # space-separated lists of numbers
-	printf '  "per_round": {"http_generic_tz1_ratio": %s, "attestation_p50_ratio": %s, "distinct_keys_attestations_per_s": %s, "http_tz4_ratio": %s, "http_tz4_cpu_ratio": %s, "sigil_bls_ratio": %s, "http_tz2_to_tz1": %s, "http_tz3_to_tz1": %s, "enclave_unix_ratio": %s, "enclave_tcp_ratio": %s, "enclave_unix_attestation_p50_diff_us": %s, "enclave_tcp_attestation_p50_diff_us": %s%s},\n' \
+	printf '  "per_round": {"http_generic_tz1_ratio": %s, "attestation_p50_ratio": %s, "distinct_keys_attestations_per_s": %s, "http_tz4_ratio": %s, "http_tz4_cpu_ratio": %s, "sigil_bls_ratio": %s, "http_tz2_to_tz1": %s, "http_tz3_to_tz1": %s, "enclave_unix_ratio": %s, "enclave_tcp_ratio": %s, "enclave_unix_attestation_p50_diff_us": %s, "enclave_tcp_attestation_p50_diff_us": %s, %s%s},\n' \
 		"$(json_list "${gratio[@]}")" "$(json_list "${aratio[@]}")" "$(json_list "${ktp[@]}")" \
 		"$(json_list "${t4ratio[@]}")" "$(json_list "${t4cratio[@]}")" "$(json_list "${blsratio[@]}")" \
 		"$(json_list ${mrel[tz2]})" "$(json_list ${mrel[tz3]})" \
 		"$(json_list ${eratio[unix]})" "$(json_list ${eratio[tcp]})" \
-		"$(json_list ${ediff[unix]})" "$(json_list ${ediff[tcp]})" "$p11_round"
+		"$(json_list ${ediff[unix]})" "$(json_list ${ediff[tcp]})" "$(chains_per_round)" "$p11_round"
 	for i in "${!fields[@]}"; do
 		sep=","; [ "$i" -eq $((${#fields[@]} - 1)) ] && sep=""
 		printf '  "%s": %s%s\n' "${fields[$i]}" "${R[${fields[$i]}]}" "$sep"
