@@ -39,6 +39,9 @@ for (const t of txs) {
   assert.equal(r.json.intent.destination, TO);
   n++;
 }
+// The address in lower case names the same key.
+let lr = await sign({ key_id: ADDRESS.toLowerCase(), payload: Transaction.from(txs[0]).unsignedSerialized });
+assert.equal(lr.status, 200, JSON.stringify(lr.json)); n++;
 // The kind can be left out for a transaction: the bytes say it.
 const plain = Transaction.from(txs[0]);
 let r = await sign({ payload: plain.unsignedSerialized });
