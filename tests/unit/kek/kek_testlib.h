@@ -67,7 +67,9 @@ kt_stack_holds(const uint8_t kek[ENCLAVE_KEK_LEN], size_t depth)
 	const volatile uint8_t *top = &mark;
 
 	for (size_t off = 16; off < depth; off++) {
-		const volatile uint8_t *p = top - off;
+		/* By address: the compiler would rightly see `top - off` leave
+		 * mark's one byte (-Warray-bounds at -O2). */
+		const volatile uint8_t *p = (const volatile uint8_t *)((uintptr_t)top - off);
 		for (int h = 0; h < ENCLAVE_KEK_LEN; h += 16) {
 			int i = 0;
 			while (i < 16 && p[i] == kek[h + i])
