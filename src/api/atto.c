@@ -37,11 +37,9 @@ atto_message(struct api_response *res, unsigned status, const char *msg)
 static void
 atto_field(struct api_response *res, const char *name, const char *hex)
 {
-	size_t n = strlen(name) + strlen(hex) + 8;
-	char *body = malloc(n);
+	char *body = api_json_field(name, hex);
 
-	if (body == NULL || (size_t)snprintf(body, n, "{\"%s\":\"%s\"}", name, hex) >= n) {
-		free(body);
+	if (body == NULL) {
 		atto_message(res, 500, "out of memory");
 		return;
 	}

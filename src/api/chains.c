@@ -43,11 +43,9 @@ api_chains_split(const char *url, char *chain, size_t ccap, char *address, size_
 static void
 api_chains_reply(struct api_response *res, const char *signature)
 {
-	size_t n = strlen(signature) + 20;
-	char *body = malloc(n);
+	char *body = api_json_field("signature", signature);
 
-	if (body == NULL || (size_t)snprintf(body, n, "{\"signature\":\"%s\"}", signature) >= n) {
-		free(body);
+	if (body == NULL) {
 		api_reply_error(res, 500, "out of memory");
 		return;
 	}

@@ -500,3 +500,16 @@ api_reply_error(struct api_response *res, unsigned int status, const char *msg)
 	api_reply(res, status, j ? json_dumps(j, JSON_COMPACT) : NULL);
 	json_decref(j);
 }
+
+char *
+api_json_field(const char *name, const char *value)
+{
+	size_t n = strlen(name) + strlen(value) + 8;
+	char *body = malloc(n);
+
+	if (body != NULL && (size_t)snprintf(body, n, "{\"%s\":\"%s\"}", name, value) >= n) {
+		free(body);
+		body = NULL;
+	}
+	return body;
+}

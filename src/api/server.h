@@ -95,6 +95,10 @@ const char *api_query(const struct api_request *req, const char *name);
 /* A request header, or NULL. */
 const char *api_header(const struct api_request *req, const char *name);
 
+/* {"name":"value"} in a malloc'ed string, or NULL: for values that need no
+ * escaping (base58, hex), without the cost of a JSON tree on a sign path. */
+char *api_json_field(const char *name, const char *value);
+
 /* Sets res to a JSON body with status (takes ownership of body). */
 void api_reply(struct api_response *res, unsigned int status, char *body);
 /* octez's error form: [{"id":"failure","kind":"temporary","msg":msg}] */

@@ -42,10 +42,8 @@ api_reply_json(struct api_response *res, json_t *j)
 static void
 api_reply_field(struct api_response *res, const char *name, const char *b58)
 {
-	size_t n = strlen(name) + strlen(b58) + 8;
-	char *body = malloc(n);
-	if (body == NULL || (size_t)snprintf(body, n, "{\"%s\":\"%s\"}", name, b58) >= n) {
-		free(body);
+	char *body = api_json_field(name, b58);
+	if (body == NULL) {
 		api_reply_error(res, 500, "out of memory");
 		return;
 	}

@@ -272,19 +272,10 @@ atto_token(struct sigil_config *c, const char *addr, uint32_t kinds, char *err, 
 		cfg_errf(err, errlen, 0, "ATTO_SIGNER_TOKEN", "more than %d tokens", CONFIG_MAX_TOKENS);
 		return SIGIL_E_INVALID;
 	}
-	struct auth_token *nt = realloc(a->tokens, (a->n_tokens + 1) * sizeof(*nt));
-	if (nt == NULL)
+	struct auth_token *t;
+	struct config_token_src *s;
+	if (cfg_auth_add_token(a, &t, &s) != 0)
 		return SIGIL_E_NOMEM;
-	a->tokens = nt;
-	struct config_token_src *ns = realloc(a->src, (a->n_tokens + 1) * sizeof(*ns));
-	if (ns == NULL)
-		return SIGIL_E_NOMEM;
-	a->src = ns;
-	struct auth_token *t = &a->tokens[a->n_tokens];
-	struct config_token_src *s = &a->src[a->n_tokens];
-	memset(t, 0, sizeof(*t));
-	memset(s, 0, sizeof(*s));
-	a->n_tokens++;
 	snprintf(t->name, sizeof(t->name), "%s", CONFIG_ATTO_TOKEN_NAME);
 	s->any_len = true;
 	if ((s->secret_env = strdup("ATTO_SIGNER_TOKEN")) == NULL)

@@ -111,6 +111,25 @@ walk_token(struct ctx *x, struct auth_token *t, struct config_token_src *src, co
 }
 
 int
+cfg_auth_add_token(struct config_auth *a, struct auth_token **t, struct config_token_src **s)
+{
+	struct auth_token *nt = realloc(a->tokens, (a->n_tokens + 1) * sizeof(*nt));
+	if (nt == NULL)
+		return SIGIL_E_NOMEM;
+	a->tokens = nt;
+	struct config_token_src *ns = realloc(a->src, (a->n_tokens + 1) * sizeof(*ns));
+	if (ns == NULL)
+		return SIGIL_E_NOMEM;
+	a->src = ns;
+	*t = &a->tokens[a->n_tokens];
+	*s = &a->src[a->n_tokens];
+	memset(*t, 0, sizeof(**t));
+	memset(*s, 0, sizeof(**s));
+	a->n_tokens++;
+	return 0;
+}
+
+int
 cfg_walk_auth_tokens(struct ctx *x, const struct cnode *v)
 {
 	struct config_auth *a = &x->c->auth;
@@ -148,19 +167,10 @@ cfg_walk_auth_tokens(struct ctx *x, const struct cnode *v)
 				return SIGIL_E_INVALID;
 			}
 		}
-		struct auth_token *nt = realloc(a->tokens, (a->n_tokens + 1) * sizeof(*nt));
-		if (nt == NULL)
+		struct auth_token *t;
+		struct config_token_src *s;
+		if (cfg_auth_add_token(a, &t, &s) != 0)
 			return SIGIL_E_NOMEM;
-		a->tokens = nt;
-		struct config_token_src *ns = realloc(a->src, (a->n_tokens + 1) * sizeof(*ns));
-		if (ns == NULL)
-			return SIGIL_E_NOMEM;
-		a->src = ns;
-		struct auth_token *t = &a->tokens[a->n_tokens];
-		struct config_token_src *s = &a->src[a->n_tokens];
-		memset(t, 0, sizeof(*t));
-		memset(s, 0, sizeof(*s));
-		a->n_tokens++;
 		memcpy(t->name, v->keys[i], strlen(v->keys[i]) + 1);
 		s->line = v->key_lines[i];
 		if ((rc = walk_token(x, t, s, full, tv)) != 0)
