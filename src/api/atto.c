@@ -251,16 +251,14 @@ api_atto_handle(void *vctx, const struct api_request *req, struct api_response *
 	struct sigil_ctx *ctx = vctx;
 	struct sigil_state *st;
 	const struct auth_token *tok = NULL;
-	const char *secret;
-	size_t len = 0, post = 0;
+	size_t post = 0;
 	enum atto_route r;
 
 	if (strcmp(req->method, "GET") != 0) {
 		/* The signer's filter: every request but a GET shows the token
 		 * first, whatever its path; none, or a wrong one, is a bare 401. */
 		st = sigil_ctx_hold(ctx);
-		secret = auth_bearer(api_header(req, "Authorization"), &len);
-		tok = auth_token_find(st->cfg->auth.tokens, st->cfg->auth.n_tokens, secret, len);
+		tok = config_find_token(st->cfg, api_header(req, "Authorization"));
 		if (tok == NULL) {
 			atomic_fetch_add(&ctx->metrics.auth_failures, 1);
 			metrics_count_status(&ctx->metrics, 401);

@@ -230,12 +230,9 @@ api_ethrpc_handle(struct sigil_ctx *ctx, const struct api_request *req, struct a
 	struct rpc_call c = {.ctx = ctx, .peer = req->peer};
 	json_error_t jerr;
 	json_t *body, *reply = NULL;
-	const char *secret;
-	size_t len;
 
 	c.st = sigil_ctx_hold(ctx);
-	secret = auth_bearer(api_header(req, "Authorization"), &len);
-	c.tok = auth_token_find(c.st->cfg->auth.tokens, c.st->cfg->auth.n_tokens, secret, len);
+	c.tok = config_find_token(c.st->cfg, api_header(req, "Authorization"));
 	if (c.tok == NULL) {
 		atomic_fetch_add(&ctx->metrics.auth_failures, 1);
 		json_t *e = rpc_error(NULL, RPC_UNAUTHORIZED, "a token is needed (Authorization: "

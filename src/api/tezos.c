@@ -137,9 +137,6 @@ static int
 api_octez_token(struct sigil_ctx *ctx, const struct api_request *req, struct sigil_state **st,
                 const struct auth_token **tok)
 {
-	size_t len;
-	const char *secret;
-
 	*tok = NULL;
 	*st = sigil_ctx_hold(ctx);
 	if (!(*st)->cfg->auth.octez_requires_token) {
@@ -147,8 +144,7 @@ api_octez_token(struct sigil_ctx *ctx, const struct api_request *req, struct sig
 		*st = NULL;
 		return 0;
 	}
-	secret = auth_bearer(api_header(req, "Authorization"), &len);
-	*tok = auth_token_find((*st)->cfg->auth.tokens, (*st)->cfg->auth.n_tokens, secret, len);
+	*tok = config_find_token((*st)->cfg, api_header(req, "Authorization"));
 	if (*tok != NULL)
 		return 0;
 	atomic_fetch_add(&ctx->metrics.auth_failures, 1);

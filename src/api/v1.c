@@ -620,8 +620,8 @@ api_v1_handle(struct sigil_ctx *ctx, const struct api_request *req, struct api_r
 		return API_DONE;
 	}
 	st = sigil_ctx_hold(ctx);
+	tok = config_find_token(st->cfg, api_header(req, "Authorization"));
 	secret = auth_bearer(api_header(req, "Authorization"), &len);
-	tok = auth_token_find(st->cfg->auth.tokens, st->cfg->auth.n_tokens, secret, len);
 	if (tok == NULL) {
 		atomic_fetch_add(&ctx->metrics.auth_failures, 1);
 		metrics_count_status(&ctx->metrics, 401);

@@ -182,6 +182,11 @@ const struct policy_key *config_find_key(const struct sigil_config *c,
 __attribute__((warn_unused_result)) int
 config_atto_capabilities(const char *text, uint32_t *kinds, char *why, size_t cap);
 
+/* The token whose secret an Authorization header value carries ("Bearer
+ * <secret>" or the bare secret: auth/token.h), or NULL. */
+const struct auth_token *config_find_token(const struct sigil_config *c,
+                                           const char *authorization);
+
 /* The vault by name, or NULL. */
 const struct config_vault *config_find_vault(const struct sigil_config *c, const char *name);
 

@@ -371,3 +371,12 @@ cfg_auth_free(struct config_auth *a)
 	free(a->tokens);
 	memset(a, 0, sizeof(*a));
 }
+
+const struct auth_token *
+config_find_token(const struct sigil_config *c, const char *authorization)
+{
+	size_t len;
+	const char *secret = auth_bearer(authorization, &len);
+
+	return auth_token_find(c->auth.tokens, c->auth.n_tokens, secret, len);
+}
