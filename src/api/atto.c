@@ -6,21 +6,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "api/atto_body.h"
 #include "auth/token.h"
+#include "base/deadline.h"
 #include "base/errors.h"
 #include "chain/atto/chain.h"
 #include "core/sign.h"
-
-static double
-atto_now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
 
 /* {"message": msg}, as the signer's IllegalArgumentException handler. */
 static void
@@ -144,7 +136,7 @@ atto_sign_reply(struct atto_pending *p, int rc, struct sign_res *out, struct api
 	}
 	metrics_count_status(&p->ctx->metrics, res->status);
 	metrics_count_token(&p->ctx->metrics, p->token, res->status);
-	metrics_hist_observe(&p->ctx->metrics.request_ms, atto_now_ms() - p->t0);
+	metrics_hist_observe(&p->ctx->metrics.request_ms, sigil_monotonic_ms_f() - p->t0);
 }
 
 static void
@@ -179,7 +171,7 @@ atto_sign(struct sigil_ctx *ctx, struct sigil_state *st, const struct auth_token
 	struct atto_pending *p = NULL;
 	struct sign_res out;
 	char reason[160], msg[96];
-	double t0 = atto_now_ms();
+	double t0 = sigil_monotonic_ms_f();
 	int kind = chain_atto.kind_from_name(atto_posts[post].kind), rc;
 
 	if (k == NULL) {

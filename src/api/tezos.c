@@ -4,7 +4,6 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "api/body.h"
 #include "api/chains.h"
@@ -15,16 +14,9 @@
 #include "chain/tezos/chain.h"
 #include "chain/tezos/decode.h"
 #include "chain/tezos/keys.h"
+#include "base/deadline.h"
 #include "base/errors.h"
 #include "core/sign.h"
-
-static double
-api_now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
 
 static void
 api_reply_json(struct api_response *res, json_t *j)
@@ -102,7 +94,7 @@ api_sign_reply(struct sigil_ctx *ctx, int rc, struct sign_res *out, struct api_r
 	else
 		api_reply_field(res, "signature", out->signature);
 	metrics_count_status(&ctx->metrics, res->status);
-	metrics_hist_observe(&ctx->metrics.request_ms, api_now_ms() - t0);
+	metrics_hist_observe(&ctx->metrics.request_ms, sigil_monotonic_ms_f() - t0);
 }
 
 /* A signing request left pending: its answer comes from another thread.
@@ -164,7 +156,7 @@ api_post_key(struct sigil_ctx *ctx, const struct api_request *req, const char *a
 	struct sign_res out;
 	uint8_t *data = NULL;
 	size_t len;
-	double t0 = api_now_ms();
+	double t0 = sigil_monotonic_ms_f();
 	int rc;
 
 	if ((rc = api_sign_bytes(req, &data, &len)) == SIGIL_E_NOMEM) {
@@ -208,7 +200,7 @@ api_post_key(struct sigil_ctx *ctx, const struct api_request *req, const char *a
 out:
 	free(data);
 	metrics_count_status(&ctx->metrics, res->status);
-	metrics_hist_observe(&ctx->metrics.request_ms, api_now_ms() - t0);
+	metrics_hist_observe(&ctx->metrics.request_ms, sigil_monotonic_ms_f() - t0);
 	return API_DONE;
 }
 

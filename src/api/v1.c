@@ -8,7 +8,6 @@
 #include <strings.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "api/status.h"
 #include "auth/token.h"
@@ -21,14 +20,6 @@
 
 #define V1_KEY_ID_LEN SIGIL_KEY_ID_LEN /* bytes; 40 hex digits */
 #define V1_PAYLOAD_MAX (256 * 1024)
-
-static double
-v1_now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
 
 /* The stable code for an HTTP status. */
 static const char *
@@ -454,7 +445,7 @@ v1_sign_reply(struct v1_pending *p, int rc, struct sign_res *out, struct api_res
 counted:
 	metrics_count_status(&p->ctx->metrics, res->status);
 	metrics_count_token(&p->ctx->metrics, p->token, res->status);
-	metrics_hist_observe(&p->ctx->metrics.request_ms, v1_now_ms() - p->t0);
+	metrics_hist_observe(&p->ctx->metrics.request_ms, sigil_monotonic_ms_f() - p->t0);
 }
 
 static void
@@ -517,7 +508,7 @@ v1_sign(struct sigil_ctx *ctx, struct sigil_state *st, const struct auth_token *
 	size_t len = 0;
 	struct v1_pending *p = NULL;
 	struct sign_res out;
-	double t0 = v1_now_ms();
+	double t0 = sigil_monotonic_ms_f();
 	int rc;
 
 	if (body == NULL || !json_is_object(body) ||

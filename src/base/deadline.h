@@ -21,6 +21,15 @@ sigil_monotonic_ms(void)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
+/* The same with its fraction, for latencies. */
+static inline double
+sigil_monotonic_ms_f(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
 /* A deadline ms from now (ms 0: none). */
 static inline struct sigil_deadline
 sigil_deadline_in(uint64_t ms)

@@ -1,7 +1,7 @@
 #include "base/hex.h"
 #include "base/errors.h"
 
-static int
+int
 hex_nibble(char c)
 {
 	if (c >= '0' && c <= '9')

@@ -3,6 +3,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The value of one hex digit (either case), or -1. */
+int hex_nibble(char c);
+
 /* Decodes hex (either case, even length) into out. SIGIL_E_INVALID on a bad
  * digit or odd length, SIGIL_E_TOO_BIG when out is too small. */
 __attribute__((warn_unused_result)) int

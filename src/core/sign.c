@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "auth/token.h"
 #include "base/deadline.h"
@@ -24,14 +23,6 @@
 #include "policy/routes.h"
 #include "core/keyring.h"
 #include "core/sign_job.h"
-
-static double
-sign_now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
 
 /* A key whose signatures sigil makes in memory, deterministically and in
  * two halves: an Ed25519 key of a vault that signs with sigil's own split
@@ -150,7 +141,7 @@ sign_line_fill(struct sign_line *l, const struct sign_job *j, int rc)
 	    c->network_text(j->in.network, j->in.network_len, l->network, sizeof(l->network)) != 0)
 		l->network[0] = '\0';
 	l->rc = rc;
-	l->ms = sign_now_ms() - j->t0;
+	l->ms = sigil_monotonic_ms_f() - j->t0;
 	snprintf(l->reason, sizeof(l->reason), "%s", j->res.reason);
 	if (k && k->policy->log_payloads && (l->payload = malloc(2 * req->len + 1)) != NULL &&
 	    hex_encode(req->payload, req->len, l->payload, 2 * req->len + 1) != 0) {
@@ -435,7 +426,7 @@ sign_vault_after(struct sign_job *j, double t0, int rc, uint8_t *sig, size_t *si
 			*siglen = 65;
 		}
 	}
-	metrics_hist_observe(j->k->vault_ms, sign_now_ms() - t0);
+	metrics_hist_observe(j->k->vault_ms, sigil_monotonic_ms_f() - t0);
 	if (rc != 0 && j->res.reason[0] == '\0')
 		sign_vault_reason(j->k, rc, j->res.reason, sizeof(j->res.reason));
 	/* A vault that cannot serve now, under a route: defer asks the caller
@@ -483,7 +474,7 @@ sign_vault(struct sign_job *j, struct wm_mark *m, bool async)
 	struct sign_nonce *n = j->req.nonce;
 	/* The recovery id only for a chain that writes it (vault.h). */
 	struct vault_sig out = {.recid = k->chain->recid ? VAULT_RECID_WANTED : -1};
-	double t0 = sign_now_ms();
+	double t0 = sigil_monotonic_ms_f();
 	int rc, recid;
 
 	/* Tests: a vault that cannot serve (routes' fail_mode). */
@@ -709,7 +700,7 @@ sign_job_init(struct sign_job *j, struct sigil_ctx *ctx, const struct sign_reque
 	j->req = *req;
 	j->may_block = may_block;
 	j->stage = STAGE_ADMIT;
-	j->t0 = sign_now_ms();
+	j->t0 = sigil_monotonic_ms_f();
 	j->st = sigil_ctx_hold(ctx);
 	j->dl = sigil_deadline_in(SIGN_BACKEND_DEADLINE_MS(j->st));
 }
@@ -804,7 +795,7 @@ int
 sigil_prove_possession(struct sigil_ctx *ctx, const struct chain_ops *chain, const char *address,
                        const char *peer, struct sign_res *res)
 {
-	double t0 = sign_now_ms();
+	double t0 = sigil_monotonic_ms_f();
 	char lat[32];
 	int rc;
 
@@ -812,7 +803,7 @@ sigil_prove_possession(struct sigil_ctx *ctx, const struct chain_ops *chain, con
 	struct sigil_state *st = sigil_ctx_hold(ctx);
 	rc = pop_held(st, chain, address, res);
 	sigil_state_release(st);
-	snprintf(lat, sizeof(lat), "%.3f", sign_now_ms() - t0);
+	snprintf(lat, sizeof(lat), "%.3f", sigil_monotonic_ms_f() - t0);
 	log_audit("key", address, "kind", "proof_of_possession", "decision",
 	          rc == 0 ? "signed" : "refused", "error", rc == 0 ? "" : sigil_strerror(rc),
 	          "reason", res->reason, "latency_ms", lat, "peer", peer ? peer : "", NULL);

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "base/errors.h"
+#include "base/hex.h"
 #include "chain/atto/atto.h"
 
 /* RFC 4648 base32, in the lowercase AttoAddress writes. */
@@ -122,18 +123,6 @@ atto_hex_encode(const uint8_t *in, size_t len, char *out, size_t cap)
 	return 0;
 }
 
-static int
-atto_hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 int
 atto_hex_decode(const char *text, size_t textlen, uint8_t *out, size_t len)
 {
@@ -142,7 +131,7 @@ atto_hex_decode(const char *text, size_t textlen, uint8_t *out, size_t len)
 		return SIGIL_E_INVALID;
 	}
 	for (size_t i = 0; i < len; i++) {
-		int hi = atto_hex_digit(text[2 * i]), lo = atto_hex_digit(text[2 * i + 1]);
+		int hi = hex_nibble(text[2 * i]), lo = hex_nibble(text[2 * i + 1]);
 		if (hi < 0 || lo < 0) {
 			memset(out, 0, len);
 			return SIGIL_E_INVALID;

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "base/errors.h"
+#include "base/hex.h"
 #include "crypto/keccak.h"
 
 #define PK_COMPRESSED 33
@@ -69,18 +70,6 @@ eth_address_text(const uint8_t addr[static ETH_ADDR_LEN], char out[static ETH_AD
 	out[ETH_ADDR_TEXT - 1] = '\0';
 }
 
-static int
-hex_val(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int
 eth_address_parse(const char *text, size_t slen, uint8_t addr[static ETH_ADDR_LEN])
 {
@@ -93,7 +82,7 @@ eth_address_parse(const char *text, size_t slen, uint8_t addr[static ETH_ADDR_LE
 	if (slen != ETH_ADDR_TEXT - 1 || text[0] != '0' || text[1] != 'x')
 		return SIGIL_E_INVALID;
 	for (size_t i = 0; i < 2 * ETH_ADDR_LEN; i++) {
-		int v = hex_val(d[i]);
+		int v = hex_nibble(d[i]);
 
 		if (v < 0)
 			return SIGIL_E_INVALID;
