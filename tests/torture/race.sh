@@ -43,6 +43,17 @@ if kill -0 "$SPID" 2>/dev/null; then
 fi
 tt_sanitizer_clean "$T/sigild.log" || fail=1
 "$TC" scan "$T/acks.log" || fail=1
+# What sigild itself says it signed, answers lost or not: per (key, kind,
+# level, round), the winner and its one re-sign after the race, no more.
+if ! awk '/decision=signed/ {
+		k = ""
+		for (i = 1; i <= NF; i++)
+			if ($i ~ /^(key|kind|level|round)=/) k = k " " $i
+		if (++n[k] > 2) { print "race: sigild signed more than once for" k; bad = 1 }
+	}
+	END { exit bad }' "$T/sigild.log"; then
+	fail=1
+fi
 if [ "$fail" = 0 ]; then
 	TT_KEEP=0
 	echo "race: PASS"
