@@ -3,7 +3,8 @@
 # JSON), not in an HTTP answer, not in a CLI message, not in a core dump.
 #
 # Known secrets (an edsk, spsk, p2sk and BLsk, an encrypted spesk, the vault
-# and import passphrases, the client's authentication key) go through every
+# and import passphrases, the client's authentication key, bearer tokens
+# from the environment, a file and a hash, and wrong ones) go through every
 # kind of request, refused and malformed ones included, and every start-up
 # and import error. secrets_scan.py then looks for each secret in base58, hex
 # (both cases), raw bytes and derived forms, any 16-byte slice of them.
@@ -42,6 +43,12 @@ console.log(b58Encode(new Uint8Array(32).map((_, i) => i + 1), PrefixV2.Ed25519S
 [[ $SPESK_PLAIN == spsk* && $AUTH_SK == edsk* ]] || fail "taquito: $SPESK_PLAIN $AUTH_SK"
 AUTH_PK=$(node "$JS/auth_key.mjs" pk)
 
+# Bearer tokens: random letters and digits, no English.
+TOK_ENV=$(head -c 30 /dev/urandom | base64 | tr -d '+/=' | head -c 36)
+TOK_FILE=$(head -c 30 /dev/urandom | base64 | tr -d '+/=' | head -c 36)
+TOK_HASHED=$(head -c 30 /dev/urandom | base64 | tr -d '+/=' | head -c 36)
+TOK_WRONG=$(head -c 30 /dev/urandom | base64 | tr -d '+/=' | head -c 36)
+
 cat > "$T/needles" <<EOF
 all b58 edsk $EDSK
 all b58 spsk $SPSK
@@ -52,6 +59,10 @@ logs b58 auth $AUTH_SK
 all text pass-vault $PASS
 all text pass-import $IMPORT_PASS
 all text pass-wrong $WRONG_PASS
+logs text token-env $TOK_ENV
+logs text token-file $TOK_FILE
+logs text token-hashed $TOK_HASHED
+logs text token-wrong $TOK_WRONG
 EOF
 
 # Every CLI run and HTTP answer is kept in $C and scanned at the end.
@@ -70,6 +81,16 @@ http() { # http WANT METHOD URL [BODY]
 	[ $# -ge 4 ] && args+=(--data-binary "$4")
 	got=$(curl "${args[@]}") || true
 	[ "$got" = "$want" ] || fail "$m $url ${4:-}: $got, want $want: $(cat "$C/http.$N")"
+}
+
+bhttp() { # bhttp WANT AUTH-HEADER METHOD URL [BODY]: http with an Authorization
+	local want=$1 hdr=$2 m=$3 url=$4 got
+	case $hdr in Authorization:*) ;; *) hdr="Authorization: $hdr" ;; esac
+	N=$((N + 1))
+	local args=(-s -o "$C/http.$N" -w '%{http_code}' -H "$hdr" -X "$m" "$url")
+	[ $# -ge 5 ] && args+=(-H 'Content-Type: application/json' --data-binary "$5")
+	got=$(curl "${args[@]}") || true
+	[ "$got" = "$want" ] || fail "$m $url (token): $got, want $want: $(cat "$C/http.$N")"
 }
 
 # --- the CLI: imports, good and bad -------------------------------------
@@ -213,6 +234,70 @@ stop_sigild
 node -e 'for (const l of require("fs").readFileSync(process.argv[1], "utf8").split("\n"))
 	if (l.startsWith("{")) JSON.parse(l);' "$C/sigild-json.log" || fail "JSON log does not parse"
 grep -q '"decision":"refused"' "$C/sigild-json.log" || fail "no refusals in the JSON log"
+
+# --- sigild with bearer tokens: the v1 and JSON-RPC APIs --------------
+# Tokens from the environment, a file and a hash; every one presented right,
+# wrong, for the wrong capability or key, in the octez API too, at debug
+# level in both log formats. Neither they nor the wrong ones presented may
+# reach a log line, an answer or /metrics (the token's name may).
+printf '%s\n' "$TOK_FILE" > "$T/tok.file"
+chmod 600 "$T/tok.file"
+TOK_SHA=$(printf '%s' "$TOK_HASHED" | sha256sum | cut -d' ' -f1)
+write_tokens() { # write_tokens FILE JSON(true|false)
+	write_config "$1" "$2" no
+	cat >> "$1" <<YAML
+auth:
+  octez_requires_token: true
+  tokens:
+    envtok:
+      secret_env: SIGIL_TEST_TOKEN_ENV
+      capabilities: ['tezos:*', keys:read, sign:digest]
+    filetok:
+      secret_file: $T/tok.file
+      capabilities: [keys:read]
+    hashtok:
+      secret_sha256: $TOK_SHA
+      capabilities: [tezos:generic]
+      keys: [$SP]
+YAML
+}
+V1="http://127.0.0.1:$API/v1"
+tokens_drive() {
+	local b="Authorization: Bearer"
+	http 401 GET "$V1/keys"
+	bhttp 401 "$b $TOK_WRONG" GET "$V1/keys"
+	bhttp 401 "$TOK_WRONG" GET "$V1/keys"
+	bhttp 401 "$b ${TOK_ENV:0:20}" GET "$V1/keys"
+	bhttp 200 "$b $TOK_ENV" GET "$V1/keys"
+	bhttp 200 "$TOK_FILE" GET "$V1/keys"
+	bhttp 403 "$b $TOK_HASHED" GET "$V1/keys"
+	local txh=${TX//\"/} sign
+	sign() { printf '{"chain":"tezos","key_id":"%s","payload":"%s","encoding":"hex"}' "$1" "$2"; }
+	bhttp 200 "$b $TOK_ENV" POST "$V1/sign" "$(sign "$ED" "$txh")"
+	bhttp 200 "$b $TOK_HASHED" POST "$V1/sign" "$(sign "$SP" "$txh")"
+	bhttp 403 "$b $TOK_HASHED" POST "$V1/sign" "$(sign "$ED" "$txh")"   # not its key
+	bhttp 403 "$b $TOK_FILE" POST "$V1/sign" "$(sign "$ED" "$txh")"     # no capability
+	bhttp 401 "$b $TOK_WRONG" POST "$V1/sign" "$(sign "$ED" "$txh")"
+	bhttp 400 "$b $TOK_ENV" POST "$V1/sign" "{\"chain\":\"tezos\",\"key_id\":\"$ED\",\"payload\":\"$TOK_ENV\"}"
+	bhttp 401 "$b $TOK_WRONG" POST "http://127.0.0.1:$API/ethereum" '{"jsonrpc":"2.0","id":1,"method":"eth_accounts"}'
+	http 401 POST "$K/$ED" "$TX"
+	bhttp 401 "$b $TOK_WRONG" POST "$K/$ED" "$TX"
+	bhttp 200 "$b $TOK_ENV" POST "$K/$ED" "$TX"
+	bhttp 403 "$b $TOK_FILE" POST "$K/$ED" "$TX"
+	http 200 GET "http://127.0.0.1:$UTIL/metrics"
+	grep -q 'token="envtok"' "$C/http.$N" || fail "/metrics names no token: $(grep token "$C/http.$N")"
+}
+for js in false true; do
+	write_tokens "$T/tokens-$js.yaml" "$js"
+	SIGIL_TEST_TOKEN_ENV=$TOK_ENV start_sigild "$T/tokens-$js.yaml" "$C/sigild-tokens-$js.log"
+	tr '\0' '\n' < "/proc/$SIGILD_PID/environ" > "$T/environ" 2>/dev/null || true
+	grep -q "$TOK_ENV" "$T/environ" && fail "the token is still in sigild's environment"
+	tokens_drive
+	stop_sigild
+	grep -q 'token=envtok\|"token":"envtok"' "$C/sigild-tokens-$js.log" ||
+		fail "the audit log names no token ($js)"
+done
+SIGIL_TEST_TOKEN_ENV=$TOK_ENV run 0 config-tokens "$SIGIL" -c "$T/tokens-false.yaml" config check
 
 # --- sigild that cannot start ------------------------------------------
 # (text.yaml was left broken by the reload test above; json.yaml is whole.)
