@@ -15,6 +15,7 @@
 #include "base/hex.h"
 #include "base/deadline.h"
 #include "base/log.h"
+#include "base/sbuf.h"
 #include "core/keyring.h"
 #include "core/sign.h"
 
@@ -409,6 +410,44 @@ v1_sign_after(void *arg)
 	sigil_sign_after(arg);
 }
 
+/* The answer to a signature, written straight out rather than built as a
+ * jansson tree and dumped: on the Ethereum path that tree cost about a
+ * tenth of sigild's CPU per request. */
+static void
+v1_sign_answer(struct api_response *res, const char *chain, const struct sign_res *out,
+               const struct intent_op *op, const char *signed_text)
+{
+	struct sbuf b = {0};
+	const char *fields[][2] = {
+		{"chain", chain},
+		{"kind", out->kind},
+		{"asset", op ? op->asset : ""},
+		{"amount", op ? op->amount : ""},
+		{"destination", op ? op->destination : ""},
+		{"route", out->route},
+	};
+
+	sbuf_puts(&b, "{\"signature\":\"");
+	sbuf_put_json(&b, out->signature);
+	if (signed_text != NULL) {
+		sbuf_puts(&b, "\",\"signed\":\"");
+		sbuf_put_json(&b, signed_text);
+	}
+	sbuf_printf(&b, "\",\"intent\":{\"operations\":%u", (unsigned)out->n_ops);
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		sbuf_printf(&b, ",\"%s\":\"", fields[i][0]);
+		sbuf_put_json(&b, fields[i][1]);
+		sbuf_puts(&b, "\"");
+	}
+	sbuf_puts(&b, "}}");
+	size_t n;
+	char *text = sbuf_take(&b, &n);
+	if (text == NULL)
+		api_reply(res, 500, strdup("{\"error\":{\"code\":\"internal\",\"message\":\"out of memory\"}}"));
+	else
+		api_reply(res, 200, text);
+}
+
 static void
 v1_sign_reply(struct v1_pending *p, int rc, struct sign_res *out, struct api_response *res)
 {
@@ -430,17 +469,8 @@ v1_sign_reply(struct v1_pending *p, int rc, struct sign_res *out, struct api_res
 			v1_error(res, 500, "out of memory");
 			goto counted;
 		}
-		json_t *j =
-		              json_pack("{s:s,s:{s:s,s:s,s:I,s:s,s:s,s:s,s:s}}", "signature",
-		                        out->signature, "intent", "chain", p->chain, "kind", out->kind,
-		                        "operations", (json_int_t)out->n_ops, "asset",
-		                        op ? op->asset : "", "amount", op ? op->amount : "",
-		                        "destination", op ? op->destination : "", "route",
-		                        out->route);
-		if (j != NULL && signed_text != NULL)
-			json_object_set_new(j, "signed", json_string(signed_text));
+		v1_sign_answer(res, p->chain, out, op, signed_text);
 		free(signed_text);
-		v1_reply_json(res, 200, j);
 	}
 counted:
 	metrics_count_status(&p->ctx->metrics, res->status);

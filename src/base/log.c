@@ -75,82 +75,6 @@ log_puts(struct log_line *l, const char *s)
 	log_put(l, s, strlen(s));
 }
 
-/* The length of the well-formed UTF-8 sequence at s (RFC 3629: no overlong
- * forms, no surrogates, nothing above U+10FFFF), or 0. s is NUL-terminated
- * and a NUL is never a continuation byte, so no read passes the end. */
-static size_t
-log_utf8_len(const unsigned char *s)
-{
-	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
-	size_t n;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf) {
-		n = 2;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		n = 3;
-		lo = c == 0xe0 ? 0xa0 : lo;
-		hi = c == 0xed ? 0x9f : hi;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		n = 4;
-		lo = c == 0xf0 ? 0x90 : lo;
-		hi = c == 0xf4 ? 0x8f : hi;
-	} else {
-		return 0;
-	}
-	if (s[1] < lo || s[1] > hi)
-		return 0;
-	for (size_t i = 2; i < n; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	return n;
-}
-
-/* Appends s as the body of a JSON string (without quotes). The result is
- * always valid JSON (RFC 8259) whatever s holds: '"', '\\' and control
- * characters (and DEL) are escaped, and each byte that is not part of a
- * well-formed UTF-8 sequence becomes \ufffd, since a JSON reader may reject
- * the whole line for one bad byte. U+2028 and U+2029 are escaped too: some
- * log shippers split lines on them. */
-static void
-log_put_json(struct log_line *l, const char *str)
-{
-	const unsigned char *s = (const unsigned char *)str, *run = s;
-
-	while (*s) {
-		size_t n = log_utf8_len(s);
-		bool sep = n == 3 && s[0] == 0xe2 && s[1] == 0x80 && (s[2] == 0xa8 || s[2] == 0xa9);
-		if ((n == 1 && *s >= 0x20 && *s != '"' && *s != '\\' && *s != 0x7f) ||
-		    (n > 1 && !sep)) {
-			s += n;
-			continue;
-		}
-		log_put(l, (const char *)run, (size_t)(s - run));
-		char esc[8];
-		if (n == 0) {
-			snprintf(esc, sizeof(esc), "\\ufffd");
-			n = 1;
-		} else if (sep) {
-			snprintf(esc, sizeof(esc), "\\u%s", s[2] == 0xa8 ? "2028" : "2029");
-		} else if (*s == '"' || *s == '\\') {
-			snprintf(esc, sizeof(esc), "\\%c", *s);
-		} else if (*s == '\n') {
-			snprintf(esc, sizeof(esc), "\\n");
-		} else if (*s == '\r') {
-			snprintf(esc, sizeof(esc), "\\r");
-		} else if (*s == '\t') {
-			snprintf(esc, sizeof(esc), "\\t");
-		} else {
-			snprintf(esc, sizeof(esc), "\\u%04x", *s);
-		}
-		log_puts(l, esc);
-		s += n;
-		run = s;
-	}
-	log_put(l, (const char *)run, (size_t)(s - run));
-}
-
 /* Text lines are printable ASCII whatever a caller passes, because values
  * come from the network (a key id is the URL path after percent-decoding):
  * a newline would start a forged audit line, and raw bytes >= 0x80 could
@@ -269,7 +193,7 @@ log_msg(enum log_level lvl, const char *fmt, ...)
 	va_end(ap);
 	log_start(&l, lvl);
 	if (l.json) {
-		log_put_json(&l, msg);
+		sbuf_put_json(&l.b, msg);
 		log_puts(&l, "\"}");
 	} else {
 		log_put_text(&l, msg, false);
@@ -294,9 +218,9 @@ log_audit(const char *first_key, ...)
 			continue; /* absent fields are left out, not printed empty */
 		if (l.json) {
 			log_puts(&l, ",\"");
-			log_put_json(&l, k);
+			sbuf_put_json(&l.b, k);
 			log_puts(&l, "\":\"");
-			log_put_json(&l, v);
+			sbuf_put_json(&l.b, v);
 			log_puts(&l, "\"");
 		} else {
 			log_puts(&l, " ");

@@ -170,3 +170,74 @@ sbuf_free(struct sbuf *b)
 	sbuf_release(b);
 	sbuf_reset(b);
 }
+/* The length of the well-formed UTF-8 sequence at s (RFC 3629: no overlong
+ * forms, no surrogates, nothing above U+10FFFF), or 0. s is NUL-terminated
+ * and a NUL is never a continuation byte, so no read passes the end. */
+static size_t
+sbuf_utf8_len(const unsigned char *s)
+{
+	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
+	size_t n;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf) {
+		n = 2;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		n = 3;
+		lo = c == 0xe0 ? 0xa0 : lo;
+		hi = c == 0xed ? 0x9f : hi;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		n = 4;
+		lo = c == 0xf0 ? 0x90 : lo;
+		hi = c == 0xf4 ? 0x8f : hi;
+	} else {
+		return 0;
+	}
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t i = 2; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	return n;
+}
+
+/* sbuf.h: a run of plain characters is copied in one append. */
+void
+sbuf_put_json(struct sbuf *b, const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str, *run = s;
+
+	while (*s) {
+		size_t n = sbuf_utf8_len(s);
+		bool sep = n == 3 && s[0] == 0xe2 && s[1] == 0x80 && (s[2] == 0xa8 || s[2] == 0xa9);
+		if ((n == 1 && *s >= 0x20 && *s != '"' && *s != '\\' && *s != 0x7f) ||
+		    (n > 1 && !sep)) {
+			s += n;
+			continue;
+		}
+		(void)sbuf_put(b, run, (size_t)(s - run));
+		char esc[8];
+		if (n == 0) {
+			snprintf(esc, sizeof(esc), "\\ufffd");
+			n = 1;
+		} else if (sep) {
+			snprintf(esc, sizeof(esc), "\\u%s", s[2] == 0xa8 ? "2028" : "2029");
+		} else if (*s == '"' || *s == '\\') {
+			snprintf(esc, sizeof(esc), "\\%c", *s);
+		} else if (*s == '\n') {
+			snprintf(esc, sizeof(esc), "\\n");
+		} else if (*s == '\r') {
+			snprintf(esc, sizeof(esc), "\\r");
+		} else if (*s == '\t') {
+			snprintf(esc, sizeof(esc), "\\t");
+		} else {
+			snprintf(esc, sizeof(esc), "\\u%04x", *s);
+		}
+		(void)sbuf_put(b, esc, strlen(esc));
+		s += n;
+		run = s;
+	}
+	(void)sbuf_put(b, run, (size_t)(s - run));
+}
+

@@ -77,8 +77,22 @@ sbuf_put(struct sbuf *b, const void *s, size_t n)
 	return 0;
 }
 
+/* Appends the string s (without its NUL). */
+static inline int
+sbuf_puts(struct sbuf *b, const char *s)
+{
+	return sbuf_put(b, s, strlen(s));
+}
+
 /* Appends formatted text; an error is kept for sbuf_take. */
 void sbuf_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Appends s as the body of a JSON string (without its quotes): valid JSON
+ * (RFC 8259) whatever s holds. '"', '\\', control characters and DEL are
+ * escaped, U+2028 and U+2029 too (some log shippers split lines on them),
+ * and each byte that is not part of well-formed UTF-8 becomes \ufffd,
+ * since a JSON reader may reject a whole document for one bad byte. The
+ * log's JSON lines and the APIs' answers write strings with it. */
+void sbuf_put_json(struct sbuf *b, const char *s);
 /* Hands the content to the caller (malloc'ed, NUL-terminated, "" when
  * empty) and resets b, keeping max, first and wipe; NULL after an error. */
 char *sbuf_take(struct sbuf *b, size_t *len);
