@@ -5,172 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "api/json_lite.h"
 #include "base/errors.h"
-
-/* ---- a strict reader for the little JSON these bodies are ---------------- */
-
-enum aj_type { AJ_STRING, AJ_NUMBER, AJ_OBJECT };
-
-struct aj_val {
-	enum aj_type type;
-	const char *s; /* a string's text (no quotes), a number's digits */
-	size_t n;
-	uint64_t u;    /* a number's magnitude */
-	int neg;
-	int obj;       /* an object: its index in aj_doc.objs */
-};
-
-#define AJ_MEMBERS_MAX 24 /* per object: a SEND block has 14 */
-#define AJ_OBJS_MAX 2     /* the body and its target */
-
-struct aj_obj {
-	size_t n;
-	const char *key[AJ_MEMBERS_MAX];
-	size_t klen[AJ_MEMBERS_MAX];
-	struct aj_val val[AJ_MEMBERS_MAX];
-};
-
-struct aj_doc {
-	const char *p, *end;
-	struct aj_obj objs[AJ_OBJS_MAX];
-	int n_objs;
-};
-
-int
-atto_json_uint(const char *buf, size_t len, uint64_t *mag, int *neg)
-{
-	size_t i = 0;
-	uint64_t v = 0;
-
-	*mag = 0;
-	*neg = 0;
-	if (len > 0 && buf[0] == '-')
-		*neg = 1, i = 1;
-	if (i >= len || buf[i] < '0' || buf[i] > '9' || (buf[i] == '0' && len - i > 1))
-		return SIGIL_E_INVALID;
-	for (; i < len; i++) {
-		unsigned d = (unsigned)(buf[i] - '0');
-		if (buf[i] < '0' || buf[i] > '9' || v > (UINT64_MAX - d) / 10)
-			return SIGIL_E_INVALID;
-		v = v * 10 + d;
-	}
-	*mag = v;
-	return 0;
-}
-
-static void
-aj_ws(struct aj_doc *d)
-{
-	while (d->p < d->end && (*d->p == ' ' || *d->p == '\t' || *d->p == '\n' || *d->p == '\r'))
-		d->p++;
-}
-
-/* A string without escapes or control characters: its text. */
-static int
-aj_string(struct aj_doc *d, const char **s, size_t *n)
-{
-	const char *q;
-
-	if (d->p >= d->end || *d->p != '"')
-		return SIGIL_E_INVALID;
-	for (q = ++d->p; q < d->end && *q != '"'; q++)
-		if (*q == '\\' || (unsigned char)*q < 0x20)
-			return SIGIL_E_INVALID;
-	if (q >= d->end)
-		return SIGIL_E_INVALID;
-	*s = d->p;
-	*n = (size_t)(q - d->p);
-	d->p = q + 1;
-	return 0;
-}
-
-static int aj_object(struct aj_doc *d, int depth, int *index);
-
-static int
-aj_value(struct aj_doc *d, int depth, struct aj_val *v)
-{
-	const char *q = d->p;
-
-	memset(v, 0, sizeof(*v));
-	if (d->p >= d->end)
-		return SIGIL_E_INVALID;
-	if (*d->p == '"') {
-		v->type = AJ_STRING;
-		return aj_string(d, &v->s, &v->n);
-	}
-	if (*d->p == '{') {
-		v->type = AJ_OBJECT;
-		return aj_object(d, depth + 1, &v->obj);
-	}
-	while (q < d->end && (*q == '-' || (*q >= '0' && *q <= '9')))
-		q++;
-	v->type = AJ_NUMBER;
-	v->s = d->p;
-	v->n = (size_t)(q - d->p);
-	d->p = q;
-	/* A fraction or an exponent is not a whole number: the next byte
-	 * must end the value. */
-	return atto_json_uint(v->s, v->n, &v->u, &v->neg);
-}
-
-static int
-aj_object(struct aj_doc *d, int depth, int *index)
-{
-	struct aj_obj *o;
-	int rc;
-
-	if (depth >= AJ_OBJS_MAX || d->n_objs >= AJ_OBJS_MAX || d->p >= d->end || *d->p != '{')
-		return SIGIL_E_INVALID;
-	*index = d->n_objs;
-	o = &d->objs[d->n_objs++];
-	d->p++;
-	aj_ws(d);
-	if (d->p < d->end && *d->p == '}') {
-		d->p++;
-		return 0;
-	}
-	for (;;) {
-		if (o->n >= AJ_MEMBERS_MAX)
-			return SIGIL_E_INVALID;
-		aj_ws(d);
-		if ((rc = aj_string(d, &o->key[o->n], &o->klen[o->n])) != 0)
-			return rc;
-		for (size_t i = 0; i < o->n; i++)
-			if (o->klen[i] == o->klen[o->n] && memcmp(o->key[i], o->key[o->n], o->klen[i]) == 0)
-				return SIGIL_E_INVALID; /* named twice */
-		aj_ws(d);
-		if (d->p >= d->end || *d->p++ != ':')
-			return SIGIL_E_INVALID;
-		aj_ws(d);
-		if ((rc = aj_value(d, depth, &o->val[o->n])) != 0)
-			return rc;
-		o->n++;
-		aj_ws(d);
-		if (d->p >= d->end)
-			return SIGIL_E_INVALID;
-		if (*d->p == '}') {
-			d->p++;
-			return 0;
-		}
-		if (*d->p++ != ',')
-			return SIGIL_E_INVALID;
-	}
-}
-
-static int
-aj_parse(struct aj_doc *d, const char *buf, size_t len)
-{
-	int top, rc;
-
-	memset(d, 0, sizeof(*d));
-	d->p = buf;
-	d->end = buf + len;
-	aj_ws(d);
-	if ((rc = aj_object(d, 0, &top)) != 0)
-		return rc;
-	aj_ws(d);
-	return d->p == d->end ? 0 : SIGIL_E_INVALID;
-}
 
 /* ---- the fields of blocks and votes ---------------------------------------- */
 
@@ -212,7 +48,7 @@ static const uint32_t af_optional[ATTO_BLOCK_TYPES] = {
                  B(AF_BLOCK_HASH) | B(AF_TIMESTAMP))
 
 struct af_ctx {
-	const struct aj_val *f[AF_N];
+	const struct jl_val *f[AF_N];
 	uint32_t have;
 	char *reason;
 	size_t cap;
@@ -227,7 +63,7 @@ af_fail(struct af_ctx *c, const char *what, enum af f)
 
 /* The members of object o into c->f by name; an unknown one is refused. */
 static int
-af_collect(struct af_ctx *c, const struct aj_obj *o)
+af_collect(struct af_ctx *c, const struct jl_obj *o)
 {
 	for (size_t i = 0; i < o->n; i++) {
 		int f = -1;
@@ -264,9 +100,9 @@ af_shape(struct af_ctx *c, uint32_t required, uint32_t optional)
 static int
 af_u64(struct af_ctx *c, enum af f, uint64_t max, uint64_t *out)
 {
-	const struct aj_val *v = c->f[f];
+	const struct jl_val *v = c->f[f];
 
-	if (v->type != AJ_NUMBER || v->neg || v->u > max) {
+	if (v->type != JL_NUMBER || v->neg || v->u > max) {
 		char what[64];
 		snprintf(what, sizeof(what), "a whole number from 0 to %llu expected",
 		         (unsigned long long)max);
@@ -279,9 +115,9 @@ af_u64(struct af_ctx *c, enum af f, uint64_t max, uint64_t *out)
 static int
 af_bytes(struct af_ctx *c, enum af f, uint8_t *out, size_t len)
 {
-	const struct aj_val *v = c->f[f];
+	const struct jl_val *v = c->f[f];
 
-	if (v->type != AJ_STRING || v->n != 2 * len || atto_hex_decode(v->s, v->n, out, len) != 0) {
+	if (v->type != JL_STRING || v->n != 2 * len || atto_hex_decode(v->s, v->n, out, len) != 0) {
 		char what[48];
 		snprintf(what, sizeof(what), "%zu bytes in hex expected", len);
 		return af_fail(c, what, f);
@@ -292,8 +128,8 @@ af_bytes(struct af_ctx *c, enum af f, uint8_t *out, size_t len)
 static int
 af_v1(struct af_ctx *c, enum af f)
 {
-	const struct aj_val *v = c->f[f];
-	if (v->type != AJ_STRING || v->n != 2 || memcmp(v->s, "V1", 2) != 0)
+	const struct jl_val *v = c->f[f];
+	if (v->type != JL_STRING || v->n != 2 || memcmp(v->s, "V1", 2) != 0)
 		return af_fail(c, "\"V1\" expected", f);
 	return 0;
 }
@@ -302,13 +138,13 @@ af_v1(struct af_ctx *c, enum af f)
 static int
 af_address(struct af_ctx *c, enum af f, const uint8_t pk[static ATTO_PK_LEN])
 {
-	const struct aj_val *v = c->f[f];
+	const struct jl_val *v = c->f[f];
 	char text[ATTO_ADDRESS_TEXT_MAX + 1];
 	uint8_t got[ATTO_PK_LEN];
 
 	if (v == NULL)
 		return 0;
-	if (v->type != AJ_STRING || v->n >= sizeof(text))
+	if (v->type != JL_STRING || v->n >= sizeof(text))
 		return af_fail(c, "an atto:// address expected", f);
 	memcpy(text, v->s, v->n);
 	text[v->n] = '\0';
@@ -320,8 +156,8 @@ af_address(struct af_ctx *c, enum af f, const uint8_t pk[static ATTO_PK_LEN])
 static int
 af_enum(struct af_ctx *c, enum af f, int (*from_name)(const char *, size_t), int *out)
 {
-	const struct aj_val *v = c->f[f];
-	if (v->type != AJ_STRING || (*out = from_name(v->s, v->n)) < 0)
+	const struct jl_val *v = c->f[f];
+	if (v->type != JL_STRING || (*out = from_name(v->s, v->n)) < 0)
 		return af_fail(c, "unknown name", f);
 	return 0;
 }
@@ -336,7 +172,7 @@ af_timestamp(struct af_ctx *c, int64_t *out)
 }
 
 static int
-atto_body_block(struct af_ctx *c, const struct aj_obj *o, struct atto_body *out)
+atto_body_block(struct af_ctx *c, const struct jl_obj *o, struct atto_body *out)
 {
 	struct atto_block b;
 	uint64_t version = 0;
@@ -387,7 +223,7 @@ atto_body_block(struct af_ctx *c, const struct aj_obj *o, struct atto_body *out)
 }
 
 static int
-atto_body_vote(struct af_ctx *c, const struct aj_obj *o, struct atto_body *out)
+atto_body_vote(struct af_ctx *c, const struct jl_obj *o, struct atto_body *out)
 {
 	struct atto_vote v;
 	uint64_t version = 0;
@@ -411,10 +247,10 @@ atto_body_vote(struct af_ctx *c, const struct aj_obj *o, struct atto_body *out)
 /* {"target": "<hex>", "timestamp": n}: the challenge, then the
  * timestamp's 8 bytes little-endian. */
 static int
-atto_body_challenge(const struct aj_doc *d, struct atto_body *out, char *reason, size_t cap)
+atto_body_challenge(const struct jl_doc *d, struct atto_body *out, char *reason, size_t cap)
 {
-	const struct aj_obj *o = &d->objs[0];
-	const struct aj_val *target = NULL, *ts = NULL;
+	const struct jl_obj *o = &d->objs[0];
+	const struct jl_val *target = NULL, *ts = NULL;
 
 	for (size_t i = 0; i < o->n; i++) {
 		if (o->klen[i] == 6 && memcmp(o->key[i], "target", 6) == 0)
@@ -431,7 +267,7 @@ atto_body_challenge(const struct aj_doc *d, struct atto_body *out, char *reason,
 		snprintf(reason, cap, "the body is {\"target\": <challenge hex>, \"timestamp\": <ms>}");
 		return SIGIL_E_INVALID;
 	}
-	if (target->type != AJ_STRING || target->n % 2 != 0) {
+	if (target->type != JL_STRING || target->n % 2 != 0) {
 		snprintf(reason, cap, "target: the challenge in hex expected");
 		return SIGIL_E_INVALID;
 	}
@@ -447,7 +283,7 @@ atto_body_challenge(const struct aj_doc *d, struct atto_body *out, char *reason,
 		snprintf(reason, cap, "target: the challenge in hex expected");
 		return SIGIL_E_INVALID;
 	}
-	if (ts->type != AJ_NUMBER || ts->neg || ts->u > (uint64_t)INT64_MAX) {
+	if (ts->type != JL_NUMBER || ts->neg || ts->u > (uint64_t)INT64_MAX) {
 		snprintf(reason, cap, "timestamp: milliseconds since 1970 expected");
 		return SIGIL_E_INVALID;
 	}
@@ -461,7 +297,7 @@ int
 atto_body_parse(enum atto_req r, const char *buf, size_t len, struct atto_body *out,
                 char *reason, size_t cap)
 {
-	struct aj_doc d;
+	struct jl_doc d;
 	struct af_ctx c = {.reason = reason, .cap = cap};
 	int rc;
 
@@ -472,18 +308,18 @@ atto_body_parse(enum atto_req r, const char *buf, size_t len, struct atto_body *
 		snprintf(reason, cap, "body larger than %d bytes", ATTO_BODY_MAX);
 		return SIGIL_E_TOO_BIG;
 	}
-	if (buf == NULL || aj_parse(&d, buf, len) != 0) {
+	if (buf == NULL || jl_parse(&d, buf, len) != 0) {
 		snprintf(reason, cap, "the body is not JSON as the Atto signer takes it");
 		return SIGIL_E_INVALID;
 	}
 	if (r == ATTO_REQ_CHALLENGE)
 		rc = atto_body_challenge(&d, out, reason, cap);
 	else if (d.objs[0].n != 1 || d.objs[0].klen[0] != 6 ||
-	         memcmp(d.objs[0].key[0], "target", 6) != 0 || d.objs[0].val[0].type != AJ_OBJECT) {
+	         memcmp(d.objs[0].key[0], "target", 6) != 0 || d.objs[0].val[0].type != JL_OBJECT) {
 		snprintf(reason, cap, "the body is {\"target\": {…}}");
 		rc = SIGIL_E_INVALID;
 	} else {
-		const struct aj_obj *o = &d.objs[d.objs[0].val[0].obj];
+		const struct jl_obj *o = &d.objs[d.objs[0].val[0].obj];
 		rc = r == ATTO_REQ_BLOCK ? atto_body_block(&c, o, out) : atto_body_vote(&c, o, out);
 	}
 	if (rc != 0) {

@@ -39,10 +39,4 @@ __attribute__((warn_unused_result)) int
 atto_body_parse(enum atto_req r, const char *buf, size_t len, struct atto_body *out,
                 char *reason, size_t cap);
 
-/* A JSON whole number's text (buf, len: exactly the number, nothing
- * around it) as a sign and magnitude: "-"? then "0" or [1-9][0-9]*, at
- * most UINT64_MAX. SIGIL_E_INVALID otherwise. */
-__attribute__((warn_unused_result)) int
-atto_json_uint(const char *buf, size_t len, uint64_t *mag, int *neg);
-
 #endif

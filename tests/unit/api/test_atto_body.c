@@ -15,6 +15,7 @@
 #include "../unit_util.h"
 
 #include "api/atto_body.h"
+#include "api/json_lite.h"
 #include "base/errors.h"
 
 #define PK "A5E7E4B3B93150314E1177D5B9DE0057626B16A4B3C3F1DB37DF67628A5EF457"
@@ -41,18 +42,18 @@ test_uint(void **state)
 	uint64_t u;
 	int neg;
 	(void)state;
-	assert_int_equal(atto_json_uint("18446744073709551615", 20, &u, &neg), 0);
+	assert_int_equal(jl_uint("18446744073709551615", 20, &u, &neg), 0);
 	assert_true(u == UINT64_MAX && !neg);
-	assert_int_equal(atto_json_uint("18000000000000000000", 20, &u, &neg), 0);
+	assert_int_equal(jl_uint("18000000000000000000", 20, &u, &neg), 0);
 	assert_true(u == UINT64_C(18000000000000000000));
-	assert_int_equal(atto_json_uint("-5", 2, &u, &neg), 0);
+	assert_int_equal(jl_uint("-5", 2, &u, &neg), 0);
 	assert_true(u == 5 && neg);
-	assert_int_equal(atto_json_uint("0", 1, &u, &neg), 0);
-	assert_int_equal(atto_json_uint("18446744073709551616", 20, &u, &neg), SIGIL_E_INVALID);
-	assert_int_equal(atto_json_uint("01", 2, &u, &neg), SIGIL_E_INVALID);
-	assert_int_equal(atto_json_uint("-", 1, &u, &neg), SIGIL_E_INVALID);
-	assert_int_equal(atto_json_uint("", 0, &u, &neg), SIGIL_E_INVALID);
-	assert_int_equal(atto_json_uint("1-", 2, &u, &neg), SIGIL_E_INVALID);
+	assert_int_equal(jl_uint("0", 1, &u, &neg), 0);
+	assert_int_equal(jl_uint("18446744073709551616", 20, &u, &neg), SIGIL_E_INVALID);
+	assert_int_equal(jl_uint("01", 2, &u, &neg), SIGIL_E_INVALID);
+	assert_int_equal(jl_uint("-", 1, &u, &neg), SIGIL_E_INVALID);
+	assert_int_equal(jl_uint("", 0, &u, &neg), SIGIL_E_INVALID);
+	assert_int_equal(jl_uint("1-", 2, &u, &neg), SIGIL_E_INVALID);
 }
 
 static const char send_block[] =
