@@ -54,8 +54,8 @@ sr_scalar_canonical(const uint8_t s[32])
 	for (int i = 31; i >= 0; i--) {
 		unsigned a = s[i], b = sr_order[i];
 
-		lt |= eq & ((a - b) >> 8);           /* a < b: the subtraction wrapped */
-		eq &= ((a ^ b) - 1) >> 8;            /* a == b: only 0 - 1 wraps */
+		lt |= eq & ((a - b) >> 8); /* a < b: the subtraction wrapped */
+		eq &= ((a ^ b) - 1) >> 8;  /* a == b: only 0 - 1 wraps */
 	}
 	return (lt & 1) != 0;
 }
