@@ -42,8 +42,12 @@ add_executable(bench_enclave_rpc bench/enclave_rpc.c)
 target_link_libraries(bench_enclave_rpc PRIVATE sigil_bench_common sigil_enclave_proto
                       sigil_vault)
 
+# sr25519 (Polkadot) beside Ed25519 and one ristretto255 base multiplication.
+add_executable(bench_sr25519_raw bench/sr25519_raw.c)
+target_link_libraries(bench_sr25519_raw PRIVATE sigil_bench_common sigil_crypto)
+
 set(_bench_tools bench_raw bench_fsync bench_bare bench_load bench_mkvault bench_startup
-    bench_enclave_rpc)
+    bench_enclave_rpc bench_sr25519_raw)
 
 # A PKCS#11 token alone (SoftHSM2 in make bench): C_SignInit + C_Sign per
 # second. Built only where p11-kit's PKCS#11 header is; the module itself
