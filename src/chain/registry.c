@@ -6,12 +6,14 @@
 #include "chain/ethereum/chain.h"
 #include "chain/atto/chain.h"
 #include "chain/raw/raw.h"
+#include "chain/solana/chain.h"
 #include "chain/tezos/chain.h"
 
 static const struct chain_ops *const chains[] = {
 	&chain_tezos,
 	&chain_ethereum,
 	&chain_atto,
+	&chain_solana,
 #ifdef SIGIL_TEST_HOOKS
 	&chain_raw_ed25519, /* the tests' second chain (chain/raw/raw.h) */
 #endif

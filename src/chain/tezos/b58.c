@@ -8,20 +8,19 @@
  * say: 0396c028, 02051e3519, 28ab40cf, 069587cc and 0574.
  *
  * Every buffer here may hold a secret key (edsk, spsk…), so each one is
- * wiped before return. Work is quadratic in the length, which the
- * TZ_B58_MAX ceiling keeps small. */
+ * wiped before return. The base58 itself is base/b58.c. */
 #include "chain/tezos/b58.h"
 
 #include <string.h>
 
 #include <sodium.h>
 
+#include "base/b58.h"
 #include "base/errors.h"
 #include "crypto/sig.h"
 
 #define B58_CHECKSUM_LEN 4
-/* Bytes behind TZ_B58_MAX characters: 160 * log(58)/log(256) < 118. */
-#define B58_MAX_BYTES 120
+_Static_assert(TZ_B58_MAX == B58_TEXT_MAX, "Tezos's text ceiling is the codec's");
 
 struct tz_prefix_def {
 	const char *name;
@@ -60,9 +59,6 @@ static const struct tz_prefix_def prefixes[TZ_P_COUNT] = {
 	[TZ_P_O] = {"o", {0x05, 0x74}, 2, 32},
 };
 
-static const char b58_alphabet[] =
-	"123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
-
 const char *
 tz_prefix_name(enum tz_prefix p)
 {
@@ -75,17 +71,6 @@ tz_prefix_payload_len(enum tz_prefix p)
 	return (unsigned)p < TZ_P_COUNT ? prefixes[p].payload : 0;
 }
 
-static int
-b58_digit(char c)
-{
-	const char *hit;
-
-	if (c == '\0')
-		return -1;
-	hit = strchr(b58_alphabet, c);
-	return hit != NULL ? (int)(hit - b58_alphabet) : -1;
-}
-
 static void
 checksum(const uint8_t *data, size_t len, uint8_t out[B58_CHECKSUM_LEN])
 {
@@ -96,117 +81,10 @@ checksum(const uint8_t *data, size_t len, uint8_t out[B58_CHECKSUM_LEN])
 	sodium_memzero(h, sizeof(h));
 }
 
-/* Plain base58 of len bytes into out (NUL-terminated). */
-static int
-b58_encode_raw(const uint8_t *data, size_t len, char *out, size_t outcap)
-{
-	/* Limbs of 58^5 (< 2^30) folded with 32 input bits at a time: a limb
-	 * shifted by 32 still fits in 64 bits, and this does about a twentieth
-	 * of the divisions of the byte-by-digit method (encoding signatures
-	 * showed up in the sign path's profile). */
-	enum { B58_LIMB_DIGITS = 5 };
-	static const uint64_t base = 58ull * 58 * 58 * 58 * 58;
-	uint32_t limbs[(B58_MAX_BYTES * 138 / 100) / B58_LIMB_DIGITS + 2];
-	uint8_t digits[sizeof(limbs) / sizeof(limbs[0]) * B58_LIMB_DIGITS];
-	size_t nl = 0, ndig, zeros = 0, need, i;
-	int rc = SIGIL_E_TOO_BIG;
-
-	while (zeros < len && data[zeros] == 0)
-		zeros++;
-	i = zeros;
-	while (i < len) {
-		/* The first chunk takes the odd bytes so the rest are whole words. */
-		size_t take = (i == zeros && (len - zeros) % 4) ? (len - zeros) % 4 : 4;
-		uint64_t carry = 0;
-		for (size_t k = 0; k < take; k++)
-			carry = carry << 8 | data[i + k];
-		for (size_t j = 0; j < nl; j++) {
-			carry += (uint64_t)limbs[j] << (8 * take);
-			limbs[j] = (uint32_t)(carry % base);
-			carry /= base;
-		}
-		while (carry > 0) {
-			limbs[nl++] = (uint32_t)(carry % base);
-			carry /= base;
-		}
-		i += take;
-	}
-	/* Little-endian base-58 digits, then drop the leading zero digits that
-	 * the top limb padded in. */
-	ndig = 0;
-	for (size_t j = 0; j < nl; j++) {
-		uint32_t v = limbs[j];
-		for (int k = 0; k < B58_LIMB_DIGITS; k++) {
-			digits[ndig++] = (uint8_t)(v % 58);
-			v /= 58;
-		}
-	}
-	while (ndig > 0 && digits[ndig - 1] == 0)
-		ndig--;
-	need = zeros + ndig + 1;
-	if (need > outcap)
-		goto out;
-	memset(out, '1', zeros);
-	for (size_t j = 0; j < ndig; j++)
-		out[zeros + j] = b58_alphabet[digits[ndig - 1 - j]];
-	out[zeros + ndig] = '\0';
-	rc = 0;
-out:
-	sodium_memzero(limbs, sizeof(limbs));
-	sodium_memzero(digits, sizeof(digits));
-	return rc;
-}
-
-/* Plain base58 of slen characters into bytes (big-endian). */
-static int
-b58_decode_raw(const char *s, size_t slen, uint8_t out[B58_MAX_BYTES], size_t *outlen)
-{
-	uint8_t bytes[B58_MAX_BYTES];
-	size_t nbytes = 0, zeros = 0;
-	int rc = SIGIL_E_INVALID;
-
-	*outlen = 0;
-	if (slen > TZ_B58_MAX)
-		return SIGIL_E_TOO_BIG;
-	/* Characters first, so a bad one is reported as such. */
-	for (size_t i = 0; i < slen; i++)
-		if (b58_digit(s[i]) < 0)
-			return SIGIL_E_INVALID;
-	while (zeros < slen && s[zeros] == '1')
-		zeros++;
-	for (size_t i = zeros; i < slen; i++) {
-		unsigned carry = (unsigned)b58_digit(s[i]);
-
-		for (size_t j = 0; j < nbytes; j++) {
-			carry += (unsigned)bytes[j] * 58;
-			bytes[j] = (uint8_t)carry;
-			carry >>= 8;
-		}
-		while (carry > 0) {
-			if (nbytes == sizeof(bytes))
-				goto out; /* cannot happen under TZ_B58_MAX; kept as a guard */
-			bytes[nbytes++] = (uint8_t)carry;
-			carry >>= 8;
-		}
-	}
-	if (zeros + nbytes > B58_MAX_BYTES) {
-		rc = SIGIL_E_TOO_BIG;
-		goto out;
-	}
-	memset(out, 0, zeros);
-	for (size_t j = 0; j < nbytes; j++)
-		out[zeros + j] = bytes[nbytes - 1 - j];
-	*outlen = zeros + nbytes;
-	rc = 0;
-out:
-	sodium_memzero(bytes, sizeof(bytes));
-	return rc;
-}
-
 int
 b58check_encode(const uint8_t *data, size_t len, char *out, size_t outcap)
 {
-	uint8_t buf[B58_MAX_BYTES];
+	uint8_t buf[B58_BYTES_MAX];
 	int rc;
 
 	if (outcap > 0)
@@ -215,7 +93,7 @@ b58check_encode(const uint8_t *data, size_t len, char *out, size_t outcap)
 		return SIGIL_E_TOO_BIG;
 	memcpy(buf, data, len);
 	checksum(data, len, buf + len);
-	rc = b58_encode_raw(buf, len + B58_CHECKSUM_LEN, out, outcap);
+	rc = b58_encode(buf, len + B58_CHECKSUM_LEN, out, outcap);
 	sodium_memzero(buf, sizeof(buf));
 	if (rc != 0 && outcap > 0)
 		out[0] = '\0';
@@ -224,14 +102,14 @@ b58check_encode(const uint8_t *data, size_t len, char *out, size_t outcap)
 
 /* Decodes and checks the checksum; buf receives the bytes before it. */
 static int
-b58check_decode_inner(const char *s, size_t slen, uint8_t buf[B58_MAX_BYTES], size_t *len)
+b58check_decode_inner(const char *s, size_t slen, uint8_t buf[B58_BYTES_MAX], size_t *len)
 {
 	uint8_t sum[B58_CHECKSUM_LEN];
 	size_t n;
 	int rc;
 
 	*len = 0;
-	if ((rc = b58_decode_raw(s, slen, buf, &n)) != 0)
+	if ((rc = b58_decode(s, slen, buf, B58_BYTES_MAX, &n)) != 0)
 		return rc;
 	if (n < B58_CHECKSUM_LEN)
 		return SIGIL_E_INCOMPLETE;
@@ -245,7 +123,7 @@ b58check_decode_inner(const char *s, size_t slen, uint8_t buf[B58_MAX_BYTES], si
 int
 b58check_decode(const char *s, size_t slen, uint8_t *out, size_t outcap, size_t *outlen)
 {
-	uint8_t buf[B58_MAX_BYTES];
+	uint8_t buf[B58_BYTES_MAX];
 	size_t n;
 	int rc;
 
@@ -266,7 +144,7 @@ out:
 int
 tz_b58_encode(enum tz_prefix p, const uint8_t *data, size_t len, char *out, size_t outcap)
 {
-	uint8_t buf[B58_MAX_BYTES];
+	uint8_t buf[B58_BYTES_MAX];
 	const struct tz_prefix_def *d;
 	int rc;
 
@@ -306,7 +184,7 @@ int
 tz_b58_decode(const char *s, size_t slen, enum tz_prefix p, uint8_t *out, size_t outcap,
               size_t *outlen)
 {
-	uint8_t buf[B58_MAX_BYTES];
+	uint8_t buf[B58_BYTES_MAX];
 	const struct tz_prefix_def *d;
 	size_t n;
 	int rc;
@@ -336,7 +214,7 @@ int
 tz_b58_decode_any(const char *s, size_t slen, enum tz_prefix *p, uint8_t *out,
                   size_t outcap, size_t *outlen)
 {
-	uint8_t buf[B58_MAX_BYTES];
+	uint8_t buf[B58_BYTES_MAX];
 	size_t n;
 	int rc;
 
