@@ -721,6 +721,34 @@ test_ambiguous_end(void **state)
 	assert_memory_equal(d.genesis, g2, 32);
 }
 
+/* A runtime without CheckMetadataHash: no mode byte, 72 bytes of
+ * additional, read from the end after an unknown call. */
+static void
+test_no_metadata_hash(void **state)
+{
+	struct dot_network old = dot_net_westend;
+	struct dot_payload d;
+	struct pb p = {.n = 0};
+
+	(void)state;
+	old.metadata_hash = false;
+	put_transfer(&p, &old, 3, bob_hex, 77);
+	put_tail(&p, &old, "00", 1, 2, -1, NULL);
+	assert_int_equal(decode(&p, &old, &d), 0);
+	assert_true(d.call_known && d.has_additional && !d.has_metadata_hash);
+	assert_string_equal(d.ops[0].amount, "77");
+	assert_string_equal(d.tip, "2");
+	assert_int_equal(decode(&p, &dot_net_westend, &d), SIGIL_E_INVALID); /* mode 0xf8 */
+	all_cuts_refused(&p, &old);
+	p.n = 0;
+	put_hex(&p, "0000" "04" "ff");
+	put_tail(&p, &old, "a502", 1, 2, -1, NULL);
+	assert_int_equal(decode(&p, &old, &d), 0);
+	assert_true(!d.call_known && d.has_additional && d.opaque);
+	assert_int_equal(d.tx_version, 26);
+	all_cuts_refused(&p, &old);
+}
+
 static void
 test_signing_bytes(void **state)
 {
@@ -762,6 +790,7 @@ main(void)
 		cmocka_unit_test(test_wrong_indices),
 		cmocka_unit_test(test_extra_refused),
 		cmocka_unit_test(test_ambiguous_end),
+		cmocka_unit_test(test_no_metadata_hash),
 		cmocka_unit_test(test_signing_bytes),
 	};
 
