@@ -132,6 +132,12 @@ function payloadVector() {
 	const payload = u8aConcat(
 		c.bytes, eraBytes, compactToU8a(nonce), compactToU8a(tip), u8(mode),
 		u32(spec), u32(txv), net.genesis, block, mode ? u8aConcat(u8(1), mh) : u8(0));
+	// After an unknown call sigil reads the end both ways CheckMetadataHash
+	// allows; random bytes fit the wrong way too about once in 65536, and
+	// then no network can be told (the unit tests cover that): draw again.
+	const L = payload.length;
+	if (!c.known && L >= 111 && payload[L - 33] === 1 && payload[L - 106] === 1 &&
+		payload[L - 1] === 0 && payload[L - 74] === 0) return payloadVector();
 	const sign = payload.length > 256 ? blake2AsU8a(payload, 256) : payload;
 	const opaque = !c.known || c.ops.some((o) => o.kind === "transfer_all" || !o.account);
 	emit({
