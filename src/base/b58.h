@@ -1,6 +1,6 @@
 /* Plain base58 (the Bitcoin alphabet, no checksum): the one codec under
- * Tezos's base58check (chain/tezos/b58.c) and Solana's addresses and
- * signatures (chain/solana/). */
+ * Tezos's base58check (chain/tezos/b58.c), Solana's addresses and
+ * signatures (chain/solana/) and Polkadot's SS58 (chain/polkadot/ss58.c). */
 #ifndef SIGIL_B58_H
 #define SIGIL_B58_H
 #include <stddef.h>

@@ -9,7 +9,7 @@
 #include <sodium.h>
 
 #include "base/errors.h"
-#include "chain/polkadot/b58.h"
+#include "base/b58.h"
 
 #define SS58_CHECKSUM_LEN 2
 #define SS58_RAW_MAX (2 + DOT_ACCOUNT_LEN + SS58_CHECKSUM_LEN)
@@ -62,7 +62,7 @@ dot_ss58_encode(uint16_t prefix, const uint8_t id[static DOT_ACCOUNT_LEN], char 
 	memcpy(raw + n, id, DOT_ACCOUNT_LEN);
 	n += DOT_ACCOUNT_LEN;
 	ss58_checksum(raw, n, raw + n);
-	return dot_b58_encode(raw, n + SS58_CHECKSUM_LEN, out, cap);
+	return b58_encode(raw, n + SS58_CHECKSUM_LEN, out, cap);
 }
 
 /* The prefix at the start of raw (n bytes, n >= 2): its length, or 0. */
@@ -82,13 +82,13 @@ prefix_get(const uint8_t *raw, uint16_t *prefix)
 int
 dot_ss58_decode(const char *s, size_t slen, uint16_t *prefix, uint8_t id[static DOT_ACCOUNT_LEN])
 {
-	uint8_t raw[DOT_B58_MAX_BYTES], sum[SS58_CHECKSUM_LEN];
+	uint8_t raw[B58_BYTES_MAX], sum[SS58_CHECKSUM_LEN];
 	size_t n, plen;
 	int rc;
 
 	*prefix = 0;
 	memset(id, 0, DOT_ACCOUNT_LEN);
-	if ((rc = dot_b58_decode(s, slen, raw, sizeof(raw), &n)) != 0)
+	if ((rc = b58_decode(s, slen, raw, sizeof(raw), &n)) != 0)
 		return rc;
 	if (n < 2 || (plen = prefix_get(raw, prefix)) == 0 || !prefix_ok(*prefix) ||
 	    n != plen + DOT_ACCOUNT_LEN + SS58_CHECKSUM_LEN) {

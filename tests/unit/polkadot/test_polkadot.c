@@ -18,7 +18,7 @@
 #include <sodium.h>
 
 #include "base/errors.h"
-#include "chain/polkadot/b58.h"
+#include "base/b58.h"
 #include "chain/polkadot/extrinsic.h"
 #include "chain/polkadot/scale.h"
 #include "chain/polkadot/ss58.h"
@@ -184,7 +184,7 @@ forge(const uint8_t *body, size_t n, char *out, size_t cap)
 	crypto_generichash_update(&st, body, n);
 	crypto_generichash_final(&st, h, 64);
 	memcpy(raw + n, h, 2);
-	assert_int_equal(dot_b58_encode(raw, n + 2, out, cap), 0);
+	assert_int_equal(b58_encode(raw, n + 2, out, cap), 0);
 }
 
 static void
@@ -192,7 +192,7 @@ test_ss58_refused(void **state)
 {
 	const char *alice42 = "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY";
 	uint8_t body[40], id[32];
-	char text[DOT_B58_MAX_CHARS], bad[128];
+	char text[B58_TEXT_MAX], bad[B58_TEXT_MAX + 40];
 	uint16_t prefix;
 
 	(void)state;
