@@ -5,6 +5,7 @@
 
 #include "chain/ethereum/chain.h"
 #include "chain/atto/chain.h"
+#include "chain/polkadot/chain.h"
 #include "chain/raw/raw.h"
 #include "chain/solana/chain.h"
 #include "chain/tezos/chain.h"
@@ -14,6 +15,7 @@ static const struct chain_ops *const chains[] = {
 	&chain_ethereum,
 	&chain_atto,
 	&chain_solana,
+	&chain_polkadot,
 #ifdef SIGIL_TEST_HOOKS
 	&chain_raw_ed25519, /* the tests' second chain (chain/raw/raw.h) */
 #endif

@@ -16,24 +16,29 @@
 #include "vault/file/file.h"
 
 static const char generate_usage[] =
-	"usage: sigil generate <tz1|tz2|tz3|tz4> [--name NAME] [--vault VAULT] [-n N]\n"
+	"usage: sigil generate <tz1|tz2|tz3|tz4|sr25519> [--name NAME] [--vault VAULT] [-n N]\n"
 	"       sigil generate -t <tz1|tz2|tz3|tz4> [-v VAULT] [-n N]\n"
 	"       (or by curve: ed25519, secp256k1, p256, bls)\n\n"
 	"Generates N keys (default 1) into the vault (the first that can store keys\n"
-	"unless -v names one) and prints each one's address and public key. A vault\n"
+	"unless -v names one) and prints each one's address and public key: the Tezos\n"
+	"forms, and for sr25519 (Polkadot) the SS58 address and 0x public key. A vault\n"
 	"that can make keys itself (a key holder) makes them: the secret never\n"
-	"exists in this process. A key is usable once it is listed under `tezos:`\n"
-	"in the configuration.\n";
+	"exists in this process. A key is usable once it is listed under its chain\n"
+	"(`tezos:`, `ethereum:`, `polkadot:`, …) in the configuration; `sigil list\n"
+	"--chain NAME` shows its address on each chain.\n";
 
 static const char import_usage[] =
-	"usage: sigil import <edsk…|spsk…|p2sk…|BLsk…|edesk…|spesk…|p2esk…|BLesk…> [--name NAME]\n"
+	"usage: sigil import <edsk…|spsk…|p2sk…|BLsk…|edesk…|spesk…|p2esk…|BLesk…|sr25519:0x…>\n"
+	"                   [--name NAME]\n"
 	"                   [--vault VAULT | -v VAULT]\n"
 	"       sigil import --pem FILE [--name NAME] [--vault VAULT]\n"
 	"       sigil import - [...]     (reads the secret from standard input)\n\n"
 	"Imports a secret key into the file vault. Encrypted forms are opened with\n"
 	"SIGIL_IMPORT_PASSPHRASE, else a prompt on the terminal. A key may keep the\n"
 	"\"unencrypted:\" or \"encrypted:\" label that octez-client's secret_keys file\n"
-	"and Signatory's file vault give it. Prefer '-' or --pem: a secret on the\n"
+	"and Signatory's file vault give it. A Polkadot sr25519 key is its 32-byte\n"
+	"seed (subkey's \"Secret seed\") as sr25519:0x and 64 hex digits. Prefer '-'\n"
+	"or --pem: a secret on the\n"
 	"command line can be seen by other users of this machine.\n";
 
 static const char list_usage[] =
@@ -107,7 +112,8 @@ keys_store(const char *vault, const char *name, enum sigil_key_type t, const uin
 	if (name == NULL && sk != NULL) {
 		struct vault_key tmp;
 		if ((rc = vault_key_describe(t, sk, "x", &tmp)) != 0 ||
-		    (rc = cli_chain()->address(t, tmp.pk, tmp.pk_len, defname, sizeof(defname))) != 0)
+		    (rc = sigil_vault_codec()->address(t, tmp.pk, tmp.pk_len, defname,
+		                                       sizeof(defname))) != 0)
 			goto out;
 		name = defname;
 	}

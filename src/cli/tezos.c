@@ -3,11 +3,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "base/errors.h"
+#include "base/hex.h"
 #include "chain/tezos/b58.h"
 #include "chain/tezos/chain.h"
 #include "chain/tezos/keys.h"
 #include "chain/tezos/wm_import.h"
+#include "core/keyring.h"
 #include "watermark/import.h"
 
 const struct chain_ops *
@@ -20,8 +24,11 @@ int
 cli_key_text(const struct vault_key *k, char *address, size_t acap, char *public_key,
              size_t pcap)
 {
-	int rc = chain_tezos.address(k->type, k->pk, k->pk_len, address, acap);
-	return rc ? rc : chain_tezos.public_key_text(k->type, k->pk, k->pk_len, public_key, pcap);
+	/* The vault files' forms: Tezos's for the types it has, Polkadot's
+	 * for sr25519 (core/keyring.c). */
+	const struct vault_codec *c = sigil_vault_codec();
+	int rc = c->address(k->type, k->pk, k->pk_len, address, acap);
+	return rc ? rc : c->public_key_text(k->type, k->pk, k->pk_len, public_key, pcap);
 }
 
 bool
@@ -30,10 +37,27 @@ cli_secret_encrypted(const char *text)
 	return tz_sk_is_encrypted(text, strlen(text));
 }
 
+/* "sr25519:0x" and 64 hex digits: a Polkadot key's 32-byte mini secret,
+ * the seed polkadot-js and subkey print (`subkey inspect`: "Secret
+ * seed"). Tezos's forms otherwise. */
+#define SR_SEED_TAG "sr25519:0x"
+
 int
 cli_secret_parse(const char *text, const char *pass, enum sigil_key_type *t,
                  uint8_t sk[static SIGIL_SECRET_LEN])
 {
+	size_t tag = strlen(SR_SEED_TAG), n = 0;
+
+	if (strncmp(text, SR_SEED_TAG, tag) == 0) {
+		if (strlen(text + tag) != 2 * SIGIL_SECRET_LEN ||
+		    hex_decode(text + tag, 2 * SIGIL_SECRET_LEN, sk, SIGIL_SECRET_LEN, &n) != 0 ||
+		    n != SIGIL_SECRET_LEN) {
+			sodium_memzero(sk, SIGIL_SECRET_LEN);
+			return SIGIL_E_INVALID;
+		}
+		*t = SIGIL_KEY_SR25519;
+		return 0;
+	}
 	return tz_sk_decode(text, strlen(text), pass, t, sk);
 }
 

@@ -14,13 +14,43 @@
 static struct vault_codec ring_codec;
 static pthread_once_t ring_codec_once = PTHREAD_ONCE_INIT;
 
+/* The chain that writes a key's address and public key into the vault
+ * files (file vault: the address is bound into each entry's associated
+ * data): the first registered chain with addresses for its type, so
+ * Tezos for the types it has (the files' form since the start) and
+ * Polkadot for sr25519. */
+static const struct chain_ops *
+ring_codec_chain(enum sigil_key_type t)
+{
+	const struct chain_ops *c;
+
+	for (size_t i = 0; (c = chain_at(i)) != NULL; i++)
+		if (c->key_type_ok(t))
+			return c;
+	return NULL;
+}
+
+static int
+ring_codec_address(enum sigil_key_type t, const uint8_t *pk, size_t pklen, char *out, size_t cap)
+{
+	const struct chain_ops *c = ring_codec_chain(t);
+	return c ? c->address(t, pk, pklen, out, cap) : SIGIL_E_UNSUPPORTED;
+}
+
+static int
+ring_codec_pk_text(enum sigil_key_type t, const uint8_t *pk, size_t pklen, char *out, size_t cap)
+{
+	const struct chain_ops *c = ring_codec_chain(t);
+	return c ? c->public_key_text(t, pk, pklen, out, cap) : SIGIL_E_UNSUPPORTED;
+}
+
 static void
 ring_codec_init(void)
 {
 	const struct chain_ops *c = chain_at(0);
 
-	ring_codec.address = c->address;
-	ring_codec.public_key_text = c->public_key_text;
+	ring_codec.address = ring_codec_address;
+	ring_codec.public_key_text = ring_codec_pk_text;
 	ring_codec.secret_parse = c->secret_parse;
 	ring_codec.secret_encrypted = c->secret_encrypted;
 }

@@ -1,7 +1,8 @@
 /* The signature interface: one table of back ends by key type (sig_impl.h),
  * prepared keys, and BLAKE2b. Every function here checks its arguments,
  * zeroes its outputs and dispatches through the key's table; the back ends
- * (ed25519.c, secp256k1.c, p256.c, bls.c) hold no switch on key type. */
+ * (ed25519.c, secp256k1.c, p256.c, bls.c, sr25519_key.c) hold no switch on
+ * key type. */
 #include "crypto/sig.h"
 
 #include <pthread.h>
@@ -21,6 +22,7 @@ static const struct sigil_key_impl *const key_impls[SIGIL_KEY_TYPES] = {
 	[SIGIL_KEY_SECP256K1] = &sigil_secp256k1_impl,
 	[SIGIL_KEY_P256] = &sigil_p256_impl,
 	[SIGIL_KEY_BLS] = &sigil_bls_impl,
+	[SIGIL_KEY_SR25519] = &sigil_sr25519_impl,
 };
 
 static pthread_once_t sodium_once = PTHREAD_ONCE_INIT;
@@ -215,6 +217,15 @@ sigil_key_sign(const struct sigil_key *k, enum sigil_scheme scheme, const uint8_
 			*siglen = SIGIL_BLS_SIG_LEN;
 		return rc;
 	}
+	if (k->impl->sign_msg != NULL) {
+		rc = k->impl->sign_msg(k, msg, len, sig);
+		sodium_stackzero(SIGIL_STACK_SCRUB);
+		if (rc == 0)
+			*siglen = DIGEST_SIG_LEN;
+		else
+			memset(sig, 0, SIGIL_SIG_MAX);
+		return rc;
+	}
 	if (k->impl->sign_digest == NULL)
 		return SIGIL_E_UNSUPPORTED; /* BLS has no plain scheme */
 	if (len == 32)
@@ -302,6 +313,12 @@ sigil_verify(enum sigil_key_type t, const uint8_t *pk, size_t pklen, enum sigil_
 		if (t != SIGIL_KEY_BLS || (unsigned)scheme >= sizeof(bls) / sizeof(bls[0]))
 			return SIGIL_E_INVALID;
 		return sigil_bls_verify(pk, pklen, bls[scheme], msg, len, sig, siglen);
+	}
+	const struct sigil_key_impl *impl = sigil_key_impl_of(t);
+	if (impl != NULL && impl->verify_msg != NULL) {
+		if (siglen != DIGEST_SIG_LEN)
+			return SIGIL_E_INVALID;
+		return impl->verify_msg(pk, pklen, msg ? msg : (const uint8_t *)"", len, sig);
 	}
 	if (t == SIGIL_KEY_ED25519 && len != 32) {
 		/* Any length: RFC 8032 over the message itself. */

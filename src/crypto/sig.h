@@ -11,14 +11,16 @@ enum sigil_key_type {
 	SIGIL_KEY_SECP256K1 = 1, /* tz2: libsecp256k1 */
 	SIGIL_KEY_P256 = 2,      /* tz3: OpenSSL */
 	SIGIL_KEY_BLS = 3,       /* tz4: blst (bls.c) */
+	SIGIL_KEY_SR25519 = 4,   /* Polkadot: schnorrkel on ristretto255 (sr25519.c) */
 };
-#define SIGIL_KEY_TYPES 4
+#define SIGIL_KEY_TYPES 5
 
 /* What a signature is over, whatever asks for it (chain.h's intent, a
  * vault's sign). */
 enum sigil_scheme {
 	/* The key type's plain scheme: Ed25519 signs msg as its message (any
-	 * length); ECDSA signs msg as a 32-byte digest. */
+	 * length); ECDSA signs msg as a 32-byte digest; sr25519 signs msg (any
+	 * length) under Substrate's signing context. */
 	SIGIL_SCHEME_PLAIN = 0,
 	SIGIL_SCHEME_BLS_POP,   /* BLS, proof-of-possession ciphersuite, raw bytes */
 	SIGIL_SCHEME_BLS_AUG,   /* BLS, message augmentation: pk ‖ bytes */

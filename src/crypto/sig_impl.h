@@ -1,5 +1,6 @@
 /* Private to src/crypto: what a key type's back end provides. Each back end
- * is one file (ed25519.c, secp256k1.c, p256.c, bls.c) that fills one const
+ * is one file (ed25519.c, secp256k1.c, p256.c, bls.c, sr25519_key.c) that
+ * fills one const
  * struct sigil_key_impl; sig.c finds it by type in one table and dispatches
  * through it, after checking arguments, zeroing outputs and initialising
  * libsodium. */
@@ -69,6 +70,12 @@ struct sigil_key_impl {
 	 * (siglen is 64; pklen is not checked); NULL when sign_digest is. */
 	int (*verify_digest)(const uint8_t *pk, size_t pklen, const uint8_t digest[32],
 	                     const uint8_t sig[64]);
+	/* For a type that signs messages of any length with no digest of its
+	 * own (sr25519): 64 bytes of signature of msg under the plain scheme,
+	 * and its check. NULL for the others. */
+	int (*sign_msg)(const struct sigil_key *k, const uint8_t *msg, size_t len, uint8_t sig[64]);
+	int (*verify_msg)(const uint8_t *pk, size_t pklen, const uint8_t *msg, size_t len,
+	                  const uint8_t sig[64]);
 	/* Releases k->obj; NULL when the back end keeps none. sig.c then wipes
 	 * and frees the secret and k. */
 	void (*free)(struct sigil_key *k);
@@ -78,6 +85,7 @@ extern const struct sigil_key_impl sigil_ed25519_impl;
 extern const struct sigil_key_impl sigil_secp256k1_impl;
 extern const struct sigil_key_impl sigil_p256_impl;
 extern const struct sigil_key_impl sigil_bls_impl;
+extern const struct sigil_key_impl sigil_sr25519_impl;
 
 /* The table of sig.c: the back end of t, or NULL for an unknown type. */
 const struct sigil_key_impl *sigil_key_impl_of(enum sigil_key_type t);

@@ -33,6 +33,7 @@ static const char *const proto_key_names[SIGIL_KEY_TYPES] = {
 	[SIGIL_KEY_SECP256K1] = "Secp256k1",
 	[SIGIL_KEY_P256] = "NistP256",
 	[SIGIL_KEY_BLS] = "Bls",
+	[SIGIL_KEY_SR25519] = "Sr25519",
 };
 
 static const char *const proto_scheme_names[] = {

@@ -94,6 +94,7 @@ proto_pk_len(enum sigil_key_type t)
 	static const size_t len[SIGIL_KEY_TYPES] = {
 		[SIGIL_KEY_ED25519] = 32, [SIGIL_KEY_SECP256K1] = 33,
 		[SIGIL_KEY_P256] = 33,    [SIGIL_KEY_BLS] = SIGIL_BLS_PK_LEN,
+		[SIGIL_KEY_SR25519] = 32,
 	};
 	return (unsigned)t < SIGIL_KEY_TYPES ? len[t] : 0;
 }

@@ -22,7 +22,7 @@ _Static_assert(TZ_PKH_BIN_LEN == CHAIN_KEY_ID_LEN, "a key id is tag and hash");
 static bool
 tz_key_type_ok(enum sigil_key_type t)
 {
-	return (unsigned)t < SIGIL_KEY_TYPES;
+	return (unsigned)t <= SIGIL_KEY_BLS; /* tz1 to tz4 */
 }
 
 /* The names from before protocol 018 (Oxford) renamed endorsements to

@@ -34,7 +34,11 @@ struct type_prefixes {
 	size_t pklen, siglen;
 };
 
-static const struct type_prefixes by_type[SIGIL_KEY_TYPES] = {
+/* Tezos has addresses for the first four key types (tz1 to tz4), and none
+ * for the others (sr25519). */
+#define TZ_KEY_TYPES (SIGIL_KEY_BLS + 1)
+
+static const struct type_prefixes by_type[TZ_KEY_TYPES] = {
 	[SIGIL_KEY_ED25519] = {TZ_P_TZ1, TZ_P_EDPK, TZ_P_EDSK_SEED, TZ_P_EDESK, TZ_P_EDSIG, 32, 64},
 	[SIGIL_KEY_SECP256K1] = {TZ_P_TZ2, TZ_P_SPPK, TZ_P_SPSK, TZ_P_SPESK, TZ_P_SPSIG, 33, 64},
 	[SIGIL_KEY_P256] = {TZ_P_TZ3, TZ_P_P2PK, TZ_P_P2SK, TZ_P_P2ESK, TZ_P_P2SIG, 33, 64},
@@ -61,14 +65,14 @@ keys_init(void)
 static int
 valid_type(enum sigil_key_type t)
 {
-	return (unsigned)t < SIGIL_KEY_TYPES;
+	return (unsigned)t < TZ_KEY_TYPES;
 }
 
 /* Which key type a prefix of the given role belongs to, or -1. */
 static int
 type_of(enum tz_prefix p, size_t role_offset)
 {
-	for (int t = 0; t < SIGIL_KEY_TYPES; t++) {
+	for (int t = 0; t < TZ_KEY_TYPES; t++) {
 		const enum tz_prefix *field =
 			(const enum tz_prefix *)((const char *)&by_type[t] + role_offset);
 		if (*field == p)
@@ -220,6 +224,8 @@ check_secret(enum sigil_key_type t, const uint8_t sk[SIGIL_SECRET_LEN])
 		    sodium_compare(sk, bls_r_le, SIGIL_SECRET_LEN) >= 0)
 			return SIGIL_E_INVALID;
 		return 0;
+	case SIGIL_KEY_SR25519:
+		break; /* no Tezos form */
 	}
 	return SIGIL_E_INVALID;
 }

@@ -110,9 +110,8 @@ warm_up(void)
 		if ((rc = sigil_keygen((enum sigil_key_type)t, sk)) != 0 ||
 		    (rc = sigil_key_new((enum sigil_key_type)t, sk, NULL, 0, &k)) != 0)
 			break;
-		rc = t == SIGIL_KEY_BLS ? sigil_key_sign(k, SIGIL_SCHEME_BLS_POP, digest, sizeof(digest),
-		                                         sig, &siglen)
-		                        : sigil_key_sign_digest(k, digest, sig, &siglen);
+		rc = sigil_key_sign(k, t == SIGIL_KEY_BLS ? SIGIL_SCHEME_BLS_POP : SIGIL_SCHEME_PLAIN,
+		                    digest, sizeof(digest), sig, &siglen);
 		sigil_key_free(k);
 	}
 	secmem_free(sk);
