@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "api/atto_body.h"
+#include "api/json_lite.h"
 #include "base/errors.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -59,7 +60,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	one(ATTO_REQ_BLOCK, buf, size);
 	one(ATTO_REQ_VOTE, buf, size);
 	one(ATTO_REQ_CHALLENGE, buf, size);
-	if (atto_json_uint(buf, size, &mag, &neg) == 0) {
+	if (jl_uint(buf, size, &mag, &neg) == 0) {
 		/* Read back: the same digits. */
 		char text[32];
 		int n = snprintf(text, sizeof(text), "%s%llu", neg ? "-" : "",
