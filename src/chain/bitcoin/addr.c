@@ -177,6 +177,10 @@ btc_segwit_encode(const char *hrp, int witver, const uint8_t *prog, size_t prog_
 	if (witver < 0 || witver > 16 || prog_len < 2 || prog_len > BTC_PROGRAM_MAX ||
 	    (witver == 0 && prog_len != 20 && prog_len != 32) || hl == 0 || hl > 83)
 		return SIGIL_E_INVALID;
+	/* The checksum covers the hrp as written: lower case only. */
+	for (size_t i = 0; i < hl; i++)
+		if (hrp[i] < 33 || hrp[i] > 126 || (hrp[i] >= 'A' && hrp[i] <= 'Z'))
+			return SIGIL_E_INVALID;
 	d[0] = (uint8_t)witver;
 	if (convert_bits(prog, prog_len, 8, 5, true, d + 1, 64, &nd) != 0)
 		return SIGIL_E_INVALID;
