@@ -121,7 +121,7 @@ read_all(struct btc_psbt *p, struct btc_cur *c, const char **where, size_t *idx,
 		return rc;
 	if ((rc = psbt_check_global(p, why, rec)) != 0)
 		return rc;
-	p->in = calloc(p->tx.n_in, sizeof(*p->in));
+	p->in = calloc(p->tx.n_in ? p->tx.n_in : 1, sizeof(*p->in));
 	p->out = calloc(p->tx.n_out ? p->tx.n_out : 1, sizeof(*p->out));
 	if (p->in == NULL || p->out == NULL)
 		return SIGIL_E_NOMEM;

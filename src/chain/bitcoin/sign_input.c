@@ -88,7 +88,7 @@ spent_all(const struct btc_psbt *p, struct btc_spent **out)
 	for (size_t i = 0; i < p->tx.n_in; i++)
 		if (!p->in[i].has_nwu && !p->in[i].has_wu)
 			return 0;
-	if ((s = calloc(p->tx.n_in, sizeof(*s))) == NULL)
+	if ((s = calloc(p->tx.n_in ? p->tx.n_in : 1, sizeof(*s))) == NULL)
 		return SIGIL_E_NOMEM;
 	for (size_t i = 0; i < p->tx.n_in; i++)
 		s[i] = (struct btc_spent){p->in[i].amount, p->in[i].script, p->in[i].script_len};
@@ -125,7 +125,7 @@ static int
 plan_inputs(const struct btc_psbt *p, struct btc_plan *pl, const struct btc_spent *spent,
             char *reason, size_t cap)
 {
-	if ((pl->items = calloc(p->tx.n_in, sizeof(*pl->items))) == NULL)
+	if ((pl->items = calloc(p->tx.n_in ? p->tx.n_in : 1, sizeof(*pl->items))) == NULL)
 		return SIGIL_E_NOMEM;
 	pl->fee_known = true;
 	for (size_t i = 0; i < p->tx.n_in; i++) {

@@ -120,9 +120,12 @@ parse_body(struct btc_cur *c, unsigned flags, size_t max_io, struct btc_tx *tx, 
 	if ((rc = btc_cur_u32(c, &tx->version)) != 0 || (rc = btc_cur_u8(c, &b)) != 0)
 		return rc;
 	c->off--;
-	if (b == 0) {
-		*why = (flags & BTC_TX_UNSIGNED) ? "witness serialisation or no inputs" : "bad segwit flag";
-		if ((flags & BTC_TX_UNSIGNED) || btc_cur_left(c) < 2 || c->p[c->off + 1] != 0x01)
+	/* BIP-144's marker, except in a PSBT's unsigned transaction, which is
+	 * in the legacy form: there a zero is an empty input list (BIP-174
+	 * counts such a PSBT valid). */
+	if (b == 0 && !(flags & BTC_TX_UNSIGNED)) {
+		*why = "bad segwit flag";
+		if (btc_cur_left(c) < 2 || c->p[c->off + 1] != 0x01)
 			return SIGIL_E_INVALID;
 		c->off += 2;
 		tx->segwit = true;
@@ -131,9 +134,9 @@ parse_body(struct btc_cur *c, unsigned flags, size_t max_io, struct btc_tx *tx, 
 	*why = "input count";
 	if ((rc = read_count(c, TXIN_MIN, max_io, &tx->n_in)) != 0)
 		return rc;
-	if (tx->n_in == 0)
+	if (tx->n_in == 0 && !(flags & BTC_TX_UNSIGNED))
 		return SIGIL_E_INVALID;
-	if ((tx->in = calloc(tx->n_in, sizeof(*tx->in))) == NULL)
+	if (tx->n_in > 0 && (tx->in = calloc(tx->n_in, sizeof(*tx->in))) == NULL)
 		return SIGIL_E_NOMEM;
 	*why = (flags & BTC_TX_UNSIGNED) ? "input (scriptSig must be empty)" : "input";
 	if ((rc = read_inputs(c, tx, flags)) != 0)

@@ -26,8 +26,9 @@
 #define BTC_MAX_MONEY 2100000000000000ull /* 21e6 BTC in satoshi */
 
 enum btc_tx_flags {
-	/* The PSBT's unsigned transaction: no segwit marker (a zero input
-	 * count is refused rather than read as one), every scriptSig empty. */
+	/* The PSBT's unsigned transaction: the legacy form only (a zero
+	 * after the version is an empty input list, not a segwit marker),
+	 * every scriptSig empty. */
 	BTC_TX_UNSIGNED = 1u << 0,
 };
 
