@@ -247,7 +247,7 @@ test_records(void **state)
 	assert_int_equal(btc_psbt_in_set(p, 1, (const uint8_t *)"\xf0", 1, NULL, 0), SIGIL_E_INVALID);
 	btc_psbt_free(p);
 	/* Two records with one key in the global map. */
-	n = build(b, "01f00101f00102", "", "");
+	n = build(b, "01f00101" "01f00102", "", "");
 	assert_int_equal(parse(b, n, &p, reason, sizeof(reason)), SIGIL_E_INVALID);
 	assert_non_null(strstr(reason, "duplicate"));
 	/* A key past the ceiling. */
