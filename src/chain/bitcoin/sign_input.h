@@ -33,6 +33,7 @@
 
 #include "chain/bitcoin/addr.h"
 #include "chain/bitcoin/psbt.h"
+#include "chain/bitcoin/sighash.h"
 
 enum btc_sign_scheme {
 	BTC_SIGN_ECDSA = 0,       /* secp256k1 ECDSA of msg as a digest, low-S */
