@@ -459,12 +459,16 @@ v1_sign_reply(struct v1_pending *p, int rc, struct sign_res *out, struct api_res
 	if (rc != 0) {
 		v1_error(res, api_status_for(rc), out->reason[0] ? out->reason : sigil_strerror(rc));
 		res->retry_after = out->retry_after;
+		free(out->signed_text);
+		out->signed_text = NULL;
 	} else {
 		const struct intent_op *op = out->n_ops > 0 ? &out->op : NULL;
-		char *signed_text = NULL;
-		/* The payload with the signature in it, where the chain has one
-		 * (a signed Ethereum transaction). */
-		if (p->payload != NULL &&
+		/* The payload with the signature in it, where the chain has one:
+		 * written by the pipeline for a chain with several signatures to
+		 * put in (a PSBT), else here (a signed Ethereum transaction). */
+		char *signed_text = out->signed_text;
+		out->signed_text = NULL;
+		if (signed_text == NULL && p->payload != NULL &&
 		    p->chain_ops->signed_payload(p->payload, p->len, out->kind, out->signature,
 		                                 &signed_text) == SIGIL_E_NOMEM) {
 			v1_error(res, 500, "out of memory");

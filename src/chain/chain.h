@@ -26,6 +26,7 @@
 #define CHAIN_KEY_ID_LEN 21    /* a key's binary identity (Tezos: tag ‖ hash) */
 #define CHAIN_REASON_MAX 160
 #define INTENT_OPS_MAX 8       /* operations described one by one */
+#define CHAIN_PARTS_MAX 64     /* signatures one request may need (sign_intent.parts) */
 
 
 /* A public key allowed to authenticate requests. */
@@ -105,6 +106,15 @@ struct sign_intent {
 	const uint8_t *msg;
 	size_t msg_len;
 	uint8_t sign_buf[64]; /* Atto's challenges sign a 64-byte hash */
+	/* A request that needs several signatures (a PSBT with several inputs
+	 * of the key): n_parts messages of 32 bytes, each under its scheme,
+	 * signed in order; msg and scheme above are then parts[0]'s. 0 for a
+	 * request with one signature. */
+	uint16_t n_parts;
+	struct sign_part {
+		enum sigil_scheme scheme;
+		uint8_t msg[32];
+	} parts[CHAIN_PARTS_MAX];
 	/* The identity of what is signed: equal digests mean "the same
 	 * signature", whatever the scheme (watermarks and identical requests
 	 * go by it). */
@@ -164,6 +174,15 @@ struct chain_ops {
 	 * malloc'ed text. SIGIL_E_UNSUPPORTED for a kind that has none. */
 	int (*signed_payload)(const uint8_t *payload, size_t len, const char *kind,
 	                      const char *signature, char **out);
+	/* For a chain whose requests carry parts (sign_intent.n_parts, or one
+	 * signature in a container: a PSBT): the payload with the parts'
+	 * signatures (sigs[i], sig_len bytes each, in parts' order) put in,
+	 * as text (*out malloc'ed), for a key of type t and public key pk.
+	 * The chain decodes the payload again (the intent does not keep it)
+	 * and checks every signature before it writes it. NULL: none. */
+	int (*signed_parts)(const uint8_t *payload, size_t len, enum sigil_key_type t,
+	                    const uint8_t *pk, size_t pklen, const uint8_t (*sigs)[64],
+	                    size_t n, char **out);
 	/* Network ids: text to bytes and back (NULL: the chain has none). */
 	int (*network_parse)(const char *text, uint8_t out[static CHAIN_NETWORK_MAX], size_t *len);
 	int (*network_text)(const uint8_t *net, size_t len, char *out, size_t cap);

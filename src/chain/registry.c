@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "chain/bitcoin/chain.h"
 #include "chain/ethereum/chain.h"
 #include "chain/atto/chain.h"
 #include "chain/polkadot/chain.h"
@@ -16,6 +17,8 @@ static const struct chain_ops *const chains[] = {
 	&chain_atto,
 	&chain_solana,
 	&chain_polkadot,
+	&chain_bitcoin,
+	&chain_bitcoin_testnet,
 #ifdef SIGIL_TEST_HOOKS
 	&chain_raw_ed25519, /* the tests' second chain (chain/raw/raw.h) */
 #endif

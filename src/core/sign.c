@@ -508,6 +508,63 @@ sign_vault(struct sign_job *j, struct wm_mark *m, bool async)
 	return sign_vault_after(j, t0, rc, m->sig, &m->sig_len, recid);
 }
 
+/* The chain's text of the payload with its parts' signatures in it
+ * (chain_ops.signed_parts) into res.signed_text. */
+static int
+sign_parts_text(struct sign_job *j, const uint8_t (*sigs)[64], size_t n)
+{
+	const struct sigil_key *k = j->k;
+	int rc = k->chain->signed_parts(j->req.payload, j->req.len, k->vk->type, k->vk->pk,
+	                                k->vk->pk_len, sigs, n, &j->res.signed_text);
+
+	if (rc != 0)
+		snprintf(j->res.reason, sizeof(j->res.reason), "cannot write the signed payload: %s",
+		         sigil_strerror(rc));
+	return rc;
+}
+
+/* STAGE_SIGN for an intent of several parts (sign_intent.n_parts > 1): the
+ * vault signs each in turn, each signature checked as one alone would be,
+ * and the chain writes them all into the payload. mark.sig keeps the
+ * first, which res.signature shows. Blocking: sign_run hands such a job to
+ * a worker when its vault answers later. */
+static int
+sign_parts(struct sign_job *j)
+{
+	const struct sigil_key *k = j->k;
+	size_t n = j->in.n_parts;
+	uint8_t (*sigs)[64] = calloc(n, sizeof(*sigs));
+	double t0 = sigil_monotonic_ms_f();
+	int rc = sigs ? 0 : SIGIL_E_NOMEM;
+
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		const struct sign_part *p = &j->in.parts[i];
+		struct vault_sig out = {.recid = -1};
+		rc = k->vault->ops->sign(k->vault, k->vault_index, p->scheme, p->msg, sizeof(p->msg),
+		                         &j->dl, &out);
+		if (rc == 0 && out.len != 64)
+			rc = SIGIL_E_CRYPTO;
+		if (rc == 0 && k->verify &&
+		    sigil_verify(k->vk->type, k->vk->pk, k->vk->pk_len, p->scheme, p->msg,
+		                 sizeof(p->msg), out.sig, out.len) != 0)
+			rc = sign_bad_signature(k, out.sig, out.len, j->res.reason, sizeof(j->res.reason));
+		if (rc == 0)
+			memcpy(sigs[i], out.sig, 64);
+		sodium_memzero(&out, sizeof(out));
+	}
+	if (rc == 0) {
+		memcpy(j->mark.sig, sigs[0], 64);
+		j->mark.sig_len = 64;
+		rc = sign_parts_text(j, (const uint8_t (*)[64])sigs, n);
+		j->parts_done = rc == 0;
+	}
+	if (sigs != NULL) {
+		sodium_memzero(sigs, n * sizeof(*sigs));
+		free(sigs);
+	}
+	return sign_vault_after(j, t0, rc, j->mark.sig, &j->mark.sig_len, -1);
+}
+
 /* check_advance_sign's signer (watermark.h). */
 static int
 sign_stored_sign(void *arg, struct wm_mark *m)
@@ -629,12 +686,24 @@ sign_encode(struct sign_job *j)
 	const struct sigil_key *k = j->k;
 	int rc = k->chain->signature_text(k->vk->type, j->mark.sig, j->mark.sig_len,
 	                                  j->res.signature, sizeof(j->res.signature));
-	if (rc == 0)
-		atomic_fetch_add(&k->metrics->signed_ops[j->in.kind], 1);
-	else
+	if (rc != 0) {
 		snprintf(j->res.reason, sizeof(j->res.reason), "cannot write the signature: %s",
 		         sigil_strerror(rc));
-	return rc;
+		return rc;
+	}
+	/* One signature in a container (a PSBT with one input of the key). */
+	if (k->chain->signed_parts != NULL && !j->parts_done) {
+		uint8_t one[1][64];
+		if (j->mark.sig_len != sizeof(one[0]))
+			return SIGIL_E_CRYPTO;
+		memcpy(one[0], j->mark.sig, sizeof(one[0]));
+		rc = sign_parts_text(j, (const uint8_t (*)[64])one, 1);
+		sodium_memzero(one, sizeof(one));
+		if (rc != 0)
+			return rc;
+	}
+	atomic_fetch_add(&k->metrics->signed_ops[j->in.kind], 1);
+	return 0;
 }
 
 /* The stages, from j->stage on. Returns the request's outcome (0 or an
@@ -675,6 +744,14 @@ sign_run(struct sign_job *j)
 			j->stage = STAGE_ENCODE;
 			if (j->reuse)
 				break;
+			if (j->in.n_parts > 1) {
+				if (!j->may_block && j->async_vault && sign_vault_async(j->k)) {
+					j->stage = STAGE_SIGN;
+					return SIGN_WOULD_BLOCK; /* a worker signs them one by one */
+				}
+				rc = sign_parts(j);
+				break;
+			}
 			if ((rc = sign_vault(j, &j->mark, true)) == SIGN_PENDING)
 				return rc; /* the job is the vault's now */
 			if (rc == SIGN_WOULD_BLOCK)

@@ -38,6 +38,10 @@ struct sign_res {
 	 * signature that must be kept for identical requests is stored
 	 * before sigil_sign returns (watermark.h), never after the reply. */
 	struct sign_after *after;
+	/* For a chain with signed_parts (chain.h): the payload with its
+	 * signatures in it, as the chain writes it (a PSBT in base64);
+	 * malloc'ed, the caller frees it (v1, the one API such chains have). */
+	char *signed_text;
 };
 
 /* 0 with res->signature set, or an error code (api_status_for maps it)

@@ -59,6 +59,7 @@ struct sign_job {
 	struct vault_sig vsig;        /* what it signs into */
 	double tv;                    /* when the vault's call began */
 	bool reuse;                   /* identical: mark.sig is the answer */
+	bool parts_done;              /* sign_parts wrote res.signed_text */
 	enum sign_stage stage;
 	int rc;                       /* the store's outcome, at STAGE_RESUMED */
 	struct wm_id id;

@@ -13,6 +13,7 @@
 
 #include "base/errors.h"
 #include "base/secmem.h"
+#include "crypto/bip340.h"
 #include "crypto/sig_impl.h"
 
 #define DIGEST_SIG_LEN 64 /* Ed25519 (R, S) and ECDSA r||s alike */
@@ -208,6 +209,15 @@ sigil_key_sign(const struct sigil_key *k, enum sigil_scheme scheme, const uint8_
 
 	memset(sig, 0, SIGIL_SIG_MAX);
 	*siglen = 0;
+	if (scheme == SIGIL_SCHEME_BIP340_TAPROOT) {
+		if (len != 32)
+			return SIGIL_E_INVALID;
+		rc = sigil_key_bip340_sign_taproot(k, NULL, msg, sig);
+		sodium_stackzero(SIGIL_STACK_SCRUB);
+		if (rc == 0)
+			*siglen = SIGIL_BIP340_SIG_LEN;
+		return rc;
+	}
 	if (scheme != SIGIL_SCHEME_PLAIN) {
 		/* A BLS scheme asked of another key is the caller's mistake, not a
 		 * signature to attempt. */
@@ -309,6 +319,14 @@ sigil_verify(enum sigil_key_type t, const uint8_t *pk, size_t pklen, enum sigil_
 		return rc;
 	if (pk == NULL || sig == NULL || (msg == NULL && len > 0))
 		return SIGIL_E_INVALID;
+	if (scheme == SIGIL_SCHEME_BIP340_TAPROOT) {
+		uint8_t xonly[SIGIL_XONLY_LEN], q[SIGIL_XONLY_LEN];
+		if (t != SIGIL_KEY_SECP256K1 || len != 32 || siglen != SIGIL_BIP340_SIG_LEN ||
+		    sigil_xonly_from_compressed(pk, pklen, xonly) != 0 ||
+		    sigil_taproot_output_key(xonly, NULL, q, NULL) != 0)
+			return SIGIL_E_INVALID;
+		return sigil_bip340_verify(q, msg, len, sig);
+	}
 	if (scheme != SIGIL_SCHEME_PLAIN) {
 		if (t != SIGIL_KEY_BLS || (unsigned)scheme >= sizeof(bls) / sizeof(bls[0]))
 			return SIGIL_E_INVALID;

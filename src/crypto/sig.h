@@ -25,6 +25,9 @@ enum sigil_scheme {
 	SIGIL_SCHEME_BLS_POP,   /* BLS, proof-of-possession ciphersuite, raw bytes */
 	SIGIL_SCHEME_BLS_AUG,   /* BLS, message augmentation: pk ‖ bytes */
 	SIGIL_SCHEME_BLS_PROOF, /* BLS proof of possession of the key's own public key */
+	/* secp256k1: BIP-340 Schnorr of a 32-byte message by the key tweaked
+	 * for a taproot key-path output without scripts (BIP-341; bip340.h). */
+	SIGIL_SCHEME_BIP340_TAPROOT,
 };
 
 #define SIGIL_SECRET_LEN 32

@@ -41,6 +41,7 @@ static const char *const proto_scheme_names[] = {
 	[SIGIL_SCHEME_BLS_POP] = "bls_pop",
 	[SIGIL_SCHEME_BLS_AUG] = "bls_aug",
 	[SIGIL_SCHEME_BLS_PROOF] = "bls_proof",
+	[SIGIL_SCHEME_BIP340_TAPROOT] = "bip340_taproot",
 };
 #define PROTO_SCHEMES (sizeof(proto_scheme_names) / sizeof(proto_scheme_names[0]))
 

@@ -175,6 +175,7 @@ scheme_name(enum sigil_scheme s)
 	case SIGIL_SCHEME_BLS_POP: return "bls_pop";
 	case SIGIL_SCHEME_BLS_AUG: return "bls_aug";
 	case SIGIL_SCHEME_BLS_PROOF: return "bls_proof";
+	case SIGIL_SCHEME_BIP340_TAPROOT: return "bip340_taproot";
 	}
 	return "?";
 }
