@@ -250,7 +250,7 @@ test_no_recid(void **state)
 	for (int t = 0; t < SIGIL_KEY_TYPES; t++) {
 		assert_int_equal(sigil_keygen((enum sigil_key_type)t, sk), 0);
 		assert_int_equal(sigil_key_new((enum sigil_key_type)t, sk, NULL, 0, &k), 0);
-		if (t == SIGIL_KEY_ED25519 || t == SIGIL_KEY_BLS) {
+		if (t == SIGIL_KEY_ED25519 || t == SIGIL_KEY_BLS || t == SIGIL_KEY_SR25519) {
 			uint8_t pk[SIGIL_PK_MAX];
 			size_t pklen;
 			sigil_key_pubkey(k, pk, &pklen);

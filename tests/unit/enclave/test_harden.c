@@ -142,7 +142,8 @@ keys_sign(struct sigil_key *const keys[SIGIL_KEY_TYPES])
 			return false;
 		sigil_key_pubkey(keys[t], pk, &pklen);
 		if (bls ? sigil_bls_verify(pk, pklen, SIGIL_BLS_POP, msg, sizeof(msg), sig, siglen)
-		        : sigil_verify_digest((enum sigil_key_type)t, pk, pklen, msg, sig, siglen))
+		        : sigil_verify((enum sigil_key_type)t, pk, pklen, SIGIL_SCHEME_PLAIN, msg,
+		                       sizeof(msg), sig, siglen))
 			return false;
 	}
 	return true;

@@ -419,7 +419,7 @@ test_request_encode_refuses(void **state)
 	r.msg_len = ENCLAVE_MSG_MAX + 1;
 	assert_int_equal(enclave_request_encode(&r, &out, &n), SIGIL_E_TOO_BIG);
 	r.msg_len = 1;
-	r.scheme = SIGIL_SCHEME_BLS_PROOF + 1;
+	r.scheme = SIGIL_SCHEME_BIP340_TAPROOT + 1;
 	assert_int_equal(enclave_request_encode(&r, &out, &n), SIGIL_E_INVALID);
 	r.scheme = -2;
 	assert_int_equal(enclave_request_encode(&r, &out, &n), SIGIL_E_INVALID);
@@ -1208,7 +1208,7 @@ rep_round_trip(enum enclave_op op, const struct enclave_reply *r)
 static void
 test_reply_round_trips(void **state)
 {
-	static const size_t pk[] = {32, 33, 33, 48}, sig[] = {64, 64, 64, 96};
+	static const size_t pk[] = {32, 33, 33, 48, 32}, sig[] = {64, 64, 64, 96, 64};
 
 	(void)state;
 	for (int op = 1; op <= ENCLAVE_PROVE_POSSESSION; op++) {

@@ -146,7 +146,8 @@ assert_signs(struct vault *v, size_t i, const uint8_t *pk, size_t pklen)
 		return;
 	}
 	assert_int_equal(v->ops->sign(v, i, SIGIL_SCHEME_PLAIN, digest, 32, NULL, &sig), 0);
-	assert_int_equal(sigil_verify_digest(k->type, pk, pklen, digest, sig.sig, sig.len), 0);
+	assert_int_equal(sigil_verify(k->type, pk, pklen, SIGIL_SCHEME_PLAIN, digest, 32, sig.sig,
+	                              sig.len), 0);
 }
 
 /* generate writes a new key of each type at once; the open vault does not

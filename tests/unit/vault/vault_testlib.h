@@ -2,8 +2,9 @@
  * test_vault_bls.c). Include after cmocka.h.
  *
  * The vault knows no addresses (vault.h): whoever opens it hands down a
- * chain's codec. These tests open it as sigil does, with the Tezos chain's
- * forms, taken from its chain table (core/keyring.h is not linked here). */
+ * chain's codec. These tests open it as sigil does: Tezos's forms for the
+ * types Tezos has, Polkadot's for sr25519 (core/keyring.h is not linked
+ * here). */
 #ifndef SIGIL_VAULT_TESTLIB_H
 #define SIGIL_VAULT_TESTLIB_H
 #include <stddef.h>
@@ -13,15 +14,41 @@
 #include "chain/tezos/keys.h"
 #include "vault/vault.h"
 
-/* The Tezos codec (chain_tezos's members are not constant expressions, so
- * it is filled on first use). */
+/* That codec (filled on first use). */
+/* As sigild's vault codec (core/keyring.c): the first chain with addresses
+ * for the key's type writes them, Tezos for tz1-tz4, Polkadot for sr25519. */
+static inline const struct chain_ops *
+tl_chain(enum sigil_key_type t)
+{
+	const struct chain_ops *c;
+
+	for (size_t i = 0; (c = chain_at(i)) != NULL; i++)
+		if (c->key_type_ok(t))
+			return c;
+	return NULL;
+}
+
+static inline int
+tl_address(enum sigil_key_type t, const uint8_t *pk, size_t pklen, char *out, size_t cap)
+{
+	const struct chain_ops *c = tl_chain(t);
+	return c ? c->address(t, pk, pklen, out, cap) : SIGIL_E_UNSUPPORTED;
+}
+
+static inline int
+tl_pk_text(enum sigil_key_type t, const uint8_t *pk, size_t pklen, char *out, size_t cap)
+{
+	const struct chain_ops *c = tl_chain(t);
+	return c ? c->public_key_text(t, pk, pklen, out, cap) : SIGIL_E_UNSUPPORTED;
+}
+
 static inline const struct vault_codec *
 tz_codec(void)
 {
 	static struct vault_codec c;
 
-	c.address = chain_tezos.address;
-	c.public_key_text = chain_tezos.public_key_text;
+	c.address = tl_address;
+	c.public_key_text = tl_pk_text;
 	c.secret_parse = chain_tezos.secret_parse;
 	c.secret_encrypted = chain_tezos.secret_encrypted;
 	return &c;
