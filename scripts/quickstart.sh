@@ -47,7 +47,7 @@ auth:
   tokens:
     demo:
       secret_sha256: $token_sha
-      capabilities: ['tezos:*', 'ethereum:*', 'atto:*', keys:read]
+      capabilities: ['tezos:*', 'ethereum:*', 'atto:*', 'solana:*', 'polkadot:*', 'bitcoin:*', keys:read]
 YAML
 	# The secp256k1 demo key also serves Ethereum: every kind, chain ids 1
 	# (mainnet) and 11155111 (Sepolia).
@@ -75,6 +75,22 @@ atto:
       challenge:
 YAML
 	fi
+	# The other chains: the tz1 key (Ed25519) as a Solana key, the sr25519
+	# key on Polkadot (Westend), the tz2 key (secp256k1) as a Bitcoin key.
+	if [ -n "${sol:-}" ] && [ -n "${dot:-}" ] && [ -n "${btc:-}" ]; then
+		cat >> "$var/sigil.yaml.tmp" <<YAML
+solana:
+  $sol:
+    allow: {transaction: [transfer, spl_transfer, spl_transfer_checked, compute_budget]}
+polkadot:
+  $dot:
+    allow: {extrinsic: [transfer_keep_alive, transfer_allow_death]}
+    allowed_chains: [westend]
+bitcoin:
+  $btc:
+    allow: {psbt: [output]}
+YAML
+	fi
 	echo "tezos:" >> "$var/sigil.yaml.tmp"
 	for a in "$@"; do
 		cat >> "$var/sigil.yaml.tmp" <<YAML
@@ -98,16 +114,30 @@ if [ ! -f "$var/keys.json" ]; then
 		"$sigil" -c "$var/sigil.yaml" generate "$t" --name "demo-$t" >/dev/null
 	done
 fi
+# The sr25519 demo key (Polkadot), also for a ./var made before it existed.
+if ! "$sigil" --log-level warn -c "$var/sigil.yaml" list | awk -F'\t' '$2=="sr25519"{f=1} END{exit !f}'; then
+	"$sigil" -c "$var/sigil.yaml" generate sr25519 --name demo-sr25519 >/dev/null
+fi
 # Quiet: until the config lists them, the keys are "not configured".
 mapfile -t addrs < <("$sigil" --log-level warn -c "$var/sigil.yaml" list |
-	awk -F'\t' '$4=="main"{print $1}')
+	awk -F'\t' '$4=="main" && $1 ~ /^tz/ {print $1}')
 eth=$("$sigil" --log-level warn -c "$var/sigil.yaml" list --chain ethereum |
 	awk -F'\t' '$4=="main"{print $1; exit}')
 # The Ed25519 demo key as Atto writes it: its address and public key.
 read -r atto_addr atto_pk < <("$sigil" --log-level warn -c "$var/sigil.yaml" list --chain atto |
 	awk -F'\t' '$4=="main" && $2=="ed25519" {print $1, $3; exit}')
+# The same keys on Solana, Polkadot and Bitcoin, and the public keys the
+# demo payloads below need (Polkadot writes public keys in hex).
+sol=$("$sigil" --log-level warn -c "$var/sigil.yaml" list --chain solana |
+	awk -F'\t' '$4=="main"{print $1; exit}')
+read -r dot dot_pk < <("$sigil" --log-level warn -c "$var/sigil.yaml" list --chain polkadot |
+	awk -F'\t' '$4=="main" && $2=="sr25519" {print $1, $3; exit}')
+ed_pk=$("$sigil" --log-level warn -c "$var/sigil.yaml" list --chain polkadot |
+	awk -F'\t' '$4=="main" && $2=="ed25519" {print substr($3, 3); exit}')
+btc=$("$sigil" --log-level warn -c "$var/sigil.yaml" list --chain bitcoin |
+	awk -F'\t' '$4=="main"{print $1; exit}')
 configured=1
-for a in "${addrs[@]}" "$eth" "$atto_addr"; do grep -q "^  $a:" "$var/sigil.yaml" || configured=0; done
+for a in "${addrs[@]}" "$eth" "$atto_addr" "$sol" "$dot" "$btc"; do grep -q "^  $a:" "$var/sigil.yaml" || configured=0; done
 grep -q "secret_sha256: $token_sha" "$var/sigil.yaml" || configured=0
 [ "$configured" = 1 ] || write_config "${addrs[@]}"
 
@@ -134,7 +164,7 @@ if [ -n "$tz4" ]; then
 	echo "The tz4 key's proof of possession:"
 	echo "  curl -s http://127.0.0.1:6732/bls_prove_possession/$tz4"
 fi
-echo "The v1 API, with the demo token (every Tezos and Ethereum request kind, keys:read):"
+echo "The v1 API, with the demo token (every request kind of every chain, keys:read):"
 echo "  export SIGIL_TOKEN=$token"
 echo "  curl -s -H \"Authorization: Bearer \$SIGIL_TOKEN\" http://127.0.0.1:6732/v1/keys"
 echo "  curl -s -H \"Authorization: Bearer \$SIGIL_TOKEN\" -H 'Content-Type: application/json' \\"
@@ -160,5 +190,35 @@ echo "    http://127.0.0.1:8080/blocks"
 echo "  curl -s -X POST -H \"Authorization: \$SIGIL_TOKEN\" -H 'Content-Type: application/json' \\"
 echo "    --data '{\"target\":\"$(printf '0%.0s' $(seq 128))\",\"timestamp\":1704616009211}' \\"
 echo "    http://127.0.0.1:8080/challenges"
+# A legacy Solana message: the Ed25519 key pays 0.001 SOL (System
+# transfer) to 11…1 + 0x11 × 32; recent blockhash 0x22 × 32.
+rep() { printf "$1%.0s" $(seq "$2"); }
+sol_msg="010001"03"$ed_pk$(rep 11 32)$(rep 00 32)$(rep 22 32)"01020200010c0200000040420f0000000000
+# A Westend signing payload: balances.transfer_keep_alive of 1 WND (10^12
+# planck) to Bob, immortal, nonce 0, no tip, CheckMetadataHash off.
+westend=e143f23803ac50e8f6f8e62695d1ce9e4e1d68aa36c1cd2cfd15340213f3423e
+dot_payload=0403008eaf04151687736326c9fea17e25fc5287613693c912909cb226aa4794f26a48070010a5d4e8
+dot_payload+=00000000c0800f001a000000$westend${westend}00
+# A PSBT (BIP-174) spending 100,000 sat held by the key's P2WPKH address:
+# 50,000 to another address, 50,000 of fee. The key's witness program is
+# its address's (bech32: 5-bit groups back to bytes).
+btc_prog=$(awk -v d="${btc:4:32}" 'BEGIN { cs = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
+	for (i = 1; i <= length(d); i++) { acc = acc * 32 + index(cs, substr(d, i, 1)) - 1; bits += 5
+		if (bits >= 8) { bits -= 8; b = int(acc / 2 ^ bits); acc -= b * 2 ^ bits; printf "%02x", b } } }')
+btc_tx=0200000001$(rep 33 32)0000000000fdffffff0150c30000000000001600144444444444444444444444444444444444444444""00000000
+btc_psbt=70736274ff010052${btc_tx}0001011fa086010000000000160014${btc_prog}0000
+echo "Solana: a System transfer by the Ed25519 demo key ($sol):"
+echo "  curl -s -H \"Authorization: Bearer \$SIGIL_TOKEN\" -H 'Content-Type: application/json' \\"
+echo "    --data '{\"chain\":\"solana\",\"key_id\":\"$sol\",\"payload\":\"$sol_msg\"}' \\"
+echo "    http://127.0.0.1:6732/v1/sign"
+echo "Polkadot (Westend): a transfer by the sr25519 demo key ($dot):"
+echo "  curl -s -H \"Authorization: Bearer \$SIGIL_TOKEN\" -H 'Content-Type: application/json' \\"
+echo "    --data '{\"chain\":\"polkadot\",\"key_id\":\"$dot\",\"payload\":\"$dot_payload\"}' \\"
+echo "    http://127.0.0.1:6732/v1/sign"
+echo "Bitcoin: a PSBT spending from the secp256k1 demo key's P2WPKH address ($btc);"
+echo "the answer's \"signed\" is the PSBT with its signature, in base64:"
+echo "  curl -s -H \"Authorization: Bearer \$SIGIL_TOKEN\" -H 'Content-Type: application/json' \\"
+echo "    --data '{\"chain\":\"bitcoin\",\"key_id\":\"$btc\",\"payload\":\"$btc_psbt\"}' \\"
+echo "    http://127.0.0.1:6732/v1/sign"
 echo
 exec "$build/sigild" -c "$var/sigil.yaml"
