@@ -57,6 +57,9 @@ struct sign_request {
 	 * that are not of that kind. */
 	const char *kind;
 	const char *auth;             /* an authentication the API carried, or NULL */
+	/* The chain's own settings from the config, or NULL (Polkadot: struct
+	 * dot_conf, its networks); the pipeline sets it, decode reads it. */
+	const void *chain_conf;
 	const char *peer;             /* the caller's address, for the audit log */
 	const char *token;            /* a bearer token's name, or NULL */
 	/* The bearer token the API found for the caller (auth/token.h), or

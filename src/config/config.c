@@ -446,6 +446,10 @@ top_special(struct ctx *x, void *obj, const char *rel, const char *full, const s
 		rc = cfg_walk_routes(x, v);
 		return rc ? rc : 1;
 	}
+	if (strcmp(rel, "polkadot_networks") == 0) {
+		rc = cfg_walk_polkadot_networks(x, v);
+		return rc ? rc : 1;
+	}
 	if (strcmp(rel, "auth.tokens") == 0) {
 		rc = cfg_walk_auth_tokens(x, v);
 		return rc ? rc : 1;

@@ -24,6 +24,7 @@
 #include "auth/token.h"
 #include "base/log.h"
 #include "base/settings.h"
+#include "chain/polkadot/extrinsic.h"
 #include "policy/policy.h"
 #include "policy/routes.h"
 
@@ -149,6 +150,10 @@ struct sigil_config {
 	/* `routes:`, in order (policy/routes.h); none: no routing. */
 	struct route *routes;
 	size_t n_routes;
+	/* `polkadot_networks:` (config_polkadot.c), and dot_conf over them. */
+	struct dot_network *dot_nets;
+	size_t n_dot_nets;
+	struct dot_conf dot_conf;
 };
 
 /* Loads path, or the embedded defaults when path is NULL: base_dir ./var,
@@ -168,6 +173,10 @@ config_load_string(const char *yaml, size_t len, struct sigil_config **out, char
                    size_t errlen);
 
 void config_free(struct sigil_config *c);
+
+/* A chain's own settings from the config, for sign_request.chain_conf
+ * (Polkadot: its networks), or NULL. */
+const void *config_chain_conf(const struct sigil_config *c, const struct chain_ops *chain);
 
 /* The policy of the key at address on chain, or NULL when the key is not
  * configured (not usable). */

@@ -221,6 +221,7 @@ config_free(struct sigil_config *c)
 	free(c->keys);
 	cfg_auth_free(&c->auth);
 	free(c->routes);
+	cfg_polkadot_free(c);
 	cfg_atto_free(&c->atto_api);
 	free(c);
 }

@@ -67,6 +67,10 @@ extern const size_t cfg_n_key_fields;
 /* config_auth.c: `auth.tokens`, their environment overrides, their
  * secrets (read and hashed once the overrides are in), and freeing. */
 int cfg_walk_auth_tokens(struct ctx *x, const struct cnode *v);
+
+/* config_polkadot.c: `polkadot_networks:`, and freeing them. */
+int cfg_walk_polkadot_networks(struct ctx *x, const struct cnode *v);
+void cfg_polkadot_free(struct sigil_config *c);
 /* One more token, zeroed, in *t and its source in *s. */
 int cfg_auth_add_token(struct config_auth *a, struct auth_token **t, struct config_token_src **s);
 int cfg_auth_env(struct sigil_config *c);

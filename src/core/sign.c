@@ -329,6 +329,7 @@ sign_admit(struct sign_job *j)
 		snprintf(res->reason, sizeof(res->reason), "%s", sigil_strerror(rc));
 		return rc;
 	}
+	j->req.chain_conf = config_chain_conf(j->st->cfg, k->chain);
 	rc = k->chain->decode(req, k->vk->type, k->vk->pk, k->vk->pk_len, &j->in, res->reason,
 	                      sizeof(res->reason));
 	if (rc != 0)

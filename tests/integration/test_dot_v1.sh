@@ -28,6 +28,12 @@ auth:
     wallet:
       secret_sha256: $(printf '%s' "$TOKEN" | sha256sum | cut -d' ' -f1)
       capabilities: ['polkadot:*', keys:read]
+polkadot_networks:
+  mine:
+    genesis: 0x$(printf '07%.0s' $(seq 32))
+    ss58_prefix: 5
+    balances: 10
+    utility: 40
 routes:
   - id: small
     match: {chain: polkadot, kind: [extrinsic], asset: "", amount_lt: '100000000000000'}
@@ -40,7 +46,7 @@ routes:
 polkadot:
   $SR:
     allow: {extrinsic: [transfer_keep_alive, transfer_allow_death, unknown_call]}
-    allowed_chains: [westend]
+    allowed_chains: [westend, '0x$(printf '07%.0s' $(seq 32))']
   $SEEDED:
     allow: {extrinsic: [transfer_keep_alive]}
   $ED:

@@ -27,9 +27,11 @@ const ok = () => checks++;
 const GENESIS = {
   polkadot: hexToU8a(knownGenesis.polkadot[0]),
   westend: hexToU8a(knownGenesis.westend[0]),
-  other: new Uint8Array(32).fill(7),
+  mine: new Uint8Array(32).fill(7), // the config's polkadot_networks
+  other: new Uint8Array(32).fill(8),
 };
-const NET = { polkadot: { balances: 5, utility: 26, prefix: 0 }, westend: { balances: 4, utility: 16, prefix: 42 } };
+const NET = { polkadot: { balances: 5, utility: 26, prefix: 0 }, westend: { balances: 4, utility: 16, prefix: 42 },
+  mine: { balances: 10, utility: 40, prefix: 5 } };
 const u8 = (...b) => new Uint8Array(b);
 const u32 = (v) => { const b = new Uint8Array(4); new DataView(b.buffer).setUint32(0, v, true); return b; };
 const BOB = decodeAddress('5FHneW46xGXgs5mUiveU4sbTyGBzmstUspZC92UhjJM694ty');
@@ -106,6 +108,14 @@ r = await sign(SR, payload('westend', transfer('westend', 3, BOB, 1n)), { kind: 
 assert.equal(r.status, 400, JSON.stringify(r.json)); ok();
 r = await sign(SR, u8(1, 2, 3));
 assert.equal(r.status, 400, JSON.stringify(r.json)); ok();
+// A network of the config (polkadot_networks: its own pallet indices and
+// SS58 prefix), allowed to the sr25519 key by its genesis hash.
+j = await signedOk(SR, 'sr25519', payload('mine', transfer('mine', 3, DAVE, 77n)));
+assert.equal(j.intent.destination, encodeAddress(DAVE, 5));
+assert.equal(j.intent.amount, '77'); ok();
+// Westend's indices on that network are another call: not a transfer.
+r = await sign(SR, payload('mine', transfer('westend', 3, DAVE, 77n)));
+assert.equal(r.status, 403, JSON.stringify(r.json)); ok();
 // The policy: the Ed25519 key may not transfer_keep_alive.
 r = await sign(ED, payload('polkadot', transfer('polkadot', 3, DAVE, 1n)));
 assert.equal(r.status, 403, JSON.stringify(r.json)); ok();

@@ -71,24 +71,35 @@ static int
 dot_payload_network(const struct sign_request *req, const struct dot_network **net,
                     char *reason, size_t cap)
 {
+	const struct dot_conf *conf = req->chain_conf;
 	struct dot_network probe = dot_net_polkadot;
 	struct dot_payload p;
 	int rc;
 
 	*net = NULL;
 	probe.check_genesis = false;
-	if ((rc = dot_payload_decode(req->payload, req->len, &probe, &p, reason, cap)) != 0)
+	rc = dot_payload_decode(req->payload, req->len, &probe, &p, reason, cap);
+	/* A network of the config may have no CheckMetadataHash: that shape
+	 * too. */
+	if (rc != 0 || !p.has_genesis) {
+		char why[CHAIN_REASON_MAX];
+		struct dot_payload q;
+		probe.metadata_hash = false;
+		if (dot_payload_decode(req->payload, req->len, &probe, &q, why, sizeof(why)) == 0 &&
+		    q.has_genesis)
+			p = q, rc = 0;
+	}
+	if (rc != 0)
 		return rc;
 	if (!p.has_genesis) {
 		snprintf(reason, cap, "polkadot extrinsic: its genesis hash cannot be told");
 		return SIGIL_E_INVALID;
 	}
-	for (size_t i = 0; (*net = dot_network_at(i)) != NULL; i++)
-		if (memcmp((*net)->genesis, p.genesis, DOT_HASH_LEN) == 0)
-			return 0;
-	snprintf(reason, cap, "polkadot extrinsic: genesis hash %02x%02x%02x%02x… is none of "
-	         "polkadot, kusama, westend", p.genesis[0], p.genesis[1], p.genesis[2],
-	         p.genesis[3]);
+	if ((*net = dot_conf_by_genesis(conf, p.genesis)) != NULL)
+		return 0;
+	snprintf(reason, cap, "polkadot extrinsic: genesis hash 0x%02x%02x%02x%02x… is no network "
+	         "sigil knows (polkadot, kusama, westend, or the config's polkadot_networks)",
+	         p.genesis[0], p.genesis[1], p.genesis[2], p.genesis[3]);
 	return SIGIL_E_INVALID;
 }
 
@@ -219,34 +230,47 @@ dot_sig_text(enum sigil_key_type t, const uint8_t *sig, size_t siglen, char *out
 	return dot_hex_text(multi, sizeof(multi), out, cap);
 }
 
+/* A built-in network's name, or its genesis hash in hex (0x and 64
+ * digits: any network, those of polkadot_networks included). */
 static int
 dot_network_parse(const char *text, uint8_t out[static CHAIN_NETWORK_MAX], size_t *len)
 {
 	const struct dot_network *net = dot_network_find(text);
+	uint8_t genesis[DOT_HASH_LEN];
+	size_t n = 0;
 
 	*len = 0;
-	if (net == NULL)
+	if (net != NULL) {
+		memcpy(out, net->genesis, DOT_NET_ID_LEN);
+	} else if (text != NULL && strncmp(text, "0x", 2) == 0 &&
+	           strlen(text + 2) == 2 * DOT_HASH_LEN &&
+	           hex_decode(text + 2, 2 * DOT_HASH_LEN, genesis, sizeof(genesis), &n) == 0) {
+		memcpy(out, genesis, DOT_NET_ID_LEN);
+	} else {
 		return SIGIL_E_INVALID;
-	memcpy(out, net->genesis, DOT_NET_ID_LEN);
+	}
 	*len = DOT_NET_ID_LEN;
 	return 0;
 }
 
+/* A built-in network's name, else 0x and the 8 bytes of the id. */
 static int
 dot_network_text(const uint8_t *id, size_t len, char *out, size_t cap)
 {
 	const struct dot_network *net;
 
-	for (size_t i = 0; len == DOT_NET_ID_LEN && (net = dot_network_at(i)) != NULL; i++)
+	if (len != DOT_NET_ID_LEN)
+		return SIGIL_E_INVALID;
+	for (size_t i = 0; (net = dot_network_at(i)) != NULL; i++)
 		if (memcmp(net->genesis, id, DOT_NET_ID_LEN) == 0)
 			return snprintf(out, cap, "%s", net->name) < (int)cap ? 0 : SIGIL_E_TOO_BIG;
-	return SIGIL_E_INVALID;
+	return dot_hex_text(id, len, out, cap);
 }
 
 const struct chain_ops chain_polkadot = {
 	.name = "polkadot",
 	.address_form = "SS58 with prefix 42 of a 32-byte sr25519 or Ed25519 public key",
-	.network_form = "network (polkadot, kusama, westend)",
+	.network_form = "network (polkadot, kusama, westend, or 0x and a genesis hash)",
 	.kinds = dot_kinds,
 	.n_kinds = DOT_KINDS,
 	.default_kinds = 0, /* nothing unless the key's policy says */

@@ -87,6 +87,30 @@ dot_network_at(size_t i)
 	return i < sizeof(networks) / sizeof(networks[0]) ? networks[i] : NULL;
 }
 
+const struct dot_network *
+dot_conf_by_genesis(const struct dot_conf *conf, const uint8_t genesis[static DOT_HASH_LEN])
+{
+	const struct dot_network *net;
+
+	for (size_t i = 0; conf != NULL && i < conf->n; i++)
+		if (memcmp(conf->nets[i].genesis, genesis, DOT_HASH_LEN) == 0)
+			return &conf->nets[i];
+	for (size_t i = 0; (net = dot_network_at(i)) != NULL; i++)
+		if (memcmp(net->genesis, genesis, DOT_HASH_LEN) == 0 &&
+		    (conf == NULL || dot_conf_by_name(conf, net->name) == net))
+			return net;
+	return NULL;
+}
+
+const struct dot_network *
+dot_conf_by_name(const struct dot_conf *conf, const char *name)
+{
+	for (size_t i = 0; conf != NULL && name != NULL && i < conf->n; i++)
+		if (strcmp(conf->nets[i].name, name) == 0)
+			return &conf->nets[i];
+	return dot_network_find(name);
+}
+
 void
 dot_blake2_256(const uint8_t *in, size_t len, uint8_t out[static DOT_HASH_LEN])
 {

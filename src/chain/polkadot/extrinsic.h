@@ -83,6 +83,22 @@ struct dot_network {
 
 extern const struct dot_network dot_net_polkadot, dot_net_kusama, dot_net_westend;
 
+/* Networks from the config (`polkadot_networks:`, config_polkadot.c): new
+ * ones, and built-in ones described again (a runtime upgrade that moves a
+ * pallet), which replace those of the same name. sign_request.chain_conf
+ * points to one, or is NULL. */
+struct dot_conf {
+	const struct dot_network *nets;
+	size_t n;
+};
+
+/* The network whose genesis hash is genesis (32 bytes): the config's
+ * first, then the built-in ones it does not replace; NULL when none. And
+ * by name. */
+const struct dot_network *dot_conf_by_genesis(const struct dot_conf *conf,
+                                              const uint8_t genesis[static DOT_HASH_LEN]);
+const struct dot_network *dot_conf_by_name(const struct dot_conf *conf, const char *name);
+
 /* A network by name ("polkadot", "kusama", "westend"), or NULL; and the
  * known ones in order, i from 0 until NULL. */
 const struct dot_network *dot_network_find(const char *name);

@@ -16,6 +16,7 @@
 
 #include "config/config.h"
 #include "base/errors.h"
+#include "chain/chain.h"
 #include "chain/tezos/chain.h"
 #include "chain/tezos/decode.h"
 #include "vault/registry_test.h"
@@ -774,6 +775,57 @@ test_driver_settings(void **state)
 	unsetenv("SIGIL_VAULTS__H__CONFIG__PIN_FILE");
 }
 
+/* polkadot_networks: a built-in network changed, a new one, and what is
+ * refused. */
+static void
+test_polkadot_networks(void **state)
+{
+	static const char g7[] = "0x0707070707070707070707070707070707070707070707070707070707070707";
+	char yaml[1024];
+	struct sigil_config *c;
+	const struct dot_conf *dc;
+	const struct dot_network *n;
+	uint8_t g[32];
+	(void)state;
+
+	snprintf(yaml, sizeof(yaml),
+	         "polkadot_networks:\n  westend: {balances: 9}\n"
+	         "  mine: {genesis: '%s', ss58_prefix: 5, balances: 10, utility: 40,\n"
+	         "         metadata_hash: false, transfer_keep_alive: 7}\n", g7);
+	c = load_ok(yaml);
+	assert_int_equal(c->n_dot_nets, 2);
+	dc = config_chain_conf(c, chain_find("polkadot"));
+	assert_non_null(dc);
+	assert_null(config_chain_conf(c, chain_find("tezos")));
+	n = dot_conf_by_name(dc, "westend");
+	assert_int_equal(n->balances, 9);
+	assert_int_equal(n->utility, dot_net_westend.utility); /* the rest as built in */
+	assert_memory_equal(n->genesis, dot_net_westend.genesis, 32);
+	assert_ptr_equal(dot_conf_by_genesis(dc, dot_net_westend.genesis), n);
+	memset(g, 7, sizeof(g));
+	n = dot_conf_by_genesis(dc, g);
+	assert_non_null(n);
+	assert_string_equal(n->name, "mine");
+	assert_int_equal(n->ss58_prefix, 5);
+	assert_false(n->metadata_hash);
+	assert_int_equal(n->transfer_keep_alive, 7);
+	assert_int_equal(n->transfer_all, 4); /* the pallet's default */
+	assert_ptr_equal(dot_conf_by_genesis(dc, dot_net_polkadot.genesis), &dot_net_polkadot);
+	config_free(c);
+
+	load_bad("polkadot_networks:\n  mine: {ss58_prefix: 5, balances: 10, utility: 40}\n",
+	         SIGIL_E_INVALID, "needs genesis, ss58_prefix, balances and utility");
+	load_bad("polkadot_networks:\n  westend: {genesis: '0x12'}\n", SIGIL_E_INVALID,
+	         "genesis: 0x and 64 hex digits");
+	load_bad("polkadot_networks:\n  westend: {ss58_prefix: 46}\n", SIGIL_E_INVALID,
+	         "46 and 47 are reserved");
+	load_bad("polkadot_networks:\n  westend: {balances: 256}\n", SIGIL_E_INVALID,
+	         "from 0 to 255");
+	load_bad("polkadot_networks:\n  westend: {pallets: 3}\n", SIGIL_E_INVALID,
+	         "unknown key");
+	load_bad("polkadot_networks: [westend]\n", SIGIL_E_INVALID, "expected a map");
+}
+
 int
 main(void)
 {
@@ -789,6 +841,7 @@ main(void)
 		cmocka_unit_test_setup(test_driver_settings, clean_env),
 		cmocka_unit_test_setup(test_split_address, clean_env),
 		cmocka_unit_test_setup(test_passphrase, clean_env),
+		cmocka_unit_test_setup(test_polkadot_networks, clean_env),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
