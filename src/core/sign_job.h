@@ -97,5 +97,7 @@ int sign_admit(struct sign_job *j);
 int sign_run(struct sign_job *j);
 /* The audit line (now, or in res->after when defer), and the state let go. */
 void sign_conclude(struct sign_job *j, int rc, bool defer);
+/* sign_line.c: milliseconds as the audit line writes them ("%.3f"). */
+void sign_ms_text(double ms, char *out, size_t cap);
 
 #endif
