@@ -238,7 +238,7 @@ chains2_table() {
 		row "  p50 / p99 ms" "${R[${who}_v1_p50_ms]} / ${R[${who}_v1_p99_ms]}" ""
 		if [ "$who" = dot ]; then
 			row "Polkadot batch_all of 6, signs/s" "${R[dot_batch_v1_signs_per_s]}" \
-				"296 B: blake2b-256, then sr25519 [$(range ${C2_TP[dot_batch]})]"
+				"296-320 B: blake2b-256, then sr25519 [$(range ${C2_TP[dot_batch]})]"
 			row "  sigild CPU us/sign (less 1 transfer)" \
 				"${R[dot_batch_v1_cpu_us_per_sign]} (${R[dot_batch_cpu_us_over_dot]})" \
 				"p50 / p99 ms ${R[dot_batch_v1_p50_ms]} / ${R[dot_batch_v1_p99_ms]}"

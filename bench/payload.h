@@ -40,7 +40,7 @@ int bench_sol_msg_hex(const uint8_t payer[static 32], uint64_t lamports, char *o
  * ExtrinsicPayload.toU8a({method: true})): balances.transfer_keep_alive of
  * `amount` planck to Bob, or with transfers > 1 a utility.batch_all of that
  * many of them; immortal, nonce 0, no tip, CheckMetadataHash off. One
- * transfer is 113 to 117 bytes (signed as they are); 6 or more are over
+ * transfer is 113 to 118 bytes (signed as they are); 6 or more are over
  * 256 (signed as their blake2b-256). -1 for 0 or over BENCH_DOT_BATCH_MAX. */
 int bench_dot_payload_hex(uint64_t amount, unsigned transfers, char *out, size_t cap);
 
