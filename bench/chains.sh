@@ -221,19 +221,5 @@ chains_table() {
 
 # chains_json FILE: this section's figures alone (BENCH_ONLY=8).
 chains_json() {
-	local i sep
-	{
-		echo "{"
-		printf '  "generated": "%s",\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
-		printf '  "cpu": "%s",\n' "$(awk -F': ' '/^model name/{print $2; exit}' /proc/cpuinfo | tr -d '"\\')"
-		printf '  "cores": %s,\n  "connections": %s,\n  "rounds": %s,\n  "chain_slices": %s,\n' \
-			"$(nproc)" "$CONNS" "$ROUNDS" "$CHAIN_SLICES"
-		printf '  "load_average": %s,\n  "per_round": {%s},\n' "$LOADAVG" "$(chains_per_round)"
-		for i in "${!CHAIN_FIELDS[@]}"; do
-			sep=","; [ "$i" -eq $((${#CHAIN_FIELDS[@]} - 1)) ] && sep=""
-			printf '  "%s": %s%s\n' "${CHAIN_FIELDS[$i]}" "${R[${CHAIN_FIELDS[$i]}]}" "$sep"
-		done
-		echo "}"
-	} >"$1.tmp"
-	mv "$1.tmp" "$1"
+	section_json "$1" "$(chains_per_round)" "${CHAIN_FIELDS[@]}"
 }

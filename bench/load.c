@@ -1,9 +1,11 @@
 /* bench_load: an HTTP load generator for sigild's signing APIs. One thread,
  * epoll, C keep-alive connections each with one request in flight (what a
  * baker's client does); every request carries distinct, valid bytes for
- * POST /keys/{pkh} (octez), POST /v1/sign (Ethereum) or POST /votes (Atto).
+ * POST /keys/{pkh} (octez), POST /v1/sign (Ethereum, Solana, Polkadot,
+ * Bitcoin) or POST /votes (Atto).
  *
- * usage: bench_load -p PORT -k KEYFILE [-m generic|attestation|eth|atto]
+ * usage: bench_load -p PORT -k KEYFILE
+ *                   [-m generic|attestation|eth|atto|sol|dot|dot_batch|btc]
  *                   [-c CONNS] [-w WARMUP_S] [-d DURATION_S] [-n MAX_REQUESTS]
  *                   [-l LEVEL] [-a AUTHORIZATION]
  *        bench_load -x N -k KEYFILE [-m …] [-l LEVEL]
@@ -12,7 +14,11 @@
  *   -a: the Authorization header's value, sent with every request.
  *   KEYFILE: one key a line, requests round-robin over them: an implicit
  *   address (tz1…tz4); eth: an Ethereum address (0x…, the key_id); atto:
- *   the key's Ed25519 public key (64 hex digits).
+ *   the key's Ed25519 public key (64 hex digits); sol: a Solana address
+ *   (base58 of the Ed25519 public key, which the message names as payer);
+ *   dot, dot_batch: an SS58 address (the payload does not name its
+ *   signer); btc: a mainnet P2WPKH address (bc1q…: its witness program is
+ *   the input's script).
  *   generic: a transaction from the key's own address (a tz4 source is tag 3,
  *   as octez encodes it) whose counter is the request's sequence number.
  *   attestation: keys taken round-robin, skipping any key whose previous
@@ -24,6 +30,14 @@
  *   sequence number (Ethereum has no watermark: any order is fine).
  *   atto: POST /votes {"target":{AttoVote}} of the key, the block hash and
  *   timestamp from the sequence number.
+ *   sol, dot, dot_batch, btc: POST /v1/sign {"chain":…,"key_id":ADDRESS,
+ *   "payload":HEX} (payload.h): sol a legacy message whose System transfer
+ *   moves sequence number + 1 lamports; dot a Westend transfer_keep_alive
+ *   of sequence number + 1 planck (under 256 bytes: signed as it is),
+ *   dot_batch a utility.batch_all of BENCH_DOT_BATCH transfers of it (over
+ *   256 bytes: signed as its blake2b-256); btc a PSBT whose one P2WPKH
+ *   input of the key holds 100 000 + sequence number sat. None of these
+ *   chains has a watermark: any order is fine.
  * Only requests completed inside the measured window count; latencies are
  * those of requests sent and answered inside it. Prints "name value" lines:
  * ok_per_s, p50_ms, p90_ms, p99_ms, mean_ms, max_ms, ok, errors, reconnects. */
@@ -41,21 +55,35 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "base/b58.h"
+#include "chain/bitcoin/addr.h"
 #include "common.h"
 #include "payload.h"
 
 #define LD_MAX_CONNS 1024
 #define LD_MAX_KEYS 100000
 #define LD_IN_CAP 8192
-#define LD_OUT_CAP 1024
+#define LD_OUT_CAP 2048
 #define LD_SAMPLES_MAX 5000000u
 #define LD_GRACE_NS 5000000000ull /* how long to wait for stragglers */
+#define BENCH_DOT_BATCH 6          /* transfers in a dot_batch payload: over 256 bytes */
 
-enum ld_mode { LD_GENERIC, LD_ATTESTATION, LD_ETH, LD_ATTO };
+enum ld_mode { LD_GENERIC, LD_ATTESTATION, LD_ETH, LD_ATTO, LD_SOL, LD_DOT, LD_DOT_BATCH, LD_BTC, LD_MODES };
+
+/* The modes' names (-m) and, for those over /v1/sign, the chain. */
+static const struct {
+	const char *name, *chain;
+} ld_modes[] = {
+	[LD_GENERIC] = {"generic", NULL}, [LD_ATTESTATION] = {"attestation", NULL},
+	[LD_ETH] = {"eth", "ethereum"},   [LD_ATTO] = {"atto", NULL},
+	[LD_SOL] = {"sol", "solana"},     [LD_DOT] = {"dot", "polkadot"},
+	[LD_DOT_BATCH] = {"dot_batch", "polkadot"}, [LD_BTC] = {"btc", "bitcoin"},
+};
 
 struct ld_key {
 	char addr[72]; /* the address, or (atto) the public key in hex */
 	uint8_t pkh[TZ_PKH_BIN_LEN];
+	uint8_t raw[32]; /* sol: the public key; btc: the witness program (20) */
 	bool busy;     /* a request for this key is in flight */
 	int32_t level; /* the last level asked for (attestations) */
 };
@@ -87,16 +115,41 @@ struct ld {
 	struct bench_samples lat;
 };
 
-/* Whether line (n bytes) is a key of the mode's kind; a Tezos address is
- * decoded into *t and pkh. The others are sent as they are written, and
- * only their shape is checked here: sigild says whether it knows them. */
+/* Whether a line (n bytes) is a Solana address or a mainnet P2WPKH one;
+ * what the payloads need of it (the public key, the witness program) into
+ * raw. The decoders are sigil's own: a wrong one fails every request. */
 static bool
-ld_key_ok(enum ld_mode m, const char *line, size_t n, enum sigil_key_type *t, uint8_t *pkh)
+ld_key_raw(enum ld_mode m, const char *line, size_t n, uint8_t raw[static 32])
+{
+	uint8_t prog[BTC_PROGRAM_MAX];
+	size_t len = 0;
+	int witver = -1;
+
+	if (m == LD_SOL)
+		return b58_decode(line, n, raw, 32, &len) == 0 && len == 32;
+	if (btc_segwit_decode("bc", line, n, &witver, prog, &len) != 0 || witver != 0 || len != 20)
+		return false;
+	memcpy(raw, prog, len);
+	return true;
+}
+
+/* Whether line (n bytes) is a key of the mode's kind; a Tezos address is
+ * decoded into *t and pkh, a Solana or Bitcoin one into raw. The others
+ * are sent as they are written, and only their shape is checked here:
+ * sigild says whether it knows them. */
+static bool
+ld_key_ok(enum ld_mode m, const char *line, size_t n, enum sigil_key_type *t, uint8_t *pkh,
+          uint8_t raw[static 32])
 {
 	size_t want = m == LD_ETH ? 42 : 64, i = m == LD_ETH ? 2 : 0;
 
 	if (m == LD_GENERIC || m == LD_ATTESTATION)
 		return tz_pkh_decode(line, n, t, pkh) == 0;
+	*t = SIGIL_KEY_ED25519; /* unused */
+	if (m == LD_SOL || m == LD_BTC)
+		return ld_key_raw(m, line, n, raw);
+	if (m == LD_DOT || m == LD_DOT_BATCH)
+		return strspn(line, "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz") == n;
 	if (n != want || (m == LD_ETH && memcmp(line, "0x", 2) != 0))
 		return false;
 	for (; i < n; i++)
@@ -124,7 +177,7 @@ ld_load_keys(struct ld *L, const char *path)
 		line[n] = '\0';
 		if (n == 0)
 			continue;
-		if (n >= sizeof(k->addr) || !ld_key_ok(L->mode, line, n, &t, k->pkh + 1)) {
+		if (n >= sizeof(k->addr) || !ld_key_ok(L->mode, line, n, &t, k->pkh + 1, k->raw)) {
 			fprintf(stderr, "bench_load: bad address %s\n", line);
 			fclose(f);
 			return -1;
@@ -233,14 +286,31 @@ ld_body(struct ld *L, struct ld_key *k, uint64_t s, char *path, size_t pcap, cha
 		break;
 	case LD_ATTO:
 		break;
+	case LD_SOL:
+		rc = bench_sol_msg_hex(k->raw, s + 1, hex, sizeof(hex));
+		break;
+	case LD_DOT:
+	case LD_DOT_BATCH:
+		rc = bench_dot_payload_hex(s + 1, L->mode == LD_DOT ? 1 : BENCH_DOT_BATCH, hex,
+		                           sizeof(hex));
+		break;
+	case LD_BTC:
+		rc = bench_btc_psbt_hex(k->raw, 100000 + s, hex, sizeof(hex));
+		break;
+	case LD_MODES:
+		return -1;
 	}
 	if (rc != 0)
 		return -1;
 	switch (L->mode) {
 	case LD_ETH:
+	case LD_SOL:
+	case LD_DOT:
+	case LD_DOT_BATCH:
+	case LD_BTC:
 		m = snprintf(path, pcap, "/v1/sign");
-		n = snprintf(body, bcap, "{\"chain\":\"ethereum\",\"key_id\":\"%s\",\"payload\":\"0x%s\"}",
-		             k->addr, hex);
+		n = snprintf(body, bcap, "{\"chain\":\"%s\",\"key_id\":\"%s\",\"payload\":\"0x%s\"}",
+		             ld_modes[L->mode].chain, k->addr, hex);
 		break;
 	case LD_ATTO:
 		/* A block hash of the sequence number and a 2026 timestamp
@@ -422,7 +492,8 @@ ld_dump(struct ld *L, long n)
 		body += 4;
 		if (L->mode == LD_ATTO) {
 			printf("%s\n", body);
-		} else if (L->mode == LD_ETH && (hex = strstr(body, "\"payload\":\"")) != NULL) {
+		} else if (ld_modes[L->mode].chain != NULL &&
+		           (hex = strstr(body, "\"payload\":\"")) != NULL) {
 			printf("%.*s\n", (int)strcspn(hex + 11, "\""), hex + 11);
 		} else {
 			printf("%.*s\n", (int)strlen(body + 1) - 1, body + 1);
@@ -432,10 +503,21 @@ ld_dump(struct ld *L, long n)
 	return 0;
 }
 
+/* The mode named, or LD_MODES. */
+static enum ld_mode
+ld_mode_find(const char *name)
+{
+	for (size_t i = 0; i < LD_MODES; i++)
+		if (strcmp(ld_modes[i].name, name) == 0)
+			return (enum ld_mode)i;
+	return LD_MODES;
+}
+
 static void
 ld_usage(void)
 {
-	fprintf(stderr, "usage: bench_load -p PORT -k KEYFILE [-m generic|attestation|eth|atto]\n"
+	fprintf(stderr, "usage: bench_load -p PORT -k KEYFILE\n"
+	                "                  [-m generic|attestation|eth|atto|sol|dot|dot_batch|btc]\n"
 	                "                  [-c CONNS] [-w WARMUP_S] [-d DURATION_S] [-n MAX] [-l LEVEL]\n"
 	                "                  [-a AUTHORIZATION]\n");
 	exit(2);
@@ -462,15 +544,7 @@ main(int argc, char **argv)
 		case 'p': L.port = (uint16_t)bench_parse_long("-p", optarg, 1, 65535); break;
 		case 'k': keyfile = optarg; break;
 		case 'm':
-			if (strcmp(optarg, "generic") == 0)
-				L.mode = LD_GENERIC;
-			else if (strcmp(optarg, "attestation") == 0)
-				L.mode = LD_ATTESTATION;
-			else if (strcmp(optarg, "eth") == 0)
-				L.mode = LD_ETH;
-			else if (strcmp(optarg, "atto") == 0)
-				L.mode = LD_ATTO;
-			else
+			if ((L.mode = ld_mode_find(optarg)) == LD_MODES)
 				ld_usage();
 			break;
 		case 'c': nconns = bench_parse_long("-c", optarg, 1, LD_MAX_CONNS); break;

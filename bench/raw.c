@@ -16,11 +16,20 @@
  * ~100-byte message (a tz4 transaction is about 90 bytes); sigil_bls is the
  * same through sigil_key_bls_sign.
  *
+ * Section 9's chains (run only when `only` names them, never in the default
+ * run): raw_sol_ed25519 is libsodium's Ed25519 over a 150-byte message (a
+ * Solana legacy message with one transfer, signed as it is);
+ * raw_btc_p2wpkh is what a minimal P2WPKH signer does for a one-input,
+ * one-output transaction: the BIP-143 sighash (libsodium's SHA-256, as
+ * sigil's), libsecp256k1's ECDSA, low-S, DER; raw_btc_sighash is the
+ * sighash alone.
+ *
  * usage: bench_raw [seconds-per-primitive [only]]   (default 1; every loop
  * is also bounded by a count). With `only`, just the runs whose name
  * contains it (no Argon2id), e.g. `bench_raw 1 bls` (both, interleaved) or
  * `bench_raw 1 raw_bls` (blst alone) between HTTP rounds.
  * Prints "name value" lines. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +44,7 @@
 
 #define RAW_MAX_ITERS 10000000L
 #define RAW_BLS_MSG_LEN 100
+#define RAW_SOL_MSG_LEN 150
 #define RAW_SLICE_S 0.1
 
 /* The tz4 ciphersuite octez signs with (signature version 2). */
@@ -115,6 +125,88 @@ raw_w_bls(struct raw_ctx *c, uint64_t i)
 
 	raw_bls_msg(m, i);
 	return sigil_key_bls_sign(c->key[SIGIL_KEY_BLS], SIGIL_BLS_POP, m, sizeof(m), sig);
+}
+
+/* Ed25519 over a Solana-sized message that differs at every call. */
+static int
+raw_sol_ed25519(struct raw_ctx *c, uint64_t i)
+{
+	uint8_t m[RAW_SOL_MSG_LEN], sig[crypto_sign_BYTES];
+
+	memset(m, 0x11, sizeof(m));
+	memcpy(m + sizeof(m) - 8, &i, sizeof(i)); /* where the lamports are */
+	return crypto_sign_detached(sig, NULL, m, sizeof(m), c->ed_sk);
+}
+
+static void
+raw_sha256d(uint8_t out[32], const uint8_t *in, size_t len)
+{
+	crypto_hash_sha256(out, in, len);
+	crypto_hash_sha256(out, out, 32);
+}
+
+static void
+raw_le(uint8_t *p, uint64_t v, int bytes)
+{
+	for (int k = 0; k < bytes; k++)
+		p[k] = (uint8_t)(v >> (8 * k));
+}
+
+/* BIP-143's sighash (SIGHASH_ALL) of the one input of a transaction with
+ * one P2WPKH output, the input spending 100 000 + i sat: hashPrevouts,
+ * hashSequence and hashOutputs from the transaction, then the preimage, each
+ * SHA256d; what a signer computes afresh for every transaction. */
+static void
+raw_bip143(uint8_t digest[32], uint64_t i)
+{
+	uint8_t outpoint[36], seq[4], outputs[8 + 1 + 22], pre[182], *p = pre;
+
+	memset(outpoint, 0x33, 32);
+	raw_le(outpoint + 32, 0, 4);
+	raw_le(seq, 0xfffffffd, 4);
+	raw_le(outputs, 50000, 8);
+	outputs[8] = 22;
+	outputs[9] = 0x00;
+	outputs[10] = 0x14;
+	memset(outputs + 11, 0x44, 20);
+
+	raw_le(p, 2, 4), p += 4;                               /* nVersion */
+	raw_sha256d(p, outpoint, sizeof(outpoint)), p += 32;   /* hashPrevouts */
+	raw_sha256d(p, seq, sizeof(seq)), p += 32;             /* hashSequence */
+	memcpy(p, outpoint, sizeof(outpoint)), p += sizeof(outpoint);
+	memcpy(p, "\x19\x76\xa9\x14", 4), p += 4;             /* scriptCode … */
+	memset(p, 0x5a, 20), p += 20;                          /* … the key's hash160 … */
+	memcpy(p, "\x88\xac", 2), p += 2;
+	raw_le(p, 100000 + i, 8), p += 8;                      /* amount */
+	memcpy(p, seq, sizeof(seq)), p += sizeof(seq);
+	raw_sha256d(p, outputs, sizeof(outputs)), p += 32;     /* hashOutputs */
+	raw_le(p, 0, 4), p += 4;                               /* nLockTime */
+	raw_le(p, 1, 4), p += 4;                               /* SIGHASH_ALL */
+	raw_sha256d(digest, pre, (size_t)(p - pre));
+}
+
+static int
+raw_btc_sighash(struct raw_ctx *c, uint64_t i)
+{
+	uint8_t d[32];
+
+	(void)c;
+	raw_bip143(d, i);
+	return d[0] == 0 && d[1] == 0 && d[2] == 0 && d[3] == 0 ? 1 : 0; /* keeps the work */
+}
+
+static int
+raw_btc_p2wpkh(struct raw_ctx *c, uint64_t i)
+{
+	uint8_t d[32], der[72];
+	size_t derlen = sizeof(der);
+	secp256k1_ecdsa_signature sig;
+
+	raw_bip143(d, i);
+	if (!secp256k1_ecdsa_sign(c->secp, &sig, d, c->secp_sk, NULL, NULL))
+		return -1;
+	secp256k1_ecdsa_signature_normalize(c->secp, &sig, &sig);
+	return secp256k1_ecdsa_signature_serialize_der(c->secp, der, &derlen, &sig) ? 0 : -1;
 }
 
 static int
@@ -260,14 +352,18 @@ main(int argc, char **argv)
 	double secs = argc > 1 ? (double)bench_parse_long("seconds", argv[1], 1, 60) : 1.0;
 	const char *only = argc > 2 ? argv[2] : NULL;
 	/* Each primitive beside sigil's call of it. */
+	/* chain: section 9's, run only when named. */
 	static const struct {
 		const char *name[2];
 		raw_fn fn[2];
+		bool chain;
 	} runs[] = {
-		{{"raw_ed25519_signs_per_s", "sigil_ed25519_signs_per_s"}, {raw_ed25519, raw_w_ed}},
-		{{"raw_secp256k1_signs_per_s", "sigil_secp256k1_signs_per_s"}, {raw_secp256k1, raw_w_secp}},
-		{{"raw_p256_signs_per_s", "sigil_p256_signs_per_s"}, {raw_p256, raw_w_p256}},
-		{{"raw_bls_signs_per_s", "sigil_bls_signs_per_s"}, {raw_bls, raw_w_bls}},
+		{{"raw_ed25519_signs_per_s", "sigil_ed25519_signs_per_s"}, {raw_ed25519, raw_w_ed}, false},
+		{{"raw_secp256k1_signs_per_s", "sigil_secp256k1_signs_per_s"}, {raw_secp256k1, raw_w_secp}, false},
+		{{"raw_p256_signs_per_s", "sigil_p256_signs_per_s"}, {raw_p256, raw_w_p256}, false},
+		{{"raw_bls_signs_per_s", "sigil_bls_signs_per_s"}, {raw_bls, raw_w_bls}, false},
+		{{"raw_sol_ed25519_signs_per_s", NULL}, {raw_sol_ed25519, NULL}, true},
+		{{"raw_btc_p2wpkh_signs_per_s", "raw_btc_sighash_per_s"}, {raw_btc_p2wpkh, raw_btc_sighash}, true},
 	};
 
 	if (sodium_init() < 0 || raw_setup(&c) != 0) {
@@ -280,7 +376,9 @@ main(int argc, char **argv)
 		double rate[2];
 		int n = 0;
 
-		for (int j = 0; j < 2; j++)
+		if (only == NULL && runs[i].chain)
+			continue;
+		for (int j = 0; j < 2 && runs[i].name[j] != NULL; j++)
 			if (only == NULL || strstr(runs[i].name[j], only) != NULL) {
 				names[n] = runs[i].name[j];
 				fns[n++] = runs[i].fn[j];

@@ -25,10 +25,12 @@
 #   BENCH_P11_MODULE (/usr/lib/softhsm/libsofthsm2.so): SoftHSM2's module;
 #   section 7 is skipped, and says so, when it or softhsm2-util is missing.
 #   BENCH_CHAIN_SLICES (2): one-second slices of each load per round in
-#   section 8 (Ethereum and Atto, each beside its bare server).
-#   BENCH_ONLY (unset): 8 runs section 8 alone (its setup, rounds, table)
-#   and writes its figures to BENCH_OUT, by default BENCH_BUILD/results-8.json
-#   (bench/results.json keeps the whole run's).
+#   sections 8 (Ethereum and Atto, each beside its bare server) and 9
+#   (Solana, Polkadot and Bitcoin, each beside its raw primitive).
+#   BENCH_ONLY (unset): 8 or 9 runs that section alone (its setup, rounds,
+#   table) and writes its figures to BENCH_OUT, by default
+#   BENCH_BUILD/results-8.json or results-9.json (bench/results.json keeps
+#   the whole run's).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -47,8 +49,8 @@ P11_SLICES=${BENCH_P11_SLICES:-1}
 P11_POOL_TYPE=${BENCH_P11_POOL_TYPE:-tz2}
 CHAIN_SLICES=${BENCH_CHAIN_SLICES:-2}
 ONLY=${BENCH_ONLY:-}
-case $ONLY in '') ;; 8) OUT=${BENCH_OUT:-$BUILD/results-8.json} ;;
-	*) echo "bench: BENCH_ONLY is 8 (or unset)"; exit 2 ;; esac
+case $ONLY in '') ;; 8|9) OUT=${BENCH_OUT:-$BUILD/results-$ONLY.json} ;;
+	*) echo "bench: BENCH_ONLY is 8 or 9 (or unset)"; exit 2 ;; esac
 export SIGIL_PASSPHRASE="bench passphrase, not a secret"
 
 echo "bench: building $BUILD (Release)"
@@ -58,10 +60,33 @@ B=$BUILD
 
 source bench/lib.sh
 source bench/chains.sh
+source bench/chains2.sh
 
 row() { printf '  %-42s %15s  %s\n' "$1" "$2" "$3"; }
 ok() { awk "BEGIN { exit !($1) }" && echo "ok" || echo "MISSED"; }
 json_list() { local IFS=,; echo "[$*]"; }
+
+# section_json FILE PER_ROUND FIELD…: one section's figures alone
+# (BENCH_ONLY), PER_ROUND the members of its "per_round".
+section_json() {
+	local file=$1 per_round=$2 i sep
+	shift 2
+	local -a f=("$@")
+	{
+		echo "{"
+		printf '  "generated": "%s",\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+		printf '  "cpu": "%s",\n' "$(awk -F': ' '/^model name/{print $2; exit}' /proc/cpuinfo | tr -d '"\\')"
+		printf '  "cores": %s,\n  "connections": %s,\n  "rounds": %s,\n  "chain_slices": %s,\n' \
+			"$(nproc)" "$CONNS" "$ROUNDS" "$CHAIN_SLICES"
+		printf '  "load_average": %s,\n  "per_round": {%s},\n' "$LOADAVG" "$per_round"
+		for i in "${!f[@]}"; do
+			sep=","; [ "$i" -eq $((${#f[@]} - 1)) ] && sep=""
+			printf '  "%s": %s%s\n' "${f[$i]}" "${R[${f[$i]}]}" "$sep"
+		done
+		echo "}"
+	} >"$file.tmp"
+	mv "$file.tmp" "$file"
+}
 
 case $ENC_CONNS in [1-9]|[12][0-9]|3[0-2]) ;; *) echo "bench: BENCH_ENCLAVE_CONNS is 1 to 32"; exit 2 ;; esac
 case $P11_SLICES in [1-9]) ;; *) echo "bench: BENCH_P11_SLICES is 1 to 9"; exit 2 ;; esac
@@ -73,14 +98,14 @@ if awk "BEGIN { exit !($LOADAVG > $(nproc) / 2) }"; then
 	echo "bench: WARNING: load average $LOADAVG on $(nproc) cores: other work will skew the figures"
 fi
 
-if [ "$ONLY" = 8 ]; then
-	chains_run
+if [ -n "$ONLY" ]; then
+	if [ "$ONLY" = 8 ]; then chains_run; else chains2_run; fi
 	echo
-	echo "sigil benchmarks, section 8 alone: $(nproc) cores, load average $LOADAVG at start,"
+	echo "sigil benchmarks, section $ONLY alone: $(nproc) cores, load average $LOADAVG at start,"
 	echo "$CONNS connections, $CHAIN_SLICES alternating 1 s slices each, median of $ROUNDS rounds"
 	row "figure" "value" "reference / goal"
-	chains_table
-	chains_json "$OUT"
+	if [ "$ONLY" = 8 ]; then chains_table; chains_json "$OUT"
+	else chains2_table; chains2_json "$OUT"; fi
 	echo
 	echo "bench: wrote $OUT"
 	exit 0
@@ -559,6 +584,14 @@ fi
 # sigild ÷ bare in the same round.
 chains_run
 
+# ---- 9. Solana, Polkadot and Bitcoin over /v1, beside their primitives -----
+# bench/chains2.sh: one sigild with an ed25519 (solana:), an sr25519
+# (polkadot:, Westend) and a secp256k1 key (bitcoin:), one token with the
+# three chains; each chain's load in one-second slices, each followed by its
+# primitive alone on one core (bench_raw, bench_sr25519_raw); R[X_cpu_ratio]:
+# the primitive's µs ÷ sigild's CPU µs per request in the same round.
+chains2_run
+
 # ---- the figures: medians over the rounds ---------------------------------
 R[fdatasync_p50_ms]=$(median "${fs50[@]}")
 R[fdatasync_p99_ms]=$(median "${fs99[@]}")
@@ -777,6 +810,9 @@ fi
 echo "Ethereum over /v1 and Atto votes, one sigild, each beside its bare server (same HTTP"
 echo "library and threads, only that chain's hash and primitive), $CHAIN_SLICES x 1 s each a round:"
 chains_table
+echo "Solana, Polkadot and Bitcoin over /v1, one sigild, each beside its primitive alone on"
+echo "one core, $CHAIN_SLICES x 1 s of each a round:"
+chains2_table
 
 # ---- results.json ---------------------------------------------------------
 fields=(raw_ed25519_signs_per_s raw_secp256k1_signs_per_s raw_p256_signs_per_s
@@ -818,6 +854,7 @@ fields=(raw_ed25519_signs_per_s raw_secp256k1_signs_per_s raw_p256_signs_per_s
 	verify_plain_cpu_us_per_sign verify_checked_cpu_us_per_sign verify_plain_p50_ms
 	verify_checked_p50_ms
 	"${CHAIN_FIELDS[@]}"
+	"${CHAIN2_FIELDS[@]}"
 	load_average)
 # Section 7's figures, when it ran.
 p11_round=""
@@ -852,7 +889,8 @@ fi
 		"$(json_list "${t4ratio[@]}")" "$(json_list "${t4cratio[@]}")" "$(json_list "${blsratio[@]}")" \
 		"$(json_list ${mrel[tz2]})" "$(json_list ${mrel[tz3]})" \
 		"$(json_list ${eratio[unix]})" "$(json_list ${eratio[tcp]})" \
-		"$(json_list ${ediff[unix]})" "$(json_list ${ediff[tcp]})" "$(chains_per_round)" "$p11_round"
+		"$(json_list ${ediff[unix]})" "$(json_list ${ediff[tcp]})" \
+		"$(chains_per_round), $(chains2_per_round)" "$p11_round"
 	for i in "${!fields[@]}"; do
 		sep=","; [ "$i" -eq $((${#fields[@]} - 1)) ] && sep=""
 		printf '  "%s": %s%s\n' "${fields[$i]}" "${R[${fields[$i]}]}" "$sep"
