@@ -437,12 +437,18 @@ btc_address_script(enum btc_net net, const char *text, size_t len,
 int
 btc_key_scripts(const uint8_t *pk, size_t pklen, struct btc_key_scripts *ks)
 {
+	return btc_key_scripts_ex(pk, pklen, true, ks);
+}
+
+int
+btc_key_scripts_ex(const uint8_t *pk, size_t pklen, bool taproot, struct btc_key_scripts *ks)
+{
 	int rc;
 
 	memset(ks, 0, sizeof(*ks));
 	if ((rc = sigil_xonly_from_compressed(pk, pklen, ks->xonly)) != 0)
 		return rc;
-	if ((rc = sigil_taproot_output_key(ks->xonly, NULL, ks->output_key, NULL)) != 0 ||
+	if ((taproot && (rc = sigil_taproot_output_key(ks->xonly, NULL, ks->output_key, NULL)) != 0) ||
 	    (rc = btc_hash160(pk, 33, ks->hash160)) != 0) {
 		memset(ks, 0, sizeof(*ks));
 		return rc;
@@ -453,8 +459,10 @@ btc_key_scripts(const uint8_t *pk, size_t pklen, struct btc_key_scripts *ks)
 	memcpy(ks->p2pkh + 23, "\x88\xac", 2);
 	memcpy(ks->p2wpkh, "\x00\x14", 2);
 	memcpy(ks->p2wpkh + 2, ks->hash160, 20);
-	memcpy(ks->p2tr, "\x51\x20", 2);
-	memcpy(ks->p2tr + 2, ks->output_key, 32);
+	if (taproot) {
+		memcpy(ks->p2tr, "\x51\x20", 2);
+		memcpy(ks->p2tr + 2, ks->output_key, 32);
+	}
 	return 0;
 }
 

@@ -112,6 +112,11 @@ struct btc_key_scripts {
  * length or prefix, SIGIL_E_CRYPTO for a point not on the curve. */
 __attribute__((warn_unused_result)) int
 btc_key_scripts(const uint8_t *pk, size_t pklen, struct btc_key_scripts *ks);
+/* The same without the taproot output (taproot false): output_key and p2tr
+ * stay zero, which no script matches. The tweak is a point multiplication,
+ * most of the work here: a PSBT with no taproot script need not pay it. */
+__attribute__((warn_unused_result)) int
+btc_key_scripts_ex(const uint8_t *pk, size_t pklen, bool taproot, struct btc_key_scripts *ks);
 
 /* Which of the key's scripts script is: P2PKH, P2WPKH, P2TR, or
  * BTC_SCRIPT_NONSTANDARD when none. */

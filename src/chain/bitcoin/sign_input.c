@@ -162,6 +162,21 @@ plan_inputs(const struct btc_psbt *p, struct btc_plan *pl, const struct btc_spen
 	return 0;
 }
 
+/* Whether any output, or any input's spent output, is a taproot script
+ * (OP_1 and 32 bytes): only then can the key's own P2TR be among them. */
+static bool
+psbt_has_taproot(const struct btc_psbt *p)
+{
+	for (size_t i = 0; i < p->tx.n_out; i++)
+		if (p->tx.out[i].script_len == 34 && p->tx.out[i].script[0] == 0x51 &&
+		    p->tx.out[i].script[1] == 0x20)
+			return true;
+	for (size_t i = 0; i < p->tx.n_in; i++)
+		if (p->in[i].script_len == 34 && p->in[i].script[0] == 0x51 && p->in[i].script[1] == 0x20)
+			return true;
+	return false;
+}
+
 int
 btc_sign_plan(const struct btc_psbt *p, const uint8_t *pk, size_t pklen, enum btc_net net,
               struct btc_plan *plan, char *reason, size_t cap)
@@ -174,7 +189,7 @@ btc_sign_plan(const struct btc_psbt *p, const uint8_t *pk, size_t pklen, enum bt
 		reason[0] = '\0';
 	if (p == NULL)
 		return SIGIL_E_INVALID;
-	if ((rc = btc_key_scripts(pk, pklen, &plan->keys)) != 0) {
+	if ((rc = btc_key_scripts_ex(pk, pklen, psbt_has_taproot(p), &plan->keys)) != 0) {
 		fail(rc, reason, cap, "not a compressed secp256k1 public key");
 		goto out;
 	}
