@@ -434,9 +434,21 @@ v1_sign_answer(struct api_response *res, const char *chain, const struct sign_re
 		sbuf_puts(&b, "\",\"signed\":\"");
 		sbuf_put_json(&b, signed_text);
 	}
-	sbuf_printf(&b, "\",\"intent\":{\"operations\":%u", (unsigned)out->n_ops);
+	char ops[16];
+	size_t n_ops = sizeof(ops);
+	/* The count's digits from the end, without printf. */
+	uint32_t v = out->n_ops;
+	ops[--n_ops] = '\0';
+	do {
+		ops[--n_ops] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v > 0);
+	sbuf_puts(&b, "\",\"intent\":{\"operations\":");
+	sbuf_puts(&b, ops + n_ops);
 	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
-		sbuf_printf(&b, ",\"%s\":\"", fields[i][0]);
+		sbuf_puts(&b, ",\"");
+		sbuf_puts(&b, fields[i][0]);
+		sbuf_puts(&b, "\":\"");
 		sbuf_put_json(&b, fields[i][1]);
 		sbuf_puts(&b, "\"");
 	}

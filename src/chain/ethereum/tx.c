@@ -270,7 +270,8 @@ eth_tx_decode(const uint8_t *buf, size_t len, unsigned flags, struct eth_tx *tx,
 	}
 	if ((rc = rd_fields(f, l, tx, reason, cap)) != 0)
 		goto out;
-	sigil_keccak256(buf, len, tx->hash);
+	if (!(flags & ETH_TX_NO_HASH))
+		sigil_keccak256(buf, len, tx->hash);
 out:
 	if (rc != 0)
 		memset(tx, 0, sizeof(*tx));
@@ -368,7 +369,7 @@ eth_tx_signed(const uint8_t *utx, size_t len, unsigned flags, const uint8_t r[st
 	if (recid < 0 || recid > 1 || is_zero(r, 32) || memcmp(r, secp_n, 32) >= 0 ||
 	    is_zero(s, 32) || memcmp(s, secp_half_n, 32) > 0)
 		return SIGIL_E_CRYPTO;
-	if ((rc = eth_tx_decode(utx, len, flags, &tx, NULL, 0)) != 0)
+	if ((rc = eth_tx_decode(utx, len, flags | ETH_TX_NO_HASH, &tx, NULL, 0)) != 0)
 		return rc;
 	if (tx.type != ETH_TX_LEGACY) {
 		sig.v[8] = (uint8_t)recid; /* yParity */

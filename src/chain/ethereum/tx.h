@@ -47,6 +47,7 @@ enum eth_tx_type {
 
 enum eth_tx_flags {
 	ETH_TX_ALLOW_PRE155 = 1u << 0, /* accept a legacy transaction with no chain id */
+	ETH_TX_NO_HASH = 1u << 1,      /* leave hash zero: the caller does not need it */
 };
 
 /* A decoded unsigned transaction. The pointers point into the bytes it
