@@ -181,8 +181,9 @@ struct chain_ops {
 	 * signature in a container: a PSBT): the payload with the parts'
 	 * signatures (sigs[i], sig_len bytes each, in parts' order) put in,
 	 * as text (*out malloc'ed), for a key of type t and public key pk.
-	 * The chain decodes the payload again (the intent does not keep it)
-	 * and checks every signature before it writes it. NULL: none. */
+	 * The chain decodes the payload again (the intent does not keep it);
+	 * the signatures are checked as the vault's verify_signatures says,
+	 * before this. NULL: none. */
 	int (*signed_parts)(const uint8_t *payload, size_t len, enum sigil_key_type t,
 	                    const uint8_t *pk, size_t pklen, const uint8_t (*sigs)[64],
 	                    size_t n, char **out);

@@ -446,7 +446,12 @@ btc_key_scripts_ex(const uint8_t *pk, size_t pklen, bool taproot, struct btc_key
 	int rc;
 
 	memset(ks, 0, sizeof(*ks));
-	if ((rc = sigil_xonly_from_compressed(pk, pklen, ks->xonly)) != 0)
+	/* The point is checked (a square root) only where taproot needs it:
+	 * hash160 is of the bytes, whatever they are. */
+	if (pk == NULL || pklen != 33 || (pk[0] != 0x02 && pk[0] != 0x03))
+		return SIGIL_E_INVALID;
+	memcpy(ks->xonly, pk + 1, 32);
+	if (taproot && (rc = sigil_xonly_from_compressed(pk, pklen, ks->xonly)) != 0)
 		return rc;
 	if ((taproot && (rc = sigil_taproot_output_key(ks->xonly, NULL, ks->output_key, NULL)) != 0) ||
 	    (rc = btc_hash160(pk, 33, ks->hash160)) != 0) {

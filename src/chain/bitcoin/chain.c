@@ -169,8 +169,9 @@ btc_decode_net(enum btc_net net, const struct sign_request *req, enum sigil_key_
 }
 
 /* The PSBT with the signatures put in, base64. The plan is made again
- * from the same bytes, so the parts come in the same order;
- * btc_sign_add checks each signature before it adds it. */
+ * from the same bytes, so the parts come in the same order. The
+ * signatures are the pipeline's, checked as the vault's verify_signatures
+ * says (core/sign.c), the BIP-340 ones always (bip340.h). */
 static int
 btc_signed_net(enum btc_net net, const uint8_t *payload, size_t len, enum sigil_key_type t,
                const uint8_t *pk, size_t pklen, const uint8_t (*sigs)[64], size_t n, char **out)
@@ -190,7 +191,7 @@ btc_signed_net(enum btc_net net, const uint8_t *payload, size_t len, enum sigil_
 	if (plan.n_items != n)
 		rc = SIGIL_E_INTERNAL;
 	for (size_t i = 0; rc == 0 && i < n; i++)
-		rc = btc_sign_add(p, &plan, &plan.items[i], sigs[i], 64);
+		rc = btc_sign_put(p, &plan, &plan.items[i], sigs[i], 64);
 	if (rc == 0 && (rc = btc_psbt_write(p, &bytes, &blen)) == 0)
 		rc = btc_psbt_to_base64(bytes, blen, out);
 	free(bytes);

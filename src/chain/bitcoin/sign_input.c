@@ -224,15 +224,19 @@ btc_plan_free(struct btc_plan *plan)
 
 static int
 add_ecdsa(struct btc_psbt *p, const struct btc_plan *pl, const struct btc_sign_item *it,
-          const uint8_t *sig)
+          const uint8_t *sig, bool check)
 {
-	uint8_t key[34], val[SIGIL_DER_SIG_MAX + 1];
+	uint8_t key[34], val[SIGIL_DER_SIG_MAX + 1], low[64];
 	size_t n;
 	int rc;
 
 	/* sigil_verify_digest refuses a high-S signature: Bitcoin's
-	 * standardness rules (BIP-146 LOW_S) would not relay it. */
-	if (sigil_verify_digest(SIGIL_KEY_SECP256K1, pl->keys.pk, 33, it->msg, sig, 64) != 0)
+	 * standardness rules (BIP-146 LOW_S) would not relay it. Unchecked,
+	 * the S is still held to that. */
+	if (check && sigil_verify_digest(SIGIL_KEY_SECP256K1, pl->keys.pk, 33, it->msg, sig, 64) != 0)
+		return SIGIL_E_CRYPTO;
+	memcpy(low, sig, sizeof(low));
+	if (sigil_ecdsa_low_s(SIGIL_KEY_SECP256K1, low) != 0 || memcmp(low, sig, sizeof(low)) != 0)
 		return SIGIL_E_CRYPTO;
 	if ((rc = sigil_ecdsa_der_encode(sig, val, &n)) != 0)
 		return rc;
@@ -246,14 +250,14 @@ add_ecdsa(struct btc_psbt *p, const struct btc_plan *pl, const struct btc_sign_i
 
 static int
 add_taproot(struct btc_psbt *p, const struct btc_plan *pl, const struct btc_sign_item *it,
-            const uint8_t *sig)
+            const uint8_t *sig, bool check)
 {
 	static const uint8_t key[1] = {BTC_IN_TAP_KEY_SIG};
 	uint8_t val[65];
 	size_t n = 64;
 	int rc;
 
-	if (sigil_bip340_verify(pl->keys.output_key, it->msg, 32, sig) != 0)
+	if (check && sigil_bip340_verify(pl->keys.output_key, it->msg, 32, sig) != 0)
 		return SIGIL_E_CRYPTO;
 	memcpy(val, sig, 64);
 	/* BIP-341: DEFAULT is the 64-byte form; any other type is appended. */
@@ -264,16 +268,30 @@ add_taproot(struct btc_psbt *p, const struct btc_plan *pl, const struct btc_sign
 	return rc;
 }
 
-int
-btc_sign_add(struct btc_psbt *p, const struct btc_plan *plan, const struct btc_sign_item *item,
-             const uint8_t *sig, size_t siglen)
+static int
+sign_add(struct btc_psbt *p, const struct btc_plan *plan, const struct btc_sign_item *item,
+         const uint8_t *sig, size_t siglen, bool check)
 {
 	if (p == NULL || plan == NULL || item == NULL || sig == NULL || item->input >= p->tx.n_in ||
 	    siglen != 64)
 		return SIGIL_E_INVALID;
 	if (item->scheme == BTC_SIGN_ECDSA)
-		return add_ecdsa(p, plan, item, sig);
+		return add_ecdsa(p, plan, item, sig, check);
 	if (item->scheme == BTC_SIGN_BIP340_TAPROOT)
-		return add_taproot(p, plan, item, sig);
+		return add_taproot(p, plan, item, sig, check);
 	return SIGIL_E_INVALID;
+}
+
+int
+btc_sign_add(struct btc_psbt *p, const struct btc_plan *plan, const struct btc_sign_item *item,
+             const uint8_t *sig, size_t siglen)
+{
+	return sign_add(p, plan, item, sig, siglen, true);
+}
+
+int
+btc_sign_put(struct btc_psbt *p, const struct btc_plan *plan, const struct btc_sign_item *item,
+             const uint8_t *sig, size_t siglen)
+{
+	return sign_add(p, plan, item, sig, siglen, false);
 }

@@ -89,4 +89,13 @@ __attribute__((warn_unused_result)) int
 btc_sign_add(struct btc_psbt *p, const struct btc_plan *plan, const struct btc_sign_item *item,
              const uint8_t *sig, size_t siglen);
 
+/* btc_sign_add without the check of the signature (an ECDSA one must still
+ * be low-S): for signatures the signing pipeline has checked already as
+ * the vault's verify_signatures says (an ECDSA check costs more than the
+ * signature), and BIP-340 ones, which sigil_key_bip340_sign_taproot checks
+ * before it returns them. */
+__attribute__((warn_unused_result)) int
+btc_sign_put(struct btc_psbt *p, const struct btc_plan *plan, const struct btc_sign_item *item,
+             const uint8_t *sig, size_t siglen);
+
 #endif
