@@ -26,47 +26,7 @@
 #include "vault/pkcs11/der.h"
 #include "vault/pkcs11/module.h"
 
-/* How long a vault that is down waits between two tries to come up. */
-#define P11_RETRY_MS 1000
-/* p11_sign_try: the module was restarted under it; nothing was asked. */
-#define P11_AGAIN 1
-
-struct p11_key {
-	struct vault_key info;
-	uint8_t id[P11_ID_MAX];
-	size_t id_len;
-	CK_OBJECT_HANDLE priv; /* under m->life */
-};
-
-struct p11_vault {
-	struct vault base;
-	char name[64];
-	struct p11_params p;
-	struct p11_module *m;
-	CK_FUNCTION_LIST_PTR f;
-	/* Under m->life: written only with it held for writing. */
-	CK_SLOT_ID slot;
-	uint64_t gen; /* the m->gen its sessions and handles are of */
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	/* A session's handle and open flag are its taker's (p11_take), else
-	 * m->life's writer's; busy is under mu. */
-	CK_SESSION_HANDLE sess[P11_SESSIONS_MAX];
-	bool open[P11_SESSIONS_MAX], busy[P11_SESSIONS_MAX];
-	size_t n_sess;
-	/* Under mu. */
-	bool down;
-	char why[192]; /* while down: why, for requests and /healthz */
-	uint64_t next_try_ms;
-	struct p11_key *keys;
-	size_t n_keys;
-};
-
-static struct p11_vault *
-pv(struct vault *v)
-{
-	return (struct p11_vault *)v;
-}
+#include "vault/pkcs11/vault_int.h"
 
 /* The errors after which a session is opened and logged in again. */
 static bool
@@ -90,7 +50,7 @@ p11_token_lost(CK_RV rv)
 /* ---- slot, login ---------------------------------------------------------- */
 
 /* The slot: by token label, else by number, else the first with a token. */
-static int
+int
 p11_find_slot(struct p11_vault *v, char *err, size_t errlen)
 {
 	CK_SLOT_ID slots[64];
@@ -128,7 +88,7 @@ p11_find_slot(struct p11_vault *v, char *err, size_t errlen)
 }
 
 /* Opens session i (and logs the user in, once for them all). */
-static int
+int
 p11_session_open(struct p11_vault *v, size_t i, char *err, size_t errlen)
 {
 	CK_RV rv = v->f->C_OpenSession(v->slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL,
@@ -165,7 +125,7 @@ p11_attr(struct p11_vault *v, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o, CK_ATTRIB
 }
 
 /* The objects of class cls, with id when id_len > 0 and label when given. */
-static CK_RV
+CK_RV
 p11_find(struct p11_vault *v, CK_SESSION_HANDLE s, CK_OBJECT_CLASS cls, const uint8_t *id,
          size_t id_len, const char *label, CK_OBJECT_HANDLE *out, CK_ULONG cap, CK_ULONG *n)
 {
@@ -187,7 +147,7 @@ p11_find(struct p11_vault *v, CK_SESSION_HANDLE s, CK_OBJECT_CLASS cls, const ui
 /* Key i of the token's private keys into k: its type and public key (from
  * the public key object of the same id, or the private key's own
  * attributes). 0, or a reason it is skipped. */
-static int
+int
 p11_key_read(struct p11_vault *v, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE priv, struct p11_key *k,
              char *why, size_t whylen)
 {
@@ -265,7 +225,7 @@ p11_private_keys(struct p11_vault *v, CK_OBJECT_HANDLE objs[static P11_KEYS_MAX]
 	return 0;
 }
 
-static int
+int
 p11_keys_load(struct p11_vault *v, char *err, size_t errlen)
 {
 	CK_OBJECT_HANDLE objs[P11_KEYS_MAX];
@@ -713,7 +673,7 @@ p11_why_not_ready(struct vault *vv, char *buf, size_t cap)
 	return n;
 }
 
-static void
+void
 p11_close(struct vault *vv)
 {
 	struct p11_vault *v = pv(vv);
@@ -745,192 +705,6 @@ static const struct vault_ops p11_ops = {
 	.why_not_ready = p11_why_not_ready,
 	.close = p11_close,
 };
-
-/* ---- sigil generate, sigil import ------------------------------------------ */
-
-/* The DER ECParameters sigil names each curve by. */
-static const uint8_t p11_oid_secp256k1[] = {0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x0a};
-static const uint8_t p11_oid_p256[] = {0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07};
-/* SoftHSM2 and OpenSC name Ed25519 so (PKCS#11 3.0 also allows the OID). */
-static const uint8_t p11_name_ed25519[] = {0x13, 0x0c, 'e', 'd', 'w', 'a', 'r', 'd', 's',
-                                           '2', '5', '5', '1', '9'};
-
-static void
-p11_curve(enum sigil_key_type t, const uint8_t **params, size_t *len)
-{
-	*params = t == SIGIL_KEY_ED25519     ? p11_name_ed25519
-	          : t == SIGIL_KEY_SECP256K1 ? p11_oid_secp256k1
-	                                     : p11_oid_p256;
-	*len = t == SIGIL_KEY_ED25519     ? sizeof(p11_name_ed25519)
-	       : t == SIGIL_KEY_SECP256K1 ? sizeof(p11_oid_secp256k1)
-	                                  : sizeof(p11_oid_p256);
-}
-
-/* The vault for a new key of type t named key_name: open, and no key of
- * that label on the token yet. */
-static int
-p11_new_key_vault(const struct vault_config *cfg, const char *key_name, enum sigil_key_type t,
-                  struct p11_vault **out, char *err, size_t errlen)
-{
-	struct vault *vv = NULL;
-	CK_OBJECT_HANDLE o;
-	CK_ULONG n = 0;
-	int rc;
-
-	*out = NULL;
-	if (t != SIGIL_KEY_ED25519 && t != SIGIL_KEY_SECP256K1 && t != SIGIL_KEY_P256) {
-		snprintf(err, errlen, "vault %s: a PKCS#11 token holds tz1, tz2 and tz3 keys only",
-		         cfg->name);
-		return SIGIL_E_UNSUPPORTED;
-	}
-	if (key_name == NULL || key_name[0] == '\0' || strlen(key_name) >= sizeof(((struct vault_key *)0)->name)) {
-		snprintf(err, errlen, "vault %s: a key's label is 1 to 63 bytes", cfg->name);
-		return SIGIL_E_INVALID;
-	}
-	if ((rc = vault_pkcs11_open(cfg, &vv, err, errlen)) != 0)
-		return rc;
-	struct p11_vault *v = pv(vv);
-	if (p11_find(v, v->sess[0], CKO_PRIVATE_KEY, NULL, 0, key_name, &o, 1, &n) != CKR_OK ||
-	    n > 0) {
-		snprintf(err, errlen, "vault %s: the token has a key labelled %s already", cfg->name,
-		         key_name);
-		p11_close(vv);
-		return SIGIL_E_INVALID;
-	}
-	*out = v;
-	return 0;
-}
-
-int
-vault_pkcs11_generate(const struct vault_config *cfg, const char *key_name,
-                      enum sigil_key_type t, struct vault_key *info, char *err, size_t errlen)
-{
-	struct p11_vault *v;
-	CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
-	CK_MECHANISM m = {t == SIGIL_KEY_ED25519 ? CKM_EC_EDWARDS_KEY_PAIR_GEN : CKM_EC_KEY_PAIR_GEN,
-	                  NULL, 0};
-	const uint8_t *params;
-	size_t plen;
-	uint8_t id[16];
-	CK_OBJECT_HANDLE pub, priv;
-	struct p11_key k;
-	char why[128];
-	CK_RV rv;
-	int rc;
-
-	if ((rc = p11_new_key_vault(cfg, key_name, t, &v, err, errlen)) != 0)
-		return rc;
-	p11_curve(t, &params, &plen);
-	randombytes_buf(id, sizeof(id));
-	/* Born in the token, and never to leave it: sensitive, not
-	 * extractable, a token object. */
-	CK_ATTRIBUTE pubt[] = {
-		{CKA_TOKEN, &yes, sizeof(yes)},           {CKA_VERIFY, &yes, sizeof(yes)},
-		{CKA_EC_PARAMS, (void *)params, plen},    {CKA_ID, id, sizeof(id)},
-		{CKA_LABEL, (void *)key_name, strlen(key_name)},
-	};
-	CK_ATTRIBUTE privt[] = {
-		{CKA_TOKEN, &yes, sizeof(yes)},       {CKA_PRIVATE, &yes, sizeof(yes)},
-		{CKA_SENSITIVE, &yes, sizeof(yes)},   {CKA_EXTRACTABLE, &no, sizeof(no)},
-		{CKA_SIGN, &yes, sizeof(yes)},        {CKA_ID, id, sizeof(id)},
-		{CKA_LABEL, (void *)key_name, strlen(key_name)},
-	};
-	rv = v->f->C_GenerateKeyPair(v->sess[0], &m, pubt, sizeof(pubt) / sizeof(pubt[0]), privt,
-	                             sizeof(privt) / sizeof(privt[0]), &pub, &priv);
-	if (rv != CKR_OK) {
-		snprintf(err, errlen, "vault %s: the token did not make the key pair: 0x%lx", cfg->name,
-		         (unsigned long)rv);
-		rc = SIGIL_E_IO;
-	} else if ((rc = p11_key_read(v, v->sess[0], priv, &k, why, sizeof(why))) != 0) {
-		snprintf(err, errlen, "vault %s: the new key cannot be read back: %s", cfg->name, why);
-	} else if (info != NULL) {
-		*info = k.info;
-	}
-	p11_close(&v->base);
-	return rc;
-}
-
-int
-vault_pkcs11_add(const struct vault_config *cfg, const char *key_name, enum sigil_key_type t,
-                 const uint8_t sk[static SIGIL_SECRET_LEN], struct vault_key *info, char *err,
-                 size_t errlen)
-{
-	struct p11_vault *v;
-	CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
-	CK_OBJECT_CLASS cpriv = CKO_PRIVATE_KEY, cpub = CKO_PUBLIC_KEY;
-	CK_KEY_TYPE kt = t == SIGIL_KEY_ED25519 ? CKK_EC_EDWARDS : CKK_EC;
-	const uint8_t *params;
-	size_t plen, pklen = 0, ptlen = 0;
-	uint8_t pk[SIGIL_PK_MAX], point[P11_EC_POINT_MAX], id[16];
-	CK_OBJECT_HANDLE pub = CK_INVALID_HANDLE, priv = CK_INVALID_HANDLE;
-	struct p11_key k;
-	char why[128];
-	CK_RV rv;
-	int rc;
-
-	if ((rc = p11_new_key_vault(cfg, key_name, t, &v, err, errlen)) != 0)
-		return rc;
-	if ((rc = sigil_pubkey(t, sk, pk, &pklen)) != 0 ||
-	    (rc = p11_ec_point_der(t, pk, pklen, point, &ptlen)) != 0) {
-		snprintf(err, errlen, "vault %s: not a valid secret key", cfg->name);
-		goto out;
-	}
-	for (size_t i = 0; i < v->n_keys; i++) {
-		if (v->keys[i].info.type == t && v->keys[i].info.pk_len == pklen &&
-		    memcmp(v->keys[i].info.pk, pk, pklen) == 0) {
-			snprintf(err, errlen, "vault %s: the token holds this key already, as %s",
-			         cfg->name, v->keys[i].info.name);
-			rc = SIGIL_E_INVALID;
-			goto out;
-		}
-	}
-	p11_curve(t, &params, &plen);
-	randombytes_buf(id, sizeof(id));
-	/* In the token it is sensitive and not extractable, like a key made
-	 * there (though the token knows it was not: CKA_ALWAYS_SENSITIVE and
-	 * CKA_NEVER_EXTRACTABLE are false). The secret goes to the module
-	 * straight from the caller's locked memory. */
-	CK_ATTRIBUTE privt[] = {
-		{CKA_CLASS, &cpriv, sizeof(cpriv)},   {CKA_KEY_TYPE, &kt, sizeof(kt)},
-		{CKA_TOKEN, &yes, sizeof(yes)},       {CKA_PRIVATE, &yes, sizeof(yes)},
-		{CKA_SENSITIVE, &yes, sizeof(yes)},   {CKA_EXTRACTABLE, &no, sizeof(no)},
-		{CKA_SIGN, &yes, sizeof(yes)},        {CKA_ID, id, sizeof(id)},
-		{CKA_LABEL, (void *)key_name, strlen(key_name)},
-		{CKA_EC_PARAMS, (void *)params, plen},
-		{CKA_VALUE, (void *)sk, SIGIL_SECRET_LEN},
-	};
-	CK_ATTRIBUTE pubt[] = {
-		{CKA_CLASS, &cpub, sizeof(cpub)},     {CKA_KEY_TYPE, &kt, sizeof(kt)},
-		{CKA_TOKEN, &yes, sizeof(yes)},       {CKA_VERIFY, &yes, sizeof(yes)},
-		{CKA_ID, id, sizeof(id)},             {CKA_LABEL, (void *)key_name, strlen(key_name)},
-		{CKA_EC_PARAMS, (void *)params, plen}, {CKA_EC_POINT, point, ptlen},
-	};
-	rv = v->f->C_CreateObject(v->sess[0], privt, sizeof(privt) / sizeof(privt[0]), &priv);
-	if (rv == CKR_OK)
-		rv = v->f->C_CreateObject(v->sess[0], pubt, sizeof(pubt) / sizeof(pubt[0]), &pub);
-	if (rv != CKR_OK) {
-		snprintf(err, errlen, "vault %s: the token did not take the key: 0x%lx", cfg->name,
-		         (unsigned long)rv);
-		rc = SIGIL_E_IO;
-	} else if ((rc = p11_key_read(v, v->sess[0], priv, &k, why, sizeof(why))) != 0) {
-		snprintf(err, errlen, "vault %s: the key cannot be read back: %s", cfg->name, why);
-	} else if (k.info.pk_len != pklen || memcmp(k.info.pk, pk, pklen) != 0) {
-		snprintf(err, errlen, "vault %s: the token reads the key as another", cfg->name);
-		rc = SIGIL_E_CRYPTO;
-	} else if (info != NULL) {
-		*info = k.info;
-	}
-	if (rc != 0) {
-		/* Nothing half-made stays. */
-		if (pub != CK_INVALID_HANDLE)
-			v->f->C_DestroyObject(v->sess[0], pub);
-		if (priv != CK_INVALID_HANDLE)
-			v->f->C_DestroyObject(v->sess[0], priv);
-	}
-out:
-	p11_close(&v->base);
-	return rc;
-}
 
 int
 vault_pkcs11_open(const struct vault_config *cfg, struct vault **out, char *err, size_t errlen)
