@@ -45,3 +45,13 @@ hex_encode(const uint8_t *in, size_t len, char *out, size_t outcap)
 	out[2 * len] = '\0';
 	return 0;
 }
+
+int
+hex_encode_0x(const uint8_t *in, size_t len, char *out, size_t outcap)
+{
+	if (outcap < 2 * len + 3)
+		return SIGIL_E_TOO_BIG;
+	out[0] = '0';
+	out[1] = 'x';
+	return hex_encode(in, len, out + 2, outcap - 2) == 0 ? 0 : SIGIL_E_TOO_BIG;
+}

@@ -15,4 +15,9 @@ hex_decode(const char *hex, size_t hexlen, uint8_t *out, size_t outcap, size_t *
 __attribute__((warn_unused_result)) int
 hex_encode(const uint8_t *in, size_t len, char *out, size_t outcap);
 
+/* The same after "0x" (Ethereum's and Substrate's form); outcap must be
+ * >= 2*len+3, else SIGIL_E_TOO_BIG. */
+__attribute__((warn_unused_result)) int
+hex_encode_0x(const uint8_t *in, size_t len, char *out, size_t outcap);
+
 #endif

@@ -223,6 +223,12 @@ struct chain_marks {
 	size_t n, cap;
 };
 
+/* A key's binary identity as most chains make it (chain_ops.key_id): its
+ * type, then the blake2b-160 of its public key. Tezos (the hash inside its
+ * address) and Ethereum (its address) make their own. */
+void chain_key_id_blake2b(enum sigil_key_type t, const uint8_t *pk, size_t pklen,
+                          uint8_t id[static CHAIN_KEY_ID_LEN]);
+
 /* The chain registered under name, or NULL. */
 const struct chain_ops *chain_find(const char *name);
 /* The registered chains, in registration order: i from 0 until NULL. */

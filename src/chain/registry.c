@@ -24,6 +24,14 @@ static const struct chain_ops *const chains[] = {
 #endif
 };
 
+void
+chain_key_id_blake2b(enum sigil_key_type t, const uint8_t *pk, size_t pklen,
+                     uint8_t id[static CHAIN_KEY_ID_LEN])
+{
+	id[0] = (uint8_t)t;
+	sigil_blake2b(id + 1, CHAIN_KEY_ID_LEN - 1, pk, pklen);
+}
+
 const struct chain_ops *
 chain_at(size_t i)
 {

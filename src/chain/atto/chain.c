@@ -206,14 +206,6 @@ atto_address(enum sigil_key_type t, const uint8_t *pk, size_t pklen, char *out, 
 	return atto_address_encode(pk, out, cap);
 }
 
-static void
-atto_key_id(enum sigil_key_type t, const uint8_t *pk, size_t pklen,
-            uint8_t id[static CHAIN_KEY_ID_LEN])
-{
-	id[0] = (uint8_t)t;
-	sigil_blake2b(id + 1, CHAIN_KEY_ID_LEN - 1, pk, pklen);
-}
-
 static int
 atto_pk_text(enum sigil_key_type t, const uint8_t *pk, size_t pklen, char *out, size_t cap)
 {
@@ -283,7 +275,7 @@ const struct chain_ops chain_atto = {
 	.decode = atto_decode,
 	.address_check = atto_address_check,
 	.address = atto_address,
-	.key_id = atto_key_id,
+	.key_id = chain_key_id_blake2b,
 	.public_key_text = atto_pk_text,
 	.public_key_parse = atto_pk_parse,
 	.signature_text = atto_sig_text,

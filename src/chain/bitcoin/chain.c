@@ -228,14 +228,6 @@ btc_address_check_net(enum btc_net net, const char *text)
 	return 0;
 }
 
-static void
-btc_key_id(enum sigil_key_type t, const uint8_t *pk, size_t pklen,
-           uint8_t id[static CHAIN_KEY_ID_LEN])
-{
-	id[0] = (uint8_t)t;
-	sigil_blake2b(id + 1, CHAIN_KEY_ID_LEN - 1, pk, pklen);
-}
-
 static int
 btc_pk_text(enum sigil_key_type t, const uint8_t *pk, size_t pklen, char *out, size_t cap)
 {
@@ -305,7 +297,7 @@ BTC_NET_FUNCS(test, BTC_TESTNET)
 		.kind_from_name = btc_kind_from_name, .ops_from_name = btc_ops_from_name,     \
 		.op_name = btc_op_name, .decode = btc_decode_##suffix,                        \
 		.address_check = btc_address_check_##suffix, .address = btc_address_##suffix, \
-		.key_id = btc_key_id, .public_key_text = btc_pk_text,                         \
+		.key_id = chain_key_id_blake2b, .public_key_text = btc_pk_text,                         \
 		.public_key_parse = btc_pk_parse, .signature_text = btc_sig_text,             \
 		.signed_parts = btc_signed_##suffix,                                          \
 	}

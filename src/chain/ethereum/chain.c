@@ -187,24 +187,13 @@ eth_key_id(enum sigil_key_type t, const uint8_t *pk, size_t pklen,
 		memset(id + 1, 0, CHAIN_KEY_ID_LEN - 1);
 }
 
-/* "0x" and the hex of bytes. */
-static int
-eth_hex(const uint8_t *b, size_t len, char *out, size_t cap)
-{
-	if (cap < 2 * len + 3)
-		return SIGIL_E_TOO_BIG;
-	out[0] = '0';
-	out[1] = 'x';
-	return hex_encode(b, len, out + 2, cap - 2) == 0 ? 0 : SIGIL_E_TOO_BIG;
-}
-
 /* The compressed public key, as sigil keeps it. */
 static int
 eth_pk_text(enum sigil_key_type t, const uint8_t *pk, size_t pklen, char *out, size_t cap)
 {
 	if (t != SIGIL_KEY_SECP256K1 || pklen != 33)
 		return SIGIL_E_UNSUPPORTED;
-	return eth_hex(pk, pklen, out, cap);
+	return hex_encode_0x(pk, pklen, out, cap);
 }
 
 static int
@@ -231,7 +220,7 @@ eth_sig_text(enum sigil_key_type t, const uint8_t *sig, size_t siglen, char *out
 		return SIGIL_E_INVALID;
 	memcpy(rsv, sig, 64);
 	rsv[64] = (uint8_t)(27 + sig[64]);
-	return eth_hex(rsv, sizeof(rsv), out, cap);
+	return hex_encode_0x(rsv, sizeof(rsv), out, cap);
 }
 
 static int
@@ -255,7 +244,7 @@ eth_signed_payload(const uint8_t *payload, size_t len, const char *kind, const c
 	                   len + ETH_TX_SIGNED_EXTRA, &n);
 	if (rc == 0) {
 		size_t cap = 2 * n + 3;
-		if ((*out = malloc(cap)) == NULL || eth_hex(buf, n, *out, cap) != 0) {
+		if ((*out = malloc(cap)) == NULL || hex_encode_0x(buf, n, *out, cap) != 0) {
 			free(*out);
 			*out = NULL;
 			rc = SIGIL_E_NOMEM;

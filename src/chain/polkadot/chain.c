@@ -166,30 +166,12 @@ dot_address(enum sigil_key_type t, const uint8_t *pk, size_t pklen, char *out, s
 	return dot_ss58_encode(DOT_ADDRESS_PREFIX, pk, out, cap);
 }
 
-static void
-dot_key_id(enum sigil_key_type t, const uint8_t *pk, size_t pklen,
-           uint8_t id[static CHAIN_KEY_ID_LEN])
-{
-	id[0] = (uint8_t)t;
-	sigil_blake2b(id + 1, CHAIN_KEY_ID_LEN - 1, pk, pklen);
-}
-
-/* 0x and the hex of n bytes. */
-static int
-dot_hex_text(const uint8_t *b, size_t n, char *out, size_t cap)
-{
-	if (cap < 3)
-		return SIGIL_E_TOO_BIG;
-	memcpy(out, "0x", 2);
-	return hex_encode(b, n, out + 2, cap - 2);
-}
-
 static int
 dot_pk_text(enum sigil_key_type t, const uint8_t *pk, size_t pklen, char *out, size_t cap)
 {
 	if (!dot_key_type_ok(t) || pklen != DOT_ACCOUNT_LEN)
 		return SIGIL_E_UNSUPPORTED;
-	return dot_hex_text(pk, pklen, out, cap);
+	return hex_encode_0x(pk, pklen, out, cap);
 }
 
 /* "sr25519:0x…" or "ed25519:0x…": the bytes alone do not tell the type. */
@@ -227,7 +209,7 @@ dot_sig_text(enum sigil_key_type t, const uint8_t *sig, size_t siglen, char *out
 		return SIGIL_E_INVALID;
 	multi[0] = t == SIGIL_KEY_SR25519 ? 1 : 0; /* MultiSignature's variant */
 	memcpy(multi + 1, sig, 64);
-	return dot_hex_text(multi, sizeof(multi), out, cap);
+	return hex_encode_0x(multi, sizeof(multi), out, cap);
 }
 
 /* A built-in network's name, or its genesis hash in hex (0x and 64
@@ -264,7 +246,7 @@ dot_network_text(const uint8_t *id, size_t len, char *out, size_t cap)
 	for (size_t i = 0; (net = dot_network_at(i)) != NULL; i++)
 		if (memcmp(net->genesis, id, DOT_NET_ID_LEN) == 0)
 			return snprintf(out, cap, "%s", net->name) < (int)cap ? 0 : SIGIL_E_TOO_BIG;
-	return dot_hex_text(id, len, out, cap);
+	return hex_encode_0x(id, len, out, cap);
 }
 
 const struct chain_ops chain_polkadot = {
@@ -282,7 +264,7 @@ const struct chain_ops chain_polkadot = {
 	.decode = dot_decode,
 	.address_check = dot_address_check,
 	.address = dot_address,
-	.key_id = dot_key_id,
+	.key_id = chain_key_id_blake2b,
 	.public_key_text = dot_pk_text,
 	.public_key_parse = dot_pk_parse,
 	.signature_text = dot_sig_text,

@@ -88,14 +88,6 @@ raw_address_check(const char *text)
 	return 0;
 }
 
-static void
-raw_key_id(enum sigil_key_type t, const uint8_t *pk, size_t pklen,
-           uint8_t id[static CHAIN_KEY_ID_LEN])
-{
-	id[0] = (uint8_t)t;
-	sigil_blake2b(id + 1, CHAIN_KEY_ID_LEN - 1, pk, pklen);
-}
-
 static int
 raw_pk_text(enum sigil_key_type t, const uint8_t *pk, size_t pklen, char *out, size_t cap)
 {
@@ -134,7 +126,7 @@ const struct chain_ops chain_raw_ed25519 = {
 	.decode = raw_decode,
 	.address_check = raw_address_check,
 	.address = raw_address,
-	.key_id = raw_key_id,
+	.key_id = chain_key_id_blake2b,
 	.public_key_text = raw_pk_text,
 	.public_key_parse = raw_pk_parse,
 	.signature_text = raw_sig_text,

@@ -123,14 +123,6 @@ sol_address(enum sigil_key_type t, const uint8_t *pk, size_t pklen, char *out, s
 	return b58_encode(pk, pklen, out, cap);
 }
 
-static void
-sol_key_id(enum sigil_key_type t, const uint8_t *pk, size_t pklen,
-           uint8_t id[static CHAIN_KEY_ID_LEN])
-{
-	id[0] = (uint8_t)t;
-	sigil_blake2b(id + 1, CHAIN_KEY_ID_LEN - 1, pk, pklen);
-}
-
 static int
 sol_pk_parse(const char *text, enum sigil_key_type *t, uint8_t pk[static SIGIL_PK_MAX],
              size_t *pklen)
@@ -168,7 +160,7 @@ const struct chain_ops chain_solana = {
 	.decode = sol_decode,
 	.address_check = sol_address_check,
 	.address = sol_address,
-	.key_id = sol_key_id,
+	.key_id = chain_key_id_blake2b,
 	.public_key_text = sol_address, /* the same text */
 	.public_key_parse = sol_pk_parse,
 	.signature_text = sol_sig_text,
