@@ -136,6 +136,8 @@ ed_pk=$("$sigil" --log-level warn -c "$var/sigil.yaml" list --chain polkadot |
 	awk -F'\t' '$4=="main" && $2=="ed25519" {print substr($3, 3); exit}')
 btc=$("$sigil" --log-level warn -c "$var/sigil.yaml" list --chain bitcoin |
 	awk -F'\t' '$4=="main"{print $1; exit}')
+btc_p2tr=$("$sigil" --log-level warn -c "$var/sigil.yaml" list --chain bitcoin:p2tr |
+	awk -F'\t' '$4=="main"{print $1; exit}')
 configured=1
 for a in "${addrs[@]}" "$eth" "$atto_addr" "$sol" "$dot" "$btc"; do grep -q "^  $a:" "$var/sigil.yaml" || configured=0; done
 grep -q "secret_sha256: $token_sha" "$var/sigil.yaml" || configured=0
@@ -215,7 +217,8 @@ echo "Polkadot (Westend): a transfer by the sr25519 demo key ($dot):"
 echo "  curl -s -H \"Authorization: Bearer \$SIGIL_TOKEN\" -H 'Content-Type: application/json' \\"
 echo "    --data '{\"chain\":\"polkadot\",\"key_id\":\"$dot\",\"payload\":\"$dot_payload\"}' \\"
 echo "    http://127.0.0.1:6732/v1/sign"
-echo "Bitcoin: a PSBT spending from the secp256k1 demo key's P2WPKH address ($btc);"
+echo "Bitcoin: a PSBT spending from the secp256k1 demo key's P2WPKH address ($btc;"
+echo "inputs paid to its P2TR address, $btc_p2tr, are signed too);"
 echo "the answer's \"signed\" is the PSBT with its signature, in base64:"
 echo "  curl -s -H \"Authorization: Bearer \$SIGIL_TOKEN\" -H 'Content-Type: application/json' \\"
 echo "    --data '{\"chain\":\"bitcoin\",\"key_id\":\"$btc\",\"payload\":\"$btc_psbt\"}' \\"

@@ -134,9 +134,16 @@ v1_key_json(const struct sigil_state *st, size_t v, const struct vault_key *k)
 		pk[0] = '\0';
 	for (size_t c = 0; addrs && chain_at(c) != NULL; c++) {
 		const struct chain_ops *ch = chain_at(c);
-		if (ch->key_type_ok(k->type) && ch->address(k->type, k->pk, k->pk_len, addr,
-		                                            sizeof(addr)) == 0)
+		if (!ch->key_type_ok(k->type))
+			continue;
+		if (ch->address(k->type, k->pk, k->pk_len, addr, sizeof(addr)) == 0)
 			json_object_set_new(addrs, ch->name, json_string(addr));
+		for (unsigned f = 0; f < ch->n_address_forms; f++) {
+			char name[64];
+			snprintf(name, sizeof(name), "%s:%s", ch->name, ch->address_forms[f]);
+			if (ch->other_address(f, k->type, k->pk, k->pk_len, addr, sizeof(addr)) == 0)
+				json_object_set_new(addrs, name, json_string(addr));
+		}
 	}
 	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:o}", "key_id", id, "type",
 	                 sigil_key_type_name(k->type), "public_key", pk, "vault",

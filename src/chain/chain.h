@@ -158,6 +158,13 @@ struct chain_ops {
 	 * watermarks), from its public key. */
 	int (*address)(enum sigil_key_type t, const uint8_t *pk, size_t pklen, char *out,
 	               size_t cap);
+	/* Optional: the key's other addresses on this chain, by form (Bitcoin:
+	 * "p2tr"), shown beside the one that names it (GET /v1/keys as
+	 * "<chain>:<form>", sigil list --chain <chain>:<form>). */
+	const char *const *address_forms;
+	unsigned n_address_forms;
+	int (*other_address)(unsigned form, enum sigil_key_type t, const uint8_t *pk, size_t pklen,
+	                     char *out, size_t cap);
 	void (*key_id)(enum sigil_key_type t, const uint8_t *pk, size_t pklen,
 	               uint8_t id[static CHAIN_KEY_ID_LEN]);
 	/* Public keys and signatures as text, and a public key back (the

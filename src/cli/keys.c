@@ -42,8 +42,9 @@ static const char import_usage[] =
 	"command line can be seen by other users of this machine.\n";
 
 static const char list_usage[] =
-	"usage: sigil list [--chain NAME]\n\nLists the keys of every configured vault, one a line, tab-separated:\n"
-	"address, type, public key (as NAME writes them; default tezos), vault, whether\n"
+	"usage: sigil list [--chain NAME[:FORM]]\n\nLists the keys of every configured vault, one a line, tab-separated:\n"
+	"address (FORM: another of the chain's forms, e.g. bitcoin:p2tr), type,\n"
+	"public key (as NAME writes them; default tezos), vault, whether\n"
 	"the configuration allows it for that chain\n"
 	"(configured, not-configured), the key's name in its vault (a token's label),\n"
 	"and where the vault keeps it (a token's object id; - for none).\n";
@@ -334,12 +335,23 @@ cli_list(int argc, char **argv)
 	char err[512] = "";
 
 	const struct chain_ops *chain = NULL;
+	int form = -1; /* the chain's address form (--chain bitcoin:p2tr), or -1 */
 
 	if (cli_wants_help(argc, argv, list_usage))
 		return 0;
 	if (argc == 3 && strcmp(argv[1], "--chain") == 0) {
-		if ((chain = chain_find(argv[2])) == NULL) {
-			fprintf(stderr, "sigil: no chain %s\n", argv[2]);
+		char name[64];
+		const char *colon = strchr(argv[2], ':');
+		snprintf(name, sizeof(name), "%.*s", colon ? (int)(colon - argv[2]) : 63, argv[2]);
+		if ((chain = chain_find(name)) == NULL) {
+			fprintf(stderr, "sigil: no chain %s\n", name);
+			return 1;
+		}
+		for (unsigned f = 0; colon && f < chain->n_address_forms; f++)
+			if (strcmp(colon + 1, chain->address_forms[f]) == 0)
+				form = (int)f;
+		if (colon && form < 0) {
+			fprintf(stderr, "sigil: chain %s has no address form %s\n", name, colon + 1);
 			return 1;
 		}
 	} else if (argc != 1) {
@@ -357,8 +369,11 @@ cli_list(int argc, char **argv)
 			char address[CHAIN_ADDRESS_MAX], public_key[CHAIN_TEXT_MAX];
 			if (chain != NULL
 			            ? !chain->key_type_ok(k->type) ||
-			                      chain->address(k->type, k->pk, k->pk_len, address,
-			                                     sizeof(address)) != 0 ||
+			                      (form < 0 ? chain->address(k->type, k->pk, k->pk_len, address,
+			                                                 sizeof(address))
+			                                : chain->other_address((unsigned)form, k->type, k->pk,
+			                                                       k->pk_len, address,
+			                                                       sizeof(address))) != 0 ||
 			                      chain->public_key_text(k->type, k->pk, k->pk_len, public_key,
 			                                             sizeof(public_key)) != 0
 			            : keys_text(k, address, sizeof(address), public_key,

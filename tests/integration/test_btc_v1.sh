@@ -13,6 +13,8 @@ printf 'base_dir: %s\n' "$T/var" > "$T/boot.yaml"
 "$SIGIL" -c "$T/boot.yaml" generate tz2 --name btc >/dev/null
 read -r ADDR PK < <("$SIGIL" -c "$T/boot.yaml" list --chain bitcoin 2>/dev/null | awk -F'\t' '{print $1, $3}')
 [[ $ADDR == bc1q* && ${#PK} == 66 ]] || fail "sigil list --chain bitcoin: $ADDR $PK"
+P2TR=$("$SIGIL" -c "$T/boot.yaml" list --chain bitcoin:p2tr 2>/dev/null | cut -f1)
+[[ $P2TR == bc1p* ]] || fail "sigil list --chain bitcoin:p2tr: $P2TR"
 TOKEN=btc-token-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
 {
 server_yaml "$T/var"
@@ -34,7 +36,9 @@ bitcoin:
 YAML
 } > "$T/sigil.yaml"
 start_sigild "$T/sigil.yaml" "$T/sigild.log"
-TOKEN=$TOKEN node "$JS/btc_v1.mjs" "http://127.0.0.1:$API" "$ADDR" "$PK" ||
+curl -sf -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$API/v1/keys" |
+	grep -q "\"bitcoin:p2tr\":\"$P2TR\"" || fail "/v1/keys has no bitcoin:p2tr $P2TR"
+TOKEN=$TOKEN node "$JS/btc_v1.mjs" "http://127.0.0.1:$API" "$ADDR" "$PK" "$P2TR" ||
 	{ tail -20 "$T/sigild.log"; fail "btc_v1.mjs"; }
 grep -q "audit key=$ADDR kind=psbt .*decision=signed .*route=small" "$T/sigild.log" ||
 	{ grep audit "$T/sigild.log" | tail -5; fail "audit line"; }

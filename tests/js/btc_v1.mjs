@@ -8,18 +8,19 @@
 // route refuses it; an input of unknown amount makes the request opaque; a
 // sighash other than ALL needs the policy's word; a PSBT with no input of
 // the key, and bytes that are no PSBT, are refused.
-// Usage: node btc_v1.mjs API ADDRESS PUBKEY_HEX   (token in TOKEN)
+// Usage: node btc_v1.mjs API ADDRESS PUBKEY_HEX P2TR_ADDRESS   (token in TOKEN)
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import * as btc from '@scure/btc-signer';
 import { secp256k1, schnorr } from '@noble/curves/secp256k1.js';
 import { hex } from '@scure/base';
 
-const [API, ADDR, PKHEX] = process.argv.slice(2);
+const [API, ADDR, PKHEX, P2TR] = process.argv.slice(2);
 const { TOKEN } = process.env;
 const pk = hex.decode(PKHEX);
 const own = { p2wpkh: btc.p2wpkh(pk), p2tr: btc.p2tr(pk.subarray(1)), p2pkh: btc.p2pkh(pk) };
 assert.equal(own.p2wpkh.address, ADDR, 'the key\'s address is its P2WPKH');
+assert.equal(own.p2tr.address, P2TR, 'its P2TR address (key path, no scripts) is btc-signer\'s');
 const OPTS = { allowUnknownOutputs: true, allowLegacyWitnessUtxo: true };
 let checks = 0;
 const ok = () => checks++;

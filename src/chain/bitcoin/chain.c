@@ -215,6 +215,23 @@ btc_address_net(enum btc_net net, enum sigil_key_type t, const uint8_t *pk, size
 	return btc_script_address(net, ks.p2wpkh, sizeof(ks.p2wpkh), out, cap);
 }
 
+static const char *const btc_address_forms[] = {"p2tr"};
+
+/* The key's P2TR address (key path only, BIP-86's output key). */
+static int
+btc_other_address_net(enum btc_net net, unsigned form, enum sigil_key_type t, const uint8_t *pk,
+                      size_t pklen, char *out, size_t cap)
+{
+	struct btc_key_scripts ks;
+	int rc;
+
+	if (t != SIGIL_KEY_SECP256K1 || form != 0)
+		return SIGIL_E_UNSUPPORTED;
+	if ((rc = btc_key_scripts(pk, pklen, &ks)) != 0)
+		return rc;
+	return btc_script_address(net, ks.p2tr, sizeof(ks.p2tr), out, cap);
+}
+
 /* Any address of the net that names a script (an address in the config
  * or a route's allow list); keys are named by their P2WPKH address. */
 static int
@@ -284,6 +301,12 @@ btc_sig_text(enum sigil_key_type t, const uint8_t *sig, size_t siglen, char *out
 	static int btc_address_check_##suffix(const char *text)                               \
 	{                                                                                     \
 		return btc_address_check_net(net, text);                                       \
+	}                                                                                     \
+	static int btc_other_address_##suffix(unsigned form, enum sigil_key_type t,           \
+	                                      const uint8_t *pk, size_t pklen, char *out,     \
+	                                      size_t cap)                                     \
+	{                                                                                     \
+		return btc_other_address_net(net, form, t, pk, pklen, out, cap);               \
 	}
 
 BTC_NET_FUNCS(main, BTC_MAINNET)
@@ -299,7 +322,8 @@ BTC_NET_FUNCS(test, BTC_TESTNET)
 		.address_check = btc_address_check_##suffix, .address = btc_address_##suffix, \
 		.key_id = chain_key_id_blake2b, .public_key_text = btc_pk_text,                         \
 		.public_key_parse = btc_pk_parse, .signature_text = btc_sig_text,             \
-		.signed_parts = btc_signed_##suffix,                                          \
+		.signed_parts = btc_signed_##suffix, .address_forms = btc_address_forms,      \
+		.n_address_forms = 1, .other_address = btc_other_address_##suffix,            \
 	}
 
 const struct chain_ops chain_bitcoin =
