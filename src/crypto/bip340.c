@@ -2,7 +2,6 @@
  * (crypto/bip340.h). A prepared secp256k1 key (secp256k1.c) holds a
  * secp256k1_keypair in locked memory; the tweaked keypair exists only on
  * the stack of one signature and is wiped with it. */
-#include <pthread.h>
 #include <stdbool.h>
 #include <string.h>
 
@@ -14,40 +13,6 @@
 #include "base/errors.h"
 #include "crypto/bip340.h"
 #include "crypto/sig_impl.h"
-
-static secp256k1_context *bip340_ctx;
-static pthread_once_t bip340_once = PTHREAD_ONCE_INIT;
-
-/* One context of our own, randomised once (blinding for the signing
- * multiplications) and then only read, which libsecp256k1 allows from any
- * number of threads. */
-static void
-bip340_ctx_create(void)
-{
-	uint8_t seed[32];
-	secp256k1_context *ctx;
-
-	if (sigil_crypto_init() != 0)
-		return;
-	ctx = secp256k1_context_create(SECP256K1_CONTEXT_NONE);
-	if (ctx == NULL)
-		return;
-	randombytes_buf(seed, sizeof(seed));
-	if (!secp256k1_context_randomize(ctx, seed)) {
-		secp256k1_context_destroy(ctx);
-		ctx = NULL;
-	}
-	sodium_memzero(seed, sizeof(seed));
-	bip340_ctx = ctx;
-}
-
-static const secp256k1_context *
-bip340_get(void)
-{
-	if (pthread_once(&bip340_once, bip340_ctx_create) != 0)
-		return NULL;
-	return bip340_ctx;
-}
 
 void
 sigil_taproot_tweak(const uint8_t xonly[static SIGIL_XONLY_LEN], const uint8_t *merkle_root,
@@ -74,7 +39,7 @@ int
 sigil_taproot_output_key(const uint8_t xonly[static SIGIL_XONLY_LEN], const uint8_t *merkle_root,
                          uint8_t out[static SIGIL_XONLY_LEN], int *parity)
 {
-	const secp256k1_context *ctx = bip340_get();
+	const secp256k1_context *ctx = sigil_secp256k1_ctx();
 	secp256k1_xonly_pubkey in, q;
 	secp256k1_pubkey full;
 	uint8_t t[32];
@@ -102,7 +67,7 @@ sigil_taproot_output_key(const uint8_t xonly[static SIGIL_XONLY_LEN], const uint
 int
 sigil_xonly_from_compressed(const uint8_t *pk, size_t pklen, uint8_t xonly[static SIGIL_XONLY_LEN])
 {
-	const secp256k1_context *ctx = bip340_get();
+	const secp256k1_context *ctx = sigil_secp256k1_ctx();
 	secp256k1_pubkey p;
 
 	memset(xonly, 0, SIGIL_XONLY_LEN);
@@ -154,7 +119,7 @@ static int
 bip340_sign_copy(const secp256k1_keypair *src, bool tweak, const uint8_t *merkle_root,
                  const uint8_t msg[32], const uint8_t *aux, uint8_t sig[64])
 {
-	const secp256k1_context *ctx = bip340_get();
+	const secp256k1_context *ctx = sigil_secp256k1_ctx();
 	secp256k1_keypair kp;
 	int rc;
 
@@ -173,7 +138,7 @@ static int
 bip340_sign_sk(const uint8_t sk[32], bool tweak, const uint8_t *merkle_root,
                const uint8_t msg[32], const uint8_t *aux, uint8_t sig[64])
 {
-	const secp256k1_context *ctx = bip340_get();
+	const secp256k1_context *ctx = sigil_secp256k1_ctx();
 	secp256k1_keypair kp;
 	int rc = SIGIL_E_CRYPTO;
 
@@ -224,7 +189,7 @@ int
 sigil_bip340_verify(const uint8_t xonly[static SIGIL_XONLY_LEN], const uint8_t *msg, size_t len,
                     const uint8_t sig[static SIGIL_BIP340_SIG_LEN])
 {
-	const secp256k1_context *ctx = bip340_get();
+	const secp256k1_context *ctx = sigil_secp256k1_ctx();
 	secp256k1_xonly_pubkey p;
 
 	if (ctx == NULL)

@@ -45,8 +45,8 @@ secp_ctx_create(void)
 	secp_ctx = ctx;
 }
 
-static const secp256k1_context *
-secp_get(void)
+const secp256k1_context *
+sigil_secp256k1_ctx(void)
 {
 	if (pthread_once(&secp_once, secp_ctx_create) != 0)
 		return NULL;
@@ -59,7 +59,7 @@ secp_get(void)
 static int
 secp_keygen(uint8_t sk[SIGIL_SECRET_LEN])
 {
-	const secp256k1_context *ctx = secp_get();
+	const secp256k1_context *ctx = sigil_secp256k1_ctx();
 
 	if (ctx == NULL)
 		return SIGIL_E_INTERNAL;
@@ -87,7 +87,7 @@ secp_serialize(const secp256k1_context *ctx, const secp256k1_pubkey *pub, uint8_
 static int
 secp_pubkey(const uint8_t sk[SIGIL_SECRET_LEN], uint8_t pk[SIGIL_PK_MAX])
 {
-	const secp256k1_context *ctx = secp_get();
+	const secp256k1_context *ctx = sigil_secp256k1_ctx();
 	secp256k1_pubkey pub;
 
 	if (ctx == NULL)
@@ -101,7 +101,7 @@ static int
 secp_prepare(struct sigil_key *k, const uint8_t sk[SIGIL_SECRET_LEN], const uint8_t *pk)
 {
 	secp256k1_keypair *kp = k->secret;
-	const secp256k1_context *ctx = secp_get();
+	const secp256k1_context *ctx = sigil_secp256k1_ctx();
 	secp256k1_pubkey pub;
 	int rc;
 
@@ -145,7 +145,7 @@ secp_sign_extra(const struct sigil_key *k, const uint8_t digest[32], const uint8
                 uint8_t sig[64], int *recid)
 {
 	const secp256k1_keypair *kp = k->secret;
-	const secp256k1_context *ctx = secp_get();
+	const secp256k1_context *ctx = sigil_secp256k1_ctx();
 	secp256k1_ecdsa_recoverable_signature rs;
 	secp256k1_ecdsa_signature es;
 	uint8_t sk[SIGIL_SECRET_LEN], rsc[64];
@@ -214,7 +214,7 @@ sigil_secp256k1_sign_hedged(const struct sigil_key *k, const uint8_t digest[stat
 static int
 secp_verify(const uint8_t *pk, size_t pklen, const uint8_t digest[32], const uint8_t sig[64])
 {
-	const secp256k1_context *ctx = secp_get();
+	const secp256k1_context *ctx = sigil_secp256k1_ctx();
 	secp256k1_pubkey pub;
 	secp256k1_ecdsa_signature s;
 
@@ -240,7 +240,7 @@ static int
 secp_recid_of(const uint8_t *pk, size_t pklen, const uint8_t digest[32], const uint8_t sig[64],
               int *recid)
 {
-	const secp256k1_context *ctx = secp_get();
+	const secp256k1_context *ctx = sigil_secp256k1_ctx();
 	secp256k1_ecdsa_recoverable_signature rs;
 	secp256k1_pubkey q;
 	uint8_t got[33];

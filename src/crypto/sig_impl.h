@@ -20,6 +20,14 @@
  * sanitizer's larger frames. */
 #define SIGIL_STACK_SCRUB 8192
 
+/* secp256k1.c: libsecp256k1's one context of the process, randomised
+ * once when first asked for (blinding for the signing multiplications) and
+ * then only read, as libsecp256k1 allows from any number of threads;
+ * secp256k1.c and bip340.c sign with it. NULL when it could not be made.
+ * The type is opaque here: include <secp256k1.h> to use it. */
+struct secp256k1_context_struct;
+const struct secp256k1_context_struct *sigil_secp256k1_ctx(void);
+
 /* sodium_init() exactly once, from any thread; 0 or SIGIL_E_INTERNAL. */
 int sigil_crypto_init(void);
 
