@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "base/decimal.h"
 #include "base/errors.h"
 #include "chain/ethereum/rlp.h"
 #include "crypto/keccak.h"
@@ -42,41 +43,6 @@ tx_layout(enum eth_tx_type t)
 }
 
 /* ---- numbers ------------------------------------------------------------ */
-
-int
-eth_uint_decimal(const uint8_t *be, size_t n, char *out, size_t cap)
-{
-	uint8_t v[64];
-	char rev[160];
-	size_t nd = 0, lead = 0;
-
-	if (cap > 0)
-		out[0] = '\0';
-	if (n > sizeof(v))
-		return SIGIL_E_TOO_BIG;
-	memcpy(v, be, n);
-	/* Long division by 10 until nothing is left; digits come out last first. */
-	do {
-		unsigned rem = 0;
-
-		while (lead < n && v[lead] == 0)
-			lead++;
-		for (size_t i = lead; i < n; i++) {
-			unsigned cur = rem << 8 | v[i];
-			v[i] = (uint8_t)(cur / 10);
-			rem = cur % 10;
-		}
-		rev[nd++] = (char)('0' + rem);
-		while (lead < n && v[lead] == 0)
-			lead++;
-	} while (lead < n);
-	if (nd + 1 > cap)
-		return SIGIL_E_TOO_BIG;
-	for (size_t i = 0; i < nd; i++)
-		out[i] = rev[nd - 1 - i];
-	out[nd] = '\0';
-	return 0;
-}
 
 static bool
 is_zero(const uint8_t *b, size_t n)
@@ -196,7 +162,7 @@ rd_fields(const struct eth_rlp *f, const struct tx_layout *l, struct eth_tx *tx,
 		tx->access_list = al->raw;
 		tx->access_list_rlp_len = al->raw_len;
 	}
-	if (eth_uint_decimal(tx->value, sizeof(tx->value), tx->value_dec, sizeof(tx->value_dec)) != 0)
+	if (uint_decimal(tx->value, sizeof(tx->value), tx->value_dec, sizeof(tx->value_dec)) != 0)
 		FAIL(SIGIL_E_INTERNAL, "%s: value", l->name);
 out:
 	return rc;
@@ -449,7 +415,7 @@ erc20_describe(const struct eth_tx *tx, struct eth_op *op)
 		for (unsigned wd = 0; wd < c->words; wd++)
 			if ((c->addr_words >> wd & 1) && !addr_word(words + 32 * wd))
 				return false;
-		if (eth_uint_decimal(words + 32 * c->amount, 32, op->amount, sizeof(op->amount)) != 0)
+		if (uint_decimal(words + 32 * c->amount, 32, op->amount, sizeof(op->amount)) != 0)
 			return false;
 		op->kind = c->kind;
 		eth_address_text(tx->to, op->asset);
@@ -468,7 +434,7 @@ eth_tx_describe(const struct eth_tx *tx, struct eth_op *op)
 
 	memset(op, 0, sizeof(*op));
 	mul256(tx->gas, tx->type == ETH_TX_DYNAMIC_FEE ? tx->max_fee : tx->gas_price, fee);
-	if (eth_uint_decimal(fee, sizeof(fee), op->max_fee, sizeof(op->max_fee)) != 0)
+	if (uint_decimal(fee, sizeof(fee), op->max_fee, sizeof(op->max_fee)) != 0)
 		op->max_fee[0] = '\0'; /* cannot happen: 2^512 has 155 digits */
 	if (tx->create) {
 		op->kind = ETH_OP_CONTRACT_CREATION;

@@ -149,9 +149,5 @@ void eth_tx_describe(const struct eth_tx *tx, struct eth_op *op);
 const char *eth_op_kind_name(enum eth_op_kind k);
 int eth_op_kind_from_name(const char *name);
 
-/* A big-endian unsigned integer (n bytes, n <= 64) in decimal into out
- * (cap bytes, NUL included): 0 or SIGIL_E_TOO_BIG. */
-__attribute__((warn_unused_result)) int
-eth_uint_decimal(const uint8_t *be, size_t n, char *out, size_t cap);
 
 #endif

@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "base/decimal.h"
 #include "base/errors.h"
 
 static int
@@ -267,37 +268,13 @@ scale_compact_put(const uint8_t le[static SCALE_U128_LEN], uint8_t *out, size_t 
 int
 scale_le_decimal(const uint8_t *le, size_t n, char *out, size_t cap)
 {
-	uint8_t v[SCALE_U128_LEN];
-	char rev[SCALE_U128_DEC];
-	size_t nd = 0, top;
+	uint8_t be[SCALE_U128_LEN];
 
 	if (cap > 0)
 		out[0] = '\0';
-	if (n > sizeof(v))
+	if (n > sizeof(be))
 		return SIGIL_E_TOO_BIG;
-	/* Big-endian copy, then long division by 10; digits come out last
-	 * first. */
 	for (size_t i = 0; i < n; i++)
-		v[i] = le[n - 1 - i];
-	top = 0;
-	do {
-		unsigned rem = 0;
-
-		while (top < n && v[top] == 0)
-			top++;
-		for (size_t i = top; i < n; i++) {
-			unsigned cur = rem << 8 | v[i];
-			v[i] = (uint8_t)(cur / 10);
-			rem = cur % 10;
-		}
-		rev[nd++] = (char)('0' + rem);
-		while (top < n && v[top] == 0)
-			top++;
-	} while (top < n);
-	if (nd + 1 > cap)
-		return SIGIL_E_TOO_BIG;
-	for (size_t i = 0; i < nd; i++)
-		out[i] = rev[nd - 1 - i];
-	out[nd] = '\0';
-	return 0;
+		be[i] = le[n - 1 - i];
+	return uint_decimal(be, n, out, cap);
 }

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/decimal.h"
 #include "base/errors.h"
 #include "base/hex.h"
 #include "chain/ethereum/addr.h"
@@ -68,7 +69,7 @@ dec_eq(const uint8_t be[32], const char *want)
 {
 	char d[ETH_U256_DEC];
 
-	return eth_uint_decimal(be, 32, d, sizeof(d)) == 0 && strcmp(d, want) == 0;
+	return uint_decimal(be, 32, d, sizeof(d)) == 0 && strcmp(d, want) == 0;
 }
 
 static void

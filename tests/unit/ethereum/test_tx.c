@@ -18,6 +18,7 @@
 #include <cmocka.h>
 #include <sodium.h>
 
+#include "base/decimal.h"
 #include "base/errors.h"
 #include "base/hex.h"
 #include "chain/ethereum/rlp.h"
@@ -490,16 +491,16 @@ test_numbers_and_names(void **state)
 
 	(void)state;
 	memset(be, 0, sizeof(be));
-	assert_int_equal(eth_uint_decimal(be, 32, d, sizeof(d)), 0);
+	assert_int_equal(uint_decimal(be, 32, d, sizeof(d)), 0);
 	assert_string_equal(d, "0");
-	assert_int_equal(eth_uint_decimal(be, 0, d, sizeof(d)), 0);
+	assert_int_equal(uint_decimal(be, 0, d, sizeof(d)), 0);
 	assert_string_equal(d, "0");
 	memset(be, 0xff, 32);
-	assert_int_equal(eth_uint_decimal(be, 32, d, ETH_U256_DEC), 0);
+	assert_int_equal(uint_decimal(be, 32, d, ETH_U256_DEC), 0);
 	assert_string_equal(d, "115792089237316195423570985008687907853269984665640564039457584007913"
 	                       "129639935");
-	assert_int_equal(eth_uint_decimal(be, 32, d, ETH_U256_DEC - 1), SIGIL_E_TOO_BIG);
-	assert_int_equal(eth_uint_decimal(be, 65, d, sizeof(d)), SIGIL_E_TOO_BIG);
+	assert_int_equal(uint_decimal(be, 32, d, ETH_U256_DEC - 1), SIGIL_E_TOO_BIG);
+	assert_int_equal(uint_decimal(be, 65, d, sizeof(d)), SIGIL_E_TOO_BIG);
 	/* The largest fee: (2^256 - 1)^2, 155 digits (python3 and ethers' BigInt). */
 	memset(&tx, 0, sizeof(tx));
 	tx.type = ETH_TX_LEGACY;
