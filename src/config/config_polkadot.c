@@ -86,9 +86,7 @@ dot_from_stage(struct ctx *x, const char *name, const char *full, unsigned line,
 			         "genesis, ss58_prefix, balances and utility");
 			return SIGIL_E_INVALID;
 		}
-		*net = (struct dot_network){.transfer_allow_death = 0, .force_transfer = 2,
-		                            .transfer_keep_alive = 3, .transfer_all = 4, .batch = 0,
-		                            .batch_all = 2, .force_batch = 4, .metadata_hash = true};
+		*net = (struct dot_network){DOT_PALLET_CALLS, .metadata_hash = true};
 	}
 	net->check_genesis = true;
 	if (st->genesis != NULL &&

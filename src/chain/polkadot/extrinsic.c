@@ -34,8 +34,7 @@ const struct dot_network dot_net_polkadot = {
 	.index_u32 = false,
 	.balances = 5,
 	.utility = 26,
-	.transfer_allow_death = 0, .force_transfer = 2, .transfer_keep_alive = 3, .transfer_all = 4,
-	.batch = 0, .batch_all = 2, .force_batch = 4,
+	DOT_PALLET_CALLS,
 };
 
 const struct dot_network dot_net_kusama = {
@@ -49,8 +48,7 @@ const struct dot_network dot_net_kusama = {
 	.index_u32 = false,
 	.balances = 4,
 	.utility = 24,
-	.transfer_allow_death = 0, .force_transfer = 2, .transfer_keep_alive = 3, .transfer_all = 4,
-	.batch = 0, .batch_all = 2, .force_batch = 4,
+	DOT_PALLET_CALLS,
 };
 
 const struct dot_network dot_net_westend = {
@@ -64,8 +62,7 @@ const struct dot_network dot_net_westend = {
 	.index_u32 = false,
 	.balances = 4,
 	.utility = 16,
-	.transfer_allow_death = 0, .force_transfer = 2, .transfer_keep_alive = 3, .transfer_all = 4,
-	.batch = 0, .batch_all = 2, .force_batch = 4,
+	DOT_PALLET_CALLS,
 };
 
 static const struct dot_network *const networks[] = {

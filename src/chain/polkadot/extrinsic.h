@@ -81,6 +81,13 @@ struct dot_network {
 	uint8_t batch, batch_all, force_batch;
 };
 
+/* The call indices pallet_balances and pallet_utility give their calls
+ * (#[pallet::call_index]), which every runtime built on them has, as
+ * initialisers of a struct dot_network. */
+#define DOT_PALLET_CALLS                                                                       \
+	.transfer_allow_death = 0, .force_transfer = 2, .transfer_keep_alive = 3,              \
+	.transfer_all = 4, .batch = 0, .batch_all = 2, .force_batch = 4
+
 extern const struct dot_network dot_net_polkadot, dot_net_kusama, dot_net_westend;
 
 /* Networks from the config (`polkadot_networks:`, config_polkadot.c): new
