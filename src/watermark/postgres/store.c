@@ -336,7 +336,7 @@ wmpg_advance(struct wmpg_store *s, const struct wm_id *id, const struct wm_mark 
 	pthread_condattr_t ca;
 	int rc;
 
-	if ((unsigned)id->kind > 255)
+	if ((unsigned)id->kind >= WM_KINDS)
 		return SIGIL_E_INVALID;
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		return SIGIL_E_NOMEM;
@@ -393,7 +393,9 @@ wmpg_advance(struct wmpg_store *s, const struct wm_id *id, const struct wm_mark 
 	}
 	pthread_mutex_unlock(&s->mu);
 	rc = r->rc;
-	if (rc == WM_IDENTICAL && prev != NULL)
+	/* Identical: what is stored (its signature, if any); refused: the
+	 * mark that stands. */
+	if ((rc == WM_IDENTICAL || rc == SIGIL_E_WATERMARK) && prev != NULL)
 		*prev = r->prev;
 	pthread_cond_destroy(&r->cv);
 	free(r);
