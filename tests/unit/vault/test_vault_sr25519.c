@@ -321,6 +321,35 @@ test_tag_tampering(void **state)
 	free(good);
 }
 
+/* The key holder and PKCS#11 keep 32-byte secrets: each driver refuses the
+ * 64-byte form itself, with a reason, before it reaches for its back end. */
+static void
+test_other_drivers_refuse(void **state)
+{
+	static const char *const drivers[] = {"enclave", "pkcs11"};
+	struct vault_config cfg = {.name = "v", .passphrase = ""};
+	struct vault_key info;
+	uint8_t ed[64];
+	char err[512];
+
+	(void)state;
+	unhex(exp_ed, ed, sizeof(ed));
+	for (size_t i = 0; i < sizeof(drivers) / sizeof(drivers[0]); i++) {
+		const struct vault_driver *d = vault_driver_find(drivers[i]);
+
+		assert_non_null(d);
+		assert_non_null(d->add);
+		err[0] = '\0';
+		assert_int_equal(d->add(&cfg, "x", SIGIL_KEY_SR25519, ed, sizeof(ed), &info, err,
+		                        sizeof(err)),
+		                 SIGIL_E_UNSUPPORTED);
+		assert_non_null(strstr(err, "32-byte"));
+		assert_non_null(strstr(err, "file vault"));
+	}
+	/* the file driver takes it */
+	assert_non_null(vault_driver_find("file")->add);
+}
+
 int
 main(void)
 {
@@ -329,6 +358,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_expanded_entry, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refused_adds, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tag_tampering, setup, teardown),
+		cmocka_unit_test(test_other_drivers_refuse),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
