@@ -50,9 +50,9 @@ vault_file_open(const char *path, const char *passphrase, const struct vault_cod
  * atomically. vault_file_add_sized takes a secret of sklen bytes, which may
  * be its type's longer form (sig.h, sigil_secret_len_ok: sr25519's 64-byte
  * ed25519 form, kept as it is given, "secret_form": "expanded");
- * vault_file_add is it for SIGIL_SECRET_LEN bytes. Concurrent adds (several `sigil generate` at once) are
- * serialised by an exclusive flock on "<path>.lock", created 0600 beside
- * the vault and left there. SIGIL_E_INVALID if the name or public key is
+ * vault_file_add is it for SIGIL_SECRET_LEN bytes. Concurrent adds
+ * (several `sigil generate` at once) are serialised by an exclusive flock
+ * on "<path>.lock", created 0600 beside the vault and left there. SIGIL_E_INVALID if the name or public key is
  * already present. On success, info (if not NULL) describes the key. */
 __attribute__((warn_unused_result)) int
 vault_file_add(const char *path, const char *passphrase, const struct vault_codec *codec,
