@@ -76,7 +76,7 @@ mk_create(const char *path, const char *pass, long n, const enum sigil_key_type 
 		snprintf(name, sizeof(name), "bench-%ld", i);
 		if ((rc = sigil_keygen(t, sk)) != 0 ||
 		    (rc = vault_key_describe(t, sk, name, &info)) != 0 ||
-		    (rc = vf_entry_seal(&info, kek, sigil_vault_codec(), sk, &entry)) != 0 ||
+		    (rc = vf_entry_seal(&info, kek, sigil_vault_codec(), sk, SIGIL_SECRET_LEN, &entry)) != 0 ||
 		    (rc = sigil_vault_codec()->address(t, info.pk, info.pk_len, address,
 		                                       sizeof(address))) != 0)
 			goto out;

@@ -37,9 +37,11 @@ static const char import_usage[] =
 	"SIGIL_IMPORT_PASSPHRASE, else a prompt on the terminal. A key may keep the\n"
 	"\"unencrypted:\" or \"encrypted:\" label that octez-client's secret_keys file\n"
 	"and Signatory's file vault give it. A Polkadot sr25519 key is its 32-byte\n"
-	"seed (subkey's \"Secret seed\") as sr25519:0x and 64 hex digits. Prefer '-'\n"
-	"or --pem: a secret on the\n"
-	"command line can be seen by other users of this machine.\n";
+	"seed (subkey's \"Secret seed\") as sr25519:0x and 64 hex digits, or its\n"
+	"64-byte secret key in the ed25519 form (polkadot-js's secretKey) as\n"
+	"sr25519:0x and 128 hex digits; only a file vault keeps the latter.\n"
+	"Prefer '-' or --pem: a secret on the command line can be seen by other\n"
+	"users of this machine.\n";
 
 static const char list_usage[] =
 	"usage: sigil list [--chain NAME[:FORM]]\n\nLists the keys of every configured vault, one a line, tab-separated:\n"
@@ -83,8 +85,10 @@ keys_opts(int argc, char **argv, const char **name, const char **vault, const ch
 	return pos;
 }
 
+/* sk (sklen bytes; NULL: the vault makes the key) into the vault. */
 static int
-keys_store(const char *vault, const char *name, enum sigil_key_type t, const uint8_t *sk)
+keys_store(const char *vault, const char *name, enum sigil_key_type t, const uint8_t *sk,
+           size_t sklen)
 {
 	struct sigil_config *cfg = NULL;
 	struct vault_key info;
@@ -112,7 +116,7 @@ keys_store(const char *vault, const char *name, enum sigil_key_type t, const uin
 	}
 	if (name == NULL && sk != NULL) {
 		struct vault_key tmp;
-		if ((rc = vault_key_describe(t, sk, "x", &tmp)) != 0 ||
+		if ((rc = vault_key_describe_sized(t, sk, sklen, "x", &tmp)) != 0 ||
 		    (rc = sigil_vault_codec()->address(t, tmp.pk, tmp.pk_len, defname,
 		                                       sizeof(defname))) != 0)
 			goto out;
@@ -134,7 +138,7 @@ keys_store(const char *vault, const char *name, enum sigil_key_type t, const uin
 	char err[512] = "", address[CHAIN_ADDRESS_MAX], public_key[CHAIN_TEXT_MAX];
 	struct sigil_deadline dl = sigil_deadline_in(cfg->server.backend_timeout_ms);
 	vc.deadline = &dl;
-	rc = sk ? drv->add(&vc, name, t, sk, &info, err, sizeof(err))
+	rc = sk ? drv->add(&vc, name, t, sk, sklen, &info, err, sizeof(err))
 	        : drv->generate(&vc, name, t, &info, err, sizeof(err));
 	settings_free(&set);
 	if (rc == 0 &&
@@ -223,14 +227,14 @@ cli_generate(int argc, char **argv)
 		/* Made inside the vault where it can; else here, in locked
 		 * memory, and handed to it. */
 		if (keys_vault_generates(vault)) {
-			rc = keys_store(vault, name, (enum sigil_key_type)t, NULL);
+			rc = keys_store(vault, name, (enum sigil_key_type)t, NULL, 0);
 			continue;
 		}
 		if ((sk = secmem_alloc(SIGIL_SECRET_LEN)) == NULL)
 			return 1;
 		rc = sigil_keygen((enum sigil_key_type)t, sk);
 		if (rc == 0)
-			rc = keys_store(vault, name, (enum sigil_key_type)t, sk);
+			rc = keys_store(vault, name, (enum sigil_key_type)t, sk, SIGIL_SECRET_LEN);
 		secmem_free(sk);
 	}
 	return rc == 0 ? 0 : 1;
@@ -270,6 +274,7 @@ cli_import(int argc, char **argv)
 	size_t pemlen = 0;
 	enum sigil_key_type t;
 	uint8_t *sk;
+	size_t sklen = SIGIL_SECRET_LEN;
 	int rc;
 
 	if (cli_wants_help(argc, argv, import_usage))
@@ -281,7 +286,7 @@ cli_import(int argc, char **argv)
 	}
 	/* The secret line and the passphrase in locked memory, wiped at the
 	 * end; stdin is unbuffered (main.c), so no copy stays in stdio. */
-	sk = secmem_alloc(SIGIL_SECRET_LEN);
+	sk = secmem_alloc(SIGIL_SECRET_MAX);
 	line = secmem_alloc(CLI_PASS_MAX);
 	pass = secmem_alloc(CLI_PASS_MAX);
 	if (sk == NULL || line == NULL || pass == NULL) {
@@ -310,13 +315,13 @@ cli_import(int argc, char **argv)
 			snprintf(pass, CLI_PASS_MAX, "%s", env);
 		else if (cli_secret_encrypted(secret))
 			(void)cli_prompt_secret("key passphrase: ", pass, CLI_PASS_MAX);
-		rc = cli_secret_parse(secret, pass, &t, sk);
+		rc = cli_secret_parse(secret, pass, &t, sk, &sklen);
 	}
 	if (rc != 0) {
 		fprintf(stderr, "sigil: cannot read the secret key: %s\n", sigil_strerror(rc));
 		goto out;
 	}
-	rc = keys_store(vault, name, t, sk);
+	rc = keys_store(vault, name, t, sk, sklen);
 out:
 	secmem_free(line);
 	secmem_free(pass);

@@ -1,5 +1,6 @@
 #include "cli/tezos.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -7,6 +8,7 @@
 
 #include "base/errors.h"
 #include "base/hex.h"
+#include "crypto/sr25519.h"
 #include "chain/tezos/b58.h"
 #include "chain/tezos/chain.h"
 #include "chain/tezos/keys.h"
@@ -37,28 +39,33 @@ cli_secret_encrypted(const char *text)
 	return tz_sk_is_encrypted(text, strlen(text));
 }
 
-/* "sr25519:0x" and 64 hex digits: a Polkadot key's 32-byte mini secret,
- * the seed polkadot-js and subkey print (`subkey inspect`: "Secret
- * seed"). Tezos's forms otherwise. */
-#define SR_SEED_TAG "sr25519:0x"
+/* "sr25519:" and then a Polkadot key (crypto/sr25519.h): its 32-byte mini
+ * secret, the seed polkadot-js and subkey print (`subkey inspect`: "Secret
+ * seed"), or its 64-byte secret key in the ed25519 form (polkadot-js's
+ * secretKey). Tezos's forms otherwise. */
+#define SR_TAG "sr25519:"
 
 int
 cli_secret_parse(const char *text, const char *pass, enum sigil_key_type *t,
-                 uint8_t sk[static SIGIL_SECRET_LEN])
+                 uint8_t sk[static SIGIL_SECRET_MAX], size_t *sklen)
 {
-	size_t tag = strlen(SR_SEED_TAG), n = 0;
+	const char *why = NULL;
+	int rc;
 
-	if (strncmp(text, SR_SEED_TAG, tag) == 0) {
-		if (strlen(text + tag) != 2 * SIGIL_SECRET_LEN ||
-		    hex_decode(text + tag, 2 * SIGIL_SECRET_LEN, sk, SIGIL_SECRET_LEN, &n) != 0 ||
-		    n != SIGIL_SECRET_LEN) {
-			sodium_memzero(sk, SIGIL_SECRET_LEN);
-			return SIGIL_E_INVALID;
+	*sklen = 0;
+	if (strncmp(text, SR_TAG, strlen(SR_TAG)) == 0) {
+		rc = sigil_sr25519_secret_parse(text, strnlen(text, SIGIL_SR25519_TEXT_MAX + 1), sk,
+		                                sklen, &why);
+		if (rc != 0) {
+			fprintf(stderr, "sigil: sr25519 secret key: %s\n", why);
+			return rc;
 		}
 		*t = SIGIL_KEY_SR25519;
 		return 0;
 	}
-	return tz_sk_decode(text, strlen(text), pass, t, sk);
+	if ((rc = tz_sk_decode(text, strlen(text), pass, t, sk)) == 0)
+		*sklen = SIGIL_SECRET_LEN;
+	return rc;
 }
 
 int

@@ -20,12 +20,15 @@ __attribute__((warn_unused_result)) int
 cli_key_text(const struct vault_key *k, char *address, size_t acap, char *public_key,
              size_t pcap);
 
-/* A secret written as text (edsk…, or an encrypted edesk… with pass), or
- * a PEM private key, into sk (locked memory, the caller's). */
+/* A secret written as text (edsk…, or an encrypted edesk… with pass; or
+ * sr25519:0x and 64 or 128 hex digits, crypto/sr25519.h), or a PEM private
+ * key, into sk (locked memory, the caller's): *sklen bytes, SIGIL_SECRET_LEN
+ * or, for sr25519's 64-byte form, SIGIL_SECRET_MAX. Why an sr25519 key is
+ * refused is said on stderr. */
 bool cli_secret_encrypted(const char *text);
 __attribute__((warn_unused_result)) int
 cli_secret_parse(const char *text, const char *pass, enum sigil_key_type *t,
-                 uint8_t sk[static SIGIL_SECRET_LEN]);
+                 uint8_t sk[static SIGIL_SECRET_MAX], size_t *sklen);
 __attribute__((warn_unused_result)) int
 cli_secret_from_pem(const char *pem, size_t len, enum sigil_key_type *t,
                     uint8_t sk[static SIGIL_SECRET_LEN]);

@@ -98,20 +98,29 @@ sigil_keygen(enum sigil_key_type t, uint8_t sk[static SIGIL_SECRET_LEN])
 	return rc;
 }
 
+bool
+sigil_secret_len_ok(enum sigil_key_type t, size_t sklen)
+{
+	const struct sigil_key_impl *impl = sigil_key_impl_of(t);
+
+	return impl != NULL &&
+	       (sklen == SIGIL_SECRET_LEN || (impl->wide_len != 0 && sklen == impl->wide_len));
+}
+
 int
-sigil_pubkey(enum sigil_key_type t, const uint8_t sk[static SIGIL_SECRET_LEN],
-             uint8_t pk[static SIGIL_PK_MAX], size_t *pklen)
+sigil_pubkey_sized(enum sigil_key_type t, const uint8_t *sk, size_t sklen,
+                   uint8_t pk[static SIGIL_PK_MAX], size_t *pklen)
 {
 	const struct sigil_key_impl *impl = sigil_key_impl_of(t);
 	int rc;
 
 	memset(pk, 0, SIGIL_PK_MAX);
 	*pklen = 0;
-	if (impl == NULL)
+	if (impl == NULL || sk == NULL || !sigil_secret_len_ok(t, sklen))
 		return SIGIL_E_INVALID;
 	if ((rc = sigil_crypto_init()) != 0)
 		return rc;
-	rc = impl->pubkey(sk, pk);
+	rc = sklen == SIGIL_SECRET_LEN ? impl->pubkey(sk, pk) : impl->pubkey_wide(sk, pk);
 	/* Deriving the public key hashes or multiplies by the secret. */
 	sodium_stackzero(SIGIL_STACK_SCRUB);
 	if (rc != 0) {
@@ -123,15 +132,22 @@ sigil_pubkey(enum sigil_key_type t, const uint8_t sk[static SIGIL_SECRET_LEN],
 }
 
 int
-sigil_key_new(enum sigil_key_type t, const uint8_t sk[static SIGIL_SECRET_LEN], const uint8_t *pk,
-              size_t pklen, struct sigil_key **out)
+sigil_pubkey(enum sigil_key_type t, const uint8_t sk[static SIGIL_SECRET_LEN],
+             uint8_t pk[static SIGIL_PK_MAX], size_t *pklen)
+{
+	return sigil_pubkey_sized(t, sk, SIGIL_SECRET_LEN, pk, pklen);
+}
+
+int
+sigil_key_new_sized(enum sigil_key_type t, const uint8_t *sk, size_t sklen, const uint8_t *pk,
+                    size_t pklen, struct sigil_key **out)
 {
 	const struct sigil_key_impl *impl = sigil_key_impl_of(t);
 	struct sigil_key *k;
 	int rc;
 
 	*out = NULL;
-	if (impl == NULL)
+	if (impl == NULL || sk == NULL || !sigil_secret_len_ok(t, sklen))
 		return SIGIL_E_INVALID;
 	if (pk != NULL && pklen != impl->pk_len)
 		return SIGIL_E_INVALID;
@@ -145,7 +161,7 @@ sigil_key_new(enum sigil_key_type t, const uint8_t sk[static SIGIL_SECRET_LEN], 
 		free(k);
 		return SIGIL_E_NOMEM;
 	}
-	rc = impl->prepare(k, sk, pk);
+	rc = sklen == SIGIL_SECRET_LEN ? impl->prepare(k, sk, pk) : impl->prepare_wide(k, sk, pk);
 	sodium_stackzero(SIGIL_STACK_SCRUB);
 	if (rc != 0) {
 		sigil_key_free(k);
@@ -154,6 +170,13 @@ sigil_key_new(enum sigil_key_type t, const uint8_t sk[static SIGIL_SECRET_LEN], 
 	k->pk_len = impl->pk_len;
 	*out = k;
 	return 0;
+}
+
+int
+sigil_key_new(enum sigil_key_type t, const uint8_t sk[static SIGIL_SECRET_LEN], const uint8_t *pk,
+              size_t pklen, struct sigil_key **out)
+{
+	return sigil_key_new_sized(t, sk, SIGIL_SECRET_LEN, pk, pklen, out);
 }
 
 void

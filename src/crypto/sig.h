@@ -3,6 +3,7 @@
  * a key that signs more than once is prepared (struct sigil_key). */
 #ifndef SIGIL_CRYPTO_SIG_H
 #define SIGIL_CRYPTO_SIG_H
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -31,6 +32,10 @@ enum sigil_scheme {
 };
 
 #define SIGIL_SECRET_LEN 32
+/* The longest form of a secret: sr25519's 64-byte secret key in the
+ * ed25519 form (sr25519.h), which a file vault keeps as it was imported
+ * when no 32-byte mini secret exists for it (polkadot-js's secretKey). */
+#define SIGIL_SECRET_MAX 64
 #define SIGIL_PK_MAX 48  /* ed25519 32, secp256k1/P-256 33 (compressed), BLS 48 */
 #define SIGIL_SIG_MAX 96 /* ed25519/ECDSA 64 (r||s), BLS 96 */
 
@@ -49,6 +54,17 @@ sigil_keygen(enum sigil_key_type t, uint8_t sk[static SIGIL_SECRET_LEN]);
 __attribute__((warn_unused_result)) int
 sigil_pubkey(enum sigil_key_type t, const uint8_t sk[static SIGIL_SECRET_LEN],
              uint8_t pk[static SIGIL_PK_MAX], size_t *pklen);
+
+/* Whether a secret of type t may be sklen bytes long: SIGIL_SECRET_LEN for
+ * every type (what sigil_keygen makes), and SIGIL_SECRET_MAX for sr25519
+ * (the ed25519 form; the mini secret behind it cannot be recovered). */
+bool sigil_secret_len_ok(enum sigil_key_type t, size_t sklen);
+
+/* sigil_pubkey for a secret of sklen bytes (sigil_secret_len_ok):
+ * SIGIL_E_INVALID for a length the type has not. */
+__attribute__((warn_unused_result)) int
+sigil_pubkey_sized(enum sigil_key_type t, const uint8_t *sk, size_t sklen,
+                   uint8_t pk[static SIGIL_PK_MAX], size_t *pklen);
 
 /* --- prepared keys ------------------------------------------------------
  * A key as a long-lived holder keeps it: the library's own key object,
@@ -71,6 +87,14 @@ struct sigil_key;
 __attribute__((warn_unused_result)) int
 sigil_key_new(enum sigil_key_type t, const uint8_t sk[static SIGIL_SECRET_LEN], const uint8_t *pk,
               size_t pklen, struct sigil_key **out);
+
+/* sigil_key_new for a secret of sklen bytes (sigil_secret_len_ok); an
+ * sr25519 key made from the ed25519 form of a mini secret's expansion is
+ * the very key that mini secret makes (same public key, same signatures).
+ * SIGIL_E_INVALID for a length the type has not. */
+__attribute__((warn_unused_result)) int
+sigil_key_new_sized(enum sigil_key_type t, const uint8_t *sk, size_t sklen, const uint8_t *pk,
+                    size_t pklen, struct sigil_key **out);
 
 /* Releases and wipes a key; NULL is allowed. */
 void sigil_key_free(struct sigil_key *k);

@@ -58,6 +58,13 @@ struct sigil_key_impl {
 	 * (pk_len bytes, what pubkey gave for sk), else derived. On failure
 	 * free is still called. */
 	int (*prepare)(struct sigil_key *k, const uint8_t sk[SIGIL_SECRET_LEN], const uint8_t *pk);
+	/* Optional (0 and NULL for a type that has none): a second, longer
+	 * form of the secret, of wide_len bytes (at most SIGIL_SECRET_MAX;
+	 * sr25519: the ed25519 form), that pubkey_wide and prepare_wide take as
+	 * pubkey and prepare take SIGIL_SECRET_LEN bytes. */
+	size_t wide_len;
+	int (*pubkey_wide)(const uint8_t *sk, uint8_t pk[SIGIL_PK_MAX]);
+	int (*prepare_wide)(struct sigil_key *k, const uint8_t *sk, const uint8_t *pk);
 	/* 64 bytes of signature of a 32-byte digest; NULL when the scheme
 	 * signs messages instead (BLS: sigil_key_bls_sign). */
 	int (*sign_digest)(const struct sigil_key *k, const uint8_t digest[32], uint8_t sig[64]);

@@ -98,16 +98,43 @@ sigil_sr25519_expand_mini(const uint8_t mini[static SIGIL_SR25519_MINI_LEN],
 	return 0;
 }
 
+/* Each condition is computed over all the bytes, without a branch on
+ * them; only the verdict (is this a key at all) decides what is returned. */
+const char *
+sigil_sr25519_ed25519_bytes_problem(const uint8_t ed[static SIGIL_SR25519_SK_LEN])
+{
+	uint8_t x[32];
+	bool low = (ed[0] & 7) != 0, canonical, zero, nonce_zero;
+
+	memcpy(x, ed, sizeof(x));
+	sr_div8(x);
+	canonical = sr_scalar_canonical(x);
+	zero = sodium_is_zero(x, sizeof(x)) != 0;
+	nonce_zero = sodium_is_zero(ed + 32, 32) != 0;
+	sodium_memzero(x, sizeof(x));
+	if (low)
+		return "its first half is not a multiple of the cofactor 8, as the ed25519 form "
+		       "(polkadot-js's secretKey) always is: schnorrkel's canonical to_bytes form?";
+	if (!canonical)
+		return "its first half divided by the cofactor 8 is not below the group order l";
+	if (zero)
+		return "its scalar is zero";
+	if (nonce_zero)
+		return "its nonce seed (second half) is all zero, which would make every signature's "
+		       "nonce public";
+	return NULL;
+}
+
 int
 sigil_sr25519_from_ed25519_bytes(const uint8_t ed[static SIGIL_SR25519_SK_LEN],
                                  uint8_t sk[static SIGIL_SR25519_SK_LEN])
 {
-	memcpy(sk, ed, SIGIL_SR25519_SK_LEN);
-	sr_div8(sk);
-	if (!sr_scalar_canonical(sk)) {
+	if (sigil_sr25519_ed25519_bytes_problem(ed) != NULL) {
 		sodium_memzero(sk, SIGIL_SR25519_SK_LEN);
 		return SIGIL_E_CRYPTO;
 	}
+	memcpy(sk, ed, SIGIL_SR25519_SK_LEN);
+	sr_div8(sk);
 	return 0;
 }
 

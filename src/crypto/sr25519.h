@@ -45,10 +45,22 @@ __attribute__((warn_unused_result)) int
 sigil_sr25519_expand_mini(const uint8_t mini[static SIGIL_SR25519_MINI_LEN],
                           uint8_t sk[static SIGIL_SR25519_SK_LEN]);
 
+/* Why ed is no secret key in the ed25519 form, as a short secret-free
+ * sentence, or NULL when it is one: a first half with any of its low three
+ * bits set (not 8x), or whose eighth is not below l, or is zero; a nonce
+ * seed of 32 zero bytes (sigil's nonces are deterministic, sr25519.c: with
+ * no secret seed, r follows from public data and one signature gives the
+ * key away). */
+const char *sigil_sr25519_ed25519_bytes_problem(const uint8_t ed[static SIGIL_SR25519_SK_LEN]);
+
 /* The polkadot-js / @scure 64-byte secretKey ("ed25519 bytes") into sk, as
  * schnorrkel's SecretKey::from_ed25519_bytes reads it: the first half
- * divided by 8 (its low three bits dropped), SIGIL_E_CRYPTO when that is
- * not below l. And back (SecretKey::to_ed25519_bytes). */
+ * divided by 8, the second half kept. SIGIL_E_CRYPTO (sk zeroed) for what
+ * sigil_sr25519_ed25519_bytes_problem refuses, which is stricter than
+ * schnorrkel: it drops the low three bits without a word, where sigil
+ * refuses them, because to_ed25519_bytes never sets them and a key that has
+ * them is most likely another form (schnorrkel's to_bytes: x itself), which
+ * would be read as another key. And back (SecretKey::to_ed25519_bytes). */
 __attribute__((warn_unused_result)) int
 sigil_sr25519_from_ed25519_bytes(const uint8_t ed[static SIGIL_SR25519_SK_LEN],
                                  uint8_t sk[static SIGIL_SR25519_SK_LEN]);
@@ -82,5 +94,28 @@ __attribute__((warn_unused_result)) int
 sigil_sr25519_verify(const uint8_t pk[static SIGIL_SR25519_PK_LEN], const uint8_t *ctx,
                      size_t ctx_len, const uint8_t *msg, size_t msg_len,
                      const uint8_t sig[static SIGIL_SR25519_SIG_LEN]);
+
+/* --- secret keys as text (sigil import; sr25519_text.c) ---------------
+ * "sr25519:0x" and then either 64 hex digits, the 32-byte mini secret
+ * (subkey's "Secret seed", polkadot-js's seed), or 128, the 64-byte secret
+ * key in the ed25519 form (polkadot-js's sr25519PairFromSeed(seed)
+ * .secretKey, @scure/sr25519's secretFromSeed(seed), schnorrkel's
+ * to_ed25519_bytes). Digits of either case. */
+#define SIGIL_SR25519_TEXT_TAG "sr25519:0x"
+#define SIGIL_SR25519_TEXT_MAX (sizeof(SIGIL_SR25519_TEXT_TAG) - 1 + 2 * SIGIL_SR25519_SK_LEN)
+
+/* Reads the len bytes of text (no NUL needed; nothing past len is read)
+ * into sk, sklen bytes of it: SIGIL_SR25519_MINI_LEN or
+ * SIGIL_SR25519_SK_LEN, the latter checked as
+ * sigil_sr25519_ed25519_bytes_problem checks it but kept in the ed25519
+ * form. sk is the caller's (locked memory); on failure it is zeroed, *sklen
+ * is 0 and *why says, without a byte of the secret, what is wrong:
+ * SIGIL_E_INVALID for another tag or a digit that is none; SIGIL_E_INCOMPLETE
+ * for fewer digits than either form; SIGIL_E_TOO_BIG for more than
+ * SIGIL_SR25519_TEXT_MAX bytes; SIGIL_E_CRYPTO for 64 bytes that are no key
+ * in the ed25519 form. */
+__attribute__((warn_unused_result)) int
+sigil_sr25519_secret_parse(const char *text, size_t len, uint8_t sk[static SIGIL_SR25519_SK_LEN],
+                           size_t *sklen, const char **why);
 
 #endif

@@ -195,10 +195,13 @@ struct vault_driver {
 	 * info, when not NULL, describes it. */
 	int (*generate)(const struct vault_config *cfg, const char *key_name, enum sigil_key_type t,
 	                struct vault_key *info, char *err, size_t errlen);
-	/* Optional: stores a new key (sigil generate, import); info, when
-	 * not NULL, describes it. */
+	/* Optional: stores a new key (sigil generate, import) from its
+	 * secret, sklen bytes: SIGIL_SECRET_LEN, or its type's longer form
+	 * (sig.h, sigil_secret_len_ok), which a driver that cannot keep it
+	 * refuses (SIGIL_E_UNSUPPORTED, err saying why); info, when not NULL,
+	 * describes it. */
 	int (*add)(const struct vault_config *cfg, const char *key_name, enum sigil_key_type t,
-	           const uint8_t sk[static SIGIL_SECRET_LEN], struct vault_key *info, char *err,
+	           const uint8_t *sk, size_t sklen, struct vault_key *info, char *err,
 	           size_t errlen);
 };
 

@@ -8,17 +8,23 @@
 // (refused by the amount route), a batch with a call sigild cannot read
 // (opaque: only the unknown route takes it), a payload for a chain sigild
 // does not know. And a key made by polkadot-js from a seed, imported into
-// sigil: polkadot-js verifies what sigild signs with it.
-// Usage: node dot_v1.mjs API SR_ADDRESS ED_ADDRESS SEED_ADDRESS SEED_HEX  (token in TOKEN)
+// sigil: polkadot-js verifies what sigild signs with it; and one imported
+// from its 64-byte secretKey alone (the seed derived along /sigil, as
+// tests/js/sr25519_pair.mjs makes it): GET /v1/keys lists it under the
+// address polkadot-js computes, and polkadot-js and @scure/sr25519 verify
+// its signatures of a Westend transfer.
+// Usage: node dot_v1.mjs API SR_ADDRESS ED_ADDRESS SEED_ADDRESS SEED_HEX EXPANDED_ADDRESS
+//        (token in TOKEN)
 import assert from 'node:assert/strict';
 import * as sr from '@scure/sr25519';
 import { compactToU8a, u8aConcat, u8aToHex, hexToU8a } from '@polkadot/util';
 import {
   cryptoWaitReady, decodeAddress, encodeAddress, signatureVerify, blake2AsU8a, sr25519PairFromSeed,
+  keyExtractPath, keyFromPath,
 } from '@polkadot/util-crypto';
 import { knownGenesis } from '@polkadot/networks/defaults';
 
-const [API, SR, ED, SEEDED, SEED] = process.argv.slice(2);
+const [API, SR, ED, SEEDED, SEED, EXPANDED] = process.argv.slice(2);
 const { TOKEN } = process.env;
 await cryptoWaitReady();
 let checks = 0;
@@ -128,5 +134,21 @@ const bytes = payload('westend', transfer('westend', 3, BOB, 42n));
 r = await sign(SEEDED, bytes);
 assert.equal(r.status, 200, JSON.stringify(r.json));
 assert.ok(signatureVerify(bytes, r.json.signature, pair.publicKey).isValid); ok();
+
+// The key imported from its 64-byte secretKey: polkadot-js derives the same
+// public key again (the scalar of a soft derivation does not depend on its
+// random nonce), and sigil lists it under polkadot-js's address.
+const derived = keyFromPath(pair, keyExtractPath('/sigil').path, 'sr25519');
+assert.equal(encodeAddress(derived.publicKey, 42), EXPANDED); ok();
+const keys = await fetch(`${API}/v1/keys`, { headers: { Authorization: `Bearer ${TOKEN}` } });
+assert.equal(keys.status, 200);
+const listed = JSON.stringify(await keys.json());
+assert.ok(listed.includes(`"polkadot":"${encodeAddress(derived.publicKey, 42)}"`), listed); ok();
+// A Westend transfer signed by it, verified by polkadot-js and @scure.
+const toDave = payload('westend', transfer('westend', 3, DAVE, 5_000_000_000n));
+j = await signedOk(EXPANDED, 'sr25519', toDave);
+assert.equal(j.intent.destination, encodeAddress(DAVE, 42));
+assert.ok(signatureVerify(toDave, j.signature, derived.publicKey).isValid);
+assert.ok(sr.verify(toDave, hexToU8a(j.signature).subarray(1), derived.publicKey)); ok();
 
 console.log(`dot_v1: ${checks} checks passed`);

@@ -196,15 +196,24 @@ ev_driver_generate(const struct vault_config *cfg, const char *key_name, enum si
 
 static int
 ev_driver_add(const struct vault_config *cfg, const char *key_name, enum sigil_key_type t,
-              const uint8_t sk[static SIGIL_SECRET_LEN], struct vault_key *info, char *err,
-              size_t errlen)
+              const uint8_t *sk, size_t sklen, struct vault_key *info, char *err, size_t errlen)
 {
-	/* The request holds the secret: in locked memory, wiped after. */
-	struct enclave_request *req = secmem_alloc(sizeof(*req));
+	struct enclave_request *req;
 	int rc;
 
 	(void)key_name;
-	if (req == NULL)
+	/* The key holder's protocol and sealed blobs carry 32-byte secrets
+	 * (enclave/proto.h): a longer form would change both. */
+	if (sklen != SIGIL_SECRET_LEN) {
+		sigil_errf(err, errlen,
+		           "vault %s (enclave): the key holder keeps 32-byte secrets only, not a "
+		           "%zu-byte %s secret key; import its 32-byte mini secret (sr25519:0x and 64 "
+		           "hex digits) or use a file vault",
+		           cfg->name, sklen, sigil_key_type_name(t));
+		return SIGIL_E_UNSUPPORTED;
+	}
+	/* The request holds the secret: in locked memory, wiped after. */
+	if ((req = secmem_alloc(sizeof(*req))) == NULL)
 		return SIGIL_E_NOMEM;
 	req->op = ENCLAVE_IMPORT_UNENCRYPTED;
 	req->key_type = t;

@@ -97,14 +97,15 @@ static int
 vf_open_all(json_t *keys, const uint8_t *kek, const struct vault_codec *codec,
             const struct vault_key *k)
 {
-	uint8_t *check = secmem_alloc(SIGIL_SECRET_LEN);
+	uint8_t *check = secmem_alloc(SIGIL_SECRET_MAX);
+	size_t checklen;
 	int rc = 0;
 
 	if (check == NULL)
 		return SIGIL_E_NOMEM;
 	for (size_t i = 0; i < json_array_size(keys) && rc == 0; i++) {
 		struct vault_key old;
-		rc = vf_entry_open(json_array_get(keys, i), kek, codec, check, &old);
+		rc = vf_entry_open(json_array_get(keys, i), kek, codec, check, &checklen, &old);
 		if (rc == 0 && k != NULL && old.type == k->type && old.pk_len == k->pk_len &&
 		    memcmp(old.pk, k->pk, k->pk_len) == 0)
 			rc = SIGIL_E_INVALID;
@@ -143,6 +144,14 @@ vault_file_add(const char *path, const char *passphrase, const struct vault_code
                const char *name, enum sigil_key_type t, const uint8_t sk[static SIGIL_SECRET_LEN],
                struct vault_key *info)
 {
+	return vault_file_add_sized(path, passphrase, codec, name, t, sk, SIGIL_SECRET_LEN, info);
+}
+
+int
+vault_file_add_sized(const char *path, const char *passphrase, const struct vault_codec *codec,
+                     const char *name, enum sigil_key_type t, const uint8_t *sk, size_t sklen,
+                     struct vault_key *info)
+{
 	struct vault_key k;
 	struct vf_kdf kdf;
 	json_t *root = NULL, *keys, *entry = NULL;
@@ -152,7 +161,7 @@ vault_file_add(const char *path, const char *passphrase, const struct vault_code
 
 	if (info)
 		memset(info, 0, sizeof(*info));
-	if ((rc = vault_key_describe(t, sk, name, &k)) != 0)
+	if ((rc = vault_key_describe_sized(t, sk, sklen, name, &k)) != 0)
 		return rc;
 	if ((rc = vf_lock(path, &lockfd)) != 0)
 		return rc;
@@ -167,7 +176,7 @@ vault_file_add(const char *path, const char *passphrase, const struct vault_code
 		goto out;
 	}
 	if ((rc = vf_unlock(keys, &kdf, passphrase, codec, &k, kek)) != 0 ||
-	    (rc = vf_entry_seal(&k, kek, codec, sk, &entry)) != 0)
+	    (rc = vf_entry_seal(&k, kek, codec, sk, sklen, &entry)) != 0)
 		goto out;
 	if (json_array_append_new(keys, entry) != 0) {
 		rc = SIGIL_E_NOMEM;

@@ -36,11 +36,11 @@ vf_driver_open(const struct vault_config *cfg, struct vault **out, char *err, si
 
 static int
 vf_driver_add(const struct vault_config *cfg, const char *key_name, enum sigil_key_type t,
-              const uint8_t sk[static SIGIL_SECRET_LEN], struct vault_key *info, char *err,
-              size_t errlen)
+              const uint8_t *sk, size_t sklen, struct vault_key *info, char *err, size_t errlen)
 {
 	const char *path = vf_path(cfg);
-	int rc = vault_file_add(path, cfg->passphrase, cfg->codec, key_name, t, sk, info);
+	int rc = vault_file_add_sized(path, cfg->passphrase, cfg->codec, key_name, t, sk, sklen,
+	                              info);
 	if (rc != 0)
 		snprintf(err, errlen, "cannot add key to %s: %s%s", path, sigil_strerror(rc),
 		         rc == SIGIL_E_INVALID ? " (a key with that name or public key exists?)" : "");

@@ -14,10 +14,15 @@ extern const struct setting_spec vault_file_settings[VAULT_FILE_N_SETTINGS];
  * A JSON file, mode 0600:
  *   {"version":1,
  *    "kdf":{"alg":"argon2id13","salt":hex16,"opslimit":n,"memlimit":n},
- *    "keys":[{"name":s,"type":"ed25519|secp256k1|p256|bls","address":"tz…",
- *             "public_key":"edpk…","nonce":hex24,"ciphertext":hex}]}
+ *    "keys":[{"name":s,"type":"ed25519|secp256k1|p256|bls|sr25519","address":"tz…",
+ *             "public_key":"edpk…","nonce":hex24,"ciphertext":hex,
+ *             "secret_form":"expanded" (optional)}]}
  * Each secret is XChaCha20-Poly1305 under one Argon2id key derived from the
- * passphrase, with name, type and address as associated data. Addresses and
+ * passphrase, with name, type and address as associated data. A secret is
+ * 32 bytes; an entry with "secret_form":"expanded" holds its type's 64-byte
+ * form instead (sr25519: 8x ‖ nonce seed, polkadot-js's secretKey), and its
+ * associated data ends with a NUL and "expanded": an entry without the
+ * member reads as before it existed. Addresses and
  * public keys are written by the codec the caller passes (vault.h; sigil
  * passes the Tezos chain's, and "" is written without one). Signatory's
  * format ([{"name","value":"unencrypted:edsk…|encrypted:edesk…"}]) is read too
@@ -42,14 +47,21 @@ vault_file_open(const char *path, const char *passphrase, const struct vault_cod
                 struct vault **out);
 
 /* Adds a key to the vault file at path (created 0600 if absent), rewriting it
- * atomically. Concurrent adds (several `sigil generate` at once) are
- * serialised by an exclusive flock on "<path>.lock", created 0600 beside
- * the vault and left there. SIGIL_E_INVALID if the name or public key is
+ * atomically. vault_file_add_sized takes a secret of sklen bytes, which may
+ * be its type's longer form (sig.h, sigil_secret_len_ok: sr25519's 64-byte
+ * ed25519 form, kept as it is given, "secret_form": "expanded");
+ * vault_file_add is it for SIGIL_SECRET_LEN bytes. Concurrent adds
+ * (several `sigil generate` at once) are serialised by an exclusive flock
+ * on "<path>.lock", created 0600 beside the vault and left there. SIGIL_E_INVALID if the name or public key is
  * already present. On success, info (if not NULL) describes the key. */
 __attribute__((warn_unused_result)) int
 vault_file_add(const char *path, const char *passphrase, const struct vault_codec *codec,
                const char *name, enum sigil_key_type t, const uint8_t sk[static SIGIL_SECRET_LEN],
                struct vault_key *info);
+__attribute__((warn_unused_result)) int
+vault_file_add_sized(const char *path, const char *passphrase, const struct vault_codec *codec,
+                     const char *name, enum sigil_key_type t, const uint8_t *sk, size_t sklen,
+                     struct vault_key *info);
 
 /* Deletes the key named name from the vault file at path, rewriting it
  * atomically (0600) under the lock vault_file_add takes. The passphrase
@@ -61,9 +73,13 @@ __attribute__((warn_unused_result)) int
 vault_file_delete(const char *path, const char *passphrase, const struct vault_codec *codec,
                   const char *name);
 
-/* Fills info from a secret (name, type, public key). */
+/* Fills info from a secret (name, type, public key): of SIGIL_SECRET_LEN
+ * bytes, or of sklen (sigil_secret_len_ok) for the sized one. */
 __attribute__((warn_unused_result)) int
 vault_key_describe(enum sigil_key_type t, const uint8_t sk[static SIGIL_SECRET_LEN],
                    const char *name, struct vault_key *info);
+__attribute__((warn_unused_result)) int
+vault_key_describe_sized(enum sigil_key_type t, const uint8_t *sk, size_t sklen, const char *name,
+                         struct vault_key *info);
 
 #endif

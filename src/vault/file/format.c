@@ -181,22 +181,55 @@ vf_kdf_json(const struct vf_kdf *kdf)
 	                 (json_int_t)kdf->memlimit);
 }
 
+/* The "secret_form" of an entry whose secret is its type's longer form
+ * (sig.h, SIGIL_SECRET_MAX: sr25519's 64-byte ed25519 form). An entry
+ * without the member holds SIGIL_SECRET_LEN bytes, as every entry did
+ * before there was a longer form: old files read as they always did. */
+#define VF_FORM_EXPANDED "expanded"
+
 /* Associated data binds a ciphertext to its name, type and address, so that
- * entries cannot be swapped or relabelled without failing to open. */
+ * entries cannot be swapped or relabelled without failing to open; and to
+ * its form when it has one (form NULL: none, the data as it always was),
+ * so that the member cannot be dropped or added either. */
 static int
-vf_ad(const char *name, const char *type, const char *address, char *ad, size_t cap,
-      size_t *adlen)
+vf_ad(const char *name, const char *type, const char *address, const char *form, char *ad,
+      size_t cap, size_t *adlen)
 {
 	int n = snprintf(ad, cap, "%s%c%s%c%s%c%s", VF_AD_TAG, 0, name, 0, type, 0, address);
+	if (n >= 0 && (size_t)n < cap && form != NULL) {
+		int m = snprintf(ad + n, cap - (size_t)n, "%c%s", 0, form);
+		n = m < 0 ? m : n + m;
+	}
 	if (n < 0 || (size_t)n >= cap)
 		return SIGIL_E_TOO_BIG;
 	*adlen = (size_t)n;
 	return 0;
 }
 
+/* How many bytes of secret an entry of type t with that "secret_form"
+ * member (NULL: none) holds, into *len. SIGIL_E_UNSUPPORTED for a form this
+ * sigil does not know (a newer one's), SIGIL_E_INVALID for a member that is
+ * no string or a form the type has not. */
+static int
+vf_form_len(json_t *entry, enum sigil_key_type t, const char **form, size_t *len)
+{
+	json_t *member = json_object_get(entry, "secret_form");
+
+	*form = NULL;
+	*len = SIGIL_SECRET_LEN;
+	if (member == NULL)
+		return 0;
+	if ((*form = json_string_value(member)) == NULL)
+		return SIGIL_E_INVALID;
+	if (strcmp(*form, VF_FORM_EXPANDED) != 0)
+		return SIGIL_E_UNSUPPORTED;
+	*len = SIGIL_SECRET_MAX;
+	return sigil_secret_len_ok(t, *len) ? 0 : SIGIL_E_INVALID;
+}
+
 int
 vf_entry_open(json_t *entry, const uint8_t *kek, const struct vault_codec *codec,
-              uint8_t sk[static SIGIL_SECRET_LEN], struct vault_key *info)
+              uint8_t sk[static SIGIL_SECRET_MAX], size_t *sklen, struct vault_key *info)
 {
 	const char *name = json_string_value(json_object_get(entry, "name"));
 	const char *type = json_string_value(json_object_get(entry, "type"));
@@ -204,30 +237,38 @@ vf_entry_open(json_t *entry, const uint8_t *kek, const struct vault_codec *codec
 	const char *nonce_hex = json_string_value(json_object_get(entry, "nonce"));
 	const char *ct_hex = json_string_value(json_object_get(entry, "ciphertext"));
 	uint8_t nonce[crypto_aead_xchacha20poly1305_ietf_NPUBBYTES];
-	uint8_t ct[SIGIL_SECRET_LEN + crypto_aead_xchacha20poly1305_ietf_ABYTES];
+	uint8_t ct[SIGIL_SECRET_MAX + crypto_aead_xchacha20poly1305_ietf_ABYTES];
+	const char *form;
 	char ad[256];
-	size_t n, ctlen, adlen;
+	size_t n, ctlen, adlen, sk_want;
 	unsigned long long ptlen;
 	int t, rc;
 
+	*sklen = 0;
 	if (!name || !type || !address || !nonce_hex || !ct_hex)
 		return SIGIL_E_INVALID;
 	if ((t = sigil_key_type_from_name(type)) < 0)
 		return SIGIL_E_INVALID;
+	if ((rc = vf_form_len(entry, (enum sigil_key_type)t, &form, &sk_want)) != 0)
+		return rc;
 	if (hex_decode(nonce_hex, strlen(nonce_hex), nonce, sizeof(nonce), &n) != 0 ||
 	    n != sizeof(nonce))
 		return SIGIL_E_INVALID;
+	/* The form says how long the secret is; a ciphertext of another
+	 * length is a damaged entry, whatever it would decrypt to. */
 	if (hex_decode(ct_hex, strlen(ct_hex), ct, sizeof(ct), &ctlen) != 0 ||
-	    ctlen != sizeof(ct))
+	    ctlen != sk_want + crypto_aead_xchacha20poly1305_ietf_ABYTES)
 		return SIGIL_E_INVALID;
-	if ((rc = vf_ad(name, type, address, ad, sizeof(ad), &adlen)) != 0)
+	if ((rc = vf_ad(name, type, address, form, ad, sizeof(ad), &adlen)) != 0)
 		return rc;
 	if (crypto_aead_xchacha20poly1305_ietf_decrypt(sk, &ptlen, NULL, ct, ctlen,
 	                                               (const uint8_t *)ad, adlen, nonce,
 	                                               kek) != 0)
 		return SIGIL_E_PASSPHRASE;
-	if ((rc = vault_key_describe((enum sigil_key_type)t, sk, name, info)) != 0)
+	if ((rc = vault_key_describe_sized((enum sigil_key_type)t, sk, sk_want, name, info)) != 0) {
+		sodium_memzero(sk, sk_want);
 		return rc;
+	}
 	/* The address the entry was sealed with, as the codec writes it
 	 * today: a mismatch is a damaged or doctored file. */
 	if (codec && codec->address) {
@@ -236,23 +277,29 @@ vf_entry_open(json_t *entry, const uint8_t *kek, const struct vault_codec *codec
 		    strcmp(want, address) != 0)
 			return SIGIL_E_CORRUPT;
 	}
+	*sklen = sk_want;
 	return 0;
 }
 
 int
 vf_entry_seal(const struct vault_key *info, const uint8_t *kek, const struct vault_codec *codec,
-              const uint8_t sk[static SIGIL_SECRET_LEN], json_t **out)
+              const uint8_t *sk, size_t sklen, json_t **out)
 {
 	char address[128] = "", public_key[256] = "";
 	uint8_t nonce[crypto_aead_xchacha20poly1305_ietf_NPUBBYTES];
-	uint8_t ct[SIGIL_SECRET_LEN + crypto_aead_xchacha20poly1305_ietf_ABYTES];
+	uint8_t ct[SIGIL_SECRET_MAX + crypto_aead_xchacha20poly1305_ietf_ABYTES];
 	char nonce_hex[2 * sizeof(nonce) + 1], ct_hex[2 * sizeof(ct) + 1], ad[256];
 	const char *type = sigil_key_type_name(info->type);
+	/* The usual length keeps the entry as it always was (vf_form_len). */
+	const char *form = sklen == SIGIL_SECRET_LEN ? NULL : VF_FORM_EXPANDED;
 	unsigned long long ctlen;
 	size_t adlen;
 	int rc;
 
 	*out = NULL;
+	if (sk == NULL || !sigil_secret_len_ok(info->type, sklen) ||
+	    (form != NULL && sklen != SIGIL_SECRET_MAX))
+		return SIGIL_E_INVALID;
 	/* The address and public key as text, for whoever reads the file;
 	 * the address is bound into the associated data. */
 	if (codec && codec->address &&
@@ -263,15 +310,20 @@ vf_entry_seal(const struct vault_key *info, const uint8_t *kek, const struct vau
 	                                 sizeof(public_key))) != 0)
 		return rc;
 	randombytes_buf(nonce, sizeof(nonce));
-	if ((rc = vf_ad(info->name, type, address, ad, sizeof(ad), &adlen)) != 0)
+	if ((rc = vf_ad(info->name, type, address, form, ad, sizeof(ad), &adlen)) != 0)
 		return rc;
-	crypto_aead_xchacha20poly1305_ietf_encrypt(ct, &ctlen, sk, SIGIL_SECRET_LEN,
-	                                           (const uint8_t *)ad, adlen, NULL, nonce, kek);
+	crypto_aead_xchacha20poly1305_ietf_encrypt(ct, &ctlen, sk, sklen, (const uint8_t *)ad, adlen,
+	                                           NULL, nonce, kek);
 	if (hex_encode(nonce, sizeof(nonce), nonce_hex, sizeof(nonce_hex)) != 0 ||
-	    hex_encode(ct, sizeof(ct), ct_hex, sizeof(ct_hex)) != 0)
+	    hex_encode(ct, (size_t)ctlen, ct_hex, sizeof(ct_hex)) != 0)
 		return SIGIL_E_INTERNAL;
 	*out = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "name", info->name, "type", type,
 	                 "address", address, "public_key", public_key, "nonce",
 	                 nonce_hex, "ciphertext", ct_hex);
+	if (*out != NULL && form != NULL &&
+	    json_object_set_new(*out, "secret_form", json_string(form)) != 0) {
+		json_decref(*out);
+		*out = NULL;
+	}
 	return *out ? 0 : SIGIL_E_NOMEM;
 }

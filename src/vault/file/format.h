@@ -30,12 +30,17 @@ json_t *vf_kdf_json(const struct vf_kdf *kdf);
 int vf_kdf_derive(const struct vf_kdf *kdf, const char *passphrase, uint8_t *kek);
 /* Tests: how many Argon2id derivations this process has run. */
 unsigned long vf_kdf_argon2_runs(void);
-/* Decrypts one "keys" entry into sk and, with a codec, checks its address. */
+/* Decrypts one "keys" entry into sk, *sklen bytes of it (SIGIL_SECRET_LEN,
+ * or SIGIL_SECRET_MAX for an entry with "secret_form": "expanded") and,
+ * with a codec, checks its address. SIGIL_E_UNSUPPORTED for a secret_form
+ * this sigil does not know. */
 int vf_entry_open(json_t *entry, const uint8_t *kek, const struct vault_codec *codec,
-                  uint8_t sk[static SIGIL_SECRET_LEN], struct vault_key *info);
-/* Encrypts sk into a new "keys" entry (caller owns the reference). */
+                  uint8_t sk[static SIGIL_SECRET_MAX], size_t *sklen, struct vault_key *info);
+/* Encrypts sk (sklen bytes, sigil_secret_len_ok for info->type) into a new
+ * "keys" entry (caller owns the reference); a longer form than
+ * SIGIL_SECRET_LEN is tagged "secret_form": "expanded". */
 int vf_entry_seal(const struct vault_key *info, const uint8_t *kek,
-                  const struct vault_codec *codec, const uint8_t sk[static SIGIL_SECRET_LEN],
+                  const struct vault_codec *codec, const uint8_t *sk, size_t sklen,
                   json_t **out);
 
 #endif

@@ -244,14 +244,15 @@ vf_pop(struct vault_file *f)
 	f->secrets[f->n] = NULL;
 }
 
-/* Prepares the last pushed key from sk, which the caller then wipes. The
- * public key comes from the description: deriving it once is enough. */
+/* Prepares the last pushed key from sk (sklen bytes), which the caller
+ * then wipes. The public key comes from the description: deriving it once
+ * is enough. */
 static int
-vf_prepare(struct vault_file *f, const uint8_t sk[static SIGIL_SECRET_LEN])
+vf_prepare(struct vault_file *f, const uint8_t *sk, size_t sklen)
 {
 	const struct vault_key *k = &f->keys[f->n - 1];
 
-	return sigil_key_new(k->type, sk, k->pk, k->pk_len, &f->secrets[f->n - 1]);
+	return sigil_key_new_sized(k->type, sk, sklen, k->pk, k->pk_len, &f->secrets[f->n - 1]);
 }
 
 /* Two keys with one public key or one name make the vault invalid.
@@ -345,8 +346,8 @@ vf_load_signatory(struct vault_file *f, json_t *arr, const char *passphrase,
 		if (rc == 0)
 			rc = vault_key_describe(t, sk, name, &f->keys[f->n - 1]);
 		if (rc == 0)
-			rc = vf_prepare(f, sk);
-		sodium_memzero(sk, SIGIL_SECRET_LEN);
+			rc = vf_prepare(f, sk, SIGIL_SECRET_LEN);
+		sodium_memzero(sk, SIGIL_SECRET_MAX);
 		if (rc != 0) {
 			vf_pop(f);
 			return rc;
@@ -364,6 +365,7 @@ vf_load_sigil(struct vault_file *f, json_t *root, const char *passphrase,
 	uint8_t *kek = NULL;
 	size_t i;
 	json_t *it, *keys;
+	size_t sklen;
 	int rc;
 
 	if ((rc = vf_kdf_parse(root, &kdf)) != 0)
@@ -378,10 +380,10 @@ vf_load_sigil(struct vault_file *f, json_t *root, const char *passphrase,
 	json_array_foreach(keys, i, it) {
 		if ((rc = vf_push(f)) != 0)
 			goto out;
-		rc = vf_entry_open(it, kek, codec, sk, &f->keys[f->n - 1]);
+		rc = vf_entry_open(it, kek, codec, sk, &sklen, &f->keys[f->n - 1]);
 		if (rc == 0)
-			rc = vf_prepare(f, sk);
-		sodium_memzero(sk, SIGIL_SECRET_LEN);
+			rc = vf_prepare(f, sk, sklen);
+		sodium_memzero(sk, SIGIL_SECRET_MAX);
 		if (rc != 0) {
 			vf_pop(f);
 			goto out;
@@ -409,7 +411,7 @@ vault_file_open(const char *path, const char *passphrase, const struct vault_cod
 	if ((rc = vf_remember(f, path, passphrase, codec)) != 0)
 		goto out;
 	/* Each key's decrypted bytes, one key at a time, until prepared. */
-	if ((sk = secmem_alloc(SIGIL_SECRET_LEN)) == NULL) {
+	if ((sk = secmem_alloc(SIGIL_SECRET_MAX)) == NULL) {
 		rc = SIGIL_E_NOMEM;
 		goto out;
 	}
@@ -441,6 +443,13 @@ int
 vault_key_describe(enum sigil_key_type t, const uint8_t sk[static SIGIL_SECRET_LEN],
                    const char *name, struct vault_key *info)
 {
+	return vault_key_describe_sized(t, sk, SIGIL_SECRET_LEN, name, info);
+}
+
+int
+vault_key_describe_sized(enum sigil_key_type t, const uint8_t *sk, size_t sklen, const char *name,
+                         struct vault_key *info)
+{
 	int rc;
 
 	memset(info, 0, sizeof(*info));
@@ -448,7 +457,7 @@ vault_key_describe(enum sigil_key_type t, const uint8_t sk[static SIGIL_SECRET_L
 		return SIGIL_E_INVALID;
 	memcpy(info->name, name, strlen(name) + 1);
 	info->type = t;
-	if ((rc = sigil_pubkey(t, sk, info->pk, &info->pk_len)) != 0)
+	if ((rc = sigil_pubkey_sized(t, sk, sklen, info->pk, &info->pk_len)) != 0)
 		return rc;
 	/* sigil's own signing: Ed25519 (RFC 8032), secp256k1 and P-256 with
 	 * RFC 6979 nonces, BLS: all reproducible. */

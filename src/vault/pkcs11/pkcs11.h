@@ -48,9 +48,11 @@ int vault_pkcs11_generate(const struct vault_config *cfg, const char *key_name,
 /* sk, a secret of type t, written into the token as a key pair labelled
  * key_name (vault_driver.add): the private half sensitive and not
  * extractable, read back and checked against sk's public key; on any
- * failure nothing of it stays on the token. */
+ * failure nothing of it stays on the token. sklen must be
+ * SIGIL_SECRET_LEN: a token's EC key is its 32-byte scalar or seed, and
+ * the longer forms (sig.h) are refused (SIGIL_E_UNSUPPORTED). */
 int vault_pkcs11_add(const struct vault_config *cfg, const char *key_name, enum sigil_key_type t,
-                     const uint8_t sk[static SIGIL_SECRET_LEN], struct vault_key *info,
-                     char *err, size_t errlen);
+                     const uint8_t *sk, size_t sklen, struct vault_key *info, char *err,
+                     size_t errlen);
 
 #endif

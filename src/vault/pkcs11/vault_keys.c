@@ -120,7 +120,7 @@ vault_pkcs11_generate(const struct vault_config *cfg, const char *key_name,
 
 int
 vault_pkcs11_add(const struct vault_config *cfg, const char *key_name, enum sigil_key_type t,
-                 const uint8_t sk[static SIGIL_SECRET_LEN], struct vault_key *info, char *err,
+                 const uint8_t *sk, size_t sklen, struct vault_key *info, char *err,
                  size_t errlen)
 {
 	struct p11_vault *v;
@@ -136,6 +136,13 @@ vault_pkcs11_add(const struct vault_config *cfg, const char *key_name, enum sigi
 	CK_RV rv;
 	int rc;
 
+	if (sklen != SIGIL_SECRET_LEN) {
+		snprintf(err, errlen,
+		         "vault %s (pkcs11): a token keeps a 32-byte key, not a %zu-byte %s secret "
+		         "key; use a file vault",
+		         cfg->name, sklen, sigil_key_type_name(t));
+		return SIGIL_E_UNSUPPORTED;
+	}
 	if ((rc = p11_new_key_vault(cfg, key_name, t, &v, err, errlen)) != 0)
 		return rc;
 	if ((rc = sigil_pubkey(t, sk, pk, &pklen)) != 0 ||
