@@ -137,6 +137,13 @@ for m in a:
 assert a == b, (a, b)
 PY
 
+# A damaged record fails the whole export: an export without that mark
+# would let the importing store sign below it.
+for off in 39 295; do printf '\x7f' | dd of="$T/var3/watermarks/watermarks.db" bs=1 seek=$off conv=notrunc 2>/dev/null; done
+expect_fail 1 W3 export --out "$T/e4.json"
+grep -q "cannot read every mark.*nothing exported" "$T/out" || { cat "$T/out"; fail "damaged store export message"; }
+[ ! -e "$T/e4.json" ] || fail "an export of a damaged store was written"
+
 # --- sigild on the second store refuses what the first would have ---------
 cp "$T/var/keys.json" "$T/var2/keys.json"
 { server_yaml "$T/var2"; sed -n '/^tezos:/,$p' "$T/s1.yaml"; } > "$T/s2d.yaml"
