@@ -14,6 +14,7 @@
 #include "cli/tezos.h"
 #include "cli/wm_json.h"
 #include "watermark/import.h"
+#include "watermark/json.h"
 #include "watermark/watermark.h"
 
 static const char wm_usage[] =
@@ -39,8 +40,6 @@ static const char wm_usage[] =
 	"\"sigil-watermarks\", version 1; README.md, Watermarks), sorted, for\n"
 	"`import FILE` into another store or instance: a file with any error imports\n"
 	"nothing. `export --signatory` writes the Tezos marks as Signatory's files.\n";
-
-static const char *const wm_kind_names[WM_KINDS] = {"block", "preattestation", "attestation"};
 
 /* The store the config names, and its settings (paths resolved; the
  * caller frees them). */
@@ -116,8 +115,9 @@ wm_print(void *arg, const struct wm_id *id, const struct wm_mark *m)
 	(void)arg;
 	if (cli_wm_id_text(id, addr, sizeof(addr), chain, sizeof(chain)) != 0)
 		return SIGIL_E_INVALID;
-	printf("%s\t%s\t%s\t%" PRId32 "\t%" PRId32 "\t%s\n", addr, chain, wm_kind_names[id->kind],
-	       m->level, m->round, m->sig_len ? "signature" : "-");
+	printf("%s\t%s\t%s\t%" PRId32 "\t%" PRId32 "\t%s\n", addr, chain,
+	       wm_json_kind_name((unsigned)id->kind), m->level, m->round,
+	       m->sig_len ? "signature" : "-");
 	return 0;
 }
 
@@ -142,7 +142,7 @@ wm_set(struct wm_store *s, char **argv, bool force)
 	int kind = -1, rc;
 
 	for (int i = 0; i < WM_KINDS; i++)
-		if (strcmp(argv[2], wm_kind_names[i]) == 0)
+		if (strcmp(argv[2], wm_json_kind_name((unsigned)i)) == 0)
 			kind = i;
 	if (cli_wm_id_parse(argv[0], argv[1], &id) != 0 || kind < 0) {
 		fprintf(stderr, "sigil: bad address, chain id or kind\n");
