@@ -1,5 +1,6 @@
 #include "cli/tezos.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include "chain/tezos/b58.h"
 #include "chain/tezos/chain.h"
 #include "chain/tezos/keys.h"
+#include "chain/tezos/wm_export.h"
 #include "chain/tezos/wm_import.h"
 #include "core/keyring.h"
 #include "watermark/import.h"
@@ -117,5 +119,58 @@ cli_import_octez(struct wm_store *s, const char *path, unsigned cls, cli_pk_look
 	if (rc == 0)
 		rc = wm_import_marks(s, path, &l);
 	free(l.v);
+	return rc;
+}
+
+int
+cli_wm_label(void *arg, const struct wm_id *id, struct wm_json_label *out)
+{
+	(void)arg;
+	memset(out, 0, sizeof(*out));
+	if (!tz_mark_is_tezos(id->chain_id, id->key) ||
+	    cli_wm_id_text(id, out->address, sizeof(out->address), out->chain_id,
+	                   sizeof(out->chain_id)) != 0) {
+		memset(out, 0, sizeof(*out));
+		return SIGIL_E_NOT_FOUND;
+	}
+	snprintf(out->chain, sizeof(out->chain), "%s", chain_tezos.name);
+	return 0;
+}
+
+int
+cli_export_signatory(const char *dir, const struct wm_json_list *l, size_t *written,
+                     size_t *other)
+{
+	struct chain_marks m = {0};
+	char err[PATH_MAX + 128] = "";
+	int rc;
+
+	*written = *other = 0;
+	if (l->n > 0 && (m.v = calloc(l->n, sizeof(*m.v))) == NULL)
+		return SIGIL_E_NOMEM;
+	/* l is sorted by network, then key, then class: as the writer wants. */
+	for (size_t i = 0; i < l->n; i++) {
+		const struct wm_json_entry *e = &l->v[i];
+		struct chain_mark *c = &m.v[m.n];
+		if (!tz_mark_is_tezos(e->id.chain_id, e->id.key) || e->mark.level < 0 ||
+		    e->mark.round < 0) {
+			(*other)++;
+			continue;
+		}
+		memcpy(c->network, e->id.chain_id, sizeof(c->network));
+		memcpy(c->key_id, e->id.key, sizeof(c->key_id));
+		c->slot_class = (unsigned)e->id.kind;
+		c->level = e->mark.level;
+		c->round = e->mark.round;
+		memcpy(c->digest, e->mark.digest, sizeof(c->digest));
+		c->has_digest = e->mark.has_digest;
+		m.n++;
+	}
+	if ((rc = tz_signatory_write(dir, m.v, m.n, err, sizeof(err))) != 0)
+		fprintf(stderr, "sigil: watermark export --signatory: %s\n",
+		        err[0] ? err : sigil_strerror(rc));
+	else
+		*written = m.n;
+	free(m.v);
 	return rc;
 }

@@ -10,6 +10,7 @@
 
 #include "chain/chain.h"
 #include "vault/vault.h"
+#include "watermark/json.h"
 #include "watermark/watermark.h"
 
 /* The chain whose forms the CLI writes and whose keys it configures. */
@@ -51,5 +52,19 @@ cli_import_signatory(struct wm_store *s, const char *path);
 __attribute__((warn_unused_result)) int
 cli_import_octez(struct wm_store *s, const char *path, unsigned cls, cli_pk_lookup lookup,
                  void *arg);
+
+/* The labeller of sigil's watermark documents (watermark/json.h): "tezos",
+ * the chain id (Net…) and the address (tz1…), for an id that can be a
+ * Tezos one (chain/tezos/wm_export.h, tz_mark_is_tezos); SIGIL_E_NOT_FOUND
+ * for any other. arg is unused. */
+int cli_wm_label(void *arg, const struct wm_id *id, struct wm_json_label *out);
+
+/* Writes the Tezos marks of l as Signatory's DIR/watermark_v2/{chain}.json
+ * files (nothing when one of them exists); *other counts the marks left
+ * out (another chain's, or a negative level or round, which Signatory's
+ * files cannot hold). Prints errors. */
+__attribute__((warn_unused_result)) int
+cli_export_signatory(const char *dir, const struct wm_json_list *l, size_t *written,
+                     size_t *other);
 
 #endif

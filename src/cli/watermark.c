@@ -1,4 +1,4 @@
-/* sigil watermark init|show|set|import */
+/* sigil watermark init|show|set|export|import */
 #include <dirent.h>
 #include <limits.h>
 #include <inttypes.h>
@@ -12,7 +12,9 @@
 #include "core/context.h"
 #include "base/errors.h"
 #include "cli/tezos.h"
+#include "cli/wm_json.h"
 #include "watermark/import.h"
+#include "watermark/json.h"
 #include "watermark/watermark.h"
 
 static const char wm_usage[] =
@@ -20,6 +22,9 @@ static const char wm_usage[] =
 	"       sigil watermark show\n"
 	"       sigil watermark set [--force] <tz…> <Net…> <block|preattestation|attestation>\n"
 	"                               <level> <round>\n"
+	"       sigil watermark export [--out FILE]      (sigil's JSON; stdout by default)\n"
+	"       sigil watermark export --signatory DIR   (DIR/watermark_v2/<chain>.json)\n"
+	"       sigil watermark import FILE|-            (sigil's JSON, from export)\n"
 	"       sigil watermark import --signatory DIR   (DIR/watermark_v2/*.json)\n"
 	"       sigil watermark import --octez DIR       (DIR/*_high_watermark)\n\n"
 	"Creates, reads or changes the high watermarks. `init` creates the store\n"
@@ -30,9 +35,11 @@ static const char wm_usage[] =
 	"below the stored mark, or over a record that cannot be read (damaged), is\n"
 	"refused unless --force is given: a lower mark lets the key sign again at\n"
 	"levels it may have signed already (double signing). Check the key's last\n"
-	"signature on chain first. Imports never lower an existing mark.\n";
-
-static const char *const wm_kind_names[WM_KINDS] = {"block", "preattestation", "attestation"};
+	"signature on chain first. Imports never lower an existing mark.\n\n"
+	"`export` writes every mark of the store as one JSON document (format\n"
+	"\"sigil-watermarks\", version 1; README.md, Watermarks), sorted, for\n"
+	"`import FILE` into another store or instance: a file with any error imports\n"
+	"nothing. `export --signatory` writes the Tezos marks as Signatory's files.\n";
 
 /* The store the config names, and its settings (paths resolved; the
  * caller frees them). */
@@ -108,8 +115,9 @@ wm_print(void *arg, const struct wm_id *id, const struct wm_mark *m)
 	(void)arg;
 	if (cli_wm_id_text(id, addr, sizeof(addr), chain, sizeof(chain)) != 0)
 		return SIGIL_E_INVALID;
-	printf("%s\t%s\t%s\t%" PRId32 "\t%" PRId32 "\t%s\n", addr, chain, wm_kind_names[id->kind],
-	       m->level, m->round, m->sig_len ? "signature" : "-");
+	printf("%s\t%s\t%s\t%" PRId32 "\t%" PRId32 "\t%s\n", addr, chain,
+	       wm_json_kind_name((unsigned)id->kind), m->level, m->round,
+	       m->sig_len ? "signature" : "-");
 	return 0;
 }
 
@@ -134,7 +142,7 @@ wm_set(struct wm_store *s, char **argv, bool force)
 	int kind = -1, rc;
 
 	for (int i = 0; i < WM_KINDS; i++)
-		if (strcmp(argv[2], wm_kind_names[i]) == 0)
+		if (strcmp(argv[2], wm_json_kind_name((unsigned)i)) == 0)
 			kind = i;
 	if (cli_wm_id_parse(argv[0], argv[1], &id) != 0 || kind < 0) {
 		fprintf(stderr, "sigil: bad address, chain id or kind\n");
@@ -251,6 +259,12 @@ wm_import_dir(struct wm_store *s, const char *flag, const char *dir)
 	return rc;
 }
 
+static bool
+wm_export_flag(const char *a)
+{
+	return strcmp(a, "--out") == 0 || strcmp(a, "--signatory") == 0;
+}
+
 int
 cli_watermark(int argc, char **argv)
 {
@@ -273,21 +287,29 @@ cli_watermark(int argc, char **argv)
 	}
 	if (argc == 2 && strcmp(argv[1], "init") == 0)
 		return wm_init();
+	bool export = argc >= 2 && strcmp(argv[1], "export") == 0;
 	if (argc < 2 || !((strcmp(argv[1], "show") == 0 && argc == 2) ||
 	                  (strcmp(argv[1], "set") == 0 && argc == 7) ||
-	                  (strcmp(argv[1], "import") == 0 && argc == 4))) {
+	                  (export && (argc == 2 || (argc == 4 && wm_export_flag(argv[2])))) ||
+	                  (strcmp(argv[1], "import") == 0 &&
+	                   ((argc == 3 && strncmp(argv[2], "--", 2) != 0) || argc == 4)))) {
 		fputs(wm_usage, stderr);
 		return 2;
 	}
+	/* The file is checked whole before the store is opened. */
+	if (strcmp(argv[1], "import") == 0 && argc == 3)
+		return cli_wm_import_json(argv[2], wm_open) == 0 ? 0 : 1;
 	if (wm_open(&s) != 0)
 		return 1;
 	if (strcmp(argv[1], "show") == 0)
 		rc = s->ops->each(s, wm_print, NULL, NULL);
+	else if (export)
+		rc = cli_wm_export(s, argc - 2, argv + 2);
 	else if (strcmp(argv[1], "set") == 0)
 		rc = wm_set(s, argv + 2, force);
 	else
 		rc = wm_import_dir(s, argv[2], argv[3]);
-	if (rc != 0)
+	if (rc != 0 && !export) /* export says what failed itself */
 		fprintf(stderr, "sigil: watermark %s: %s\n", argv[1], sigil_strerror(rc));
 	s->ops->close(s);
 	return rc == 0 ? 0 : 1;
