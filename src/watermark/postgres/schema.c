@@ -59,20 +59,26 @@ static const char wmpg_v1[] =
 	"     WHERE w.chain = c AND w.key = k AND w.kind = kd FOR UPDATE;"
 	"   END IF;"
 	"   IF r.level IS NULL OR (lv, rd) > (r.level, r.round) THEN"
-	"    SELECT s.digest INTO hd FROM sigil_signed s WHERE s.chain = c AND s.key = k"
-	"     AND s.kind = kd AND s.level = lv AND s.round = rd;"
-	"    IF FOUND AND hd <> dg THEN"
-	"     outcome := 3; m_level := lv; m_round := rd; m_digest := hd;"
+	"    INSERT INTO sigil_signed VALUES (c, k, kd, lv, rd, dg) ON CONFLICT DO NOTHING;"
+	"    IF FOUND THEN"
+	"     outcome := 0;"
 	"    ELSE"
-	/* Advanced to before, with these bytes (a mark lowered by hand since):
-	 * identical, with no signature, never a fresh one. */
-	"     outcome := CASE WHEN FOUND THEN 1 ELSE 0 END;"
-	"     IF FOUND THEN m_level := lv; m_round := rd; m_digest := dg;"
-	"     ELSE INSERT INTO sigil_signed VALUES (c, k, kd, lv, rd, dg); END IF;"
-	"     DELETE FROM sigil_signed s WHERE s.chain = c AND s.key = k AND s.kind = kd"
-	"      AND s.level < lv::bigint - 4096;"
+	"     SELECT s.digest INTO hd FROM sigil_signed s WHERE s.chain = c AND s.key = k"
+	"      AND s.kind = kd AND s.level = lv AND s.round = rd;"
+	/* Advanced to before (a mark lowered by hand since): with these bytes,
+	 * identical with no signature, never a fresh one; with others, refused. */
+	"     outcome := CASE WHEN hd = dg THEN 1 ELSE 3 END;"
+	"     m_level := lv; m_round := rd; m_digest := hd;"
+	"    END IF;"
+	"    IF outcome < 3 THEN"
 	"     UPDATE sigil_watermarks w SET level = lv, round = rd, digest = dg, sig = NULL,"
 	"      updated_at = now() WHERE w.chain = c AND w.key = k AND w.kind = kd;"
+	"    END IF;"
+	/* The backstop keeps 4096 levels below the mark; pruned one advance
+	 * in 64 (by level), not on every one. */
+	"    IF lv % 64 = 0 THEN"
+	"     DELETE FROM sigil_signed s WHERE s.chain = c AND s.key = k AND s.kind = kd"
+	"      AND s.level < lv::bigint - 4096;"
 	"    END IF;"
 	"   ELSE"
 	"    outcome := CASE WHEN lv = r.level AND rd = r.round AND r.digest = dg THEN 1 ELSE 2 END;"
