@@ -27,9 +27,9 @@
 #   BENCH_CHAIN_SLICES (2): one-second slices of each load per round in
 #   sections 8 (Ethereum and Atto, each beside its bare server) and 9
 #   (Solana, Polkadot and Bitcoin, each beside its raw primitive).
-#   BENCH_ONLY (unset): 8 or 9 runs that section alone (its setup, rounds,
+#   BENCH_ONLY (unset): 8, 9 or 10 runs that section alone (its setup, rounds,
 #   table) and writes its figures to BENCH_OUT, by default
-#   BENCH_BUILD/results-8.json or results-9.json (bench/results.json keeps
+#   BENCH_BUILD/results-8.json, results-9.json or results-10.json (bench/results.json keeps
 #   the whole run's).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -49,8 +49,8 @@ P11_SLICES=${BENCH_P11_SLICES:-1}
 P11_POOL_TYPE=${BENCH_P11_POOL_TYPE:-tz2}
 CHAIN_SLICES=${BENCH_CHAIN_SLICES:-2}
 ONLY=${BENCH_ONLY:-}
-case $ONLY in '') ;; 8|9) OUT=${BENCH_OUT:-$BUILD/results-$ONLY.json} ;;
-	*) echo "bench: BENCH_ONLY is 8 or 9 (or unset)"; exit 2 ;; esac
+case $ONLY in '') ;; 8|9|10) OUT=${BENCH_OUT:-$BUILD/results-$ONLY.json} ;;
+	*) echo "bench: BENCH_ONLY is 8, 9 or 10 (or unset)"; exit 2 ;; esac
 export SIGIL_PASSPHRASE="bench passphrase, not a secret"
 
 echo "bench: building $BUILD (Release)"
@@ -61,6 +61,7 @@ B=$BUILD
 source bench/lib.sh
 source bench/chains.sh
 source bench/chains2.sh
+source bench/pgwm.sh
 
 row() { printf '  %-42s %15s  %s\n' "$1" "$2" "$3"; }
 ok() { awk "BEGIN { exit !($1) }" && echo "ok" || echo "MISSED"; }
@@ -99,13 +100,14 @@ if awk "BEGIN { exit !($LOADAVG > $(nproc) / 2) }"; then
 fi
 
 if [ -n "$ONLY" ]; then
-	if [ "$ONLY" = 8 ]; then chains_run; else chains2_run; fi
+	case $ONLY in 8) chains_run ;; 9) chains2_run ;; 10) pgwm_run ;; esac
 	echo
 	echo "sigil benchmarks, section $ONLY alone: $(nproc) cores, load average $LOADAVG at start,"
 	echo "$CONNS connections, $CHAIN_SLICES alternating 1 s slices each, median of $ROUNDS rounds"
 	row "figure" "value" "reference / goal"
-	if [ "$ONLY" = 8 ]; then chains_table; chains_json "$OUT"
-	else chains2_table; chains2_json "$OUT"; fi
+	case $ONLY in 8) chains_table; chains_json "$OUT" ;;
+	9) chains2_table; chains2_json "$OUT" ;;
+	10) pgwm_table; pgwm_json "$OUT" ;; esac
 	echo
 	echo "bench: wrote $OUT"
 	exit 0
@@ -592,6 +594,12 @@ chains_run
 # the primitive's µs ÷ sigild's CPU µs per request in the same round.
 chains2_run
 
+# ---- 10. watermarks on PostgreSQL: one and two instances, file beside -----
+# bench/pgwm.sh: a PostgreSQL cluster with fsync on; attestations over
+# NKEYS keys on the file store, on the postgres store from one sigild, and
+# from two sigild sharing the database, in one-second slices alternating.
+pgwm_run
+
 # ---- the figures: medians over the rounds ---------------------------------
 R[fdatasync_p50_ms]=$(median "${fs50[@]}")
 R[fdatasync_p99_ms]=$(median "${fs99[@]}")
@@ -813,6 +821,9 @@ chains_table
 echo "Solana, Polkadot and Bitcoin over /v1, one sigild, each beside its primitive alone on"
 echo "one core, $CHAIN_SLICES x 1 s of each a round:"
 chains2_table
+echo "Watermarked attestations on the postgres store (fsync on) beside the file store,"
+echo "$CHAIN_SLICES x 1 s of each a round:"
+pgwm_table
 
 # ---- results.json ---------------------------------------------------------
 fields=(raw_ed25519_signs_per_s raw_secp256k1_signs_per_s raw_p256_signs_per_s
@@ -855,6 +866,7 @@ fields=(raw_ed25519_signs_per_s raw_secp256k1_signs_per_s raw_p256_signs_per_s
 	verify_checked_p50_ms
 	"${CHAIN_FIELDS[@]}"
 	"${CHAIN2_FIELDS[@]}"
+	"${PGWM_FIELDS[@]}"
 	load_average)
 # Section 7's figures, when it ran.
 p11_round=""
@@ -890,7 +902,7 @@ fi
 		"$(json_list ${mrel[tz2]})" "$(json_list ${mrel[tz3]})" \
 		"$(json_list ${eratio[unix]})" "$(json_list ${eratio[tcp]})" \
 		"$(json_list ${ediff[unix]})" "$(json_list ${ediff[tcp]})" \
-		"$(chains_per_round), $(chains2_per_round)" "$p11_round"
+		"$(chains_per_round), $(chains2_per_round), $(pgwm_per_round)" "$p11_round"
 	for i in "${!fields[@]}"; do
 		sep=","; [ "$i" -eq $((${#fields[@]} - 1)) ] && sep=""
 		printf '  "%s": %s%s\n' "${fields[$i]}" "${R[${fields[$i]}]}" "$sep"

@@ -177,7 +177,8 @@ metrics_render_auth(struct sbuf *b, const struct metrics *m)
 		}
 	}
 	metrics_family(b, "watermark_fsync_total", "counter",
-	               "fdatasync calls of the watermark store; concurrent marks share one.");
+	               "durable commits of the watermark store (file: fdatasync calls; postgres: "
+	               "committed batches); concurrent marks share one.");
 	sbuf_printf(b, "watermark_fsync_total %llu\n",
 	            (unsigned long long)atomic_load(&m->wm_fsyncs));
 }
