@@ -81,8 +81,14 @@ struct wm_store;
 struct wm_async {
 	/* Called once, on a thread of the store's, when the mark is durable
 	 * (rc 0: as WM_ADVANCED) or can no longer become so (an error: that
-	 * id, or the whole store, now refuses). The id is no longer held. */
+	 * id, or the whole store, now refuses). The id is no longer held. A
+	 * store that learns the outcome only from elsewhere (a database) may
+	 * also report WM_IDENTICAL, with mark then the stored one (its
+	 * signature, if any, in mark.sig), and SIGIL_E_WATERMARK. */
 	void (*done)(struct wm_async *a, int rc);
+	/* Set by the caller: by when a store that leaves the machine must
+	 * report (CLOCK_MONOTONIC ms; 0: none). */
+	uint64_t deadline_ms;
 	struct wm_async *next;
 	void *rec;
 	uint64_t ticket;

@@ -49,6 +49,7 @@ struct wmpg_req {
 	struct wm_mark mark;   /* asked: level, round, digest */
 	struct wm_mark prev;   /* answered, for WM_IDENTICAL */
 	uint64_t deadline_ms;  /* 0: none */
+	struct wm_async *a;    /* check_advance_async's: nobody waits, a->done reports */
 	int rc;
 	bool taken, done, abandoned;
 	pthread_cond_t cv;
@@ -64,6 +65,7 @@ struct wmpg_worker {
 	bool started;
 	uint8_t buf[WMPG_BATCH * WMPG_REC];
 	struct wmpg_req *batch[WMPG_BATCH];
+	struct wmpg_req *expired[WMPG_BATCH];
 };
 
 struct wmpg_store {
@@ -287,6 +289,41 @@ wmpg_run(struct wmpg_worker *w, struct wmpg_req **b, size_t n)
 	}
 }
 
+/* Hands each finished request back, under s->mu: a waiter is woken (or,
+ * gone, its request freed); an async one is moved to *out, to be reported
+ * once the lock is let go. */
+static void
+wmpg_finish(struct wmpg_req **b, size_t n, struct wmpg_req **out)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct wmpg_req *r = b[i];
+		if (r->a != NULL) {
+			r->next = *out;
+			*out = r;
+		} else if (r->abandoned) {
+			pthread_cond_destroy(&r->cv);
+			free(r);
+		} else {
+			r->done = true;
+			pthread_cond_signal(&r->cv);
+		}
+	}
+}
+
+/* check_advance_async's report, on this pool thread. */
+static void
+wmpg_report(struct wmpg_req *r)
+{
+	struct wm_async *a = r->a;
+	int rc = r->rc == WM_ADVANCED ? 0 : r->rc;
+
+	if (rc == WM_IDENTICAL || rc == SIGIL_E_WATERMARK)
+		a->mark = r->prev;
+	pthread_cond_destroy(&r->cv);
+	free(r);
+	a->done(a, rc);
+}
+
 static void *
 wmpg_worker_main(void *arg)
 {
@@ -295,36 +332,86 @@ wmpg_worker_main(void *arg)
 
 	pthread_mutex_lock(&s->mu);
 	for (;;) {
-		size_t n = 0;
+		struct wmpg_req *reports = NULL;
+		size_t n = 0, x = 0;
+		uint64_t now;
 
 		while (s->head == NULL && !s->stopping)
 			pthread_cond_wait(&s->work, &s->mu);
 		if (s->head == NULL && s->stopping)
 			break;
-		while (s->head != NULL && n < WMPG_BATCH) {
+		/* A request already past its deadline is refused here, not sent:
+		 * it would make the whole batch give up at once. */
+		now = sigil_monotonic_ms();
+		while (s->head != NULL && n + x < WMPG_BATCH) {
 			struct wmpg_req *r = s->head;
 			s->head = r->next;
 			r->taken = true;
-			w->batch[n++] = r;
+			if (r->deadline_ms != 0 && now >= r->deadline_ms) {
+				r->rc = SIGIL_E_TIMEOUT;
+				snprintf(r->err, sizeof(r->err), "PostgreSQL: no answer by the deadline");
+				w->expired[x++] = r;
+			} else {
+				w->batch[n++] = r;
+			}
 		}
 		if (s->head == NULL)
 			s->tail = &s->head;
 		pthread_mutex_unlock(&s->mu);
-		wmpg_run(w, w->batch, n);
+		if (n > 0)
+			wmpg_run(w, w->batch, n);
 		pthread_mutex_lock(&s->mu);
-		for (size_t i = 0; i < n; i++) {
-			struct wmpg_req *r = w->batch[i];
-			r->done = true;
-			if (r->abandoned) {
-				pthread_cond_destroy(&r->cv);
-				free(r);
-			} else {
-				pthread_cond_signal(&r->cv);
+		wmpg_finish(w->batch, n, &reports);
+		wmpg_finish(w->expired, x, &reports);
+		if (reports != NULL) {
+			pthread_mutex_unlock(&s->mu);
+			while (reports != NULL) {
+				struct wmpg_req *r = reports;
+				reports = r->next;
+				wmpg_report(r);
 			}
+			pthread_mutex_lock(&s->mu);
 		}
 	}
 	pthread_mutex_unlock(&s->mu);
 	return NULL;
+}
+
+/* A request for id at req, not queued yet (NULL: out of memory). */
+static struct wmpg_req *
+wmpg_req_new(const struct wm_id *id, const struct wm_mark *req, uint64_t deadline_ms)
+{
+	struct wmpg_req *r = calloc(1, sizeof(*r));
+	pthread_condattr_t ca;
+	int rc;
+
+	if (r == NULL)
+		return NULL;
+	r->id = *id;
+	r->mark = *req;
+	r->deadline_ms = deadline_ms;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	rc = pthread_cond_init(&r->cv, &ca);
+	pthread_condattr_destroy(&ca);
+	if (rc != 0) {
+		free(r);
+		return NULL;
+	}
+	return r;
+}
+
+/* Queues r, under s->mu; false (r not queued) while the store refuses at
+ * once (no server, in its backoff). */
+static bool
+wmpg_queue(struct wmpg_store *s, struct wmpg_req *r)
+{
+	if (s->down_until != 0 && sigil_monotonic_ms() < s->down_until)
+		return false;
+	*s->tail = r;
+	s->tail = &r->next;
+	pthread_cond_signal(&s->work);
+	return true;
 }
 
 /* Queues a check-and-advance and waits for its batch, at most until dl. */
@@ -333,34 +420,19 @@ wmpg_advance(struct wmpg_store *s, const struct wm_id *id, const struct wm_mark 
              struct wm_mark *prev, const struct sigil_deadline *dl)
 {
 	struct wmpg_req *r;
-	pthread_condattr_t ca;
 	int rc;
 
 	if ((unsigned)id->kind >= WM_KINDS)
 		return SIGIL_E_INVALID;
-	if ((r = calloc(1, sizeof(*r))) == NULL)
+	if ((r = wmpg_req_new(id, req, dl ? dl->at_ms : 0)) == NULL)
 		return SIGIL_E_NOMEM;
-	r->id = *id;
-	r->mark = *req;
-	r->deadline_ms = dl ? dl->at_ms : 0;
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	rc = pthread_cond_init(&r->cv, &ca);
-	pthread_condattr_destroy(&ca);
-	if (rc != 0) {
-		free(r);
-		return SIGIL_E_NOMEM;
-	}
 	pthread_mutex_lock(&s->mu);
-	if (s->down_until != 0 && sigil_monotonic_ms() < s->down_until) {
+	if (!wmpg_queue(s, r)) {
 		pthread_mutex_unlock(&s->mu);
 		pthread_cond_destroy(&r->cv);
 		free(r);
 		return SIGIL_E_NOT_READY;
 	}
-	*s->tail = r;
-	s->tail = &r->next;
-	pthread_cond_signal(&s->work);
 	while (!r->done) {
 		uint64_t left = sigil_deadline_left_ms(dl);
 		struct timespec ts;
@@ -409,6 +481,33 @@ wmpg_check_advance(struct wm_store *st, const struct wm_id *id, const struct wm_
                    struct wm_mark *prev, const struct sigil_deadline *dl)
 {
 	return wmpg_advance((struct wmpg_store *)st, id, req, prev, dl);
+}
+
+/* Queued for the next batch, never waiting: every outcome (advanced,
+ * identical with the stored mark, refused, an error) comes through
+ * a->done from a pool thread, once the statement has committed. */
+static int
+wmpg_check_advance_async(struct wm_store *st, const struct wm_id *id, const struct wm_mark *req,
+                         struct wm_mark *prev, struct wm_async *a)
+{
+	struct wmpg_store *s = (struct wmpg_store *)st;
+	struct wmpg_req *r;
+
+	(void)prev;
+	if ((unsigned)id->kind >= WM_KINDS)
+		return SIGIL_E_INVALID;
+	if ((r = wmpg_req_new(id, req, a->deadline_ms)) == NULL)
+		return SIGIL_E_NOMEM;
+	r->a = a;
+	pthread_mutex_lock(&s->mu);
+	if (!wmpg_queue(s, r)) {
+		pthread_mutex_unlock(&s->mu);
+		pthread_cond_destroy(&r->cv);
+		free(r);
+		return SIGIL_E_NOT_READY;
+	}
+	pthread_mutex_unlock(&s->mu);
+	return WM_PENDING;
 }
 
 /* A statement on the misc connection; the error, if any, is the store's
@@ -684,6 +783,7 @@ wmpg_close(struct wm_store *st)
 static const struct wm_store_ops wmpg_ops = {
 	.name = "postgres",
 	.check_advance = wmpg_check_advance,
+	.check_advance_async = wmpg_check_advance_async,
 	.check_advance_sign = wmpg_check_advance_sign,
 	.get = wmpg_get,
 	.set = wmpg_set,

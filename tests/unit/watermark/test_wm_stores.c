@@ -445,6 +445,84 @@ test_race_many_keys(void **state)
 	b->done(b, s);
 }
 
+/* check_advance_async as the pipeline uses it: an answer now, or
+ * WM_PENDING and a report through done, or WM_WOULD_BLOCK and then
+ * check_advance. Returns the outcome and fills *prev for identical. */
+struct async_wait {
+	struct wm_async a;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool done;
+	int rc;
+};
+
+static void
+async_done(struct wm_async *a, int rc)
+{
+	struct async_wait *w = (struct async_wait *)a;
+	pthread_mutex_lock(&w->mu);
+	w->rc = rc;
+	w->done = true;
+	pthread_cond_signal(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+}
+
+static int
+adv_async(struct wm_store *s, unsigned n, int32_t level, uint8_t d, struct wm_mark *prev)
+{
+	struct wm_id id = mkid(n, WM_ATTESTATION);
+	struct wm_mark m = mkmark(level, 0, d);
+	struct async_wait w;
+	int rc;
+
+	if (s->ops->check_advance_async == NULL)
+		return s->ops->check_advance(s, &id, &m, prev, NULL);
+	memset(&w, 0, sizeof(w));
+	w.a.done = async_done;
+	pthread_mutex_init(&w.mu, NULL);
+	pthread_cond_init(&w.cv, NULL);
+	rc = s->ops->check_advance_async(s, &id, &m, prev, &w.a);
+	if (rc == WM_WOULD_BLOCK)
+		rc = s->ops->check_advance(s, &id, &m, prev, NULL);
+	if (rc == WM_PENDING) {
+		pthread_mutex_lock(&w.mu);
+		while (!w.done)
+			pthread_cond_wait(&w.cv, &w.mu);
+		pthread_mutex_unlock(&w.mu);
+		rc = w.rc == 0 ? WM_ADVANCED : w.rc;
+		if (rc == WM_IDENTICAL)
+			*prev = w.a.mark;
+	}
+	pthread_cond_destroy(&w.cv);
+	pthread_mutex_destroy(&w.mu);
+	return rc;
+}
+
+static void
+test_async(void **state)
+{
+	struct backend *b = *state;
+	if (b == NULL)
+		skip();
+	struct wm_store *s = b->fresh(b);
+	struct wm_mark prev;
+	int rc;
+
+	assert_int_equal(adv_async(s, 4, 20, 0x01, &prev), WM_ADVANCED);
+	assert_int_equal(adv_async(s, 4, 21, 0x02, &prev), WM_ADVANCED);
+	memset(&prev, 0, sizeof(prev));
+	assert_int_equal(adv_async(s, 4, 21, 0x02, &prev), WM_IDENTICAL);
+	assert_int_equal(prev.level, 21);
+	assert_int_equal(adv_async(s, 4, 21, 0x03, &prev), SIGIL_E_WATERMARK);
+	assert_int_equal(adv_async(s, 4, 20, 0x04, &prev), SIGIL_E_WATERMARK);
+	/* What the async path advanced, the blocking one sees. */
+	assert_int_equal(getm(s, 4, WM_ATTESTATION, &rc).level, 21);
+	assert_int_equal(adv(s, 4, WM_ATTESTATION, 21, 0, 0x02, &prev), WM_IDENTICAL);
+	assert_int_equal(adv(s, 4, WM_ATTESTATION, 22, 0, 0x05, NULL), WM_ADVANCED);
+	assert_int_equal(adv_async(s, 4, 22, 0x06, &prev), SIGIL_E_WATERMARK);
+	b->done(b, s);
+}
+
 #define SUITE(setup)                                                                      \
 	{                                                                                 \
 		cmocka_unit_test_setup(test_sequences, setup),                            \
@@ -453,6 +531,7 @@ test_race_many_keys(void **state)
 		cmocka_unit_test_setup(test_advance_sign, setup),                         \
 		cmocka_unit_test_setup(test_race_one_key, setup),                         \
 		cmocka_unit_test_setup(test_race_many_keys, setup),                       \
+		cmocka_unit_test_setup(test_async, setup),                                \
 	}
 
 int
