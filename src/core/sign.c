@@ -67,7 +67,13 @@ sign_wm_refusal(struct sign_job *j, const struct sigil_key *k, int rc)
 		         "watermark record is corrupt: consensus signing refused");
 		log_error("watermark for %s is corrupt: refusing consensus signing", j->req.address);
 	} else if (rc != 0) {
-		snprintf(res->reason, sizeof(res->reason), "watermark store: %s", sigil_strerror(rc));
+		struct wm_store *wm = j->ctx->wm;
+		char why[256] = "";
+
+		if (wm->ops->why != NULL && rc != SIGIL_E_INVALID)
+			wm->ops->why(wm, why, sizeof(why));
+		snprintf(res->reason, sizeof(res->reason), "watermark store: %s%s%.200s",
+		         sigil_strerror(rc), why[0] ? ": " : "", why);
 	}
 }
 

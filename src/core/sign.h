@@ -23,7 +23,7 @@ struct sign_after;
 
 struct sign_res {
 	char signature[CHAIN_TEXT_MAX]; /* as the chain writes signatures */
-	char reason[160];               /* why it was refused; secret-free */
+	char reason[256];               /* why it was refused; secret-free */
 	bool ahead;                     /* finished from sign_request.nonce */
 	/* What the request was, once decoded (kind "" before): its kind's
 	 * name, how many operations it carries and the first of them (asset,

@@ -5,9 +5,11 @@
 #include <string.h>
 
 #include "watermark/file/file.h"
+#include "watermark/postgres/postgres.h"
 
 static const struct wm_driver *const wm_drivers[] = {
 	&wm_file_driver,
+	&wm_postgres_driver,
 };
 
 /* registry_test.h: one more driver, set by a test before anything opens. */

@@ -144,6 +144,10 @@ struct wm_store_ops {
 	/* Optional: how many durable commits (fdatasyncs, transactions) the
 	 * store has made, for /metrics. */
 	uint64_t (*syncs)(struct wm_store *s);
+	/* Optional: why the store last failed (a store that leaves the
+	 * machine: "PostgreSQL: cannot connect: …"), for the refusal's
+	 * reason; never a secret. */
+	void (*why)(struct wm_store *s, char *buf, size_t len);
 	void (*close)(struct wm_store *s);
 };
 

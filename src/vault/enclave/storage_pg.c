@@ -5,36 +5,24 @@
  * pasted into the text; the table's name is the one thing pasted, and only
  * after it is checked to be a plain identifier, and quoted.
  *
- * Each call answers by its deadline: the connection is made with
- * PQconnectStart/PQconnectPoll and each statement sent and read without
- * blocking, all waits in poll() bounded by the time left. A statement past
- * its deadline is cancelled on the server and its connection dropped (what
- * it would still send is of no use); the next call reconnects. A
- * connection found lost (a restarted server) is made again once and the
- * statement sent once more. */
+ * Each call answers by its deadline, through the connection code the
+ * postgres watermark store shares (pg/conn.h). */
 #include "vault/enclave/storage.h"
 
-#include <errno.h>
-#include <limits.h>
 #include <libpq-fe.h>
-#include <poll.h>
 #include <pthread.h>
-#include <sodium.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "base/errors.h"
+#include "pg/conn.h"
 
 #define EPG_DEFAULT_TABLE "enclave_keys"
-#define EPG_IDENT_MAX 63 /* NAMEDATALEN - 1: longer names are cut by the server */
 /* Bounds what a load may allocate (a row is about 330 bytes here). */
 #define EPG_ROWS_MAX 100000
 #define EPG_SQL_MAX 160
-/* How long a timed-out call waits for its cancel request to be taken. */
-#define EPG_CANCEL_WAIT_S 1
 /* Whether the table exists, by its quoted name (so as the server reads it). */
 #define EPG_SQL_EXISTS "SELECT to_regclass($1) IS NOT NULL"
 
@@ -50,264 +38,12 @@ static const char *const epg_sql_text[EPG_NSQL][2] = {
 
 struct epg_storage {
 	struct enclave_storage base;
-	/* May hold a password: never printed, wiped by epg_close. */
-	char *conninfo;
+	/* Its conninfo may hold a password: never printed, wiped by epg_close. */
+	struct pg_conn pc;
 	char sql[EPG_NSQL][EPG_SQL_MAX];
-	char table[EPG_IDENT_MAX + 3]; /* quoted */
-	PGconn *conn;       /* NULL once dropped: the next statement reconnects */
+	char table[PG_IDENT_MAX + 3]; /* quoted */
 	pthread_mutex_t mu; /* a PGconn serves one statement at a time */
 };
-
-/* A statement's parameters: text or binary (fmt 1) values. */
-struct epg_params {
-	int n;
-	const char *v[2];
-	int len[2];
-	int fmt[2];
-};
-
-/* libpq's message on one line: it ends in a newline and may hold more. */
-static void
-epg_err_pq(char *err, size_t errlen, const char *what, const char *msg)
-{
-	size_t n;
-
-	sigil_errf(err, errlen, "PostgreSQL: %s: %s", what, msg && msg[0] ? msg : "no answer");
-	for (n = 0; err != NULL && n < errlen && err[n] != '\0'; n++)
-		if (err[n] == '\n' || err[n] == '\r' || err[n] == '\t')
-			err[n] = ' ';
-	while (n > 0 && err[n - 1] == ' ')
-		err[--n] = '\0';
-}
-
-/* [a-z_][a-z0-9_]*: a name that needs no escaping and that the server
- * keeps as written, so quoting it changes nothing but safety. */
-static bool
-epg_ident_ok(const char *t)
-{
-	size_t n = strlen(t);
-
-	if (n == 0 || n > EPG_IDENT_MAX || (t[0] >= '0' && t[0] <= '9'))
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!((t[i] >= 'a' && t[i] <= 'z') || (t[i] >= '0' && t[i] <= '9') || t[i] == '_'))
-			return false;
-	return true;
-}
-
-/* NOTICEs ("relation exists, skipping") would go to stderr. */
-static void
-epg_quiet(void *arg, const char *msg)
-{
-	(void)arg;
-	(void)msg;
-}
-
-/* Waits until fd is readable (rd) or writable (wr), at most until dl. */
-static int
-epg_wait(int fd, bool rd, bool wr, const struct sigil_deadline *dl)
-{
-	if (fd < 0)
-		return SIGIL_E_IO;
-	for (;;) {
-		uint64_t left = sigil_deadline_left_ms(dl);
-		struct pollfd p = {fd, (short)((rd ? POLLIN : 0) | (wr ? POLLOUT : 0)), 0};
-		int r;
-
-		if (left == 0)
-			return SIGIL_E_TIMEOUT;
-		r = poll(&p, 1, left == UINT64_MAX ? -1 : left > INT_MAX ? INT_MAX : (int)left);
-		if (r > 0)
-			return 0;
-		if (r < 0 && errno != EINTR)
-			return SIGIL_E_IO;
-	}
-}
-
-static void *
-epg_cancel_run(void *c)
-{
-	char buf[256];
-
-	(void)PQcancel(c, buf, (int)sizeof(buf));
-	PQfreeCancel(c);
-	return NULL;
-}
-
-/* Asks the server to stop the statement on g->conn, waiting at most
- * EPG_CANCEL_WAIT_S for it to take the request. PQcancel connects anew,
- * blocking and without a timeout, and a server that did not answer in
- * time may not answer that either: it goes from a thread of its own
- * (which frees c), left to finish alone when the wait is over. */
-static void
-epg_cancel(struct epg_storage *g)
-{
-	PGcancel *c = PQgetCancel(g->conn);
-	struct timespec ts;
-	pthread_t t;
-
-	if (c == NULL)
-		return;
-	if (pthread_create(&t, NULL, epg_cancel_run, c) != 0) {
-		PQfreeCancel(c); /* not cancelled: the server ends it on its own */
-		return;
-	}
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_sec += EPG_CANCEL_WAIT_S;
-	if (pthread_clockjoin_np(t, NULL, CLOCK_MONOTONIC, &ts) != 0)
-		pthread_detach(t);
-}
-
-/* Drops the connection; after a timeout the server is first asked to stop
- * the statement, which would otherwise run on (and hold its locks) until
- * it notices the socket is gone. */
-static void
-epg_drop(struct epg_storage *g, bool cancel)
-{
-	if (g->conn == NULL)
-		return;
-	if (cancel)
-		epg_cancel(g);
-	PQfinish(g->conn);
-	g->conn = NULL;
-}
-
-static int
-epg_connect(struct epg_storage *g, const struct sigil_deadline *dl, char *err, size_t errlen)
-{
-	PostgresPollingStatusType ps = PGRES_POLLING_WRITING;
-	PGconn *c;
-	int rc;
-
-	epg_drop(g, false);
-	if (sigil_deadline_left_ms(dl) == UINT64_MAX) {
-		/* No deadline: libpq's own wait, which keeps connect_timeout. */
-		c = PQconnectdb(g->conninfo);
-	} else {
-		/* Name resolution still blocks in here: hostaddr= avoids it. */
-		c = PQconnectStart(g->conninfo);
-		if (c != NULL && PQstatus(c) == CONNECTION_BAD)
-			ps = PGRES_POLLING_FAILED;
-		while (c != NULL && ps != PGRES_POLLING_OK && ps != PGRES_POLLING_FAILED) {
-			rc = epg_wait(PQsocket(c), ps == PGRES_POLLING_READING,
-			              ps == PGRES_POLLING_WRITING, dl);
-			if (rc != 0) {
-				if (rc == SIGIL_E_TIMEOUT)
-					sigil_errf(err, errlen, "PostgreSQL: no connection by the deadline");
-				else
-					epg_err_pq(err, errlen, "cannot connect", PQerrorMessage(c));
-				PQfinish(c);
-				return rc;
-			}
-			ps = PQconnectPoll(c);
-		}
-	}
-	if (c == NULL)
-		return SIGIL_E_NOMEM;
-	if (PQstatus(c) != CONNECTION_OK || PQsetnonblocking(c, 1) != 0) {
-		/* libpq's text names host and user, never the password. */
-		epg_err_pq(err, errlen, "cannot connect", PQerrorMessage(c));
-		PQfinish(c);
-		return SIGIL_E_NOT_READY;
-	}
-	(void)PQsetNoticeProcessor(c, epg_quiet, NULL);
-	g->conn = c;
-	return 0;
-}
-
-/* Sends sql with p on g->conn and reads its result (binary), all by dl.
- * On success *out is the caller's; on a server's refusal its SQLSTATE goes
- * into state (six bytes, "" when none). */
-static int
-epg_run(struct epg_storage *g, const char *sql, const struct epg_params *p,
-        const struct sigil_deadline *dl, PGresult **out, char state[static 6], char *err,
-        size_t errlen)
-{
-	PGconn *c = g->conn;
-	PGresult *res = NULL, *r;
-	ExecStatusType es;
-	int f, rc;
-
-	state[0] = '\0';
-	if (sigil_deadline_passed(dl)) {
-		sigil_errf(err, errlen, "PostgreSQL: the deadline passed before the statement");
-		return SIGIL_E_TIMEOUT; /* nothing sent, nothing to cancel */
-	}
-	if (!PQsendQueryParams(c, sql, p ? p->n : 0, NULL, p ? p->v : NULL, p ? p->len : NULL,
-	                       p ? p->fmt : NULL, 1))
-		goto fail;
-	while ((f = PQflush(c)) == 1) {
-		if ((rc = epg_wait(PQsocket(c), true, true, dl)) == SIGIL_E_TIMEOUT)
-			goto timeout;
-		if (rc != 0 || !PQconsumeInput(c))
-			goto fail;
-	}
-	if (f != 0)
-		goto fail;
-	for (;;) {
-		while (PQisBusy(c)) {
-			if ((rc = epg_wait(PQsocket(c), true, false, dl)) == SIGIL_E_TIMEOUT)
-				goto timeout;
-			if (rc != 0 || !PQconsumeInput(c))
-				goto fail;
-		}
-		if ((r = PQgetResult(c)) == NULL)
-			break;
-		if (res == NULL)
-			res = r; /* one statement: one result, then NULL */
-		else
-			PQclear(r);
-	}
-	es = PQresultStatus(res);
-	if (res != NULL && (es == PGRES_COMMAND_OK || es == PGRES_TUPLES_OK)) {
-		*out = res;
-		return 0;
-	}
-	if (res != NULL) {
-		const char *s = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-		if (s != NULL && strlen(s) == 5)
-			memcpy(state, s, 6);
-	}
-fail:
-	epg_err_pq(err, errlen, "statement failed",
-	           res != NULL && PQresultStatus(res) == PGRES_FATAL_ERROR
-	                   ? PQresultErrorMessage(res)
-	                   : PQerrorMessage(c));
-	PQclear(res);
-	return PQstatus(c) == CONNECTION_OK ? SIGIL_E_IO : SIGIL_E_NOT_READY;
-timeout:
-	PQclear(res);
-	epg_drop(g, true);
-	sigil_errf(err, errlen, "PostgreSQL: no answer by the deadline");
-	return SIGIL_E_TIMEOUT;
-}
-
-/* epg_run, connecting first if need be, and once more on a fresh
- * connection when the first was lost under the statement (*resent then
- * says so: the first may have been carried out before the loss). */
-static int
-epg_exec(struct epg_storage *g, const char *sql, const struct epg_params *p,
-         const struct sigil_deadline *dl, PGresult **out, bool *resent, char state[static 6],
-         char *err, size_t errlen)
-{
-	int rc = SIGIL_E_INTERNAL;
-
-	*out = NULL;
-	state[0] = '\0';
-	if (resent)
-		*resent = false;
-	for (int attempt = 0; attempt < 2; attempt++) {
-		if (g->conn == NULL || PQstatus(g->conn) != CONNECTION_OK)
-			if ((rc = epg_connect(g, dl, err, errlen)) != 0)
-				return rc;
-		if (attempt > 0 && resent)
-			*resent = true;
-		rc = epg_run(g, sql, p, dl, out, state, err, errlen);
-		if (rc == 0 || rc == SIGIL_E_TIMEOUT || PQstatus(g->conn) == CONNECTION_OK)
-			return rc;
-	}
-	return rc;
-}
 
 /* Makes the table when it is missing. Looked up first, so that a role
  * without CREATE may use a table made for it; a concurrent opener making
@@ -316,19 +52,19 @@ static int
 epg_ensure_table(struct epg_storage *g, const struct sigil_deadline *dl, char *err,
                  size_t errlen)
 {
-	struct epg_params p = {1, {g->table}, {0}, {0}};
+	struct pg_params p = {1, {g->table}, {0}, {0}};
 	PGresult *res;
 	char state[6];
 	bool exists;
 	int rc;
 
-	if ((rc = epg_exec(g, EPG_SQL_EXISTS, &p, dl, &res, NULL, state, err, errlen)) != 0)
+	if ((rc = pg_conn_exec(&g->pc, EPG_SQL_EXISTS, &p, dl, &res, NULL, state, err, errlen)) != 0)
 		return rc;
 	exists = PQntuples(res) == 1 && PQgetlength(res, 0, 0) == 1 && PQgetvalue(res, 0, 0)[0];
 	PQclear(res);
 	if (exists)
 		return 0;
-	rc = epg_exec(g, g->sql[EPG_CREATE], NULL, dl, &res, NULL, state, err, errlen);
+	rc = pg_conn_exec(&g->pc, g->sql[EPG_CREATE], NULL, dl, &res, NULL, state, err, errlen);
 	if (rc == 0)
 		PQclear(res);
 	else if (strcmp(state, "42P07") == 0 || strcmp(state, "23505") == 0)
@@ -352,7 +88,7 @@ epg_load(struct enclave_storage *st, const struct sigil_deadline *dl,
 	*n = 0;
 	sigil_errf(err, errlen, "%s", "");
 	pthread_mutex_lock(&g->mu);
-	rc = epg_exec(g, g->sql[EPG_SELECT], NULL, dl, &res, NULL, state, err, errlen);
+	rc = pg_conn_exec(&g->pc, g->sql[EPG_SELECT], NULL, dl, &res, NULL, state, err, errlen);
 	pthread_mutex_unlock(&g->mu);
 	if (rc != 0 && strcmp(state, "42P01") == 0) {
 		sigil_errf(err, errlen, "%s", "");
@@ -408,13 +144,13 @@ static int
 epg_same(struct epg_storage *g, const struct enclave_entry *e, const struct sigil_deadline *dl,
          bool *same, char *err, size_t errlen)
 {
-	struct epg_params p = {1, {e->pkh}, {0}, {0}};
+	struct pg_params p = {1, {e->pkh}, {0}, {0}};
 	PGresult *res;
 	char state[6];
 	int rc;
 
 	*same = false;
-	if ((rc = epg_exec(g, g->sql[EPG_VALUE], &p, dl, &res, NULL, state, err, errlen)) != 0)
+	if ((rc = pg_conn_exec(&g->pc, g->sql[EPG_VALUE], &p, dl, &res, NULL, state, err, errlen)) != 0)
 		return rc;
 	*same = PQntuples(res) == 1 && (size_t)PQgetlength(res, 0, 0) == e->blob_len &&
 	        memcmp(PQgetvalue(res, 0, 0), e->blob, e->blob_len) == 0;
@@ -427,7 +163,7 @@ epg_put(struct enclave_storage *st, const struct enclave_entry *e,
         const struct sigil_deadline *dl, char *err, size_t errlen)
 {
 	struct epg_storage *g = (struct epg_storage *)st;
-	struct epg_params p = {2, {e->pkh, (const char *)e->blob}, {0, (int)e->blob_len}, {0, 1}};
+	struct pg_params p = {2, {e->pkh, (const char *)e->blob}, {0, (int)e->blob_len}, {0, 1}};
 	PGresult *res;
 	char state[6];
 	bool resent, same = false;
@@ -442,7 +178,7 @@ epg_put(struct enclave_storage *st, const struct enclave_entry *e,
 		return SIGIL_E_INVALID;
 	}
 	pthread_mutex_lock(&g->mu);
-	if ((rc = epg_exec(g, g->sql[EPG_INSERT], &p, dl, &res, &resent, state, err, errlen)) != 0)
+	if ((rc = pg_conn_exec(&g->pc, g->sql[EPG_INSERT], &p, dl, &res, &resent, state, err, errlen)) != 0)
 		goto out;
 	rows = strtol(PQcmdTuples(res), NULL, 10); /* rows touched */
 	PQclear(res);
@@ -466,7 +202,7 @@ epg_remove(struct enclave_storage *st, const char *pkh, const struct sigil_deadl
            char *err, size_t errlen)
 {
 	struct epg_storage *g = (struct epg_storage *)st;
-	struct epg_params p = {1, {pkh}, {0}, {0}};
+	struct pg_params p = {1, {pkh}, {0}, {0}};
 	PGresult *res;
 	char state[6];
 	bool resent;
@@ -479,7 +215,7 @@ epg_remove(struct enclave_storage *st, const char *pkh, const struct sigil_deadl
 		return SIGIL_E_INVALID;
 	}
 	pthread_mutex_lock(&g->mu);
-	rc = epg_exec(g, g->sql[EPG_DELETE], &p, dl, &res, &resent, state, err, errlen);
+	rc = pg_conn_exec(&g->pc, g->sql[EPG_DELETE], &p, dl, &res, &resent, state, err, errlen);
 	pthread_mutex_unlock(&g->mu);
 	if (rc != 0)
 		return rc;
@@ -500,11 +236,7 @@ epg_close(struct enclave_storage *st)
 
 	if (g == NULL)
 		return;
-	epg_drop(g, false);
-	if (g->conninfo != NULL) {
-		sodium_memzero(g->conninfo, strlen(g->conninfo));
-		free(g->conninfo);
-	}
+	pg_conn_free(&g->pc);
 	pthread_mutex_destroy(&g->mu);
 	free(g);
 }
@@ -532,7 +264,6 @@ epg_open(const struct settings *s, const struct sigil_deadline *dl, struct encla
 {
 	const char *ci = settings_get(s, "storage.config.conninfo");
 	const char *table = settings_get(s, "storage.config.table");
-	PQconninfoOption *opts;
 	struct epg_storage *g;
 	int rc;
 
@@ -542,20 +273,15 @@ epg_open(const struct settings *s, const struct sigil_deadline *dl, struct encla
 		ci = ""; /* libpq takes the PG* environment variables */
 	if (table == NULL || table[0] == '\0')
 		table = EPG_DEFAULT_TABLE;
-	if (!epg_ident_ok(table)) {
+	if (!pg_ident_ok(table)) {
 		sigil_errf(err, errlen,
 		        "storage.config.table: \"%.64s\" is not a plain SQL name "
 		        "([a-z_][a-z0-9_]*, at most %d characters)",
-		        table, EPG_IDENT_MAX);
+		        table, PG_IDENT_MAX);
 		return SIGIL_E_INVALID;
 	}
-	/* Checked here, because libpq's own message may quote the string,
-	 * password and all. */
-	if ((opts = PQconninfoParse(ci, NULL)) == NULL) {
-		sigil_errf(err, errlen, "storage.config.conninfo: not a libpq connection string");
-		return SIGIL_E_INVALID;
-	}
-	PQconninfoFree(opts);
+	if ((rc = pg_conninfo_check("storage.config.conninfo", ci, err, errlen)) != 0)
+		return rc;
 	if ((g = calloc(1, sizeof(*g))) == NULL)
 		return SIGIL_E_NOMEM;
 	g->base.ops = &enclave_storage_postgres;
@@ -563,14 +289,12 @@ epg_open(const struct settings *s, const struct sigil_deadline *dl, struct encla
 		free(g);
 		return SIGIL_E_NOMEM;
 	}
-	if ((g->conninfo = strdup(ci)) == NULL) {
-		rc = SIGIL_E_NOMEM;
+	if ((rc = pg_conn_init(&g->pc, ci, "sigil-enclave-storage")) != 0)
 		goto out;
-	}
 	if ((rc = epg_sql(g, table)) != 0)
 		goto out;
 	/* Nobody else has g yet: no need for its mutex. */
-	rc = epg_connect(g, dl, err, errlen);
+	rc = pg_conn_connect(&g->pc, dl, err, errlen);
 	if (rc == 0)
 		rc = epg_ensure_table(g, dl, err, errlen);
 	if (rc == 0) {
