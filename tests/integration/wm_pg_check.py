@@ -14,6 +14,9 @@ harness logged and what the database holds.
       the mark of its (key, kind) in MARKS is at or above its (level, round).
   wm_pg_check.py regress OLD NEW
       No mark went down: every mark of OLD is in NEW, at or above.
+  wm_pg_check.py round OLD NEW ACKS
+      regress OLD NEW, then backed ACKS NEW (one process: a round of the
+      kill test passes the signatures received since the previous round)
   wm_pg_check.py keyhex PKH
       The 21-byte key id of a tz1/tz2/tz3 address, in hex.
 
@@ -186,6 +189,9 @@ def main():
         return cmd_backed(args)
     if cmd == "regress":
         return cmd_regress(args)
+    if cmd == "round" and len(args) == 3:
+        bad = cmd_regress(args[:2])
+        return cmd_backed([args[2], args[1]]) or bad
     if cmd == "keyhex" and len(args) == 1:
         print(key_hex(args[0]))
         return 0
