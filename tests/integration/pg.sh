@@ -38,6 +38,10 @@
 #                   ACCESS EXCLUSIVE MODE and holds it for SECONDS; returns
 #                   once the lock is granted, with PG_LOCK_PID the psql to
 #                   `wait` for
+#   pg_freeze DIR, pg_thaw DIR
+#                   SIGSTOP and SIGCONT to the server and all its processes:
+#                   a server that takes connections (the kernel's backlog)
+#                   and statements but answers nothing, as a hung host would
 #   pg_port DIR, pg_conninfo DIR, pg_psql DIR [psql arguments]
 #                   DIR's port, a libpq conninfo for it, psql on it (-X -q,
 #                   ON_ERROR_STOP)
@@ -265,6 +269,23 @@ pg_hold_lock() {
 	return 1
 }
 
+# The postmaster and its children (backends, walwriter, ...), by the pid
+# file: PG_FROZEN keeps them for pg_thaw, so that it wakes exactly those.
+pg_freeze() {
+	local root pm
+	root=$(_pg_root "$1")
+	pm=$(head -n 1 "$root/data/postmaster.pid")
+	PG_FROZEN="$pm $(pgrep -P "$pm" | tr '\n' ' ')"
+	# shellcheck disable=SC2086
+	kill -STOP $PG_FROZEN
+}
+
+pg_thaw() {
+	# shellcheck disable=SC2086
+	kill -CONT $PG_FROZEN 2>/dev/null || true
+	PG_FROZEN=
+}
+
 pg_stop() {
 	local dir=$1 root pid
 	[ -e "$dir/cluster" ] || return 0
@@ -284,6 +305,7 @@ pg_stop() {
 
 _pg_cleanup() {
 	local d
+	[ -z "${PG_FROZEN:-}" ] || pg_thaw
 	for d in "${PG_STARTED[@]}"; do pg_stop "$d"; done
 	PG_STARTED=()
 }

@@ -10,6 +10,8 @@
 #                             sessions carry application_name=sigild-NAME
 #   wm_start NAME             starts it, returns once /healthz answers 200
 #   wm_kill9 NAME, wm_stop NAME
+#   wm_timeout NAME MS        server.backend_timeout_ms := MS, by a reload
+#                             (SIGHUP), returns once sigild says it reloaded
 #   wm_once NAME KEY KIND LEVEL ROUND PID
 #                             one request; sets WM_ST (status, 0: no answer)
 #                             and WM_BODY
@@ -104,6 +106,18 @@ wm_stop() {
 	wait "${WM_PID[$1]}" || rc=$?
 	_wm_forget "${WM_PID[$1]}"
 	[ "$rc" = 0 ] || { echo "sigild $1 exited with $rc on SIGTERM:"; tail -20 "$T/$1/sigild.log"; return 1; }
+}
+
+wm_timeout() {
+	local name=$1 log=$T/$1/sigild.log n i
+	sed -i "s/^  backend_timeout_ms: .*/  backend_timeout_ms: $2/" "${WM_CFG[$name]}"
+	n=$(grep -c 'reloaded' "$log" || true)
+	kill -HUP "${WM_PID[$name]}"
+	for ((i = 0; i < 200; i++)); do
+		[ "$(grep -c 'reloaded' "$log" || true)" -gt "$n" ] && return 0
+		sleep 0.05
+	done
+	echo "sigild $name did not reload:"; tail -5 "$log"; return 1
 }
 
 wm_once() {
