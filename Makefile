@@ -6,7 +6,7 @@ FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 30
 CHECK_FUZZ_SECONDS ?= 5
 
-.PHONY: all deps build run check release-secrets fuzz clean bench torture valgrind bench-compare
+.PHONY: all deps build run check release-secrets fuzz clean bench torture torture-pg valgrind bench-compare
 
 all: build
 
@@ -65,6 +65,14 @@ TORTURE_ROUNDS ?= 1000
 torture:
 	@scripts/deps.sh --test
 	@scripts/torture.sh $(TORTURE_ROUNDS)
+
+# The PostgreSQL watermark store's crash test: two sigild instances on one
+# database, killed (kill -9) and cut off from it under load, then a
+# failover (TORTURE_PG_ROUNDS).
+TORTURE_PG_ROUNDS ?= 200
+torture-pg:
+	@scripts/deps.sh --test
+	@scripts/torture.sh --pg $(TORTURE_PG_ROUNDS)
 
 # The integration tests under valgrind memcheck: no leak, no invalid access.
 valgrind:

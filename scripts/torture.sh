@@ -3,8 +3,12 @@
 # then kills sigild with SIGKILL at random moments while many threads sign,
 # ROUNDS times (tests/torture/run.sh says what is checked).
 #
-# usage: scripts/torture.sh [--asan | --tsan] [ROUNDS]
+# usage: scripts/torture.sh [--asan | --tsan | --pg] [ROUNDS]
 #   (none)  optimised build in build-torture, ROUNDS (default 1000) rounds
+#   --pg    the PostgreSQL watermark store's crash test on the optimised
+#           build: two sigild instances on one database, killed and cut off
+#           from it, ROUNDS (default 200) rounds
+#           (tests/integration/test_wm_pg_kill.sh), then its failover test
 #   --asan  AddressSanitizer + UBSan build in build-torture-asan
 #   --tsan  ThreadSanitizer build in build-tsan: the crash test (default 50
 #           rounds) and the race test (tests/torture/race.sh), with
@@ -18,10 +22,13 @@ mode=release
 case "${1:-}" in
 --asan) mode=asan; shift ;;
 --tsan) mode=tsan; shift ;;
--h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+--pg) mode=pg; shift ;;
+-h|--help) sed -n '2,16p' "$0"; exit 0 ;;
 esac
 case "$mode" in
 release) BUILD=build-torture; ROUNDS=${1:-1000}
+	FLAGS=(-DCMAKE_BUILD_TYPE=Release -DSIGIL_SANITIZE=OFF -DSIGIL_TSAN=OFF) ;;
+pg) BUILD=build-torture; ROUNDS=${1:-200}
 	FLAGS=(-DCMAKE_BUILD_TYPE=Release -DSIGIL_SANITIZE=OFF -DSIGIL_TSAN=OFF) ;;
 asan) BUILD=build-torture-asan; ROUNDS=${1:-200}
 	FLAGS=(-DCMAKE_BUILD_TYPE=Debug -DSIGIL_SANITIZE=ON -DSIGIL_TSAN=OFF) ;;
@@ -33,6 +40,15 @@ case "$ROUNDS" in ''|*[!0-9]*) echo "torture: ROUNDS must be a number"; exit 2 ;
 cmake -S . -B "$BUILD" "${FLAGS[@]}" -DSIGIL_FUZZ=OFF -DSIGIL_TESTS=ON >/dev/null
 cmake --build "$BUILD" --target sigil sigil-enclave torture_client -j"$(nproc)" >/dev/null
 
+if [ "$mode" = pg ]; then
+	export SIGIL_BIN_DIR="$ROOT/$BUILD" SIGIL_SOURCE_DIR="$ROOT"
+	status=0
+	echo "== PostgreSQL watermarks: kill -9 and cut sessions, $ROUNDS rounds"
+	WM_PG_KILL_ROUNDS=$ROUNDS bash tests/integration/test_wm_pg_kill.sh || status=1
+	echo "== PostgreSQL watermarks: failover to a synchronous standby"
+	bash tests/integration/test_wm_pg_failover.sh || status=1
+	exit "$status"
+fi
 if [ "$mode" = tsan ]; then
 	# halt_on_error: the first report ends sigild (status 66), which the
 	# scripts see as a crash and print with its log.

@@ -92,6 +92,7 @@ int tt_log_scan(const char *path);
 int tt_drive_main(int argc, char **argv);
 int tt_race_main(int argc, char **argv);
 int tt_once_main(int argc, char **argv);
+int tt_load_main(int argc, char **argv);
 
 /* ---- small helpers (torture_client.c) ---- */
 uint64_t tt_now_ms(void);

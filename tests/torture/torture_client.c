@@ -2,11 +2,14 @@
  *
  *   torture_client drive --port P --log FILE --stop-file FILE [options] PKH...
  *   torture_client race --port P --key PKH --kind K --level L --round R [options]
+ *   torture_client load --port P [--port P2...] --log FILE --stop-file FILE PKH...
  *   torture_client scan LOG
  *
  * drive survives the server being killed and restarted under it (see
  * tt_drive.c); race sends many differently-signed copies of one request at
- * once (tt_race.c); scan checks a signature log for double signs. */
+ * once (tt_race.c); load drives several instances that share one
+ * watermark database while they are killed or lose it (tt_load.c); scan
+ * checks a signature log for double signs. */
 #include "torture.h"
 
 #include <errno.h>
@@ -58,8 +61,11 @@ static const char usage[] =
 	"                            [--seed N] [--util-port P] PKH...\n"
 	"       torture_client race --port P --key PKH --kind block|preattestation|attestation\n"
 	"                           --level L --round R [--conns N] [--reqs N] [--log FILE]\n"
-	"                           [--same]\n"
+	"                           [--same] [--port2 P]\n"
 	"       torture_client once --port P --key PKH --kind K --level L [--round R] [--pid N]\n"
+	"       torture_client load --port P [--port P2...] --log FILE --stop-file FILE\n"
+	"                           [--threads N] [--max-seconds S] [--final FILE] [--seed N]\n"
+	"                           PKH...\n"
 	"       torture_client scan LOG\n";
 
 int
@@ -71,6 +77,8 @@ main(int argc, char **argv)
 		return tt_race_main(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "once") == 0)
 		return tt_once_main(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "load") == 0)
+		return tt_load_main(argc - 1, argv + 1);
 	if (argc == 3 && strcmp(argv[1], "scan") == 0)
 		return tt_log_scan(argv[2]);
 	fputs(usage, stderr);

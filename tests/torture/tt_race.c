@@ -6,7 +6,11 @@
  *
  * With --same, every request carries the same payload instead: all must
  * be signed, with one and the same signature (two signatures over one
- * block header are two blocks, i.e. a double bake). */
+ * block header are two blocks, i.e. a double bake).
+ *
+ * With --port2, every other connection goes to a second sigild that shares
+ * the first one's watermark store (a database): still exactly one signed
+ * across both, and the fresh bytes after the race are sent to the second. */
 #include "torture.h"
 
 #include <fcntl.h>
@@ -26,7 +30,7 @@ struct race {
 	int32_t level, round;
 	unsigned conns, reqs;
 	bool same;
-	uint16_t port;
+	uint16_t port, port2; /* port2: 0, or the second instance's */
 	uint64_t salt;
 	int logfd;
 	pthread_barrier_t start;
@@ -59,7 +63,7 @@ racer_main(void *arg)
 	int st = TT_EDOWN;
 
 	snprintf(path, sizeof(path), "/keys/%s", r->key.pkh);
-	tt_conn_init(&c, r->port, 30000);
+	tt_conn_init(&c, r->port2 && me->idx % 2 ? r->port2 : r->port, 30000);
 	for (int tries = 0; tries < 100 && (st = tt_conn_open(&c)) != 0; tries++)
 		tt_sleep_ms(10);
 	pthread_barrier_wait(&r->start);
@@ -130,6 +134,10 @@ race_after(struct race *r)
 		bad = 1;
 	}
 	tt_req_build(&req, r->kind, r->level, r->round, race_pid(r, RACE_MAX_CONNS, 0));
+	if (r->port2) {
+		tt_conn_close(&c);
+		tt_conn_init(&c, r->port2, 30000);
+	}
 	st = tt_http(&c, "POST", path, req.body, req.body_len, body, sizeof(body));
 	if (st != 409) {
 		printf("FAIL: race: fresh bytes after the race: %d %s\n", st, body);
@@ -145,7 +153,7 @@ tt_race_main(int argc, char **argv)
 	static const struct option opts[] = {
 		{"port", 1, 0, 'p'}, {"key", 1, 0, 'k'}, {"kind", 1, 0, 'K'}, {"level", 1, 0, 'L'},
 		{"round", 1, 0, 'R'}, {"conns", 1, 0, 'c'}, {"reqs", 1, 0, 'n'}, {"log", 1, 0, 'l'},
-		{"same", 0, 0, 's'}, {0, 0, 0, 0},
+		{"same", 0, 0, 's'}, {"port2", 1, 0, 'P'}, {0, 0, 0, 0},
 	};
 	static struct race R;
 	static struct racer T[RACE_MAX_CONNS];
@@ -169,6 +177,7 @@ tt_race_main(int argc, char **argv)
 		case 'n': r->reqs = (unsigned)atoi(optarg); break;
 		case 'l': log = optarg; break;
 		case 's': r->same = true; break;
+		case 'P': r->port2 = (uint16_t)atoi(optarg); break;
 		default: return 2;
 		}
 	}
