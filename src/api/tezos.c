@@ -385,8 +385,13 @@ api_utility_handle(void *vctx, const struct api_request *req, struct api_respons
 			else if (v->ops->ready && v->ops->ready(v, &dl) != 0)
 				json_array_append_new(bad, api_vault_not_ready(v, st->cfg->vaults[i].name));
 		}
-		if (ctx->wm->ops->ready(ctx->wm, &dl) != 0)
-			json_array_append_new(bad, json_string("watermark store"));
+		if (ctx->wm->ops->ready(ctx->wm, &dl) != 0) {
+			char why[256] = "";
+			if (ctx->wm->ops->why != NULL)
+				ctx->wm->ops->why(ctx->wm, why, sizeof(why));
+			json_array_append_new(bad, why[0] ? json_sprintf("watermark store: %s", why)
+			                                  : json_string("watermark store"));
+		}
 		if (atomic_load(&ctx->draining))
 			json_array_append_new(bad, json_string("draining"));
 		sigil_state_release(st);

@@ -13,8 +13,9 @@
 
 #include "base/errors.h"
 
-/* How long a timed-out statement waits for its cancel request to be taken. */
-#define PG_CANCEL_WAIT_S 1
+/* How long a timed-out statement waits for its cancel request to be taken
+ * (the caller's deadline has passed already: not long). */
+#define PG_CANCEL_WAIT_MS 250
 
 void
 pg_err(char *err, size_t errlen, const char *what, const char *msg)
@@ -109,7 +110,7 @@ pg_cancel_run(void *c)
 /* PQcancel connects anew, blocking and without a timeout, and a server
  * that did not answer in time may not answer that either: it goes from a
  * thread of its own (which frees the cancel object), left to finish alone
- * when PG_CANCEL_WAIT_S is over. */
+ * when PG_CANCEL_WAIT_MS is over. */
 static void
 pg_cancel(struct pg_conn *c)
 {
@@ -123,8 +124,7 @@ pg_cancel(struct pg_conn *c)
 		PQfreeCancel(k); /* not cancelled: the server ends it on its own */
 		return;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_sec += PG_CANCEL_WAIT_S;
+	ts = sigil_monotonic_timespec_in(PG_CANCEL_WAIT_MS);
 	if (pthread_clockjoin_np(t, NULL, CLOCK_MONOTONIC, &ts) != 0)
 		pthread_detach(t);
 }
@@ -272,9 +272,12 @@ pg_run(struct pg_conn *c, bool script, const char *sql, const struct pg_params *
 			memcpy(state, s, 6);
 	}
 fail:
+	/* The server's primary message only: its full text goes on with the
+	 * context (a function's SQL) and would crowd out the reason. */
 	pg_err(err, errlen, "statement failed",
-	       res != NULL && PQresultStatus(res) == PGRES_FATAL_ERROR ? PQresultErrorMessage(res)
-	                                                             : PQerrorMessage(k));
+	       res != NULL && PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) != NULL
+	               ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY)
+	               : PQerrorMessage(k));
 	PQclear(res);
 	if (PQstatus(k) != CONNECTION_OK || pg_state_unavailable(state))
 		return SIGIL_E_NOT_READY;

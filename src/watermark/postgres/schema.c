@@ -101,7 +101,12 @@ wmpg_migrate(struct pg_conn *c, bool create, bool *created, const struct sigil_d
 	static const char head[] =
 		"DO $sigil$ DECLARE v integer; BEGIN"
 		" PERFORM pg_advisory_xact_lock(1936287596, 1);"
-		" IF to_regclass('sigil_schema') IS NULL THEN"
+		/* Not to_regclass: after waiting on the lock, the session's
+		 * catalog cache may not yet show a table another session has just
+		 * made; a query on pg_class reads it with a fresh snapshot. */
+		" IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n"
+		"  ON n.oid = c.relnamespace WHERE c.relname = 'sigil_schema'"
+		"  AND n.nspname = current_schema()) THEN"
 		"  IF NOT %s THEN RAISE EXCEPTION USING ERRCODE = '" WMPG_NO_SCHEMA "',"
 		"   MESSAGE = 'no sigil watermark schema in this database'; END IF;"
 		"  CREATE TABLE sigil_schema (version integer NOT NULL);"
@@ -117,10 +122,23 @@ wmpg_migrate(struct pg_conn *c, bool create, bool *created, const struct sigil_d
 
 	if (created)
 		*created = false;
+	/* init's "created" is decided under the lock, held for the session
+	 * here (the DO block takes it again for its transaction), so that of
+	 * several inits at once only the one that makes the schema says so. */
 	if (create && created) {
-		if ((rc = pg_conn_exec(c, "SELECT to_regclass('sigil_schema') IS NULL", NULL, dl, &res,
+		if ((rc = pg_conn_exec(c, "SELECT pg_advisory_lock(1936287596, 1)", NULL, dl, &res,
 		                       NULL, state, err, errlen)) != 0)
 			return rc;
+		PQclear(res);
+		rc = pg_conn_exec(c,
+		                  "SELECT NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class c JOIN "
+		                  "pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE "
+		                  "c.relname = 'sigil_schema' AND n.nspname = current_schema())",
+		                  NULL, dl, &res, NULL, state, err, errlen);
+		if (rc != 0) {
+			pg_conn_drop(c, false); /* the session, and its lock, end */
+			return rc;
+		}
 		*created = PQntuples(res) == 1 && PQgetlength(res, 0, 0) == 1 &&
 		           PQgetvalue(res, 0, 0)[0] != 0;
 		PQclear(res);
@@ -138,6 +156,14 @@ wmpg_migrate(struct pg_conn *c, bool create, bool *created, const struct sigil_d
 	         WMPG_SCHEMA_VERSION);
 	rc = pg_conn_script(c, sql, dl, state, err, errlen);
 	free(sql);
+	if (create && created) {
+		char st2[6], e2[64];
+		if (pg_conn_exec(c, "SELECT pg_advisory_unlock(1936287596, 1)", NULL, dl, &res, NULL,
+		                 st2, e2, sizeof(e2)) == 0)
+			PQclear(res);
+		else
+			pg_conn_drop(c, false);
+	}
 	if (rc != 0 && strcmp(state, WMPG_NO_SCHEMA) == 0) {
 		sigil_errf(err, errlen,
 		           "PostgreSQL: no sigil watermark schema in this database: run `sigil "

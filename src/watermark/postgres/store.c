@@ -27,6 +27,7 @@
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,11 +80,24 @@ struct wmpg_store {
 	unsigned backoff_ms;
 	char last_err[WMPG_ERR_MAX];
 	atomic_uint_fast64_t commits;
+	/* False when sigild started while no server answered: the schema is
+	 * checked (and brought up to date) before the first batch. */
+	atomic_bool schema_ok;
 	unsigned n;
 	struct wmpg_worker *w;
 	pthread_mutex_t misc_mu;
 	struct pg_conn misc;
 };
+
+/* The reason of the last failure on this thread (a refused request's own,
+ * not another's): why() gives it before the store's last. */
+static _Thread_local char wmpg_tls_err[WMPG_ERR_MAX];
+
+static void
+wmpg_tls_set(const char *err)
+{
+	snprintf(wmpg_tls_err, sizeof(wmpg_tls_err), "%s", err ? err : "");
+}
 
 static const char wmpg_sql_advance[] =
 	"SELECT i, outcome, m_level, m_round, m_digest, m_sig FROM sigil_wm_advance($1)";
@@ -107,8 +121,11 @@ static const char wmpg_sql_store_sig[] =
 static const char wmpg_sql_each[] =
 	"SELECT chain, key, kind, level, round, digest, sig FROM sigil_watermarks"
 	" WHERE level IS NOT NULL ORDER BY chain, key, kind";
+/* Read through the table, so that a lock held on it past the deadline
+ * (a long migration, an operator's LOCK) makes the store not ready. */
 static const char wmpg_sql_ready[] =
-	"SELECT pg_is_in_recovery() OR current_setting('transaction_read_only') = 'on'";
+	"SELECT pg_is_in_recovery() OR current_setting('transaction_read_only') = 'on'"
+	" FROM (SELECT count(*) FROM (SELECT 1 FROM sigil_watermarks LIMIT 1) t) u";
 
 static void
 put_be32(uint8_t *p, int32_t v)
@@ -269,7 +286,17 @@ wmpg_run(struct wmpg_worker *w, struct wmpg_req **b, size_t n)
 	int rc;
 
 	wmpg_sort(b, n);
-	rc = wmpg_send(w, b, n, err, sizeof(err));
+	rc = 0;
+	if (!atomic_load(&s->schema_ok)) {
+		struct sigil_deadline dl = wmpg_batch_deadline(b, n);
+		if ((rc = wmpg_migrate(&w->pc, false, NULL, dl.at_ms ? &dl : NULL, err,
+		                       sizeof(err))) == 0)
+			atomic_store(&s->schema_ok, true);
+		else if (rc == SIGIL_E_NOT_FOUND || rc == SIGIL_E_UNSUPPORTED)
+			rc = SIGIL_E_NOT_READY; /* refuse, and say why: err */
+	}
+	if (rc == 0)
+		rc = wmpg_send(w, b, n, err, sizeof(err));
 	pthread_mutex_lock(&s->mu);
 	if (rc == SIGIL_E_NOT_READY && w->pc.conn == NULL) {
 		/* No server to talk to: refuse at once for a while. */
@@ -319,6 +346,7 @@ wmpg_report(struct wmpg_req *r)
 
 	if (rc == WM_IDENTICAL || rc == SIGIL_E_WATERMARK)
 		a->mark = r->prev;
+	wmpg_tls_set(r->err);
 	pthread_cond_destroy(&r->cv);
 	free(r);
 	a->done(a, rc);
@@ -426,8 +454,10 @@ wmpg_advance(struct wmpg_store *s, const struct wm_id *id, const struct wm_mark 
 		return SIGIL_E_INVALID;
 	if ((r = wmpg_req_new(id, req, dl ? dl->at_ms : 0)) == NULL)
 		return SIGIL_E_NOMEM;
+	wmpg_tls_set(NULL);
 	pthread_mutex_lock(&s->mu);
 	if (!wmpg_queue(s, r)) {
+		wmpg_tls_set(s->last_err);
 		pthread_mutex_unlock(&s->mu);
 		pthread_cond_destroy(&r->cv);
 		free(r);
@@ -460,11 +490,13 @@ wmpg_advance(struct wmpg_store *s, const struct wm_id *id, const struct wm_mark 
 			free(r);
 		}
 		snprintf(s->last_err, sizeof(s->last_err), "PostgreSQL: no answer by the deadline");
+		wmpg_tls_set(s->last_err);
 		pthread_mutex_unlock(&s->mu);
 		return SIGIL_E_TIMEOUT;
 	}
 	pthread_mutex_unlock(&s->mu);
 	rc = r->rc;
+	wmpg_tls_set(r->err);
 	/* Identical: what is stored (its signature, if any); refused: the
 	 * mark that stands. */
 	if ((rc == WM_IDENTICAL || rc == SIGIL_E_WATERMARK) && prev != NULL)
@@ -501,6 +533,7 @@ wmpg_check_advance_async(struct wm_store *st, const struct wm_id *id, const stru
 	r->a = a;
 	pthread_mutex_lock(&s->mu);
 	if (!wmpg_queue(s, r)) {
+		wmpg_tls_set(s->last_err);
 		pthread_mutex_unlock(&s->mu);
 		pthread_cond_destroy(&r->cv);
 		free(r);
@@ -522,6 +555,7 @@ wmpg_misc(struct wmpg_store *s, const char *sql, const struct pg_params *p,
 	pthread_mutex_lock(&s->misc_mu);
 	rc = pg_conn_exec(&s->misc, sql, p, dl, res, resent, state, err, sizeof(err));
 	pthread_mutex_unlock(&s->misc_mu);
+	wmpg_tls_set(err);
 	if (rc != 0) {
 		pthread_mutex_lock(&s->mu);
 		snprintf(s->last_err, sizeof(s->last_err), "%s", err);
@@ -733,6 +767,7 @@ wmpg_ready(struct wm_store *st, const struct sigil_deadline *dl)
 		pthread_mutex_lock(&s->mu);
 		snprintf(s->last_err, sizeof(s->last_err),
 		         "PostgreSQL: the server is read only or a standby");
+		wmpg_tls_set(s->last_err);
 		pthread_mutex_unlock(&s->mu);
 		rc = SIGIL_E_NOT_READY;
 	}
@@ -751,6 +786,10 @@ wmpg_why(struct wm_store *st, char *buf, size_t len)
 {
 	struct wmpg_store *s = (struct wmpg_store *)st;
 
+	if (wmpg_tls_err[0] != '\0') {
+		snprintf(buf, len, "%s", wmpg_tls_err);
+		return;
+	}
 	pthread_mutex_lock(&s->mu);
 	snprintf(buf, len, "%s", s->last_err);
 	pthread_mutex_unlock(&s->mu);
@@ -854,10 +893,21 @@ wmpg_open(const struct wm_store_config *cfg, struct wm_store **out, char *err, s
 		return rc;
 	if ((rc = wmpg_new(cfg->settings, &s)) != 0)
 		return rc;
-	/* The schema must exist; a newer version of it is applied here. */
-	if ((rc = wmpg_migrate(&s->misc, false, NULL, cfg->deadline, err, errlen)) != 0) {
+	/* The schema must exist; a newer version of it is applied here. With
+	 * no server to ask, sigild starts anyway, refusing consensus requests
+	 * (503, /healthz not ready) until one answers and has the schema: an
+	 * instance can then come back while its database is down, and serve
+	 * as soon as it is up. */
+	rc = wmpg_migrate(&s->misc, false, NULL, cfg->deadline, err, errlen);
+	if (rc == SIGIL_E_NOT_READY || rc == SIGIL_E_TIMEOUT) {
+		log_warn("watermark store: %s; consensus requests are refused until it answers", err);
+		snprintf(s->last_err, sizeof(s->last_err), "%s", err);
+		sigil_errf(err, errlen, "%s", "");
+	} else if (rc != 0) {
 		wmpg_close(&s->base);
 		return rc;
+	} else {
+		atomic_store(&s->schema_ok, true);
 	}
 	for (unsigned i = 0; i < s->n; i++) {
 		if (pthread_create(&s->w[i].thread, NULL, wmpg_worker_main, &s->w[i]) != 0) {
