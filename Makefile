@@ -60,11 +60,13 @@ bench-compare: deps
 	@scripts/deps.sh --test
 	@COMPARE_ROUNDS='$(COMPARE_ROUNDS)' scripts/bench_compare.sh '$(BASE)' '$(NEW)'
 
-# The long crash test: kill -9 sigild at random while it signs (TORTURE_ROUNDS).
+# The long crash tests: kill -9 sigild at random while it signs
+# (TORTURE_ROUNDS), then the PostgreSQL store's (torture-pg, below).
 TORTURE_ROUNDS ?= 1000
 torture:
 	@scripts/deps.sh --test
 	@scripts/torture.sh $(TORTURE_ROUNDS)
+	@scripts/torture.sh --pg $(TORTURE_PG_ROUNDS)
 
 # The PostgreSQL watermark store's crash test: two sigild instances on one
 # database, killed (kill -9) and cut off from it under load, then a
