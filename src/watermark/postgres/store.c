@@ -429,17 +429,35 @@ wmpg_req_new(const struct wm_id *id, const struct wm_mark *req, uint64_t deadlin
 	return r;
 }
 
-/* Queues r, under s->mu; false (r not queued) while the store refuses at
- * once (no server, in its backoff). */
-static bool
-wmpg_queue(struct wmpg_store *s, struct wmpg_req *r)
+/* A request for id at req, queued for the next batch: 0 with s->mu held
+ * (a waiter waits on it; for a, the pool thread reports), or an error with
+ * nothing queued: SIGIL_E_NOT_READY while the store refuses at once (no
+ * server, in its backoff). */
+static int
+wmpg_submit(struct wmpg_store *s, const struct wm_id *id, const struct wm_mark *req,
+            uint64_t deadline_ms, struct wm_async *a, struct wmpg_req **out)
 {
-	if (s->down_until != 0 && sigil_monotonic_ms() < s->down_until)
-		return false;
+	struct wmpg_req *r;
+
+	if ((unsigned)id->kind >= WM_KINDS)
+		return SIGIL_E_INVALID;
+	if ((r = wmpg_req_new(id, req, deadline_ms)) == NULL)
+		return SIGIL_E_NOMEM;
+	r->a = a;
+	wmpg_tls_set(NULL);
+	pthread_mutex_lock(&s->mu);
+	if (s->down_until != 0 && sigil_monotonic_ms() < s->down_until) {
+		wmpg_tls_set(s->last_err);
+		pthread_mutex_unlock(&s->mu);
+		pthread_cond_destroy(&r->cv);
+		free(r);
+		return SIGIL_E_NOT_READY;
+	}
 	*s->tail = r;
 	s->tail = &r->next;
 	pthread_cond_signal(&s->work);
-	return true;
+	*out = r;
+	return 0;
 }
 
 /* Queues a check-and-advance and waits for its batch, at most until dl. */
@@ -450,19 +468,8 @@ wmpg_advance(struct wmpg_store *s, const struct wm_id *id, const struct wm_mark 
 	struct wmpg_req *r;
 	int rc;
 
-	if ((unsigned)id->kind >= WM_KINDS)
-		return SIGIL_E_INVALID;
-	if ((r = wmpg_req_new(id, req, dl ? dl->at_ms : 0)) == NULL)
-		return SIGIL_E_NOMEM;
-	wmpg_tls_set(NULL);
-	pthread_mutex_lock(&s->mu);
-	if (!wmpg_queue(s, r)) {
-		wmpg_tls_set(s->last_err);
-		pthread_mutex_unlock(&s->mu);
-		pthread_cond_destroy(&r->cv);
-		free(r);
-		return SIGIL_E_NOT_READY;
-	}
+	if ((rc = wmpg_submit(s, id, req, dl ? dl->at_ms : 0, NULL, &r)) != 0)
+		return rc;
 	while (!r->done) {
 		uint64_t left = sigil_deadline_left_ms(dl);
 		struct timespec ts;
@@ -524,21 +531,11 @@ wmpg_check_advance_async(struct wm_store *st, const struct wm_id *id, const stru
 {
 	struct wmpg_store *s = (struct wmpg_store *)st;
 	struct wmpg_req *r;
+	int rc;
 
 	(void)prev;
-	if ((unsigned)id->kind >= WM_KINDS)
-		return SIGIL_E_INVALID;
-	if ((r = wmpg_req_new(id, req, a->deadline_ms)) == NULL)
-		return SIGIL_E_NOMEM;
-	r->a = a;
-	pthread_mutex_lock(&s->mu);
-	if (!wmpg_queue(s, r)) {
-		wmpg_tls_set(s->last_err);
-		pthread_mutex_unlock(&s->mu);
-		pthread_cond_destroy(&r->cv);
-		free(r);
-		return SIGIL_E_NOT_READY;
-	}
+	if ((rc = wmpg_submit(s, id, req, a->deadline_ms, a, &r)) != 0)
+		return rc;
 	pthread_mutex_unlock(&s->mu);
 	return WM_PENDING;
 }

@@ -1,6 +1,7 @@
 /* The file watermark store: sequences, restart, lock, corruption, fdatasync
  * failure, races and group commit. The crash and sync-count rules of the
- * write protocol are in test_wm_durability.c; helpers in wm_testlib.h. */
+ * write protocol are in test_wm_durability.c; helpers in wm_testlib.h.
+ * What every store promises (raise among it) is test_wm_stores.c's. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -756,44 +757,6 @@ test_advance_sign(void **state)
 	rmstore(d);
 }
 
-/* raise: set only above the stored mark, in one step under the id's lock;
- * never lowers, durable when it writes. */
-static void
-test_raise(void **state)
-{
-	(void)state;
-	char *d = mkstore();
-	struct wm_store *s = open_ok(d);
-	struct wm_id id = mkid(9, WM_ATTESTATION);
-	struct wm_mark m;
-	bool raised;
-	int rc;
-
-	m = mkmark(50, 1, 0x90);
-	assert_int_equal(s->ops->raise(s, &id, &m, &raised, NULL), 0); /* none stored */
-	assert_true(raised);
-	m = mkmark(50, 0, 0x91); /* lower round */
-	assert_int_equal(s->ops->raise(s, &id, &m, &raised, NULL), 0);
-	assert_false(raised);
-	m = mkmark(50, 1, 0x92); /* equal: the stored mark (and digest) stays */
-	assert_int_equal(s->ops->raise(s, &id, &m, &raised, NULL), 0);
-	assert_false(raised);
-	assert_int_equal(getm(s, 9, WM_ATTESTATION, &rc).digest[0], 0x90);
-	uint64_t n0 = wm_file_sync_count(s);
-	m = mkmark(51, 0, 0x93);
-	assert_int_equal(s->ops->raise(s, &id, &m, &raised, NULL), 0);
-	assert_true(raised);
-	assert_int_equal(wm_file_sync_count(s) - n0, 1);
-	s->ops->close(s);
-	s = open_ok(d);
-	struct wm_mark g = getm(s, 9, WM_ATTESTATION, &rc);
-	assert_int_equal(rc, 0);
-	assert_int_equal(g.level, 51);
-	assert_int_equal(g.round, 0);
-	s->ops->close(s);
-	rmstore(d);
-}
-
 int
 main(void)
 {
@@ -810,7 +773,6 @@ main(void)
 		cmocka_unit_test(test_race_one_key),
 		cmocka_unit_test(test_group_commit),
 		cmocka_unit_test(test_advance_sign),
-		cmocka_unit_test(test_raise),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

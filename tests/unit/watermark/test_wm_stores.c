@@ -339,12 +339,28 @@ test_advance_sign(void **state)
 	b->done(b, s);
 }
 
+/* Runs fn(arg + i * size) on n threads started together (a barrier),
+ * and joins them. */
+static void
+run_threads(unsigned n, void *(*fn)(void *), void *arg, size_t size, pthread_barrier_t *bar)
+{
+	pthread_t th[64];
+
+	assert_true(n <= 64);
+	pthread_barrier_init(bar, NULL, n);
+	for (unsigned i = 0; i < n; i++)
+		assert_int_equal(pthread_create(&th[i], NULL, fn, (char *)arg + i * size), 0);
+	for (unsigned i = 0; i < n; i++)
+		pthread_join(th[i], NULL);
+	pthread_barrier_destroy(bar);
+}
+
 struct race {
 	struct wm_store *s;
 	pthread_barrier_t *bar;
 	unsigned idx;
 	int32_t level;
-	int rc;
+	int rc, advanced, other;
 };
 
 static void *
@@ -368,40 +384,28 @@ test_race_one_key(void **state)
 	struct wm_store *s = b->fresh(b);
 
 	for (int32_t level = 100; level < 103; level++) {
-		pthread_t th[N];
 		struct race r[N];
 		pthread_barrier_t bar;
 		int won = 0, refused = 0;
 
-		pthread_barrier_init(&bar, NULL, N);
-		for (unsigned i = 0; i < N; i++) {
+		for (unsigned i = 0; i < N; i++)
 			r[i] = (struct race){.s = s, .bar = &bar, .idx = i, .level = level};
-			assert_int_equal(pthread_create(&th[i], NULL, race_same, &r[i]), 0);
-		}
+		run_threads(N, race_same, r, sizeof(r[0]), &bar);
 		for (unsigned i = 0; i < N; i++) {
-			pthread_join(th[i], NULL);
 			won += r[i].rc == WM_ADVANCED;
 			refused += r[i].rc == SIGIL_E_WATERMARK;
 		}
-		pthread_barrier_destroy(&bar);
 		assert_int_equal(won, 1);
 		assert_int_equal(refused, N - 1);
 	}
 	b->done(b, s);
 }
 
-struct many {
-	struct wm_store *s;
-	pthread_barrier_t *bar;
-	unsigned idx;
-	int advanced, other;
-};
-
 /* Each thread walks 40 ids up 5 levels, in its own order. */
 static void *
 race_many(void *arg)
 {
-	struct many *m = arg;
+	struct race *m = arg;
 	pthread_barrier_wait(m->bar);
 	for (int32_t lv = 1; lv <= 5; lv++)
 		for (unsigned k = 0; k < 40; k++) {
@@ -425,22 +429,17 @@ test_race_many_keys(void **state)
 	if (b == NULL)
 		skip();
 	struct wm_store *s = b->fresh(b);
-	pthread_t th[N];
-	struct many m[N];
+	struct race m[N];
 	pthread_barrier_t bar;
 	int advanced = 0;
 
-	pthread_barrier_init(&bar, NULL, N);
+	for (unsigned i = 0; i < N; i++)
+		m[i] = (struct race){.s = s, .bar = &bar, .idx = i};
+	run_threads(N, race_many, m, sizeof(m[0]), &bar);
 	for (unsigned i = 0; i < N; i++) {
-		m[i] = (struct many){.s = s, .bar = &bar, .idx = i};
-		assert_int_equal(pthread_create(&th[i], NULL, race_many, &m[i]), 0);
-	}
-	for (unsigned i = 0; i < N; i++) {
-		pthread_join(th[i], NULL);
 		assert_int_equal(m[i].other, 0);
 		advanced += m[i].advanced;
 	}
-	pthread_barrier_destroy(&bar);
 	assert_int_equal(advanced, 40 * 5);
 	b->done(b, s);
 }
