@@ -226,6 +226,33 @@ config_free(struct sigil_config *c)
 	free(c);
 }
 
+/* One database, one setting: an enclave vault whose keys are stored in
+ * PostgreSQL (storage.driver: postgres) and that names no
+ * storage.config.conninfo of its own takes the postgres watermark store's
+ * conninfo, so that a deployment that keeps both in one database says
+ * where once. */
+static int
+cfg_share_conninfo(struct sigil_config *c)
+{
+	const char *ci = settings_get(&c->watermark, "conninfo");
+	int rc;
+
+	if (ci == NULL || c->watermark_driver == NULL || strcmp(c->watermark_driver, "postgres") != 0)
+		return 0;
+	for (size_t i = 0; i < c->n_vaults; i++) {
+		struct settings *s = &c->vaults[i].settings;
+		const char *d = settings_get(s, "storage.driver");
+
+		if (c->vaults[i].driver == NULL || strcmp(c->vaults[i].driver, "enclave") != 0 ||
+		    d == NULL || strcmp(d, "postgres") != 0 ||
+		    settings_get(s, "storage.config.conninfo") != NULL)
+			continue;
+		if ((rc = settings_set(s, "storage.config.conninfo", ci)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
 int
 config_load_string(const char *yaml, size_t len, struct sigil_config **out, char *err,
                    size_t errlen)
@@ -265,6 +292,8 @@ config_load_string(const char *yaml, size_t len, struct sigil_config **out, char
 	if ((rc = config_apply_env(c, err, errlen)) != 0)
 		goto out;
 	if ((rc = cfg_atto_env(c, len > 0, err, errlen)) != 0)
+		goto out;
+	if ((rc = cfg_share_conninfo(c)) != 0)
 		goto out;
 	if ((rc = validate(c, err, errlen)) != 0)
 		goto out;

@@ -549,7 +549,19 @@ wmpg_misc(struct wmpg_store *s, const char *sql, const struct pg_params *p,
 	char err[WMPG_ERR_MAX] = "", state[6];
 	int rc;
 
-	pthread_mutex_lock(&s->misc_mu);
+	/* Its one connection serves one statement at a time: a caller waits
+	 * for it no longer than its deadline (a hung server must not pile up
+	 * /healthz probes behind each other). */
+	if (dl != NULL && dl->at_ms != 0) {
+		struct timespec ts = sigil_monotonic_timespec_in(sigil_deadline_left_ms(dl));
+		if (pthread_mutex_clocklock(&s->misc_mu, CLOCK_MONOTONIC, &ts) != 0) {
+			*res = NULL;
+			wmpg_tls_set("PostgreSQL: no answer by the deadline (its connection is busy)");
+			return SIGIL_E_TIMEOUT;
+		}
+	} else {
+		pthread_mutex_lock(&s->misc_mu);
+	}
 	rc = pg_conn_exec(&s->misc, sql, p, dl, res, resent, state, err, sizeof(err));
 	pthread_mutex_unlock(&s->misc_mu);
 	wmpg_tls_set(err);

@@ -775,6 +775,32 @@ test_driver_settings(void **state)
 	unsetenv("SIGIL_VAULTS__H__CONFIG__PIN_FILE");
 }
 
+/* The postgres watermark store's conninfo serves an enclave vault whose
+ * keys are in postgres and that names none; its own wins. */
+static void
+test_shared_conninfo(void **state)
+{
+	(void)state;
+	struct sigil_config *c = load_ok(
+		"watermark: {driver: postgres, conninfo: \"host=db dbname=sigil\"}\n"
+		"vaults:\n"
+		"  a: {driver: enclave, config: {socket: s, storage: {driver: postgres}}}\n"
+		"  b: {driver: enclave, config: {socket: s, storage: {driver: postgres, "
+		"config: {conninfo: \"host=other\"}}}}\n"
+		"  c: {driver: enclave, config: {socket: s}}\n");
+	assert_string_equal(settings_get(&c->vaults[0].settings, "storage.config.conninfo"),
+	                    "host=db dbname=sigil");
+	assert_string_equal(settings_get(&c->vaults[1].settings, "storage.config.conninfo"),
+	                    "host=other");
+	assert_null(settings_get(&c->vaults[2].settings, "storage.config.conninfo"));
+	config_free(c);
+	/* The file store has no conninfo to give. */
+	c = load_ok("vaults:\n  a: {driver: enclave, config: {socket: s, storage: {driver: "
+	            "postgres}}}\n");
+	assert_null(settings_get(&c->vaults[0].settings, "storage.config.conninfo"));
+	config_free(c);
+}
+
 /* polkadot_networks: a built-in network changed, a new one, and what is
  * refused. */
 static void
@@ -842,6 +868,7 @@ main(void)
 		cmocka_unit_test_setup(test_split_address, clean_env),
 		cmocka_unit_test_setup(test_passphrase, clean_env),
 		cmocka_unit_test_setup(test_polkadot_networks, clean_env),
+		cmocka_unit_test_setup(test_shared_conninfo, clean_env),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
