@@ -5,6 +5,8 @@
  * at one (key, kind, level, round). */
 #ifndef SIGIL_TORTURE_H
 #define SIGIL_TORTURE_H
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -87,6 +89,60 @@ void tt_log_ack(int fd, const char *pkh, enum tt_kind kind, int32_t level, int32
 /* Scans a log: 0 when no (key, kind, level, round) carries two digests,
  * 1 when one does (each printed), 2 on a read or format error. */
 int tt_log_scan(const char *path);
+
+/* ---- what each driver holds acknowledged (tt_acks.c) ---- */
+
+/* drive and load keep the same books: per (key, kind) the highest
+ * (level, round) answered 200, and every new 200 is held against it. */
+#define TT_MAX_KEYS 16
+
+struct tt_slot {
+	pthread_mutex_t mu;
+	_Atomic int64_t cursor; /* where the threads contend */
+	int64_t acked;          /* highest acknowledged position, -1: none */
+	uint8_t digest[32];     /* acked's request: digest, payload id, signature */
+	uint64_t pid;
+	char sig[TZ_B58_MAX];
+	int64_t lost;           /* drive: highest position whose answer never came, -1 */
+};
+
+struct tt_acks {
+	struct tt_key keys[TT_MAX_KEYS];
+	size_t nkeys;
+	struct tt_slot slots[TT_MAX_KEYS][TT_KINDS];
+	int logfd; /* the signature log (tt_log_ack) */
+	atomic_uint_fast64_t pid_seq, signed_, failures;
+};
+
+/* What a slot held acknowledged before a request was sent. */
+struct tt_snap {
+	int64_t pos; /* -1: nothing yet */
+	uint64_t pid;
+	uint8_t digest[32];
+};
+
+/* Every slot empty, its cursor at pos_min; payload ids from 1. */
+void tt_acks_init(struct tt_acks *a, int64_t pos_min);
+/* Counts a failure and prints "FAIL: ..." (the first 50 only). */
+void tt_acks_fail(struct tt_acks *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void tt_slot_snap(struct tt_slot *s, struct tt_snap *out);
+/* The position of the next request for s (never below pos_min), contended
+ * the way both drivers want it, and its payload id in *pid (snap's when
+ * the request repeats the acknowledged bytes). */
+int64_t tt_acks_pick(struct tt_acks *a, struct tt_slot *s, const struct tt_snap *snap,
+                     int64_t pos_min, uint64_t *rnd, uint64_t *pid);
+/* POST /keys/{pkh of ki} with r on c: tt_http's outcome. */
+int tt_acks_post(const struct tt_acks *a, struct tt_conn *c, size_t ki, const struct tt_req *r,
+                 char *body, size_t cap);
+/* A 200 for (ki, kind, pos) with request r: checks and logs the signature
+ * in body, then holds it against snap and what was acknowledged since
+ * (messages start with who). 0 when the signature was valid (counted in
+ * signed_), -1 when not. */
+int tt_acks_signed(struct tt_acks *a, size_t ki, enum tt_kind kind, int64_t pos, uint64_t pid,
+                   const struct tt_req *r, const char *body, const struct tt_snap *snap,
+                   const char *who);
+/* Writes "pkh\tkind\tlevel\tround" per acknowledged slot (threads stopped). */
+int tt_acks_final(const struct tt_acks *a, const char *path);
 
 /* ---- modes ---- */
 int tt_drive_main(int argc, char **argv);

@@ -24,35 +24,20 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#define MAX_KEYS 16
 #define MAX_THREADS 256
 #define POS_MIN TT_POS(100, 0)
 
 enum phase { PH_PAUSE, PH_DRIVE, PH_QUIT };
 
-struct slot {
-	pthread_mutex_t mu;
-	_Atomic int64_t cursor; /* where the threads contend */
-	int64_t acked;          /* highest acknowledged position, -1: none */
-	uint8_t digest[32];
-	uint64_t pid;
-	char sig[TZ_B58_MAX];
-	int64_t lost;           /* highest position whose answer never came, -1 */
-};
-
 struct drive {
-	struct tt_key keys[MAX_KEYS];
-	size_t nkeys;
-	struct slot slots[MAX_KEYS][TT_KINDS];
+	struct tt_acks a;
 	uint16_t port, util_port;
-	int logfd;
 	const char *stop_file;
 
 	pthread_mutex_t mu;
@@ -62,7 +47,7 @@ struct drive {
 	unsigned parked, nthreads;
 	atomic_int down;
 
-	atomic_uint_fast64_t pid_seq, sent, signed_, refused, lost, unreached, failures;
+	atomic_uint_fast64_t sent, refused, lost, unreached;
 	uint64_t checks, checks_cut, same_ok, same_refused, pauses;
 };
 
@@ -73,21 +58,6 @@ struct worker {
 	pthread_t th;
 };
 
-static void __attribute__((format(printf, 2, 3)))
-fail(struct drive *d, const char *fmt, ...)
-{
-	char msg[1024];
-	va_list ap;
-
-	if (atomic_fetch_add(&d->failures, 1) >= 50)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	printf("FAIL: %s\n", msg); /* one call: lines from threads stay whole */
-	fflush(stdout);
-}
-
 static bool
 stop_requested(const struct drive *d)
 {
@@ -95,56 +65,7 @@ stop_requested(const struct drive *d)
 }
 
 static void
-cursor_raise(struct slot *s, int64_t pos)
-{
-	int64_t cur = atomic_load(&s->cursor);
-	while (cur < pos && !atomic_compare_exchange_weak(&s->cursor, &cur, pos))
-		;
-}
-
-/* A 200 for (ki, kind, pos): verify, log, and hold it against what was
- * acknowledged before the request was sent (snap_*) and since. */
-static void
-on_signed(struct drive *d, size_t ki, enum tt_kind kind, int64_t pos, uint64_t pid,
-          const struct tt_req *r, const char *body, int64_t snap_pos,
-          const uint8_t snap_digest[32], const char *who)
-{
-	const struct tt_key *k = &d->keys[ki];
-	struct slot *s = &d->slots[ki][kind];
-	char sig[TZ_B58_MAX];
-	int32_t lv = TT_LEVEL(pos), rd = TT_ROUND(pos);
-
-	if (tt_sig_check(k, r, body, sig, sizeof(sig)) != 0) {
-		fail(d, "%s: %s %s level %d round %d: invalid signature in %s", who, k->pkh,
-		     tt_kind_name(kind), lv, rd, body);
-		return;
-	}
-	tt_log_ack(d->logfd, k->pkh, kind, lv, rd, r->digest, pid, sig);
-	atomic_fetch_add(&d->signed_, 1);
-	pthread_mutex_lock(&s->mu);
-	if (pos < snap_pos)
-		fail(d, "%s: WATERMARK REGRESSION: %s %s signed level %d round %d after level %d "
-		     "round %d was acknowledged (pid %llx)", who, k->pkh, tt_kind_name(kind), lv, rd,
-		     TT_LEVEL(snap_pos), TT_ROUND(snap_pos), (unsigned long long)pid);
-	else if ((pos == snap_pos && memcmp(r->digest, snap_digest, 32) != 0) ||
-	         (pos == s->acked && memcmp(r->digest, s->digest, 32) != 0))
-		fail(d, "%s: DOUBLE SIGN: %s %s level %d round %d signed for pid %llx while pid "
-		     "%llx was acknowledged there", who, k->pkh, tt_kind_name(kind), lv, rd,
-		     (unsigned long long)pid, (unsigned long long)s->pid);
-	else if (pos == s->acked && k->type == SIGIL_KEY_ED25519 && strcmp(sig, s->sig) != 0)
-		fail(d, "%s: %s %s level %d round %d: identical request, Ed25519 signature "
-		     "changed (%s then %s)", who, k->pkh, tt_kind_name(kind), lv, rd, s->sig, sig);
-	if (pos > s->acked) {
-		s->acked = pos;
-		memcpy(s->digest, r->digest, 32);
-		s->pid = pid;
-		snprintf(s->sig, sizeof(s->sig), "%s", sig);
-	}
-	pthread_mutex_unlock(&s->mu);
-}
-
-static void
-note_lost(struct slot *s, int64_t pos)
+note_lost(struct tt_slot *s, int64_t pos)
 {
 	pthread_mutex_lock(&s->mu);
 	if (pos > s->lost)
@@ -156,43 +77,20 @@ note_lost(struct slot *s, int64_t pos)
 static int
 drive_one(struct drive *d, struct worker *w, struct tt_conn *c)
 {
-	size_t ki = tt_rand(&w->rnd) % d->nkeys;
+	size_t ki = tt_rand(&w->rnd) % d->a.nkeys;
 	enum tt_kind kind = (enum tt_kind)(tt_rand(&w->rnd) % TT_KINDS);
-	struct slot *s = &d->slots[ki][kind];
-	int64_t cur = atomic_load(&s->cursor), pos, snap_pos;
-	uint8_t snap_digest[32];
-	uint64_t snap_pid, pid = 0, r = tt_rand(&w->rnd) % 100;
+	struct tt_slot *s = &d->a.slots[ki][kind];
+	struct tt_snap snap;
+	int64_t pos;
+	uint64_t pid;
 	struct tt_req req;
-	char path[256], body[1024];
+	char body[1024];
 	int st;
 
-	pthread_mutex_lock(&s->mu);
-	snap_pos = s->acked;
-	snap_pid = s->pid;
-	memcpy(snap_digest, s->digest, 32);
-	pthread_mutex_unlock(&s->mu);
-
-	if (r < 50) {
-		pos = cur; /* the contended (level, round) */
-	} else if (r < 78) {
-		pos = cur + 1 + (int64_t)(tt_rand(&w->rnd) % 3);
-		cursor_raise(s, pos);
-	} else if (r < 88) {
-		pos = cur - 1 - (int64_t)(tt_rand(&w->rnd) % 8);
-	} else if (r < 96 && snap_pos >= 0) {
-		pos = snap_pos; /* the acknowledged bytes again */
-		pid = snap_pid;
-	} else {
-		pos = cur + 4 + (int64_t)(tt_rand(&w->rnd) % 40);
-		cursor_raise(s, pos);
-	}
-	if (pos < POS_MIN)
-		pos = POS_MIN;
-	if (pid == 0)
-		pid = atomic_fetch_add(&d->pid_seq, 1);
+	tt_slot_snap(s, &snap);
+	pos = tt_acks_pick(&d->a, s, &snap, POS_MIN, &w->rnd, &pid);
 	tt_req_build(&req, kind, TT_LEVEL(pos), TT_ROUND(pos), pid);
-	snprintf(path, sizeof(path), "/keys/%s", d->keys[ki].pkh);
-	st = tt_http(c, "POST", path, req.body, req.body_len, body, sizeof(body));
+	st = tt_acks_post(&d->a, c, ki, &req, body, sizeof(body));
 	if (st == TT_EDOWN) {
 		atomic_fetch_add(&d->unreached, 1);
 		return -1;
@@ -206,10 +104,11 @@ drive_one(struct drive *d, struct worker *w, struct tt_conn *c)
 	if (st == 409) {
 		atomic_fetch_add(&d->refused, 1);
 	} else if (st == 200) {
-		on_signed(d, ki, kind, pos, pid, &req, body, snap_pos, snap_digest, "drive");
+		tt_acks_signed(&d->a, ki, kind, pos, pid, &req, body, &snap, "drive");
 	} else {
-		fail(d, "drive: %s %s level %d round %d: unexpected status %d: %s",
-		     d->keys[ki].pkh, tt_kind_name(kind), TT_LEVEL(pos), TT_ROUND(pos), st, body);
+		tt_acks_fail(&d->a, "drive: %s %s level %d round %d: unexpected status %d: %s",
+		             d->a.keys[ki].pkh, tt_kind_name(kind), TT_LEVEL(pos), TT_ROUND(pos), st,
+		             body);
 	}
 	return 0;
 }
@@ -293,49 +192,50 @@ check_all(struct drive *d)
 	int rc = -1;
 
 	tt_conn_init(&c, d->port, 10000);
-	for (size_t ki = 0; ki < d->nkeys; ki++) {
+	for (size_t ki = 0; ki < d->a.nkeys; ki++) {
 		for (int kind = 0; kind < TT_KINDS; kind++) {
-			struct slot *s = &d->slots[ki][kind];
-			const struct tt_key *k = &d->keys[ki];
+			struct tt_slot *s = &d->a.slots[ki][kind];
+			const struct tt_key *k = &d->a.keys[ki];
+			struct tt_snap snap;
 			struct tt_req req;
-			char path[256], body[1024];
+			char body[1024];
 			int st;
 
-			if (s->acked < 0)
+			tt_slot_snap(s, &snap);
+			if (snap.pos < 0)
 				continue;
-			int32_t lv = TT_LEVEL(s->acked), rd = TT_ROUND(s->acked);
-			snprintf(path, sizeof(path), "/keys/%s", k->pkh);
+			int32_t lv = TT_LEVEL(snap.pos), rd = TT_ROUND(snap.pos);
 			/* Other bytes at the acknowledged (level, round). */
-			uint64_t pid = atomic_fetch_add(&d->pid_seq, 1);
+			uint64_t pid = atomic_fetch_add(&d->a.pid_seq, 1);
 			tt_req_build(&req, (enum tt_kind)kind, lv, rd, pid);
-			st = tt_http(&c, "POST", path, req.body, req.body_len, body, sizeof(body));
+			st = tt_acks_post(&d->a, &c, ki, &req, body, sizeof(body));
 			if (st == TT_ELOST)
-				note_lost(s, s->acked);
+				note_lost(s, snap.pos);
 			if (st < 0)
 				goto out;
 			if (st == 200)
-				on_signed(d, ki, (enum tt_kind)kind, s->acked, pid, &req, body,
-				          s->acked, s->digest, "check");
+				tt_acks_signed(&d->a, ki, (enum tt_kind)kind, snap.pos, pid, &req, body,
+				               &snap, "check");
 			else if (st != 409)
-				fail(d, "check: %s %s level %d round %d: expected 409, got %d: %s",
-				     k->pkh, tt_kind_name(kind), lv, rd, st, body);
+				tt_acks_fail(&d->a, "check: %s %s level %d round %d: expected 409, got "
+				             "%d: %s", k->pkh, tt_kind_name(kind), lv, rd, st, body);
 			/* The acknowledged bytes themselves. */
-			tt_req_build(&req, (enum tt_kind)kind, lv, rd, s->pid);
-			st = tt_http(&c, "POST", path, req.body, req.body_len, body, sizeof(body));
+			tt_req_build(&req, (enum tt_kind)kind, lv, rd, snap.pid);
+			st = tt_acks_post(&d->a, &c, ki, &req, body, sizeof(body));
 			if (st < 0)
 				goto out;
 			if (st == 200) {
 				d->same_ok++;
-				on_signed(d, ki, (enum tt_kind)kind, s->acked, s->pid, &req, body,
-				          s->acked, s->digest, "check");
-			} else if (st == 409 && s->lost > s->acked) {
+				tt_acks_signed(&d->a, ki, (enum tt_kind)kind, snap.pos, snap.pid, &req,
+				               body, &snap, "check");
+			} else if (st == 409 && s->lost > snap.pos) {
 				d->same_refused++;
 			} else {
-				fail(d, "check: %s %s level %d round %d: identical request got %d, "
-				     "and no request above it went unanswered (highest: %d/%d): %s",
-				     k->pkh, tt_kind_name(kind), lv, rd, st,
-				     s->lost < 0 ? -1 : TT_LEVEL(s->lost),
-				     s->lost < 0 ? -1 : TT_ROUND(s->lost), body);
+				tt_acks_fail(&d->a, "check: %s %s level %d round %d: identical request "
+				             "got %d, and no request above it went unanswered (highest: "
+				             "%d/%d): %s", k->pkh, tt_kind_name(kind), lv, rd, st,
+				             s->lost < 0 ? -1 : TT_LEVEL(s->lost),
+				             s->lost < 0 ? -1 : TT_ROUND(s->lost), body);
 			}
 		}
 	}
@@ -382,28 +282,13 @@ set_phase(struct drive *d, enum phase p)
 static void
 reposition(struct drive *d, uint64_t *rnd)
 {
-	for (size_t ki = 0; ki < d->nkeys; ki++)
+	for (size_t ki = 0; ki < d->a.nkeys; ki++)
 		for (int kind = 0; kind < TT_KINDS; kind++) {
-			struct slot *s = &d->slots[ki][kind];
+			struct tt_slot *s = &d->a.slots[ki][kind];
 			int64_t base = s->acked >= 0 ? s->acked : atomic_load(&s->cursor);
 			int64_t pos = base - 8 + (int64_t)(tt_rand(rnd) % 12);
 			atomic_store(&s->cursor, pos < POS_MIN ? POS_MIN : pos);
 		}
-}
-
-static int
-write_final(struct drive *d, const char *path)
-{
-	FILE *f = fopen(path, "w");
-	if (f == NULL)
-		return -1;
-	for (size_t ki = 0; ki < d->nkeys; ki++)
-		for (int kind = 0; kind < TT_KINDS; kind++)
-			if (d->slots[ki][kind].acked >= 0)
-				fprintf(f, "%s\t%s\t%d\t%d\n", d->keys[ki].pkh, tt_kind_name(kind),
-				        TT_LEVEL(d->slots[ki][kind].acked),
-				        TT_ROUND(d->slots[ki][kind].acked));
-	return fclose(f) == 0 ? 0 : -1;
 }
 
 static struct drive D;
@@ -439,32 +324,25 @@ tt_drive_main(int argc, char **argv)
 		default: return 2;
 		}
 	}
-	d->nkeys = (size_t)(argc - optind);
-	if (d->port == 0 || log == NULL || d->stop_file == NULL || d->nkeys == 0 ||
-	    d->nkeys > MAX_KEYS || threads == 0 || threads > MAX_THREADS) {
+	d->a.nkeys = (size_t)(argc - optind);
+	if (d->port == 0 || log == NULL || d->stop_file == NULL || d->a.nkeys == 0 ||
+	    d->a.nkeys > TT_MAX_KEYS || threads == 0 || threads > MAX_THREADS) {
 		fprintf(stderr, "drive: bad arguments (see torture_client without arguments)\n");
 		return 2;
 	}
-	if ((d->logfd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600)) < 0) {
+	if ((d->a.logfd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600)) < 0) {
 		perror(log);
 		return 2;
 	}
-	for (size_t i = 0; i < d->nkeys; i++)
-		if (tt_key_fetch(&d->keys[i], argv[optind + (int)i], d->port, down_wait) != 0)
+	for (size_t i = 0; i < d->a.nkeys; i++)
+		if (tt_key_fetch(&d->a.keys[i], argv[optind + (int)i], d->port, down_wait) != 0)
 			return 1;
-	for (size_t i = 0; i < d->nkeys; i++)
-		for (int k = 0; k < TT_KINDS; k++) {
-			struct slot *s = &d->slots[i][k];
-			pthread_mutex_init(&s->mu, NULL);
-			atomic_init(&s->cursor, POS_MIN);
-			s->acked = s->lost = -1;
-		}
+	tt_acks_init(&d->a, POS_MIN);
 	pthread_mutex_init(&d->mu, NULL);
 	pthread_cond_init(&d->cv, NULL);
-	atomic_init(&d->pid_seq, 1);
 	d->phase = PH_PAUSE;
 	d->nthreads = threads;
-	printf("drive: %zu keys, %u threads, seed %llu\n", d->nkeys, threads,
+	printf("drive: %zu keys, %u threads, seed %llu\n", d->a.nkeys, threads,
 	       (unsigned long long)seed);
 	fflush(stdout);
 	for (unsigned i = 0; i < threads; i++) {
@@ -479,11 +357,11 @@ tt_drive_main(int argc, char **argv)
 	deadline = tt_now_ms() + (uint64_t)max_s * 1000;
 	for (;;) {
 		if (tt_now_ms() > deadline) {
-			fail(d, "drive: time limit of %d s reached without a stop", max_s);
+			tt_acks_fail(&d->a, "drive: time limit of %d s reached without a stop", max_s);
 			break;
 		}
 		if (wait_up(d, down_wait) != 0) {
-			fail(d, "drive: the server did not come back within %d ms", down_wait);
+			tt_acks_fail(&d->a, "drive: the server did not come back within %d ms", down_wait);
 			break;
 		}
 		if (check_all(d) != 0) {
@@ -507,18 +385,18 @@ tt_drive_main(int argc, char **argv)
 		pthread_join(W[i].th, NULL);
 	if (polling)
 		pthread_join(poller, NULL);
-	close(d->logfd);
-	if (final && write_final(d, final) != 0)
-		fail(d, "drive: cannot write %s", final);
+	close(d->a.logfd);
+	if (final && tt_acks_final(&d->a, final) != 0)
+		tt_acks_fail(&d->a, "drive: cannot write %s", final);
 	printf("drive: %llu requests, %llu signed, %llu refused (409), %llu unanswered "
 	       "(killed in flight), %llu connections refused; %llu pauses, %llu checks "
 	       "(%llu cut short); identical re-sign after restart: %llu signed, %llu refused "
 	       "(explained by unanswered higher requests); %llu failures\n",
-	       (unsigned long long)d->sent, (unsigned long long)d->signed_,
+	       (unsigned long long)d->sent, (unsigned long long)d->a.signed_,
 	       (unsigned long long)d->refused, (unsigned long long)d->lost,
 	       (unsigned long long)d->unreached, (unsigned long long)d->pauses,
 	       (unsigned long long)d->checks, (unsigned long long)d->checks_cut,
 	       (unsigned long long)d->same_ok, (unsigned long long)d->same_refused,
-	       (unsigned long long)d->failures);
-	return d->failures ? 1 : rc;
+	       (unsigned long long)d->a.failures);
+	return d->a.failures ? 1 : rc;
 }
