@@ -145,6 +145,17 @@ setup_pg(void **state)
 	return 0;
 }
 
+/* The test's store, made empty; the test is skipped when its back end
+ * has no server to run on. */
+static struct wm_store *
+begin(void **state, struct backend **b)
+{
+	*b = *state;
+	if (*b == NULL)
+		skip();
+	return (*b)->fresh(*b);
+}
+
 /* ---- the suite ---- */
 
 static int
@@ -172,10 +183,8 @@ adv_sign(struct wm_store *s, unsigned n, int32_t level, uint8_t d, int *calls,
 static void
 test_sequences(void **state)
 {
-	struct backend *b = *state;
-	if (b == NULL)
-		skip();
-	struct wm_store *s = b->fresh(b);
+	struct backend *b;
+	struct wm_store *s = begin(state, &b);
 	struct wm_mark prev;
 	int rc;
 
@@ -226,10 +235,8 @@ test_sequences(void **state)
 static void
 test_set_each(void **state)
 {
-	struct backend *b = *state;
-	if (b == NULL)
-		skip();
-	struct wm_store *s = b->fresh(b);
+	struct backend *b;
+	struct wm_store *s = begin(state, &b);
 	int n = 0, rc;
 
 	assert_int_equal(adv(s, 1, WM_BLOCK, 40, 0, 1, NULL), WM_ADVANCED);
@@ -255,10 +262,8 @@ test_set_each(void **state)
 static void
 test_raise(void **state)
 {
-	struct backend *b = *state;
-	if (b == NULL)
-		skip();
-	struct wm_store *s = b->fresh(b);
+	struct backend *b;
+	struct wm_store *s = begin(state, &b);
 	struct wm_id id = mkid(9, WM_ATTESTATION);
 	struct wm_mark m;
 	bool raised;
@@ -294,10 +299,8 @@ test_raise(void **state)
 static void
 test_advance_sign(void **state)
 {
-	struct backend *b = *state;
-	if (b == NULL)
-		skip();
-	struct wm_store *s = b->fresh(b);
+	struct backend *b;
+	struct wm_store *s = begin(state, &b);
 	struct wm_mark out;
 	int calls = 0;
 
@@ -378,10 +381,8 @@ static void
 test_race_one_key(void **state)
 {
 	enum { N = 48 };
-	struct backend *b = *state;
-	if (b == NULL)
-		skip();
-	struct wm_store *s = b->fresh(b);
+	struct backend *b;
+	struct wm_store *s = begin(state, &b);
 
 	for (int32_t level = 100; level < 103; level++) {
 		struct race r[N];
@@ -425,10 +426,8 @@ static void
 test_race_many_keys(void **state)
 {
 	enum { N = 8 };
-	struct backend *b = *state;
-	if (b == NULL)
-		skip();
-	struct wm_store *s = b->fresh(b);
+	struct backend *b;
+	struct wm_store *s = begin(state, &b);
 	struct race m[N];
 	pthread_barrier_t bar;
 	int advanced = 0;
@@ -500,10 +499,8 @@ adv_async(struct wm_store *s, unsigned n, int32_t level, uint8_t d, struct wm_ma
 static void
 test_async(void **state)
 {
-	struct backend *b = *state;
-	if (b == NULL)
-		skip();
-	struct wm_store *s = b->fresh(b);
+	struct backend *b;
+	struct wm_store *s = begin(state, &b);
 	struct wm_mark prev;
 	int rc;
 
