@@ -1,106 +1,18 @@
-/* The postgres watermark store (postgres.h): the operations of
- * struct wm_store_ops on one database several sigild instances share.
- *
- * Check-and-advance goes through a small pool of connections, each with a
- * thread of its own. A caller queues its request and waits (by its
- * deadline); a pool thread takes every request queued at that moment (up
- * to WMPG_BATCH) and sends them as one call of sigil_wm_advance: one
- * round trip and one commit for all of them, so concurrent requests share
- * the WAL flush the way the file store's share an fdatasync. An outcome
- * comes back only with the statement, after its commit: nothing is signed
- * on a mark that is not committed. A request whose deadline passes is
- * refused with SIGIL_E_TIMEOUT; its mark may still be committed after
- * that, which only leaves a slot unused.
- *
- * While no connection can be made, requests are refused at once with the
- * last reason for a short backoff (50 ms, doubling to 2 s) instead of each
- * waiting out its deadline; the next request after it tries again. A
- * server that refuses writes (a standby, read only, shutting down) is left
- * and looked for again: with several hosts and
- * target_session_attrs=read-write in conninfo, libpq finds the new
- * primary after a failover.
- *
- * Reads, sets, raises and the stored signatures of check_advance_sign go
+/* The postgres store's operations and driver (postgres.h). Check-and-
+ * advance is pool.c's (batched, one statement and one commit per batch);
+ * reads, sets, raises and the stored signatures of check_advance_sign go
  * through one more connection (misc), one statement at a time. */
-#include "watermark/postgres/postgres.h"
+#include "watermark/postgres/store.h"
 
 #include <inttypes.h>
-#include <pthread.h>
-#include <stdatomic.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/errors.h"
 #include "base/log.h"
+#include "watermark/postgres/postgres.h"
 
-#define WMPG_CONN_MAX 16
-#define WMPG_BATCH 256
-#define WMPG_REC 66
-#define WMPG_BACKOFF_MIN_MS 50
-#define WMPG_BACKOFF_MAX_MS 2000
-#define WMPG_ERR_MAX 320
-
-/* One check-and-advance waiting for its batch. Shared by the caller and a
- * pool thread: the last of the two to let go frees it. */
-struct wmpg_req {
-	struct wmpg_req *next;
-	struct wm_id id;
-	struct wm_mark mark;   /* asked: level, round, digest */
-	struct wm_mark prev;   /* answered, for WM_IDENTICAL */
-	uint64_t deadline_ms;  /* 0: none */
-	struct wm_async *a;    /* check_advance_async's: nobody waits, a->done reports */
-	int rc;
-	bool taken, done, abandoned;
-	pthread_cond_t cv;
-	char err[WMPG_ERR_MAX];
-};
-
-struct wmpg_store;
-
-struct wmpg_worker {
-	struct wmpg_store *s;
-	struct pg_conn pc;
-	pthread_t thread;
-	bool started;
-	uint8_t buf[WMPG_BATCH * WMPG_REC];
-	struct wmpg_req *batch[WMPG_BATCH];
-	struct wmpg_req *expired[WMPG_BATCH];
-};
-
-struct wmpg_store {
-	struct wm_store base;
-	pthread_mutex_t mu;
-	pthread_cond_t work;
-	struct wmpg_req *head, **tail;
-	bool stopping;
-	/* While now < down_until every request is refused with last_err. */
-	uint64_t down_until;
-	unsigned backoff_ms;
-	char last_err[WMPG_ERR_MAX];
-	atomic_uint_fast64_t commits;
-	/* False when sigild started while no server answered: the schema is
-	 * checked (and brought up to date) before the first batch. */
-	atomic_bool schema_ok;
-	unsigned n;
-	struct wmpg_worker *w;
-	pthread_mutex_t misc_mu;
-	struct pg_conn misc;
-};
-
-/* The reason of the last failure on this thread (a refused request's own,
- * not another's): why() gives it before the store's last. */
-static _Thread_local char wmpg_tls_err[WMPG_ERR_MAX];
-
-static void
-wmpg_tls_set(const char *err)
-{
-	snprintf(wmpg_tls_err, sizeof(wmpg_tls_err), "%s", err ? err : "");
-}
-
-static const char wmpg_sql_advance[] =
-	"SELECT i, outcome, m_level, m_round, m_digest, m_sig FROM sigil_wm_advance($1)";
 static const char wmpg_sql_get[] =
 	"SELECT level, round, digest, sig FROM sigil_watermarks"
 	" WHERE chain = $1 AND key = $2 AND kind = $3 AND level IS NOT NULL";
@@ -127,392 +39,6 @@ static const char wmpg_sql_ready[] =
 	"SELECT pg_is_in_recovery() OR current_setting('transaction_read_only') = 'on'"
 	" FROM (SELECT count(*) FROM (SELECT 1 FROM sigil_watermarks LIMIT 1) t) u";
 
-static void
-put_be32(uint8_t *p, int32_t v)
-{
-	uint32_t u = (uint32_t)v;
-	p[0] = (uint8_t)(u >> 24);
-	p[1] = (uint8_t)(u >> 16);
-	p[2] = (uint8_t)(u >> 8);
-	p[3] = (uint8_t)u;
-}
-
-static int32_t
-get_be32(const char *p)
-{
-	const uint8_t *u = (const uint8_t *)p;
-	return (int32_t)((uint32_t)u[0] << 24 | (uint32_t)u[1] << 16 | (uint32_t)u[2] << 8 | u[3]);
-}
-
-/* ---- the pool ------------------------------------------------------ */
-
-/* Order of (chain, key, kind): every batch locks its rows in it. */
-static int
-wmpg_id_cmp(const struct wm_id *a, const struct wm_id *b)
-{
-	int c = memcmp(a->chain_id, b->chain_id, sizeof(a->chain_id));
-	if (c == 0)
-		c = memcmp(a->key, b->key, sizeof(a->key));
-	if (c == 0)
-		c = (int)a->kind - (int)b->kind;
-	return c;
-}
-
-/* Sorts b by id, keeping arrival order within an id (insertion sort:
- * stable, and batches are short). */
-static void
-wmpg_sort(struct wmpg_req **b, size_t n)
-{
-	for (size_t i = 1; i < n; i++) {
-		struct wmpg_req *x = b[i];
-		size_t j = i;
-		while (j > 0 && wmpg_id_cmp(&b[j - 1]->id, &x->id) > 0) {
-			b[j] = b[j - 1];
-			j--;
-		}
-		b[j] = x;
-	}
-}
-
-/* The earliest deadline of the batch (0: none has one). */
-static struct sigil_deadline
-wmpg_batch_deadline(struct wmpg_req **b, size_t n)
-{
-	struct sigil_deadline d = {0};
-	for (size_t i = 0; i < n; i++)
-		if (b[i]->deadline_ms != 0 && (d.at_ms == 0 || b[i]->deadline_ms < d.at_ms))
-			d.at_ms = b[i]->deadline_ms;
-	return d;
-}
-
-static void
-wmpg_fail_all(struct wmpg_req **b, size_t n, int rc, const char *err)
-{
-	for (size_t i = 0; i < n; i++) {
-		b[i]->rc = rc;
-		snprintf(b[i]->err, sizeof(b[i]->err), "%s", err);
-	}
-}
-
-/* One row of sigil_wm_advance's answer into its request. */
-static int
-wmpg_outcome(PGresult *res, int row, struct wmpg_req *r)
-{
-	int outcome;
-
-	if (PQgetlength(res, row, 1) != 4)
-		return SIGIL_E_INTERNAL;
-	outcome = get_be32(PQgetvalue(res, row, 1));
-	memset(&r->prev, 0, sizeof(r->prev));
-	if (outcome == 0) {
-		r->rc = WM_ADVANCED;
-		return 0;
-	}
-	if (!PQgetisnull(res, row, 2) && PQgetlength(res, row, 2) == 4 &&
-	    PQgetlength(res, row, 3) == 4) {
-		r->prev.level = get_be32(PQgetvalue(res, row, 2));
-		r->prev.round = get_be32(PQgetvalue(res, row, 3));
-	}
-	if (!PQgetisnull(res, row, 4) && PQgetlength(res, row, 4) == 32) {
-		memcpy(r->prev.digest, PQgetvalue(res, row, 4), 32);
-		r->prev.has_digest = true;
-	}
-	if (!PQgetisnull(res, row, 5)) {
-		int len = PQgetlength(res, row, 5);
-		if (len < 1 || (size_t)len > sizeof(r->prev.sig))
-			return SIGIL_E_CORRUPT;
-		memcpy(r->prev.sig, PQgetvalue(res, row, 5), (size_t)len);
-		r->prev.sig_len = (size_t)len;
-	}
-	if (outcome == 1) {
-		r->rc = WM_IDENTICAL;
-	} else if (outcome == 2 || outcome == 3) {
-		if (outcome == 3)
-			log_error("watermark backstop: level %" PRId32 " round %" PRId32
-			          " was advanced to before with other bytes (a mark lowered by "
-			          "hand?): refused", r->mark.level, r->mark.round);
-		r->rc = SIGIL_E_WATERMARK;
-	} else {
-		return SIGIL_E_INTERNAL;
-	}
-	return 0;
-}
-
-/* Sends the batch b (sorted) as one statement and reads each outcome. */
-static int
-wmpg_send(struct wmpg_worker *w, struct wmpg_req **b, size_t n, char *err, size_t errlen)
-{
-	struct sigil_deadline dl = wmpg_batch_deadline(b, n);
-	struct pg_params p = {1, {(const char *)w->buf}, {(int)(n * WMPG_REC)}, {1}};
-	PGresult *res;
-	char state[6];
-	int rc;
-
-	for (size_t i = 0; i < n; i++) {
-		uint8_t *q = w->buf + i * WMPG_REC;
-		memcpy(q, b[i]->id.chain_id, 4);
-		memcpy(q + 4, b[i]->id.key, 21);
-		q[25] = (uint8_t)b[i]->id.kind;
-		put_be32(q + 26, b[i]->mark.level);
-		put_be32(q + 30, b[i]->mark.round);
-		memcpy(q + 34, b[i]->mark.digest, 32);
-	}
-	if ((rc = pg_conn_exec(&w->pc, wmpg_sql_advance, &p, dl.at_ms ? &dl : NULL, &res, NULL,
-	                       state, err, errlen)) != 0)
-		return rc;
-	atomic_fetch_add(&w->s->commits, 1);
-	if (PQntuples(res) != (int)n || PQnfields(res) != 6) {
-		sigil_errf(err, errlen, "PostgreSQL: sigil_wm_advance answered %d rows for %zu",
-		           PQntuples(res), n);
-		rc = SIGIL_E_INTERNAL;
-	}
-	for (int row = 0; rc == 0 && row < (int)n; row++) {
-		int32_t i = PQgetlength(res, row, 0) == 4 ? get_be32(PQgetvalue(res, row, 0)) : -1;
-		if (i < 0 || (size_t)i >= n || (rc = wmpg_outcome(res, row, b[i])) != 0)
-			sigil_errf(err, errlen, "PostgreSQL: sigil_wm_advance: an answer not understood");
-		if (i < 0 || (size_t)i >= n)
-			rc = SIGIL_E_INTERNAL;
-	}
-	PQclear(res);
-	return rc;
-}
-
-/* Runs one batch on w's connection; each request's rc says how it went. */
-static void
-wmpg_run(struct wmpg_worker *w, struct wmpg_req **b, size_t n)
-{
-	struct wmpg_store *s = w->s;
-	char err[WMPG_ERR_MAX] = "";
-	int rc;
-
-	wmpg_sort(b, n);
-	rc = 0;
-	if (!atomic_load(&s->schema_ok)) {
-		struct sigil_deadline dl = wmpg_batch_deadline(b, n);
-		if ((rc = wmpg_migrate(&w->pc, false, NULL, dl.at_ms ? &dl : NULL, err,
-		                       sizeof(err))) == 0)
-			atomic_store(&s->schema_ok, true);
-		else if (rc == SIGIL_E_NOT_FOUND || rc == SIGIL_E_UNSUPPORTED)
-			rc = SIGIL_E_NOT_READY; /* refuse, and say why: err */
-	}
-	if (rc == 0)
-		rc = wmpg_send(w, b, n, err, sizeof(err));
-	pthread_mutex_lock(&s->mu);
-	if (rc == SIGIL_E_NOT_READY && w->pc.conn == NULL) {
-		/* No server to talk to: refuse at once for a while. */
-		s->down_until = sigil_monotonic_ms() + s->backoff_ms;
-		s->backoff_ms = s->backoff_ms * 2 > WMPG_BACKOFF_MAX_MS ? WMPG_BACKOFF_MAX_MS
-		                                                        : s->backoff_ms * 2;
-	} else if (rc == 0) {
-		s->down_until = 0;
-		s->backoff_ms = WMPG_BACKOFF_MIN_MS;
-	}
-	if (rc != 0)
-		snprintf(s->last_err, sizeof(s->last_err), "%s", err);
-	pthread_mutex_unlock(&s->mu);
-	if (rc != 0) {
-		log_warn("watermark store: %s", err);
-		wmpg_fail_all(b, n, rc, err);
-	}
-}
-
-/* Hands each finished request back, under s->mu: a waiter is woken (or,
- * gone, its request freed); an async one is moved to *out, to be reported
- * once the lock is let go. */
-static void
-wmpg_finish(struct wmpg_req **b, size_t n, struct wmpg_req **out)
-{
-	for (size_t i = 0; i < n; i++) {
-		struct wmpg_req *r = b[i];
-		if (r->a != NULL) {
-			r->next = *out;
-			*out = r;
-		} else if (r->abandoned) {
-			pthread_cond_destroy(&r->cv);
-			free(r);
-		} else {
-			r->done = true;
-			pthread_cond_signal(&r->cv);
-		}
-	}
-}
-
-/* check_advance_async's report, on this pool thread. */
-static void
-wmpg_report(struct wmpg_req *r)
-{
-	struct wm_async *a = r->a;
-	int rc = r->rc == WM_ADVANCED ? 0 : r->rc;
-
-	if (rc == WM_IDENTICAL || rc == SIGIL_E_WATERMARK)
-		a->mark = r->prev;
-	wmpg_tls_set(r->err);
-	pthread_cond_destroy(&r->cv);
-	free(r);
-	a->done(a, rc);
-}
-
-static void *
-wmpg_worker_main(void *arg)
-{
-	struct wmpg_worker *w = arg;
-	struct wmpg_store *s = w->s;
-
-	pthread_mutex_lock(&s->mu);
-	for (;;) {
-		struct wmpg_req *reports = NULL;
-		size_t n = 0, x = 0;
-		uint64_t now;
-
-		while (s->head == NULL && !s->stopping)
-			pthread_cond_wait(&s->work, &s->mu);
-		if (s->head == NULL && s->stopping)
-			break;
-		/* A request already past its deadline is refused here, not sent:
-		 * it would make the whole batch give up at once. */
-		now = sigil_monotonic_ms();
-		while (s->head != NULL && n + x < WMPG_BATCH) {
-			struct wmpg_req *r = s->head;
-			s->head = r->next;
-			r->taken = true;
-			if (r->deadline_ms != 0 && now >= r->deadline_ms) {
-				r->rc = SIGIL_E_TIMEOUT;
-				snprintf(r->err, sizeof(r->err), "PostgreSQL: no answer by the deadline");
-				w->expired[x++] = r;
-			} else {
-				w->batch[n++] = r;
-			}
-		}
-		if (s->head == NULL)
-			s->tail = &s->head;
-		pthread_mutex_unlock(&s->mu);
-		if (n > 0)
-			wmpg_run(w, w->batch, n);
-		pthread_mutex_lock(&s->mu);
-		wmpg_finish(w->batch, n, &reports);
-		wmpg_finish(w->expired, x, &reports);
-		if (reports != NULL) {
-			pthread_mutex_unlock(&s->mu);
-			while (reports != NULL) {
-				struct wmpg_req *r = reports;
-				reports = r->next;
-				wmpg_report(r);
-			}
-			pthread_mutex_lock(&s->mu);
-		}
-	}
-	pthread_mutex_unlock(&s->mu);
-	return NULL;
-}
-
-/* A request for id at req, not queued yet (NULL: out of memory). */
-static struct wmpg_req *
-wmpg_req_new(const struct wm_id *id, const struct wm_mark *req, uint64_t deadline_ms)
-{
-	struct wmpg_req *r = calloc(1, sizeof(*r));
-	pthread_condattr_t ca;
-	int rc;
-
-	if (r == NULL)
-		return NULL;
-	r->id = *id;
-	r->mark = *req;
-	r->deadline_ms = deadline_ms;
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	rc = pthread_cond_init(&r->cv, &ca);
-	pthread_condattr_destroy(&ca);
-	if (rc != 0) {
-		free(r);
-		return NULL;
-	}
-	return r;
-}
-
-/* A request for id at req, queued for the next batch: 0 with s->mu held
- * (a waiter waits on it; for a, the pool thread reports), or an error with
- * nothing queued: SIGIL_E_NOT_READY while the store refuses at once (no
- * server, in its backoff). */
-static int
-wmpg_submit(struct wmpg_store *s, const struct wm_id *id, const struct wm_mark *req,
-            uint64_t deadline_ms, struct wm_async *a, struct wmpg_req **out)
-{
-	struct wmpg_req *r;
-
-	if ((unsigned)id->kind >= WM_KINDS)
-		return SIGIL_E_INVALID;
-	if ((r = wmpg_req_new(id, req, deadline_ms)) == NULL)
-		return SIGIL_E_NOMEM;
-	r->a = a;
-	wmpg_tls_set(NULL);
-	pthread_mutex_lock(&s->mu);
-	if (s->down_until != 0 && sigil_monotonic_ms() < s->down_until) {
-		wmpg_tls_set(s->last_err);
-		pthread_mutex_unlock(&s->mu);
-		pthread_cond_destroy(&r->cv);
-		free(r);
-		return SIGIL_E_NOT_READY;
-	}
-	*s->tail = r;
-	s->tail = &r->next;
-	pthread_cond_signal(&s->work);
-	*out = r;
-	return 0;
-}
-
-/* Queues a check-and-advance and waits for its batch, at most until dl. */
-static int
-wmpg_advance(struct wmpg_store *s, const struct wm_id *id, const struct wm_mark *req,
-             struct wm_mark *prev, const struct sigil_deadline *dl)
-{
-	struct wmpg_req *r;
-	int rc;
-
-	if ((rc = wmpg_submit(s, id, req, dl ? dl->at_ms : 0, NULL, &r)) != 0)
-		return rc;
-	while (!r->done) {
-		uint64_t left = sigil_deadline_left_ms(dl);
-		struct timespec ts;
-
-		if (left == UINT64_MAX) {
-			pthread_cond_wait(&r->cv, &s->mu);
-			continue;
-		}
-		if (left == 0)
-			break;
-		ts = sigil_monotonic_timespec_in(left);
-		(void)pthread_cond_timedwait(&r->cv, &s->mu, &ts);
-	}
-	if (!r->done) {
-		if (r->taken) {
-			r->abandoned = true; /* its pool thread frees it */
-		} else {
-			struct wmpg_req **pp = &s->head;
-			while (*pp != r)
-				pp = &(*pp)->next;
-			*pp = r->next;
-			if (s->tail == &r->next)
-				s->tail = pp;
-			pthread_cond_destroy(&r->cv);
-			free(r);
-		}
-		snprintf(s->last_err, sizeof(s->last_err), "PostgreSQL: no answer by the deadline");
-		wmpg_tls_set(s->last_err);
-		pthread_mutex_unlock(&s->mu);
-		return SIGIL_E_TIMEOUT;
-	}
-	pthread_mutex_unlock(&s->mu);
-	rc = r->rc;
-	wmpg_tls_set(r->err);
-	/* Identical: what is stored (its signature, if any); refused: the
-	 * mark that stands. */
-	if ((rc == WM_IDENTICAL || rc == SIGIL_E_WATERMARK) && prev != NULL)
-		*prev = r->prev;
-	pthread_cond_destroy(&r->cv);
-	free(r);
-	return rc;
-}
-
 /* ---- wm_store_ops --------------------------------------------------- */
 
 static int
@@ -522,22 +48,12 @@ wmpg_check_advance(struct wm_store *st, const struct wm_id *id, const struct wm_
 	return wmpg_advance((struct wmpg_store *)st, id, req, prev, dl);
 }
 
-/* Queued for the next batch, never waiting: every outcome (advanced,
- * identical with the stored mark, refused, an error) comes through
- * a->done from a pool thread, once the statement has committed. */
 static int
 wmpg_check_advance_async(struct wm_store *st, const struct wm_id *id, const struct wm_mark *req,
                          struct wm_mark *prev, struct wm_async *a)
 {
-	struct wmpg_store *s = (struct wmpg_store *)st;
-	struct wmpg_req *r;
-	int rc;
-
 	(void)prev;
-	if ((rc = wmpg_submit(s, id, req, a->deadline_ms, a, &r)) != 0)
-		return rc;
-	pthread_mutex_unlock(&s->mu);
-	return WM_PENDING;
+	return wmpg_advance_async((struct wmpg_store *)st, id, req, a);
 }
 
 /* A statement on the misc connection; the error, if any, is the store's
@@ -626,8 +142,8 @@ wmpg_row_mark(PGresult *res, int row, int c0, struct wm_mark *m)
 	if (PQgetisnull(res, row, c0) || PQgetlength(res, row, c0) != 4 ||
 	    PQgetlength(res, row, c0 + 1) != 4)
 		return SIGIL_E_CORRUPT;
-	m->level = get_be32(PQgetvalue(res, row, c0));
-	m->round = get_be32(PQgetvalue(res, row, c0 + 1));
+	m->level = wmpg_be32(PQgetvalue(res, row, c0));
+	m->round = wmpg_be32(PQgetvalue(res, row, c0 + 1));
 	if (!PQgetisnull(res, row, c0 + 2)) {
 		if (PQgetlength(res, row, c0 + 2) != 32)
 			return SIGIL_E_CORRUPT;
@@ -795,8 +311,8 @@ wmpg_why(struct wm_store *st, char *buf, size_t len)
 {
 	struct wmpg_store *s = (struct wmpg_store *)st;
 
-	if (wmpg_tls_err[0] != '\0') {
-		snprintf(buf, len, "%s", wmpg_tls_err);
+	if (wmpg_tls_get()[0] != '\0') {
+		snprintf(buf, len, "%s", wmpg_tls_get());
 		return;
 	}
 	pthread_mutex_lock(&s->mu);
