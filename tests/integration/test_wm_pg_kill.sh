@@ -16,13 +16,13 @@
 # client's signature log together. Then the verdicts are shown to fail on
 # doctored input.
 #
-# Rounds: WM_PG_KILL_ROUNDS (10 for make check; make torture-pg runs 200).
+# Rounds: WM_PG_KILL_ROUNDS (6 for make check; make torture-pg runs 200).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/pg.sh"
 source "$(dirname "$0")/wm_pg_lib.sh"
 
-ROUNDS=${WM_PG_KILL_ROUNDS:-10}
+ROUNDS=${WM_PG_KILL_ROUNDS:-6}
 case "$ROUNDS" in '' | *[!0-9]*) echo "WM_PG_KILL_ROUNDS must be a number"; exit 2 ;; esac
 fail=0
 t0=$(date +%s%N)
