@@ -43,19 +43,15 @@ static int
 setup(void **state)
 {
 	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/sigil-vbls-XXXXXX");
-	assert_non_null(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/keys.json", dir);
+	tl_tmpdir("/tmp/sigil-vbls-XXXXXX", dir, sizeof(dir), path, sizeof(path));
 	return 0;
 }
 
 static int
 teardown(void **state)
 {
-	char cmd[160];
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd);
+	return tl_rmdir(dir);
 }
 
 static void

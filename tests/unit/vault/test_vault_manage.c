@@ -46,9 +46,7 @@ static int
 setup(void **state)
 {
 	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/sigil-manage-XXXXXX");
-	assert_non_null(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/keys.json", dir);
+	tl_tmpdir("/tmp/sigil-manage-XXXXXX", dir, sizeof(dir), path, sizeof(path));
 	snprintf(path2, sizeof(path2), "%s/other.json", dir);
 	return 0;
 }
@@ -56,10 +54,8 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-	char cmd[160];
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd);
+	return tl_rmdir(dir);
 }
 
 static void

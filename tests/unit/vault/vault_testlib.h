@@ -1,5 +1,6 @@
 /* Helpers shared by the file vault's tests (test_vault_file.c,
- * test_vault_bls.c). Include after cmocka.h.
+ * test_vault_bls.c, test_vault_manage.c, test_vault_sr25519.c). Include
+ * after cmocka.h.
  *
  * The vault knows no addresses (vault.h): whoever opens it hands down a
  * chain's codec. These tests open it as sigil does: Tezos's forms for the
@@ -8,11 +9,32 @@
 #ifndef SIGIL_VAULT_TESTLIB_H
 #define SIGIL_VAULT_TESTLIB_H
 #include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
 
 #include "chain/chain.h"
 #include "chain/tezos/chain.h"
 #include "chain/tezos/keys.h"
 #include "vault/vault.h"
+
+/* A test's own directory, made from tmpl (a mkdtemp template) into dir
+ * (dcap bytes), and its vault file dir/keys.json into path (pcap bytes). */
+static inline void
+tl_tmpdir(const char *tmpl, char *dir, size_t dcap, char *path, size_t pcap)
+{
+	snprintf(dir, dcap, "%s", tmpl);
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, pcap, "%s/keys.json", dir);
+}
+
+/* Removes that directory and everything in it: a teardown's result. */
+static inline int
+tl_rmdir(const char *dir)
+{
+	char cmd[160];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	return system(cmd);
+}
 
 /* That codec (filled on first use). */
 /* As sigild's vault codec (core/keyring.c): the first chain with addresses
