@@ -475,45 +475,6 @@ struct race {
 	unsigned advanced, other;
 };
 
-static void *
-race_same(void *arg)
-{
-	struct race *r = arg;
-	pthread_barrier_wait(r->bar);
-	r->rc = adv(r->s, 7, WM_ATTESTATION, r->level, 0, (uint8_t)(r->idx + 1), NULL);
-	return NULL;
-}
-
-/* 64 threads ask for the same level with different bytes: exactly one
- * advances. Returns the winner's digest byte. */
-static uint8_t
-race_one_key(struct wm_store *s, int32_t level)
-{
-	enum { N = 64 };
-	pthread_t th[N];
-	struct race r[N];
-	pthread_barrier_t bar;
-	int adv_n = 0, ref_n = 0;
-	uint8_t won = 0;
-
-	pthread_barrier_init(&bar, NULL, N);
-	for (unsigned i = 0; i < N; i++) {
-		r[i] = (struct race){.s = s, .bar = &bar, .idx = i, .level = level};
-		assert_int_equal(pthread_create(&th[i], NULL, race_same, &r[i]), 0);
-	}
-	for (unsigned i = 0; i < N; i++) {
-		pthread_join(th[i], NULL);
-		adv_n += r[i].rc == WM_ADVANCED;
-		ref_n += r[i].rc == SIGIL_E_WATERMARK;
-		if (r[i].rc == WM_ADVANCED)
-			won = (uint8_t)(r[i].idx + 1);
-	}
-	pthread_barrier_destroy(&bar);
-	assert_int_equal(adv_n, 1);
-	assert_int_equal(ref_n, N - 1);
-	return won;
-}
-
 static void
 expect_digest(struct wm_store *s, int32_t level, uint8_t d)
 {
@@ -531,17 +492,17 @@ test_race_one_key(void **state)
 	char *d = mkstore();
 	struct wm_store *s = open_ok(d);
 
-	race_one_key(s, 100); /* the key has no record yet: creation races too */
+	race_one_key(s, 100, 64); /* the key has no record yet: creation races too */
 	s->ops->close(s);
 	s = open_ok(d);
 	struct wm_id id = mkid(7, WM_ATTESTATION);
 	struct wm_mark m = mkmark(99, 5, 0);
 	assert_int_equal(s->ops->set(s, &id, &m, NULL), 0);
-	uint8_t won = race_one_key(s, 100);
+	uint8_t won = race_one_key(s, 100, 64);
 	/* With the winner's signature pending (the next write goes over its
 	 * slot, rule 2b), a race for the next level. */
 	assert_int_equal(sign(s, 7, WM_ATTESTATION, 100, 0, won, 0x42), 0);
-	won = race_one_key(s, 101);
+	won = race_one_key(s, 101, 64);
 	expect_digest(s, 101, won);
 	s->ops->close(s);
 	s = open_ok(d);

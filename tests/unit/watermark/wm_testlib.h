@@ -5,6 +5,7 @@
 #ifndef SIGIL_WM_TESTLIB_H
 #define SIGIL_WM_TESTLIB_H
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -164,6 +165,55 @@ count_cb(void *arg, const struct wm_id *id, const struct wm_mark *m)
 	(void)m;
 	(*(int *)arg)++;
 	return 0;
+}
+
+/* One racer of race_one_key. */
+struct wm_racer {
+	struct wm_store *s;
+	pthread_barrier_t *bar;
+	unsigned idx;
+	int32_t level;
+	int rc;
+};
+
+static inline void *
+wm_race_same(void *arg)
+{
+	struct wm_racer *r = arg;
+	pthread_barrier_wait(r->bar);
+	r->rc = adv(r->s, 7, WM_ATTESTATION, r->level, 0, (uint8_t)(r->idx + 1), NULL);
+	return NULL;
+}
+
+/* n threads (at most 64), started together, ask for the same level of id
+ * (7, attestation) with different bytes: exactly one advances, the others
+ * are refused. Returns the winner's digest byte. */
+static inline uint8_t
+race_one_key(struct wm_store *s, int32_t level, unsigned n)
+{
+	pthread_t th[64];
+	struct wm_racer r[64];
+	pthread_barrier_t bar;
+	unsigned adv_n = 0, ref_n = 0;
+	uint8_t won = 0;
+
+	assert_true(n >= 1 && n <= 64);
+	pthread_barrier_init(&bar, NULL, n);
+	for (unsigned i = 0; i < n; i++) {
+		r[i] = (struct wm_racer){.s = s, .bar = &bar, .idx = i, .level = level};
+		assert_int_equal(pthread_create(&th[i], NULL, wm_race_same, &r[i]), 0);
+	}
+	for (unsigned i = 0; i < n; i++) {
+		pthread_join(th[i], NULL);
+		adv_n += r[i].rc == WM_ADVANCED;
+		ref_n += r[i].rc == SIGIL_E_WATERMARK;
+		if (r[i].rc == WM_ADVANCED)
+			won = (uint8_t)(r[i].idx + 1);
+	}
+	pthread_barrier_destroy(&bar);
+	assert_int_equal(adv_n, 1);
+	assert_int_equal(ref_n, n - 1);
+	return won;
 }
 
 #endif
