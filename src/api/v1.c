@@ -17,6 +17,7 @@
 #include "base/deadline.h"
 #include "base/log.h"
 #include "base/sbuf.h"
+#include "base/str.h"
 #include "core/keyring.h"
 #include "core/sign.h"
 
@@ -670,7 +671,7 @@ v1_sign(struct sigil_ctx *ctx, struct sigil_state *st, const struct auth_token *
 	 * decompression and hashes per key: bench section 8). */
 	const struct sigil_key *rk = sigil_find_key(st, chain, key_ref);
 	if (rk != NULL) {
-		snprintf(address, sizeof(address), "%s", rk->address);
+		str_copy(address, sizeof(address), rk->address);
 	} else if (v1_find_key(st, key_ref, &vk) < 0 || !chain->key_type_ok(vk->type) ||
 	           chain->address(vk->type, vk->pk, vk->pk_len, address, sizeof(address)) != 0) {
 		v1_error(res, 404, "unknown key");
@@ -688,16 +689,16 @@ v1_sign(struct sigil_ctx *ctx, struct sigil_state *st, const struct auth_token *
 		goto out;
 	}
 	*p = (struct v1_pending){.ctx = ctx, .st = st, .a = a, .t0 = t0};
-	snprintf(p->chain, sizeof(p->chain), "%s", chain->name);
-	snprintf(p->token, sizeof(p->token), "%s", tok->name);
-	snprintf(p->address, sizeof(p->address), "%s", address);
+	str_copy(p->chain, sizeof(p->chain), chain->name);
+	str_copy(p->token, sizeof(p->token), tok->name);
+	str_copy(p->address, sizeof(p->address), address);
 	if (kind != NULL && (strlen(kind) == 0 || strlen(kind) >= sizeof(p->kind))) {
 		free(p);
 		p = NULL;
 		v1_error(res, 400, "no such kind");
 		goto out;
 	}
-	snprintf(p->kind, sizeof(p->kind), "%s", kind ? kind : "");
+	str_copy(p->kind, sizeof(p->kind), kind ? kind : "");
 	p->chain_ops = chain;
 	if (chain->signed_payload != NULL) {
 		if ((p->payload = malloc(len)) == NULL) {

@@ -16,22 +16,36 @@ uint_decimal(const uint8_t *be, size_t n, char *out, size_t cap)
 		out[0] = '\0';
 	if (n > sizeof(v))
 		return SIGIL_E_TOO_BIG;
-	memcpy(v, be, n);
-	/* Long division by 10 until nothing is left; digits come out last first. */
-	do {
-		unsigned rem = 0;
+	/* Most amounts fit in 64 bits: native division, a digit at a time. */
+	while (lead < n && be[lead] == 0)
+		lead++;
+	if (n - lead <= 8) {
+		uint64_t x = 0;
 
-		while (lead < n && v[lead] == 0)
-			lead++;
-		for (size_t i = lead; i < n; i++) {
-			unsigned cur = rem << 8 | v[i];
-			v[i] = (uint8_t)(cur / 10);
-			rem = cur % 10;
-		}
-		rev[nd++] = (char)('0' + rem);
-		while (lead < n && v[lead] == 0)
-			lead++;
-	} while (lead < n);
+		for (size_t i = lead; i < n; i++)
+			x = x << 8 | be[i];
+		do {
+			rev[nd++] = (char)('0' + x % 10);
+			x /= 10;
+		} while (x != 0);
+	} else {
+		memcpy(v, be, n);
+		/* Long division by 10 until nothing is left; digits come out last first. */
+		do {
+			unsigned rem = 0;
+
+			while (lead < n && v[lead] == 0)
+				lead++;
+			for (size_t i = lead; i < n; i++) {
+				unsigned cur = rem << 8 | v[i];
+				v[i] = (uint8_t)(cur / 10);
+				rem = cur % 10;
+			}
+			rev[nd++] = (char)('0' + rem);
+			while (lead < n && v[lead] == 0)
+				lead++;
+		} while (lead < n);
+	}
 	if (nd + 1 > cap)
 		return SIGIL_E_TOO_BIG;
 	for (size_t i = 0; i < nd; i++)

@@ -7,7 +7,8 @@
 int hex_nibble(char c);
 
 /* Decodes hex (either case, even length) into out. SIGIL_E_INVALID on a bad
- * digit or odd length, SIGIL_E_TOO_BIG when out is too small. */
+ * digit (out's first hexlen/2 bytes then zero) or odd length, SIGIL_E_TOO_BIG
+ * when out is too small. No branch depends on the digits (a key's text). */
 __attribute__((warn_unused_result)) int
 hex_decode(const char *hex, size_t hexlen, uint8_t *out, size_t outcap, size_t *outlen);
 

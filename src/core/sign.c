@@ -18,6 +18,7 @@
 #include "base/hex.h"
 #include "base/log.h"
 #include "base/secmem.h"
+#include "base/str.h"
 #include "base/testhook.h"
 #include "policy/policy.h"
 #include "policy/routes.h"
@@ -148,7 +149,7 @@ sign_route(struct sign_job *j)
 		                 : "");
 		return SIGIL_E_POLICY;
 	}
-	snprintf(res->route, sizeof(res->route), "%s", r->id);
+	str_copy(res->route, sizeof(res->route), r->id);
 	if (r->vault[0] && strcmp(r->vault, k->vault_name) != 0) {
 		snprintf(res->reason, sizeof(res->reason), "route %.60s signs with keys of vault %.60s "
 		         "only", r->id, r->vault);
@@ -195,7 +196,7 @@ sign_admit(struct sign_job *j)
 	}
 	if (rc != 0) {
 		atomic_fetch_add(&j->ctx->metrics.auth_failures, 1);
-		snprintf(res->reason, sizeof(res->reason), "%s", sigil_strerror(rc));
+		str_copy(res->reason, sizeof(res->reason), sigil_strerror(rc));
 		return rc;
 	}
 	j->req.chain_conf = config_chain_conf(j->st->cfg, k->chain);
@@ -214,7 +215,7 @@ sign_admit(struct sign_job *j)
 		         k->chain->kinds[j->in.kind], req->kind);
 		return SIGIL_E_INVALID;
 	}
-	snprintf(res->kind, sizeof(res->kind), "%s", k->chain->kinds[j->in.kind]);
+	str_copy(res->kind, sizeof(res->kind), k->chain->kinds[j->in.kind]);
 	res->n_ops = j->in.n_ops;
 	if (j->in.n_ops > 0)
 		res->op = j->in.ops[0];

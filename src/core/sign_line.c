@@ -11,6 +11,7 @@
 #include "base/errors.h"
 #include "base/hex.h"
 #include "base/log.h"
+#include "base/str.h"
 #include "core/keyring.h"
 #include "core/sign_job.h"
 
@@ -52,8 +53,8 @@ sign_line_fill(struct sign_line *l, const struct sign_job *j, int rc)
 	l->address = req->address;
 	l->peer = req->peer ? req->peer : "";
 	if (req->bearer != NULL)
-		snprintf(l->token, sizeof(l->token), "%s", req->bearer->name);
-	snprintf(l->route, sizeof(l->route), "%s", j->res.route);
+		str_copy(l->token, sizeof(l->token), req->bearer->name);
+	str_copy(l->route, sizeof(l->route), j->res.route);
 	l->kind = j->decoded && j->in.kind < c->n_kinds ? c->kinds[j->in.kind] : "";
 	l->consensus = j->decoded && j->in.has_slot;
 	l->level = j->in.level;
@@ -63,7 +64,7 @@ sign_line_fill(struct sign_line *l, const struct sign_job *j, int rc)
 		l->network[0] = '\0';
 	l->rc = rc;
 	l->ms = sigil_monotonic_ms_f() - j->t0;
-	snprintf(l->reason, sizeof(l->reason), "%s", j->res.reason);
+	str_copy(l->reason, sizeof(l->reason), j->res.reason);
 	if (k && k->policy->log_payloads && (l->payload = malloc(2 * req->len + 1)) != NULL &&
 	    hex_encode(req->payload, req->len, l->payload, 2 * req->len + 1) != 0) {
 		free(l->payload);

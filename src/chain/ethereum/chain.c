@@ -18,6 +18,7 @@
 
 #include "base/errors.h"
 #include "base/hex.h"
+#include "base/str.h"
 #include "chain/ethereum/addr.h"
 #include "chain/ethereum/eip712.h"
 #include "chain/ethereum/tx.h"
@@ -79,10 +80,10 @@ eth_decode_tx(const struct sign_request *req, struct sign_intent *out, char *rea
 	out->n_ops = 1;
 	out->ops[0].kind = op.kind;
 	out->op_kinds = UINT64_C(1) << op.kind;
-	snprintf(out->ops[0].asset, sizeof(out->ops[0].asset), "%s", op.asset);
-	snprintf(out->ops[0].amount, sizeof(out->ops[0].amount), "%s", op.amount);
-	snprintf(out->ops[0].destination, sizeof(out->ops[0].destination), "%s", op.destination);
-	snprintf(out->ops[0].fee, sizeof(out->ops[0].fee), "%s", op.max_fee);
+	str_copy(out->ops[0].asset, sizeof(out->ops[0].asset), op.asset);
+	str_copy(out->ops[0].amount, sizeof(out->ops[0].amount), op.amount);
+	str_copy(out->ops[0].destination, sizeof(out->ops[0].destination), op.destination);
+	str_copy(out->ops[0].fee, sizeof(out->ops[0].fee), op.max_fee);
 	/* What a contract does with a call, or what a new one will do, the
 	 * bytes do not say. */
 	out->opaque = op.kind == ETH_OP_CONTRACT_CALL || op.kind == ETH_OP_CONTRACT_CREATION;

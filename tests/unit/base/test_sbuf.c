@@ -354,6 +354,67 @@ test_sticky_error(void **state)
 	sbuf_free(&b);
 }
 
+/* sbuf_put_json against a reference written here a byte at a time: every
+ * byte value at every position of a 24-byte plain text (three of the
+ * eight-byte words the fast path tests at once), and the UTF-8 it passes
+ * or replaces. */
+static void
+ref_json(struct sbuf *b, const unsigned char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = s[i];
+		if (c == '"' || c == '\\')
+			sbuf_printf(b, "\\%c", c);
+		else if (c == '\n')
+			sbuf_printf(b, "\\n");
+		else if (c == '\r')
+			sbuf_printf(b, "\\r");
+		else if (c == '\t')
+			sbuf_printf(b, "\\t");
+		else if (c < 0x20 || c == 0x7f)
+			sbuf_printf(b, "\\u%04x", c);
+		else if (c >= 0x80)
+			sbuf_printf(b, "\\ufffd"); /* alone, no byte above 0x7f is UTF-8 */
+		else
+			sbuf_printf(b, "%c", c);
+	}
+}
+
+static void
+test_json_every_byte(void **state)
+{
+	unsigned char text[25];
+	struct sbuf got = {0}, want = {0};
+
+	(void)state;
+	for (size_t pos = 0; pos < 24; pos++) {
+		for (int c = 1; c < 256; c++) {
+			for (size_t i = 0; i < 24; i++)
+				text[i] = (unsigned char)(0x20 + (i * 13 + pos) % 95);
+			for (size_t i = 0; i < 24; i++)
+				if (text[i] == '"' || text[i] == '\\')
+					text[i] = 'x';
+			text[pos] = (unsigned char)c;
+			text[24] = '\0';
+			sbuf_free(&got);
+			sbuf_free(&want);
+			got = (struct sbuf){0};
+			want = (struct sbuf){0};
+			sbuf_put_json(&got, (const char *)text);
+			ref_json(&want, text, 24);
+			assert_int_equal(got.err, 0);
+			assert_string_equal(got.p, want.p);
+		}
+	}
+	/* Whole UTF-8 characters pass, the line separators are escaped. */
+	sbuf_free(&got);
+	got = (struct sbuf){0};
+	sbuf_put_json(&got, "caf\xc3\xa9 \xe2\x80\xa8|\xe2\x80\xa9 \xf0\x9f\x94\x91 ok\xc3");
+	assert_string_equal(got.p, "caf\xc3\xa9 \\u2028|\\u2029 \xf0\x9f\x94\x91 ok\\ufffd");
+	sbuf_free(&got);
+	sbuf_free(&want);
+}
+
 int
 main(void)
 {
@@ -365,6 +426,7 @@ main(void)
 		cmocka_unit_test(test_wipe_lent),
 		cmocka_unit_test(test_wipe_heap),
 		cmocka_unit_test(test_sticky_error),
+		cmocka_unit_test(test_json_every_byte),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
