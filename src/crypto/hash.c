@@ -1,6 +1,5 @@
-/* SHA-256 and SHA-256d, the base58check checksum. Every signature sigil
- * answers with on the octez API is base58check-encoded, and every bearer
- * token is hashed to be compared, so these run once per request: OpenSSL's SHA-256
+/* SHA-256d, the base58check checksum. Every signature sigil answers with is
+ * base58check-encoded, so this runs once per request: OpenSSL's SHA-256
  * uses the CPU's SHA extensions where present and, with the digest fetched
  * once, runs about three times faster than libsodium's portable C here
  * (bench: 0.41-0.53 µs against 1.37 µs for the 69-byte payload of a
@@ -47,19 +46,4 @@ sigil_sha256d(uint8_t out[static 32], const uint8_t *in, size_t len)
 	crypto_hash_sha256(out, h, sizeof(h));
 out:
 	sodium_memzero(h, sizeof(h));
-}
-
-void
-sigil_sha256(uint8_t out[static 32], const uint8_t *in, size_t len)
-{
-	EVP_MD_CTX *c;
-
-	pthread_once(&hash_once, hash_fetch);
-	if (hash_sha256 != NULL && (c = EVP_MD_CTX_new()) != NULL) {
-		int ok = hash_openssl(c, in, len, out);
-		EVP_MD_CTX_free(c);
-		if (ok)
-			return;
-	}
-	crypto_hash_sha256(out, in, len);
 }

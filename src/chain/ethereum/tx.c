@@ -187,7 +187,8 @@ eth_tx_decode(const uint8_t *buf, size_t len, unsigned flags, struct eth_tx *tx,
 	int rc = 0;
 
 	memset(tx, 0, sizeof(*tx));
-	sigil_errf(reason, cap, "%s", "");
+	if (reason != NULL && cap > 0)
+		reason[0] = '\0';
 	if (len == 0)
 		FAIL(SIGIL_E_INCOMPLETE, "empty transaction");
 	if (len > ETH_TX_MAX)
