@@ -99,6 +99,10 @@ check_signed(const uint8_t *data, size_t size, unsigned flags, const struct eth_
 			abort();
 		if (items[k - 1].len != 1 || items[k - 1].p[0] != 1 || items[k - 2].len != 1)
 			abort(); /* s and r are 1, written without leading zeros */
+		/* Before v, r and s: the unsigned fields' own bytes. */
+		if (items[k - 3].raw != items[0].raw + tx->fields_len ||
+		    memcmp(items[0].raw, tx->fields, tx->fields_len) != 0)
+			abort();
 	}
 }
 

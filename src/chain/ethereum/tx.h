@@ -73,6 +73,11 @@ struct eth_tx {
 	size_t access_list_len;       /* entries (addresses) */
 	size_t storage_keys;          /* storage keys over all entries */
 	uint8_t hash[32];             /* keccak256 of the bytes: what is signed */
+	/* The unsigned fields as the bytes encode them (canonical: as they
+	 * would be written again), without EIP-155's (chainId, 0, 0): what
+	 * the signed form keeps before its signature. */
+	const uint8_t *fields;
+	size_t fields_len;
 };
 
 /* Decodes an unsigned transaction (buf, len bytes, type byte first for
