@@ -126,17 +126,12 @@ atto_hex_encode(const uint8_t *in, size_t len, char *out, size_t cap)
 int
 atto_hex_decode(const char *text, size_t textlen, uint8_t *out, size_t len)
 {
-	if (textlen != 2 * len) {
+	size_t n;
+
+	/* hex_decode zeroes what it wrote when it refuses a digit. */
+	if (textlen != 2 * len || hex_decode(text, textlen, out, len, &n) != 0) {
 		memset(out, 0, len);
 		return SIGIL_E_INVALID;
-	}
-	for (size_t i = 0; i < len; i++) {
-		int hi = hex_nibble(text[2 * i]), lo = hex_nibble(text[2 * i + 1]);
-		if (hi < 0 || lo < 0) {
-			memset(out, 0, len);
-			return SIGIL_E_INVALID;
-		}
-		out[i] = (uint8_t)(hi << 4 | lo);
 	}
 	return 0;
 }
