@@ -67,8 +67,11 @@ af_collect(struct af_ctx *c, const struct jl_obj *o)
 {
 	for (size_t i = 0; i < o->n; i++) {
 		int f = -1;
+		/* The first letter first: most names differ there (a vote's
+		 * members are looked up on every request). */
 		for (int k = 0; k < AF_N && f < 0; k++)
-			if (strlen(af_names[k]) == o->klen[i] && memcmp(af_names[k], o->key[i], o->klen[i]) == 0)
+			if (o->klen[i] > 0 && af_names[k][0] == o->key[i][0] &&
+			    strlen(af_names[k]) == o->klen[i] && memcmp(af_names[k], o->key[i], o->klen[i]) == 0)
 				f = k;
 		if (f < 0) {
 			snprintf(c->reason, c->cap, "unknown member \"%.*s\"",
