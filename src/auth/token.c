@@ -10,6 +10,7 @@
 
 #include "base/errors.h"
 #include "base/hex.h"
+#include "crypto/sig.h"
 
 bool
 auth_token_name_ok(const char *name)
@@ -120,7 +121,7 @@ auth_token_find(const struct auth_token *tokens, size_t n, const char *presented
 
 	if (presented == NULL || len == 0 || len > AUTH_SECRET_MAX)
 		return NULL;
-	crypto_hash_sha256(h, (const unsigned char *)presented, len);
+	sigil_sha256(h, (const uint8_t *)presented, len);
 	/* All of them, whatever matched: the time says nothing of which. */
 	for (size_t i = 0; i < n; i++) {
 		int same = sodium_memcmp(h, tokens[i].hash, sizeof(h)) == 0;

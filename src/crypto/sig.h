@@ -252,6 +252,9 @@ __attribute__((warn_unused_result)) int
 sigil_secp256k1_sign_hedged_recid(const struct sigil_key *k, const uint8_t digest[static 32],
                                   const uint8_t *extra, uint8_t sig[static 64], int *recid);
 
+/* SHA-256 of in (hash.c: OpenSSL's, with the CPU's SHA extensions). */
+void sigil_sha256(uint8_t out[static 32], const uint8_t *in, size_t len);
+
 /* SHA-256 of SHA-256 of in (the base58check checksum is its first 4 bytes). */
 void sigil_sha256d(uint8_t out[static 32], const uint8_t *in, size_t len);
 
