@@ -19,8 +19,6 @@ source "$(dirname "$0")/pg.sh"
 source "$(dirname "$0")/wm_pg_lib.sh"
 
 fail=0
-t0=$(date +%s%N)
-secs() { local ms=$((($(date +%s%N) - t0) / 1000000)); printf '%d.%03d s' $((ms / 1000)) $((ms % 1000)); }
 lines() { wc -l <"$T/acks.log" 2>/dev/null || echo 0; }
 
 pg_start "$T/p" >/dev/null
@@ -32,12 +30,7 @@ MULTI="host=127.0.0.1,127.0.0.1 port=$pp,$sp user=postgres dbname=postgres sslmo
 echo "ok: primary on $pp, synchronous standby on $sp ($(secs))"
 
 wm_keys
-wm_instance a "$MULTI" 2000
-wm_instance b "$MULTI" 2000
-"$SIGIL" -c "${WM_CFG[a]}" watermark init >"$T/init.log" 2>&1 ||
-	{ cat "$T/init.log"; echo "FAIL: watermark init"; exit 1; }
-wm_start a
-wm_start b
+wm_pair "$MULTI" 2000
 pid_a=${WM_PID[a]} pid_b=${WM_PID[b]}
 
 "$TC" load --port "${WM_API[a]}" --port "${WM_API[b]}" --log "$T/acks.log" \

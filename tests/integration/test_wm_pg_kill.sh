@@ -25,18 +25,11 @@ source "$(dirname "$0")/wm_pg_lib.sh"
 ROUNDS=${WM_PG_KILL_ROUNDS:-6}
 case "$ROUNDS" in '' | *[!0-9]*) echo "WM_PG_KILL_ROUNDS must be a number"; exit 2 ;; esac
 fail=0
-t0=$(date +%s%N)
-secs() { local ms=$((($(date +%s%N) - t0) / 1000000)); printf '%d.%03d s' $((ms / 1000)) $((ms % 1000)); }
 sleep_ms() { sleep "$(printf '%d.%03d' $(($1 / 1000)) $(($1 % 1000)))"; }
 
 pg_start "$T/pg" >/dev/null
 wm_keys
-wm_instance a "$PG_CONNINFO" 2000
-wm_instance b "$PG_CONNINFO" 2000
-"$SIGIL" -c "${WM_CFG[a]}" watermark init >"$T/init.log" 2>&1 ||
-	{ cat "$T/init.log"; echo "FAIL: watermark init"; exit 1; }
-wm_start a
-wm_start b
+wm_pair "$PG_CONNINFO" 2000
 
 # The client stops by itself long after the rounds should have ended.
 "$TC" load --port "${WM_API[a]}" --port "${WM_API[b]}" --log "$T/acks.log" \

@@ -9,6 +9,9 @@
 #                             (WM_API[NAME], WM_UTIL[NAME]); its database
 #                             sessions carry application_name=sigild-NAME
 #   wm_start NAME             starts it, returns once /healthz answers 200
+#   wm_pair CONNINFO TIMEOUT_MS
+#                             instances a and b on one database, its schema
+#                             made (sigil watermark init), both started
 #   wm_kill9 NAME, wm_stop NAME
 #   wm_timeout NAME MS        server.backend_timeout_ms := MS, by a reload
 #                             (SIGHUP), returns once sigild says it reloaded
@@ -18,6 +21,7 @@
 #   wm_healthz NAME           prints /healthz's status
 #   wm_marks DIR FILE         the rows of sigil_watermarks (psql) into FILE
 #   wm_check ARGS...          tests/integration/wm_pg_check.py
+#   secs                      the time since this file was sourced, "1.234 s"
 : "${T:?source lib.sh first}"
 declare -F pg_psql >/dev/null || { echo "wm_pg_lib.sh: source pg.sh first" >&2; return 1; }
 TC="$SIGIL_BIN_DIR/torture_client"
@@ -25,6 +29,12 @@ TC="$SIGIL_BIN_DIR/torture_client"
 export SIGIL_PASSPHRASE="watermark pg test passphrase"
 declare -A WM_CFG WM_API WM_UTIL WM_PID
 KEYS=()
+WM_T0=$(date +%s%N)
+
+secs() {
+	local ms=$((($(date +%s%N) - WM_T0) / 1000000))
+	printf '%d.%03d s' $((ms / 1000)) $((ms % 1000))
+}
 
 wm_check() {
 	python3 "$SIGIL_SOURCE_DIR/tests/integration/wm_pg_check.py" "$@"
@@ -91,6 +101,15 @@ wm_start() {
 		sleep 0.05
 	done
 	echo "sigild $name did not become ready:"; tail -20 "$log"; return 1
+}
+
+wm_pair() {
+	wm_instance a "$1" "$2"
+	wm_instance b "$1" "$2"
+	"$SIGIL" -c "${WM_CFG[a]}" watermark init >"$T/init.log" 2>&1 ||
+		{ cat "$T/init.log"; echo "FAIL: watermark init"; exit 1; }
+	wm_start a
+	wm_start b
 }
 
 wm_kill9() {
