@@ -13,6 +13,8 @@
 #include "api/json_lite.h"
 #include "base/errors.h"
 
+#include "fuzz_util.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void
@@ -50,13 +52,12 @@ one(enum atto_req r, const char *buf, size_t len)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char *buf = malloc(size ? size : 1);
+	char *buf = fuzz_copy(data, size);
 	uint64_t mag;
 	int neg;
 
 	if (buf == NULL)
 		return 0;
-	memcpy(buf, data, size);
 	one(ATTO_REQ_BLOCK, buf, size);
 	one(ATTO_REQ_VOTE, buf, size);
 	one(ATTO_REQ_CHALLENGE, buf, size);

@@ -9,6 +9,8 @@
 #include "chain/tezos/keys.h"
 #include "base/errors.h"
 
+#include "fuzz_util.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
@@ -20,13 +22,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	enum sigil_key_type t = SIGIL_KEY_ED25519;
 	size_t n, pklen, siglen;
 	bool generic;
-	char *s = malloc(size ? size : 1);
+	char *s = fuzz_copy(data, size);
 	int rc;
 
 	if (s == NULL)
 		return 0;
-	if (size)
-		memcpy(s, data, size);
 	rc = tz_b58_decode_any(s, size, &p, out, sizeof(out), &n);
 	if (rc == 0) {
 		/* Whatever decodes must encode back to the same characters. */

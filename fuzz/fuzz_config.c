@@ -7,6 +7,8 @@
 
 #include "config/config.h"
 
+#include "fuzz_util.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
@@ -18,11 +20,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	/* An exact-size copy so that AddressSanitizer catches any read past
 	 * the end: the loader must not rely on a terminating NUL. */
-	copy = malloc(size ? size : 1);
-	if (copy == NULL)
+	if ((copy = fuzz_copy(data, size)) == NULL)
 		return 0;
-	if (size > 0)
-		memcpy(copy, data, size);
 	if (config_load_string(copy, size, &c, err, sizeof(err)) == 0) {
 		/* Exercise the lookups on whatever was accepted. */
 		for (size_t i = 0; i < c->n_keys; i++)

@@ -11,6 +11,8 @@
 #include "chain/ethereum/eip712.h"
 #include "crypto/keccak.h"
 
+#include "fuzz_util.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static int
@@ -35,11 +37,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	/* An exact-size copy, so that AddressSanitizer sees a read past the
 	 * end: the parser must not rely on a terminating NUL. */
-	copy = malloc(size ? size : 1);
-	if (copy == NULL)
+	if ((copy = fuzz_copy(data, size)) == NULL)
 		return 0;
-	if (size > 0)
-		memcpy(copy, data, size);
 	rc = eip712_hash(copy, size, &r, reason, sizeof(reason));
 	if (memchr(reason, '\0', sizeof(reason)) == NULL)
 		abort();

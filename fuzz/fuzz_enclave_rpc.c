@@ -13,6 +13,8 @@
 #include "base/errors.h"
 #include "enclave/proto.h"
 
+#include "fuzz_util.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void
@@ -115,13 +117,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static struct enclave_request req;
 	static struct enclave_reply rep;
 	char err[ENCLAVE_ERR_MAX];
-	uint8_t *buf = malloc(size ? size : 1);
+	uint8_t *buf = fuzz_copy(data, size);
 	int rc;
 
 	if (buf == NULL)
 		return 0;
-	if (size)
-		memcpy(buf, data, size);
 	rc = enclave_request_decode(buf, size, &req, err, sizeof(err));
 	if (rc == 0)
 		request_again(&req);

@@ -16,6 +16,8 @@
 #include "crypto/sig.h"
 #include "vault/pkcs11/der.h"
 
+#include "fuzz_util.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const struct {
@@ -115,12 +117,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		                                     SIGIL_KEY_P256 };
 	uint8_t pk[SIGIL_PK_MAX];
 	size_t pklen;
-	uint8_t *in = malloc(size ? size : 1);
+	uint8_t *in = fuzz_copy(data, size);
 
 	if (in == NULL)
 		return 0;
-	if (size)
-		memcpy(in, data, size);
 	check_params(in, size);
 	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
 		check_point(types[i], in, size);

@@ -21,6 +21,8 @@
 #include "chain/polkadot/scale.h"
 #include "chain/polkadot/ss58.h"
 
+#include "fuzz_util.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static bool
@@ -129,11 +131,10 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct dot_network open = dot_net_polkadot;
-	uint8_t *buf = malloc(size ? size : 1);
+	uint8_t *buf = fuzz_copy(data, size);
 
 	if (buf == NULL)
 		return 0;
-	memcpy(buf, data, size);
 	open.check_genesis = false;
 	for (size_t i = 0; dot_network_at(i) != NULL; i++)
 		check_payload(buf, size, dot_network_at(i));

@@ -14,6 +14,8 @@
 #include "crypto/sig.h"
 #include "crypto/sr25519.h"
 
+#include "fuzz_util.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
@@ -23,13 +25,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct sigil_key *k = NULL;
 	const char *why;
 	size_t sklen, pklen, pklen2;
-	char *s = malloc(size ? size : 1);
+	char *s = fuzz_copy(data, size);
 	int rc;
 
 	if (s == NULL)
 		return 0;
-	if (size)
-		memcpy(s, data, size);
 	rc = sigil_sr25519_secret_parse(s, size, sk, &sklen, &why);
 	if (rc != 0) {
 		if (why == NULL || sklen != 0 || !sodium_is_zero(sk, sizeof(sk)))
