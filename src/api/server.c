@@ -16,6 +16,7 @@
 
 #include "api/body.h"
 #include "api/limits.h"
+#include "base/decimal.h"
 #include "base/errors.h"
 #include "base/log.h"
 #include "base/sbuf.h"
@@ -127,15 +128,10 @@ api_peer(struct MHD_Connection *c, char *out, size_t cap)
 		/* Dotted quad by hand: inet_ntop formats through sprintf, a
 		 * visible share of a request's own work (bench section 8). */
 		const uint8_t *q = (const uint8_t *)&((const struct sockaddr_in *)sa)->sin_addr;
-		char *p = out;
+		size_t n = 0;
 		for (int i = 0; i < 4; i++) {
-			unsigned v = q[i];
-			if (v >= 100)
-				*p++ = (char)('0' + v / 100);
-			if (v >= 10)
-				*p++ = (char)('0' + v / 10 % 10);
-			*p++ = (char)('0' + v % 10);
-			*p++ = i < 3 ? '.' : '\0';
+			n += u64_decimal(q[i], out + n, cap - n);
+			out[n++] = i < 3 ? '.' : '\0';
 		}
 	} else if (sa->sa_family == AF_INET6)
 		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out,

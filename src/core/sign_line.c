@@ -8,6 +8,7 @@
 
 #include "auth/token.h"
 #include "base/deadline.h"
+#include "base/decimal.h"
 #include "base/errors.h"
 #include "base/hex.h"
 #include "base/log.h"
@@ -32,26 +33,22 @@ struct sign_line {
 };
 
 /* Milliseconds with three decimals, as "%.3f" writes them, from whole
- * microseconds, digit by digit: printf's floating point, then its format
- * parser, were each a visible share of the CPU of a request. Cut to fit
- * cap (which is at least 1), as snprintf would. */
+ * microseconds, without printf (its floating point, then its format parser,
+ * were each a visible share of the CPU of a request). Cut to fit cap (at
+ * least 1), as snprintf would. */
 void
 sign_ms_text(double ms, char *out, size_t cap)
 {
 	unsigned long long us = ms > 0 && ms < 1e15 ? (unsigned long long)(ms * 1000.0 + 0.5) : 0;
-	char rev[32];
-	size_t n = 0, i = 0;
+	char t[32];
+	size_t n = u64_decimal(us / 1000, t, sizeof(t));
 
-	for (int d = 0; d < 3; d++, us /= 10)
-		rev[n++] = (char)('0' + us % 10);
-	rev[n++] = '.';
-	do {
-		rev[n++] = (char)('0' + us % 10);
-		us /= 10;
-	} while (us != 0);
-	for (; i < n && i + 1 < cap; i++)
-		out[i] = rev[n - 1 - i];
-	out[i] = '\0';
+	t[n++] = '.';
+	t[n++] = (char)('0' + us / 100 % 10);
+	t[n++] = (char)('0' + us / 10 % 10);
+	t[n++] = (char)('0' + us % 10);
+	t[n] = '\0';
+	str_copy(out, cap, t);
 }
 
 static void

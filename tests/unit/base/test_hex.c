@@ -3,7 +3,8 @@
  * position of the eight-digit words hex_decode reads at once and of the
  * pairs after them, odd lengths, a buffer too small, nothing written for a
  * refused text; uint_decimal on both sides of 2^64, where it changes
- * method. */
+ * method, and u64_decimal, which writes the digits for it, for the audit
+ * line's latency and for a peer's IPv4 address. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -153,6 +154,31 @@ test_decimal_around_2_64(void **state)
 	assert_int_equal(uint_decimal(be, 9, d, 22), SIGIL_E_TOO_BIG);
 }
 
+static void
+test_u64_decimal(void **state)
+{
+	char d[24];
+
+	(void)state;
+	assert_int_equal(u64_decimal(0, d, sizeof(d)), 1);
+	assert_string_equal(d, "0");
+	assert_int_equal(u64_decimal(10, d, sizeof(d)), 2);
+	assert_string_equal(d, "10");
+	assert_int_equal(u64_decimal(UINT64_MAX, d, sizeof(d)), 20);
+	assert_string_equal(d, "18446744073709551615");
+	for (uint64_t v = 1, digits = 1; digits < 20; v *= 10, digits++) {
+		char want[24];
+		snprintf(want, sizeof(want), "%llu", (unsigned long long)(v - 1));
+		assert_int_equal(u64_decimal(v - 1, d, sizeof(d)), strlen(want));
+		assert_string_equal(d, want);
+	}
+	/* Too small: nothing but an empty string. */
+	assert_int_equal(u64_decimal(123, d, 3), 0);
+	assert_string_equal(d, "");
+	assert_int_equal(u64_decimal(123, d, 4), 3);
+	assert_string_equal(d, "123");
+}
+
 int
 main(void)
 {
@@ -162,6 +188,7 @@ main(void)
 		cmocka_unit_test(test_decode_lengths),
 		cmocka_unit_test(test_encode_round_trip),
 		cmocka_unit_test(test_decimal_around_2_64),
+		cmocka_unit_test(test_u64_decimal),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
