@@ -116,7 +116,7 @@ rpc_sign(const struct rpc_call *c, const char *account, const char *kind, const 
 		                 out.reason[0] ? out.reason : sigil_strerror(rc));
 	if (strcmp(kind, "transaction") != 0)
 		return rpc_result(c->id, json_string(out.signature));
-	rc = chain_ethereum.signed_payload(payload, len, kind, out.signature, &signed_tx);
+	rc = chain_ethereum.signed_payload(payload, len, kind, out.sig, out.sig_len, &signed_tx);
 	if (rc != 0)
 		return rpc_error(c->id, RPC_SERVER_ERROR, sigil_strerror(rc));
 	json_t *r = rpc_result(c->id, json_string(signed_tx));

@@ -489,8 +489,8 @@ v1_sign_reply(struct v1_pending *p, int rc, struct sign_res *out, struct api_res
 		char *signed_text = out->signed_text;
 		out->signed_text = NULL;
 		if (signed_text == NULL && p->payload != NULL &&
-		    p->chain_ops->signed_payload(p->payload, p->len, out->kind, out->signature,
-		                                 &signed_text) == SIGIL_E_NOMEM) {
+		    p->chain_ops->signed_payload(p->payload, p->len, out->kind, out->sig,
+		                                 out->sig_len, &signed_text) == SIGIL_E_NOMEM) {
 			v1_error(res, 500, "out of memory");
 			goto counted;
 		}

@@ -93,16 +93,44 @@ hex_decode(const char *hex, size_t hexlen, uint8_t *out, size_t outcap, size_t *
 	return 0;
 }
 
+/* Four bytes' eight digits at once, without a table or a branch: a table
+ * indexed by a secret's nibbles leaves its trace in the cache, and the
+ * signing path writes a few hundred digits per request (a signature, a
+ * signed transaction). Each byte goes to its own 16-bit lane, the high
+ * nibble to the lane's low byte (the digit written first), the low nibble
+ * above it; then every nibble n becomes '0' + n, plus 'a' - '0' - 10 where
+ * n >= 10 (n + 6 carries into bit 4 exactly then, and never into the next
+ * byte). */
+static inline uint64_t
+digits8(uint32_t v)
+{
+	uint64_t t = v, n;
+
+	t = (t | t << 16) & UINT64_C(0x0000ffff0000ffff);
+	t = (t | t << 8) & UINT64_C(0x00ff00ff00ff00ff); /* byte i in lane i */
+	n = ((t >> 4) | (t << 8)) & 0x0f * ONES;
+	return n + '0' * ONES + (((n + 6 * ONES) >> 4) & ONES) * ('a' - '0' - 10);
+}
+
 int
 hex_encode(const uint8_t *in, size_t len, char *out, size_t outcap)
 {
-	static const char digits[] = "0123456789abcdef";
+	size_t i = 0;
 
 	if (outcap < 2 * len + 1)
 		return SIGIL_E_TOO_BIG;
-	for (size_t i = 0; i < len; i++) {
-		out[2 * i] = digits[in[i] >> 4];
-		out[2 * i + 1] = digits[in[i] & 15];
+	for (; i + 4 <= len; i += 4) {
+		uint32_t v;
+		uint64_t d;
+
+		memcpy(&v, in + i, 4);
+		d = htole64(digits8(le32toh(v)));
+		memcpy(out + 2 * i, &d, 8);
+	}
+	for (; i < len; i++) {
+		uint64_t d = digits8(in[i]);
+		out[2 * i] = (char)d;
+		out[2 * i + 1] = (char)(d >> 8);
 	}
 	out[2 * len] = '\0';
 	return 0;

@@ -180,10 +180,11 @@ struct chain_ops {
 	bool recid;
 	/* Optional: the payload with the signature in it, as the chain sends
 	 * it on (a signed Ethereum transaction), for a request of kind (its
-	 * name) signed as signature (signature_text's form): *out is
-	 * malloc'ed text. SIGIL_E_UNSUPPORTED for a kind that has none. */
+	 * name) signed with sig (sig_len bytes, as the vault made it: what
+	 * signature_text is given): *out is malloc'ed text.
+	 * SIGIL_E_UNSUPPORTED for a kind that has none. */
 	int (*signed_payload)(const uint8_t *payload, size_t len, const char *kind,
-	                      const char *signature, char **out);
+	                      const uint8_t *sig, size_t sig_len, char **out);
 	/* For a chain whose requests carry parts (sign_intent.n_parts, or one
 	 * signature in a container: a PSBT): the payload with the parts'
 	 * signatures (sigs[i], sig_len bytes each, in parts' order) put in,

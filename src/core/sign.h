@@ -23,6 +23,10 @@ struct sign_after;
 
 struct sign_res {
 	char signature[CHAIN_TEXT_MAX]; /* as the chain writes signatures */
+	/* The same signature as the vault made it (Ethereum's: r ‖ s ‖ the
+	 * recovery id), for chain_ops.signed_payload. */
+	uint8_t sig[SIGIL_SIG_MAX];
+	size_t sig_len;
 	char reason[256];               /* why it was refused; secret-free */
 	bool ahead;                     /* finished from sign_request.nonce */
 	/* What the request was, once decoded (kind "" before): its kind's

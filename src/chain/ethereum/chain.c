@@ -226,24 +226,23 @@ eth_sig_text(enum sigil_key_type t, const uint8_t *sig, size_t siglen, char *out
 }
 
 static int
-eth_signed_payload(const uint8_t *payload, size_t len, const char *kind, const char *signature,
-                   char **out)
+eth_signed_payload(const uint8_t *payload, size_t len, const char *kind, const uint8_t *sig,
+                   size_t sig_len, char **out)
 {
-	uint8_t rsv[65], *buf;
-	size_t n = 0, got = 0;
+	uint8_t *buf;
+	size_t n = 0;
 	int rc;
 
 	*out = NULL;
 	if (kind == NULL || strcmp(kind, eth_kinds[ETH_KIND_TX]) != 0)
 		return SIGIL_E_UNSUPPORTED;
-	if (signature == NULL || strncmp(signature, "0x", 2) != 0 || strlen(signature) != 132 ||
-	    hex_decode(signature + 2, 130, rsv, sizeof(rsv), &got) != 0 || got != 65 ||
-	    rsv[64] < 27 || rsv[64] > 28)
+	/* r ‖ s ‖ recovery id, as eth_sig_text takes it. */
+	if (sig == NULL || sig_len != 65 || sig[64] > 1)
 		return SIGIL_E_INVALID;
 	if ((buf = malloc(len + ETH_TX_SIGNED_EXTRA)) == NULL)
 		return SIGIL_E_NOMEM;
-	rc = eth_tx_signed(payload, len, 0, rsv, rsv + 32, rsv[64] - 27, buf,
-	                   len + ETH_TX_SIGNED_EXTRA, &n);
+	rc = eth_tx_signed(payload, len, 0, sig, sig + 32, sig[64], buf, len + ETH_TX_SIGNED_EXTRA,
+	                   &n);
 	if (rc == 0) {
 		size_t cap = 2 * n + 3;
 		if ((*out = malloc(cap)) == NULL || hex_encode_0x(buf, n, *out, cap) != 0) {

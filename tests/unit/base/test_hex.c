@@ -122,6 +122,34 @@ test_encode_round_trip(void **state)
 	assert_int_equal(hex_encode(in, 4, text, 8), SIGIL_E_TOO_BIG);
 }
 
+/* Every byte value in every position of the four-at-once encoder and of
+ * the tail, at every length up to 40 and from unaligned addresses, against
+ * printf's digits; nothing written past the terminating NUL. */
+static void
+test_encode_every_byte(void **state)
+{
+	uint8_t in[64];
+	char text[2 * 64 + 16], want[2 * 64 + 1];
+
+	(void)state;
+	for (int v = 0; v < 256; v++) {
+		for (size_t len = 0; len <= 40; len++) {
+			size_t off = len % 8; /* the input's and the output's alignment */
+			uint8_t *src = in + off;
+
+			for (size_t i = 0; i < len; i++)
+				src[i] = (uint8_t)(i % 5 == (size_t)v % 5 ? v : (v * 7 + (int)i * 13));
+			for (size_t i = 0; i < len; i++)
+				snprintf(want + 2 * i, 3, "%02x", src[i]);
+			want[2 * len] = '\0';
+			memset(text, '#', sizeof(text));
+			assert_int_equal(hex_encode(src, len, text + off, 2 * len + 1), 0);
+			assert_string_equal(text + off, want);
+			assert_int_equal(text[off + 2 * len + 1], '#');
+		}
+	}
+}
+
 /* Native 64-bit division up to 2^64 - 1, long division on bytes above. */
 static void
 test_decimal_around_2_64(void **state)
@@ -187,6 +215,7 @@ main(void)
 		cmocka_unit_test(test_decode_every_byte),
 		cmocka_unit_test(test_decode_lengths),
 		cmocka_unit_test(test_encode_round_trip),
+		cmocka_unit_test(test_encode_every_byte),
 		cmocka_unit_test(test_decimal_around_2_64),
 		cmocka_unit_test(test_u64_decimal),
 	};

@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "../unit_util.h"
@@ -247,6 +249,72 @@ test_gathered(void **state)
 	free(out);
 }
 
+/* Whether what was captured so far holds needle, waiting for it up to 5 s:
+ * gathered lines must leave on the writer's timer, without a stop. */
+static bool
+captured_soon(const struct capture *c, const char *needle)
+{
+	for (int i = 0; i < 5000; i++) {
+		struct stat st;
+		char *buf;
+		bool found = false;
+
+		assert_int_equal(fstat(c->fd, &st), 0);
+		buf = malloc((size_t)st.st_size + 1);
+		assert_non_null(buf);
+		assert_int_equal(pread(c->fd, buf, (size_t)st.st_size, 0), st.st_size);
+		buf[st.st_size] = '\0';
+		found = strstr(buf, needle) != NULL;
+		free(buf);
+		if (found)
+			return true;
+		usleep(1000);
+	}
+	return false;
+}
+
+static void *
+stream_thread(void *arg)
+{
+	char v[32];
+	(void)arg;
+	for (int i = 0; i < 200; i++) {
+		snprintf(v, sizeof(v), "s%d", i);
+		log_audit("n", v, NULL);
+		usleep(100);
+	}
+	return NULL;
+}
+
+/* While sigild serves, gathered lines are written by the writer thread on
+ * its own: the first line of a quiet spell, a line after the writer went
+ * back to waiting, and the last lines of a stream that kept it busy for
+ * many batches all appear before any stop. */
+static void
+test_gathered_written_while_serving(void **state)
+{
+	struct capture c;
+	pthread_t th;
+
+	(void)state;
+	capture_start(&c);
+	assert_int_equal(log_out_async_start(), 0);
+	log_audit("n", "alone", NULL);
+	assert_true(captured_soon(&c, "n=alone\n"));
+	usleep(20000); /* the writer found nothing more and waits */
+	log_audit("n", "later", NULL);
+	assert_true(captured_soon(&c, "n=later\n"));
+	assert_int_equal(pthread_create(&th, NULL, stream_thread, NULL), 0);
+	pthread_join(th, NULL);
+	assert_true(captured_soon(&c, "n=s199\n"));
+	log_audit("n", "last", NULL);
+	assert_true(captured_soon(&c, "n=last\n"));
+	log_out_async_stop();
+	char *out = capture_end(&c, NULL);
+	assert_int_equal(count_nl(out), 203);
+	free(out);
+}
+
 /* Parses one JSON line; returns the object (caller decrefs). */
 static json_t *
 json_line(const char *out)
@@ -384,6 +452,7 @@ main(void)
 		cmocka_unit_test_setup(test_long, setup),
 		cmocka_unit_test_setup(test_level, setup),
 		cmocka_unit_test_setup(test_gathered, setup),
+		cmocka_unit_test_setup(test_gathered_written_while_serving, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
