@@ -69,9 +69,9 @@ chains_setup() {
 	printf 'base_dir: %s\nvaults:\n  main:\n    driver: file\n    config:\n      path: keys.json\n' \
 		"$ch" >"$ch/boot.yaml"
 	eth=$("$B/sigil" --log-level warn -c "$ch/boot.yaml" list --chain ethereum 2>>"$T/tools.log" |
-		awk -F'\t' '{print $1; exit}')
+		awk -F'\t' '!done {print $1; done = 1}')
 	read -r atto_addr atto_pk < <("$B/sigil" --log-level warn -c "$ch/boot.yaml" list --chain atto \
-		2>>"$T/tools.log" | awk -F'\t' '$2=="ed25519" {print $1, $3; exit}')
+		2>>"$T/tools.log" | awk -F'\t' '$2=="ed25519" && !done {print $1, $3; done = 1}')
 	if [ -z "$eth" ] || [ -z "$atto_pk" ]; then
 		echo "bench: sigil list --chain failed:"; tail -5 "$T/tools.log"; exit 1
 	fi

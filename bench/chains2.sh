@@ -66,11 +66,11 @@ chains2_setup() {
 	printf 'base_dir: %s\nvaults:\n  main:\n    driver: file\n    config:\n      path: keys.json\n' \
 		"$c2" >"$c2/boot.yaml"
 	sol=$("$B/sigil" --log-level warn -c "$c2/boot.yaml" list --chain solana 2>>"$T/tools.log" |
-		awk -F'\t' '$2=="ed25519" {print $1; exit}')
+		awk -F'\t' '$2=="ed25519" && !done {print $1; done = 1}')
 	dot=$("$B/sigil" --log-level warn -c "$c2/boot.yaml" list --chain polkadot 2>>"$T/tools.log" |
-		awk -F'\t' '$2=="sr25519" {print $1; exit}')
+		awk -F'\t' '$2=="sr25519" && !done {print $1; done = 1}')
 	btc=$("$B/sigil" --log-level warn -c "$c2/boot.yaml" list --chain bitcoin 2>>"$T/tools.log" |
-		awk -F'\t' '$2=="secp256k1" {print $1; exit}')
+		awk -F'\t' '$2=="secp256k1" && !done {print $1; done = 1}')
 	if [ -z "$sol" ] || [ -z "$dot" ] || [ -z "$btc" ]; then
 		echo "bench: sigil list --chain failed:"; tail -5 "$T/tools.log"; exit 1
 	fi

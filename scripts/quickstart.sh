@@ -122,22 +122,22 @@ fi
 mapfile -t addrs < <("$sigil" --log-level warn -c "$var/sigil.yaml" list |
 	awk -F'\t' '$4=="main" && $1 ~ /^tz/ {print $1}')
 eth=$("$sigil" --log-level warn -c "$var/sigil.yaml" list --chain ethereum |
-	awk -F'\t' '$4=="main"{print $1; exit}')
+	awk -F'\t' '$4=="main" && !done {print $1; done = 1}')
 # The Ed25519 demo key as Atto writes it: its address and public key.
 read -r atto_addr atto_pk < <("$sigil" --log-level warn -c "$var/sigil.yaml" list --chain atto |
-	awk -F'\t' '$4=="main" && $2=="ed25519" {print $1, $3; exit}')
+	awk -F'\t' '$4=="main" && $2=="ed25519" && !done {print $1, $3; done = 1}')
 # The same keys on Solana, Polkadot and Bitcoin, and the public keys the
 # demo payloads below need (Polkadot writes public keys in hex).
 sol=$("$sigil" --log-level warn -c "$var/sigil.yaml" list --chain solana |
-	awk -F'\t' '$4=="main"{print $1; exit}')
+	awk -F'\t' '$4=="main" && !done {print $1; done = 1}')
 read -r dot dot_pk < <("$sigil" --log-level warn -c "$var/sigil.yaml" list --chain polkadot |
-	awk -F'\t' '$4=="main" && $2=="sr25519" {print $1, $3; exit}')
+	awk -F'\t' '$4=="main" && $2=="sr25519" && !done {print $1, $3; done = 1}')
 ed_pk=$("$sigil" --log-level warn -c "$var/sigil.yaml" list --chain polkadot |
-	awk -F'\t' '$4=="main" && $2=="ed25519" {print substr($3, 3); exit}')
+	awk -F'\t' '$4=="main" && $2=="ed25519" && !done {print substr($3, 3); done = 1}')
 btc=$("$sigil" --log-level warn -c "$var/sigil.yaml" list --chain bitcoin |
-	awk -F'\t' '$4=="main"{print $1; exit}')
+	awk -F'\t' '$4=="main" && !done {print $1; done = 1}')
 btc_p2tr=$("$sigil" --log-level warn -c "$var/sigil.yaml" list --chain bitcoin:p2tr |
-	awk -F'\t' '$4=="main"{print $1; exit}')
+	awk -F'\t' '$4=="main" && !done {print $1; done = 1}')
 configured=1
 for a in "${addrs[@]}" "$eth" "$atto_addr" "$sol" "$dot" "$btc"; do grep -q "^  $a:" "$var/sigil.yaml" || configured=0; done
 grep -q "secret_sha256: $token_sha" "$var/sigil.yaml" || configured=0
