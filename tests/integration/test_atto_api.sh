@@ -52,7 +52,10 @@ curl -sf "http://127.0.0.1:$MPORT/prometheus" > "$T/prom" || { echo "FAIL: /prom
 grep -q '^token_requests_total{token="atto-signer",status="200"} [1-9]' "$T/prom" &&
 	grep -q '^authentication_failure_total [1-9]' "$T/prom" ||
 	{ grep token_ "$T/prom"; echo "FAIL: /prometheus by token"; exit 1; }
-curl -sf "http://127.0.0.1:$MPORT/metrics" | grep -q '^signing_ops_total' || { echo "FAIL: /metrics"; exit 1; }
+# Into a file first: grep -q leaving early could kill curl with SIGPIPE, and
+# pipefail would call that a failure.
+curl -sf "http://127.0.0.1:$MPORT/metrics" >"$T/metrics" && grep -q '^signing_ops_total' "$T/metrics" ||
+	{ echo "FAIL: /metrics"; exit 1; }
 for s in "$TOKEN" "$SEED"; do
 	grep -qiF "$s" "$T/prom" && { echo "FAIL: a secret on /prometheus"; exit 1; }
 	grep -qiF "$s" "$T/env.log" && { echo "FAIL: a secret in the log"; exit 1; }
