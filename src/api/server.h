@@ -20,6 +20,11 @@ struct MHD_Connection;
  * of bench/ uses the same, so that the comparison stays like for like. */
 #define API_CONNECTION_MEMORY 8192
 
+/* The most connections one HTTP thread is given (server.c, where
+ * libmicrohttpd's batch of 128 epoll events is explained): the threads are
+ * at least max_connections / API_CONNS_PER_THREAD, rounded up. */
+#define API_CONNS_PER_THREAD 120
+
 struct api_request {
 	const char *method;
 	const char *url;
