@@ -312,13 +312,14 @@ main(int argc, char **argv)
 	sigaddset(&set, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	/* The configuration NOTES.md measured: epoll, a pool of two threads
-	 * (one per core here), on loopback; and sigild's memory per connection. */
+	/* sigild's configuration: epoll, its count of threads for 1024
+	 * connections (api_http_threads), on loopback, and its memory per
+	 * connection. */
 	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port)};
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	d = MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG, port, NULL, NULL,
 	                     bare_access, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-	                     MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)2,
+	                     MHD_OPTION_THREAD_POOL_SIZE, api_http_threads(0, 1024),
 	                     MHD_OPTION_CONNECTION_LIMIT, (unsigned int)1024,
 	                     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30,
 	                     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)API_CONNECTION_MEMORY,

@@ -388,29 +388,13 @@ api_server_start(const struct api_server_opts *o, api_handler h, void *ctx,
 	struct api_server *s;
 	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
 	                     MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC | MHD_USE_ERROR_LOG;
-	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	unsigned int http_threads = o->http_threads ? o->http_threads
-	                                            : (unsigned int)(ncpu > 0 ? ncpu : 2);
 	unsigned int max_conns = o->max_connections ? o->max_connections : 1024;
+	unsigned int http_threads = api_http_threads(o->http_threads, max_conns);
 	int rc;
 
 	*out = NULL;
 	if ((rc = api_resolve(o->address, &ss, &sslen)) != 0)
 		return rc;
-	/* libmicrohttpd shares the connection limit out among its threads. */
-	if (http_threads > max_conns)
-		http_threads = max_conns;
-	/* And no thread's share may reach 128. libmicrohttpd 0.9.75 (Debian
-	 * 12's) reads epoll events 128 at a time, and when a read fills all
-	 * 128 it waits again, with the full timeout, before handling them: if
-	 * nothing else comes (every other client waiting for its answer), the
-	 * 128 connections sit unread until the connection timeout, and are
-	 * then closed as idle. Seen as a 10 s stall and 128 lost connections
-	 * in the race test (200 connections on two threads); a thread with at
-	 * most API_CONNS_PER_THREAD connections, its listening socket and its
-	 * wake-up pipe never gets 128 events at once. */
-	if (http_threads < (max_conns + API_CONNS_PER_THREAD - 1) / API_CONNS_PER_THREAD)
-		http_threads = (max_conns + API_CONNS_PER_THREAD - 1) / API_CONNS_PER_THREAD;
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	if (o->tls_cert_pem)
