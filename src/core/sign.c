@@ -577,14 +577,14 @@ sign_encode(struct sign_job *j)
 	const struct sigil_key *k = j->k;
 	int rc = k->chain->signature_text(k->vk->type, j->mark.sig, j->mark.sig_len,
 	                                  j->res.signature, sizeof(j->res.signature));
-	if (rc == 0 && j->mark.sig_len <= sizeof(j->res.sig)) {
-		memcpy(j->res.sig, j->mark.sig, j->mark.sig_len);
-		j->res.sig_len = j->mark.sig_len;
-	}
 	if (rc != 0) {
 		snprintf(j->res.reason, sizeof(j->res.reason), "cannot write the signature: %s",
 		         sigil_strerror(rc));
 		return rc;
+	}
+	if (j->mark.sig_len <= sizeof(j->res.sig)) {
+		memcpy(j->res.sig, j->mark.sig, j->mark.sig_len);
+		j->res.sig_len = j->mark.sig_len;
 	}
 	/* One signature in a container (a PSBT with one input of the key). */
 	if (k->chain->signed_parts != NULL && !j->parts_done) {
