@@ -30,10 +30,20 @@ check(int rc, struct chain_marks *l)
 	free(l->v);
 }
 
+static char dir[64], path[PATH_MAX];
+
+/* The one file and its directory, gone when the fuzzer exits (every make
+ * check left one of each in /tmp before). */
+static void
+cleanup(void)
+{
+	unlink(path);
+	rmdir(dir);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static char dir[64], path[PATH_MAX];
 	struct chain_marks l = {0};
 	FILE *f;
 
@@ -44,6 +54,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		/* Signatory's files are named after their chain. */
 		snprintf(path, sizeof(path), "%s/NetXdQprcVkpaWU.json", dir);
+		atexit(cleanup);
 	}
 	if ((f = fopen(path, "wb")) == NULL)
 		return 0;
