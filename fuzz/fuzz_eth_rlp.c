@@ -19,6 +19,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static uint8_t out[ETH_TX_MAX + ETH_TX_SIGNED_EXTRA];
+static uint8_t frame[ETH_TX_MAX + ETH_TX_SIGNED_EXTRA];
 static uint8_t again[1 << 20];
 
 static bool
@@ -102,6 +103,13 @@ check_signed(const uint8_t *data, size_t size, unsigned flags, const struct eth_
 		/* Before v, r and s: the unsigned fields' own bytes. */
 		if (items[k - 3].raw != items[0].raw + tx->fields_len ||
 		    memcmp(items[0].raw, tx->fields, tx->fields_len) != 0)
+			abort();
+		/* Read as a frame only (what the signer does after its full
+		 * decode), the same bytes come out. */
+		size_t fn;
+		if (eth_tx_signed(data, size, flags | ETH_TX_FRAME, one, one, recid, frame,
+		                  sizeof(frame), &fn) != 0 ||
+		    fn != n || memcmp(frame, out, n) != 0)
 			abort();
 	}
 }

@@ -11,6 +11,7 @@
 #include "auth/token.h"
 #include "base/deadline.h"
 #include "base/errors.h"
+#include "base/str.h"
 #include "chain/atto/chain.h"
 #include "core/sign.h"
 
@@ -200,13 +201,13 @@ atto_sign(struct sigil_ctx *ctx, struct sigil_state *st, const struct auth_token
 		goto out;
 	}
 	*p = (struct atto_pending){.ctx = ctx, .st = st, .a = a, .t0 = t0};
-	snprintf(p->token, sizeof(p->token), "%s", tok->name);
+	str_copy(p->token, sizeof(p->token), tok->name);
 	/* The strings live in st (held) or are static; the bytes are copied. */
 	struct sign_request sr = {.api = "atto", .chain = &chain_atto, .address = k->address,
 	                          .payload = body->bytes, .len = body->len,
 	                          .kind = atto_posts[post].kind, .peer = req->peer,
 	                          .token = tok->name, .bearer = tok, .bearer_only = true,
-	                          .after_reply = true};
+	                          .after_reply = true, .t0 = t0};
 	rc = sigil_sign_async(ctx, &sr, &out, atto_sign_done, p);
 	free(body);
 	if (rc == SIGIL_SIGN_PENDING)

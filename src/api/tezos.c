@@ -178,6 +178,7 @@ api_post_key(struct sigil_ctx *ctx, const struct api_request *req, const char *a
 		goto out;
 	}
 	*p = (struct api_tezos_pending){.ctx = ctx, .a = a, .t0 = t0};
+	sr.t0 = t0;
 	if (api_octez_token(ctx, req, &p->st, &sr.bearer) != 0) {
 		free(p);
 		api_reply_error(res, 401, "a token is needed (Authorization: Bearer …)");

@@ -700,24 +700,19 @@ v1_sign(struct sigil_ctx *ctx, struct sigil_state *st, const struct auth_token *
 	}
 	str_copy(p->kind, sizeof(p->kind), kind ? kind : "");
 	p->chain_ops = chain;
-	if (chain->signed_payload != NULL) {
-		if ((p->payload = malloc(len)) == NULL) {
-			free(p);
-			p = NULL;
-			v1_error(res, 500, "out of memory");
-			goto out;
-		}
-		memcpy(p->payload, data, len);
-		p->len = len;
-	}
+	p->len = len;
 	/* Its strings live in p, which lives until the answer: the body does
 	 * not (sigil_sign_async copies the bytes only). */
 	struct sign_request sr = {.api = "v1", .chain = chain, .address = p->address,
 	                          .payload = data, .len = len, .peer = req->peer,
 	                          .kind = kind ? p->kind : NULL,
 	                          .token = tok->name, .bearer = tok, .bearer_only = true,
-	                          .after_reply = true};
+	                          .after_reply = true, .t0 = t0};
 	v1_sign_body_free(&body);
+	/* The job copies the bytes; p keeps them for the signed form, where
+	 * the chain writes one (no second copy), and frees them. */
+	if (chain->signed_payload != NULL)
+		p->payload = data, data = NULL;
 	rc = sigil_sign_async(ctx, &sr, &out, v1_sign_done, p);
 	free(data);
 	if (rc == SIGIL_SIGN_PENDING)

@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -110,19 +111,49 @@ log_put_text(struct log_line *l, const char *str, bool quoted)
 	log_put(l, (const char *)run, (size_t)(s - run));
 }
 
+/* Whether none of the eight bytes of w keeps a text value from standing
+ * bare: none at or under 0x20 (space and the controls), none at or above
+ * 0x7f, no '"', '\\' or '='. As sbuf.c's json_plain8: each test is on all
+ * eight bytes at once, and a borrow or carry crossing into the next byte
+ * starts only at a byte that fails already, so the answer is exact. */
+static inline bool
+log_bare8(uint64_t w)
+{
+	const uint64_t ones = UINT64_C(0x0101010101010101), tops = ones << 7;
+	uint64_t q = w ^ '"' * ones, bs = w ^ '\\' * ones, eq = w ^ '=' * ones;
+	uint64_t low = (w - 0x21 * ones) & ~w;
+	uint64_t high = (w + ones) | w;
+	uint64_t same = ((q - ones) & ~q) | ((bs - ones) & ~bs) | ((eq - ones) & ~eq);
+
+	return ((low | high | same) & tops) == 0;
+}
+
+static bool
+log_bare(const char *v, size_t n)
+{
+	size_t i = 0;
+
+	for (uint64_t w; i + 8 <= n; i += 8)
+		if (memcpy(&w, v + i, 8), !log_bare8(w))
+			return false;
+	for (; i < n; i++) {
+		unsigned char c = (unsigned char)v[i];
+		if (c <= 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '=')
+			return false;
+	}
+	return true;
+}
+
 /* An audit value in a text line, logfmt style: bare when it is only
  * printable ASCII other than space, '"', '\\' and '=' (addresses, kinds,
  * numbers: the common case stays greppable as key=value); otherwise in
  * double quotes with the escapes of log_put_text, so that a space or an '='
- * inside a value can never pass for another field. */
+ * inside a value can never pass for another field. n is strlen(v). */
 static void
-log_put_text_value(struct log_line *l, const char *v)
+log_put_text_value(struct log_line *l, const char *v, size_t n)
 {
-	bool bare = true;
-	for (const unsigned char *s = (const unsigned char *)v; *s && bare; s++)
-		bare = *s > 0x20 && *s <= 0x7e && *s != '"' && *s != '\\' && *s != '=';
-	if (bare) {
-		log_puts(l, v);
+	if (log_bare(v, n)) {
+		log_put(l, v, n);
 		return;
 	}
 	log_puts(l, "\"");
@@ -247,12 +278,23 @@ log_audit(const char *first_key, ...)
 			log_puts(&l, "\":\"");
 			sbuf_put_json(&l.b, v);
 			log_puts(&l, "\"");
+			continue;
+		}
+		/* " key=": the names are the callers' own words, bare but for a
+		 * mistake, which log_put_text would still make harmless. */
+		size_t kn = strlen(k), vn = strlen(v);
+		char head[40];
+		if (kn + 2 <= sizeof(head) && log_bare(k, kn)) {
+			head[0] = ' ';
+			memcpy(head + 1, k, kn);
+			head[kn + 1] = '=';
+			log_put(&l, head, kn + 2);
 		} else {
 			log_puts(&l, " ");
 			log_put_text(&l, k, false);
 			log_puts(&l, "=");
-			log_put_text_value(&l, v);
 		}
+		log_put_text_value(&l, v, vn);
 	}
 	va_end(ap);
 	if (l.json)

@@ -73,6 +73,10 @@ struct sign_request {
 	struct sign_nonce *nonce;
 	/* The caller runs sigil_sign_after(res->after) once it has replied. */
 	bool after_reply;
+	/* When the API took the request in (sigil_monotonic_ms_f), for the
+	 * audit line's latency and the back end's deadline; 0: when the
+	 * pipeline gets it. */
+	double t0;
 };
 
 /* One operation of a request, as far as the chain can tell from the bytes.

@@ -672,9 +672,13 @@ sign_job_init(struct sign_job *j, struct sigil_ctx *ctx, const struct sign_reque
 	j->req = *req;
 	j->may_block = may_block;
 	j->stage = STAGE_ADMIT;
-	j->t0 = sigil_monotonic_ms_f();
+	/* The request's own start if its API timed it, else now; the back
+	 * end's deadline counts from the same reading (one clock read less per
+	 * request: each is a visible share of an Ethereum request's own time). */
+	j->t0 = req->t0 > 0 ? req->t0 : sigil_monotonic_ms_f();
 	j->st = sigil_ctx_hold(ctx);
-	j->dl = sigil_deadline_in(SIGN_BACKEND_DEADLINE_MS(j->st));
+	uint64_t ms = SIGN_BACKEND_DEADLINE_MS(j->st);
+	j->dl = (struct sigil_deadline){ms ? (uint64_t)j->t0 + ms : 0};
 }
 
 int

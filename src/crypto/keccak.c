@@ -1,10 +1,12 @@
 /* Keccak-f[1600] and Keccak-256 / SHA3-256 (keccak.h), written from FIPS
  * 202: the step mappings theta, rho, pi, chi and iota of section 3.2, the
  * sponge of section 4 and the padding of section 5.1 (and B.2 for the
- * byte order). Portable C: lanes are assembled from bytes, never loaded
- * through a cast, so the host's byte order and alignment do not matter. */
+ * byte order). Portable C: lanes are copied from bytes (memcpy, then
+ * le64toh), never loaded through a cast, so the host's byte order and
+ * alignment do not matter. */
 #include "crypto/keccak.h"
 
+#include <endian.h>
 #include <sodium.h>
 #include <string.h>
 
@@ -148,38 +150,50 @@ sigil_keccak256_init(struct sigil_keccak *k)
 	memset(k, 0, sizeof(*k));
 }
 
+/* A lane from 8 bytes in little-endian order: one load on a little-endian
+ * host (gcc does not see that in a loop of shifts), a swap on another. */
 static inline uint64_t
 load64_le(const uint8_t *p)
 {
-	uint64_t v = 0;
+	uint64_t v;
 
-	for (unsigned i = 0; i < 8; i++)
-		v |= (uint64_t)p[i] << (8 * i);
-	return v;
+	memcpy(&v, p, sizeof(v));
+	return le64toh(v);
+}
+
+/* Absorbs one byte at pos (which it does not advance). */
+static inline void
+absorb_byte(struct sigil_keccak *k, uint8_t b)
+{
+	k->a[k->pos / 8] ^= (uint64_t)b << (8 * (k->pos % 8));
 }
 
 void
 sigil_keccak_update(struct sigil_keccak *k, const uint8_t *in, size_t len)
 {
-	/* Finish a partial block byte by byte. */
-	while (len > 0 && k->pos != 0) {
-		k->a[k->pos / 8] ^= (uint64_t)*in++ << (8 * (k->pos % 8));
+	/* Up to a lane's edge byte by byte, then whole lanes (the usual case
+	 * starts there: a message hashed in one call), then the last bytes.
+	 * A transaction's hash used to take a shift and a test per byte. */
+	while (len > 0 && k->pos % 8 != 0) {
+		absorb_byte(k, *in++);
 		len--;
 		if (++k->pos == SIGIL_KECCAK256_RATE) {
 			sigil_keccak_f1600(k->a);
 			k->pos = 0;
 		}
 	}
-	/* Whole blocks, a lane at a time. */
-	while (len >= SIGIL_KECCAK256_RATE) {
-		for (unsigned i = 0; i < SIGIL_KECCAK256_RATE / 8; i++)
-			k->a[i] ^= load64_le(in + 8 * i);
-		sigil_keccak_f1600(k->a);
-		in += SIGIL_KECCAK256_RATE;
-		len -= SIGIL_KECCAK256_RATE;
+	while (len >= 8) {
+		k->a[k->pos / 8] ^= load64_le(in);
+		in += 8;
+		len -= 8;
+		k->pos += 8;
+		if (k->pos == SIGIL_KECCAK256_RATE) {
+			sigil_keccak_f1600(k->a);
+			k->pos = 0;
+		}
 	}
-	for (size_t i = 0; i < len; i++, k->pos++)
-		k->a[k->pos / 8] ^= (uint64_t)in[i] << (8 * (k->pos % 8));
+	for (; len > 0; len--)
+		absorb_byte(k, *in++), k->pos++;
 }
 
 /* pad10*1 after the domain bits: the first padding byte (ds) at pos, the

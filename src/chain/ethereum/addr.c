@@ -53,20 +53,26 @@ nibble_high(const uint8_t h[32], size_t i)
 void
 eth_address_text(const uint8_t addr[static ETH_ADDR_LEN], char out[static ETH_ADDR_TEXT])
 {
-	static const char digits[] = "0123456789abcdef";
 	char *d = out + 2;
 	uint8_t h[32];
 
 	out[0] = '0';
 	out[1] = 'x';
-	for (size_t i = 0; i < ETH_ADDR_LEN; i++) {
-		d[2 * i] = digits[addr[i] >> 4];
-		d[2 * i + 1] = digits[addr[i] & 0x0f];
+	/* Lower case, ended by the NUL: out has exactly the room. */
+	if (hex_encode(addr, ETH_ADDR_LEN, d, ETH_ADDR_TEXT - 2) != 0) {
+		out[2] = '\0'; /* cannot happen */
+		return;
 	}
 	checksum_hash(d, h);
-	for (size_t i = 0; i < 2 * ETH_ADDR_LEN; i++)
-		if (d[i] >= 'a' && nibble_high(h, i))
-			d[i] = (char)(d[i] - 'a' + 'A');
+	/* A letter whose hash nibble is 8 or more is upper case: 32 less.
+	 * Written without a branch: which letters change is random, and a
+	 * mispredicted branch per letter cost more than the test. */
+	for (size_t i = 0; i < ETH_ADDR_LEN; i++) {
+		unsigned hi = h[i] >> 7, lo = (h[i] >> 3) & 1;
+
+		d[2 * i] = (char)(d[2 * i] - 32 * (hi & (d[2 * i] >= 'a')));
+		d[2 * i + 1] = (char)(d[2 * i + 1] - 32 * (lo & (d[2 * i + 1] >= 'a')));
+	}
 	out[ETH_ADDR_TEXT - 1] = '\0';
 }
 

@@ -119,8 +119,8 @@ rd_access_list(const struct eth_rlp *al, struct eth_tx *tx)
 
 /* Reads the fields of a list laid out as l into tx. */
 static int
-rd_fields(const struct eth_rlp *f, const struct tx_layout *l, struct eth_tx *tx, char *reason,
-          size_t cap)
+rd_fields(const struct eth_rlp *f, const struct tx_layout *l, unsigned flags, struct eth_tx *tx,
+          char *reason, size_t cap)
 {
 	int rc = 0;
 
@@ -170,7 +170,8 @@ rd_fields(const struct eth_rlp *f, const struct tx_layout *l, struct eth_tx *tx,
 		tx->access_list = al->raw;
 		tx->access_list_rlp_len = al->raw_len;
 	}
-	if (uint_decimal(tx->value, sizeof(tx->value), tx->value_dec, sizeof(tx->value_dec)) != 0)
+	if (!(flags & ETH_TX_NO_TEXT) &&
+	    uint_decimal(tx->value, sizeof(tx->value), tx->value_dec, sizeof(tx->value_dec)) != 0)
 		FAIL(SIGIL_E_INTERNAL, "%s: value", l->name);
 out:
 	return rc;
@@ -215,7 +216,7 @@ eth_tx_decode(const uint8_t *buf, size_t len, unsigned flags, struct eth_tx *tx,
 		FAIL(SIGIL_E_INVALID, "%s: not an RLP list", l->name);
 	if (rc == 0 && outer.raw_len != blen)
 		FAIL(SIGIL_E_INVALID, "%s: trailing bytes after the list", l->name);
-	if (rc == 0)
+	if (rc == 0 && !(flags & ETH_TX_FRAME))
 		rc = eth_rlp_decode(body, blen, TX_DEPTH, &outer);
 	if (rc == SIGIL_E_INCOMPLETE)
 		FAIL(rc, "%s: cut short", l->name);
@@ -243,11 +244,17 @@ eth_tx_decode(const uint8_t *buf, size_t len, unsigned flags, struct eth_tx *tx,
 	} else if (n != l->n) {
 		FAIL(SIGIL_E_INVALID, "%s: %zu fields, %zu expected", l->name, n, l->n);
 	}
-	if ((rc = rd_fields(f, l, tx, reason, cap)) != 0)
+	if (flags & ETH_TX_FRAME) {
+		if (l->chain_id >= 0 && (eth_rlp_u64(&f[l->chain_id], &tx->chain_id) != 0 ||
+		                         tx->chain_id == 0))
+			FAIL(SIGIL_E_INVALID, "%s: chain id", l->name);
+		tx->has_chain_id = l->chain_id >= 0;
+	} else if ((rc = rd_fields(f, l, flags, tx, reason, cap)) != 0) {
 		goto out;
+	}
 	tx->fields = outer.p;
 	tx->fields_len = l == &layout_legacy ? (size_t)(f[6].raw - outer.p) : outer.len;
-	if (!(flags & ETH_TX_NO_HASH))
+	if (!(flags & (ETH_TX_NO_HASH | ETH_TX_FRAME)))
 		sigil_keccak256(buf, len, tx->hash);
 out:
 	if (rc != 0)
@@ -368,7 +375,8 @@ eth_tx_signed(const uint8_t *utx, size_t len, unsigned flags, const uint8_t r[st
 	if (recid < 0 || recid > 1 || is_zero(r, 32) || memcmp(r, secp_n, 32) >= 0 ||
 	    is_zero(s, 32) || memcmp(s, secp_half_n, 32) > 0)
 		return SIGIL_E_CRYPTO;
-	if ((rc = eth_tx_decode(utx, len, flags | ETH_TX_NO_HASH, &tx, NULL, 0)) != 0)
+	flags |= ETH_TX_NO_HASH | ETH_TX_NO_TEXT; /* no text or hash is needed again */
+	if ((rc = eth_tx_decode(utx, len, flags, &tx, NULL, 0)) != 0)
 		return rc;
 	if (tx.type != ETH_TX_LEGACY) {
 		sig.v[8] = (uint8_t)recid; /* yParity */

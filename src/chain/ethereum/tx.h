@@ -48,6 +48,13 @@ enum eth_tx_type {
 enum eth_tx_flags {
 	ETH_TX_ALLOW_PRE155 = 1u << 0, /* accept a legacy transaction with no chain id */
 	ETH_TX_NO_HASH = 1u << 1,      /* leave hash zero: the caller does not need it */
+	ETH_TX_NO_TEXT = 1u << 2,      /* leave value_dec empty: the caller does not need it */
+	/* Read the frame alone: the type, the list's fields (fields,
+	 * fields_len) and the chain id, each header checked, but not what is
+	 * inside the fields (integers, `to`, the access list's entries), and
+	 * no hash. For bytes that eth_tx_decode has accepted already in full:
+	 * the signed form after the pipeline's decode (eth_tx_signed). */
+	ETH_TX_FRAME = 1u << 3,
 };
 
 /* A decoded unsigned transaction. The pointers point into the bytes it

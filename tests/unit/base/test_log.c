@@ -178,6 +178,37 @@ test_text_random(void **state)
 	}
 }
 
+/* Each byte value at each place of a value of 1 to 19 bytes (so at every
+ * offset of the eight-byte tests and in the tail after them): the value
+ * stands bare exactly when every byte is printable ASCII other than space,
+ * '"', '\\' and '=', and is quoted otherwise. */
+static void
+test_text_every_byte(void **state)
+{
+	char v[20];
+
+	(void)state;
+	for (size_t len = 1; len < sizeof(v); len++) {
+		for (size_t at = 0; at < len; at++) {
+			for (unsigned c = 1; c < 256; c++) {
+				memset(v, 'a', len);
+				v[len] = '\0';
+				v[at] = (char)c;
+				bool bare = c > 0x20 && c < 0x7f && c != '"' && c != '\\' && c != '=';
+				char *out = audit_one(v);
+				const char *b = body(out), *end;
+				assert_int_equal(strncmp(b, "audit key=", 10), 0);
+				assert_int_equal(b[10] != '"', bare);
+				char *back = text_unescape(b + 10, &end);
+				assert_string_equal(back, v);
+				assert_string_equal(end, " decision=refused\n");
+				free(back);
+				free(out);
+			}
+		}
+	}
+}
+
 static void
 test_text_message(void **state)
 {
@@ -446,6 +477,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_text_values, setup),
 		cmocka_unit_test_setup(test_text_random, setup),
+		cmocka_unit_test_setup(test_text_every_byte, setup),
 		cmocka_unit_test_setup(test_text_message, setup),
 		cmocka_unit_test_setup(test_json_values, setup),
 		cmocka_unit_test_setup(test_json_random, setup),

@@ -164,6 +164,14 @@ test_known(void **state)
 		assert_int_equal(on, wn);
 		assert_memory_equal(out, want, wn);
 		assert_true(on <= n + ETH_TX_SIGNED_EXTRA);
+		/* The frame alone (what the signer reads after its full decode)
+		 * gives the same bytes. */
+		memset(out, 0, sizeof(out));
+		assert_int_equal(eth_tx_signed(b, n, k->flags | ETH_TX_FRAME, r, s, k->y, out,
+		                               sizeof(out), &on),
+		                 0);
+		assert_int_equal(on, wn);
+		assert_memory_equal(out, want, wn);
 		/* And sigil's own signature is ethers'. */
 		assert_int_equal(
 			sigil_key_sign_recid(key, SIGIL_SCHEME_PLAIN, tx.hash, 32, sig, &siglen, &recid), 0);
