@@ -46,8 +46,14 @@ target_link_libraries(bench_enclave_rpc PRIVATE sigil_bench_common sigil_enclave
 add_executable(bench_sr25519_raw bench/sr25519_raw.c)
 target_link_libraries(bench_sr25519_raw PRIVATE sigil_bench_common sigil_crypto)
 
+# sigild's v1 handler called in-process against the bare server's work, for
+# sigild's own cost per Ethereum request without the HTTP load's noise.
+add_executable(bench_inproc bench/inproc.c bench/payload.c)
+target_link_libraries(bench_inproc PRIVATE sigil_bench_common sigil_app PkgConfig::MHD
+                      PkgConfig::SECP PkgConfig::SODIUM)
+
 set(_bench_tools bench_raw bench_fsync bench_bare bench_load bench_mkvault bench_startup
-    bench_enclave_rpc bench_sr25519_raw)
+    bench_enclave_rpc bench_sr25519_raw bench_inproc)
 
 # A PKCS#11 token alone (SoftHSM2 in make bench): C_SignInit + C_Sign per
 # second. Built only where p11-kit's PKCS#11 header is; the module itself

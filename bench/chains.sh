@@ -162,6 +162,18 @@ chains_run() {
 	stop "$CH_BARE_ETH_PID"
 	stop "$CH_BARE_ATTO_PID"
 
+	# sigild's own work per Ethereum request without HTTP (bench/inproc.c):
+	# its v1 handler on the same config, now that sigild has let go of it,
+	# against the bare server's work in the same process.
+	local inproc
+	if ! inproc=$("$B/bench_inproc" "$ch/sigil.yaml" "$CH_TOKEN" "$(head -1 "$ch/eth.addrs")" \
+		2>>"$ch/inproc.log"); then
+		echo "bench: bench_inproc failed:"; tail -5 "$ch/inproc.log"; exit 1
+	fi
+	R[eth_inproc_v1_us]=$(awk '$1 == "v1_us" {print $2}' <<<"$inproc")
+	R[eth_inproc_bare_us]=$(awk '$1 == "bare_us" {print $2}' <<<"$inproc")
+	R[eth_inproc_diff_us]=$(awk '$1 == "diff_us" {print $2}' <<<"$inproc")
+
 	# shellcheck disable=SC2086 # space-separated lists of numbers
 	{
 	R[eth_bare_signs_per_s]=$(median ${CH_TP[eth_bare]})
@@ -188,6 +200,7 @@ chains_run() {
 # The figures' names in results.json.
 CHAIN_FIELDS=(eth_v1_signs_per_s eth_bare_signs_per_s eth_ratio eth_v1_cpu_us_per_sign
 	eth_bare_cpu_us_per_sign eth_cpu_ratio eth_v1_p50_ms eth_bare_p50_ms eth_v1_p99_ms
+	eth_inproc_v1_us eth_inproc_bare_us eth_inproc_diff_us
 	atto_votes_per_s atto_bare_votes_per_s atto_ratio atto_cpu_us_per_vote
 	atto_bare_cpu_us_per_vote atto_cpu_ratio atto_p50_ms atto_bare_p50_ms atto_p99_ms)
 
@@ -208,6 +221,9 @@ chains_table() {
 		"${R[eth_v1_cpu_us_per_sign]}/${R[eth_bare_cpu_us_per_sign]} (${R[eth_cpu_ratio]})" \
 		"keccak-256 + libsecp256k1 recoverable"
 	row "  p50 ms v1 / bare" "${R[eth_v1_p50_ms]}/${R[eth_bare_p50_ms]}" "v1 p99 ${R[eth_v1_p99_ms]}"
+	row "  in-process CPU us v1 / bare work" \
+		"${R[eth_inproc_v1_us]}/${R[eth_inproc_bare_us]}" \
+		"sigild's own: ${R[eth_inproc_diff_us]} us a request, no HTTP (bench_inproc)"
 	row "Atto votes/s, sigild / bare" "${R[atto_votes_per_s]}/${R[atto_bare_votes_per_s]}" \
 		"POST /votes, $CONNS connections [sigild $(range ${CH_TP[atto_sigil]})]"
 	row "  ratio to bare server" "${R[atto_ratio]}" \
