@@ -3,6 +3,7 @@
 
 #include <endian.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
 
 /* A digit's value without a branch on it: hex text is often a secret (a
@@ -117,7 +118,8 @@ hex_encode(const uint8_t *in, size_t len, char *out, size_t outcap)
 {
 	size_t i = 0;
 
-	if (outcap < 2 * len + 1)
+	/* The first test keeps 2 * len + 1 from wrapping round. */
+	if (len > (SIZE_MAX - 3) / 2 || outcap < 2 * len + 1)
 		return SIGIL_E_TOO_BIG;
 	for (; i + 4 <= len; i += 4) {
 		uint32_t v;
@@ -139,7 +141,7 @@ hex_encode(const uint8_t *in, size_t len, char *out, size_t outcap)
 int
 hex_encode_0x(const uint8_t *in, size_t len, char *out, size_t outcap)
 {
-	if (outcap < 2 * len + 3)
+	if (len > (SIZE_MAX - 3) / 2 || outcap < 2 * len + 3)
 		return SIGIL_E_TOO_BIG;
 	out[0] = '0';
 	out[1] = 'x';

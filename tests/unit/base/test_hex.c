@@ -151,6 +151,24 @@ test_encode_every_byte(void **state)
 }
 
 /* Native 64-bit division up to 2^64 - 1, long division on bytes above. */
+/* A length whose text would not fit in a size_t: refused, nothing written
+ * (2 * len + 1 wraps round to a small number; the check must not). */
+static void
+test_encode_huge_length(void **state)
+{
+	const uint8_t in[4] = {1, 2, 3, 4};
+	char out[8] = "unset";
+
+	(void)state;
+	const size_t lens[] = {SIZE_MAX / 2 - 1, SIZE_MAX / 2, SIZE_MAX / 2 + 1, SIZE_MAX / 2 + 2,
+	                       SIZE_MAX - 1, SIZE_MAX};
+	for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		assert_int_equal(hex_encode(in, lens[i], out, sizeof(out)), SIGIL_E_TOO_BIG);
+		assert_int_equal(hex_encode_0x(in, lens[i], out, sizeof(out)), SIGIL_E_TOO_BIG);
+	}
+	assert_string_equal(out, "unset");
+}
+
 static void
 test_decimal_around_2_64(void **state)
 {
@@ -216,6 +234,7 @@ main(void)
 		cmocka_unit_test(test_decode_lengths),
 		cmocka_unit_test(test_encode_round_trip),
 		cmocka_unit_test(test_encode_every_byte),
+		cmocka_unit_test(test_encode_huge_length),
 		cmocka_unit_test(test_decimal_around_2_64),
 		cmocka_unit_test(test_u64_decimal),
 	};
