@@ -207,7 +207,7 @@ atto_sign(struct sigil_ctx *ctx, struct sigil_state *st, const struct auth_token
 	                          .payload = body->bytes, .len = body->len,
 	                          .kind = atto_posts[post].kind, .peer = req->peer,
 	                          .token = tok->name, .bearer = tok, .bearer_only = true,
-	                          .after_reply = true, .t0 = t0};
+	                          .after_reply = true, .t0 = t0, .held = st};
 	rc = sigil_sign_async(ctx, &sr, &out, atto_sign_done, p);
 	free(body);
 	if (rc == SIGIL_SIGN_PENDING)

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "base/errors.h"
+#include "base/sbuf.h"
 
 int
 jl_uint(const char *buf, size_t len, uint64_t *mag, int *neg)
@@ -42,7 +43,12 @@ jl_string(struct jl_doc *d, const char **s, size_t *n)
 
 	if (d->p >= d->end || *d->p != '"')
 		return SIGIL_E_INVALID;
-	for (q = ++d->p; q < d->end && *q != '"'; q++)
+	q = ++d->p;
+	/* Printable ASCII other than '"' and '\\' (hex, addresses, names:
+	 * nearly every byte here) eight at a time, then byte by byte. */
+	for (uint64_t w; d->end - q >= 8 && (memcpy(&w, q, 8), sbuf_json_plain8(w));)
+		q += 8;
+	for (; q < d->end && *q != '"'; q++)
 		if (*q == '\\' || (unsigned char)*q < 0x20)
 			return SIGIL_E_INVALID;
 	if (q >= d->end)

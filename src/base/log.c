@@ -113,7 +113,7 @@ log_put_text(struct log_line *l, const char *str, bool quoted)
 
 /* Whether none of the eight bytes of w keeps a text value from standing
  * bare: none at or under 0x20 (space and the controls), none at or above
- * 0x7f, no '"', '\\' or '='. As sbuf.c's json_plain8: each test is on all
+ * 0x7f, no '"', '\\' or '='. As sbuf_json_plain8 (sbuf.h): each test is on all
  * eight bytes at once, and a borrow or carry crossing into the next byte
  * starts only at a byte that fails already, so the answer is exact. */
 static inline bool

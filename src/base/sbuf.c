@@ -204,23 +204,6 @@ sbuf_utf8_len(const unsigned char *s)
 	return n;
 }
 
-/* Whether none of the eight bytes of w needs escaping in a JSON string:
- * none under 0x20, none at or above 0x7f, no '"' and no '\\'. The tests
- * are on every byte at once; a borrow or carry that crosses into the next
- * byte starts only at a byte that fails already, so the answer is exact,
- * whatever the byte order. */
-static inline bool
-json_plain8(uint64_t w)
-{
-	const uint64_t ones = UINT64_C(0x0101010101010101), tops = ones << 7;
-	uint64_t q = w ^ '"' * ones, bs = w ^ '\\' * ones;
-	uint64_t low = (w - 0x20 * ones) & ~w;
-	uint64_t high = (w + ones) | w;
-	uint64_t eq = ((q - ones) & ~q) | ((bs - ones) & ~bs);
-
-	return ((low | high | eq) & tops) == 0;
-}
-
 /* sbuf.h: a run of plain characters is copied in one append. */
 void
 sbuf_put_json(struct sbuf *b, const char *str)
@@ -232,7 +215,7 @@ sbuf_put_json(struct sbuf *b, const char *str)
 		 * of every answer (hex, addresses, decimals), eight bytes a test
 		 * while they last, then one. */
 		uint64_t w;
-		if (end - s >= 8 && (memcpy(&w, s, 8), json_plain8(w))) {
+		if (end - s >= 8 && (memcpy(&w, s, 8), sbuf_json_plain8(w))) {
 			s += 8;
 			continue;
 		}

@@ -25,6 +25,7 @@
 #define SIGIL_SBUF_H
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "base/errors.h"
@@ -58,6 +59,23 @@ size_t sbuf_grown_cap(const struct sbuf *b, size_t add);
 /* Room for add more bytes (and the NUL): 0, SIGIL_E_TOO_BIG or
  * SIGIL_E_NOMEM (and then sticky). */
 __attribute__((warn_unused_result)) int sbuf_reserve(struct sbuf *b, size_t add);
+
+/* Whether none of the eight bytes of w needs escaping in a JSON string:
+ * none under 0x20, none at or above 0x7f, no '"' and no '\\'. The tests
+ * are on every byte at once; a borrow or carry that crosses into the next
+ * byte starts only at a byte that fails already, so the answer is exact,
+ * whatever the byte order. */
+static inline bool
+sbuf_json_plain8(uint64_t w)
+{
+	const uint64_t ones = UINT64_C(0x0101010101010101), tops = ones << 7;
+	uint64_t q = w ^ '"' * ones, bs = w ^ '\\' * ones;
+	uint64_t low = (w - 0x20 * ones) & ~w;
+	uint64_t high = (w + ones) | w;
+	uint64_t eq = ((q - ones) & ~q) | ((bs - ones) & ~bs);
+
+	return ((low | high | eq) & tops) == 0;
+}
 
 /* Appends n bytes: 0 or the sticky error. s must be a valid pointer even
  * for n == 0 (memcpy's rule). Inline, with one compare and no test of n,

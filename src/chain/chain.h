@@ -38,6 +38,7 @@ struct chain_pubkey {
 
 struct sign_nonce;
 struct auth_token;
+struct sigil_state;
 
 /* One signing request, as its API hands it over. The strings and bytes
  * are the caller's and stay valid until the request is answered. */
@@ -77,6 +78,10 @@ struct sign_request {
 	 * audit line's latency and the back end's deadline; 0: when the
 	 * pipeline gets it. */
 	double t0;
+	/* Optional: the state (core/context.h) the API holds and checked the
+	 * caller's token on; the job takes a reference of that one rather
+	 * than holding the context's again. NULL: the job holds the current. */
+	struct sigil_state *held;
 };
 
 /* One operation of a request, as far as the chain can tell from the bytes.

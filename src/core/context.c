@@ -163,6 +163,13 @@ sigil_ctx_hold(struct sigil_ctx *ctx)
 	return st;
 }
 
+struct sigil_state *
+sigil_state_ref(struct sigil_state *st)
+{
+	atomic_fetch_add(&st->refs, 1);
+	return st;
+}
+
 void
 sigil_state_release(struct sigil_state *st)
 {

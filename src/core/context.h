@@ -79,6 +79,8 @@ extern int (*sigil_passphrase_prompt)(const char *vault, char *out, size_t cap);
 /* The current state, held: its keys, vaults and config stay valid until
  * sigil_state_release, whatever reload comes meanwhile. */
 struct sigil_state *sigil_ctx_hold(struct sigil_ctx *ctx);
+/* One more reference of a state already held (st not NULL): st. */
+struct sigil_state *sigil_state_ref(struct sigil_state *st);
 /* Lets go of a state from sigil_ctx_hold or sigil_state_load; the last
  * reference frees it (vaults closed, secrets wiped). NULL is allowed. */
 void sigil_state_release(struct sigil_state *st);

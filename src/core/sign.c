@@ -676,7 +676,7 @@ sign_job_init(struct sign_job *j, struct sigil_ctx *ctx, const struct sign_reque
 	 * end's deadline counts from the same reading (one clock read less per
 	 * request: each is a visible share of an Ethereum request's own time). */
 	j->t0 = req->t0 > 0 ? req->t0 : sigil_monotonic_ms_f();
-	j->st = sigil_ctx_hold(ctx);
+	j->st = req->held ? sigil_state_ref(req->held) : sigil_ctx_hold(ctx);
 	uint64_t ms = SIGN_BACKEND_DEADLINE_MS(j->st);
 	j->dl = (struct sigil_deadline){ms ? (uint64_t)j->t0 + ms : 0};
 }
