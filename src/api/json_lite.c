@@ -46,8 +46,7 @@ jl_string(struct jl_doc *d, const char **s, size_t *n)
 	q = ++d->p;
 	/* Printable ASCII other than '"' and '\\' (hex, addresses, names:
 	 * nearly every byte here) eight at a time, then byte by byte. */
-	for (uint64_t w; d->end - q >= 8 && (memcpy(&w, q, 8), sbuf_json_plain8(w));)
-		q += 8;
+	q += sbuf_json_plain_run(q, (size_t)(d->end - q));
 	for (; q < d->end && *q != '"'; q++)
 		if (*q == '\\' || (unsigned char)*q < 0x20)
 			return SIGIL_E_INVALID;

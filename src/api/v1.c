@@ -580,10 +580,7 @@ v1_sign_body_lite(const struct api_request *req, struct v1_sign_body *b)
 		/* Printable ASCII only ('"' and '\\' cannot be in jl's strings),
 		 * eight bytes a test while they last. */
 		const char *v = o->val[i].s;
-		size_t k = 0;
-		for (uint64_t x; o->val[i].n - k >= 8 && (memcpy(&x, v + k, 8), sbuf_json_plain8(x));)
-			k += 8;
-		for (; k < o->val[i].n; k++)
+		for (size_t k = sbuf_json_plain_run(v, o->val[i].n); k < o->val[i].n; k++)
 			if ((unsigned char)v[k] < 0x20 || (unsigned char)v[k] > 0x7e)
 				return SIGIL_E_INVALID;
 		need += o->val[i].n + 1;

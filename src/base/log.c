@@ -112,20 +112,16 @@ log_put_text(struct log_line *l, const char *str, bool quoted)
 }
 
 /* Whether none of the eight bytes of w keeps a text value from standing
- * bare: none at or under 0x20 (space and the controls), none at or above
- * 0x7f, no '"', '\\' or '='. As sbuf_json_plain8 (sbuf.h): each test is on all
- * eight bytes at once, and a borrow or carry crossing into the next byte
- * starts only at a byte that fails already, so the answer is exact. */
+ * bare: those JSON would escape (sbuf_json_plain8: controls, 0x7f and up,
+ * '"', '\\'), and space and '='. Each equality test is on all eight bytes
+ * at once and exact, as sbuf_json_plain8's are. */
 static inline bool
 log_bare8(uint64_t w)
 {
 	const uint64_t ones = UINT64_C(0x0101010101010101), tops = ones << 7;
-	uint64_t q = w ^ '"' * ones, bs = w ^ '\\' * ones, eq = w ^ '=' * ones;
-	uint64_t low = (w - 0x21 * ones) & ~w;
-	uint64_t high = (w + ones) | w;
-	uint64_t same = ((q - ones) & ~q) | ((bs - ones) & ~bs) | ((eq - ones) & ~eq);
+	uint64_t sp = w ^ ' ' * ones, eq = w ^ '=' * ones;
 
-	return ((low | high | same) & tops) == 0;
+	return sbuf_json_plain8(w) && ((((sp - ones) & ~sp) | ((eq - ones) & ~eq)) & tops) == 0;
 }
 
 static bool

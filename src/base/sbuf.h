@@ -77,6 +77,19 @@ sbuf_json_plain8(uint64_t w)
 	return ((low | high | eq) & tops) == 0;
 }
 
+/* How many of the first n bytes of s, in whole words of eight, need no
+ * escaping in a JSON string (sbuf_json_plain8): a multiple of 8, at most n.
+ * What follows is for the caller to read byte by byte. */
+static inline size_t
+sbuf_json_plain_run(const char *s, size_t n)
+{
+	size_t i = 0;
+
+	for (uint64_t w; n - i >= 8 && (memcpy(&w, s + i, 8), sbuf_json_plain8(w));)
+		i += 8;
+	return i;
+}
+
 /* Appends n bytes: 0 or the sticky error. s must be a valid pointer even
  * for n == 0 (memcpy's rule). Inline, with one compare and no test of n,
  * because a log line is built from a few dozen short runs: a call or two
